@@ -1,0 +1,47 @@
+# Everything a fresh clone needs: Python 3.11+ and make. The venv is built from the hashed lock.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STACK ?= dev
+JOBS ?= 2
+
+.PHONY: plan plan-all test lint typecheck check bench docs lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+plan: $(STAMP)
+	$(BIN)/fintech-infra plan --stack $(STACK)
+
+plan-all: $(STAMP)
+	$(BIN)/fintech-infra plan --all
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy components policy stacks tests benchmarks
+
+check: lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.gate
+
+docs: $(STAMP)
+	$(BIN)/python -m components.docs --write README.md
+
+# Re-pin after changing pyproject.toml dependencies (needs pip-tools in the venv).
+lock: $(STAMP)
+	$(BIN)/pip-compile --generate-hashes --no-emit-index-url --no-emit-find-links --allow-unsafe \
+		--extra dev --strip-extras -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,426 @@
+"""Synthesize a Pulumi program under the SDK's mock engine and record every resource it registers.
+
+This is the harness behind the offline preview gate and every test in this repository, and it is public
+so that a team importing the components can assert on its own program in a few lines::
+
+    from components.testing import synthesize
+
+    def test_my_program_encrypts_everything():
+        recording = synthesize(my_program, config={"fintech-infra:environment": "dev", ...})
+        for db in recording.of_type("aws:rds/instance:Instance"):
+            assert db.inputs["storageEncrypted"] is True
+
+The pytest fixture ``synth`` (from :mod:`components.pytest_plugin`, registered through the ``pytest11``
+entry point when the package is installed) does the same in a test.
+
+Recorded per resource: type, name, URN, parent, provider (and the region it deploys to), inputs as the
+engine would see them (camelCase, secrets and unknowns preserved in ``raw_inputs``), the mocked outputs,
+and the options the engine receives (protect, retainOnDelete, dependsOn, ignoreChanges, ...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf import struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+__all__ = [
+    "MOCK_ACCOUNT_ID",
+    "UNKNOWN",
+    "PlausibleValues",
+    "RecordedResource",
+    "Recording",
+    "RecordingMonitor",
+    "is_unknown",
+    "synthesize",
+]
+
+MOCK_ACCOUNT_ID = "123456789012"
+UNKNOWN = rpc.UNKNOWN
+"""The sentinel string for a value unknown during preview in ``raw_inputs``; use :func:`is_unknown`."""
+
+PROVIDER_PREFIX = "pulumi:providers:"
+DEFAULT_REGION = "us-east-1"
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value the engine does not know yet (a preview's computed output)."""
+    return isinstance(value, pulumi.output.Unknown) or value == UNKNOWN
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One resource as the engine saw it register."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    id: str | None
+    parent: str | None
+    provider: str | None
+    inputs: Mapping[str, Any]
+    raw_inputs: struct_pb2.Struct = field(repr=False)
+    outputs: Mapping[str, Any] = field(repr=False)
+    protect: bool
+    retain_on_delete: bool
+    delete_before_replace: bool
+    depends_on: tuple[str, ...]
+    ignore_changes: tuple[str, ...]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+    aliases: tuple[str, ...]
+    additional_secret_outputs: tuple[str, ...]
+    region: str | None
+    """Region the resource deploys to: its own ``region`` input, else its provider's; None for global types."""
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith(PROVIDER_PREFIX)
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        tags = self.inputs.get("tags")
+        return tags if isinstance(tags, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Everything one synthesis registered, in registration order."""
+
+    project: str
+    stack: str
+    preview: bool
+    resources: tuple[RecordedResource, ...]
+    exports: Mapping[str, Any]
+
+    def __iter__(self) -> Iterator[RecordedResource]:
+        return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def of_type(self, *types: str) -> list[RecordedResource]:
+        """Resources of any of the given type tokens."""
+        return [resource for resource in self.resources if resource.type in types]
+
+    def named(self, name: str, type_: str | None = None) -> RecordedResource:
+        """The one resource with this logical name (and type, when names repeat across types)."""
+        found = [r for r in self.resources if r.name == name and (type_ is None or r.type == type_)]
+        if len(found) != 1:
+            raise KeyError(f"expected one resource named {name!r}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> RecordedResource:
+        for resource in self.resources:
+            if resource.urn == urn:
+                return resource
+        raise KeyError(urn)
+
+    def children_of(self, urn: str) -> list[RecordedResource]:
+        return [resource for resource in self.resources if resource.parent == urn]
+
+    def descendants_of(self, urn: str) -> list[RecordedResource]:
+        """Every resource below the component with this URN, at any depth."""
+        below: list[RecordedResource] = []
+        frontier = [urn]
+        while frontier:
+            current = frontier.pop()
+            for resource in self.children_of(current):
+                below.append(resource)
+                frontier.append(resource.urn)
+        return below
+
+    def referencing(self, value: str) -> list[RecordedResource]:
+        """Resources with any input equal to (or containing) ``value``, e.g. an ARN or id."""
+        return [r for r in self.resources if value in json.dumps(r.inputs, default=str)]
+
+    def custom_resources(self) -> list[RecordedResource]:
+        """Cloud resources: not components, not providers, not the stack."""
+        return [r for r in self.resources if r.custom and not r.is_provider]
+
+    def counts_by_type(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for resource in self.custom_resources():
+            counts[resource.type] = counts.get(resource.type, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def _service_of(type_: str) -> str:
+    # "aws:rds/instance:Instance" -> "rds"
+    return type_.split(":")[1].split("/")[0] if ":" in type_ else "x"
+
+
+class PlausibleValues(pulumi.runtime.Mocks):
+    """Provider-computed outputs that look like AWS's, so programs that use them work offline.
+
+    In ``preview`` mode nothing is computed: outputs the provider would fill in are left unknown, as in a
+    first ``pulumi preview`` of a new stack.
+    """
+
+    def __init__(self, *, preview: bool = False, stack_outputs: Mapping[str, Mapping[str, Any]] | None = None):
+        self.preview = preview
+        self.stack_outputs = dict(stack_outputs or {})
+        self.provider_regions: dict[str, str] = {}
+        self.default_region = DEFAULT_REGION
+
+    def region_for(self, provider_ref: str | None) -> str:
+        if provider_ref:
+            return self.provider_regions.get(provider_ref.split("::id")[0].rsplit("::", 1)[0], "") or (
+                self.provider_regions.get(provider_ref, self.default_region)
+            )
+        return self.default_region
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        digest = hashlib.sha1(f"{args.typ}:{args.name}".encode()).hexdigest()[:12]
+        if args.typ == "pulumi:pulumi:StackReference":
+            name = str(inputs.get("name", args.name))
+            if name not in self.stack_outputs:
+                raise KeyError(f"StackReference {name!r}: no outputs recorded for that stack")
+            return name, {"name": name, "outputs": dict(self.stack_outputs[name]), "secretOutputNames": []}
+        if args.typ.startswith(PROVIDER_PREFIX):
+            return f"{args.name}-provider-id", inputs
+        if self.preview or not args.custom:
+            return (None if self.preview else f"{args.name}-id"), inputs
+        region = inputs.get("region") or self.region_for(args.provider)
+        resource_id = f"{args.name}-{digest}"
+        service = _service_of(args.typ)
+        kind = args.typ.rsplit(":", 1)[-1].lower()
+        arn = f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{kind}/{resource_id}"
+        state: dict[str, Any] = {"arn": arn, "id": resource_id, **inputs}
+        state.update(_computed_outputs(args.typ, args.name, resource_id, str(region), inputs))
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        region = args.args.get("region") or self.region_for(args.provider)
+        token = args.token
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = [f"{region}{suffix}" for suffix in "abc"]
+            return {"names": names, "zoneIds": [f"{region[:3]}{region[-1]}-az{i}" for i in (1, 2, 3)]}
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": MOCK_ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/deploy",
+                "userId": "AROAMOCK",
+                "id": MOCK_ACCOUNT_ID,
+            }
+        if token in ("aws:index/getRegion:getRegion", "aws:index/region:getRegion"):
+            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        raise NotImplementedError(
+            f"invoke {token} has no offline value; add it to components.testing.PlausibleValues.call"
+        )
+
+
+def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Type-specific outputs the provider computes (endpoints, DNS names, key ids)."""
+    host = f"{resource_id}.{region}"
+    master_secret = [{"secretArn": f"arn:aws:secretsmanager:{region}:{MOCK_ACCOUNT_ID}:secret:rds!{resource_id}"}]
+    if typ in ("aws:rds/instance:Instance",):
+        address = f"{resource_id}.cmock.{region}.rds.amazonaws.com"
+        return {
+            "address": address,
+            "endpoint": f"{address}:{inputs.get('port', 5432)}",
+            "resourceId": f"db-{resource_id.upper()}",
+            "masterUserSecrets": master_secret,
+        }
+    if typ == "aws:rds/cluster:Cluster":
+        return {
+            "endpoint": f"{resource_id}.cluster-cmock.{region}.rds.amazonaws.com",
+            "readerEndpoint": f"{resource_id}.cluster-ro-cmock.{region}.rds.amazonaws.com",
+            "clusterResourceId": f"cluster-{resource_id.upper()}",
+            "masterUserSecrets": master_secret,
+        }
+    if typ == "aws:elasticache/replicationGroup:ReplicationGroup":
+        return {
+            "primaryEndpointAddress": f"master.{host}.cache.amazonaws.com",
+            "readerEndpointAddress": f"replica.{host}.cache.amazonaws.com",
+        }
+    if typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
+        return {
+            "dnsName": f"{resource_id}.{region}.elb.amazonaws.com",
+            "zoneId": "Z2IFOLAFXWLO4F",
+            "arnSuffix": f"app/{resource_id}/0123456789abcdef",
+        }
+    if typ in ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"):
+        return {"arnSuffix": f"targetgroup/{resource_id}/0123456789abcdef"}
+    if typ == "aws:kms/key:Key":
+        return {"keyId": resource_id}
+    if typ == "aws:eks/cluster:Cluster":
+        return {
+            "endpoint": f"https://{resource_id.upper()}.gr7.{region}.eks.amazonaws.com",
+            "certificateAuthority": {"data": "TU9DSy1DQQ=="},
+            "identities": [
+                {"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{resource_id.upper()}"}]}
+            ],
+            "name": inputs.get("name") or resource_id,
+        }
+    if typ == "aws:route53/zone:Zone":
+        return {"zoneId": f"Z{resource_id.upper()}", "nameServers": ["ns-1.awsdns-01.org"]}
+    if typ == "aws:acm/certificate:Certificate":
+        domain = str(inputs.get("domainName", "example.com"))
+        return {
+            "domainValidationOptions": [
+                {
+                    "domainName": domain,
+                    "resourceRecordName": f"_x.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": "_y.acm-validations.aws.",
+                }
+            ]
+        }
+    if typ == "aws:ecs/cluster:Cluster":
+        return {"name": inputs.get("name") or resource_id}
+    if typ == "aws:iam/role:Role":
+        return {"arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/{resource_id}", "name": inputs.get("name") or resource_id}
+    if typ == "aws:cloudwatch/logGroup:LogGroup":
+        return {"arn": f"arn:aws:logs:{region}:{MOCK_ACCOUNT_ID}:log-group:{inputs.get('name') or resource_id}"}
+    if typ == "aws:s3/bucket:Bucket":
+        bucket = inputs.get("bucket") or resource_id
+        return {
+            "bucket": bucket,
+            "arn": f"arn:aws:s3:::{bucket}",
+            "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com",
+        }
+    if typ == "aws:sns/topic:Topic":
+        return {"arn": f"arn:aws:sns:{region}:{MOCK_ACCOUNT_ID}:{resource_id}"}
+    return {}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, recording each registration with its options."""
+
+    def __init__(self, mocks: PlausibleValues) -> None:
+        super().__init__(mocks)
+        self.values = mocks
+        self.requests: list[tuple[Any, str, str | None, dict[str, Any]]] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        if request.type.startswith(PROVIDER_PREFIX):
+            inputs = rpc.deserialize_properties(request.object)
+            region = inputs.get("region") if isinstance(inputs, Mapping) else None
+            self.values.provider_regions[response.urn] = str(region or self.values.default_region)
+        state = self.resources[response.urn].state if response.urn in self.resources else {}
+        self.requests.append((request, response.urn, response.id or None, dict(state or {})))
+        return response
+
+
+def _options_list(values: Any) -> tuple[str, ...]:
+    return tuple(str(value) for value in values)
+
+
+def _record(monitor: RecordingMonitor) -> tuple[RecordedResource, ...]:
+    provider_regions = monitor.values.provider_regions
+    recorded: list[RecordedResource] = []
+    for request, urn, resource_id, state in monitor.requests:
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        provider_urn = request.provider.split("::", 4)[:4] if request.provider else None
+        provider = "::".join(provider_urn) if provider_urn else None
+        region: str | None
+        if request.type.startswith(PROVIDER_PREFIX):
+            region = provider_regions.get(urn)
+        elif not request.custom:
+            region = None
+        else:
+            own = inputs.get("region") if isinstance(inputs, Mapping) else None
+            region = str(own) if own else provider_regions.get(provider or "", monitor.values.default_region)
+        property_dependencies = {key: _options_list(deps.urns) for key, deps in request.propertyDependencies.items()}
+        recorded.append(
+            RecordedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                id=resource_id,
+                parent=request.parent or None,
+                provider=provider,
+                inputs=inputs if isinstance(inputs, Mapping) else {},
+                raw_inputs=request.object,
+                outputs=state,
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                depends_on=_options_list(request.dependencies),
+                ignore_changes=_options_list(request.ignoreChanges),
+                property_dependencies=property_dependencies,
+                aliases=tuple(alias.urn for alias in request.aliases if alias.urn),
+                additional_secret_outputs=_options_list(request.additionalSecretOutputs),
+                region=region,
+            )
+        )
+    return tuple(recorded)
+
+
+def _config_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return _unwrap_secrets(value.get("value"))
+        return {key: _unwrap_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(item) for item in value]
+    return value
+
+
+def _resolve(value: Any) -> Any:
+    """Plain data for a stack export: Outputs awaited, unknowns as :data:`UNKNOWN`, secrets unwrapped."""
+    return _unwrap_secrets(_sync_await(rpc.serialize_property(value, [], None, keep_output_values=False)))
+
+
+def synthesize(
+    program: Callable[[], None],
+    *,
+    project: str = "fintech-infra",
+    stack: str = "dev",
+    config: Mapping[str, Any] | None = None,
+    preview: bool = False,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    default_region: str | None = None,
+) -> Recording:
+    """Run ``program`` under the mock engine and return what it registered.
+
+    ``config`` holds full keys (``"fintech-infra:environment"``); structured values may be given as
+    Python data. ``stack_outputs`` answers ``StackReference`` look-ups by fully qualified stack name.
+    ``preview`` leaves provider-computed outputs unknown, as in a first preview. Errors the program raises
+    (a :class:`~components.errors.ConfigError`, say) propagate unchanged.
+    """
+    full_config = {key: _config_value(value) for key, value in (config or {}).items()}
+    values = PlausibleValues(preview=preview, stack_outputs=stack_outputs)
+    values.default_region = default_region or str((config or {}).get("aws:region") or DEFAULT_REGION)
+    monitor = RecordingMonitor(values)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        settings.ROOT.set(None)
+        pulumi_mocks.set_mocks(values, project=project, stack=stack, preview=preview, monitor=monitor)
+        set_all_config(full_config)
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
+        _sync_await(run_pulumi_func(program))
+        root = settings.get_root_resource()
+        raw_exports: Mapping[str, Any] = getattr(root, "outputs", {}) or {}
+        exports = {name: _resolve(value) for name, value in raw_exports.items()}
+        return Recording(project=project, stack=stack, preview=preview, resources=_record(monitor), exports=exports)
+    finally:
+        settings.ROOT.set(None)
+        set_all_config({})
+        asyncio.set_event_loop(None)
+        loop.close()

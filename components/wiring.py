@@ -1,0 +1,47 @@
+"""Typed hand-offs between components: the Output-valued wiring pydantic cannot validate.
+
+Settings (sizes, flags) live in the frozen pydantic models of :mod:`components.config`; values that only
+exist as Outputs (ids, ARNs) travel between components in these small frozen dataclasses, so a
+component's signature says exactly what it needs from its neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+__all__ = ["AppNetwork", "DataNetwork", "KeyRef"]
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """A customer-managed KMS key: what a consumer needs to encrypt with it."""
+
+    arn: pulumi.Input[str]
+    alias: str
+    """The alias name (``alias/<cell>/<concern>``), fixed at plan time."""
+
+
+@dataclass(frozen=True)
+class DataNetwork:
+    """Where a data store lives and who may reach it."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Isolated data subnets: no route out of the VPC."""
+    client_security_group_ids: Sequence[pulumi.Input[str]]
+    """The application tier's security groups: the only sources admitted on the engine port."""
+
+
+@dataclass(frozen=True)
+class AppNetwork:
+    """Where the application tier runs and where its edge sits."""
+
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    """Application subnets: egress through NAT, no public IPs."""
+    public_subnet_ids: Sequence[pulumi.Input[str]]
+    """Only for load balancers and NAT gateways."""
