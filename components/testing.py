@@ -217,6 +217,9 @@ class PlausibleValues(pulumi.runtime.Mocks):
             }
         if token in ("aws:index/getRegion:getRegion", "aws:index/region:getRegion"):
             return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
+            # A fixed stand-in: the real invoke's value only ever reaches write-only inputs.
+            return {"randomPassword": "Mock-Passw0rd-Not-A-Secret-0000", "id": "mock"}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         raise NotImplementedError(

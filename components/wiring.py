@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-__all__ = ["AppNetwork", "DataNetwork", "KeyRef"]
+__all__ = ["AppNetwork", "DataNetwork", "DrPlacement", "KeyRef"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,16 @@ class AppNetwork:
     """Application subnets: egress through NAT, no public IPs."""
     public_subnet_ids: Sequence[pulumi.Input[str]]
     """Only for load balancers and NAT gateways."""
+
+
+@dataclass(frozen=True)
+class DrPlacement:
+    """Where a concern's disaster-recovery copy lives: a permitted DR region of the same jurisdiction."""
+
+    region: str
+    provider: pulumi.ProviderResource
+    """An explicit AWS provider for ``region``; DR children use it instead of the parent's."""
+    key: KeyRef
+    """A customer-managed key in ``region`` (cross-region copies must be re-encrypted there)."""
+    network: DataNetwork | None = None
+    """The DR region's isolated subnets, for mechanisms that run compute there (replicas, secondaries)."""
