@@ -19,6 +19,7 @@ import contextlib
 import enum
 import ipaddress
 import json
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -135,6 +136,13 @@ class RecoveryObjectives(_Settings):
 
     rpo_seconds: int = Field(ge=0, le=7 * 86400, description="Most data loss tolerated on region loss.")
     rto_seconds: int = Field(ge=60, le=7 * 86400, description="Longest outage tolerated on region loss.")
+    scope: Literal["region", "zone"] = Field(
+        "region",
+        description=(
+            "Failure the objectives must survive: `region` (default; needs the cell's dr_region) or `zone` "
+            "(instance/AZ failure only: an explicit choice to accept losing the data with the region)."
+        ),
+    )
 
 
 def default_objectives(environment: Environment, concern: DataConcern) -> RecoveryObjectives:
@@ -165,6 +173,25 @@ class DatabaseSettings(_Settings):
     aurora_instances: int = Field(2, ge=2, le=15, description="Aurora writer + readers, spread across AZs.")
     objectives: RecoveryObjectives | None = Field(
         None, description="RPO/RTO. Defaults: prod trading/payments 60 s/900 s, prod others 900 s/4 h."
+    )
+    dr_read_replica: bool = Field(
+        False,
+        description=(
+            "Also keep a promotable cross-region read replica (rds-instance with a dr_region). Defaults to "
+            "false; AWS documents no RPO bound for it, so objectives are judged on automated-backups replication."
+        ),
+    )
+    log_statement: Literal["none", "ddl", "mod", "all"] | None = Field(
+        None, description="PostgreSQL log_statement. Defaults to `all` for the audit concern, `ddl` otherwise."
+    )
+    log_min_duration_ms: int = Field(
+        1000, ge=-1, le=3_600_000, description="Log statements slower than this (ms; -1 off). Defaults to 1000."
+    )
+    performance_insights_retention_days: int = Field(
+        7, description="Performance Insights retention: 7 or 31 x months up to 731. Defaults to 7 (free tier)."
+    )
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = Field(
+        60, description="Enhanced monitoring interval in seconds. Defaults to 60."
     )
 
     @model_validator(mode="after")
@@ -205,36 +232,121 @@ class VpcSettings(_Settings):
         return value
 
 
+FARGATE_CPU_UNITS = (256, 512, 1024, 2048, 4096, 8192, 16384)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATEKEY", "AUTHKEY")
+_SECRET_TOKENS = frozenset({"PWD", "PASS", "KEY", "KEYS", "DSN", "CERT", "PEM"})
+_NOT_SECRET_SUFFIXES = ("_KEY_ARN", "_KEY_ID", "_KEY_ALIAS")
+_SECRET_REFERENCE = re.compile(
+    r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?"
+    r"|ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]+)$"
+)
+
+
+def looks_like_secret(env_name: str) -> bool:
+    """True for an environment variable name that suggests a credential (``DB_PASSWORD``, ``API_KEY``)."""
+    upper = env_name.upper()
+    if upper.endswith(_NOT_SECRET_SUFFIXES):
+        return False
+    return any(word in upper for word in _SECRET_WORDS) or bool(_SECRET_TOKENS & set(upper.split("_")))
+
+
 class EcsServiceSettings(_Settings):
     """One Fargate service."""
 
-    name: Name = Field(description="Service name, unique in the cell.")
-    image: str = Field(min_length=3, description="Container image, ideally pinned by digest.")
-    cpu: int = Field(512, description="Task CPU units.")
-    memory_mb: int = Field(1024, ge=512, le=122880, description="Task memory.")
-    container_port: int = Field(8080, ge=1024, le=65535, description="Port the container listens on.")
-    health_check_path: str = Field("/healthz", pattern=r"^/", description="ALB health check path.")
-    min_tasks: int = Field(2, ge=1, le=1000, description="Auto scaling floor.")
-    max_tasks: int = Field(10, ge=1, le=1000, description="Auto scaling ceiling.")
-    concerns: tuple[DataConcern, ...] = Field((), description="Data concerns whose databases it may reach.")
-    secrets: dict[str, str] = Field(
-        default_factory=dict, description="Env var name to Secrets Manager ARN; never plaintext values."
+    name: Name = Field(description="Service name, unique in the cell. Required.")
+    image: str = Field(min_length=3, description="Container image, ideally pinned by digest. Required.")
+    cpu: int = Field(512, description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Defaults to 512.")
+    memory_mb: int = Field(1024, ge=512, le=122880, description="Task memory in MiB. Defaults to 1024.")
+    container_port: int = Field(8080, ge=1024, le=65535, description="Port the container listens on. Defaults to 8080.")
+    health_check_path: str = Field(
+        "/healthz", pattern=r"^/", description="ALB health check path. Defaults to `/healthz`."
     )
-    environment: dict[str, str] = Field(default_factory=dict, description="Non-secret env vars.")
-    deployment: Literal["rolling", "blue_green"] = Field("rolling", description="Deployment strategy.")
+    health_check_grace_seconds: int = Field(
+        60, ge=0, le=1800, description="Seconds ALB health checks are ignored after a task starts. Defaults to 60."
+    )
+    min_tasks: int = Field(2, ge=1, le=1000, description="Auto scaling floor (and the initial count). Defaults to 2.")
+    max_tasks: int = Field(10, ge=1, le=1000, description="Auto scaling ceiling. Defaults to 10.")
+    cpu_target_pct: int = Field(
+        60, ge=10, le=90, description="Average CPU the CPU scaling policy tracks. Defaults to 60."
+    )
+    requests_per_target: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="ALB requests per task per minute the request policy tracks. Defaults to 1000.",
+    )
+    concerns: tuple[DataConcern, ...] = Field(
+        (), description="Data concerns whose databases it may reach. Defaults to none."
+    )
+    secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="Env var name to a Secrets Manager secret ARN (optionally with `:json-key::`) or an SSM "
+        "parameter ARN; never plaintext values. Defaults to none.",
+    )
+    environment: dict[str, str] = Field(
+        default_factory=dict,
+        description="Non-secret env vars; names that look like credentials are rejected. Defaults to none.",
+    )
+    deployment: Literal["rolling", "blue_green"] = Field(
+        "rolling",
+        description="`rolling` (default) or `blue_green` (ECS-native blue/green through an alternate target group).",
+    )
+    execute_command: bool = Field(
+        False,
+        description="Allow ECS Exec into tasks (break-glass; sessions logged to the cluster's encrypted log group). "
+        "Defaults to False.",
+    )
+
+    @field_validator("cpu")
+    @classmethod
+    def _fargate_cpu(cls, value: int) -> int:
+        if value not in FARGATE_CPU_UNITS:
+            raise ValueError(f"is not a Fargate CPU size; {allowed(FARGATE_CPU_UNITS)}")
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _no_secrets_in_environment(cls, value: dict[str, str]) -> dict[str, str]:
+        for env_name in value:
+            if not _ENV_NAME.match(env_name):
+                raise ValueError(f"{env_name!r} is not an environment variable name; allowed: [A-Za-z_][A-Za-z0-9_]*")
+            if looks_like_secret(env_name):
+                raise ValueError(
+                    f"{env_name!r} looks like a credential; plaintext values are not allowed for it: "
+                    "move it to `secrets` as a Secrets Manager ARN"
+                )
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_references(cls, value: dict[str, str]) -> dict[str, str]:
+        for env_name, reference in value.items():
+            if not _ENV_NAME.match(env_name):
+                raise ValueError(f"{env_name!r} is not an environment variable name; allowed: [A-Za-z_][A-Za-z0-9_]*")
+            if not _SECRET_REFERENCE.match(reference):
+                # The value may itself be a pasted secret, so it is never echoed.
+                raise ValueError(
+                    f"{env_name!r} is not a secret reference; allowed: a Secrets Manager secret ARN "
+                    "or an SSM parameter ARN (the value is not shown)"
+                )
+        return value
 
     @model_validator(mode="after")
     def _bounds(self) -> EcsServiceSettings:
         if self.max_tasks < self.min_tasks:
             raise ValueError("max_tasks must be at least min_tasks")
+        both = sorted(set(self.secrets) & set(self.environment))
+        if both:
+            raise ValueError(f"{both!r} are set in both `secrets` and `environment`; set each name once")
         return self
 
 
 class EcsSettings(_Settings):
     """Run the cell's services on ECS Fargate."""
 
-    kind: Literal["ecs"] = "ecs"
-    services: tuple[EcsServiceSettings, ...] = Field(default=(), description="Fargate services.")
+    kind: Literal["ecs"] = Field("ecs", description="Compute discriminator. Defaults to `ecs`.")
+    services: tuple[EcsServiceSettings, ...] = Field(default=(), description="Fargate services. Defaults to none.")
 
 
 class EksSettings(_Settings):
@@ -491,7 +603,11 @@ def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
     try:
         config = StackConfig.model_validate(dict(raw))
     except ValidationError as error:
-        problems = [_describe(item) for item in error.errors(include_url=False)]
+        items = error.errors(include_url=False)
+        # A list whose only item failed also reports "too short"; the item's own error says it better.
+        failing_items = {tuple(item["loc"][:-2]) for item in items if len(item["loc"]) >= 2}
+        items = [i for i in items if not (i["type"] == "too_short" and tuple(i["loc"]) in failing_items)]
+        problems = [_describe(item) for item in items]
         raise ConfigError(_join(problems), problems=problems) from None
     problems = _rules_problems(config)
     if problems:

@@ -1,0 +1,213 @@
+"""StackConfig: every invalid input is one ConfigError naming key path, bad value and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.config import (
+    DataConcern,
+    RecoveryObjectives,
+    StackConfig,
+    default_objectives,
+    load_stack_config,
+    read_pulumi_config,
+)
+from components.errors import ConfigError
+from components.testing import synthesize
+
+VALID: dict[str, Any] = {
+    "environment": "prod",
+    "tags": {"owner": "platform", "cost_center": "cc-100"},
+    "cells": {
+        "cy": {
+            "jurisdiction": "cysec",
+            "primary_region": "eu-central-1",
+            "dr_region": "eu-west-1",
+            "entities": [{"name": "cysec-cy", "legal_name": "Example CY Ltd", "hostname": "api.cy.example.com"}],
+            "concerns": [{"concern": "crm"}, {"concern": "trading", "engine": "aurora"}],
+        }
+    },
+}
+
+
+def config_with(**changes: Any) -> dict[str, Any]:
+    """VALID with dotted-path changes applied, e.g. ``{"cells.cy.dr_region": "us-east-1"}``."""
+    data = copy.deepcopy(VALID)
+    for dotted, value in changes.items():
+        target: Any = data
+        *parents, last = dotted.split(".")
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        if last.isdigit():
+            target[int(last)] = value
+        else:
+            target[last] = value
+    return data
+
+
+def error_for(raw: dict[str, Any]) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(raw)
+    return str(caught.value)
+
+
+def test_valid_config_loads_with_defaults_resolved() -> None:
+    config = load_stack_config(VALID)
+    assert isinstance(config, StackConfig)
+    cell = config.cells["cy"]
+    assert cell.vpc.nat_gateways == "one_per_az"
+    assert cell.key_deletion_window_days == 30
+    assert [db.concern for db in cell.concerns] == [DataConcern.CRM, DataConcern.TRADING]
+    # Objectives not given in the file take the environment's defaults.
+    assert cell.concerns[1].objectives == RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
+    assert cell.concerns[0].objectives == RecoveryObjectives(rpo_seconds=900, rto_seconds=14400)
+
+
+def test_unknown_key_names_path_and_allowed_keys() -> None:
+    message = error_for(config_with(**{"cells.cy.concerns.0": {"concern": "crm", "size": "big"}}))
+    assert message.startswith("invalid stack config: cells.cy.concerns[0].size: unknown key; allowed: concern, engine,")
+
+
+def test_unknown_top_level_key() -> None:
+    message = error_for({**VALID, "region": "eu-west-1"})
+    assert message.startswith("invalid stack config: region: unknown key; allowed: environment, tags, deployment,")
+
+
+def test_wrong_type_names_path_and_value() -> None:
+    message = error_for(config_with(**{"cells.cy.redis": {"nodes": "two"}}))
+    assert message == (
+        "invalid stack config: cells.cy.redis.nodes: 'two' input should be a valid integer, "
+        "unable to parse string as an integer"
+    )
+
+
+def test_region_the_jurisdiction_does_not_permit() -> None:
+    message = error_for(config_with(**{"cells.cy.dr_region": "us-east-1"}))
+    assert message == (
+        "invalid stack config: cells.cy.dr_region: 'us-east-1' is not permitted for cysec; "
+        "allowed: eu-central-1, eu-south-1, eu-west-1"
+    )
+
+
+def test_primary_region_not_permitted() -> None:
+    message = error_for(config_with(**{"cells.cy.primary_region": "eu-west-2"}))
+    assert "cells.cy.primary_region: 'eu-west-2' is not permitted for cysec; allowed: " in message
+
+
+def test_dr_region_equal_to_primary_is_refused() -> None:
+    message = error_for(config_with(**{"cells.cy.dr_region": "eu-central-1"}))
+    assert "cells.cy.dr_region: 'eu-central-1' is the primary region" in message
+
+
+def test_not_an_aws_region() -> None:
+    message = error_for(config_with(**{"cells.cy.primary_region": "eu-central-9"}))
+    assert message.startswith("invalid stack config: cells.cy.primary_region: 'eu-central-9' is not an AWS region")
+
+
+def test_unknown_jurisdiction() -> None:
+    message = error_for(config_with(**{"cells.cy.jurisdiction": "mars"}))
+    assert message == (
+        "invalid stack config: cells.cy.jurisdiction: 'mars' is not a known jurisdiction; "
+        "allowed: asic, cysec, eu-gdpr, fca, sec-finra"
+    )
+
+
+def test_concern_listed_twice() -> None:
+    message = error_for(config_with(**{"cells.cy.concerns": [{"concern": "crm"}, {"concern": "crm"}]}))
+    assert message == (
+        "invalid stack config: cells.cy.concerns[1].concern: 'crm' is listed twice "
+        "(first at concerns[0]); each concern gets its own database"
+    )
+
+
+def test_unknown_concern_lists_the_four() -> None:
+    message = error_for(config_with(**{"cells.cy.concerns": [{"concern": "loans"}]}))
+    assert message == (
+        "invalid stack config: cells.cy.concerns[0].concern: 'loans' input should be "
+        "'crm', 'trading', 'payments' or 'audit'"
+    )
+
+
+def test_every_problem_is_reported_in_one_error() -> None:
+    raw = config_with(**{"cells.cy.dr_region": "us-east-1", "cells.cy.concerns": [{"concern": "crm"}] * 2})
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(raw)
+    assert len(caught.value.problems) == 2
+    assert str(caught.value).splitlines()[0] == "invalid stack config:"
+
+
+def test_prod_refuses_single_nat_and_single_az_database() -> None:
+    raw = config_with(
+        **{"cells.cy.vpc": {"nat_gateways": "single"}, "cells.cy.concerns": [{"concern": "crm", "multi_az": False}]}
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(raw)
+    problems = set(caught.value.problems)
+    assert problems == {
+        "cells.cy.concerns[0].multi_az: False is not allowed in prod; allowed: True",
+        "cells.cy.vpc.nat_gateways: 'single' is not allowed in prod; allowed: one_per_az",
+    }
+
+
+def test_dev_may_relax_with_explicit_arguments() -> None:
+    raw = config_with(environment="dev", **{"cells.cy.vpc": {"nat_gateways": "single"}})
+    raw["environment"] = "dev"
+    config = load_stack_config(raw)
+    assert config.cells["cy"].vpc.nat_gateways == "single"
+    assert config.cells["cy"].concerns[0].objectives == default_objectives("dev", DataConcern.CRM)
+
+
+def test_public_vpc_cidr_refused() -> None:
+    message = error_for(config_with(**{"cells.cy.vpc": {"cidr": "8.8.0.0/16"}}))
+    assert message == "invalid stack config: cells.cy.vpc.cidr: '8.8.0.0/16' must be a private (RFC 1918) range"
+
+
+def test_eks_public_endpoint_open_to_world_refused() -> None:
+    message = error_for(config_with(**{"cells.cy.compute": {"kind": "eks", "public_endpoint_cidrs": ["0.0.0.0/0"]}}))
+    assert "cells.cy.compute: " in message and "may not contain '0.0.0.0/0'" in message
+
+
+def test_duplicate_hostname_across_cells() -> None:
+    raw = copy.deepcopy(VALID)
+    raw["cells"]["cy2"] = copy.deepcopy(raw["cells"]["cy"])
+    raw["cells"]["cy2"]["entities"][0]["name"] = "cysec-cy2"
+    message = error_for(raw)
+    assert (
+        "cells.cy2.entities[0].hostname: 'api.cy.example.com' is already used at cells.cy.entities[0].hostname"
+        in message
+    )
+
+
+def test_registry_override_adds_a_region_per_stack() -> None:
+    raw = config_with(**{"cells.cy.dr_region": "eu-north-1"})
+    raw["jurisdictions"] = {"cysec": {"dr_regions": ["eu-west-1", "eu-north-1"]}}
+    config = load_stack_config(raw)
+    assert config.registry["cysec"].dr_regions == ("eu-west-1", "eu-north-1")
+
+
+def test_stack_needs_cells_or_routing() -> None:
+    message = error_for({"environment": "prod", "tags": VALID["tags"]})
+    assert message == "invalid stack config: (stack): a stack needs `cells` or `routing`; neither is set"
+
+
+def test_config_is_read_from_pulumi_config_before_any_resource() -> None:
+    registered: list[str] = []
+
+    def program() -> None:
+        def note(args: pulumi.ResourceTransformationArgs) -> None:
+            registered.append(args.name)
+
+        pulumi.runtime.register_stack_transformation(note)
+        load_stack_config(read_pulumi_config())
+        aws.s3.Bucket("never")
+
+    bad = config_with(**{"cells.cy.dr_region": "us-east-1"})
+    full = {f"fintech-infra:{key}": value for key, value in bad.items()}
+    with pytest.raises(ConfigError, match=r"cells\.cy\.dr_region: 'us-east-1' is not permitted for cysec"):
+        synthesize(program, config=full)
+    assert registered == []

@@ -1,0 +1,80 @@
+"""The recording harness: what it records is what the gate and every test rely on."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.testing import Recording, is_unknown, synthesize
+
+
+def _program() -> None:
+    provider = aws.Provider("syd", region="ap-southeast-2")
+    key = aws.kms.Key(
+        "key",
+        enable_key_rotation=True,
+        opts=pulumi.ResourceOptions(provider=provider, protect=True, retain_on_delete=True),
+    )
+    alias = aws.kms.Alias(
+        "alias",
+        target_key_id=key.key_id,
+        opts=pulumi.ResourceOptions(provider=provider, depends_on=[key], ignore_changes=["name"]),
+    )
+    aws.s3.Bucket("elsewhere", region="ap-southeast-4", opts=pulumi.ResourceOptions(provider=provider))
+    zones = aws.get_availability_zones_output(opts=pulumi.InvokeOptions(provider=provider))
+    pulumi.export("zones", zones.names)
+    pulumi.export("alias_target", alias.target_key_id)
+    pulumi.export("remote", pulumi.StackReference("acme/fintech-infra/prod-au").get_output("answer"))
+
+
+@pytest.fixture(scope="module")
+def recording() -> Recording:
+    return synthesize(_program, stack_outputs={"acme/fintech-infra/prod-au": {"answer": 42}})
+
+
+def test_options_are_recorded(recording: Recording) -> None:
+    key = recording.named("key")
+    assert key.protect and key.retain_on_delete
+    alias = recording.named("alias")
+    assert alias.depends_on == (key.urn,)
+    assert alias.ignore_changes == ("name",)
+    assert alias.property_dependencies["targetKeyId"] == (key.urn,)
+
+
+def test_region_comes_from_the_provider_or_the_resource(recording: Recording) -> None:
+    assert recording.named("key").region == "ap-southeast-2"
+    assert recording.named("elsewhere").region == "ap-southeast-4"
+    assert recording.named("key").provider == recording.named("syd").urn
+
+
+def test_invokes_use_the_callers_provider(recording: Recording) -> None:
+    assert recording.exports["zones"] == ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"]
+
+
+def test_computed_outputs_are_plausible(recording: Recording) -> None:
+    assert recording.exports["alias_target"] == recording.named("key").outputs["keyId"]
+    assert recording.named("key").outputs["arn"].startswith("arn:aws:kms:ap-southeast-2:123456789012:")
+
+
+def test_stack_references_are_answered(recording: Recording) -> None:
+    assert recording.exports["remote"] == 42
+
+
+def test_counts_skip_providers_and_components(recording: Recording) -> None:
+    assert recording.counts_by_type() == {
+        "aws:kms/alias:Alias": 1,
+        "aws:kms/key:Key": 1,
+        "aws:s3/bucket:Bucket": 1,
+    }  # a StackReference is a read, not a registration
+
+
+def test_preview_leaves_provider_computed_values_unknown() -> None:
+    preview = synthesize(_program, preview=True, stack_outputs={"acme/fintech-infra/prod-au": {"answer": 42}})
+    assert is_unknown(preview.named("alias").inputs["targetKeyId"])
+    assert preview.named("key").inputs["enableKeyRotation"] is True
+
+
+def test_unknown_stack_reference_is_an_error() -> None:
+    with pytest.raises(KeyError, match="no outputs recorded for that stack"):
+        synthesize(_program)
