@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.gate
 
 docs: $(STAMP)
-	$(BIN)/python -m components.docs --write README.md
+	$(BIN)/python -m components.docs README.md --write
 
 # Re-pin after changing pyproject.toml dependencies (needs pip-tools in the venv).
 lock: $(STAMP)
