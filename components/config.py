@@ -31,10 +31,12 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from components import aws_limits
 from components.errors import ConfigError, allowed, key_path
 from components.jurisdictions import (
     AWS_REGIONS,
@@ -122,7 +124,16 @@ class DeploymentIdentity(_Settings):
         description="Role every provider assumes. Defaults to none (use the caller's credentials).",
     )
     external_id: str | None = Field(None, min_length=2, description="sts:ExternalId for the assume-role call.")
-    session_name: str = Field("fintech-infra-deploy", description="Assume-role session name.")
+    session_name: str = Field(
+        "fintech-infra-deploy", description="Assume-role session name. Defaults to `fintech-infra-deploy`."
+    )
+    use_instance_metadata: bool = Field(
+        False,
+        description=(
+            "Let the providers fall back to EC2/ECS instance-metadata credentials. Defaults to false: "
+            "credentials come only from the environment and the assumed deploy role."
+        ),
+    )
 
     @model_validator(mode="after")
     def _role_in_account(self) -> DeploymentIdentity:
@@ -161,16 +172,27 @@ class DatabaseSettings(_Settings):
     engine: DatabaseEngine = Field(
         "rds-instance", description="`rds-instance` (Multi-AZ instance) or `aurora`. Defaults to `rds-instance`."
     )
-    engine_version: str = Field("16.6", pattern=r"^\d{2}(\.\d+)?$", description="PostgreSQL version.")
-    instance_class: str = Field("db.r6g.large", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="Class.")
-    allocated_storage_gb: int = Field(100, ge=20, le=65536, description="Initial storage (instance mode).")
-    max_allocated_storage_gb: int = Field(1000, ge=20, le=65536, description="Storage autoscaling ceiling.")
-    multi_az: bool = Field(True, description="Standby in a second AZ. False only outside prod; the pack flags it.")
-    backup_retention_days: int = Field(
-        35, ge=1, le=35, description="RDS automated backups (AWS maximum 35); longer comes from AWS Backup."
+    engine_version: str = Field("16.6", pattern=r"^\d{2}(\.\d+)?$", description="PostgreSQL version. Defaults to 16.6.")
+    instance_class: str = Field(
+        "db.r6g.large",
+        pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$",
+        description="Instance class the engine mode offers. Defaults to db.r6g.large.",
     )
-    read_replicas: int = Field(0, ge=0, le=5, description="In-region read replicas for reporting.")
-    aurora_instances: int = Field(2, ge=2, le=15, description="Aurora writer + readers, spread across AZs.")
+    allocated_storage_gb: int = Field(
+        100, ge=20, le=65536, description="Initial storage (instance mode). Defaults to 100."
+    )
+    max_allocated_storage_gb: int = Field(
+        1000, ge=20, le=65536, description="Storage autoscaling ceiling. Defaults to 1000."
+    )
+    multi_az: bool = Field(True, description="Standby in a second AZ. Defaults to true; false only outside prod.")
+    backup_retention_days: int = Field(
+        35,
+        ge=1,
+        le=35,
+        description="RDS automated backups, defaults to 35 (AWS maximum); longer comes from AWS Backup.",
+    )
+    read_replicas: int = Field(0, ge=0, le=5, description="In-region read replicas for reporting. Defaults to 0.")
+    aurora_instances: int = Field(2, ge=2, le=15, description="Aurora writer + readers across AZs. Defaults to 2.")
     objectives: RecoveryObjectives | None = Field(
         None, description="RPO/RTO. Defaults: prod trading/payments 60 s/900 s, prod others 900 s/4 h."
     )
@@ -194,6 +216,29 @@ class DatabaseSettings(_Settings):
         60, description="Enhanced monitoring interval in seconds. Defaults to 60."
     )
 
+    @field_validator("instance_class")
+    @classmethod
+    def _class_offered(cls, value: str, info: ValidationInfo) -> str:
+        problem = aws_limits.instance_class_problem(info.data.get("engine", "rds-instance"), value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("engine_version")
+    @classmethod
+    def _supported_major(cls, value: str) -> str:
+        if int(value.split(".")[0]) not in aws_limits.POSTGRES_MAJOR_VERSIONS:
+            majors = ", ".join(map(str, sorted(aws_limits.POSTGRES_MAJOR_VERSIONS)))
+            raise ValueError(f"is not a supported PostgreSQL version; allowed majors: {majors}")
+        return value
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi_retention(cls, value: int) -> int:
+        if value not in aws_limits.PERFORMANCE_INSIGHTS_RETENTION_DAYS:
+            raise ValueError(aws_limits.PERFORMANCE_INSIGHTS_PROBLEM)
+        return value
+
     @model_validator(mode="after")
     def _storage_ceiling(self) -> DatabaseSettings:
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
@@ -205,10 +250,21 @@ class RedisSettings(_Settings):
     """The cell's ElastiCache replication group."""
 
     engine: Literal["redis", "valkey"] = Field("valkey", description="Cache engine. Defaults to `valkey`.")
-    engine_version: str = Field("8.0", pattern=r"^\d+\.\d+$", description="Engine version.")
-    node_type: str = Field("cache.r7g.large", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", description="Node.")
-    nodes: int = Field(2, ge=2, le=6, description="Primary plus replicas across AZs; at least 2.")
-    snapshot_retention_days: int = Field(7, ge=1, le=35, description="Daily snapshots kept.")
+    engine_version: str = Field("8.0", pattern=r"^\d+\.\d+$", description="Engine version. Defaults to 8.0.")
+    node_type: str = Field(
+        "cache.r7g.large",
+        pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$",
+        description="Node type. Defaults to cache.r7g.large.",
+    )
+    nodes: int = Field(2, ge=2, le=6, description="Primary plus replicas across AZs; at least 2. Defaults to 2.")
+    snapshot_retention_days: int = Field(7, ge=1, le=35, description="Daily snapshots kept. Defaults to 7.")
+
+    @field_validator("node_type")
+    @classmethod
+    def _node_type_known(cls, value: str) -> str:
+        if value not in aws_limits.CACHE_NODE_TYPES:
+            raise ValueError(f"is not an ElastiCache node type; {allowed(sorted(aws_limits.CACHE_NODE_TYPES))}")
+        return value
 
 
 class VpcSettings(_Settings):

@@ -1,0 +1,281 @@
+"""Recovery objectives as code: which disaster-recovery mechanism can meet a declared RPO and RTO.
+
+Every data concern declares its objectives (:class:`~components.config.RecoveryObjectives`). This module
+holds, as data, what each mechanism AWS offers for PostgreSQL can promise, with the AWS-documented figure
+and its source, and picks the mechanism for a concern from what is configured (engine mode and whether
+the cell has a DR region). It never downgrades silently: objectives no configured mechanism meets are a
+:class:`~components.errors.ConfigError` that names the objectives key, the value and what would meet it.
+
+Rules the figures encode (sources in :data:`MECHANISMS`):
+
+- A figure of ``None`` means AWS documents no bound, so it cannot satisfy any objective. A cross-region
+  read replica is the example: replication is asynchronous and its lag is unbounded, so it is never chosen
+  to meet an RPO; it can run *beside* automated-backups replication as a faster-to-promote warm standby.
+- ``scope: region`` objectives need a mechanism that survives loss of the primary region, so a DR region.
+  ``scope: zone`` objectives are met by the in-region mechanism (Multi-AZ instance or Aurora cluster).
+- Where AWS gives a typical figure, the planning figure here is that figure's upper end; where AWS gives
+  none (the time to restore a database), the figure is a conservative planning value and says so.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from components.config import DatabaseEngine, RecoveryObjectives
+from components.errors import ConfigError
+
+__all__ = ["MECHANISMS", "Mechanism", "MechanismFacts", "RecoveryPlan", "available_mechanisms", "plan_recovery"]
+
+Scope = Literal["zone", "region"]
+
+
+class Mechanism(enum.StrEnum):
+    """The recovery mechanisms a FinancialDatabase can run."""
+
+    SINGLE_AZ_INSTANCE = "single-az-instance"
+    MULTI_AZ_INSTANCE = "multi-az-instance"
+    AURORA_MULTI_AZ = "aurora-multi-az-cluster"
+    CROSS_REGION_REPLICA = "cross-region-read-replica"
+    AUTOMATED_BACKUPS_REPLICATION = "automated-backups-replication"
+    AURORA_GLOBAL = "aurora-global-database"
+
+
+@dataclass(frozen=True)
+class MechanismFacts:
+    """What a mechanism promises, and on what evidence."""
+
+    mechanism: Mechanism
+    engine: DatabaseEngine
+    scope: Scope
+    """The failure it survives: ``zone`` (instance/AZ) or ``region``."""
+    rpo_seconds: int | None
+    """Planning RPO; None when AWS documents no bound."""
+    rto_seconds: int | None
+    """Planning RTO; None when AWS documents no bound."""
+    figure: str
+    """The AWS-documented figure (or the absence of one) this relies on."""
+    source: str
+    configure: str
+    """What a stack file sets to get it, for error messages."""
+
+    @property
+    def evidence(self) -> str:
+        return f"{self.figure} ({self.source})"
+
+
+_FAILOVER = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html"
+_MULTI_AZ_CLUSTER = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html"
+_PROMOTE = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html"
+_REPLICATE_BACKUPS = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html"
+_PITR = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html"
+_GLOBAL = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html"
+
+_RESTORE_PLANNING_SECONDS = 4 * 3600
+"""A point-in-time restore builds a new instance; AWS gives no duration. Planned at 4 hours (inference)."""
+
+MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
+    facts.mechanism: facts
+    for facts in (
+        MechanismFacts(
+            Mechanism.SINGLE_AZ_INSTANCE,
+            "rds-instance",
+            "zone",
+            rpo_seconds=300,
+            rto_seconds=_RESTORE_PLANNING_SECONDS,
+            figure=(
+                "point-in-time restore from automated backups; transaction logs are uploaded every 5 minutes; "
+                "no documented restore duration, planned at 4 h"
+            ),
+            source=_PITR,
+            configure="multi_az: false",
+        ),
+        MechanismFacts(
+            Mechanism.MULTI_AZ_INSTANCE,
+            "rds-instance",
+            "zone",
+            rpo_seconds=0,
+            rto_seconds=120,
+            figure="synchronous standby; failover typically 60-120 seconds",
+            source=_FAILOVER,
+            configure="engine: rds-instance with multi_az: true",
+        ),
+        MechanismFacts(
+            Mechanism.AURORA_MULTI_AZ,
+            "aurora",
+            "zone",
+            rpo_seconds=0,
+            rto_seconds=120,
+            figure=(
+                "shared multi-AZ storage, a reader in another AZ is promoted; AWS documents 'typically under "
+                "35 seconds' for Multi-AZ DB clusters, planned at the instance figure of 120 s"
+            ),
+            source=_MULTI_AZ_CLUSTER,
+            configure="engine: aurora",
+        ),
+        MechanismFacts(
+            Mechanism.CROSS_REGION_REPLICA,
+            "rds-instance",
+            "region",
+            rpo_seconds=None,
+            rto_seconds=None,
+            figure=(
+                "asynchronous replication with no documented lag bound; promotion 'can take several minutes "
+                "or longer' depending on size"
+            ),
+            source=_PROMOTE,
+            configure="engine: rds-instance with a dr_region and dr_read_replica: true",
+        ),
+        MechanismFacts(
+            Mechanism.AUTOMATED_BACKUPS_REPLICATION,
+            "rds-instance",
+            "region",
+            rpo_seconds=300,
+            rto_seconds=_RESTORE_PLANNING_SECONDS,
+            figure=(
+                "snapshots and transaction logs replicated to the DR region as soon as ready (logs every "
+                "5 minutes); recovery is a point-in-time restore to a new instance, planned at 4 h"
+            ),
+            source=_REPLICATE_BACKUPS,
+            configure="engine: rds-instance with a dr_region (automated-backups replication)",
+        ),
+        MechanismFacts(
+            Mechanism.AURORA_GLOBAL,
+            "aurora",
+            "region",
+            rpo_seconds=1,
+            rto_seconds=60,
+            figure="replication to the secondary region typically under 1 second; promotion in under a minute",
+            source=_GLOBAL,
+            configure="engine: aurora with a dr_region (Aurora Global Database)",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class RecoveryPlan:
+    """The mechanism chosen for one concern, and the DR mechanism built (if any)."""
+
+    mechanism: Mechanism
+    """The mechanism judged against the objectives."""
+    dr_mechanisms: tuple[Mechanism, ...]
+    """Everything built in the DR region (empty without one)."""
+    expected_rpo_seconds: int
+    expected_rto_seconds: int
+    evidence: str
+
+    @property
+    def facts(self) -> MechanismFacts:
+        return MECHANISMS[self.mechanism]
+
+
+def available_mechanisms(
+    engine: DatabaseEngine, *, multi_az: bool, has_dr: bool, dr_read_replica: bool = False
+) -> tuple[Mechanism, ...]:
+    """The mechanisms a configuration runs: the in-region one first, then those in the DR region."""
+    if engine == "aurora":
+        return (Mechanism.AURORA_MULTI_AZ, Mechanism.AURORA_GLOBAL) if has_dr else (Mechanism.AURORA_MULTI_AZ,)
+    local = Mechanism.MULTI_AZ_INSTANCE if multi_az else Mechanism.SINGLE_AZ_INSTANCE
+    if not has_dr:
+        return (local,)
+    dr = (Mechanism.AUTOMATED_BACKUPS_REPLICATION,)
+    return (local, *dr, Mechanism.CROSS_REGION_REPLICA) if dr_read_replica else (local, *dr)
+
+
+def _meets(facts: MechanismFacts, objectives: RecoveryObjectives) -> bool:
+    return (
+        facts.rpo_seconds is not None
+        and facts.rto_seconds is not None
+        and facts.rpo_seconds <= objectives.rpo_seconds
+        and facts.rto_seconds <= objectives.rto_seconds
+    )
+
+
+def _describe(facts: MechanismFacts) -> str:
+    rpo = "no documented bound" if facts.rpo_seconds is None else f"~{facts.rpo_seconds} s"
+    rto = "no documented bound" if facts.rto_seconds is None else f"~{facts.rto_seconds} s"
+    return f"{facts.mechanism.value} (RPO {rpo}, RTO {rto})"
+
+
+def plan_recovery(
+    objectives: RecoveryObjectives | None,
+    *,
+    engine: DatabaseEngine,
+    multi_az: bool,
+    has_dr: bool,
+    dr_read_replica: bool = False,
+    path: str = "concern",
+    dr_path: str = "dr_region",
+) -> RecoveryPlan:
+    """The mechanism that meets ``objectives`` with this configuration, or one ConfigError saying why not.
+
+    ``path`` is the concern's key path (``cells.eu.concerns[1]``); messages name ``<path>.objectives.*``.
+    """
+    if objectives is None:
+        raise ConfigError(
+            f"{path}.objectives: None is not allowed; declare rpo_seconds and rto_seconds "
+            "(load_stack_config fills in the environment's defaults)"
+        )
+    if dr_read_replica and (engine != "rds-instance" or not has_dr):
+        raise ConfigError(
+            f"{path}.dr_read_replica: True needs engine: rds-instance and a {dr_path}; "
+            "Aurora uses a Global Database instead"
+        )
+    running = available_mechanisms(engine, multi_az=multi_az, has_dr=has_dr, dr_read_replica=dr_read_replica)
+    dr_mechanisms = tuple(m for m in running if MECHANISMS[m].scope == "region")
+    in_scope = [MECHANISMS[m] for m in running if MECHANISMS[m].scope == objectives.scope]
+    for facts in in_scope:
+        if _meets(facts, objectives):
+            return RecoveryPlan(
+                mechanism=facts.mechanism,
+                dr_mechanisms=dr_mechanisms,
+                expected_rpo_seconds=int(facts.rpo_seconds or 0),
+                expected_rto_seconds=int(facts.rto_seconds or 0),
+                evidence=facts.evidence,
+            )
+    raise _unmet(objectives, in_scope, engine=engine, has_dr=has_dr, path=path, dr_path=dr_path)
+
+
+def _unmet(
+    objectives: RecoveryObjectives,
+    in_scope: list[MechanismFacts],
+    *,
+    engine: DatabaseEngine,
+    has_dr: bool,
+    path: str,
+    dr_path: str,
+) -> ConfigError:
+    if objectives.scope == "region" and not has_dr:
+        return ConfigError(
+            f"{path}.objectives.scope: 'region' needs a DR region, and {dr_path} is not set; set {dr_path} "
+            "to a region the jurisdiction permits, or set objectives.scope: zone to accept losing the data "
+            "with the region"
+        )
+    configured = "; ".join(_describe(facts) for facts in in_scope) or "none"
+    failing = [
+        (key, value)
+        for key, value, limit in (
+            ("rpo_seconds", objectives.rpo_seconds, [f.rpo_seconds for f in in_scope]),
+            ("rto_seconds", objectives.rto_seconds, [f.rto_seconds for f in in_scope]),
+        )
+        if not any(bound is not None and bound <= value for bound in limit)
+    ] or [("rpo_seconds", objectives.rpo_seconds)]
+    key, value = failing[0]
+    better = [
+        facts
+        for facts in MECHANISMS.values()
+        if facts.scope == objectives.scope and _meets(facts, objectives) and facts not in in_scope
+    ]
+    bounds = [getattr(f, key) for f in MECHANISMS.values() if f.scope == objectives.scope]
+    tightest = min((bound for bound in bounds if bound is not None), default=0)
+    would = "; ".join(f"{facts.configure} -> {_describe(facts)}" for facts in better) or (
+        f"no AWS mechanism documents a bound this tight for scope {objectives.scope!r}; "
+        f"allowed: {key} of at least {tightest}"
+    )
+    return ConfigError(
+        f"{path}.objectives.{key}: {value!r} cannot be met by engine: {engine}"
+        f"{' with a dr_region' if has_dr else ''} ({configured}); would meet it: {would}"
+    )
