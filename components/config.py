@@ -310,6 +310,9 @@ def looks_like_secret(env_name: str) -> bool:
 class EcsServiceSettings(_Settings):
     """One Fargate service."""
 
+    # A rejected `environment` or `secrets` value may be a pasted credential: keep it out of error text.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
     name: Name = Field(description="Service name, unique in the cell. Required.")
     image: str = Field(min_length=3, description="Container image, ideally pinned by digest. Required.")
     cpu: int = Field(512, description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Defaults to 512.")

@@ -1,0 +1,500 @@
+"""FargateService: one hardened ECS service on Fargate, private, behind the cell's ALB when given a target.
+
+What it always does (no switch turns these off):
+
+- Runs in the subnets and security groups it is given; both are required, so a service can never land
+  in a default VPC or behind an open default security group. ``assign_public_ip`` is False.
+- One container, non-root (``user 1000:1000``), read-only root filesystem (a writable ``/tmp`` volume),
+  not privileged, all Linux capabilities dropped; secrets injected by ECS from Secrets Manager / SSM
+  ARNs (``valueFrom``), never as plaintext environment values; ``awslogs`` to a KMS-encrypted log group
+  with the jurisdiction's retention.
+- Separate roles: the *execution* role (used by ECS to start the task) may pull the image, write the
+  task's log group and read exactly the listed secrets; the *task* role (the application's identity)
+  gets nothing unless asked for (runtime secret reads, ECS Exec).
+- Zero-downtime deployments: circuit breaker with rollback, minimum healthy 100 %, maximum 200 %,
+  ``wait_for_steady_state`` so ``pulumi up`` fails when a rollout does.
+- Application Auto Scaling between ``min_tasks`` and ``max_tasks`` on average CPU and, behind an ALB, on
+  ``ALBRequestCountPerTarget``.
+
+Blue/green: ``deployment="blue_green"`` uses ECS-native blue/green (``deployment_configuration.strategy =
+BLUE_GREEN``, available in the installed pulumi-aws 7.51), not CodeDeploy: it keeps the deployment in the
+ECS service resource, keeps the circuit breaker and needs no CodeDeploy application. It needs the
+alternate target group and the production listener rule, which ``Edge.add_service_target(...,
+blue_green=True)`` creates, and an infrastructure role ECS assumes to shift the listener rule, created here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pulumi
+import pulumi_aws as aws
+
+from components._component import FintechComponent
+from components._naming import child, physical
+from components.config import EcsServiceSettings
+from components.errors import ConfigError, key_path
+from components.logs import encrypted_log_group
+from components.wiring import KeyRef
+
+if TYPE_CHECKING:
+    from components.ecs import EcsCluster
+
+__all__ = ["BLUE_GREEN_BAKE_MINUTES", "CONTAINER_USER", "FargateService"]
+
+CONTAINER_USER = "1000:1000"
+"""The non-root uid:gid every container runs as."""
+
+BLUE_GREEN_BAKE_MINUTES = "10"
+"""Minutes both colours stay up after the shift, so a rollback is a listener flip, not a redeploy."""
+
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repo>[^:@]+)"
+)
+# ECS Exec's agent writes here; mounting them writable keeps the root filesystem read-only
+# (workaround documented in aws/containers-roadmap#1359).
+_EXEC_AGENT_PATHS = {
+    "exec-agents": "/managed-agents",
+    "exec-ssm-lib": "/var/lib/amazon/ssm",
+    "exec-ssm-log": "/var/log/amazon/ssm",
+}
+
+
+def _iam_resource(reference: str) -> str:
+    """The IAM resource for a secret reference: a Secrets Manager ARN without its ``:json-key:stage:version``."""
+    if ":secretsmanager:" in reference:
+        return ":".join(reference.split(":")[:7])
+    return reference
+
+
+def _validate(name: str, settings: EcsServiceSettings, **wiring: Any) -> None:
+    problems: list[str] = []
+    for key in ("subnet_ids", "security_group_ids"):
+        if not list(wiring[key]):
+            problems.append(
+                f"{key_path(name, key)}: {list(wiring[key])!r} is empty; allowed: one or more ids "
+                "(a FargateService never falls back to a default VPC or a default security group)"
+            )
+    behind_alb = wiring["target_group_arn"] is not None
+    if behind_alb:
+        for key in ("load_balancer_arn_suffix", "target_group_arn_suffix"):
+            if wiring[key] is None:
+                problems.append(
+                    f"{key_path(name, key)}: None with target_group_arn set; allowed: the ALB's and target "
+                    "group's arn_suffix (the ALBRequestCountPerTarget scaling policy needs both)"
+                )
+    if settings.deployment == "blue_green":
+        for key in ("target_group_arn", "alternate_target_group_arn", "production_listener_rule_arn"):
+            if wiring[key] is None:
+                problems.append(
+                    f"{key_path(name, 'deployment')}: 'blue_green' needs {key}; allowed: 'rolling', or pass the "
+                    "target from Edge.add_service_target(..., blue_green=True)"
+                )
+    if problems:
+        message = problems[0] if len(problems) == 1 else "\n".join(problems)
+        raise ConfigError(message, problems=problems)
+
+
+class FargateService(FintechComponent):
+    """One Fargate service: task definition, roles, encrypted logs, service and auto scaling."""
+
+    OUTPUTS: ClassVar[dict[str, str]] = {
+        "service_name": "Name of the ECS service.",
+        "task_definition_arn": "ARN of the current task definition revision.",
+        "log_group_name": "KMS-encrypted log group the container logs to.",
+        "execution_role_arn": "Role ECS uses to start tasks (image pull, logs, injected secrets).",
+        "task_role_arn": "The application's own identity inside the task.",
+    }
+
+    def __init__(
+        self,
+        name: str,
+        settings: EcsServiceSettings,
+        *,
+        cluster: EcsCluster,
+        subnet_ids: Sequence[pulumi.Input[str]],
+        security_group_ids: Sequence[pulumi.Input[str]],
+        logs_key: KeyRef,
+        log_retention_days: int,
+        vpc_id: pulumi.Input[str] | None = None,
+        target_group_arn: pulumi.Input[str] | None = None,
+        load_balancer_arn_suffix: pulumi.Input[str] | None = None,
+        target_group_arn_suffix: pulumi.Input[str] | None = None,
+        alternate_target_group_arn: pulumi.Input[str] | None = None,
+        production_listener_rule_arn: pulumi.Input[str] | None = None,
+        injected_secrets: Mapping[str, pulumi.Input[str]] | None = None,
+        secret_arns_readable: Sequence[pulumi.Input[str]] = (),
+        secret_keys: Sequence[KeyRef] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """``vpc_id`` is accepted for call-site symmetry; the network is fully given by the subnets and groups.
+
+        ``injected_secrets`` adds env-var-name -> secret ARN pairs known only as Outputs (a database's managed
+        master secret, optionally with ``:json-key::``) to ``settings.secrets``; ECS injects both. The
+        application may read ``secret_arns_readable`` itself at runtime (rotation-aware clients).
+        ``secret_keys`` are the KMS keys those secrets are encrypted with; decrypt is only allowed through
+        Secrets Manager / SSM.
+        """
+        _validate(
+            name,
+            settings,
+            subnet_ids=subnet_ids,
+            security_group_ids=security_group_ids,
+            target_group_arn=target_group_arn,
+            load_balancer_arn_suffix=load_balancer_arn_suffix,
+            target_group_arn_suffix=target_group_arn_suffix,
+            alternate_target_group_arn=alternate_target_group_arn,
+            production_listener_rule_arn=production_listener_rule_arn,
+        )
+        injected = dict(injected_secrets or {})
+        clash = sorted(set(injected) & (set(settings.secrets) | set(settings.environment)))
+        if clash:
+            raise ConfigError(
+                f"{key_path(name, 'injected_secrets')}: {clash!r} already set in the service settings; "
+                "allowed: names not in settings.secrets or settings.environment"
+            )
+        super().__init__("fintech:ecs:FargateService", name, opts)
+        self.vpc_id = vpc_id
+        child_opts = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke).partition
+        region = aws.get_region_output(opts=invoke).region
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+
+        self.log_group = encrypted_log_group(
+            child(name, "logs"),
+            key=logs_key,
+            retention_days=log_retention_days,
+            parent=self,
+            log_group_name=f"/ecs/{pulumi.get_stack()}/{cluster.cell}/{settings.name}",
+        )
+
+        all_secrets: dict[str, pulumi.Input[str]] = {**settings.secrets, **injected}
+        trust = pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                    }
+                ],
+            }
+        )
+        self.execution_role = aws.iam.Role(
+            child(name, "execution-role"),
+            assume_role_policy=trust,
+            description=f"ECS execution role of {name}: image pull, logs, injected secrets",
+            tags={},
+            opts=child_opts,
+        )
+        self.task_role = aws.iam.Role(
+            child(name, "task-role"),
+            assume_role_policy=trust,
+            description=f"Application identity of {name}",
+            tags={},
+            opts=child_opts,
+        )
+        execution_statements = self._execution_statements(
+            settings, all_secrets, secret_keys, partition=partition, region=region
+        )
+        aws.iam.RolePolicy(
+            child(name, "execution-policy"),
+            role=self.execution_role.id,
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": execution_statements}),
+            opts=child_opts,
+        )
+        task_statements = self._task_statements(settings, cluster, secret_arns_readable, secret_keys, region=region)
+        if task_statements:
+            aws.iam.RolePolicy(
+                child(name, "task-policy"),
+                role=self.task_role.id,
+                policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": task_statements}),
+                opts=child_opts,
+            )
+
+        mounts = {"tmp": "/tmp"} | (_EXEC_AGENT_PATHS if settings.execute_command else {})
+        container: dict[str, Any] = {
+            "name": settings.name,
+            "image": settings.image,
+            "essential": True,
+            "user": CONTAINER_USER,
+            "readonlyRootFilesystem": True,
+            "privileged": False,
+            "linuxParameters": {"capabilities": {"drop": ["ALL"]}, "initProcessEnabled": True},
+            "portMappings": [{"containerPort": settings.container_port, "protocol": "tcp", "name": "http"}],
+            "mountPoints": [
+                {"sourceVolume": volume, "containerPath": path, "readOnly": False} for volume, path in mounts.items()
+            ],
+            "secrets": [{"name": env, "valueFrom": ref} for env, ref in sorted(all_secrets.items())],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": self.log_group.name,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": settings.name,
+                },
+            },
+        }
+        if settings.environment:
+            # Omitted when empty: scanners (cdk-nag ECS2) flag any `environment` key.
+            container["environment"] = [{"name": k, "value": v} for k, v in sorted(settings.environment.items())]
+        self.task_definition = aws.ecs.TaskDefinition(
+            child(name, "task"),
+            family=physical(name),
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(settings.cpu),
+            memory=str(settings.memory_mb),
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            container_definitions=pulumi.Output.json_dumps([container]),
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume in mounts],
+            tags={},
+            opts=child_opts,
+        )
+
+        blue_green = settings.deployment == "blue_green"
+        load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] = []
+        if target_group_arn is not None:
+            advanced = None
+            if blue_green and alternate_target_group_arn is not None and production_listener_rule_arn is not None:
+                advanced = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
+                    alternate_target_group_arn=alternate_target_group_arn,
+                    production_listener_rule=production_listener_rule_arn,
+                    role_arn=self._infrastructure_role(name, partition).arn,
+                )
+            load_balancers.append(
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=target_group_arn,
+                    container_name=settings.name,
+                    container_port=settings.container_port,
+                    advanced_configuration=advanced,
+                )
+            )
+        self.service = aws.ecs.Service(
+            child(name, "service"),
+            # A fixed name: dashboards, alarms and the scaling target's resource id refer to it.
+            name=settings.name,
+            cluster=cluster.cluster_arn,
+            task_definition=self.task_definition.arn,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            desired_count=settings.min_tasks,
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=list(subnet_ids), security_groups=list(security_group_ids), assign_public_ip=False
+            ),
+            load_balancers=load_balancers or None,
+            health_check_grace_period_seconds=settings.health_check_grace_seconds if load_balancers else None,
+            deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
+            deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(
+                strategy="BLUE_GREEN" if blue_green else "ROLLING",
+                bake_time_in_minutes=BLUE_GREEN_BAKE_MINUTES if blue_green else None,
+            ),
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            availability_zone_rebalancing="ENABLED",
+            enable_execute_command=settings.execute_command,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=True,
+            tags={},
+            # Auto scaling owns the running count after the first deployment.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+        )
+
+        self.scaling_target = aws.appautoscaling.Target(
+            child(name, "scaling"),
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster.cluster_name, "/", self.service.name),
+            min_capacity=settings.min_tasks,
+            max_capacity=settings.max_tasks,
+            tags={},
+            opts=child_opts,
+        )
+        self._tracking_policy(name, "cpu", "ECSServiceAverageCPUUtilization", float(settings.cpu_target_pct))
+        if target_group_arn is not None:
+            label = pulumi.Output.concat(load_balancer_arn_suffix or "", "/", target_group_arn_suffix or "")
+            self._tracking_policy(
+                name, "requests", "ALBRequestCountPerTarget", float(settings.requests_per_target), label
+            )
+
+        self.service_name: pulumi.Output[str] = self.service.name
+        self.task_definition_arn: pulumi.Output[str] = self.task_definition.arn
+        self.log_group_name: pulumi.Output[str] = self.log_group.name
+        self.execution_role_arn: pulumi.Output[str] = self.execution_role.arn
+        self.task_role_arn: pulumi.Output[str] = self.task_role.arn
+        self.register_outputs(
+            {
+                "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
+                "log_group_name": self.log_group_name,
+                "execution_role_arn": self.execution_role_arn,
+                "task_role_arn": self.task_role_arn,
+            }
+        )
+
+    def _execution_statements(
+        self,
+        settings: EcsServiceSettings,
+        secrets: Mapping[str, pulumi.Input[str]],
+        secret_keys: Sequence[KeyRef],
+        *,
+        partition: pulumi.Output[str],
+        region: pulumi.Output[str],
+    ) -> list[dict[str, Any]]:
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": pulumi.Output.concat(self.log_group.arn, ":log-stream:*"),
+            }
+        ]
+        image = _ECR_IMAGE.match(settings.image)
+        if image:
+            statements += [
+                # GetAuthorizationToken has no resource-level permissions.
+                {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+                {
+                    "Sid": "PullOwnImage",
+                    "Effect": "Allow",
+                    "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                    "Resource": pulumi.Output.concat(
+                        "arn:",
+                        partition,
+                        f":ecr:{image['region']}:{image['account']}:repository/{image['repo']}",
+                    ),
+                },
+            ]
+        resources = [pulumi.Output.from_input(ref).apply(_iam_resource) for _, ref in sorted(secrets.items())]
+        if resources:
+            statements.append(
+                {
+                    "Sid": "ReadInjectedSecrets",
+                    "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
+                    "Resource": resources,
+                }
+            )
+        if resources and secret_keys:
+            statements.append(_decrypt_via_secret_stores(secret_keys, region))
+        return statements
+
+    def _task_statements(
+        self,
+        settings: EcsServiceSettings,
+        cluster: EcsCluster,
+        readable: Sequence[pulumi.Input[str]],
+        secret_keys: Sequence[KeyRef],
+        *,
+        region: pulumi.Output[str],
+    ) -> list[dict[str, Any]]:
+        statements: list[dict[str, Any]] = []
+        if readable:
+            statements.append(
+                {
+                    "Sid": "ReadRuntimeSecrets",
+                    "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    "Resource": [pulumi.Output.from_input(ref).apply(_iam_resource) for ref in readable],
+                }
+            )
+            if secret_keys:
+                statements.append(_decrypt_via_secret_stores(secret_keys, region))
+        if settings.execute_command:
+            statements += [
+                {
+                    "Sid": "EcsExecChannels",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ssmmessages:CreateControlChannel",
+                        "ssmmessages:CreateDataChannel",
+                        "ssmmessages:OpenControlChannel",
+                        "ssmmessages:OpenDataChannel",
+                    ],
+                    "Resource": "*",
+                },
+                {"Sid": "EcsExecDecrypt", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": cluster.exec_key.arn},
+                {
+                    "Sid": "EcsExecSessionLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": pulumi.Output.concat(cluster.exec_log_group_arn, ":log-stream:*"),
+                },
+                {"Sid": "EcsExecFindLogGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
+            ]
+        return statements
+
+    def _infrastructure_role(self, name: str, partition: pulumi.Output[str]) -> aws.iam.Role:
+        """The role ECS assumes to move the production listener rule between target groups (blue/green)."""
+        role = aws.iam.Role(
+            child(name, "infrastructure-role"),
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ecs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            description=f"ECS blue/green traffic shifting for {name}",
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicyAttachment(
+            child(name, "infrastructure-policy"),
+            role=role.name,
+            policy_arn=pulumi.Output.concat(
+                "arn:", partition, ":iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role
+
+    def _tracking_policy(
+        self, name: str, role: str, metric: str, target: float, label: pulumi.Input[str] | None = None
+    ) -> aws.appautoscaling.Policy:
+        return aws.appautoscaling.Policy(
+            child(name, f"scale-{role}"),
+            policy_type="TargetTrackingScaling",
+            service_namespace=self.scaling_target.service_namespace,
+            scalable_dimension=self.scaling_target.scalable_dimension,
+            resource_id=self.scaling_target.resource_id,
+            target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                target_value=target,
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type=metric, resource_label=label
+                ),
+                scale_in_cooldown=300,
+                scale_out_cooldown=60,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def _decrypt_via_secret_stores(keys: Sequence[KeyRef], region: pulumi.Output[str]) -> dict[str, Any]:
+    return {
+        "Sid": "DecryptSecretsViaStores",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": [key.arn for key in keys],
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": [
+                    pulumi.Output.concat("secretsmanager.", region, ".amazonaws.com"),
+                    pulumi.Output.concat("ssm.", region, ".amazonaws.com"),
+                ]
+            }
+        },
+    }

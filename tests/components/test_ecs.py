@@ -1,0 +1,388 @@
+"""EcsCluster and FargateService under the mock engine: one synthesis, many properties."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+from pydantic import ValidationError
+
+from components.config import EcsServiceSettings, load_stack_config
+from components.ecs import EcsCluster, FargateService
+from components.errors import ConfigError
+from components.testing import RecordedResource, Recording, synthesize
+from components.wiring import KeyRef
+
+REGION = "eu-central-1"
+ACCOUNT = "123456789012"
+LOGS_KEY = KeyRef(arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/logs", alias="alias/eu/logs")
+EXEC_KEY = KeyRef(arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/exec", alias="alias/eu/exec")
+SECRETS_KEY = KeyRef(arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/payments", alias="alias/eu/payments")
+DB_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!db-AbCdEf"
+API_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:eu/api/stripe-Zx12Yw"
+TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/api/0123"
+ALT_TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/api-green/0456"
+RULE_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener-rule/app/eu/1/2/3"
+IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/payments-api@sha256:{'a' * 64}"
+
+API = EcsServiceSettings(
+    name="api",
+    image=IMAGE,
+    min_tasks=3,
+    max_tasks=12,
+    secrets={"STRIPE_API_KEY": API_SECRET},
+    environment={"LOG_LEVEL": "info"},
+)
+WORKER = EcsServiceSettings(name="worker", image="public.ecr.aws/acme/worker:1.2.3", min_tasks=1, max_tasks=2)
+CHECKOUT = EcsServiceSettings(
+    name="checkout", image="public.ecr.aws/acme/checkout:2.0", deployment="blue_green", execute_command=True
+)
+BAD_NAMES: list[str] = []
+ERRORS: list[ConfigError] = []
+
+
+def _program() -> None:
+    provider = aws.Provider("eu-provider", region=REGION)
+    opts = pulumi.ResourceOptions(providers={"aws": provider})
+    cluster = EcsCluster("eu-ecs", cell="eu", exec_key=EXEC_KEY, logs_key=LOGS_KEY, log_retention_days=2000, opts=opts)
+    common: dict[str, Any] = {
+        "cluster": cluster,
+        "subnet_ids": ["subnet-app-a", "subnet-app-b"],
+        "security_group_ids": ["sg-app"],
+        "logs_key": LOGS_KEY,
+        "log_retention_days": 2000,
+        "opts": opts,
+    }
+    FargateService(
+        "eu-api",
+        API,
+        target_group_arn=TG_ARN,
+        load_balancer_arn_suffix="app/eu-alb/1234",
+        target_group_arn_suffix="targetgroup/api/0123",
+        injected_secrets={"DB_PASSWORD": f"{DB_SECRET}:password::"},
+        secret_arns_readable=[DB_SECRET],
+        secret_keys=[SECRETS_KEY],
+        **common,
+    )
+    FargateService("eu-worker", WORKER, **common)
+    FargateService(
+        "eu-checkout",
+        CHECKOUT,
+        target_group_arn=TG_ARN,
+        load_balancer_arn_suffix="app/eu-alb/1234",
+        target_group_arn_suffix="targetgroup/api/0123",
+        alternate_target_group_arn=ALT_TG_ARN,
+        production_listener_rule_arn=RULE_ARN,
+        **common,
+    )
+    overrides: dict[str, Any]
+    for bad_name, overrides in (
+        ("eu-no-subnets", {"subnet_ids": []}),
+        ("eu-no-network", {"subnet_ids": [], "security_group_ids": []}),
+        ("eu-bg-no-target", {}),
+    ):
+        settings = CHECKOUT if bad_name == "eu-bg-no-target" else WORKER
+        BAD_NAMES.append(bad_name)
+        try:
+            FargateService(bad_name, settings, **{**common, **overrides})
+        except ConfigError as error:
+            ERRORS.append(error)
+
+
+@pytest.fixture(scope="module")
+def rec() -> Recording:
+    BAD_NAMES.clear()
+    ERRORS.clear()
+    return synthesize(_program)
+
+
+def _one(rec: Recording, type_: str, name: str) -> RecordedResource:
+    return rec.named(name, type_)
+
+
+def _container(rec: Recording, service: str) -> dict[str, Any]:
+    task = _one(rec, "aws:ecs/taskDefinition:TaskDefinition", f"{service}-task")
+    definitions = json.loads(task.inputs["containerDefinitions"])
+    assert len(definitions) == 1
+    return dict(definitions[0])
+
+
+def _statements(rec: Recording, name: str) -> dict[str, dict[str, Any]]:
+    policy = json.loads(_one(rec, "aws:iam/rolePolicy:RolePolicy", name).inputs["policy"])
+    return {statement["Sid"]: statement for statement in policy["Statement"]}
+
+
+# --- cluster ------------------------------------------------------------------------------------------
+
+
+def test_cluster_has_container_insights(rec: Recording) -> None:
+    cluster = _one(rec, "aws:ecs/cluster:Cluster", "eu-ecs-cluster")
+    assert {"name": "containerInsights", "value": "enhanced"} in cluster.inputs["settings"]
+
+
+def test_ecs_exec_logs_override_to_encrypted_group(rec: Recording) -> None:
+    cluster = _one(rec, "aws:ecs/cluster:Cluster", "eu-ecs-cluster")
+    exec_config = cluster.inputs["configuration"]["executeCommandConfiguration"]
+    log_group = _one(rec, "aws:cloudwatch/logGroup:LogGroup", "eu-ecs-exec-logs")
+    assert exec_config["logging"] == "OVERRIDE"
+    assert exec_config["kmsKeyId"] == EXEC_KEY.arn
+    assert exec_config["logConfiguration"]["cloudWatchEncryptionEnabled"] is True
+    assert exec_config["logConfiguration"]["cloudWatchLogGroupName"] == "/ecs/dev/eu/exec"
+    assert log_group.inputs["name"] == "/ecs/dev/eu/exec"
+    assert log_group.inputs["kmsKeyId"] == LOGS_KEY.arn
+    assert log_group.inputs["retentionInDays"] == 2192  # 2000 days rounded up to what CloudWatch accepts
+    assert log_group.protect
+
+
+def test_everything_deploys_to_the_cell_region(rec: Recording) -> None:
+    regional = [r for r in rec.custom_resources() if not r.type.startswith("aws:iam/")]
+    assert regional
+    assert {r.region for r in regional} == {REGION}
+
+
+# --- task definition ----------------------------------------------------------------------------------
+
+
+def test_container_runs_non_root_read_only_unprivileged(rec: Recording) -> None:
+    for service in ("eu-api", "eu-worker", "eu-checkout"):
+        container = _container(rec, service)
+        assert container["user"] == "1000:1000"
+        assert container["readonlyRootFilesystem"] is True
+        assert container["privileged"] is False
+        assert container["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
+
+
+def test_task_definition_is_fargate_awsvpc_with_separate_roles(rec: Recording) -> None:
+    task = _one(rec, "aws:ecs/taskDefinition:TaskDefinition", "eu-api-task")
+    assert task.inputs["networkMode"] == "awsvpc"
+    assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
+    assert task.inputs["family"] == "eu-api"
+    assert (task.inputs["cpu"], task.inputs["memory"]) == ("512", "1024")
+    execution = _one(rec, "aws:iam/role:Role", "eu-api-execution-role")
+    role = _one(rec, "aws:iam/role:Role", "eu-api-task-role")
+    assert task.inputs["executionRoleArn"] == execution.outputs["arn"]
+    assert task.inputs["taskRoleArn"] == role.outputs["arn"]
+    assert task.inputs["executionRoleArn"] != task.inputs["taskRoleArn"]
+
+
+def test_secrets_are_injected_by_reference(rec: Recording) -> None:
+    container = _container(rec, "eu-api")
+    assert container["secrets"] == [
+        {"name": "DB_PASSWORD", "valueFrom": f"{DB_SECRET}:password::"},
+        {"name": "STRIPE_API_KEY", "valueFrom": API_SECRET},
+    ]
+    assert container["environment"] == [{"name": "LOG_LEVEL", "value": "info"}]
+    assert "environment" not in _container(rec, "eu-worker")
+
+
+def test_awslogs_to_the_services_encrypted_group(rec: Recording) -> None:
+    container = _container(rec, "eu-api")
+    log_group = _one(rec, "aws:cloudwatch/logGroup:LogGroup", "eu-api-logs")
+    options = container["logConfiguration"]["options"]
+    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    assert options["awslogs-group"] == log_group.inputs["name"] == "/ecs/dev/eu/api"
+    assert options["awslogs-region"] == REGION
+    assert log_group.inputs["kmsKeyId"] == LOGS_KEY.arn
+    assert log_group.inputs["retentionInDays"] == 2192
+
+
+def test_read_only_root_gets_writable_tmp_and_exec_agent_paths(rec: Recording) -> None:
+    assert [m["containerPath"] for m in _container(rec, "eu-api")["mountPoints"]] == ["/tmp"]
+    checkout_paths = {m["containerPath"] for m in _container(rec, "eu-checkout")["mountPoints"]}
+    assert checkout_paths == {"/tmp", "/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+
+
+# --- IAM ------------------------------------------------------------------------------------------------
+
+
+def test_roles_trust_only_ecs_tasks_in_this_account(rec: Recording) -> None:
+    for role_name in ("eu-api-execution-role", "eu-api-task-role"):
+        trust = json.loads(_one(rec, "aws:iam/role:Role", role_name).inputs["assumeRolePolicy"])
+        (statement,) = trust["Statement"]
+        assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_execution_role_reads_only_listed_secrets(rec: Recording) -> None:
+    statements = _statements(rec, "eu-api-execution-policy")
+    assert statements["ReadInjectedSecrets"]["Resource"] == [DB_SECRET, API_SECRET]  # json key stripped
+    decrypt = statements["DecryptSecretsViaStores"]
+    assert decrypt["Resource"] == [SECRETS_KEY.arn]
+    assert f"secretsmanager.{REGION}.amazonaws.com" in decrypt["Condition"]["StringEquals"]["kms:ViaService"]
+    log_group = _one(rec, "aws:cloudwatch/logGroup:LogGroup", "eu-api-logs")
+    assert statements["WriteOwnLogs"]["Resource"] == f"{log_group.outputs['arn']}:log-stream:*"
+    assert statements["PullOwnImage"]["Resource"] == f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/payments-api"
+    for statement in statements.values():
+        assert "*" not in json.dumps(statement["Action"])
+
+
+def test_public_image_needs_no_ecr_or_secret_permissions(rec: Recording) -> None:
+    assert set(_statements(rec, "eu-worker-execution-policy")) == {"WriteOwnLogs"}
+
+
+def test_task_role_gets_nothing_unless_asked(rec: Recording) -> None:
+    names = {r.name for r in rec.of_type("aws:iam/rolePolicy:RolePolicy")}
+    assert "eu-worker-task-policy" not in names
+    assert not [r for r in rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if "worker" in r.name]
+    assert _statements(rec, "eu-api-task-policy")["ReadRuntimeSecrets"]["Resource"] == [DB_SECRET]
+    exec_statements = _statements(rec, "eu-checkout-task-policy")
+    assert exec_statements["EcsExecDecrypt"]["Resource"] == EXEC_KEY.arn
+    assert "ssmmessages:OpenDataChannel" in exec_statements["EcsExecChannels"]["Action"]
+
+
+# --- service ------------------------------------------------------------------------------------------
+
+
+def test_service_is_private_in_the_given_network(rec: Recording) -> None:
+    service = _one(rec, "aws:ecs/service:Service", "eu-api-service")
+    network = service.inputs["networkConfiguration"]
+    assert network == {
+        "subnets": ["subnet-app-a", "subnet-app-b"],
+        "securityGroups": ["sg-app"],
+        "assignPublicIp": False,
+    }
+    assert service.inputs["launchType"] == "FARGATE"
+    assert service.inputs["platformVersion"] == "LATEST"
+
+
+def test_deployments_are_zero_downtime_with_rollback(rec: Recording) -> None:
+    for service_name in ("eu-api-service", "eu-worker-service", "eu-checkout-service"):
+        service = _one(rec, "aws:ecs/service:Service", service_name)
+        assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+        assert service.inputs["deploymentMinimumHealthyPercent"] == 100
+        assert service.inputs["deploymentMaximumPercent"] == 200
+        assert service.inputs["waitForSteadyState"] is True
+        assert service.inputs["deploymentController"] == {"type": "ECS"}
+        assert service.ignore_changes == ("desiredCount",)
+
+
+def test_alb_service_has_target_and_health_check_grace(rec: Recording) -> None:
+    service = _one(rec, "aws:ecs/service:Service", "eu-api-service")
+    assert service.inputs["loadBalancers"] == [
+        {"targetGroupArn": TG_ARN, "containerName": "api", "containerPort": 8080}
+    ]
+    assert service.inputs["healthCheckGracePeriodSeconds"] == 60
+    assert service.inputs["deploymentConfiguration"] == {"strategy": "ROLLING"}
+    worker = _one(rec, "aws:ecs/service:Service", "eu-worker-service")
+    assert "loadBalancers" not in worker.inputs
+    assert "healthCheckGracePeriodSeconds" not in worker.inputs
+
+
+def test_blue_green_uses_ecs_native_strategy(rec: Recording) -> None:
+    service = _one(rec, "aws:ecs/service:Service", "eu-checkout-service")
+    assert service.inputs["deploymentConfiguration"] == {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "10"}
+    role = _one(rec, "aws:iam/role:Role", "eu-checkout-infrastructure-role")
+    (target,) = service.inputs["loadBalancers"]
+    assert target["advancedConfiguration"] == {
+        "alternateTargetGroupArn": ALT_TG_ARN,
+        "productionListenerRule": RULE_ARN,
+        "roleArn": role.outputs["arn"],
+    }
+    attachment = _one(rec, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "eu-checkout-infrastructure-policy")
+    assert attachment.inputs["policyArn"].endswith("/AmazonECSInfrastructureRolePolicyForLoadBalancers")
+    assert service.inputs["enableExecuteCommand"] is True
+    assert _one(rec, "aws:ecs/service:Service", "eu-api-service").inputs["enableExecuteCommand"] is False
+
+
+# --- auto scaling -------------------------------------------------------------------------------------
+
+
+def test_autoscaling_bounds_come_from_settings(rec: Recording) -> None:
+    target = _one(rec, "aws:appautoscaling/target:Target", "eu-api-scaling")
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (3, 12)
+    assert target.inputs["scalableDimension"] == "ecs:service:DesiredCount"
+    service = _one(rec, "aws:ecs/service:Service", "eu-api-service")
+    cluster = _one(rec, "aws:ecs/cluster:Cluster", "eu-ecs-cluster")
+    assert target.inputs["resourceId"] == f"service/{cluster.outputs['name']}/{service.outputs['name']}"
+    assert service.inputs["desiredCount"] == 3
+
+
+def test_scaling_on_cpu_and_requests_per_target(rec: Recording) -> None:
+    cpu = _one(rec, "aws:appautoscaling/policy:Policy", "eu-api-scale-cpu").inputs
+    requests = _one(rec, "aws:appautoscaling/policy:Policy", "eu-api-scale-requests").inputs
+    assert cpu["policyType"] == requests["policyType"] == "TargetTrackingScaling"
+    cpu_config = cpu["targetTrackingScalingPolicyConfiguration"]
+    assert cpu_config["predefinedMetricSpecification"] == {"predefinedMetricType": "ECSServiceAverageCPUUtilization"}
+    assert cpu_config["targetValue"] == 60
+    request_config = requests["targetTrackingScalingPolicyConfiguration"]
+    assert request_config["predefinedMetricSpecification"] == {
+        "predefinedMetricType": "ALBRequestCountPerTarget",
+        "resourceLabel": "app/eu-alb/1234/targetgroup/api/0123",
+    }
+    assert request_config["targetValue"] == 1000
+    names = {r.name for r in rec.of_type("aws:appautoscaling/policy:Policy")}
+    assert "eu-worker-scale-cpu" in names and "eu-worker-scale-requests" not in names
+
+
+# --- bad input ----------------------------------------------------------------------------------------
+
+
+def test_service_without_subnets_fails_and_registers_nothing(rec: Recording) -> None:
+    assert [str(error) for error in ERRORS[:2]] == [
+        "eu-no-subnets.subnet_ids: [] is empty; allowed: one or more ids "
+        "(a FargateService never falls back to a default VPC or a default security group)",
+        "eu-no-network.subnet_ids: [] is empty; allowed: one or more ids "
+        "(a FargateService never falls back to a default VPC or a default security group)\n"
+        "eu-no-network.security_group_ids: [] is empty; allowed: one or more ids "
+        "(a FargateService never falls back to a default VPC or a default security group)",
+    ]
+    assert len(ERRORS[1].problems) == 2
+    assert not [r for r in rec if any(r.name.startswith(bad) for bad in BAD_NAMES)]
+
+
+def test_blue_green_without_alternate_target_fails(rec: Recording) -> None:
+    assert ERRORS[2].problems[0] == (
+        "eu-bg-no-target.deployment: 'blue_green' needs target_group_arn; allowed: 'rolling', or pass the "
+        "target from Edge.add_service_target(..., blue_green=True)"
+    )
+    assert len(ERRORS) == 3
+
+
+@pytest.mark.parametrize("env_name", ["DB_PASSWORD", "API_KEY", "AUTH_TOKEN", "CLIENT_SECRET", "DATABASE_DSN"])
+def test_secret_looking_environment_names_are_rejected(env_name: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        EcsServiceSettings(name="api", image="x/y:1", environment={env_name: "value"})
+    assert f"{env_name!r} looks like a credential" in str(caught.value)
+    assert "`secrets`" in str(caught.value)
+    assert "value'" not in str(caught.value)  # the plaintext value never reaches the message
+
+
+def test_secret_looking_environment_is_one_config_error_with_key_path() -> None:
+    raw = {
+        "environment": "dev",
+        "tags": {"owner": "payments-team", "cost_center": "cc-42"},
+        "cells": {
+            "eu": {
+                "jurisdiction": "cysec",
+                "primary_region": REGION,
+                "entities": [{"name": "cysec-cy", "legal_name": "Acme CY Ltd", "hostname": "api.acme.example"}],
+                "concerns": [{"concern": "payments"}],
+                "compute": {
+                    "kind": "ecs",
+                    "services": [{"name": "api", "image": "x/y:1", "environment": {"DB_PASSWORD": "hunter2"}}],
+                },
+            }
+        },
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(raw)
+    assert str(caught.value) == (
+        "invalid stack config: cells.eu.compute.services[0].environment: 'DB_PASSWORD' looks like a credential; "
+        "plaintext values are not allowed for it: move it to `secrets` as a Secrets Manager ARN"
+    )
+    assert "hunter2" not in str(caught.value)
+
+
+def test_secret_values_must_be_references_and_are_never_echoed() -> None:
+    with pytest.raises(ValidationError) as caught:
+        EcsServiceSettings(name="api", image="x/y:1", secrets={"DB_PASSWORD": "hunter2"})
+    assert "'DB_PASSWORD' is not a secret reference" in str(caught.value)
+    assert "hunter2" not in str(caught.value.errors(include_input=False))
+
+
+def test_fargate_cpu_sizes_only() -> None:
+    with pytest.raises(ValidationError, match="is not a Fargate CPU size; allowed: 256, 512"):
+        EcsServiceSettings(name="api", image="x/y:1", cpu=300)
