@@ -408,17 +408,47 @@ class EcsSettings(_Settings):
     services: tuple[EcsServiceSettings, ...] = Field(default=(), description="Fargate services. Defaults to none.")
 
 
+_GRAVITON = re.compile(r"^[a-z]+\d+[a-z-]*g[a-z-]*\.")
+_RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
 class EksSettings(_Settings):
     """Run the cell's services on EKS."""
 
-    kind: Literal["eks"] = "eks"
-    version: str = Field("1.33", pattern=r"^1\.\d{2}$", description="Kubernetes version.")
-    node_instance_types: tuple[str, ...] = Field(("m7g.large",), min_length=1, description="Node types.")
-    node_min: int = Field(3, ge=1, le=100, description="Node group floor.")
-    node_max: int = Field(6, ge=1, le=450, description="Node group ceiling.")
+    kind: Literal["eks"] = Field("eks", description="Compute discriminator. Defaults to `eks`.")
+    version: str = Field("1.33", pattern=r"^1\.\d{2}$", description="Kubernetes version. Defaults to 1.33.")
+    node_instance_types: tuple[str, ...] = Field(
+        ("m7g.large",), min_length=1, description="Node instance types. Defaults to (m7g.large,) (Graviton)."
+    )
+    ami_type: Literal[
+        "AL2023_ARM_64_STANDARD", "AL2023_x86_64_STANDARD", "BOTTLEROCKET_ARM_64", "BOTTLEROCKET_x86_64"
+    ] = Field(
+        "AL2023_ARM_64_STANDARD",
+        description="Node AMI family; its architecture must match the instance types. "
+        "Defaults to AL2023_ARM_64_STANDARD.",
+    )
+    node_disk_gb: int = Field(50, ge=20, le=16384, description="Encrypted root volume per node (gp3). Defaults to 50.")
+    node_min: int = Field(3, ge=1, le=100, description="Node group floor (and the initial size). Defaults to 3.")
+    node_max: int = Field(6, ge=1, le=450, description="Node group ceiling. Defaults to 6.")
     public_endpoint_cidrs: tuple[str, ...] = Field(
         (), description="Public API access only from these CIDRs; empty (default) keeps the API private."
     )
+    namespaces: dict[Name, tuple[DataConcern, ...]] = Field(
+        default_factory=dict,
+        description="Workload namespace to the data concerns its workloads reach; empty (default) gives one "
+        "namespace per concern of the cell, named after it.",
+    )
+
+    @field_validator("namespaces")
+    @classmethod
+    def _no_reserved_namespaces(cls, value: dict[str, tuple[DataConcern, ...]]) -> dict[str, tuple[DataConcern, ...]]:
+        for namespace in value:
+            if namespace in _RESERVED_NAMESPACES:
+                raise ValueError(
+                    f"{namespace!r} is reserved; workloads never run in {', '.join(_RESERVED_NAMESPACES)}: "
+                    "name a workload namespace"
+                )
+        return value
 
     @model_validator(mode="after")
     def _bounds(self) -> EksSettings:
@@ -428,6 +458,13 @@ class EksSettings(_Settings):
             network = ipaddress.ip_network(cidr, strict=False)
             if network.prefixlen == 0:
                 raise ValueError(f"public_endpoint_cidrs may not contain {cidr!r}: name the admin networks")
+        arm = "ARM_64" in self.ami_type
+        mismatched = [t for t in self.node_instance_types if bool(_GRAVITON.match(t)) != arm]
+        if mismatched:
+            raise ValueError(
+                f"node_instance_types {mismatched!r} do not match ami_type {self.ami_type!r}; "
+                f"allowed: {'Graviton (e.g. m7g.large)' if arm else 'x86 (e.g. m7i.large)'} types, or change ami_type"
+            )
         return self
 
 
