@@ -277,6 +277,39 @@ class VpcSettings(_Settings):
     nat_gateways: Literal["one_per_az", "single"] = Field(
         "one_per_az", description="`one_per_az` (default) or `single` (a cost saving for dev only)."
     )
+    availability_zones: tuple[str, ...] | None = Field(
+        None,
+        min_length=2,
+        max_length=6,
+        description=(
+            "Explicit AZ names (e.g. `eu-central-1a`), each in the cell's region; adding one never replaces "
+            "existing subnets. Defaults to none: the region's first `az_count` AZs."
+        ),
+    )
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _unique_zones(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None:
+            for index, zone in enumerate(value):
+                if zone in value[:index]:
+                    raise ValueError(f"{zone!r} is listed twice (availability_zones[{index}])")
+        return value
+
+    @model_validator(mode="after")
+    def _zones_match_count(self) -> VpcSettings:
+        zones = self.availability_zones
+        if zones is not None and "az_count" in self.model_fields_set and self.az_count != len(zones):
+            raise ValueError(
+                f"az_count {self.az_count} disagrees with {len(zones)} availability_zones; "
+                "give only one of az_count or availability_zones"
+            )
+        return self
+
+    @property
+    def zone_count(self) -> int:
+        """How many AZs the VPC spans: the explicit list's length, else ``az_count``."""
+        return len(self.availability_zones) if self.availability_zones is not None else self.az_count
 
     @field_validator("cidr")
     @classmethod
