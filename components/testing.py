@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,7 +183,6 @@ class PlausibleValues(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
-        digest = hashlib.sha1(f"{args.typ}:{args.name}".encode()).hexdigest()[:12]
         if args.typ == "pulumi:pulumi:StackReference":
             name = str(inputs.get("name", args.name))
             if name not in self.stack_outputs:
@@ -193,6 +192,12 @@ class PlausibleValues(pulumi.runtime.Mocks):
             return f"{args.name}-provider-id", inputs
         if self.preview or not args.custom:
             return (None if self.preview else f"{args.name}-id"), inputs
+        return self.known_state(args)
+
+    def known_state(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """The id and outputs a custom resource has once created: its inputs plus what the provider computes."""
+        inputs = dict(args.inputs)
+        digest = hashlib.sha1(f"{args.typ}:{args.name}".encode()).hexdigest()[:12]
         region = inputs.get("region") or self.region_for(args.provider)
         resource_id = f"{args.name}-{digest}"
         service = _service_of(args.typ)
@@ -310,6 +315,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.values = mocks
         self.requests: list[tuple[Any, str, str | None, dict[str, Any]]] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root stack's type out of its children's URNs; the SDK's mock does not.
+        if parent and parent.split("::")[2] == "pulumi:pulumi:Stack":
+            parent = ""
+        return str(super().make_urn(parent, type_, name))
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
@@ -319,8 +330,25 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             region = inputs.get("region") if isinstance(inputs, Mapping) else None
             self.values.provider_regions[response.urn] = str(region or self.values.default_region)
         state = self.resources[response.urn].state if response.urn in self.resources else {}
+        if self.values.preview and request.custom and not request.type.startswith(PROVIDER_PREFIX):
+            state = self._preview_state(request)
         self.requests.append((request, response.urn, response.id or None, dict(state or {})))
         return response
+
+    def _preview_state(self, request: Any) -> dict[str, Any]:
+        """Outputs as a first preview shows them: the inputs (unknowns kept), every computed output unknown."""
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        inputs = dict(inputs) if isinstance(inputs, Mapping) else {}
+        args = pulumi.runtime.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=rpc.deserialize_properties(request.object),
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=True,
+        )
+        _, known = self.values.known_state(args)
+        return {**{key: UNKNOWN for key in known if key not in inputs}, **inputs}
 
 
 def _options_list(values: Any) -> tuple[str, ...]:
@@ -397,12 +425,15 @@ def synthesize(
     preview: bool = False,
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     default_region: str | None = None,
+    secret_keys: Sequence[str] = (),
 ) -> Recording:
     """Run ``program`` under the mock engine and return what it registered.
 
     ``config`` holds full keys (``"fintech-infra:environment"``); structured values may be given as
     Python data. ``stack_outputs`` answers ``StackReference`` look-ups by fully qualified stack name.
-    ``preview`` leaves provider-computed outputs unknown, as in a first preview. Errors the program raises
+    ``preview`` leaves provider-computed outputs unknown, as in a first preview (the recorded ``outputs`` then
+    hold :data:`UNKNOWN` for them). ``secret_keys`` names config keys the program reads as secrets, as a
+    stack file's ``secure:`` values are. Errors the program raises
     (a :class:`~components.errors.ConfigError`, say) propagate unchanged.
     """
     full_config = {key: _config_value(value) for key, value in (config or {}).items()}
@@ -414,7 +445,7 @@ def synthesize(
     try:
         settings.ROOT.set(None)
         pulumi_mocks.set_mocks(values, project=project, stack=stack, preview=preview, monitor=monitor)
-        set_all_config(full_config)
+        set_all_config(full_config, list(secret_keys))
         settings.SETTINGS.rpc_manager.clear()
         settings.SETTINGS.outputs.clear()
         _sync_await(run_pulumi_func(program))
@@ -424,6 +455,6 @@ def synthesize(
         return Recording(project=project, stack=stack, preview=preview, resources=_record(monitor), exports=exports)
     finally:
         settings.ROOT.set(None)
-        set_all_config({})
+        set_all_config({}, [])
         asyncio.set_event_loop(None)
         loop.close()

@@ -1,0 +1,397 @@
+"""Judge a recording with a real policy pack over the analyzer gRPC protocol, as the Pulumi engine does.
+
+The pack runs as its own process, started the way the CLI's ``pulumi-analyzer-policy-python`` shim starts
+it: ``python -u -m pulumi.policy <engine-address> <pack-dir>`` with ``PULUMI_PROJECT``, ``PULUMI_STACK``,
+``PULUMI_DRY_RUN``, ``PULUMI_ORGANIZATION`` and ``PULUMI_CONFIG`` set and the pack directory as working
+directory. The pack prints its port; then ``GetAnalyzerInfo``, ``Configure``, ``ConfigureStack``, ``Analyze``
+for every resource (inputs), ``AnalyzeStack`` once (outputs), and the process is stopped.
+
+``pulumi.policy``'s entry point never connects to the engine address (it configures the runtime without
+one, so a pack's ``pulumi.log`` calls go to its stderr, which the gate captures), so no engine service is
+served here; the argument is still passed because the shim's contract requires it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import grpc
+import yaml
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from components.errors import FintechInfraError
+from components.gate.policyconfig import reconcile
+from components.gate.requests import analyze_requests, stack_request
+from components.gate.verdict import (
+    ENFORCEMENT_LEVELS,
+    SEVERITIES,
+    Finding,
+    NotApplicable,
+    PolicyInfo,
+    Verdict,
+    is_undeterminable,
+)
+from components.testing import Recording
+
+__all__ = ["PolicyPackError", "PolicyPackProcess", "judge_recording"]
+
+ENGINE_ADDRESS = "127.0.0.1:0"
+IN_FLIGHT = 16
+"""Analyze calls kept in flight: enough to keep the pack's four server threads busy without a queue."""
+
+_LIVE: weakref.WeakSet[PolicyPackProcess] = weakref.WeakSet()
+
+
+class PolicyPackError(FintechInfraError):
+    """The policy pack could not be started or did not answer."""
+
+
+def _stop_all() -> None:
+    for process in list(_LIVE):
+        process.close()
+
+
+atexit.register(_stop_all)
+
+
+def _pack_python(pack_dir: Path) -> str:
+    """The interpreter the shim would use: the pack's ``virtualenv`` option, else this one."""
+    manifest = pack_dir / "PulumiPolicy.yaml"
+    with contextlib.suppress(OSError, yaml.YAMLError, AttributeError):
+        runtime = (yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}).get("runtime")
+        venv = runtime.get("options", {}).get("virtualenv") if isinstance(runtime, Mapping) else None
+        if venv:
+            candidate = (pack_dir / venv / "bin" / "python").resolve()
+            if candidate.exists():
+                return str(candidate)
+    return sys.executable
+
+
+def pack_version(pack_dir: Path) -> str | None:
+    """``version`` from ``PulumiPolicy.yaml``: the CLI reports it instead of the SDK's fixed ``0.0.1``."""
+    with contextlib.suppress(OSError, yaml.YAMLError, AttributeError):
+        version = (yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8")) or {}).get("version")
+        return str(version) if version else None
+    return None
+
+
+class PolicyPackProcess:
+    """One running policy pack plugin. Use as a context manager; it is always stopped on exit."""
+
+    def __init__(
+        self,
+        pack_dir: Path,
+        *,
+        project: str,
+        stack: str,
+        organization: str = "organization",
+        dry_run: bool = False,
+        config: Mapping[str, str] | None = None,
+        start_timeout: float = 60.0,
+        stop_timeout: float = 5.0,
+    ) -> None:
+        self.pack_dir = pack_dir.resolve()
+        if not (self.pack_dir / "__main__.py").is_file():
+            raise PolicyPackError(f"policy pack {str(pack_dir)!r}: no __main__.py; pass --policy-pack")
+        self.project, self.stack, self.organization, self.dry_run = project, stack, organization, dry_run
+        self.config = dict(config or {})
+        self.start_timeout, self.stop_timeout = start_timeout, stop_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+        self._channel: grpc.Channel | None = None
+        self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
+        self._info: analyzer_pb2.AnalyzerInfo | None = None
+        self.startup_seconds = 0.0
+        self._started_at = 0.0
+        self.last_stderr = ""
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def start(self) -> PolicyPackProcess:
+        """Launch the process without waiting for it (so synthesis can overlap its start-up)."""
+        if self._process is not None:
+            return self
+        env = {
+            **os.environ,
+            "PULUMI_PROJECT": self.project,
+            "PULUMI_STACK": self.stack,
+            "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
+            "PULUMI_ORGANIZATION": self.organization,
+            "PULUMI_CONFIG": json.dumps(self.config),
+        }
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process; closed in close()
+        self._started_at = time.perf_counter()
+        self._process = subprocess.Popen(
+            [_pack_python(self.pack_dir), "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
+            cwd=self.pack_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        _LIVE.add(self)
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stderr_text(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace").strip()
+
+    def _fail(self, what: str) -> PolicyPackError:
+        tail = self.stderr_text()[-4000:]
+        return PolicyPackError(f"policy pack {str(self.pack_dir)!r} {what}" + (f":\n{tail}" if tail else ""))
+
+    def _read_port(self) -> int:
+        assert self._process is not None and self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        deadline = time.monotonic() + self.start_timeout
+        buffer = b""
+        while b"\n" not in buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._fail(f"printed no port within {self.start_timeout:.0f} s")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if ready:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    self._process.wait(timeout=self.stop_timeout)
+                    raise self._fail(f"exited with code {self._process.returncode} before it printed its port")
+                buffer += chunk
+        line = buffer.partition(b"\n")[0]
+        # Anything the pack prints later must not fill the pipe and block its server threads.
+        threading.Thread(target=_drain, args=(self._process.stdout,), daemon=True).start()
+        try:
+            return int(line.strip())
+        except ValueError:
+            raise self._fail(f"printed {line[:80]!r} instead of a port") from None
+
+    def connect(self) -> analyzer_pb2_grpc.AnalyzerStub:
+        """Wait for the port, open the channel; idempotent."""
+        if self._stub is not None:
+            return self._stub
+        self.start()
+        port = self._read_port()
+        self._channel = grpc.insecure_channel(
+            f"127.0.0.1:{port}",
+            options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
+        )
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=self.start_timeout)
+        except grpc.FutureTimeoutError:
+            raise self._fail(f"did not accept a connection on port {port}") from None
+        self.startup_seconds = time.perf_counter() - self._started_at
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        return self._stub
+
+    def close(self) -> None:
+        """Stop the process: terminate, then kill if it has not exited within ``stop_timeout``."""
+        _LIVE.discard(self)
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        self._stub = None
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=self.stop_timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+        self.last_stderr = self.stderr_text() or self.last_stderr
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def __enter__(self) -> PolicyPackProcess:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- protocol --------------------------------------------------------------------------------------
+
+    def _call(self, method: str, request: Any) -> Any:
+        stub = self.connect()
+        try:
+            return getattr(stub, method)(request)
+        except grpc.RpcError as error:
+            raise self._fail(f"failed in {method}: {error.details() if hasattr(error, 'details') else error}") from None
+
+    def info(self) -> analyzer_pb2.AnalyzerInfo:
+        if self._info is None:
+            self._info = self._call("GetAnalyzerInfo", empty_pb2.Empty())
+        return self._info
+
+    def configure(self, given: Mapping[str, Any], *, source: str = "policy config") -> dict[str, str]:
+        """Send ``Configure`` with every policy's resolved settings; returns policy name -> enforcement."""
+        info = self.info()
+        policies = {
+            policy.name: (
+                ENFORCEMENT_LEVELS[policy.enforcementLevel],
+                json_format.MessageToDict(policy.configSchema) if policy.HasField("configSchema") else None,
+            )
+            for policy in info.policies
+        }
+        initial = {
+            name: {
+                "enforcementLevel": ENFORCEMENT_LEVELS[c.enforcementLevel],
+                **json_format.MessageToDict(c.properties),
+            }
+            for name, c in info.initialConfig.items()
+        }
+        resolved = reconcile(policies, initial, given, source=source)
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, settings in resolved.items():
+            entry = request.policyConfig[name]
+            entry.enforcementLevel = ENFORCEMENT_LEVELS.index(settings.enforcement)
+            if settings.properties:
+                entry.properties.update(dict(settings.properties))
+        self._call("Configure", request)
+        return {name: settings.enforcement for name, settings in resolved.items()}
+
+    def configure_stack(
+        self, *, config: Mapping[str, str], secret_keys: Iterable[str], tags: Mapping[str, str]
+    ) -> None:
+        self._call(
+            "ConfigureStack",
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=self.stack,
+                project=self.project,
+                organization=self.organization,
+                dry_run=self.dry_run,
+                config=dict(config),
+                config_secret_keys=list(secret_keys),
+                tags=dict(tags),
+            ),
+        )
+
+    def analyze_all(self, requests: list[analyzer_pb2.AnalyzeRequest]) -> list[analyzer_pb2.AnalyzeResponse]:
+        """``Analyze`` every request, keeping :data:`IN_FLIGHT` calls outstanding; answers in request order."""
+        stub = self.connect()
+        responses: list[Any] = [None] * len(requests)
+        pending: dict[int, Any] = {}
+        try:
+            for index, request in enumerate(requests):
+                pending[index] = stub.Analyze.future(request)
+                if len(pending) >= IN_FLIGHT:
+                    first = min(pending)
+                    responses[first] = pending.pop(first).result()
+            for index in sorted(pending):
+                responses[index] = pending.pop(index).result()
+        except grpc.RpcError as error:
+            raise self._fail(f"failed in Analyze: {error.details() if hasattr(error, 'details') else error}") from None
+        return responses
+
+    def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> analyzer_pb2.AnalyzeResponse:
+        return self._call("AnalyzeStack", request)  # type: ignore[no-any-return]
+
+
+def _drain(stream: IO[bytes]) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        while stream.read(65536):
+            pass
+
+
+def _policy_infos(info: analyzer_pb2.AnalyzerInfo, levels: Mapping[str, str]) -> tuple[PolicyInfo, ...]:
+    infos = []
+    for policy in info.policies:
+        framework = policy.framework
+        parts = [framework.name, framework.version, framework.reference]
+        infos.append(
+            PolicyInfo(
+                name=policy.name,
+                description=policy.description,
+                enforcement=levels.get(policy.name, ENFORCEMENT_LEVELS[policy.enforcementLevel]),
+                severity=SEVERITIES[policy.severity],
+                kind="stack" if policy.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
+                framework=" ".join(part for part in parts if part),
+                framework_url=framework.specification,
+                tags=tuple(policy.tags),
+                remediation=policy.remediation_steps,
+                url=policy.url,
+            )
+        )
+    return tuple(infos)
+
+
+def _collect(
+    response: analyzer_pb2.AnalyzeResponse, urn: str, findings: list[Finding], skipped: list[NotApplicable]
+) -> None:
+    for diagnostic in response.diagnostics:
+        enforcement = ENFORCEMENT_LEVELS[diagnostic.enforcementLevel]
+        severity = SEVERITIES[diagnostic.severity]
+        findings.append(
+            Finding(
+                policy=diagnostic.policyName,
+                pack=diagnostic.policyPackName,
+                enforcement=enforcement,
+                severity=severity,
+                urn=diagnostic.urn or urn,
+                message=diagnostic.message,
+                description=diagnostic.description,
+                undeterminable=is_undeterminable(diagnostic.message, enforcement, severity),
+            )
+        )
+    for item in response.not_applicable:
+        skipped.append(NotApplicable(policy=item.policy_name, urn=urn, reason=item.reason))
+
+
+def judge_recording(
+    recording: Recording,
+    process: PolicyPackProcess,
+    *,
+    policy_config: Mapping[str, Any] | None = None,
+    policy_config_source: str = "policy config",
+    stack_config: Mapping[str, Any] | None = None,
+    secret_keys: Iterable[str] = (),
+    tags: Mapping[str, str] | None = None,
+    provider_config: Mapping[str, Any] | None = None,
+) -> Verdict:
+    """Run the whole protocol against ``process`` (started if needed) and return the pack's verdict."""
+    info = process.info()
+    levels = process.configure(policy_config or {}, source=policy_config_source)
+    flat = {key: value if isinstance(value, str) else json.dumps(value) for key, value in (stack_config or {}).items()}
+    process.configure_stack(config=flat, secret_keys=secret_keys, tags=tags or {})
+    requests = analyze_requests(recording, provider_config=provider_config or stack_config or {})
+    findings: list[Finding] = []
+    skipped: list[NotApplicable] = []
+    for request, response in zip(requests, process.analyze_all(requests), strict=True):
+        _collect(response, request.urn, findings, skipped)
+    stack = stack_request(recording, provider_config=provider_config or stack_config or {})
+    _collect(process.analyze_stack(stack), "", findings, skipped)
+    return Verdict(
+        pack=info.name,
+        pack_version=pack_version(process.pack_dir) or info.version,
+        policies=_policy_infos(info, levels),
+        findings=tuple(findings),
+        not_applicable=tuple(skipped),
+        analyzed=len(requests),
+    )

@@ -1,0 +1,171 @@
+"""Turn a :class:`~components.testing.Recording` into the analyzer requests the Pulumi engine would send.
+
+``Analyze`` gets each resource's inputs exactly as registered (the recorded wire ``Struct``: secrets and
+preview unknowns intact), its options and its provider (an explicit provider's inputs, or the default
+provider the engine would create from the stack's ``<package>:*`` config). ``AnalyzeStack`` gets every
+resource's outputs with parent, dependencies and property dependencies. The root ``pulumi:pulumi:Stack``
+resource is included in both, as the engine includes it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
+
+from components.testing import UNKNOWN, RecordedResource, Recording
+
+__all__ = ["analyze_requests", "stack_request", "stack_urn", "to_struct"]
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def stack_urn(recording: Recording) -> str:
+    name = f"{recording.project}-{recording.stack}"
+    return f"urn:pulumi:{recording.stack}::{recording.project}::{STACK_TYPE}::{name}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    """A wire ``Struct`` from plain data; unknowns become the engine's unknown sentinel."""
+    struct = struct_pb2.Struct()
+    struct.update(_plain(values))
+    return struct
+
+
+@functools.cache
+def _package_version(package: str) -> str:
+    try:
+        return importlib.metadata.version(f"pulumi-{package}")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def _default_provider(
+    recording: Recording, package: str, provider_config: Mapping[str, Any]
+) -> analyzer_pb2.AnalyzerProviderResource:
+    """The provider the engine creates for a resource registered without one."""
+    version = _package_version(package)
+    name = "default" + (f"_{version.replace('.', '_').replace('-', '_')}" if version else "")
+    prefix = f"{package}:"
+    properties: dict[str, Any] = {
+        key[len(prefix) :]: value if isinstance(value, str) else json.dumps(value)
+        for key, value in provider_config.items()
+        if key.startswith(prefix)
+    }
+    if version:
+        properties["version"] = version
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=f"pulumi:providers:{package}",
+        name=name,
+        urn=f"urn:pulumi:{recording.stack}::{recording.project}::pulumi:providers:{package}::{name}",
+        properties=to_struct(properties),
+    )
+
+
+def _options(resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect,
+        ignoreChanges=list(resource.ignore_changes),
+        deleteBeforeReplace=resource.delete_before_replace,
+        deleteBeforeReplaceDefined=resource.delete_before_replace,
+        additionalSecretOutputs=list(resource.additional_secret_outputs),
+        aliases=list(resource.aliases),
+        parent=resource.parent or "",
+    )
+
+
+class _Providers:
+    def __init__(self, recording: Recording, provider_config: Mapping[str, Any]) -> None:
+        self.recording = recording
+        self.config = provider_config
+        self.explicit = {r.urn: r for r in recording.resources if r.is_provider}
+        self.defaults: dict[str, analyzer_pb2.AnalyzerProviderResource] = {}
+        self.cache: dict[str, analyzer_pb2.AnalyzerProviderResource] = {}
+
+    def of(self, resource: RecordedResource) -> analyzer_pb2.AnalyzerProviderResource | None:
+        if resource.provider:
+            cached = self.cache.get(resource.provider)
+            if cached is None and resource.provider in self.explicit:
+                provider = self.explicit[resource.provider]
+                cached = analyzer_pb2.AnalyzerProviderResource(
+                    type=provider.type, name=provider.name, urn=provider.urn, properties=provider.raw_inputs
+                )
+                self.cache[resource.provider] = cached
+            return cached
+        if not resource.custom or resource.is_provider:
+            return None
+        package = resource.type.split(":", 1)[0]
+        if package not in self.defaults:
+            self.defaults[package] = _default_provider(self.recording, package, self.config)
+        return self.defaults[package]
+
+
+def analyze_requests(
+    recording: Recording, *, provider_config: Mapping[str, Any] | None = None
+) -> list[analyzer_pb2.AnalyzeRequest]:
+    """One ``AnalyzeRequest`` per resource, the stack first, in registration order."""
+    providers = _Providers(recording, provider_config or {})
+    requests = [
+        analyzer_pb2.AnalyzeRequest(
+            type=STACK_TYPE,
+            urn=stack_urn(recording),
+            name=f"{recording.project}-{recording.stack}",
+            properties=struct_pb2.Struct(),
+            options=analyzer_pb2.AnalyzerResourceOptions(),
+        )
+    ]
+    for resource in recording.resources:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource.type,
+            urn=resource.urn,
+            name=resource.name,
+            properties=resource.raw_inputs,
+            options=_options(resource),
+        )
+        provider = providers.of(resource)
+        if provider is not None:
+            request.provider.CopyFrom(provider)
+        requests.append(request)
+    return requests
+
+
+def stack_request(
+    recording: Recording, *, provider_config: Mapping[str, Any] | None = None
+) -> analyzer_pb2.AnalyzeStackRequest:
+    """The ``AnalyzeStackRequest``: every resource's outputs, parents and dependencies."""
+    providers = _Providers(recording, provider_config or {})
+    request = analyzer_pb2.AnalyzeStackRequest()
+    root = request.resources.add()
+    root.type, root.urn, root.name = STACK_TYPE, stack_urn(recording), f"{recording.project}-{recording.stack}"
+    root.properties.CopyFrom(to_struct(dict(recording.exports)))
+    for resource in recording.resources:
+        entry = request.resources.add()
+        entry.type, entry.urn, entry.name = resource.type, resource.urn, resource.name
+        entry.parent = resource.parent or ""
+        entry.properties.CopyFrom(to_struct(dict(resource.outputs)))
+        entry.options.CopyFrom(_options(resource))
+        entry.dependencies.extend(resource.depends_on)
+        for key, urns in resource.property_dependencies.items():
+            entry.propertyDependencies[key].urns.extend(urns)
+        provider = providers.of(resource)
+        if provider is not None:
+            entry.provider.CopyFrom(provider)
+    return request

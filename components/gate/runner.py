@@ -1,0 +1,181 @@
+"""Plan stacks: synthesize the program under the mock engine, then judge it with the policy pack.
+
+One stack runs in one process: the pack is launched first so its start-up overlaps synthesis, the program
+runs under :func:`components.testing.synthesize` with the stack file's config, and the recording is judged
+over gRPC. ``--all`` runs the dependency levels of :mod:`components.gate.order` in turn, the stacks of a
+level in parallel worker processes (the SDK's runtime state is per process), and hands each level's exports
+to the stacks that read them through ``StackReference``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import runpy
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components.errors import ConfigError, FintechInfraError
+from components.gate.analyzer import PolicyPackProcess, judge_recording
+from components.gate.order import dependency_levels, referenced_closure, references_of
+from components.gate.policyconfig import read_policy_config
+from components.gate.result import PlanResult, StackResult, Timings
+from components.gate.stackfiles import Project, StackFile, load_project
+from components.testing import Recording, synthesize
+
+__all__ = ["GateOptions", "ProgramError", "plan", "plan_stack", "synthesize_stack"]
+
+Exports = Mapping[str, Mapping[str, Any]]
+
+
+class ProgramError(FintechInfraError):
+    """The stack program raised something other than a :class:`ConfigError`."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    project_dir: Path
+    pack_dir: Path
+    preview: bool = False
+    jobs: int = 2
+
+
+def _program(project: Project) -> Callable[[], None]:
+    target = project.main.parent if project.main.name == "__main__.py" else project.main
+
+    def program() -> None:
+        # A directory runs its __main__.py with the directory first on sys.path, as the language host does.
+        runpy.run_path(str(target), run_name="__main__")
+
+    return program
+
+
+def _qualified_outputs(stack: StackFile, references: Mapping[str, str], exports: Exports) -> dict[str, Any]:
+    """StackReference answers keyed by the fully qualified names the program passes."""
+    return {stack.cell_stacks[cell]: dict(exports[name]) for cell, name in references.items() if name in exports}
+
+
+def synthesize_stack(project: Project, stack: StackFile, *, preview: bool, exports: Exports | None = None) -> Recording:
+    """Run the project's program for ``stack`` under the mock engine."""
+    references = references_of(project, stack)
+    try:
+        return synthesize(
+            _program(project),
+            project=project.name,
+            stack=stack.name,
+            config=stack.config,
+            secret_keys=stack.secret_keys,
+            preview=preview,
+            stack_outputs=_qualified_outputs(stack, references, exports or {}),
+            default_region=stack.aws_region,
+        )
+    except ConfigError:
+        raise
+    except Exception as error:  # the program's own failure, reported with its traceback (exit 2)
+        raise ProgramError(
+            f"stack {stack.name!r}: the program failed: {type(error).__name__}: {error}", traceback.format_exc()
+        ) from error
+
+
+def _flat_config(stack: StackFile) -> dict[str, str]:
+    import json
+
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in stack.config.items()}
+
+
+def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) -> StackResult:
+    """Plan one stack. Without ``exports``, the stacks it references are synthesized first in this process."""
+    started = time.perf_counter()
+    project = load_project(options.project_dir)
+    stack = project.stack(name)
+    references = references_of(project, stack)
+    policy_path = project.policy_config_path(options.pack_dir, stack.environment)
+    policy_config = read_policy_config(policy_path)
+    reference_seconds = 0.0
+    if exports is None:
+        collected: dict[str, Mapping[str, Any]] = {}
+        for referenced in referenced_closure(project, name):
+            collected[referenced] = synthesize_stack(
+                project, project.stack(referenced), preview=options.preview, exports=collected
+            ).exports
+        exports = collected
+        reference_seconds = time.perf_counter() - started
+    with PolicyPackProcess(
+        options.pack_dir,
+        project=project.name,
+        stack=name,
+        organization=stack.organization,
+        dry_run=options.preview,
+        config=_flat_config(stack),
+    ) as process:
+        synthesis_started = time.perf_counter()
+        recording = synthesize_stack(project, stack, preview=options.preview, exports=exports)
+        synthesis = time.perf_counter() - synthesis_started
+        wait_started = time.perf_counter()
+        process.connect()
+        pack_wait = time.perf_counter() - wait_started
+        policy_started = time.perf_counter()
+        verdict = judge_recording(
+            recording,
+            process,
+            policy_config=policy_config,
+            policy_config_source=str(policy_path.relative_to(options.pack_dir.parent)) if policy_path else "",
+            stack_config=stack.config,
+            secret_keys=stack.secret_keys,
+            tags=project.stack_tags,
+        )
+        policy = time.perf_counter() - policy_started
+    timings = Timings(
+        synthesis=synthesis,
+        policy=policy,
+        pack_start_wait=pack_wait,
+        references=reference_seconds,
+        total=time.perf_counter() - started,
+    )
+    return StackResult.of(recording, verdict, environment=stack.environment, timings=timings, references=references)
+
+
+def _executor(jobs: int) -> Executor | None:
+    if jobs <= 1:
+        return None
+    # spawn, not fork: the parent may hold gRPC channels and the SDK's runtime state.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
+    """Plan ``names`` (every stack file when None) and the stacks they read, in dependency order."""
+    started = time.perf_counter()
+    project = load_project(options.project_dir)
+    wanted = names if names is not None else project.stack_names()
+    if not wanted:
+        raise ConfigError(f"{project.stack_dir.name}/: no Pulumi.<stack>.yaml stack files to plan")
+    levels = dependency_levels(project, wanted)
+    results: dict[str, StackResult] = {}
+    exports: dict[str, Mapping[str, Any]] = {}
+    parallel = any(len(level) > 1 for level in levels)
+    executor = _executor(options.jobs) if parallel else None
+    try:
+        for level in levels:
+            if executor is not None and len(level) > 1:
+                futures: dict[str, Future[StackResult]] = {
+                    name: executor.submit(plan_stack, options, name, dict(exports)) for name in level
+                }
+                done = {name: future.result() for name, future in futures.items()}
+            else:
+                done = {name: plan_stack(options, name, dict(exports)) for name in level}
+            for name in level:
+                results[name] = done[name]
+                exports[name] = done[name].exports
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+    ordered = [results[name] for level in levels for name in level if names is None or name in wanted]
+    return PlanResult(stacks=tuple(ordered), wall_seconds=time.perf_counter() - started)

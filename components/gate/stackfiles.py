@@ -1,0 +1,227 @@
+"""Read a Pulumi project and its stack files the way the Pulumi CLI does, without the CLI.
+
+``Pulumi.yaml`` gives the project name, the program directory (``main``), the stack file directory
+(``stackConfigDir``) and project-level config (``value:`` or ``default:``); ``Pulumi.<stack>.yaml`` overrides
+it. A key without a namespace belongs to the project. ``secure:`` values are ciphertext the gate cannot (and
+must not) decrypt: they become a fixed placeholder and the key is marked secret, so the program still sees a
+secret :class:`pulumi.Output`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.errors import ConfigError, allowed
+
+__all__ = [
+    "SECRET_PLACEHOLDER",
+    "Project",
+    "StackFile",
+    "find_project_dir",
+    "load_project",
+]
+
+SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"
+"""What a ``secure:`` config value reads as offline; a per-key suffix keeps distinct secrets distinct."""
+
+ROUTING_KEY = "routing"
+
+
+def find_project_dir(start: Path) -> Path:
+    """The nearest directory at or above ``start`` that holds a ``Pulumi.yaml``."""
+    for candidate in (start, *start.parents):
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    raise ConfigError(f"no Pulumi.yaml in {str(start)!r} or any parent; pass --project-dir")
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigError(f"{path.name}: not valid YAML{where}: {getattr(error, 'problem', error)}") from None
+
+
+def _full_key(project: str, key: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _placeholder(key: str) -> str:
+    return f"{SECRET_PLACEHOLDER}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def _reveal(key: str, value: Any) -> tuple[Any, bool]:
+    """The value with every ``secure:`` leaf replaced by a placeholder, and whether there was one."""
+    if isinstance(value, Mapping):
+        if set(value) == {"secure"}:
+            return _placeholder(key), True
+        found = False
+        out: dict[str, Any] = {}
+        for name, item in value.items():
+            out[str(name)], secret = _reveal(f"{key}.{name}", item)
+            found = found or secret
+        return out, found
+    if isinstance(value, list):
+        items = [_reveal(f"{key}[{index}]", item) for index, item in enumerate(value)]
+        return [item for item, _ in items], any(secret for _, secret in items)
+    return value, False
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """One ``Pulumi.<stack>.yaml`` merged over the project config."""
+
+    name: str
+    path: Path
+    config: Mapping[str, Any]
+    """Full keys (``fintech-infra:environment``) to values; structured values as Python data."""
+    secret_keys: tuple[str, ...]
+    project: str
+
+    @property
+    def environment(self) -> str | None:
+        value = self.config.get(f"{self.project}:environment")
+        return value if isinstance(value, str) else None
+
+    @property
+    def cell_stacks(self) -> dict[str, str]:
+        """``routing.cell_stacks``: cell name to fully qualified stack name; empty for a cell stack."""
+        routing = self.config.get(f"{self.project}:{ROUTING_KEY}")
+        if isinstance(routing, str):
+            try:
+                routing = json.loads(routing)
+            except json.JSONDecodeError:
+                return {}
+        stacks = routing.get("cell_stacks") if isinstance(routing, Mapping) else None
+        return {str(k): str(v) for k, v in stacks.items()} if isinstance(stacks, Mapping) else {}
+
+    @property
+    def organization(self) -> str:
+        """The organization the stacks it references live in; ``organization`` (the DIY default) otherwise."""
+        for qualified in self.cell_stacks.values():
+            parts = qualified.split("/")
+            if len(parts) == 3:
+                return parts[0]
+        return "organization"
+
+    @property
+    def aws_region(self) -> str | None:
+        value = self.config.get("aws:region")
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Pulumi project on disk."""
+
+    root: Path
+    name: str
+    description: str
+    runtime: str
+    main: Path
+    """The program entry point (``<main>/__main__.py``)."""
+    stack_dir: Path
+    defaults: Mapping[str, Any] = field(repr=False)
+    stack_tags: Mapping[str, str] = field(repr=False)
+
+    def stack_names(self) -> list[str]:
+        prefix, suffix = "Pulumi.", ".yaml"
+        names = [p.name[len(prefix) : -len(suffix)] for p in self.stack_dir.glob("Pulumi.*.yaml")]
+        return sorted(name for name in names if name)
+
+    def stack(self, name: str) -> StackFile:
+        """The stack file ``Pulumi.<name>.yaml`` merged over the project's config."""
+        path = self.stack_dir / f"Pulumi.{name}.yaml"
+        if not path.is_file():
+            known = self.stack_names()
+            raise ConfigError(
+                f"stack {name!r}: no stack file {path.relative_to(self.root)}; "
+                + (allowed(known) if known else "the project has no stack files")
+            )
+        document = _read_yaml(path) or {}
+        if not isinstance(document, Mapping):
+            raise ConfigError(f"{path.name}: expected a mapping with a `config:` key, got {type(document).__name__}")
+        raw = document.get("config") or {}
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{path.name}: config: expected a mapping of keys to values")
+        config: dict[str, Any] = dict(self.defaults)
+        secrets: list[str] = []
+        for key, value in raw.items():
+            full = _full_key(self.name, str(key))
+            revealed, secret = _reveal(full, value)
+            config[full] = revealed
+            if secret:
+                secrets.append(full)
+        return StackFile(name=name, path=path, config=config, secret_keys=tuple(sorted(secrets)), project=self.name)
+
+    def stack_for_reference(self, qualified: str, *, where: str) -> str:
+        """The stack file name a fully qualified ``org/project/stack`` reference names."""
+        parts = qualified.split("/")
+        known = self.stack_names()
+        if len(parts) not in (1, 3) or not parts[-1]:
+            raise ConfigError(f"{where}: {qualified!r} is not a stack name; expected org/{self.name}/<stack>")
+        if len(parts) == 3 and parts[1] != self.name:
+            raise ConfigError(f"{where}: {qualified!r} names project {parts[1]!r}; allowed: {self.name}")
+        if parts[-1] not in known:
+            raise ConfigError(f"{where}: {qualified!r} names no stack file in {self.stack_dir.name}/; {allowed(known)}")
+        return parts[-1]
+
+    def policy_config_path(self, pack_dir: Path, environment: str | None) -> Path | None:
+        """``<pack>/config/<environment>.json`` when it exists."""
+        if environment is None:
+            return None
+        path = pack_dir / "config" / f"{environment}.json"
+        return path if path.is_file() else None
+
+
+def load_project(root: Path) -> Project:
+    """Parse ``<root>/Pulumi.yaml``."""
+    path = root / "Pulumi.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{str(root)!r}: no Pulumi.yaml; pass --project-dir")
+    document = _read_yaml(path)
+    if not isinstance(document, Mapping) or not isinstance(document.get("name"), str):
+        raise ConfigError("Pulumi.yaml: `name` is required")
+    name = document["name"]
+    runtime = document.get("runtime", "python")
+    runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
+    main_dir = root / str(document.get("main") or ".")
+    main = main_dir / "__main__.py" if main_dir.is_dir() else main_dir
+    defaults: dict[str, Any] = {}
+    tags: dict[str, str] = {}
+    for key, value in (document.get("config") or {}).items():
+        full = _full_key(name, str(key))
+        if isinstance(value, Mapping) and ("value" in value or "default" in value):
+            setting = value["value"] if "value" in value else value["default"]
+        elif isinstance(value, Mapping):
+            continue  # a typed declaration without a default: the stack must set it
+        else:
+            setting = value
+        if full == "pulumi:tags" and isinstance(setting, Mapping):
+            tags.update({str(k): str(v) for k, v in setting.items()})
+            continue
+        defaults[full] = setting
+    description = str(document.get("description") or "")
+    # The tags the engine hands an analyzer: the project's own plus the ones Pulumi sets on every stack.
+    stack_tags = {"pulumi:project": name, "pulumi:runtime": str(runtime_name), **tags}
+    if description:
+        stack_tags["pulumi:description"] = description
+    return Project(
+        root=root,
+        name=name,
+        description=description,
+        runtime=str(runtime_name),
+        main=main,
+        stack_dir=root / str(document.get("stackConfigDir") or "."),
+        defaults=defaults,
+        stack_tags=stack_tags,
+    )

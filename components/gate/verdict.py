@@ -1,0 +1,157 @@
+"""What the policy pack said about one stack: plain, picklable, JSON-ready data.
+
+The gate never judges anything itself; these types only carry the analyzer's answers (``AnalyzeResponse``
+diagnostics and not-applicable results) with the policy metadata ``GetAnalyzerInfo`` returned, so every
+report format can name the policy, its severity, enforcement level and compliance reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "ENFORCEMENT_LEVELS",
+    "SEVERITIES",
+    "Finding",
+    "NotApplicable",
+    "PolicyInfo",
+    "Verdict",
+]
+
+ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
+"""Indexed by the proto's ``EnforcementLevel`` enum value."""
+SEVERITIES = ("", "low", "medium", "high", "critical")
+"""Indexed by the proto's ``PolicySeverity`` enum value; "" is unspecified."""
+
+PREVIEW_PREFIX = "can't run policy"
+EXEMPTION_PREFIXES = ("exempt", "waived")
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """One policy as ``GetAnalyzerInfo`` describes it, with the enforcement level actually configured."""
+
+    name: str
+    description: str
+    enforcement: str
+    severity: str
+    kind: str
+    """``resource`` or ``stack``."""
+    framework: str = ""
+    """``PCI DSS 4.0.1 3.5.1``: name, version and reference joined; empty when the policy names none."""
+    framework_url: str = ""
+    tags: tuple[str, ...] = ()
+    remediation: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnostic: a violation, or an advisory that a policy could not run on unknown values."""
+
+    policy: str
+    pack: str
+    enforcement: str
+    severity: str
+    urn: str
+    message: str
+    description: str
+    undeterminable: bool = False
+    """True for the SDK's "can't run policy ... during preview" advisory: an unknown value, not a violation."""
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcement in ("mandatory", "remediate") and not self.undeterminable
+
+    @property
+    def detail(self) -> str:
+        """The message without the policy description the SDK prepends."""
+        prefix = self.description + "\n"
+        return self.message[len(prefix) :] if self.message.startswith(prefix) else self.message
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """A policy that did not apply to a resource (or the stack), with the pack's reason."""
+
+    policy: str
+    urn: str
+    reason: str
+
+    @property
+    def exemption(self) -> bool:
+        """The pack waived the policy for this resource (its reason says so), rather than it not applying."""
+        return self.reason.strip().lower().startswith(EXEMPTION_PREFIXES)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The policy pack's judgement of one stack."""
+
+    pack: str
+    pack_version: str
+    policies: tuple[PolicyInfo, ...]
+    findings: tuple[Finding, ...]
+    not_applicable: tuple[NotApplicable, ...]
+    analyzed: int
+    """Resources sent to ``Analyze`` (the stack resource included)."""
+    remediations: tuple[Mapping[str, str], ...] = field(default=())
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [finding for finding in self.findings if not finding.undeterminable]
+
+    @property
+    def mandatory(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.mandatory]
+
+    @property
+    def advisory(self) -> list[Finding]:
+        return [finding for finding in self.violations if not finding.mandatory]
+
+    @property
+    def undeterminable(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.undeterminable]
+
+    @property
+    def exemptions(self) -> list[NotApplicable]:
+        return [item for item in self.not_applicable if item.exemption]
+
+    @property
+    def passed(self) -> bool:
+        """No mandatory violation: the stack may deploy."""
+        return not self.mandatory
+
+    def policy(self, name: str) -> PolicyInfo | None:
+        for info in self.policies:
+            if info.name == name:
+                return info
+        return None
+
+    def of_policy(self, name: str) -> list[Finding]:
+        return [finding for finding in self.findings if finding.policy == name]
+
+    def for_urn(self, urn: str) -> list[Finding]:
+        return [finding for finding in self.findings if finding.urn == urn]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
+        return cls(
+            pack=data["pack"],
+            pack_version=data["pack_version"],
+            policies=tuple(PolicyInfo(**{**item, "tags": tuple(item.get("tags", ()))}) for item in data["policies"]),
+            findings=tuple(Finding(**item) for item in data["findings"]),
+            not_applicable=tuple(NotApplicable(**item) for item in data["not_applicable"]),
+            analyzed=int(data["analyzed"]),
+            remediations=tuple(dict(item) for item in data.get("remediations", ())),
+        )
+
+
+def is_undeterminable(message: str, enforcement: str, severity: str) -> bool:
+    """The SDK's advisory for a policy that read an unknown value during preview."""
+    return message.startswith(PREVIEW_PREFIX) and enforcement == "advisory" and severity == ""
