@@ -1,0 +1,319 @@
+"""Alarms an operations team pages on, and the encrypted SNS topic they notify.
+
+- :class:`AlarmTopic`: one SNS topic per cell (per region: CloudWatch alarms notify topics in their own
+  region), encrypted with a customer-managed key, with a policy that refuses publishing over plain HTTP
+  and lets CloudWatch alarms of this account publish. The key's policy must let ``cloudwatch.amazonaws.com``
+  use it (``kms:Decrypt``, ``kms:GenerateDataKey*``); the cell's key ring does.
+- Factories, thresholds from :class:`~components.config.AlarmSettings`:
+  :func:`database_alarms` (connections above a share of the instance class's ``max_connections``, CPU,
+  free storage, replica lag above the concern's RPO), :func:`cache_alarms` (memory, evictions, engine CPU)
+  and :func:`certificate_expiry_alarm` (ACM ``DaysToExpiry``).
+
+Alarms are created even without a topic (they show in the console and feed dashboards); they notify only
+when a topic ARN is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+import pulumi
+import pulumi_aws as aws
+
+from components import aws_limits
+from components._component import FintechComponent
+from components._naming import child
+from components.config import AlarmSettings, DatabaseSettings, RedisSettings
+from components.wiring import KeyRef
+
+__all__ = ["AlarmTopic", "cache_alarms", "certificate_expiry_alarm", "database_alarms"]
+
+_GIB = 1024**3
+
+
+class AlarmTopic(FintechComponent):
+    """An SNS topic for alarm actions: KMS-encrypted, TLS-only publishing, email subscribers optional."""
+
+    OUTPUTS: ClassVar[dict[str, str]] = {"arn": "The topic ARN to pass as alarm_topic_arn."}
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        key: KeyRef,
+        email_endpoints: Sequence[str] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("fintech:alarms:AlarmTopic", name, opts)
+        self.topic = aws.sns.Topic(
+            child(name, "topic"), kms_master_key_id=key.arn, opts=pulumi.ResourceOptions(parent=self)
+        )
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        aws.sns.TopicPolicy(
+            child(name, "policy"),
+            arn=self.topic.arn,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "sns:Publish",
+                            "Resource": self.topic.arn,
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        {
+                            "Sid": "AllowCloudWatchAlarms",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": self.topic.arn,
+                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                        },
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for index, address in enumerate(email_endpoints):
+            aws.sns.TopicSubscription(
+                child(name, f"email-{index + 1}"),
+                topic=self.topic.arn,
+                protocol="email",
+                endpoint=address,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.arn = self.topic.arn
+        self.register_outputs({"arn": self.arn})
+
+
+def _alarm(
+    name: str,
+    *,
+    description: str,
+    namespace: str,
+    metric: str,
+    dimensions: Mapping[str, pulumi.Input[str]],
+    statistic: str,
+    comparison: str,
+    threshold: float,
+    topic_arn: pulumi.Input[str] | None,
+    opts: pulumi.ResourceOptions,
+    period: int = 300,
+    evaluation_periods: int = 3,
+    treat_missing_data: str = "missing",
+) -> aws.cloudwatch.MetricAlarm:
+    actions = [topic_arn] if topic_arn is not None else []
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        alarm_description=description,
+        namespace=namespace,
+        metric_name=metric,
+        dimensions=dict(dimensions),
+        statistic=statistic,
+        comparison_operator=comparison,
+        threshold=threshold,
+        period=period,
+        evaluation_periods=evaluation_periods,
+        datapoints_to_alarm=evaluation_periods,
+        treat_missing_data=treat_missing_data,
+        alarm_actions=actions,
+        ok_actions=actions,
+        opts=opts,
+    )
+
+
+def database_alarms(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    settings: DatabaseSettings,
+    thresholds: AlarmSettings,
+    lag_threshold_seconds: int,
+    targets: Mapping[str, Sequence[pulumi.Input[str]]],
+    topic_arn: pulumi.Input[str] | None,
+    dr_topic_arn: pulumi.Input[str] | None = None,
+    dr_provider: pulumi.ProviderResource | None = None,
+) -> list[aws.cloudwatch.MetricAlarm]:
+    """Alarms for one database. ``targets``: ``writer`` (instance ids), ``replicas`` (in-region replica
+    ids), ``cluster`` (Aurora cluster id), ``dr_replicas`` / ``dr_clusters`` (in the DR region)."""
+    here = pulumi.ResourceOptions(parent=parent)
+    there = pulumi.ResourceOptions(parent=parent, provider=dr_provider)
+    limit = aws_limits.max_connections(settings.instance_class)
+    alarms: list[aws.cloudwatch.MetricAlarm] = []
+    for number, identifier in enumerate(targets.get("writer", ()), start=1):
+        suffix = "" if settings.engine == "rds-instance" else f"-{number}"
+        dims = {"DBInstanceIdentifier": identifier}
+        alarms.append(
+            _alarm(
+                child(name, f"connections{suffix}"),
+                description=f"Connections above {thresholds.db_connections_pct}% of max_connections ({limit})",
+                namespace="AWS/RDS",
+                metric="DatabaseConnections",
+                dimensions=dims,
+                statistic="Maximum",
+                comparison="GreaterThanThreshold",
+                threshold=limit * thresholds.db_connections_pct // 100,
+                topic_arn=topic_arn,
+                opts=here,
+            )
+        )
+        alarms.append(
+            _alarm(
+                child(name, f"cpu{suffix}"),
+                description=f"CPU above {thresholds.cpu_pct}%",
+                namespace="AWS/RDS",
+                metric="CPUUtilization",
+                dimensions=dims,
+                statistic="Average",
+                comparison="GreaterThanThreshold",
+                threshold=thresholds.cpu_pct,
+                topic_arn=topic_arn,
+                opts=here,
+            )
+        )
+        if settings.engine == "rds-instance":
+            # Aurora storage grows on its own; an instance's free space is measured against its initial size.
+            floor = settings.allocated_storage_gb * _GIB * thresholds.free_storage_pct // 100
+            alarms.append(
+                _alarm(
+                    child(name, "free-storage"),
+                    description=f"Free storage below {thresholds.free_storage_pct}% of the allocated storage",
+                    namespace="AWS/RDS",
+                    metric="FreeStorageSpace",
+                    dimensions=dims,
+                    statistic="Minimum",
+                    comparison="LessThanThreshold",
+                    threshold=floor,
+                    topic_arn=topic_arn,
+                    opts=here,
+                )
+            )
+    lag = f"Replica lag above {lag_threshold_seconds} s (the concern's RPO)"
+    for number, identifier in enumerate(targets.get("replicas", ()), start=1):
+        alarms.append(
+            _lag(
+                child(name, f"replica-{number}-lag"),
+                lag,
+                "ReplicaLag",
+                identifier,
+                lag_threshold_seconds,
+                topic_arn,
+                here,
+            )
+        )
+    for identifier in targets.get("dr_replicas", ()):
+        alarms.append(
+            _lag(
+                child(name, "dr-replica-lag"), lag, "ReplicaLag", identifier, lag_threshold_seconds, dr_topic_arn, there
+            )
+        )
+    for identifier in targets.get("dr_clusters", ()):
+        alarms.append(
+            _alarm(
+                child(name, "global-lag"),
+                description=lag,
+                namespace="AWS/RDS",
+                metric="AuroraGlobalDBReplicationLag",
+                dimensions={"DBClusterIdentifier": identifier},
+                statistic="Maximum",
+                comparison="GreaterThanThreshold",
+                threshold=lag_threshold_seconds * 1000,  # reported in milliseconds
+                topic_arn=dr_topic_arn,
+                opts=there,
+                period=60,
+            )
+        )
+    return alarms
+
+
+def _lag(
+    name: str,
+    description: str,
+    metric: str,
+    identifier: pulumi.Input[str],
+    seconds: int,
+    topic_arn: pulumi.Input[str] | None,
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.MetricAlarm:
+    return _alarm(
+        name,
+        description=description,
+        namespace="AWS/RDS",
+        metric=metric,
+        dimensions={"DBInstanceIdentifier": identifier},
+        statistic="Maximum",
+        comparison="GreaterThanThreshold",
+        threshold=seconds,
+        topic_arn=topic_arn,
+        opts=opts,
+        period=60,
+    )
+
+
+def cache_alarms(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    settings: RedisSettings,
+    replication_group_id: pulumi.Input[str],
+    thresholds: AlarmSettings,
+    topic_arn: pulumi.Input[str] | None,
+) -> list[aws.cloudwatch.MetricAlarm]:
+    """Memory, evictions and engine CPU per node (``<group>-001``, ``-002``, ... as ElastiCache names them)."""
+    here = pulumi.ResourceOptions(parent=parent)
+    alarms: list[aws.cloudwatch.MetricAlarm] = []
+    for number in range(1, settings.nodes + 1):
+        node = pulumi.Output.concat(replication_group_id, f"-{number:03d}")
+        dims = {"CacheClusterId": node}
+        for role, metric, statistic, threshold, text in (
+            ("memory", "DatabaseMemoryUsagePercentage", "Maximum", thresholds.redis_memory_pct, "Memory use above"),
+            ("evictions", "Evictions", "Sum", thresholds.redis_evictions, "Evictions per 5 minutes above"),
+            ("cpu", "EngineCPUUtilization", "Average", thresholds.cpu_pct, "Engine CPU above"),
+        ):
+            alarms.append(
+                _alarm(
+                    child(name, f"{role}-{number:03d}"),
+                    description=f"{text} {threshold}",
+                    namespace="AWS/ElastiCache",
+                    metric=metric,
+                    dimensions=dims,
+                    statistic=statistic,
+                    comparison="GreaterThanThreshold",
+                    threshold=threshold,
+                    topic_arn=topic_arn,
+                    opts=here,
+                    evaluation_periods=1 if role == "evictions" else 3,
+                )
+            )
+    return alarms
+
+
+def certificate_expiry_alarm(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    certificate_arn: pulumi.Input[str],
+    thresholds: AlarmSettings,
+    topic_arn: pulumi.Input[str] | None,
+) -> aws.cloudwatch.MetricAlarm:
+    """ACM publishes ``DaysToExpiry`` once a day; page when fewer than ``certificate_expiry_days`` remain."""
+    return _alarm(
+        name,
+        description=f"Certificate expires in fewer than {thresholds.certificate_expiry_days} days",
+        namespace="AWS/CertificateManager",
+        metric="DaysToExpiry",
+        dimensions={"CertificateArn": certificate_arn},
+        statistic="Minimum",
+        comparison="LessThanThreshold",
+        threshold=thresholds.certificate_expiry_days,
+        topic_arn=topic_arn,
+        opts=pulumi.ResourceOptions(parent=parent),
+        period=86400,
+        evaluation_periods=1,
+        # A certificate nobody renews stops reporting; silence must page too.
+        treat_missing_data="breaching",
+    )

@@ -1,0 +1,294 @@
+"""The Aurora PostgreSQL mode of :class:`~components.database.FinancialDatabase`.
+
+Without a DR region: one regional cluster, storage encrypted with the concern's key, the master password
+managed by RDS in Secrets Manager (``manage_master_user_password`` with the concern's key), and
+``aurora_instances`` instances alternating across the data subnets' AZs.
+
+With a DR region: an Aurora Global Database (a global cluster, this cluster as primary, a secondary
+cluster in the DR region encrypted with the DR key). RDS cannot manage the master password of a global
+cluster, so the password is generated and handled like this:
+
+1. ``aws.secretsmanager.get_random_password_output`` (the Secrets Manager ``GetRandomPassword`` API) makes
+   it at deploy time. It is never in code or stack config, and it is wrapped in ``Output.secret``.
+2. It reaches AWS only through *write-only* inputs: ``master_password_wo`` (with
+   ``master_password_wo_version``) on the cluster, and ``secret_string_wo`` (with
+   ``secret_string_wo_version``) on a ``SecretVersion`` of a secret encrypted with the concern's key and
+   replicated to the DR region under the DR key. Write-only inputs never appear in state outputs; Pulumi
+   keeps the input encrypted as a secret and shows no diff for it, so the fresh value the invoke returns on
+   every later run is ignored and the database and the secret keep the same password.
+3. Rotation: bump ``PASSWORD_VERSION`` (both version inputs move together), or attach a Secrets Manager
+   rotation function to the secret; Aurora accepts either.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import pulumi
+import pulumi_aws as aws
+
+from components._naming import child, physical
+from components.config import DatabaseSettings
+from components.secrets import AppSecret
+from components.wiring import DrPlacement, KeyRef
+
+if TYPE_CHECKING:
+    from components.database import FinancialDatabase
+
+__all__ = ["AURORA_ENGINE", "PASSWORD_VERSION", "AuroraCluster"]
+
+AURORA_ENGINE = "aurora-postgresql"
+PASSWORD_VERSION = 1
+"""Version of the generated master password of a global cluster; bump to rotate."""
+_LOG_EXPORTS = ["postgresql"]  # Aurora PostgreSQL exports only the postgresql log (no "upgrade" log).
+
+
+def _zone_for(names: list[str], *, index: int) -> str:
+    return names[index % len(names)]
+
+
+class AuroraCluster:
+    """Builds the Aurora children of a FinancialDatabase (not a component: its parent is the database)."""
+
+    def __init__(
+        self,
+        parent: FinancialDatabase,
+        name: str,
+        settings: DatabaseSettings,
+        *,
+        key: KeyRef,
+        dr: DrPlacement | None,
+        family: str,
+        subnet_group: aws.rds.SubnetGroup,
+        security_group: aws.ec2.SecurityGroup,
+        monitoring_role_arn: pulumi.Input[str],
+        availability_zones: Sequence[str] | None,
+    ) -> None:
+        from components.database import data_security_group, db_parameters
+
+        self._parent, self._name, self._settings = parent, name, settings
+        self._monitoring_role_arn = monitoring_role_arn
+        self._db_parameters = [aws.rds.ClusterParameterGroupParameterArgs(**p) for p in db_parameters(settings)]
+        params = self._parameter_group(family, pulumi.ResourceOptions(parent=parent))
+        zones = self._zones(availability_zones)
+
+        self.global_cluster: aws.rds.GlobalCluster | None = None
+        credentials: dict[str, Any]
+        if dr is None:
+            credentials = {"manage_master_user_password": True, "master_user_secret_kms_key_id": key.arn}
+        else:
+            self.global_cluster = aws.rds.GlobalCluster(
+                child(name, "global"),
+                global_cluster_identifier=physical(name, "global"),
+                engine=AURORA_ENGINE,
+                engine_version=settings.engine_version,
+                database_name=settings.concern.value,
+                storage_encrypted=True,
+                deletion_protection=True,
+                opts=pulumi.ResourceOptions(parent=parent, protect=True),
+            )
+            password = cast(
+                "pulumi.Output[str]",
+                pulumi.Output.secret(
+                    aws.secretsmanager.get_random_password_output(
+                        password_length=40,
+                        # RDS refuses '/', '"', '@' and spaces in master passwords.
+                        exclude_punctuation=True,
+                        require_each_included_type=True,
+                        opts=pulumi.InvokeOutputOptions(parent=parent),
+                    ).random_password
+                ),
+            )
+            credentials = {
+                "master_password_wo": password,
+                "master_password_wo_version": PASSWORD_VERSION,
+                "global_cluster_identifier": self.global_cluster.id,
+            }
+
+        self.cluster = aws.rds.Cluster(
+            child(name, "cluster"),
+            cluster_identifier=parent.identifier,
+            engine=AURORA_ENGINE,
+            engine_version=settings.engine_version,
+            database_name=settings.concern.value,
+            master_username="fintech_admin",
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_group.id],
+            db_cluster_parameter_group_name=params.name,
+            port=5432,
+            storage_encrypted=True,
+            kms_key_id=key.arn,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=settings.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            deletion_protection=True,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=physical(name, "final"),
+            enabled_cloudwatch_logs_exports=_LOG_EXPORTS,
+            allow_major_version_upgrade=False,
+            **credentials,
+            opts=pulumi.ResourceOptions(
+                parent=parent,
+                protect=True,
+                ignore_changes=["snapshotIdentifier", "globalClusterIdentifier", "replicationSourceIdentifier"],
+            ),
+        )
+        self.instances = self._instances(
+            "instance", self.cluster, key.arn, zones, pulumi.ResourceOptions(parent=parent)
+        )
+
+        self.writer_endpoint: pulumi.Output[str] = self.cluster.endpoint
+        self.reader_endpoint: pulumi.Output[str] = self.cluster.reader_endpoint
+        self.resource_arn: pulumi.Output[str] = self.cluster.arn
+        self.dr_endpoint: pulumi.Output[str] | None = None
+        self.secondary: aws.rds.Cluster | None = None
+        if dr is None:
+            self.master_secret_arn: pulumi.Output[str] = self.cluster.master_user_secrets.apply(
+                lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
+            )
+        else:
+            self.master_secret_arn = self._password_secret(key, dr, password)
+            assert dr.network is not None  # checked by FinancialDatabase before registration
+            dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
+            dr_sg = data_security_group(
+                child(name, "dr-sg"),
+                network=dr.network,
+                port=5432,
+                what=f"{settings.concern.value} PostgreSQL (DR)",
+                parent=parent,
+                opts=dr_opts,
+            )
+            dr_subnets = aws.rds.SubnetGroup(
+                child(name, "dr-subnets"),
+                name=physical(name, "dr"),
+                subnet_ids=list(dr.network.subnet_ids),
+                description=f"{settings.concern.value} database DR: isolated data subnets",
+                opts=dr_opts,
+            )
+            dr_params = self._parameter_group(family, dr_opts, role="dr-params")
+            self.secondary = aws.rds.Cluster(
+                child(name, "dr-cluster"),
+                cluster_identifier=physical(name, "dr"),
+                engine=AURORA_ENGINE,
+                engine_version=settings.engine_version,
+                global_cluster_identifier=self.global_cluster.id if self.global_cluster else None,
+                db_subnet_group_name=dr_subnets.name,
+                vpc_security_group_ids=[dr_sg.id],
+                db_cluster_parameter_group_name=dr_params.name,
+                storage_encrypted=True,
+                kms_key_id=dr.key.arn,
+                iam_database_authentication_enabled=True,
+                backup_retention_period=settings.backup_retention_days,
+                copy_tags_to_snapshot=True,
+                delete_automated_backups=False,
+                deletion_protection=True,
+                skip_final_snapshot=False,
+                final_snapshot_identifier=physical(name, "dr-final"),
+                enabled_cloudwatch_logs_exports=_LOG_EXPORTS,
+                opts=pulumi.ResourceOptions.merge(
+                    dr_opts,
+                    pulumi.ResourceOptions(
+                        protect=True,
+                        # A secondary can only join once the primary has a writer.
+                        depends_on=list(self.instances),
+                        ignore_changes=["globalClusterIdentifier", "replicationSourceIdentifier", "snapshotIdentifier"],
+                    ),
+                ),
+            )
+            self.dr_instances = self._instances("dr-instance", self.secondary, dr.key.arn, None, dr_opts)
+            self.dr_endpoint = self.secondary.reader_endpoint
+
+    @property
+    def alarm_targets(self) -> Mapping[str, Sequence[pulumi.Input[str]]]:
+        """Identifiers the database alarms watch."""
+        return {
+            "writer": [instance.identifier for instance in self.instances],
+            "cluster": [self.cluster.cluster_identifier],
+            "dr_clusters": [self.secondary.cluster_identifier] if self.secondary is not None else [],
+        }
+
+    def _parameter_group(
+        self, family: str, opts: pulumi.ResourceOptions, role: str = "params"
+    ) -> aws.rds.ClusterParameterGroup:
+        return aws.rds.ClusterParameterGroup(
+            child(self._name, f"{role}-{family}"),
+            name=physical(self._name, role, family),
+            family=family,
+            description=f"{self._settings.concern.value}: TLS only, connection and statement logging",
+            parameters=self._db_parameters,
+            opts=opts,
+        )
+
+    def _zones(self, given: Sequence[str] | None) -> pulumi.Output[list[str]]:
+        if given:
+            return pulumi.Output.from_input(list(given))
+        # Every cell VPC spans at least the region's first two zones (VpcSettings.az_count >= 2).
+        found = aws.get_availability_zones_output(
+            state="available", opts=pulumi.InvokeOutputOptions(parent=self._parent)
+        )
+        return found.names.apply(lambda names: sorted(names)[:2])
+
+    def _instances(
+        self,
+        role: str,
+        cluster: aws.rds.Cluster,
+        key_arn: pulumi.Input[str],
+        zones: pulumi.Output[list[str]] | None,
+        opts: pulumi.ResourceOptions,
+    ) -> list[aws.rds.ClusterInstance]:
+        settings = self._settings
+        instances = []
+        for number in range(1, settings.aurora_instances + 1):
+            zone = zones.apply(functools.partial(_zone_for, index=number - 1)) if zones is not None else None
+            instances.append(
+                aws.rds.ClusterInstance(
+                    child(self._name, f"{role}-{number}"),
+                    identifier=physical(self._name, f"{role}-{number}"),
+                    cluster_identifier=cluster.id,
+                    engine=aws.rds.EngineType.AURORA_POSTGRESQL,
+                    engine_version=settings.engine_version,
+                    instance_class=settings.instance_class,
+                    availability_zone=zone,
+                    promotion_tier=min(number - 1, 15),
+                    performance_insights_enabled=True,
+                    performance_insights_kms_key_id=key_arn,
+                    performance_insights_retention_period=settings.performance_insights_retention_days,
+                    monitoring_interval=settings.monitoring_interval_seconds,
+                    monitoring_role_arn=self._monitoring_role_arn,
+                    auto_minor_version_upgrade=True,
+                    ca_cert_identifier="rds-ca-rsa2048-g1",
+                    publicly_accessible=False,
+                    copy_tags_to_snapshot=True,
+                    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True)),
+                )
+            )
+        return instances
+
+    def _password_secret(self, key: KeyRef, dr: DrPlacement, password: pulumi.Output[str]) -> pulumi.Output[str]:
+        secret = AppSecret(
+            child(self._name, "master"),
+            key=key,
+            description=f"{self._settings.concern.value} Aurora global cluster master credentials",
+            dr=dr,
+            opts=pulumi.ResourceOptions(parent=self._parent),
+        )
+        aws.secretsmanager.SecretVersion(
+            child(self._name, "master-version"),
+            secret_id=secret.secret_id,
+            secret_string_wo=pulumi.Output.json_dumps(
+                {
+                    "engine": "postgres",
+                    "username": "fintech_admin",
+                    "password": password,
+                    "host": self.cluster.endpoint,
+                    "port": 5432,
+                    "dbname": self._settings.concern.value,
+                }
+            ),
+            secret_string_wo_version=PASSWORD_VERSION,
+            opts=pulumi.ResourceOptions(parent=secret),
+        )
+        return secret.arn

@@ -1,0 +1,81 @@
+"""AppSecret: an application secret in Secrets Manager, encrypted with a customer-managed key.
+
+The component creates the secret *container* only. Values are written out of band (a rotation function,
+an operator, or a write-only ``SecretVersion`` such as the Aurora master password in
+:mod:`components.aurora`), so no plaintext ever passes through code, config or state.
+
+Rotation: Secrets Manager rotates through a Lambda function (an AWS-provided template for RDS, Redshift
+and DocumentDB credentials, or your own for anything else). Pass ``rotation_lambda_arn`` to enable it;
+without one the output ``rotation_enabled`` is False rather than pretending, and the policy pack can flag
+it. Deletion always keeps a recovery window (7-30 days, default 30); immediate deletion is refused.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pulumi
+import pulumi_aws as aws
+
+from components import aws_limits
+from components._component import FintechComponent
+from components._naming import child
+from components.errors import ConfigError
+from components.wiring import DrPlacement, KeyRef
+
+__all__ = ["AppSecret"]
+
+
+class AppSecret(FintechComponent):
+    """A Secrets Manager secret under a CMK, with rotation where a rotation function is given."""
+
+    OUTPUTS: ClassVar[dict[str, str]] = {
+        "arn": "The secret's ARN (what services and task definitions reference).",
+        "secret_id": "The secret's id.",
+        "rotation_enabled": "True only when a rotation function is attached.",
+        "rotation_days": "Days between rotations; None when rotation is off.",
+        "replica_region": "Region the secret is replicated to (DR), or None.",
+    }
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        key: KeyRef,
+        description: str,
+        rotation_lambda_arn: pulumi.Input[str] | None = None,
+        rotation_days: int = 30,
+        recovery_window_days: int = 30,
+        dr: DrPlacement | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        aws_limits.check_secret_recovery_window(recovery_window_days, path=f"{name}.recovery_window_days")
+        if not 1 <= rotation_days <= 1000:
+            raise ConfigError(
+                f"{name}.rotation_days: {rotation_days!r} is outside what Secrets Manager accepts; allowed: 1-1000"
+            )
+        super().__init__("fintech:secrets:AppSecret", name, opts)
+        self.secret = aws.secretsmanager.Secret(
+            child(name, "secret"),
+            description=description,
+            kms_key_id=key.arn,
+            recovery_window_in_days=recovery_window_days,
+            replicas=[aws.secretsmanager.SecretReplicaArgs(region=dr.region, kms_key_id=dr.key.arn)] if dr else None,
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        self.arn = self.secret.arn
+        self.secret_id = self.secret.id
+        self.rotation_enabled = rotation_lambda_arn is not None
+        self.rotation_days: int | None = rotation_days if self.rotation_enabled else None
+        self.replica_region = dr.region if dr else None
+        if rotation_lambda_arn is not None:
+            aws.secretsmanager.SecretRotation(
+                child(name, "rotation"),
+                secret_id=self.secret.id,
+                rotation_lambda_arn=rotation_lambda_arn,
+                rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                    automatically_after_days=rotation_days
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({output: getattr(self, output) for output in self.OUTPUTS})

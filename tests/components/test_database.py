@@ -1,0 +1,415 @@
+"""FinancialDatabase under the mock engine: four concerns, four keys, four security groups, DR per mode."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components._tags import apply_tag_convention
+from components.config import AlarmSettings, DatabaseSettings, RecoveryObjectives, load_stack_config
+from components.database import FinancialDatabase
+from components.errors import ConfigError, ResidencyError
+from components.jurisdictions import DEFAULT_REGISTRY
+from components.testing import synthesize
+from components.wiring import DataNetwork, DrPlacement, KeyRef
+
+CYSEC = DEFAULT_REGISTRY["cysec"]
+TIGHT = RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
+LOOSE = RecoveryObjectives(rpo_seconds=900, rto_seconds=4 * 3600)
+CONCERNS = {
+    "crm": DatabaseSettings(concern="crm", objectives=LOOSE, read_replicas=1, dr_read_replica=True),
+    "trading": DatabaseSettings(concern="trading", engine="aurora", objectives=TIGHT),
+    "payments": DatabaseSettings(concern="payments", engine="aurora", objectives=TIGHT, aurora_instances=3),
+    "audit": DatabaseSettings(concern="audit", objectives=LOOSE),
+}
+INSTANCE, CLUSTER = "aws:rds/instance:Instance", "aws:rds/cluster:Cluster"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def _network(vpc: str, subnets: list[str], clients: list[pulumi.Input[str]]) -> DataNetwork:
+    return DataNetwork(vpc_id=vpc, subnet_ids=subnets, client_security_group_ids=clients)
+
+
+def program() -> None:
+    apply_tag_convention(environment="prod", owner="data", cost_center="cc-1", compliance_scope="pci-dss")
+    dr_provider = aws.Provider("dr", region="eu-west-1")
+    app_sg = aws.ec2.SecurityGroup("app", vpc_id="vpc-primary", description="app tier")
+    dr_app_sg = aws.ec2.SecurityGroup(
+        "dr-app", vpc_id="vpc-dr", description="app tier", opts=pulumi.ResourceOptions(provider=dr_provider)
+    )
+    topic = "arn:aws:sns:eu-central-1:123456789012:alarms"
+    for concern, settings in CONCERNS.items():
+        key = aws.kms.Key(f"key-{concern}", description=concern)
+        dr_key = aws.kms.Key(
+            f"dr-key-{concern}", description=concern, opts=pulumi.ResourceOptions(provider=dr_provider)
+        )
+        dr = DrPlacement(
+            region="eu-west-1",
+            provider=dr_provider,
+            key=KeyRef(arn=dr_key.arn, alias=f"alias/eu/{concern}"),
+            network=_network("vpc-dr", ["subnet-dr-a", "subnet-dr-b"], [dr_app_sg.id]),
+        )
+        db = FinancialDatabase(
+            f"eu-{concern}",
+            settings,
+            cell="eu",
+            jurisdiction=CYSEC,
+            network=_network("vpc-primary", ["subnet-a", "subnet-b", "subnet-c"], [app_sg.id]),
+            key=KeyRef(arn=key.arn, alias=f"alias/eu/{concern}"),
+            dr=dr,
+            alarm_topic_arn=topic,
+            dr_alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms",
+            alarms=AlarmSettings(),
+            availability_zones=["eu-central-1a", "eu-central-1b", "eu-central-1c"],
+            config_path=f"cells.eu.concerns[{list(CONCERNS).index(concern)}]",
+        )
+        pulumi.export(concern, {k: getattr(db, k) for k in FinancialDatabase.OUTPUTS})
+    # Without a DR region, zone-scoped objectives: the in-region mechanisms.
+    zone = RecoveryObjectives(rpo_seconds=0, rto_seconds=300, scope="zone")
+    for concern, engine in (("crm", "rds-instance"), ("trading", "aurora")):
+        key = aws.kms.Key(f"local-key-{concern}", description=concern)
+        db = FinancialDatabase(
+            f"local-{concern}",
+            DatabaseSettings(concern=concern, engine=engine, objectives=zone),
+            cell="local",
+            jurisdiction=CYSEC,
+            network=_network("vpc-local", ["subnet-x", "subnet-y"], [app_sg.id]),
+            key=KeyRef(arn=key.arn, alias=f"alias/local/{concern}"),
+        )
+        pulumi.export(f"local-{concern}", {k: getattr(db, k) for k in FinancialDatabase.OUTPUTS})
+
+
+@pytest.fixture(scope="module")
+def rec():
+    return synthesize(program, config={"aws:region": "eu-central-1"})
+
+
+def _key_arn(rec, name):
+    return rec.named(name, "aws:kms/key:Key").outputs["arn"]
+
+
+def test_four_concerns_yield_four_databases_four_keys_four_security_groups(rec) -> None:
+    primaries = [rec.named(f"eu-{c}-db", INSTANCE) for c in ("crm", "audit")]
+    primaries += [rec.named(f"eu-{c}-cluster", CLUSTER) for c in ("trading", "payments")]
+    keys = {db.inputs["kmsKeyId"] for db in primaries}
+    assert keys == {_key_arn(rec, f"key-{c}") for c in CONCERNS} and len(keys) == 4
+    groups = [rec.named(f"eu-{c}-sg", SG) for c in CONCERNS]
+    assert len({g.urn for g in groups}) == 4
+    for concern in CONCERNS:
+        db_sgs = rec.named(f"eu-{concern}-db" if concern in ("crm", "audit") else f"eu-{concern}-cluster").inputs[
+            "vpcSecurityGroupIds"
+        ]
+        assert db_sgs == [rec.named(f"eu-{concern}-sg", SG).outputs["id"]]
+
+
+def test_security_group_admits_only_the_app_tier_on_5432(rec) -> None:
+    app = rec.named("app", SG).outputs["id"]
+    for concern in CONCERNS:
+        sg = rec.named(f"eu-{concern}-sg", SG)
+        assert sg.inputs["egress"] == []
+        (rule,) = sg.inputs["ingress"]
+        assert (rule["fromPort"], rule["toPort"], rule["protocol"]) == (5432, 5432, "tcp")
+        assert rule["securityGroups"] == [app] and not rule.get("cidrBlocks")
+        assert rule["description"] and sg.inputs["description"]
+
+
+def test_instance_properties(rec) -> None:
+    db = rec.named("eu-crm-db", INSTANCE)
+    key = _key_arn(rec, "key-crm")
+    expected = {
+        "engine": "postgres",
+        "identifier": "eu-crm",
+        "multiAz": True,
+        "storageEncrypted": True,
+        "kmsKeyId": key,
+        "performanceInsightsEnabled": True,
+        "performanceInsightsKmsKeyId": key,
+        "performanceInsightsRetentionPeriod": 7,
+        "monitoringInterval": 60,
+        "monitoringRoleArn": rec.named("eu-crm-monitoring").outputs["arn"],
+        "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
+        "autoMinorVersionUpgrade": True,
+        "caCertIdentifier": "rds-ca-rsa2048-g1",
+        "backupRetentionPeriod": 35,
+        "copyTagsToSnapshot": True,
+        "deleteAutomatedBackups": False,
+        "skipFinalSnapshot": False,
+        "finalSnapshotIdentifier": "eu-crm-final",
+        "deletionProtection": True,
+        "publiclyAccessible": False,
+        "iamDatabaseAuthenticationEnabled": True,
+        "storageType": "gp3",
+        "allocatedStorage": 100,
+        "maxAllocatedStorage": 1000,
+        "manageMasterUserPassword": True,
+        "masterUserSecretKmsKeyId": key,
+        "dbSubnetGroupName": "eu-crm",
+        "parameterGroupName": "eu-crm-params-postgres16",
+    }
+    for name, value in expected.items():
+        assert db.inputs[name] == value, name
+    assert "password" not in db.inputs and "passwordWo" not in db.inputs
+    assert db.protect and "snapshotIdentifier" in db.ignore_changes
+    assert db.tags["DataConcern"] == "crm" and db.tags["Environment"] == "prod"
+
+
+def test_subnet_group_and_parameter_group(rec) -> None:
+    assert rec.named("eu-crm-subnets").inputs["subnetIds"] == ["subnet-a", "subnet-b", "subnet-c"]
+    params = rec.named("eu-crm-params-postgres16")
+    assert params.inputs["family"] == "postgres16"
+    values = {p["name"]: p["value"] for p in params.inputs["parameters"]}
+    assert values == {
+        "rds.force_ssl": "1",
+        "log_connections": "1",
+        "log_disconnections": "1",
+        "log_statement": "ddl",
+        "log_min_duration_statement": "1000",
+    }
+    audit = {p["name"]: p["value"] for p in rec.named("eu-audit-params-postgres16").inputs["parameters"]}
+    assert audit["log_statement"] == "all"
+    assert rec.named("eu-audit-db").inputs["parameterGroupName"] == "eu-audit-params-postgres16"
+    assert rec.named("eu-crm-subnets").inputs["name"] == "eu-crm"
+
+
+def test_monitoring_role_has_the_enhanced_monitoring_policy(rec) -> None:
+    role = rec.named("eu-crm-monitoring")
+    policy = json.loads(role.inputs["assumeRolePolicy"])
+    assert policy["Statement"][0]["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    attachment = rec.named("eu-crm-monitoring-policy")
+    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def test_in_region_read_replica(rec) -> None:
+    replica = rec.named("eu-crm-replica-1")
+    assert replica.inputs["replicateSourceDb"] == "eu-crm"
+    assert replica.inputs["storageEncrypted"] and replica.inputs["kmsKeyId"] == _key_arn(rec, "key-crm")
+    assert replica.inputs["publiclyAccessible"] is False and replica.protect
+    assert "replicateSourceDb" in replica.ignore_changes
+    assert replica.region == "eu-central-1"
+
+
+def test_instance_dr_backups_replication_and_cross_region_replica(rec) -> None:
+    primary = rec.named("eu-crm-db")
+    replication = rec.named("eu-crm-dr-backups")
+    assert replication.region == "eu-west-1" and replication.protect
+    assert replication.inputs["sourceDbInstanceArn"] == primary.outputs["arn"]
+    assert replication.inputs["kmsKeyId"] == _key_arn(rec, "dr-key-crm")
+    assert replication.inputs["retentionPeriod"] == 35
+    replica = rec.named("eu-crm-dr-replica")
+    assert replica.region == "eu-west-1"
+    assert replica.inputs["replicateSourceDb"] == primary.outputs["arn"]
+    assert replica.inputs["kmsKeyId"] == _key_arn(rec, "dr-key-crm")
+    assert replica.inputs["dbSubnetGroupName"] == "eu-crm-dr"
+    assert replica.inputs["parameterGroupName"] == "eu-crm-dr-params-postgres16"
+    assert rec.named("eu-crm-dr-subnets").region == "eu-west-1"
+    assert rec.named("eu-crm-dr-subnets").inputs["subnetIds"] == ["subnet-dr-a", "subnet-dr-b"]
+    assert rec.named("eu-crm-dr-sg", SG).inputs["ingress"][0]["securityGroups"] == [
+        rec.named("dr-app", SG).outputs["id"]
+    ]
+    # The audit concern has no dr_read_replica: backups replication only.
+    assert rec.named("eu-audit-dr-backups").region == "eu-west-1"
+    assert not [r for r in rec if r.name == "eu-audit-dr-replica"]
+
+
+def test_aurora_global_database(rec) -> None:
+    glob = rec.named("eu-trading-global")
+    assert glob.inputs["engine"] == "aurora-postgresql" and glob.inputs["storageEncrypted"] and glob.protect
+    cluster = rec.named("eu-trading-cluster", CLUSTER)
+    assert cluster.inputs["globalClusterIdentifier"] == glob.outputs["id"]
+    assert cluster.inputs["kmsKeyId"] == _key_arn(rec, "key-trading")
+    assert cluster.inputs["masterPasswordWoVersion"] == 1
+    assert "manageMasterUserPassword" not in cluster.inputs
+    assert cluster.inputs["deletionProtection"] and not cluster.inputs["skipFinalSnapshot"]
+    assert cluster.inputs["finalSnapshotIdentifier"] == "eu-trading-final"
+    assert cluster.inputs["backupRetentionPeriod"] == 35 and cluster.inputs["copyTagsToSnapshot"]
+    assert cluster.inputs["iamDatabaseAuthenticationEnabled"] and cluster.inputs["storageEncrypted"]
+    assert set(cluster.ignore_changes) >= {"globalClusterIdentifier", "snapshotIdentifier"} and cluster.protect
+    secondary = rec.named("eu-trading-dr-cluster", CLUSTER)
+    assert secondary.region == "eu-west-1"
+    assert secondary.inputs["kmsKeyId"] == _key_arn(rec, "dr-key-trading")
+    assert secondary.inputs["globalClusterIdentifier"] == glob.outputs["id"]
+    assert "masterPasswordWo" not in secondary.inputs and secondary.protect
+    assert [r.region for r in rec if r.name.startswith("eu-trading-dr-instance-")] == ["eu-west-1", "eu-west-1"]
+
+
+def test_global_cluster_password_is_write_only_secret_and_replicated(rec) -> None:
+    cluster = rec.named("eu-trading-cluster", CLUSTER)
+    secret_sig = "4dabf18193072939515e22adb298388d"
+    raw = cluster.raw_inputs.fields["masterPasswordWo"].struct_value
+    assert secret_sig in raw.fields  # stored as a Pulumi secret, never plaintext
+    version = rec.named("eu-trading-master-version")
+    assert version.inputs["secretStringWoVersion"] == 1
+    assert secret_sig in version.raw_inputs.fields["secretStringWo"].struct_value.fields
+    assert "secretString" not in version.inputs
+    secret = rec.named("eu-trading-master-secret")
+    assert secret.inputs["kmsKeyId"] == _key_arn(rec, "key-trading")
+    assert secret.inputs["replicas"] == [{"region": "eu-west-1", "kmsKeyId": _key_arn(rec, "dr-key-trading")}]
+    assert rec.exports["trading"]["master_secret_arn"] == secret.outputs["arn"]
+    plaintext = "Mock-Passw0rd-Not-A-Secret-0000"
+    assert plaintext not in json.dumps(rec.exports, default=str)
+
+
+def test_aurora_instances_spread_across_azs_with_insights_and_monitoring(rec) -> None:
+    instances = sorted((r for r in rec if r.name.startswith("eu-payments-instance-")), key=lambda r: r.name)
+    assert [i.inputs["availabilityZone"] for i in instances] == ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
+    for instance in instances:
+        assert instance.inputs["performanceInsightsEnabled"]
+        assert instance.inputs["performanceInsightsKmsKeyId"] == _key_arn(rec, "key-payments")
+        assert instance.inputs["monitoringInterval"] == 60 and instance.inputs["monitoringRoleArn"]
+        assert instance.inputs["caCertIdentifier"] == "rds-ca-rsa2048-g1"
+        assert instance.inputs["publiclyAccessible"] is False and instance.protect
+    params = rec.named("eu-payments-params-aurora-postgresql16")
+    assert params.type == "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+    assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "pending-reboot"} in params.inputs["parameters"]
+
+
+def test_aurora_without_dr_uses_the_managed_password(rec) -> None:
+    cluster = rec.named("local-trading-cluster", CLUSTER)
+    assert cluster.inputs["manageMasterUserPassword"] is True
+    assert cluster.inputs["masterUserSecretKmsKeyId"] == _key_arn(rec, "local-key-trading")
+    assert "globalClusterIdentifier" not in cluster.inputs and "masterPasswordWo" not in cluster.inputs
+    zones = {r.name: r.inputs["availabilityZone"] for r in rec if r.name.startswith("local-trading-instance-")}
+    assert zones == {"local-trading-instance-1": "eu-central-1a", "local-trading-instance-2": "eu-central-1b"}
+
+
+def test_recovery_outputs(rec) -> None:
+    trading, crm = rec.exports["trading"], rec.exports["crm"]
+    assert trading["recovery_mechanism"] == "aurora-global-database"
+    assert (trading["expected_rpo_seconds"], trading["expected_rto_seconds"]) == (1, 60)
+    assert "aurora-global-database.html" in trading["recovery_evidence"]
+    assert trading["dr_endpoint"] == rec.named("eu-trading-dr-cluster").outputs["readerEndpoint"]
+    assert crm["recovery_mechanism"] == "automated-backups-replication"
+    assert crm["dr_mechanisms"] == ["automated-backups-replication", "cross-region-read-replica"]
+    assert crm["dr_endpoint"] == rec.named("eu-crm-dr-replica").outputs["address"]
+    assert crm["reader_endpoint"] == rec.named("eu-crm-replica-1").outputs["address"]
+    assert crm["resource_arn"] == rec.named("eu-crm-db").outputs["arn"] and crm["port"] == 5432
+    assert crm["master_secret_arn"].startswith("arn:aws:secretsmanager:eu-central-1:")
+    assert rec.exports["audit"]["dr_endpoint"] is None
+    assert rec.exports["local-crm"]["recovery_mechanism"] == "multi-az-instance"
+    assert rec.exports["local-crm"]["dr_endpoint"] is None and rec.exports["local-crm"]["dr_mechanisms"] == []
+    assert rec.exports["local-trading"]["recovery_mechanism"] == "aurora-multi-az-cluster"
+
+
+def test_database_alarms(rec) -> None:
+    connections = rec.named("eu-crm-connections")
+    # db.r6g.large: LEAST(16 GiB / 9531392, 5000) = 1802; 80 % -> 1441.
+    assert connections.inputs["threshold"] == 1441 and connections.inputs["metricName"] == "DatabaseConnections"
+    assert connections.inputs["dimensions"] == {"DBInstanceIdentifier": "eu-crm"}
+    assert connections.inputs["alarmActions"] == ["arn:aws:sns:eu-central-1:123456789012:alarms"]
+    assert rec.named("eu-crm-cpu").inputs["threshold"] == 80
+    storage = rec.named("eu-crm-free-storage")
+    assert storage.inputs["threshold"] == 100 * 1024**3 * 10 // 100
+    assert storage.inputs["comparisonOperator"] == "LessThanThreshold"
+    lag = rec.named("eu-crm-replica-1-lag")
+    assert lag.inputs["metricName"] == "ReplicaLag" and lag.inputs["threshold"] == 900  # the declared RPO
+    dr_lag = rec.named("eu-crm-dr-replica-lag")
+    assert dr_lag.region == "eu-west-1" and dr_lag.inputs["alarmActions"] == [
+        "arn:aws:sns:eu-west-1:123456789012:alarms"
+    ]
+    global_lag = rec.named("eu-trading-global-lag")
+    assert global_lag.inputs["metricName"] == "AuroraGlobalDBReplicationLag" and global_lag.inputs["threshold"] == 60000
+    assert global_lag.region == "eu-west-1"
+    assert len([r for r in rec if r.name.startswith("eu-payments-connections-")]) == 3
+
+
+# -- bad input: one clear error, nothing registered ----------------------------------------------------
+
+
+def _build_plain(settings: DatabaseSettings, *, dr_region: str | None) -> None:
+    dr = None
+    if dr_region is not None:
+        provider = aws.Provider("dr", region=dr_region)
+        dr = DrPlacement(
+            region=dr_region,
+            provider=provider,
+            key=KeyRef(arn="arn:aws:kms:x:123456789012:key/dr", alias="alias/eu/dr"),
+            network=_network("vpc-dr", ["s-1"], ["sg-1"]),
+        )
+    FinancialDatabase(
+        "eu-payments",
+        settings,
+        cell="eu",
+        jurisdiction=CYSEC,
+        network=_network("vpc-1", ["s-1", "s-2"], ["sg-app"]),
+        key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/payments"),
+        dr=dr,
+        config_path="cells.eu.concerns[2]",
+    )
+
+
+def _registers_nothing(build) -> str:
+    caught: list[str] = []
+
+    def guarded() -> None:
+        try:
+            build()
+        except ConfigError as error:
+            caught.append(str(error))
+
+    recording = synthesize(guarded)
+    assert recording.custom_resources() == []
+    assert [r for r in recording if r.type.startswith("fintech:")] == []
+    assert len(caught) == 1
+    return caught[0]
+
+
+def test_disallowed_dr_region_fails_and_registers_nothing() -> None:
+    settings = DatabaseSettings(concern="payments", engine="aurora", objectives=TIGHT)
+    message = "cells.eu.dr_region: 'us-east-1' is not permitted for cysec; allowed: eu-central-1, eu-south-1, eu-west-1"
+    with pytest.raises(ResidencyError) as caught:
+        synthesize(lambda: _build_plain(settings, dr_region="us-east-1"))
+    assert str(caught.value) == message
+    assert _registers_nothing(lambda: _build_plain(settings, dr_region="us-east-1")) == message
+
+
+def test_impossible_rpo_fails_and_registers_nothing() -> None:
+    settings = DatabaseSettings(concern="payments", objectives=TIGHT)
+    message = _registers_nothing(lambda: _build_plain(settings, dr_region="eu-west-1"))
+    assert message == (
+        "cells.eu.concerns[2].objectives.rpo_seconds: 60 cannot be met by engine: rds-instance with a dr_region "
+        "(automated-backups-replication (RPO ~300 s, RTO ~14400 s)); would meet it: engine: aurora with a "
+        "dr_region (Aurora Global Database) -> aurora-global-database (RPO ~1 s, RTO ~60 s)"
+    )
+    with pytest.raises(ConfigError, match=r"^cells\.eu\.concerns\[2\]\.objectives\.rpo_seconds: 60 cannot"):
+        synthesize(lambda: _build_plain(settings, dr_region="eu-west-1"))
+
+
+def test_region_objectives_without_dr_and_missing_objectives_fail() -> None:
+    message = _registers_nothing(
+        lambda: _build_plain(DatabaseSettings(concern="payments", objectives=LOOSE), dr_region=None)
+    )
+    assert message.startswith(
+        "cells.eu.concerns[2].objectives.scope: 'region' needs a DR region, and cells.eu.dr_region"
+    )
+    message = _registers_nothing(lambda: _build_plain(DatabaseSettings(concern="payments"), dr_region=None))
+    assert message.startswith("cells.eu.concerns[2].objectives: None is not allowed")
+
+
+def test_duplicated_concern_fails_and_registers_nothing() -> None:
+    raw = {
+        "environment": "prod",
+        "tags": {"owner": "data", "cost_center": "cc-1"},
+        "cells": {
+            "eu": {
+                "jurisdiction": "cysec",
+                "primary_region": "eu-central-1",
+                "dr_region": "eu-west-1",
+                "entities": [{"name": "cysec-cy", "legal_name": "Example CY Ltd", "hostname": "api.example.com"}],
+                "concerns": [{"concern": "crm"}, {"concern": "crm"}],
+            }
+        },
+    }
+
+    def build() -> None:
+        config = load_stack_config(raw)
+        for database in config.cells["eu"].concerns:  # pragma: no cover - never reached
+            _build_plain(database, dr_region="eu-west-1")
+
+    message = _registers_nothing(build)
+    assert message == (
+        "invalid stack config: cells.eu.concerns[1].concern: 'crm' is listed twice (first at concerns[0]); "
+        "each concern gets its own database"
+    )
