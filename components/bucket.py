@@ -17,8 +17,8 @@ service for this account only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeAlias
 
 import pulumi
 import pulumi_aws as aws
@@ -28,7 +28,12 @@ from components._naming import child
 from components.errors import ConfigError
 from components.wiring import KeyRef
 
-__all__ = ["ABORT_INCOMPLETE_UPLOADS_DAYS", "MAX_OBJECT_LOCK_DAYS", "SecureBucket"]
+__all__ = ["ABORT_INCOMPLETE_UPLOADS_DAYS", "MAX_OBJECT_LOCK_DAYS", "PolicyStatements", "SecureBucket"]
+
+Statements: TypeAlias = Sequence[pulumi.Input[Mapping[str, Any]]]
+PolicyStatements: TypeAlias = Statements | Callable[[pulumi.Output[str]], Statements]
+"""Extra bucket policy statements: a list, or a function of the bucket's ARN returning one (a statement
+that names this bucket as its Resource cannot exist before the bucket does)."""
 
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7
 """Days after which an unfinished multipart upload's parts are deleted (they are billed but invisible)."""
@@ -93,11 +98,15 @@ class SecureBucket(FintechComponent):
         log_sink: bool = False,
         access_log_bucket: pulumi.Input[str] | None = None,
         object_lock_retention_days: int | None = None,
-        extra_policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = (),
+        extra_policy_statements: PolicyStatements = (),
         protect: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``protect=False`` is an explicit relaxation for buckets that hold no evidence."""
+        """``protect=False`` is an explicit relaxation for buckets that hold no evidence.
+
+        ``extra_policy_statements`` may be a function of the bucket ARN, e.g.
+        ``lambda arn: [{..., "Resource": pulumi.Output.concat(arn, "/AWSLogs/*")}]``.
+        """
         _validate(
             name,
             key=key,
@@ -195,7 +204,7 @@ class SecureBucket(FintechComponent):
             )
         self.register_outputs({"bucket": self.bucket, "arn": self.arn})
 
-    def _policy(self, *, log_sink: bool, extra: Sequence[pulumi.Input[Mapping[str, Any]]]) -> pulumi.Output[str]:
+    def _policy(self, *, log_sink: bool, extra: PolicyStatements) -> pulumi.Output[str]:
         objects = pulumi.Output.concat(self.arn, "/*")
         statements: list[pulumi.Input[Mapping[str, Any]]] = [
             {
@@ -220,5 +229,5 @@ class SecureBucket(FintechComponent):
                     "Condition": {"StringEquals": {"aws:SourceAccount": account}},
                 }
             )
-        statements.extend(extra)
+        statements.extend(extra(self.arn) if callable(extra) else extra)
         return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})

@@ -45,6 +45,7 @@ def _program() -> None:
         key=KEY,
         access_log_bucket=sink.bucket,
         protect=False,
+        extra_policy_statements=lambda arn: [{**EXTRA, "Resource": pulumi.Output.concat(arn, "/reports/*")}],
         opts=pulumi.ResourceOptions(provider=provider),
     )
 
@@ -129,6 +130,12 @@ def test_object_lock_compliance_with_the_retention(recording: Recording) -> None
 
 def test_extra_statements_are_appended(recording: Recording) -> None:
     assert _statement(_policy(recording, "eu-audit"), "AllowReadForAuditors") == EXTRA
+
+
+def test_extra_statements_may_be_built_from_the_bucket_arn(recording: Recording) -> None:
+    bucket_arn = recording.named("eu-plain-bucket", BUCKET).outputs["arn"]
+    statement = _statement(_policy(recording, "eu-plain"), "AllowReadForAuditors")
+    assert statement == {**EXTRA, "Resource": f"{bucket_arn}/reports/*"}
 
 
 def test_log_sink_uses_sse_s3_admits_only_s3_logging_of_this_account_and_logs_nowhere(recording: Recording) -> None:
