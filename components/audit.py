@@ -1,0 +1,177 @@
+"""AuditTrail: a multi-region CloudTrail into a WORM bucket, mirrored to an encrypted CloudWatch log group.
+
+The bucket is a :class:`~components.bucket.SecureBucket` with Object Lock in COMPLIANCE mode for the
+jurisdiction's audit retention, so no one (not even the account root) can delete or shorten evidence
+before it expires. Log files are SSE-KMS with the audit concern's key and carry digest files (log file
+validation) that prove they were not altered. The trail also records S3 data events on its own bucket,
+so every read or attempted deletion of evidence is itself evidence.
+
+CloudTrail may only write with ``aws:SourceArn`` equal to this trail's ARN. That ARN is deterministic
+(the trail's physical name is fixed), so the bucket policy exists before the trail does, which CloudTrail
+requires at creation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi_aws as aws
+
+from components._component import FintechComponent
+from components._naming import child, physical
+from components.bucket import MAX_OBJECT_LOCK_DAYS, SecureBucket
+from components.config import DataConcern
+from components.errors import ConfigError
+from components.logs import cloudwatch_retention, encrypted_log_group
+from components.wiring import KeyRef
+
+__all__ = ["AuditTrail"]
+
+
+class AuditTrail(FintechComponent):
+    """The account's API audit trail for one cell: CloudTrail + Object Lock bucket + CloudWatch Logs."""
+
+    OUTPUTS: ClassVar[dict[str, str]] = {
+        "trail_arn": "The trail's ARN.",
+        "bucket_name": "The Object Lock bucket holding the log files.",
+        "log_group_name": "The CloudWatch log group the trail also delivers to.",
+    }
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        key: KeyRef,
+        logs_key: KeyRef,
+        retention_days: int,
+        access_log_bucket: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """``key`` (the audit concern's key, admitting cloudtrail.amazonaws.com) encrypts the bucket and the
+        log files; ``logs_key`` the log group. ``retention_days`` is the jurisdiction's minimum audit
+        retention: the Object Lock period, and the log group's retention rounded up."""
+        if isinstance(retention_days, bool) or not isinstance(retention_days, int) or retention_days < 1:
+            raise ConfigError(
+                f"AuditTrail {name!r}: retention_days: {retention_days!r} is not a retention period; "
+                f"allowed: 1 to {MAX_OBJECT_LOCK_DAYS} days (the jurisdiction's min_audit_log_retention_days)"
+            )
+        if retention_days > MAX_OBJECT_LOCK_DAYS:
+            raise ConfigError(
+                f"AuditTrail {name!r}: retention_days: {retention_days!r} exceeds the Object Lock maximum; "
+                f"allowed: 1 to {MAX_OBJECT_LOCK_DAYS} days"
+            )
+        log_retention = cloudwatch_retention(retention_days)
+        super().__init__("fintech:audit:AuditTrail", name, opts, scope={"DataConcern": DataConcern.AUDIT.value})
+
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        region = aws.get_region_output(opts=invoke).region
+        trail_name = physical(name, "trail", limit=128)
+        # The ARN the trail will have, known before it exists: the bucket policy and role need it first.
+        trail_arn = pulumi.Output.format("arn:{0}:cloudtrail:{1}:{2}:trail/{3}", partition, region, account, trail_name)
+
+        def cloudtrail_statements(bucket_arn: pulumi.Output[str]) -> list[pulumi.Input[dict[str, Any]]]:
+            only_this_trail = {"aws:SourceArn": trail_arn}
+            return [
+                {
+                    "Sid": "AWSCloudTrailAclCheck",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:GetBucketAcl",
+                    "Resource": bucket_arn,
+                    "Condition": {"StringEquals": only_this_trail},
+                },
+                {
+                    "Sid": "AWSCloudTrailWrite",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": pulumi.Output.format("{0}/AWSLogs/{1}/*", bucket_arn, account),
+                    "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **only_this_trail}},
+                },
+            ]
+
+        bucket = SecureBucket(
+            child(name, "bucket"),
+            key=key,
+            access_log_bucket=access_log_bucket,
+            object_lock_retention_days=retention_days,
+            extra_policy_statements=cloudtrail_statements,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        group = encrypted_log_group(
+            child(name, "logs"),
+            key=logs_key,
+            retention_days=log_retention,
+            parent=self,
+            log_group_name=f"/aws/cloudtrail/{trail_name}",
+        )
+        role = aws.iam.Role(
+            child(name, "logs-role"),
+            description=f"CloudTrail {trail_name} delivers events to its log group",
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
+                        }
+                    ],
+                }
+            ),
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        role_policy = aws.iam.RolePolicy(
+            child(name, "logs-policy"),
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DeliverTrailEvents",
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Resource": pulumi.Output.concat(group.arn, ":log-stream:*"),
+                        }
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        trail = aws.cloudtrail.Trail(
+            child(name, "trail"),
+            name=trail_name,
+            s3_bucket_name=bucket.bucket,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            enable_logging=True,
+            kms_key_id=key.arn,
+            cloud_watch_logs_group_arn=pulumi.Output.concat(group.arn, ":*"),
+            cloud_watch_logs_role_arn=role.arn,
+            event_selectors=[
+                {
+                    "read_write_type": "All",
+                    "include_management_events": True,
+                    "data_resources": [
+                        {"type": "AWS::S3::Object", "values": [pulumi.Output.concat(bucket.arn, "/")]},
+                    ],
+                }
+            ],
+            tags={},
+            # CloudTrail checks the bucket policy and the role when the trail is created.
+            opts=pulumi.ResourceOptions(parent=self, protect=True, depends_on=[bucket, role_policy]),
+        )
+        self.trail_arn: pulumi.Output[str] = trail.arn
+        self.bucket_name: pulumi.Output[str] = bucket.bucket
+        self.log_group_name: pulumi.Output[str] = group.name
+        self.register_outputs(
+            {"trail_arn": self.trail_arn, "bucket_name": self.bucket_name, "log_group_name": self.log_group_name}
+        )

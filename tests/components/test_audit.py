@@ -1,0 +1,220 @@
+"""AuditTrail: trail flags, WORM bucket, CloudTrail-only bucket access, encrypted log group; log retention rounding."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components._tags import apply_tag_convention
+from components.audit import AuditTrail
+from components.bucket import SecureBucket
+from components.errors import ConfigError
+from components.kms import KeyRing
+from components.logs import cloudwatch_retention
+from components.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
+from components.wiring import KeyRef
+
+REGION = "eu-central-1"
+TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{MOCK_ACCOUNT_ID}:trail/eu-audit-trail"
+BUCKET = "aws:s3/bucket:Bucket"
+TRAIL = "aws:cloudtrail/trail:Trail"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def _program() -> None:
+    apply_tag_convention(environment="prod", owner="platform-team", cost_center="cc-42", compliance_scope="pci-dss")
+    provider = aws.Provider("eu", region=REGION)
+    on_eu = pulumi.ResourceOptions(provider=provider)
+    keys = KeyRing("eu-keys", cell="eu", purposes=["audit", "logs"], opts=on_eu)
+    sink = SecureBucket("eu-access-logs", log_sink=True, opts=on_eu)
+    trail = AuditTrail(
+        "eu-audit",
+        key=keys.ref("audit"),
+        logs_key=keys.ref("logs"),
+        retention_days=1825,
+        access_log_bucket=sink.bucket,
+        opts=on_eu,
+    )
+    pulumi.export("trail_arn", trail.trail_arn)
+    pulumi.export("bucket_name", trail.bucket_name)
+    pulumi.export("log_group_name", trail.log_group_name)
+
+
+@pytest.fixture(scope="module")
+def recording() -> Recording:
+    return synthesize(_program)
+
+
+def _key_arn(recording: Recording, purpose: str) -> str:
+    arn: str = recording.named(f"eu-keys-{purpose}-key").outputs["arn"]
+    return arn
+
+
+def _trail(recording: Recording) -> RecordedResource:
+    return recording.named("eu-audit-trail", TRAIL)
+
+
+def _bucket(recording: Recording) -> RecordedResource:
+    return recording.named("eu-audit-bucket-bucket", BUCKET)
+
+
+def _statements(recording: Recording) -> dict[str, dict[str, Any]]:
+    policy = json.loads(recording.named("eu-audit-bucket-policy").inputs["policy"])
+    return {statement["Sid"]: statement for statement in policy["Statement"]}
+
+
+def test_trail_flags(recording: Recording) -> None:
+    inputs = _trail(recording).inputs
+    assert inputs["name"] == "eu-audit-trail"
+    assert inputs["isMultiRegionTrail"] is True
+    assert inputs["enableLogFileValidation"] is True
+    assert inputs["includeGlobalServiceEvents"] is True
+    assert inputs["enableLogging"] is True
+    assert inputs["kmsKeyId"] == _key_arn(recording, "audit")
+    assert inputs["s3BucketName"] == _bucket(recording).outputs["bucket"]
+    assert _trail(recording).protect is True
+    assert _trail(recording).region == REGION
+
+
+def test_trail_delivers_to_cloudwatch_logs_through_its_role(recording: Recording) -> None:
+    inputs = _trail(recording).inputs
+    group = recording.named("eu-audit-logs", LOG_GROUP)
+    role = recording.named("eu-audit-logs-role")
+    assert inputs["cloudWatchLogsGroupArn"] == f"{group.outputs['arn']}:*"
+    assert inputs["cloudWatchLogsRoleArn"] == role.outputs["arn"]
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}
+    (write,) = json.loads(recording.named("eu-audit-logs-policy").inputs["policy"])["Statement"]
+    assert write["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert write["Resource"] == f"{group.outputs['arn']}:log-stream:*"
+
+
+def test_trail_records_data_events_on_its_own_bucket(recording: Recording) -> None:
+    (selector,) = _trail(recording).inputs["eventSelectors"]
+    assert selector["readWriteType"] == "All"
+    assert selector["includeManagementEvents"] is True
+    assert selector["dataResources"] == [
+        {"type": "AWS::S3::Object", "values": [f"{_bucket(recording).outputs['arn']}/"]}
+    ]
+
+
+def test_trail_waits_for_the_bucket_and_the_role_policy(recording: Recording) -> None:
+    depends_on = _trail(recording).depends_on
+    # A dependency on a component expands to its children: the bucket policy must exist first.
+    assert recording.named("eu-audit-bucket-policy").urn in depends_on
+    assert recording.named("eu-audit-logs-policy").urn in depends_on
+
+
+def test_log_group_is_encrypted_with_the_logs_key_and_retention_rounded_up(recording: Recording) -> None:
+    group = recording.named("eu-audit-logs", LOG_GROUP)
+    assert group.inputs["name"] == "/aws/cloudtrail/eu-audit-trail"
+    assert group.inputs["kmsKeyId"] == _key_arn(recording, "logs")
+    assert group.inputs["retentionInDays"] == 1827
+    assert group.protect is True
+
+
+def test_bucket_is_worm_encrypted_private_versioned_and_access_logged(recording: Recording) -> None:
+    assert _bucket(recording).inputs["objectLockEnabled"] is True
+    assert _bucket(recording).protect is True
+    assert _bucket(recording).inputs["forceDestroy"] is False
+    lock = recording.named("eu-audit-bucket-object-lock").inputs
+    assert lock["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 1825}}
+    (rule,) = recording.named("eu-audit-bucket-encryption").inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {
+        "sseAlgorithm": "aws:kms",
+        "kmsMasterKeyId": _key_arn(recording, "audit"),
+    }
+    pab = recording.named("eu-audit-bucket-public-access").inputs
+    assert all(pab[f] for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    assert recording.named("eu-audit-bucket-versioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
+    sink = recording.named("eu-access-logs-bucket", BUCKET).outputs["bucket"]
+    assert recording.named("eu-audit-bucket-access-logs").inputs["targetBucket"] == sink
+    deny = _statements(recording)["DenyInsecureTransport"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_bucket_policy_admits_only_this_trail(recording: Recording) -> None:
+    statements = _statements(recording)
+    bucket_arn = _bucket(recording).outputs["arn"]
+    acl, write = statements["AWSCloudTrailAclCheck"], statements["AWSCloudTrailWrite"]
+    for statement in (acl, write):
+        assert statement["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+        assert statement["Condition"]["StringEquals"]["aws:SourceArn"] == TRAIL_ARN
+    assert (acl["Action"], acl["Resource"]) == ("s3:GetBucketAcl", bucket_arn)
+    assert (write["Action"], write["Resource"]) == ("s3:PutObject", f"{bucket_arn}/AWSLogs/{MOCK_ACCOUNT_ID}/*")
+    assert write["Condition"]["StringEquals"]["s3:x-amz-acl"] == "bucket-owner-full-control"
+
+
+def test_the_audit_key_admits_cloudtrail(recording: Recording) -> None:
+    policy = json.loads(recording.named("eu-keys-audit-key").inputs["policy"])
+    principals = [statement["Principal"] for statement in policy["Statement"]]
+    assert {"Service": "cloudtrail.amazonaws.com"} in principals
+
+
+def test_children_carry_the_audit_data_concern_tag(recording: Recording) -> None:
+    for name in ("eu-audit-trail", "eu-audit-bucket-bucket", "eu-audit-logs", "eu-audit-logs-role"):
+        assert recording.named(name).tags["DataConcern"] == "audit", name
+
+
+def test_outputs(recording: Recording) -> None:
+    assert recording.exports["trail_arn"] == _trail(recording).outputs["arn"]
+    assert recording.exports["bucket_name"] == _bucket(recording).outputs["bucket"]
+    assert recording.exports["log_group_name"] == "/aws/cloudtrail/eu-audit-trail"
+
+
+@pytest.mark.parametrize(
+    ("requested", "kept"),
+    [(1, 1), (2, 3), (365, 365), (366, 400), (1825, 1827), (2190, 2192), (2555, 2557), (3653, 3653), (3654, 0), (0, 0)],
+)
+def test_cloudwatch_retention_rounds_up_never_down(requested: int, kept: int) -> None:
+    assert cloudwatch_retention(requested) == kept
+
+
+def _rejected(build: Callable[[pulumi.ProviderResource], object]) -> tuple[list[str], Recording]:
+    errors: list[str] = []
+
+    def program() -> None:
+        provider = aws.Provider("eu", region=REGION)
+        try:
+            build(provider)
+        except ConfigError as error:
+            errors.append(str(error))
+
+    return errors, synthesize(program)
+
+
+@pytest.mark.parametrize(
+    ("retention", "message"),
+    [
+        (
+            0,
+            "AuditTrail 'bad': retention_days: 0 is not a retention period; allowed: 1 to 36500 days (the "
+            "jurisdiction's min_audit_log_retention_days)",
+        ),
+        (
+            36501,
+            "AuditTrail 'bad': retention_days: 36501 exceeds the Object Lock maximum; allowed: 1 to 36500 days",
+        ),
+    ],
+)
+def test_bad_input_is_one_config_error_and_registers_nothing(retention: int, message: str) -> None:
+    key = KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/audit")
+    errors, recording = _rejected(
+        lambda provider: AuditTrail(
+            "bad",
+            key=key,
+            logs_key=key,
+            retention_days=retention,
+            access_log_bucket="logs",
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+    )
+    assert errors == [message]
+    assert [resource.type for resource in recording if not resource.is_provider] == []
