@@ -25,7 +25,8 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from google.protobuf import struct_pb2
@@ -35,6 +36,10 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+if TYPE_CHECKING:
+    from components.gate.analyzer import PolicyPackProcess
+    from components.gate.verdict import Verdict
+
 __all__ = [
     "MOCK_ACCOUNT_ID",
     "UNKNOWN",
@@ -43,6 +48,7 @@ __all__ = [
     "Recording",
     "RecordingMonitor",
     "is_unknown",
+    "judge",
     "synthesize",
 ]
 
@@ -458,3 +464,55 @@ def synthesize(
         set_all_config({}, [])
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def judge(
+    recording: Recording,
+    *,
+    policy_pack: str | Path = "policy",
+    policy_config: Mapping[str, Any] | str | Path | None = None,
+    stack_config: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    process: PolicyPackProcess | None = None,
+) -> Verdict:
+    """Judge ``recording`` with a policy pack exactly as the gate (and the Pulumi engine) does.
+
+    ``policy_config`` is the ``--policy-pack-config`` object or a path to its JSON file; by default the
+    pack's ``config/<environment>.json`` for the ``<project>:environment`` in ``stack_config``. Pass a
+    started ``process`` to reuse one pack across calls (the ``judge`` pytest fixture does); otherwise a pack
+    process is started and always stopped before this returns::
+
+        verdict = judge(synthesize(program, config=config), stack_config=config)
+        assert verdict.passed, verdict.mandatory
+    """
+    from components.gate.analyzer import PolicyPackProcess, judge_recording
+    from components.gate.policyconfig import read_policy_config
+
+    pack_dir = Path(policy_pack)
+    config = dict(stack_config or {})
+    if policy_config is None:
+        from components.gate.stackfiles import policy_config_path
+
+        found = policy_config_path(pack_dir, config.get(f"{recording.project}:environment"))
+        policy_config = found if found is not None else {}
+    given = read_policy_config(Path(policy_config)) if isinstance(policy_config, str | Path) else policy_config
+    owned = process is None
+    if process is None:
+        process = PolicyPackProcess(
+            pack_dir,
+            project=recording.project,
+            stack=recording.stack,
+            dry_run=recording.preview,
+            config={k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()},
+        )
+    try:
+        return judge_recording(
+            recording,
+            process,
+            policy_config=given,
+            stack_config=config,
+            tags={"pulumi:project": recording.project, **(tags or {})},
+        )
+    finally:
+        if owned:
+            process.close()

@@ -26,6 +26,7 @@ __all__ = [
     "StackFile",
     "find_project_dir",
     "load_project",
+    "policy_config_path",
 ]
 
 SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"
@@ -176,11 +177,21 @@ class Project:
         return parts[-1]
 
     def policy_config_path(self, pack_dir: Path, environment: str | None) -> Path | None:
-        """``<pack>/config/<environment>.json`` when it exists."""
-        if environment is None:
-            return None
-        path = pack_dir / "config" / f"{environment}.json"
-        return path if path.is_file() else None
+        return policy_config_path(pack_dir, environment)
+
+
+def policy_config_path(pack_dir: Path, environment: str | None) -> Path | None:
+    """The ``--policy-pack-config`` file for the environment, when there is one.
+
+    ``<pack>/config/pulumi/<env>.json`` (the per-policy form a pack may generate from a compact reviewed
+    file, and what ``pulumi preview --policy-pack-config`` takes) wins over ``<pack>/config/<env>.json``.
+    """
+    if environment is None:
+        return None
+    for path in (pack_dir / "config" / "pulumi" / f"{environment}.json", pack_dir / "config" / f"{environment}.json"):
+        if path.is_file():
+            return path
+    return None
 
 
 def load_project(root: Path) -> Project:

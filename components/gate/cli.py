@@ -1,0 +1,110 @@
+"""``fintech-infra plan``: the offline preview gate.
+
+Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 bad config, a program error or a policy
+pack that would not run (the message goes to stderr and no output file is written or replaced).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from components.errors import ConfigError, FintechInfraError
+from components.gate.formats import FORMATS, render
+from components.gate.graph import GRAPH_SUFFIXES, graph_text
+from components.gate.result import PlanResult
+from components.gate.runner import GateOptions, ProgramError, plan, plan_stack
+from components.gate.stackfiles import Project, find_project_dir, load_project
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fintech-infra", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan_cmd = commands.add_parser(
+        "plan",
+        help="synthesize stacks offline and judge them with the policy pack",
+        description="Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and "
+        "judge it with the policy pack exactly as `pulumi preview --policy-pack` would.",
+    )
+    which = plan_cmd.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stack", help="the stack file stacks/Pulumi.<STACK>.yaml to plan")
+    which.add_argument("--all", action="store_true", help="every stack file, referenced stacks first")
+    plan_cmd.add_argument(
+        "--preview", action="store_true", help="a first preview: provider-computed values are unknown"
+    )
+    plan_cmd.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
+    plan_cmd.add_argument("--output", type=Path, help="write the report here instead of stdout")
+    plan_cmd.add_argument("--graph", type=Path, help="also write an architecture diagram (.mmd or .dot)")
+    plan_cmd.add_argument("--project-dir", type=Path, help="the Pulumi project (default: nearest Pulumi.yaml)")
+    plan_cmd.add_argument("--policy-pack", type=Path, help="the policy pack directory (default: <project>/policy)")
+    plan_cmd.add_argument(
+        "--jobs", type=int, default=int(os.environ.get("JOBS", "2")), help="parallel stacks for --all (default 2)"
+    )
+    return parser
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` in one step, so a reader never sees a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def run_plan(args: argparse.Namespace) -> tuple[PlanResult, Project]:
+    project_dir = (args.project_dir or find_project_dir(Path.cwd())).resolve()
+    project = load_project(project_dir)
+    pack_dir = (args.policy_pack or project_dir / "policy").resolve()
+    if args.graph is not None and args.graph.suffix not in GRAPH_SUFFIXES:
+        raise ConfigError(f"--graph {str(args.graph)!r}: unknown diagram format; allowed: {', '.join(GRAPH_SUFFIXES)}")
+    if args.jobs < 1:
+        raise ConfigError(f"--jobs: {args.jobs!r} is not a positive number of workers")
+    options = GateOptions(project_dir=project_dir, pack_dir=pack_dir, preview=args.preview, jobs=args.jobs)
+    if args.all:
+        return plan(options), project
+    started = time.perf_counter()
+    stack = plan_stack(options, args.stack)
+    return PlanResult(stacks=(stack,), wall_seconds=time.perf_counter() - started), project
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result, project = run_plan(args)
+        report = render(result, args.format, project_root=project.root, stack_dir=project.stack_dir)
+        diagram = graph_text(result, args.graph) if args.graph is not None else None
+    except ProgramError as error:
+        print(f"error: {error}", file=sys.stderr)
+        if error.detail:
+            print(error.detail.rstrip(), file=sys.stderr)
+        return EXIT_ERROR
+    except FintechInfraError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.output is not None:
+        _write_atomically(args.output, report)
+    else:
+        sys.stdout.write(report)
+    if diagram is not None:
+        _write_atomically(args.graph, diagram)
+    return EXIT_OK if result.passed else EXIT_VIOLATIONS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Fixtures for the gate's tests: a tiny project and policy pack, independent of the real stacks and pack."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from components.gate.analyzer import PolicyPackProcess
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT = FIXTURES / "project"
+PACK = FIXTURES / "pack"
+
+
+def pack_processes(pack_dir: Path = PACK) -> list[int]:
+    """Pids of live (not zombie) ``pulumi.policy`` processes serving ``pack_dir``, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"pulumi.policy" in argv and str(pack_dir.resolve()).encode() in argv and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def pack() -> Iterator[PolicyPackProcess]:
+    """One fixture-pack process for the whole module, always stopped."""
+    process = PolicyPackProcess(PACK, project="fintech-infra", stack="dev").start()
+    try:
+        yield process
+    finally:
+        process.close()
+
+
+@pytest.fixture
+def no_pack_left() -> Iterator[None]:
+    """Fails the test if a fixture-pack process it started is still running afterwards."""
+    before = set(pack_processes())
+    yield
+    left = set(pack_processes()) - before
+    assert not left, f"policy pack processes left running: {sorted(left)} (test pid {os.getpid()})"
