@@ -1,0 +1,75 @@
+"""AppSecret: CMK-encrypted, recovery window kept, rotation only when a function is given (and said so)."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.errors import ConfigError
+from components.secrets import AppSecret
+from components.testing import synthesize
+from components.wiring import DrPlacement, KeyRef
+
+
+def program() -> None:
+    key = aws.kms.Key("app-key", description="app")
+    dr_provider = aws.Provider("dr", region="eu-west-1")
+    dr_key = aws.kms.Key("dr-key", description="app", opts=pulumi.ResourceOptions(provider=dr_provider))
+    rotated = AppSecret(
+        "psp-api",
+        key=KeyRef(arn=key.arn, alias="alias/eu/app"),
+        description="PSP API credentials",
+        rotation_lambda_arn="arn:aws:lambda:eu-central-1:123456789012:function:rotate",
+        rotation_days=14,
+        dr=DrPlacement(region="eu-west-1", provider=dr_provider, key=KeyRef(arn=dr_key.arn, alias="alias/eu/app")),
+    )
+    plain = AppSecret("webhook", key=KeyRef(arn=key.arn, alias="alias/eu/app"), description="Webhook signing key")
+    for name, secret in (("rotated", rotated), ("plain", plain)):
+        pulumi.export(name, {k: getattr(secret, k) for k in AppSecret.OUTPUTS})
+
+
+@pytest.fixture(scope="module")
+def rec():
+    return synthesize(program, config={"aws:region": "eu-central-1"})
+
+
+def test_secret_uses_the_cmk_and_keeps_a_recovery_window(rec) -> None:
+    for name in ("psp-api-secret", "webhook-secret"):
+        secret = rec.named(name)
+        assert secret.inputs["kmsKeyId"] == rec.named("app-key").outputs["arn"]
+        assert secret.inputs["recoveryWindowInDays"] == 30 and secret.protect
+        assert "secretString" not in secret.inputs
+    assert rec.named("psp-api-secret").inputs["replicas"] == [
+        {"region": "eu-west-1", "kmsKeyId": rec.named("dr-key").outputs["arn"]}
+    ]
+
+
+def test_rotation_when_a_function_is_given(rec) -> None:
+    rotation = rec.named("psp-api-rotation")
+    assert rotation.inputs["rotationLambdaArn"].endswith(":function:rotate")
+    assert rotation.inputs["rotationRules"]["automaticallyAfterDays"] == 14
+    assert rec.exports["rotated"]["rotation_enabled"] is True and rec.exports["rotated"]["rotation_days"] == 14
+    assert rec.exports["rotated"]["replica_region"] == "eu-west-1"
+
+
+def test_no_rotation_function_is_reported_not_pretended(rec) -> None:
+    assert not [r for r in rec if r.name == "webhook-rotation"]
+    assert rec.exports["plain"]["rotation_enabled"] is False and rec.exports["plain"]["rotation_days"] is None
+
+
+def test_force_delete_is_refused_before_registration() -> None:
+    caught: list[str] = []
+
+    def build() -> None:
+        try:
+            AppSecret(
+                "x", key=KeyRef(arn="arn:aws:kms:r:1:key/k", alias="alias/k"), description="d", recovery_window_days=0
+            )
+        except ConfigError as error:
+            caught.append(str(error))
+
+    assert len(synthesize(build)) == 0
+    assert caught == [
+        "x.recovery_window_days: 0 is not allowed; allowed: 7-30 (0 would delete the secret without a recovery window)"
+    ]
