@@ -167,5 +167,5 @@ def test_a_pack_that_hangs_is_killed(tmp_path: Path):
 
 
 def test_missing_pack_directory_is_reported():
-    with pytest.raises(PolicyPackError, match="no __main__.py; pass --policy-pack"):
+    with pytest.raises(PolicyPackError, match=r"no __main__\.py; pass --policy-pack"):
         PolicyPackProcess(Path("/nonexistent/pack"), project="p", stack="s")
