@@ -156,13 +156,20 @@ class RecoveryObjectives(_Settings):
     )
 
 
-def default_objectives(environment: Environment, concern: DataConcern) -> RecoveryObjectives:
-    """Objectives a concern gets when the stack file declares none."""
+def default_objectives(
+    environment: Environment, concern: DataConcern, *, has_dr_region: bool = True
+) -> RecoveryObjectives:
+    """Objectives a concern gets when the stack file declares none.
+
+    Production defaults survive the loss of the region. Outside production a cell without a DR region
+    defaults to surviving an instance or AZ failure only, which is all such a cell can promise.
+    """
     if environment == "prod" and concern in (DataConcern.TRADING, DataConcern.PAYMENTS):
         return RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
     if environment == "prod":
         return RecoveryObjectives(rpo_seconds=900, rto_seconds=4 * 3600)
-    return RecoveryObjectives(rpo_seconds=86400, rto_seconds=86400)
+    scope: Literal["region", "zone"] = "region" if has_dr_region else "zone"
+    return RecoveryObjectives(rpo_seconds=86400, rto_seconds=86400, scope=scope)
 
 
 class DatabaseSettings(_Settings):
@@ -544,8 +551,22 @@ class CellConfig(_Settings):
     jurisdiction: str = Field(description="Registry code, e.g. `cysec`. Required.")
     primary_region: str = Field(description="Must be one of the jurisdiction's primary regions. Required.")
     dr_region: str | None = Field(None, description="One of the jurisdiction's DR regions; none means no DR.")
+    also_regulated_by: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Further registry codes whose entities this cell also serves (e.g. `eu-gdpr` beside `cysec`); the "
+            "cell must satisfy every one's regions and retention minimums. Defaults to none."
+        ),
+    )
     entities: tuple[EntitySettings, ...] = Field(min_length=1, description="Regulatory entities served.")
     vpc: VpcSettings = Field(default_factory=VpcSettings, description="Network layout.")
+    dr_vpc: VpcSettings | None = Field(
+        None,
+        description=(
+            "DR-region network layout. Defaults to the primary's layout (zone count, NAT strategy) on the next "
+            "CIDR block of the same size, e.g. 10.30.0.0/16 -> 10.31.0.0/16, so the two can be peered."
+        ),
+    )
     concerns: tuple[DatabaseSettings, ...] = Field(min_length=1, description="One database per concern.")
     redis: RedisSettings = Field(default_factory=RedisSettings, description="Cache.")
     compute: ComputeSettings = Field(default_factory=EcsSettings, description="`ecs` (default) or `eks`.")
@@ -566,8 +587,21 @@ class RoutingConfig(_Settings):
     cell_stacks: dict[Name, str] = Field(
         min_length=1, description="Cell name to fully qualified stack (`org/fintech-infra/prod-eu`)."
     )
-    health_check_interval_seconds: Literal[10, 30] = Field(10, description="Route 53 health check interval.")
-    failure_threshold: int = Field(3, ge=1, le=10, description="Failed checks before failover.")
+    health_check_interval_seconds: Literal[10, 30] = Field(
+        10, description="Route 53 health check interval. Defaults to 10 (fast failover)."
+    )
+    failure_threshold: int = Field(3, ge=1, le=10, description="Failed checks before failover. Defaults to 3.")
+    health_check_path: str = Field(
+        "/healthz", pattern=r"^/", description="Path the health check requests on the primary ALB. Defaults to /healthz."
+    )
+
+    @field_validator("cell_stacks")
+    @classmethod
+    def _qualified(cls, value: dict[str, str]) -> dict[str, str]:
+        for cell, stack in value.items():
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", stack):
+                raise ValueError(f"{cell}: {stack!r} is not a fully qualified stack; allowed: <org>/<project>/<stack>")
+        return value
 
 
 class StackConfig(_Settings):
@@ -658,7 +692,13 @@ def _resolve_defaults(config: StackConfig) -> StackConfig:
         concerns = tuple(
             database
             if database.objectives is not None
-            else database.model_copy(update={"objectives": default_objectives(config.environment, database.concern)})
+            else database.model_copy(
+                update={
+                    "objectives": default_objectives(
+                        config.environment, database.concern, has_dr_region=cell.dr_region is not None
+                    )
+                }
+            )
             for database in cell.concerns
         )
         cells[name] = cell.model_copy(update={"concerns": concerns})

@@ -211,3 +211,14 @@ def test_config_is_read_from_pulumi_config_before_any_resource() -> None:
     with pytest.raises(ConfigError, match=r"cells\.cy\.dr_region: 'us-east-1' is not permitted for cysec"):
         synthesize(program, config=full)
     assert registered == []
+
+
+def test_non_prod_cell_without_dr_region_defaults_to_zone_scope() -> None:
+    raw = copy.deepcopy(VALID)
+    raw["environment"] = "dev"
+    del raw["cells"]["cy"]["dr_region"]
+    objectives = load_stack_config(raw).cells["cy"].concerns[0].objectives
+    assert objectives is not None and objectives.scope == "zone"
+    raw["environment"] = "prod"
+    prod = load_stack_config(raw).cells["cy"].concerns[0].objectives
+    assert prod is not None and prod.scope == "region", "prod objectives always cover region loss"
