@@ -1,0 +1,20 @@
+"""Entry point the analyzer runs (``python -m pulumi.policy <engine> policy``): construct the pack, nothing else.
+
+``runpy.run_path`` puts this directory first on ``sys.path``, so the rule package imports as
+``fintech_guardrails``. Constructing the PolicyPack starts the gRPC server and blocks; tests import the
+rule modules instead.
+"""
+
+from fintech_guardrails import PACK_DESCRIPTION, PACK_NAME
+from fintech_guardrails.registry import policies
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+PolicyPack(
+    name=PACK_NAME,
+    description=PACK_DESCRIPTION,
+    display_name="Fintech guardrails",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=policies(),
+    provider="aws",
+    tags=["pci-dss-4.0.1", "gdpr", "dora", "fintech"],
+)

@@ -1,0 +1,292 @@
+"""The guardrail registry: a decorator puts each rule and its metadata in one place, and builds SDK policies.
+
+A rule is a small function over one :class:`~fintech_guardrails.model.Resource` (resource policies) or the
+:class:`~fintech_guardrails.model.Stack` (stack policies) that records what it finds in a
+:class:`~fintech_guardrails.model.Findings`. The wrapper built here does everything else, once:
+
+* filters by type token (resource policies) so a rule only meets the types it names;
+* copies inputs out of the SDK's unknown-checking proxy (see :mod:`fintech_guardrails.preview`);
+* fails closed: a rule that raises is reported as a violation, never passed silently;
+* applies valid exemptions and reports each as not applicable (with ticket, approver and expiry);
+* reports inputs that are unknown during preview as not applicable ("pending"), never as a violation.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from fintech_guardrails.model import Findings, Resource, Stack
+from fintech_guardrails.preview import plain
+from fintech_guardrails.settings import SHARED_SCHEMA, Settings, cached_settings
+
+__all__ = [
+    "REGISTRY",
+    "Framework",
+    "Guardrail",
+    "config_schemas",
+    "dora",
+    "gdpr",
+    "guardrails",
+    "pci",
+    "policies",
+    "resource_rule",
+    "stack_rule",
+]
+
+Kind = Literal["resource", "stack"]
+ResourceCheck = Callable[[Resource, Findings], None]
+StackCheck = Callable[[Stack, Findings], None]
+
+
+@dataclass(frozen=True)
+class Framework:
+    """One compliance framework reference (the SDK allows one per policy; more go in tags)."""
+
+    name: str
+    version: str
+    reference: str
+    specification: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version} {self.reference}"
+
+    def sdk(self) -> PolicyComplianceFramework:
+        return PolicyComplianceFramework(
+            name=self.name, version=self.version, reference=self.reference, specification=self.specification or None
+        )
+
+
+def pci(requirement: str, specification: str = "") -> Framework:
+    return Framework("PCI DSS", "4.0.1", requirement, specification)
+
+
+def gdpr(article: str, specification: str = "") -> Framework:
+    return Framework("GDPR", "2016/679", article, specification)
+
+
+def dora(article: str, specification: str = "") -> Framework:
+    return Framework("DORA", "2022/2554", article, specification)
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """A rule plus everything the SDK, the docs and the tests need to know about it."""
+
+    name: str
+    kind: Kind
+    summary: str
+    description: str
+    types: tuple[str, ...]
+    severity: Severity
+    framework: Framework
+    remediation: str
+    exemptible: bool
+    tags: tuple[str, ...]
+    config: Mapping[str, Mapping[str, Any]]
+    enforcement: EnforcementLevel
+    check: Callable[..., None] = field(repr=False)
+    applies_to: Callable[[str], bool] | None = field(default=None, repr=False)
+    """For resource policies over an open set of types (e.g. every namespaced Kubernetes kind)."""
+
+    def applies(self, resource_type: str) -> bool:
+        return self.applies_to(resource_type) if self.applies_to is not None else resource_type in self.types
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {key: schema.get("default") for key, schema in self.config.items()}
+
+    def schema(self) -> dict[str, dict[str, Any]]:
+        return {**SHARED_SCHEMA, **{key: dict(value) for key, value in self.config.items()}}
+
+    def policy(self) -> Policy:
+        common: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "enforcement_level": self.enforcement,
+            "config_schema": PolicyConfigSchema(properties=self.schema()),
+            "severity": self.severity,
+            "framework": self.framework.sdk(),
+            "tags": list(self.tags),
+            "remediation_steps": self.remediation,
+            "display_name": self.summary,
+        }
+        if self.kind == "resource":
+            return ResourceValidationPolicy(validate=self._validate_resource, **common)
+        return StackValidationPolicy(validate=self._validate_stack, **common)
+
+    # -- wrappers -----------------------------------------------------------------------------------
+
+    def _settings(self, config: Mapping[str, Any]) -> Settings:
+        return cached_settings(config, self.defaults)
+
+    def _validate_resource(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if not self.applies(args.resource_type):
+            return
+        settings = self._settings(args.get_config())
+        provider = args.provider
+        subject = Resource(
+            type=args.resource_type,
+            name=args.name,
+            urn=args.urn,
+            props=plain(args.props),
+            protect=bool(args.opts.protect) if args.opts is not None else False,
+            provider_props=None if provider is None else plain(provider.props),
+            settings=settings,
+            stack_tags=args.stack_tags,
+        )
+        findings = self.run(subject, settings)
+        self._conclude(findings, settings, report, args.not_applicable, lambda urn: (args.urn, args.name))
+
+    def _validate_stack(self, args: StackValidationArgs, report: ReportViolation) -> None:
+        settings = self._settings(args.get_config())
+        stack = Stack(args.resources, settings, args.stack_tags)
+        findings = self.run(stack, settings)
+        names = {node.urn: node.name for node in stack.nodes}
+        self._conclude(
+            findings, settings, report, args.not_applicable, lambda urn: (urn or "", names.get(urn or "", ""))
+        )
+
+    def run(self, subject: Resource | Stack, settings: Settings) -> Findings:
+        """Run the rule, failing closed; config problems are reported as findings too."""
+        findings = Findings()
+        for problem in settings.problems:
+            findings.fail(problem)
+        try:
+            self.check(subject, findings)
+        except Exception as error:  # a rule bug must never pass a resource silently
+            findings.fail(f"the rule raised {type(error).__name__}; the resource is treated as non-compliant")
+        return findings
+
+    def _conclude(
+        self,
+        findings: Findings,
+        settings: Settings,
+        report: ReportViolation,
+        not_applicable: Callable[[str], None],
+        identify: Callable[[str | None], tuple[str, str]],
+    ) -> None:
+        evidence: list[str] = []
+        waived: dict[int, str] = {}
+        for message, urn in findings.violations:
+            if not self.exemptible:
+                report(message, urn)
+                continue
+            exemption = self._exemption(settings, *identify(urn))
+            if exemption is None:
+                report(message, urn)
+            else:
+                waived[exemption.index] = exemption.evidence()
+        evidence.extend(waived.values())
+        if not findings.violations and self.exemptible:
+            for urn in {urn for _, urn in findings.pending} or {None}:
+                exemption = self._exemption(settings, *identify(urn))
+                if exemption is not None:
+                    evidence.append(exemption.evidence() + " (nothing to waive)")
+        for what, urn in findings.pending:
+            where = f" on {identify(urn)[1]}" if urn else ""
+            evidence.append(f"pending: {what}{where} is unknown during preview; checked again when it is known")
+        if evidence:
+            not_applicable("; ".join(dict.fromkeys(evidence)))
+
+    def _exemption(self, settings: Settings, urn: str, name: str) -> Any:
+        for exemption in settings.exemptions:
+            if exemption.policy != self.name or not exemption.matches(urn, name):
+                continue
+            if not exemption.problems(settings.today, exemptible_policies()):
+                return exemption
+        return None
+
+
+REGISTRY: dict[str, Guardrail] = {}
+
+
+def _register(
+    kind: Kind,
+    *,
+    name: str,
+    types: Iterable[str],
+    severity: Severity,
+    framework: Framework,
+    remediation: str,
+    exemptible: bool = True,
+    tags: Iterable[str] = (),
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
+    applies_to: Callable[[str], bool] | None = None,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    def decorate(check: Callable[..., None]) -> Callable[..., None]:
+        if name in REGISTRY:
+            raise ValueError(f"guardrail {name!r} is registered twice")
+        doc = inspect.cleandoc(check.__doc__ or "")
+        if not doc:
+            raise ValueError(f"guardrail {name!r} needs a docstring: its first line is the description")
+        paragraphs = [" ".join(part.split()) for part in doc.split("\n\n")]
+        extra = [] if framework.label in tags else [framework.label]
+        REGISTRY[name] = Guardrail(
+            name=name,
+            kind=kind,
+            summary=paragraphs[0],
+            description=" ".join(paragraphs),
+            types=tuple(types),
+            severity=severity,
+            framework=framework,
+            remediation=remediation,
+            exemptible=exemptible,
+            tags=(*extra, *tags),
+            config=dict(config or {}),
+            enforcement=enforcement,
+            check=check,
+            applies_to=applies_to,
+        )
+        return check
+
+    return decorate
+
+
+def resource_rule(
+    *, types: Iterable[str], **meta: Any
+) -> Callable[[Callable[[Resource, Findings], None]], Callable[[Resource, Findings], None]]:
+    """Register a resource policy over the given type tokens."""
+    return _register("resource", types=types, **meta)
+
+
+def stack_rule(**meta: Any) -> Callable[[Callable[[Stack, Findings], None]], Callable[[Stack, Findings], None]]:
+    """Register a stack policy."""
+    return _register("stack", types=meta.pop("types", ()), **meta)
+
+
+def guardrails() -> list[Guardrail]:
+    """Every registered guardrail, rule modules imported, in name order."""
+    import fintech_guardrails.rules  # noqa: F401  (registers every rule family)
+
+    return [REGISTRY[name] for name in sorted(REGISTRY)]
+
+
+def exemptible_policies() -> dict[str, bool]:
+    return {guardrail.name: guardrail.exemptible for guardrail in guardrails()}
+
+
+def policies() -> list[Policy]:
+    """The SDK policy objects for the pack."""
+    return [guardrail.policy() for guardrail in guardrails()]
+
+
+def config_schemas() -> dict[str, dict[str, dict[str, Any]]]:
+    return {guardrail.name: guardrail.schema() for guardrail in guardrails()}

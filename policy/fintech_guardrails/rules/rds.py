@@ -1,0 +1,367 @@
+"""Database guardrails (RDS PostgreSQL instances and Aurora clusters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import Severity
+
+from fintech_guardrails import types as t
+from fintech_guardrails.model import Findings, Resource, expect
+from fintech_guardrails.preview import as_list
+from fintech_guardrails.registry import dora, pci, resource_rule
+from fintech_guardrails.rules.secrets import customer_managed
+
+DATABASES = (t.RDS_INSTANCE, t.RDS_CLUSTER)
+DB_AND_MEMBERS = (t.RDS_INSTANCE, t.RDS_CLUSTER, t.RDS_CLUSTER_INSTANCE)
+
+
+def is_replica(r: Resource) -> bool:
+    """A read replica (or a global-database secondary) inherits backups and credentials from its source."""
+    return (
+        bool(r.get("replicateSourceDb"))
+        or bool(r.get("replicationSourceIdentifier"))
+        or (r.type == t.RDS_CLUSTER and bool(r.get("globalClusterIdentifier")) and not r.get("masterUsername"))
+    )
+
+
+@resource_rule(
+    types=DATABASES,
+    name="rds-storage-encrypted-cmk",
+    severity=Severity.CRITICAL,
+    framework=pci("3.5.1", "Stored account data is rendered unreadable"),
+    tags=(
+        "PCI DSS 4.0.1 3.6.1",
+        "awsguard:rds-storage-encrypted",
+        "cdk-nag:AwsSolutions-RDS2",
+        "checkov:CKV_AWS_16",
+        "checkov:CKV_AWS_327",
+        "GDPR Art. 32",
+    ),
+    exemptible=False,
+    remediation="Leave FinancialDatabase's key to the concern's KeyRing key; storageEncrypted=True with that kmsKeyId.",
+)
+def rds_storage_encrypted_cmk(r: Resource, out: Findings) -> None:
+    """RDS instances and Aurora clusters encrypt storage with a customer-managed KMS key.
+
+    ``storageEncrypted`` unset means unencrypted (AWS default) except on replicas, which inherit it.
+    ``kmsKeyId`` unset means the AWS-managed ``aws/rds`` key, which is not accepted. A key ARN unknown during
+    preview (a key created in the same update) is pending; a known empty or AWS-managed key is a violation.
+    """
+    if not is_replica(r):
+        expect(
+            out,
+            r.get("storageEncrypted"),
+            lambda v: v is True,
+            "storageEncrypted must be true",
+            what="storageEncrypted",
+        )
+    expect(out, r.get("kmsKeyId"), customer_managed, "kmsKeyId must name a customer-managed KMS key", what="kmsKeyId")
+
+
+@resource_rule(
+    types=(t.RDS_INSTANCE,),
+    name="rds-multi-az",
+    severity=Severity.HIGH,
+    framework=dora("Art. 12", "Backup policies and recovery methods; redundant ICT capacity"),
+    tags=("awsguard:rds-instance-multi-az-enabled", "cdk-nag:AwsSolutions-RDS3", "checkov:CKV_AWS_157"),
+    remediation="Keep DatabaseSettings.multi_az=True (dev may relax it; the dev config makes this advisory).",
+)
+def rds_multi_az(r: Resource, out: Findings) -> None:
+    """RDS instances run Multi-AZ with a synchronous standby.
+
+    ``multiAz`` unset means single-AZ (AWS default) and is a violation. Read replicas are skipped (their
+    source is Multi-AZ; Aurora spreads cluster instances across AZs instead). Unknown values are pending.
+    """
+    if is_replica(r):
+        return
+    expect(out, r.get("multiAz"), lambda v: v is True, "multiAz must be true", what="multiAz")
+
+
+@resource_rule(
+    types=DB_AND_MEMBERS,
+    name="rds-not-public",
+    severity=Severity.CRITICAL,
+    framework=pci(
+        "1.4.4", "System components that store cardholder data are not directly accessible from untrusted networks"
+    ),
+    tags=("PCI DSS 4.0.1 1.4.1", "awsguard:rds-instance-public-access", "checkov:CKV_AWS_17"),
+    exemptible=False,
+    remediation="Never set publiclyAccessible; reach databases through the VPC only.",
+)
+def rds_not_public(r: Resource, out: Findings) -> None:
+    """Databases are never publicly accessible.
+
+    ``publiclyAccessible`` unset means false (AWS default) and passes. Unknown values are pending.
+    """
+    expect(
+        out,
+        r.get("publiclyAccessible"),
+        lambda v: v is not True,
+        "publiclyAccessible must not be true",
+        what="publiclyAccessible",
+    )
+
+
+@resource_rule(
+    types=DATABASES,
+    name="rds-backup-retention",
+    severity=Severity.HIGH,
+    framework=pci("10.5.1", "Retain audit log history for at least 12 months"),
+    tags=("DORA Art. 12", "awsguard:rds-instance-backup-enabled", "cdk-nag:AwsSolutions-RDS13", "checkov:CKV_AWS_133"),
+    config={
+        "minDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 35,
+            "default": 35,
+            "description": "Shortest automated backup retention; default 35 (the RDS maximum).",
+        }
+    },
+    remediation="Keep DatabaseSettings.backup_retention_days at 35; longer retention comes from the cell's AWS Backup plan.",
+)
+def rds_backup_retention(r: Resource, out: Findings) -> None:
+    """Automated backups are kept for the configured days (default 35, the RDS maximum).
+
+    ``backupRetentionPeriod`` unset means 1 day (AWS default for instances and clusters) and is a violation.
+    Read replicas are skipped. Unknown values are pending.
+    """
+    if is_replica(r):
+        return
+    minimum = int(r.settings.value("minDays"))
+    expect(
+        out,
+        r.get("backupRetentionPeriod"),
+        lambda v: isinstance(v, (int, float)) and v >= minimum,
+        f"backupRetentionPeriod must be at least {minimum} days",
+        what="backupRetentionPeriod",
+    )
+
+
+@resource_rule(
+    types=DATABASES,
+    name="rds-deletion-protection",
+    severity=Severity.HIGH,
+    framework=dora("Art. 9", "Protection and prevention"),
+    tags=("cdk-nag:AwsSolutions-RDS10", "checkov:CKV_AWS_293", "checkov:CKV_AWS_139"),
+    remediation="Keep FinancialDatabase's deletionProtection=True.",
+)
+def rds_deletion_protection(r: Resource, out: Findings) -> None:
+    """Databases have deletion protection on.
+
+    ``deletionProtection`` unset means off (AWS default) and is a violation. Unknown values are pending.
+    """
+    expect(
+        out,
+        r.get("deletionProtection"),
+        lambda v: v is True,
+        "deletionProtection must be true",
+        what="deletionProtection",
+    )
+
+
+@resource_rule(
+    types=DATABASES,
+    name="rds-final-snapshot",
+    severity=Severity.HIGH,
+    framework=dora("Art. 12", "Backup policies and restoration methods"),
+    tags=("PCI DSS 4.0.1 12.10.1",),
+    remediation="Keep skipFinalSnapshot unset/false and a deterministic finalSnapshotIdentifier (FinancialDatabase sets both).",
+)
+def rds_final_snapshot(r: Resource, out: Findings) -> None:
+    """Deleting a database leaves a named final snapshot.
+
+    ``skipFinalSnapshot`` unset means false (provider default); ``finalSnapshotIdentifier`` must be set. Read
+    replicas are skipped. Unknown values are pending.
+    """
+    if is_replica(r):
+        return
+    expect(
+        out,
+        r.get("skipFinalSnapshot"),
+        lambda v: v is not True,
+        "skipFinalSnapshot must not be true",
+        what="skipFinalSnapshot",
+    )
+    expect(
+        out,
+        r.get("finalSnapshotIdentifier"),
+        lambda v: isinstance(v, str) and bool(v),
+        "finalSnapshotIdentifier must be set",
+        what="finalSnapshotIdentifier",
+    )
+
+
+@resource_rule(
+    types=DATABASES,
+    name="rds-iam-authentication",
+    severity=Severity.MEDIUM,
+    framework=pci("8.2.1", "All users are assigned a unique ID"),
+    tags=("PCI DSS 4.0.1 8.3.1", "cdk-nag:AwsSolutions-RDS6", "checkov:CKV_AWS_161"),
+    remediation="Keep iamDatabaseAuthenticationEnabled=True so people and services authenticate as themselves.",
+)
+def rds_iam_auth(r: Resource, out: Findings) -> None:
+    """IAM database authentication is enabled.
+
+    ``iamDatabaseAuthenticationEnabled`` unset means off (AWS default). Read replicas are skipped. Unknown values
+    are pending.
+    """
+    if is_replica(r):
+        return
+    expect(
+        out,
+        r.get("iamDatabaseAuthenticationEnabled"),
+        lambda v: v is True,
+        "iamDatabaseAuthenticationEnabled must be true",
+        what="iamDatabaseAuthenticationEnabled",
+    )
+
+
+@resource_rule(
+    types=DATABASES,
+    name="rds-log-exports",
+    severity=Severity.MEDIUM,
+    framework=pci("10.2.1", "Audit logs are enabled and active for all system components"),
+    tags=("cdk-nag:PCI.DSS.321-RDSLoggingEnabled", "checkov:CKV_AWS_129", "checkov:CKV_AWS_324"),
+    config={
+        "instanceLogs": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["postgresql", "upgrade"],
+            "description": "Exports required on instances; default postgresql, upgrade.",
+        },
+        "clusterLogs": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["postgresql"],
+            "description": "Exports required on Aurora clusters; default postgresql.",
+        },
+    },
+    remediation="Export the PostgreSQL logs to CloudWatch Logs (enabledCloudwatchLogsExports).",
+)
+def rds_log_exports(r: Resource, out: Findings) -> None:
+    """PostgreSQL logs are exported to CloudWatch Logs.
+
+    ``enabledCloudwatchLogsExports`` unset means none (AWS default). Instances need the configured logs (default
+    postgresql and upgrade), clusters theirs (default postgresql). Unknown values are pending.
+    """
+    needed = set(r.settings.value("clusterLogs" if r.type == t.RDS_CLUSTER else "instanceLogs"))
+    exports = as_list(r.get("enabledCloudwatchLogsExports"))
+    expect(
+        out,
+        exports,
+        lambda v: needed <= set(v),
+        f"enabledCloudwatchLogsExports must include {', '.join(sorted(needed))}",
+        what="enabledCloudwatchLogsExports",
+    )
+
+
+@resource_rule(
+    types=(t.RDS_INSTANCE, t.RDS_CLUSTER_INSTANCE),
+    name="rds-performance-insights-cmk",
+    severity=Severity.LOW,
+    framework=pci("3.5.1", "Stored account data is rendered unreadable"),
+    tags=("checkov:CKV_AWS_353", "checkov:CKV_AWS_354"),
+    remediation="Enable Performance Insights with the concern's key (performanceInsightsKmsKeyId).",
+)
+def rds_performance_insights(r: Resource, out: Findings) -> None:
+    """Performance Insights is on and encrypted with a customer-managed key.
+
+    ``performanceInsightsEnabled`` unset means off; ``performanceInsightsKmsKeyId`` unset means the AWS-managed
+    key. A key ARN unknown during preview is pending.
+    """
+    expect(
+        out,
+        r.get("performanceInsightsEnabled"),
+        lambda v: v is True,
+        "performanceInsightsEnabled must be true",
+        what="performanceInsightsEnabled",
+    )
+    expect(
+        out,
+        r.get("performanceInsightsKmsKeyId"),
+        customer_managed,
+        "performanceInsightsKmsKeyId must name a customer-managed KMS key",
+        what="performanceInsightsKmsKeyId",
+    )
+
+
+@resource_rule(
+    types=(t.RDS_INSTANCE, t.RDS_CLUSTER_INSTANCE),
+    name="rds-enhanced-monitoring",
+    severity=Severity.LOW,
+    framework=pci("10.2.1", "Audit logs are enabled and active for all system components"),
+    tags=("cdk-nag:RDSEnhancedMonitoringEnabled", "checkov:CKV_AWS_118"),
+    config={
+        "maxIntervalSeconds": {
+            "type": "integer",
+            "enum": [1, 5, 10, 15, 30, 60],
+            "default": 60,
+            "description": "Longest monitoring interval; default 60 s.",
+        }
+    },
+    remediation="Set monitoringInterval (<= the maximum) with a monitoringRoleArn.",
+)
+def rds_enhanced_monitoring(r: Resource, out: Findings) -> None:
+    """Enhanced monitoring is on with a role.
+
+    ``monitoringInterval`` unset means 0 (off, AWS default). Unknown values are pending.
+    """
+    maximum = int(r.settings.value("maxIntervalSeconds"))
+    expect(
+        out,
+        r.get("monitoringInterval"),
+        lambda v: isinstance(v, (int, float)) and 0 < v <= maximum,
+        f"monitoringInterval must be between 1 and {maximum} seconds",
+        what="monitoringInterval",
+    )
+    expect(
+        out,
+        r.get("monitoringRoleArn"),
+        lambda v: isinstance(v, str) and bool(v),
+        "monitoringRoleArn must be set",
+        what="monitoringRoleArn",
+    )
+
+
+@resource_rule(
+    types=DB_AND_MEMBERS,
+    name="rds-auto-minor-version-upgrade",
+    severity=Severity.LOW,
+    framework=pci("6.3.3", "Security patches are installed within one month of release"),
+    tags=("cdk-nag:PCI.DSS.321-RDSAutomaticMinorVersionUpgradeEnabled", "checkov:CKV_AWS_226"),
+    remediation="Leave autoMinorVersionUpgrade unset (true).",
+)
+def rds_auto_minor_upgrade(r: Resource, out: Findings) -> None:
+    """Minor engine versions are applied automatically in the maintenance window.
+
+    ``autoMinorVersionUpgrade`` unset means true (AWS default) and passes. Unknown values are pending.
+    """
+    expect(
+        out,
+        r.get("autoMinorVersionUpgrade"),
+        lambda v: v is not False,
+        "autoMinorVersionUpgrade must not be false",
+        what="autoMinorVersionUpgrade",
+    )
+
+
+def _protected(r: Resource) -> Any:
+    return r.protect
+
+
+@resource_rule(
+    types=(*DATABASES, t.BACKUP_VAULT),
+    name="stateful-resource-protected",
+    severity=Severity.HIGH,
+    framework=dora("Art. 9", "Protection and prevention"),
+    tags=("PCI DSS 4.0.1 10.3.4",),
+    remediation="Register databases and backup vaults with ResourceOptions(protect=True) (FintechComponents do).",
+)
+def stateful_protected(r: Resource, out: Findings) -> None:
+    """Databases and backup vaults carry Pulumi's ``protect`` option, so no update can delete them.
+
+    Resource options are known at preview, so nothing is pending.
+    """
+    if not _protected(r):
+        out.fail("the resource must be registered with protect=True")

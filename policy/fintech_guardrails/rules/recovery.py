@@ -1,0 +1,161 @@
+"""Recovery objectives: each concern's declared RPO/RTO is achievable with the DR mechanisms deployed."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pulumi_policy import Severity
+
+from components.config import DataConcern, default_objectives
+from fintech_guardrails import types as t
+from fintech_guardrails.model import Findings, Node, Stack
+from fintech_guardrails.preview import as_list, dig, is_unknown
+from fintech_guardrails.registry import dora, stack_rule
+from fintech_guardrails.rules.databases import primaries
+
+# Figures per mechanism for the loss of the primary region (seconds). Sources: AWS documentation as
+# collected in ../shared/research/component-anchors.md section 2; where AWS gives no bound the figure is
+# the pack's conservative model and is configurable.
+MECHANISMS = {
+    "auroraGlobal": {"rpo": 1, "rto": 60},
+    "crossRegionReplica": {"rpo": None, "rto": 900},
+    "backupReplication": {"rpo": 900, "rto": 7200},
+    "backupCopy": {"rpo": 86400, "rto": 14400},
+}
+INFINITE = math.inf
+
+
+@dataclass(frozen=True)
+class Capability:
+    mechanism: str
+    rpo: float
+    rto: float
+
+
+def _other_region(a: Node, b: Node) -> bool | None:
+    ra, rb = a.region, b.region
+    if is_unknown(ra) or is_unknown(rb) or not ra or not rb:
+        return None
+    return bool(ra != rb)
+
+
+def _replica_lag_bound(stack: Stack, replica: Node) -> float:
+    """A cross-region replica's RPO is bounded only by a ReplicaLag alarm that watches it."""
+    bound = INFINITE
+    for alarm in stack.of_type(t.METRIC_ALARM):
+        if alarm.get("metricName") != "ReplicaLag":
+            continue
+        if replica in stack.refs(alarm, "dimensions") or replica.get("identifier") in (
+            dig(alarm.props, "dimensions", "DBInstanceIdentifier"),
+        ):
+            threshold = alarm.get("threshold")
+            if isinstance(threshold, (int, float)):
+                bound = min(bound, float(threshold))
+    return bound
+
+
+def capabilities(stack: Stack, db: Node, figures: dict[str, dict[str, float | None]]) -> tuple[list[Capability], bool]:
+    """Region-loss recovery mechanisms protecting ``db``, and whether some are still unknown."""
+    found: list[Capability] = []
+    waiting = False
+
+    def add(name: str, rpo: float | None = None) -> None:
+        figure = figures[name]
+        found.append(
+            Capability(
+                name, rpo if rpo is not None else float(figure["rpo"] or INFINITE), float(figure["rto"] or INFINITE)
+            )
+        )
+
+    if db.type == t.RDS_CLUSTER:
+        for global_cluster in stack.refs(db, "globalClusterIdentifier", t.RDS_GLOBAL_CLUSTER):
+            for member in stack.referrers(global_cluster, t.RDS_CLUSTER, prop="globalClusterIdentifier"):
+                other = _other_region(db, member)
+                waiting |= other is None
+                if other:
+                    add("auroraGlobal")
+    for replica in stack.referrers(db, t.RDS_INSTANCE, prop="replicateSourceDb"):
+        other = _other_region(db, replica)
+        waiting |= other is None
+        if other:
+            add("crossRegionReplica", _replica_lag_bound(stack, replica))
+    for replication in stack.referrers(db, t.RDS_BACKUP_REPLICATION, prop="sourceDbInstanceArn"):
+        other = _other_region(db, replication)
+        waiting |= other is None
+        if other:
+            add("backupReplication")
+    for selection in stack.of_type(t.BACKUP_SELECTION):
+        if db not in stack.refs(selection, "resources"):
+            continue
+        for plan in stack.refs(selection, "planId", t.BACKUP_PLAN):
+            rules = as_list(plan.get("rules"))
+            copies = (
+                [copy for rule in rules if isinstance(rule, dict) for copy in as_list(rule.get("copyActions")) or []]
+                if isinstance(rules, list)
+                else []
+            )
+            vaults = [vault for vault in stack.refs(plan, "rules", t.BACKUP_VAULT) if _other_region(db, vault)]
+            if copies and vaults:
+                add("backupCopy")
+    return found, waiting
+
+
+@stack_rule(
+    name="recovery-objectives-achievable",
+    severity=Severity.HIGH,
+    framework=dora("Art. 12", "Backup policies and procedures, restoration and recovery procedures and methods"),
+    tags=("DORA Art. 11", "PCI DSS 4.0.1 12.10.1", "APRA CPS 230"),
+    config={
+        "objectives": {
+            "type": "object",
+            "description": "Declared objectives per concern ({concern: {rpoSeconds, rtoSeconds}}); default: components.config.default_objectives for the environment.",
+        },
+        "mechanisms": {
+            "type": "object",
+            "default": MECHANISMS,
+            "description": "Region-loss RPO/RTO per mechanism in seconds (null RPO for replicas: bounded only by a ReplicaLag alarm).",
+        },
+    },
+    remediation="Choose a DR mode that meets the concern's objectives (Aurora global for sub-minute RPO), or declare objectives the deployed mechanism can meet.",
+)
+def recovery_objectives(stack: Stack, out: Findings) -> None:
+    """Each database's declared RPO and RTO for the loss of its region are achievable with the mechanisms deployed.
+
+    Mechanisms: an Aurora global database secondary in another region; a cross-region read replica (RPO
+    bounded only by a ReplicaLag alarm on it); cross-region automated-backup replication; an AWS Backup copy to
+    a vault in another region. Objectives come from config per concern, else the library's defaults for the
+    environment. No cross-region mechanism means neither objective is achievable. Unknown regions are pending.
+    """
+    figures = {**MECHANISMS, **(stack.settings.value("mechanisms") or {})}
+    declared = stack.settings.value("objectives") or {}
+    for db in primaries(stack):
+        concern = stack.concern(db)
+        if concern not in {item.value for item in DataConcern}:
+            continue  # concern-separation reports an untagged database
+        override = declared.get(concern) if isinstance(declared, dict) else None
+        if isinstance(override, dict):
+            rpo, rto = float(override.get("rpoSeconds", INFINITE)), float(override.get("rtoSeconds", INFINITE))
+        else:
+            objectives = default_objectives(stack.settings.environment, DataConcern(concern))  # type: ignore[arg-type]
+            rpo, rto = float(objectives.rpo_seconds), float(objectives.rto_seconds)
+        found, waiting = capabilities(stack, db, figures)
+        best_rpo = min((c.rpo for c in found), default=INFINITE)
+        best_rto = min((c.rto for c in found), default=INFINITE)
+        if best_rpo <= rpo and best_rto <= rto:
+            continue
+        if waiting:
+            out.wait("the region of a DR copy", db.urn)
+            continue
+        if best_rpo > rpo:
+            shown = "no bound" if best_rpo == INFINITE else f"{best_rpo:.0f} s"
+            out.fail(
+                f"the declared RPO of {rpo:.0f} s for {concern} is not achievable (deployed mechanisms: {shown})",
+                db.urn,
+            )
+        if best_rto > rto:
+            shown = "no bound" if best_rto == INFINITE else f"{best_rto:.0f} s"
+            out.fail(
+                f"the declared RTO of {rto:.0f} s for {concern} is not achievable (deployed mechanisms: {shown})",
+                db.urn,
+            )
