@@ -1,4 +1,4 @@
-"""``fintech-infra plan``: the offline preview gate.
+"""``fintech-infra plan``: the offline preview gate; ``fintech-infra render``: re-render a saved plan.
 
 Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 bad config, a program error or a policy
 pack that would not run (the message goes to stderr and no output file is written or replaced).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from components.errors import ConfigError, FintechInfraError
-from components.gate.formats import FORMATS, render
+from components.gate.formats import FORMATS, render, render_sarif
 from components.gate.graph import GRAPH_SUFFIXES, graph_text
 from components.gate.result import PlanResult
 from components.gate.runner import GateOptions, ProgramError, plan, plan_stack
@@ -50,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     plan_cmd.add_argument(
         "--jobs", type=int, default=int(os.environ.get("JOBS", "2")), help="parallel stacks for --all (default 2)"
     )
+    render_cmd = commands.add_parser(
+        "render",
+        help="re-render a saved --format json plan in another format",
+        description="Render a plan saved with `plan --format json` as text, sarif, junit or markdown, so CI "
+        "plans once and publishes every format.",
+    )
+    render_cmd.add_argument("plan_json", type=Path, help="a file written by `plan --format json`")
+    render_cmd.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format")
+    render_cmd.add_argument("--output", type=Path, help="write here instead of stdout")
+    render_cmd.add_argument("--stack-dir", default="stacks", help="stack file directory for SARIF locations")
     return parser
 
 
@@ -83,8 +94,24 @@ def run_plan(args: argparse.Namespace) -> tuple[PlanResult, Project]:
     return PlanResult(stacks=(stack,), wall_seconds=time.perf_counter() - started), project
 
 
+def _render_saved(args: argparse.Namespace) -> int:
+    try:
+        result = PlanResult.from_dict(json.loads(args.plan_json.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(f"error: {args.plan_json}: not a plan saved with --format json ({error})", file=sys.stderr)
+        return EXIT_ERROR
+    text = render_sarif(result, stack_dir=args.stack_dir) if args.format == "sarif" else FORMATS[args.format](result)
+    if args.output is not None:
+        _write_atomically(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK if result.passed else EXIT_VIOLATIONS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "render":
+        return _render_saved(args)
     try:
         result, project = run_plan(args)
         report = render(result, args.format, project_root=project.root, stack_dir=project.stack_dir)
