@@ -45,9 +45,7 @@ CELL_EXPORT: dict[str, str] = {
     "primary_region": "primary region",
     "dr_region": "DR region or null",
     "entities": "[{name, legal_name, hostname}]",
-    "primary": (
-        "{region, alb_dns_name, alb_zone_id, certificate_validation_records: [{domain_name, name, type, value}]}"
-    ),
+    "primary": ("{region, alb_dns_name, alb_zone_id, certificate_validation_records: [{name, type, value}]}"),
     "dr": "same shape as primary, or null when the cell has no DR region",
     "routing": "entity name to the primary routing manifest document",
     "parameters": "entity name to the SSM parameter path of its manifest",
@@ -211,7 +209,7 @@ class GlobalRouting(FintechComponent):
                     continue
                 seen.add(record["name"])
                 aws.route53.Record(
-                    child(self._name, f"{cell}-{role}-acm-{physical(str(record['domain_name']))}"),
+                    child(self._name, f"{cell}-acm-{physical(str(record['name']), limit=120)}"),
                     zone_id=self.zone.zone_id,
                     name=record["name"],
                     type=record["type"],

@@ -31,7 +31,7 @@ def _edge(region: str, domains: list[str]) -> dict[str, Any]:
         "alb_dns_name": f"alb-{region}.{region}.elb.amazonaws.com",
         "alb_zone_id": f"Z-{region}",
         "certificate_validation_records": [
-            {"domain_name": domain, "name": f"_x.{domain}.", "type": "CNAME", "value": "_y.acm-validations.aws."}
+            {"name": f"_x.{domain}.", "type": "CNAME", "value": "_y.acm-validations.aws."}
             for domain in domains
         ],
     }
@@ -139,7 +139,7 @@ def test_validation_records_created_once_per_name(recording: Recording) -> None:
         "_x.api.dev.fintech.example.com.",
         "_x.api.eu.fintech.example.com.",
     ]
-    record = recording.named("global-eu-primary-acm-api-cy-fintech-example-com", RECORD).inputs
+    record = recording.named("global-eu-acm-x-api-cy-fintech-example-com", RECORD).inputs
     assert record["type"] == "CNAME"
     assert record["records"] == ["_y.acm-validations.aws."]
     assert record["ttl"] == 300

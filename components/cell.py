@@ -1,0 +1,631 @@
+"""JurisdictionCell: everything one regulatory jurisdiction runs, in regions its regulator permits.
+
+A cell composes the other components; it never inlines them. In the primary region (one explicit provider,
+handed to every child through ``providers``; invokes follow it through ``parent``): the key ring, an
+access-log sink, the VPC, the audit trail, the alarm topic, the application security groups, one database
+per concern, the cache, the backup plan, the compute tier (ECS services or EKS + baseline) and the edge
+(ALB + WAF), then the routing manifest. In the DR region (a second provider): keys, VPC, alarm topic, each
+database's DR copy (through :class:`DrPlacement`), and a **warm standby**: a second edge and the compute
+tier at its floor (one task per service, or one node), so Route 53 fails over to a live ALB.
+
+Warm standby, not pilot light, because the trading and payments RTO (< 15 min) leaves no time to create
+a load balancer, certificates and a cluster during an incident. Its standing cost per cell, at list prices
+(eu-west-1, verify before budgeting): ALB ~20 USD + LCUs, WAF ~10 USD + requests, NAT gateways ~33 USD
+each, interface endpoints ~7.3 USD per service per AZ (~200 USD for nine services in three AZs), one
+Fargate task per service (~36 USD for 1 vCPU / 2 GB) or an EKS control plane (73 USD) plus one node, on top
+of the DR database mechanisms themselves (Aurora secondary clusters, replicated backups).
+
+Residency is decided before anything is registered: :func:`check_residency` refuses a primary region, DR
+region or availability zone outside the jurisdiction (and every ``also_regulated_by`` jurisdiction) with a
+:class:`ResidencyError` naming the key path, the value and the allowed regions. The cell's providers are
+only ever created for the two checked regions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi_aws as aws
+
+from components._component import FintechComponent
+from components._naming import child
+from components.alarms import AlarmTopic
+from components.audit import AuditTrail
+from components.backup import CellBackup
+from components.bucket import SecureBucket
+from components.config import CellConfig, DeploymentIdentity, EcsSettings, Environment, VpcSettings
+from components.database import FinancialDatabase
+from components.ecs import EcsCluster
+from components.edge import Edge
+from components.eks import EksCluster
+from components.errors import ConfigError, ResidencyError, allowed, key_path
+from components.fargate import FargateService
+from components.jurisdictions import Jurisdiction
+from components.k8s_baseline import KubernetesBaseline
+from components.kms import KeyRing
+from components.providers import RegionalProviders
+from components.redis import RedisCluster
+from components.routing import CacheRoute, DatabaseRoute, KubernetesTarget, RoutingManifest
+from components.vpc import SecureVpc, resolve_zones, subnet_cidr
+from components.wiring import DrPlacement
+
+__all__ = ["JurisdictionCell", "check_residency", "dr_vpc_settings", "effective_jurisdiction"]
+
+PLATFORM_PURPOSES = ("audit", "logs", "platform", "cache", "backup")
+DR_PLATFORM_PURPOSES = ("logs", "platform", "backup")
+ROUTING_ENV_PREFIX = "FINTECH_ROUTING_"
+
+
+# -- residency (pure; runs before anything is registered) -----------------------------------------------
+
+
+def _label(cell: CellConfig) -> str:
+    return " and ".join((cell.jurisdiction, *cell.also_regulated_by))
+
+
+def effective_jurisdiction(name: str, cell: CellConfig, registry: Mapping[str, Jurisdiction]) -> Jurisdiction:
+    """The cell's jurisdiction tightened by every ``also_regulated_by`` entry: shared regions, longest minimums."""
+    at = key_path("cells", name)
+    if cell.jurisdiction not in registry:
+        raise ConfigError(f"{at}.jurisdiction: {cell.jurisdiction!r} is not a known jurisdiction; {allowed(registry)}")
+    base = registry[cell.jurisdiction]
+    others = []
+    for index, code in enumerate(cell.also_regulated_by):
+        if code not in registry:
+            raise ConfigError(
+                f"{key_path(at, 'also_regulated_by', index)}: {code!r} is not a known jurisdiction; {allowed(registry)}"
+            )
+        others.append(registry[code])
+    if not others:
+        return base
+    rules = (base, *others)
+    primary = tuple(r for r in base.primary_regions if all(r in o.primary_regions for o in others))
+    dr = tuple(r for r in base.dr_regions if all(r in o.dr_regions for o in others))
+    if not primary or not dr:
+        raise ResidencyError(
+            f"{at}.also_regulated_by: {list(cell.also_regulated_by)!r} leaves no region all of them permit; "
+            f"allowed: jurisdictions whose regions overlap {base.code}'s"
+        )
+    return base.model_copy(
+        update={
+            "regulator": " + ".join(r.regulator for r in rules),
+            "primary_regions": primary,
+            "dr_regions": dr,
+            "min_backup_retention_days": max(r.min_backup_retention_days for r in rules),
+            "min_audit_log_retention_days": max(r.min_audit_log_retention_days for r in rules),
+            "legal_reference": "; ".join(r.legal_reference for r in rules),
+        }
+    )
+
+
+def dr_vpc_settings(name: str, cell: CellConfig) -> VpcSettings:
+    """The DR VPC: ``dr_vpc`` if given, else the primary's shape on the next CIDR block of the same size."""
+    if cell.dr_vpc is not None:
+        return cell.dr_vpc
+    network = cell.vpc.cidr
+    following = ipaddress.IPv4Network((int(network.network_address) + network.num_addresses, network.prefixlen))
+    if not following.is_private or following.network_address.packed[0] != network.network_address.packed[0]:
+        raise ConfigError(
+            f"{key_path('cells', name, 'dr_vpc')}: None cannot be derived from vpc.cidr {str(network)!r}; "
+            "allowed: an explicit dr_vpc with its own cidr"
+        )
+    return VpcSettings(cidr=following, az_count=cell.vpc.zone_count, nat_gateways=cell.vpc.nat_gateways)
+
+
+def _check_zones(at: str, settings: VpcSettings, region: str, where: str) -> None:
+    for index, zone in enumerate(settings.availability_zones or ()):
+        if not zone.startswith(region) or zone[len(region) :] not in tuple("abcdefgh"):
+            raise ResidencyError(
+                f"{key_path(at, 'availability_zones', index)}: {zone!r} is outside the cell's {where} region "
+                f"{region!r}; allowed: availability zones of {region}"
+            )
+    resolve_zones(settings, region, path=at)
+
+
+def _check_regions(name: str, cell: CellConfig, rules: Jurisdiction) -> None:
+    at = key_path("cells", name)
+    if cell.primary_region not in rules.primary_regions:
+        raise ResidencyError(
+            f"{at}.primary_region: {cell.primary_region!r} is not permitted for {_label(cell)}; "
+            f"{allowed(rules.primary_regions)}"
+        )
+    if cell.dr_region is not None:
+        if cell.dr_region not in rules.dr_regions:
+            raise ResidencyError(
+                f"{at}.dr_region: {cell.dr_region!r} is not permitted for {_label(cell)}; {allowed(rules.dr_regions)}"
+            )
+        if cell.dr_region == cell.primary_region:
+            raise ResidencyError(
+                f"{at}.dr_region: {cell.dr_region!r} is the primary region; "
+                f"{allowed(r for r in rules.dr_regions if r != cell.primary_region)}"
+            )
+    _check_zones(f"{at}.vpc", cell.vpc, cell.primary_region, "primary")
+    if cell.dr_region is not None:
+        _check_zones(f"{at}.dr_vpc", dr_vpc_settings(name, cell), cell.dr_region, "DR")
+    elif cell.dr_vpc is not None:
+        raise ConfigError(f"{at}.dr_vpc: a DR network without dr_region is never built; allowed: set dr_region too")
+
+
+def check_residency(name: str, cell: CellConfig, registry: Mapping[str, Jurisdiction]) -> Jurisdiction:
+    """The effective jurisdiction of cell ``name``, or the ResidencyError / ConfigError for its first problem."""
+    rules = effective_jurisdiction(name, cell, registry)
+    _check_regions(name, cell, rules)
+    return rules
+
+
+# -- the component --------------------------------------------------------------------------------------
+
+
+def _data_cidrs(vpc: SecureVpc) -> list[str]:
+    network = ipaddress.IPv4Network(vpc.cidr)
+    return [str(subnet_cidr(network, "isolated", zone)) for zone in vpc.availability_zones]
+
+
+class _Region:
+    """What the cell builds once per region: keys, VPC, alarm topic and the application security groups."""
+
+    def __init__(
+        self,
+        cell: JurisdictionCell,
+        prefix: str,
+        *,
+        region: str,
+        settings: VpcSettings,
+        purposes: Sequence[str],
+        provider: aws.Provider,
+    ) -> None:
+        config, rules = cell.config, cell.jurisdiction
+        self.region = region
+        self.provider = provider
+        self.eks: EksCluster | None = None
+        self.baseline: KubernetesBaseline | None = None
+        self.opts = pulumi.ResourceOptions(parent=cell, providers={"aws": provider})
+        self.keys = KeyRing(
+            child(prefix, "keys"),
+            cell=cell.cell_name,
+            purposes=purposes,
+            deletion_window_days=config.key_deletion_window_days,
+            opts=self.opts,
+        )
+        self.vpc = SecureVpc(
+            child(prefix, "vpc"),
+            settings,
+            region=region,
+            flow_logs_key=self.keys.ref("logs"),
+            flow_log_retention_days=rules.min_audit_log_retention_days,
+            opts=self.opts,
+        )
+        self.alarm_topic = AlarmTopic(
+            child(prefix, "alarms"),
+            key=self.keys.ref("platform"),
+            email_endpoints=config.alarms.email_endpoints,
+            opts=self.opts,
+        )
+        # Marker groups: a workload wearing `<concern>` may reach that concern's database, nothing else.
+        # They carry no rules (an empty egress list drops AWS's allow-all default).
+        self.concern_groups: dict[str, aws.ec2.SecurityGroup] = {}
+        if isinstance(config.compute, EcsSettings):
+            for database in config.concerns:
+                concern = database.concern.value
+                self.concern_groups[concern] = self._marker(prefix, concern, f"clients of the {concern} database")
+            self.concern_groups["cache"] = self._marker(prefix, "cache", "clients of the cell's cache")
+
+    def _marker(self, prefix: str, role: str, what: str) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            child(prefix, f"app-{role}-sg"),
+            vpc_id=self.vpc.vpc_id,
+            description=f"Application tier: {what}",
+            ingress=[],
+            egress=[],
+            opts=self.opts,
+        )
+
+    def service_group(self, prefix: str, service: str) -> aws.ec2.SecurityGroup:
+        """A service's own group: the edge adds ingress; egress to HTTPS (APIs through NAT/endpoints) and data."""
+        data = _data_cidrs(self.vpc)
+        return aws.ec2.SecurityGroup(
+            child(prefix, f"{service}-sg"),
+            vpc_id=self.vpc.vpc_id,
+            description=f"Service {service}: ingress from the edge only",
+            ingress=[],
+            egress=[
+                aws.ec2.SecurityGroupEgressArgs(
+                    protocol="tcp", from_port=443, to_port=443, cidr_blocks=["0.0.0.0/0"], description="HTTPS out"
+                ),
+                aws.ec2.SecurityGroupEgressArgs(
+                    protocol="tcp", from_port=5432, to_port=5432, cidr_blocks=data, description="PostgreSQL"
+                ),
+                aws.ec2.SecurityGroupEgressArgs(
+                    protocol="tcp", from_port=6379, to_port=6379, cidr_blocks=data, description="Cache"
+                ),
+            ],
+            opts=self.opts,
+        )
+
+
+class JurisdictionCell(FintechComponent):
+    """One jurisdiction's cell: primary region plus a warm-standby DR region, both inside the jurisdiction."""
+
+    TYPE: ClassVar[str] = "fintech:cell:JurisdictionCell"
+    OUTPUTS: ClassVar[dict[str, str]] = {
+        "jurisdiction": "Registry code the cell is built under.",
+        "primary_region": "The cell's primary region.",
+        "dr_region": "The cell's DR region, or None.",
+        "routing": "Entity name to the primary routing manifest document.",
+        "parameters": "Entity name to the SSM path of its manifest (same path in the DR region).",
+        "primary_edge": "Primary ALB: region, dns name, zone id, certificate validation records.",
+        "dr_edge": "DR ALB (same shape), or None without a DR region.",
+        "key_arns": "Key purpose to KMS key ARN in the primary region.",
+        "recovery": "Concern to recovery mechanism and planning RPO/RTO.",
+    }
+
+    def __init__(
+        self,
+        name: str,
+        config: CellConfig,
+        *,
+        jurisdiction: Jurisdiction,
+        environment: Environment,
+        deployment: DeploymentIdentity | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """``jurisdiction`` is the effective rule set (:func:`check_residency` gives it); it is re-checked here."""
+        if jurisdiction.code != config.jurisdiction:
+            raise ConfigError(
+                f"{key_path('cells', name, 'jurisdiction')}: {config.jurisdiction!r} does not match the rules "
+                f"passed for {jurisdiction.code!r}; allowed: {jurisdiction.code}"
+            )
+        _check_regions(name, config, jurisdiction)
+        super().__init__(self.TYPE, name, opts, scope={"Jurisdiction": jurisdiction.code})
+        self.cell_name = name
+        self.config = config
+        self.jurisdiction = jurisdiction
+        self.environment = environment
+        self.permitted_regions = tuple(r for r in (config.primary_region, config.dr_region) if r)
+        retention = jurisdiction.min_audit_log_retention_days
+        concerns = [database.concern.value for database in config.concerns]
+        providers = RegionalProviders(name, identity=deployment, parent=self)
+        role_arn = deployment.deploy_role_arn if deployment else None
+
+        self.primary = _Region(
+            self,
+            name,
+            region=config.primary_region,
+            settings=config.vpc,
+            purposes=list(dict.fromkeys((*concerns, *PLATFORM_PURPOSES))),
+            provider=providers.get(config.primary_region),
+        )
+        here, keys = self.primary.opts, self.primary.keys
+        self.access_logs = SecureBucket(child(name, "access-logs"), log_sink=True, opts=here)
+        self.audit = AuditTrail(
+            child(name, "audit"),
+            key=keys.ref("audit"),
+            logs_key=keys.ref("logs"),
+            retention_days=retention,
+            access_log_bucket=self.access_logs.bucket,
+            opts=here,
+        )
+        self.dr: _Region | None = None
+        if config.dr_region is not None:
+            self.dr = _Region(
+                self,
+                child(name, "dr"),
+                region=config.dr_region,
+                settings=dr_vpc_settings(name, config),
+                purposes=list(dict.fromkeys((*concerns, *DR_PLATFORM_PURPOSES))),
+                provider=providers.get(config.dr_region),
+            )
+        unexpected = [region for region in providers.regions if region not in self.permitted_regions]
+        if unexpected:  # pragma: no cover - a guard against future edits, not reachable from config
+            raise ResidencyError(f"cell {name!r}: providers for {unexpected!r}; {allowed(self.permitted_regions)}")
+
+        self.eks: EksCluster | None = None
+        if not isinstance(config.compute, EcsSettings):
+            # EKS first: its node security group is the databases' client group; the DR cluster likewise.
+            self.eks = self._eks(name, self.primary, config.compute, role_arn, retention)
+            if self.dr is not None:
+                standby = config.compute.model_copy(update={"node_min": 1})
+                self._eks(child(name, "dr"), self.dr, standby, role_arn, retention)
+
+        self.databases: dict[str, FinancialDatabase] = {}
+        for index, settings in enumerate(config.concerns):
+            concern = settings.concern.value
+            placement = None
+            if self.dr is not None:
+                placement = DrPlacement(
+                    region=self.dr.region,
+                    provider=self.dr.provider,
+                    key=self.dr.keys.ref(concern),
+                    network=self.dr.vpc.data_network(self._clients(self.dr, concern)),
+                )
+            self.databases[concern] = FinancialDatabase(
+                child(name, concern),
+                settings,
+                cell=name,
+                jurisdiction=jurisdiction,
+                network=self.primary.vpc.data_network(self._clients(self.primary, concern)),
+                key=keys.ref(concern),
+                dr=placement,
+                alarm_topic_arn=self.primary.alarm_topic.arn,
+                dr_alarm_topic_arn=self.dr.alarm_topic.arn if self.dr else None,
+                alarms=config.alarms,
+                availability_zones=self.primary.vpc.availability_zones,
+                config_path=key_path("cells", name, "concerns", index),
+                opts=here,
+            )
+        self.cache = RedisCluster(
+            child(name, "cache"),
+            config.redis,
+            cell=name,
+            network=self.primary.vpc.data_network(self._clients(self.primary, "cache")),
+            key=keys.ref("cache"),
+            logs_key=keys.ref("logs"),
+            log_retention_days=retention,
+            alarm_topic_arn=self.primary.alarm_topic.arn,
+            alarms=config.alarms,
+            config_path=key_path("cells", name, "redis"),
+            opts=here,
+        )
+        self.backup = CellBackup(
+            child(name, "backup"),
+            cell=name,
+            jurisdiction=jurisdiction,
+            key=keys.ref("backup"),
+            dr=DrPlacement(region=self.dr.region, provider=self.dr.provider, key=self.dr.keys.ref("backup"))
+            if self.dr
+            else None,
+            resource_arns=[database.resource_arn for database in self.databases.values()],
+            opts=here,
+        )
+
+        self.edge = self._edge(name, self.primary, retention)
+        self.routing = self._manifest(child(name, "routing"), self.primary, "primary", self.eks)
+        self._compute(name, self.primary, self.edge, self.routing, self.eks, retention, standby=False)
+
+        self.dr_edge: Edge | None = None
+        self.dr_routing: RoutingManifest | None = None
+        if self.dr is not None:
+            # Warm standby: a live edge and the compute tier at its floor, so DNS fails over to a working ALB.
+            dr_eks = self.dr.eks
+            self.dr_edge = self._edge(child(name, "dr"), self.dr, retention)
+            self.dr_routing = self._manifest(child(name, "dr-routing"), self.dr, "dr", dr_eks)
+            self._compute(child(name, "dr"), self.dr, self.dr_edge, self.dr_routing, dr_eks, retention, standby=True)
+
+        self.register_outputs({output: getattr(self, f"_out_{output}")() for output in self.OUTPUTS})
+
+    # -- building blocks ----------------------------------------------------------------------------------
+
+    def _clients(self, region: _Region, concern: str) -> list[pulumi.Input[str]]:
+        if region.eks is not None:
+            return [region.eks.node_security_group_id]
+        return [region.concern_groups[concern].id]
+
+    def _namespaces(self) -> dict[str, tuple[str, ...]]:
+        compute = self.config.compute
+        if isinstance(compute, EcsSettings):
+            return {}
+        if compute.namespaces:
+            return {ns: tuple(c.value for c in concerns) for ns, concerns in compute.namespaces.items()}
+        return {database.concern.value: (database.concern.value,) for database in self.config.concerns}
+
+    def _eks(self, prefix: str, region: _Region, settings: Any, role_arn: str | None, retention: int) -> EksCluster:
+        cluster = EksCluster(
+            child(prefix, "eks"),
+            settings,
+            cell=self.cell_name,
+            network=region.vpc.app_network(),
+            secrets_key=region.keys.ref("platform"),
+            logs_key=region.keys.ref("logs"),
+            log_retention_days=retention,
+            admin_role_arns=(role_arn,) if role_arn else (),
+            kubeconfig_role_arn=role_arn,
+            opts=region.opts,
+        )
+        region.eks = cluster
+        region.baseline = KubernetesBaseline(
+            child(prefix, "k8s-baseline"),
+            cell=self.cell_name,
+            jurisdiction=self.jurisdiction.code,
+            namespaces=self._namespaces(),
+            provider=cluster.kubernetes_provider,
+            vpc_cidr=region.vpc.cidr,
+            data_cidrs=_data_cidrs(region.vpc),
+            opts=region.opts,
+        )
+        return cluster
+
+    def _edge(self, prefix: str, region: _Region, retention: int) -> Edge:
+        return Edge(
+            child(prefix, "edge"),
+            self.config.edge,
+            cell=self.cell_name,
+            network=region.vpc.app_network(),
+            hostnames=[entity.hostname for entity in self.config.entities],
+            alarm_topic_arn=region.alarm_topic.arn,
+            alarms=self.config.alarms,
+            waf_logs_key=region.keys.ref("logs"),
+            log_retention_days=retention,
+            opts=region.opts,
+        )
+
+    def _manifest(self, name: str, region: _Region, role: str, eks: EksCluster | None) -> RoutingManifest:
+        primary = role == "primary"
+        routes = [
+            DatabaseRoute(
+                concern=database.settings.concern,
+                writer=database.writer_endpoint if primary else database.dr_endpoint,
+                reader=database.reader_endpoint if primary else database.dr_endpoint,
+                port=database.port,
+                secret_arn=database.master_secret_arn,
+                source=database,
+            )
+            for database in self.databases.values()
+        ]
+        cache = (
+            CacheRoute(
+                primary=self.cache.primary_endpoint,
+                reader=self.cache.reader_endpoint,
+                port=self.cache.port,
+                auth_secret_arn=self.cache.auth_secret_arn,
+                source=self.cache,
+            )
+            if primary
+            else None  # the cache is rebuilt in the DR region on failover, never replicated
+        )
+        kubernetes = None
+        if eks is not None:
+            kubernetes = KubernetesTarget(
+                provider=eks.kubernetes_provider,
+                namespaces=list(self._namespaces()),
+                depends_on=[region.baseline] if region.baseline is not None else [],
+            )
+        return RoutingManifest(
+            name,
+            cell=self.cell_name,
+            owner=self,
+            jurisdiction=self.jurisdiction.code,
+            role="primary" if primary else "dr",
+            region=region.region,
+            permitted_regions=self.permitted_regions,
+            entities=self.config.entities,
+            databases=routes,
+            cache=cache,
+            kubernetes=kubernetes,
+            opts=region.opts,
+        )
+
+    def _compute(
+        self,
+        prefix: str,
+        region: _Region,
+        edge: Edge,
+        routing: RoutingManifest,
+        eks: EksCluster | None,
+        retention: int,
+        *,
+        standby: bool,
+    ) -> None:
+        compute = self.config.compute
+        if not isinstance(compute, EcsSettings):
+            assert eks is not None
+            # Pods join this target group through the AWS Load Balancer Controller (TargetGroupBinding).
+            edge.add_service_target(
+                "pods", port=8080, health_check_path="/healthz", app_security_group_id=eks.node_security_group_id
+            )
+            return
+        cluster = EcsCluster(
+            child(prefix, "ecs"),
+            cell=self.cell_name,
+            exec_key=region.keys.ref("platform"),
+            logs_key=region.keys.ref("logs"),
+            log_retention_days=retention,
+            opts=region.opts,
+        )
+        manifests = {
+            ROUTING_ENV_PREFIX + entity.upper().replace("-", "_"): parameter.arn
+            for entity, parameter in routing.parameters.items()
+        }
+        for service in compute.services:
+            settings = service.model_copy(update={"min_tasks": 1}) if standby else service
+            group = region.service_group(prefix, service.name)
+            target = edge.add_service_target(
+                service.name,
+                port=service.container_port,
+                health_check_path=service.health_check_path,
+                app_security_group_id=group.id,
+                blue_green=service.deployment == "blue_green",
+            )
+            concerns = [concern.value for concern in service.concerns]
+            FargateService(
+                child(prefix, service.name),
+                settings,
+                cluster=cluster,
+                subnet_ids=region.vpc.private_subnet_ids,
+                security_group_ids=[
+                    group.id,
+                    *(region.concern_groups[concern].id for concern in concerns if concern in region.concern_groups),
+                    region.concern_groups["cache"].id,
+                ],
+                logs_key=region.keys.ref("logs"),
+                log_retention_days=retention,
+                vpc_id=region.vpc.vpc_id,
+                **target.fargate_args(),
+                injected_secrets=manifests,
+                secret_arns_readable=[
+                    *(self.databases[c].master_secret_arn for c in concerns if c in self.databases),
+                    self.cache.auth_secret_arn,
+                ],
+                secret_keys=[
+                    *(self.primary.keys.ref(c) for c in concerns if c in self.databases),
+                    self.primary.keys.ref("cache"),
+                ],
+                opts=region.opts,
+            )
+
+    # -- outputs ------------------------------------------------------------------------------------------
+
+    def _out_jurisdiction(self) -> str:
+        return self.jurisdiction.code
+
+    def _out_primary_region(self) -> str:
+        return self.config.primary_region
+
+    def _out_dr_region(self) -> str | None:
+        return self.config.dr_region
+
+    def _out_routing(self) -> pulumi.Output[Any]:
+        return self.routing.documents
+
+    def _out_parameters(self) -> dict[str, str]:
+        return dict(self.routing.parameter_names)
+
+    @staticmethod
+    def _edge_output(region: str, edge: Edge) -> dict[str, Any]:
+        return {
+            "region": region,
+            "alb_dns_name": edge.dns_name,
+            "alb_zone_id": edge.zone_id,
+            "certificate_validation_records": edge.certificate_validation_records,
+        }
+
+    def _out_primary_edge(self) -> dict[str, Any]:
+        return self._edge_output(self.config.primary_region, self.edge)
+
+    def _out_dr_edge(self) -> dict[str, Any] | None:
+        if self.dr is None or self.dr_edge is None:
+            return None
+        return self._edge_output(self.dr.region, self.dr_edge)
+
+    def _out_key_arns(self) -> dict[str, pulumi.Output[str]]:
+        return {purpose: self.primary.keys.key(purpose).arn for purpose in self.primary.keys.purposes}
+
+    def _out_recovery(self) -> dict[str, dict[str, Any]]:
+        return {
+            concern: {
+                "mechanism": database.recovery_mechanism,
+                "expected_rpo_seconds": database.expected_rpo_seconds,
+                "expected_rto_seconds": database.expected_rto_seconds,
+                "dr_mechanisms": database.dr_mechanisms,
+            }
+            for concern, database in self.databases.items()
+        }
+
+    @property
+    def export(self) -> dict[str, Any]:
+        """The cell's entry in the stack's ``cells`` output, read by the global stack (``dns.CELL_EXPORT``)."""
+        return {
+            "jurisdiction": self.jurisdiction.code,
+            "also_regulated_by": list(self.config.also_regulated_by),
+            "primary_region": self.config.primary_region,
+            "dr_region": self.config.dr_region,
+            "entities": [entity.model_dump() for entity in self.config.entities],
+            "primary": self._out_primary_edge(),
+            "dr": self._out_dr_edge(),
+            "routing": self._out_routing(),
+            "parameters": self._out_parameters(),
+            "keys": self._out_key_arns(),
+            "recovery": self._out_recovery(),
+        }
