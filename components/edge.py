@@ -1,0 +1,477 @@
+"""Edge: the cell's only public entry point, an internet-facing ALB behind a WAF, HTTPS only.
+
+- ALB in the public subnets: deletion protection, invalid header fields dropped, desync mitigation
+  ``strictest``, WAF fail-closed, access logs to a :class:`~components.bucket.SecureBucket` log sink
+  (ELB log delivery writes only to SSE-S3 buckets; the sink's policy admits
+  ``logdelivery.elasticloadbalancing.amazonaws.com`` for this account's prefix only).
+- Its security group is the one place in the library open to the world: 443 and 80 from ``0.0.0.0/0``
+  and ``::/0``. Egress goes only to the application security groups, on their ports, one rule per
+  :meth:`Edge.add_service_target` call (which also adds the matching ingress rule on the app's group).
+- HTTPS listener with ``ELBSecurityPolicy-TLS13-1-2-2021-06`` (TLS 1.3 and 1.2 only), HSTS and
+  ``nosniff``/``DENY`` response headers; a default 404 so only routed paths reach a service. Port 80
+  only redirects to HTTPS (301).
+- WAF: see :mod:`components.waf`. Alarms on the cell's topic: 5xx share of requests and p99 latency.
+
+Certificate flow. With ``settings.certificate_arn`` the listener uses it. Otherwise ACM issues one for
+``hostnames`` by DNS validation, and the HTTPS listener waits (``aws.acm.CertificateValidation``) until
+it is issued. The validation CNAMEs are exported as ``certificate_validation_records`` for the stack that
+owns the public zone. Because a cell's outputs exist only after its update finishes, a first deployment
+would otherwise wait on records nobody has published yet: pass ``validation_zone_id`` (the global
+stack's zone id, read through a StackReference; deploy the global stack's zone first) and the Edge
+writes the records itself, so one ``pulumi up`` completes. Without it, publish the exported records and
+run ``pulumi up`` again (the validation waits up to 75 minutes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi_aws as aws
+
+from components._component import FintechComponent
+from components._naming import child, physical
+from components.bucket import SecureBucket
+from components.config import AlarmSettings, EdgeSettings
+from components.errors import ConfigError, key_path
+from components.waf import WAF_LOG_PREFIX, web_acl, web_acl_logging
+from components.wiring import AppNetwork, KeyRef
+
+__all__ = ["ALB_ACCESS_LOG_PREFIX", "ELB_LOG_DELIVERY", "TLS_POLICY", "Edge", "ServiceTarget"]
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+"""TLS 1.3 and 1.2 only, forward-secret ciphers."""
+ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
+ALB_ACCESS_LOG_PREFIX = "alb"
+WORLD = (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0"))
+HSTS = "max-age=31536000; includeSubDomains; preload"
+
+
+@dataclass(frozen=True)
+class ServiceTarget:
+    """What :meth:`Edge.add_service_target` created: pass it on to the service (``fargate_args()``)."""
+
+    target_group: aws.lb.TargetGroup
+    arn: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
+    load_balancer_arn_suffix: pulumi.Output[str]
+    listener_rule_arn: pulumi.Output[str]
+    alternate_target_group_arn: pulumi.Output[str] | None = None
+
+    def fargate_args(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`components.fargate.FargateService` for this target."""
+        return {
+            "target_group_arn": self.arn,
+            "target_group_arn_suffix": self.arn_suffix,
+            "load_balancer_arn_suffix": self.load_balancer_arn_suffix,
+            "alternate_target_group_arn": self.alternate_target_group_arn,
+            "production_listener_rule_arn": self.listener_rule_arn,
+        }
+
+
+ValidationOption = aws.acm.outputs.CertificateDomainValidationOption
+
+
+def _option_for(hostname: str) -> Callable[[Sequence[ValidationOption]], ValidationOption]:
+    def pick(options: Sequence[ValidationOption]) -> ValidationOption:
+        return next(option for option in options if option.domain_name == hostname)
+
+    return pick
+
+
+def _validate(name: str, settings: EdgeSettings, network: AppNetwork, hostnames: Sequence[str]) -> None:
+    problems: list[str] = []
+    if len(list(network.public_subnet_ids)) < 2:
+        problems.append(
+            f"{key_path(name, 'network', 'public_subnet_ids')}: {len(list(network.public_subnet_ids))} subnet(s); "
+            "allowed: two or more (an ALB spans at least two availability zones)"
+        )
+    if settings.certificate_arn is None and not hostnames:
+        problems.append(
+            f"{key_path(name, 'hostnames')}: [] with no edge.certificate_arn; allowed: the entity hostnames the "
+            "certificate must cover, or an existing certificate ARN"
+        )
+    if problems:
+        raise ConfigError("\n".join(problems), problems=problems)
+
+
+class Edge(FintechComponent):
+    """Internet-facing ALB (HTTPS only) with a WAF web ACL, access logs and alarms."""
+
+    OUTPUTS: ClassVar[dict[str, str]] = {
+        "load_balancer_arn": "ARN of the ALB.",
+        "load_balancer_arn_suffix": "ARN suffix of the ALB (CloudWatch dimension).",
+        "dns_name": "DNS name of the ALB (alias target).",
+        "zone_id": "Hosted zone id of the ALB (alias target).",
+        "security_group_id": "The ALB's security group.",
+        "https_listener_arn": "The HTTPS listener services attach rules to.",
+        "web_acl_arn": "The WAF web ACL associated with the ALB.",
+        "certificate_arn": "The listener's ACM certificate.",
+        "certificate_validation_records": "DNS records (name, type, value) that validate a requested certificate.",
+        "access_log_bucket": "Bucket receiving ALB access logs.",
+        "waf_log_group_name": "Encrypted `aws-waf-logs-` log group of the web ACL.",
+    }
+
+    def __init__(
+        self,
+        name: str,
+        settings: EdgeSettings,
+        *,
+        cell: str,
+        network: AppNetwork,
+        hostnames: Sequence[str],
+        alarm_topic_arn: pulumi.Input[str],
+        alarms: AlarmSettings | None = None,
+        waf_logs_key: KeyRef,
+        log_retention_days: int,
+        validation_zone_id: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        _validate(name, settings, network, hostnames)
+        super().__init__("fintech:edge:Edge", name, opts)
+        alarms = alarms or AlarmSettings()
+        self._name = name
+        self._network = network
+        self._next_priority = 100
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+
+        def log_delivery(bucket_arn: pulumi.Output[str]) -> list[pulumi.Input[dict[str, Any]]]:
+            return [
+                {
+                    "Sid": "AllowElbAccessLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"Service": ELB_LOG_DELIVERY},
+                    "Action": "s3:PutObject",
+                    "Resource": pulumi.Output.concat(bucket_arn, f"/{ALB_ACCESS_LOG_PREFIX}/AWSLogs/", account, "/*"),
+                }
+            ]
+
+        self.access_logs = SecureBucket(
+            child(name, "access-logs"),
+            log_sink=True,
+            extra_policy_statements=log_delivery,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        self.security_group = aws.ec2.SecurityGroup(
+            child(name, "alb-sg"),
+            vpc_id=network.vpc_id,
+            description=f"Internet-facing ALB of cell {cell}: HTTPS in (80 only redirects), app ports out",
+            revoke_rules_on_delete=True,
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for port, purpose in ((443, "HTTPS from the internet"), (80, "HTTP from the internet, redirected to HTTPS")):
+            for family, cidr in WORLD:
+                aws.vpc.SecurityGroupIngressRule(
+                    child(name, f"alb-in-{port}-{family}"),
+                    security_group_id=self.security_group.id,
+                    description=purpose,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_ipv4=cidr if family == "ipv4" else None,
+                    cidr_ipv6=cidr if family == "ipv6" else None,
+                    tags={},
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+
+        self.load_balancer = aws.lb.LoadBalancer(
+            child(name, "alb"),
+            load_balancer_type="application",
+            internal=False,
+            subnets=list(network.public_subnet_ids),
+            security_groups=[self.security_group.id],
+            enable_deletion_protection=True,
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="strictest",
+            enable_waf_fail_open=False,
+            enable_http2=True,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
+                bucket=self.access_logs.bucket, prefix=ALB_ACCESS_LOG_PREFIX, enabled=True
+            ),
+            tags={},
+            # ELB checks it can write to the bucket when access logs are enabled: the policy must exist.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access_logs]),
+        )
+
+        self.certificate_validation_records: pulumi.Output[list[dict[str, str]]]
+        if settings.certificate_arn is not None:
+            certificate_arn: pulumi.Input[str] = settings.certificate_arn
+            self.certificate_validation_records = pulumi.Output.from_input([])
+        else:
+            certificate_arn = self._certificate(name, hostnames, validation_zone_id)
+
+        self.https_listener = aws.lb.Listener(
+            child(name, "https"),
+            load_balancer_arn=self.load_balancer.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=TLS_POLICY,
+            certificate_arn=certificate_arn,
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="fixed-response",
+                    fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                        content_type="text/plain", status_code="404", message_body="Not Found"
+                    ),
+                )
+            ],
+            routing_http_response_strict_transport_security_header_value=HSTS,
+            routing_http_response_x_content_type_options_header_value="nosniff",
+            routing_http_response_x_frame_options_header_value="DENY",
+            routing_http_response_server_enabled=False,
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.http_listener = aws.lb.Listener(
+            child(name, "http-redirect"),
+            load_balancer_arn=self.load_balancer.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        protocol="HTTPS", port="443", status_code="HTTP_301"
+                    ),
+                )
+            ],
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        self.web_acl = web_acl(name, rate_limit=settings.waf_rate_limit, parent=self)
+        aws.wafv2.WebAclAssociation(
+            child(name, "waf-association"),
+            resource_arn=self.load_balancer.arn,
+            web_acl_arn=self.web_acl.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.waf_log_group, _ = web_acl_logging(
+            name,
+            acl=self.web_acl,
+            key=waf_logs_key,
+            retention_days=log_retention_days,
+            log_group_name=f"{WAF_LOG_PREFIX}{physical(pulumi.get_stack(), cell, name, limit=200)}",
+            parent=self,
+        )
+        self._alarms(name, alarms, alarm_topic_arn)
+
+        self.load_balancer_arn: pulumi.Output[str] = self.load_balancer.arn
+        self.load_balancer_arn_suffix: pulumi.Output[str] = self.load_balancer.arn_suffix
+        self.dns_name: pulumi.Output[str] = self.load_balancer.dns_name
+        self.zone_id: pulumi.Output[str] = self.load_balancer.zone_id
+        self.security_group_id: pulumi.Output[str] = self.security_group.id
+        self.https_listener_arn: pulumi.Output[str] = self.https_listener.arn
+        self.web_acl_arn: pulumi.Output[str] = self.web_acl.arn
+        self.certificate_arn: pulumi.Output[str] = pulumi.Output.from_input(certificate_arn)
+        self.access_log_bucket: pulumi.Output[str] = self.access_logs.bucket
+        self.waf_log_group_name: pulumi.Output[str] = self.waf_log_group.name
+        self.register_outputs({key: getattr(self, key) for key in self.OUTPUTS})
+
+    def _certificate(
+        self, name: str, hostnames: Sequence[str], zone_id: pulumi.Input[str] | None
+    ) -> pulumi.Output[str]:
+        certificate = aws.acm.Certificate(
+            child(name, "certificate"),
+            domain_name=hostnames[0],
+            subject_alternative_names=list(hostnames[1:]) or None,
+            validation_method="DNS",
+            key_algorithm="EC_prime256v1",
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.certificate_validation_records = certificate.domain_validation_options.apply(
+            lambda options: sorted(
+                {
+                    (o.resource_record_name or "", o.resource_record_type or "", o.resource_record_value or "")
+                    for o in options
+                }
+            )
+        ).apply(lambda records: [{"name": n, "type": t, "value": v} for n, t, v in records])
+        fqdns: list[pulumi.Output[str]] | None = None
+        if zone_id is not None:
+            fqdns = []
+            # Keyed by hostname (never list position); SANs of one apex can share a record, hence allow_overwrite.
+            for hostname in hostnames:
+                option = certificate.domain_validation_options.apply(_option_for(hostname))
+                record = aws.route53.Record(
+                    child(name, f"validation-{physical(hostname)}"),
+                    zone_id=zone_id,
+                    name=option.apply(lambda o: o.resource_record_name or ""),
+                    type=option.apply(lambda o: o.resource_record_type or ""),
+                    records=[option.apply(lambda o: o.resource_record_value or "")],
+                    ttl=300,
+                    allow_overwrite=True,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                fqdns.append(record.fqdn)
+        validation = aws.acm.CertificateValidation(
+            child(name, "certificate-validation"),
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=fqdns,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return validation.certificate_arn
+
+    def add_service_target(
+        self,
+        name: str,
+        *,
+        port: int,
+        health_check_path: str,
+        app_security_group_id: pulumi.Input[str],
+        path_patterns: Sequence[str] = ("/*",),
+        host_headers: Sequence[str] = (),
+        priority: int | None = None,
+        blue_green: bool = False,
+    ) -> ServiceTarget:
+        """Route matching HTTPS requests to a new IP target group on ``port`` and open exactly that path.
+
+        Creates the target group (and, for ``blue_green``, its alternate), a listener rule on the HTTPS
+        listener, egress from the ALB's group to ``app_security_group_id`` on ``port`` and the matching
+        ingress on the app's group. Rules get priorities 100, 110, ... in call order unless ``priority``.
+        """
+        if not 1 <= port <= 65535:
+            raise ConfigError(f"{key_path(self._name, name, 'port')}: {port!r} is not a port; allowed: 1-65535")
+        rule_priority = priority if priority is not None else self._next_priority
+        self._next_priority = max(self._next_priority, rule_priority) + 10
+        base = child(self._name, name)
+        this = pulumi.ResourceOptions(parent=self)
+
+        def target_group(role: str) -> aws.lb.TargetGroup:
+            return aws.lb.TargetGroup(
+                child(base, role),
+                port=port,
+                protocol="HTTP",
+                target_type="ip",
+                vpc_id=self._network.vpc_id,
+                deregistration_delay=30,
+                health_check=aws.lb.TargetGroupHealthCheckArgs(
+                    enabled=True,
+                    path=health_check_path,
+                    protocol="HTTP",
+                    matcher="200-399",
+                    interval=15,
+                    healthy_threshold=3,
+                    unhealthy_threshold=3,
+                ),
+                tags={},
+                opts=this,
+            )
+
+        primary = target_group("tg")
+        alternate = target_group("tg-alt") if blue_green else None
+        conditions = [
+            aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(path_patterns))
+            )
+        ]
+        if host_headers:
+            conditions.append(
+                aws.lb.ListenerRuleConditionArgs(
+                    host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=list(host_headers))
+                )
+            )
+        rule = aws.lb.ListenerRule(
+            child(base, "rule"),
+            listener_arn=self.https_listener.arn,
+            priority=rule_priority,
+            conditions=conditions,
+            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=primary.arn)],
+            tags={},
+            # ECS blue/green moves traffic by rewriting this rule's action.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"] if blue_green else None),
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            child(base, "alb-out"),
+            security_group_id=self.security_group.id,
+            description=f"ALB to {name} on {port}",
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            referenced_security_group_id=app_security_group_id,
+            tags={},
+            opts=this,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            child(base, "app-in"),
+            security_group_id=app_security_group_id,
+            description=f"{name} from the ALB on {port}",
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            referenced_security_group_id=self.security_group.id,
+            tags={},
+            opts=this,
+        )
+        return ServiceTarget(
+            target_group=primary,
+            arn=primary.arn,
+            arn_suffix=primary.arn_suffix,
+            load_balancer_arn_suffix=self.load_balancer.arn_suffix,
+            listener_rule_arn=rule.arn,
+            alternate_target_group_arn=alternate.arn if alternate is not None else None,
+        )
+
+    def _alarms(self, name: str, alarms: AlarmSettings, topic: pulumi.Input[str]) -> None:
+        dimensions = {"LoadBalancer": self.load_balancer.arn_suffix}
+
+        def metric(query_id: str, metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=query_id,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="AWS/ApplicationELB",
+                    metric_name=metric_name,
+                    dimensions=dimensions,
+                    period=60,
+                    stat="Sum",
+                ),
+            )
+
+        aws.cloudwatch.MetricAlarm(
+            child(name, "alb-5xx-rate"),
+            alarm_description=f"ALB 5xx responses above {alarms.alb_5xx_pct}% of requests",
+            comparison_operator="GreaterThanThreshold",
+            threshold=alarms.alb_5xx_pct,
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            metric_queries=[
+                metric("elb5xx", "HTTPCode_ELB_5XX_Count"),
+                metric("target5xx", "HTTPCode_Target_5XX_Count"),
+                metric("requests", "RequestCount"),
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="rate",
+                    expression="100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests",
+                    label="5xx % of requests",
+                    return_data=True,
+                ),
+            ],
+            alarm_actions=[topic],
+            ok_actions=[topic],
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.cloudwatch.MetricAlarm(
+            child(name, "alb-latency-p99"),
+            alarm_description=f"ALB target p99 response time above {alarms.target_latency_seconds}s",
+            namespace="AWS/ApplicationELB",
+            metric_name="TargetResponseTime",
+            dimensions=dimensions,
+            extended_statistic="p99",
+            period=60,
+            comparison_operator="GreaterThanThreshold",
+            threshold=alarms.target_latency_seconds,
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            alarm_actions=[topic],
+            ok_actions=[topic],
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
