@@ -525,9 +525,12 @@ class EdgeSettings(_Settings):
     certificate_arn: str | None = Field(
         None,
         pattern=r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$",
-        description="Existing ACM certificate; by default one is requested for the entity hostnames.",
+        description="Existing ACM certificate in the cell's region; none (default) requests one for the entity "
+        "hostnames, validated by DNS.",
     )
-    waf_rate_limit: int = Field(2000, ge=100, le=2_000_000_000, description="Requests per 5 min per IP.")
+    waf_rate_limit: int = Field(
+        2000, ge=100, le=2_000_000_000, description="WAF rate rule: requests per 5 minutes per IP. Defaults to 2000."
+    )
 
 
 class AlarmSettings(_Settings):
@@ -592,7 +595,9 @@ class RoutingConfig(_Settings):
     )
     failure_threshold: int = Field(3, ge=1, le=10, description="Failed checks before failover. Defaults to 3.")
     health_check_path: str = Field(
-        "/healthz", pattern=r"^/", description="Path the health check requests on the primary ALB. Defaults to /healthz."
+        "/healthz",
+        pattern=r"^/",
+        description="Path the health check requests on the primary ALB. Defaults to /healthz.",
     )
 
     @field_validator("cell_stacks")
