@@ -1,0 +1,1 @@
+"""Benchmarks for the offline gate (``make bench``); not part of the test suite."""

@@ -1,0 +1,72 @@
+"""A synthetic estate: a stack file with N cells, generated from a shipped cell, never hand-written.
+
+Each generated cell copies a template cell from a shipped stack (by default ``prod-eu``, a production cell
+with DR) and changes only what must be unique per cell: its name, its entities' names and hostnames, and
+its VPC range. The result is validated with :func:`components.config.load_stack_config` before it is written,
+so the generator fails loudly when the schema moves on.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.config import CONFIG_NAMESPACE, load_stack_config
+from components.gate.stackfiles import load_project
+
+__all__ = ["estate_config", "write_estate"]
+
+
+def _cell(template: Mapping[str, Any], index: int) -> tuple[str, dict[str, Any]]:
+    name = f"c{index:02d}"
+    cell = copy.deepcopy(dict(template))
+    cell["entities"] = [
+        {**entity, "name": f"{name}-{entity['name']}"[:25], "hostname": f"api.{name}.{j}.estate.example.com"}
+        for j, entity in enumerate(template["entities"])
+    ]
+    vpc = dict(cell.get("vpc") or {})
+    vpc["cidr"] = str(ipaddress.IPv4Network(f"10.{(index * 4) % 256}.0.0/16"))
+    cell["vpc"] = vpc
+    return name, cell
+
+
+def estate_config(
+    project_dir: Path, cells: int, *, template_stack: str = "prod-eu", template_cell: str | None = None
+) -> dict[str, Any]:
+    """The ``config:`` mapping of a stack file with ``cells`` copies of the template cell."""
+    project = load_project(project_dir)
+    source = project.stack(template_stack)
+    prefix = f"{CONFIG_NAMESPACE}:"
+    raw = {
+        key: value for key, value in source.config.items() if key in yaml.safe_load(source.path.read_text())["config"]
+    }
+    template_cells = raw[f"{prefix}cells"]
+    template = template_cells[template_cell or next(iter(template_cells))]
+    raw[f"{prefix}cells"] = dict(_cell(template, index) for index in range(1, cells + 1))
+    load_stack_config({key[len(prefix) :]: value for key, value in raw.items() if key.startswith(prefix)})
+    return raw
+
+
+def write_estate(project_dir: Path, target: Path, sizes: tuple[int, ...], **options: Any) -> dict[int, str]:
+    """A copy of the project at ``target`` with one ``estate-<n>`` stack file per size; size -> stack name."""
+    project = load_project(project_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(project_dir / "Pulumi.yaml", target / "Pulumi.yaml")
+    stack_dir = target / project.stack_dir.relative_to(project_dir)
+    stack_dir.mkdir(parents=True, exist_ok=True)
+    for item in project.main.parent.iterdir():
+        if item.suffix == ".py":
+            shutil.copy(item, stack_dir / item.name)
+    names = {}
+    for size in sizes:
+        name = f"estate-{size}"
+        document = {"config": estate_config(project_dir, size, **options)}
+        (stack_dir / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        names[size] = name
+    return names
