@@ -2,8 +2,9 @@
 
 - ALB in the public subnets: deletion protection, invalid header fields dropped, desync mitigation
   ``strictest``, WAF fail-closed, access logs to a :class:`~components.bucket.SecureBucket` log sink
-  (ELB log delivery writes only to SSE-S3 buckets; the sink's policy admits
-  ``logdelivery.elasticloadbalancing.amazonaws.com`` for this account's prefix only).
+  (ELB log delivery writes only to SSE-S3 buckets; the sink's policy admits the region's log-delivery
+  principal, the regional ELB account in regions opened before August 2022 and
+  ``logdelivery.elasticloadbalancing.amazonaws.com`` elsewhere, for this account's prefix only).
 - Its security group is the one place in the library open to the world: 443 and 80 from ``0.0.0.0/0``
   and ``::/0``. Egress goes only to the application security groups, on their ports, one rule per
   :meth:`Edge.add_service_target` call (which also adds the matching ingress rule on the app's group).
@@ -39,11 +40,39 @@ from components.errors import ConfigError, key_path
 from components.waf import WAF_LOG_PREFIX, web_acl, web_acl_logging
 from components.wiring import AppNetwork, KeyRef
 
-__all__ = ["ALB_ACCESS_LOG_PREFIX", "ELB_LOG_DELIVERY", "TLS_POLICY", "Edge", "ServiceTarget"]
+__all__ = [
+    "ALB_ACCESS_LOG_PREFIX",
+    "ELB_LOG_DELIVERY",
+    "LEGACY_ELB_ACCOUNTS",
+    "TLS_POLICY",
+    "Edge",
+    "ServiceTarget",
+    "elb_log_delivery_principal",
+]
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only, forward-secret ciphers."""
 ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
+LEGACY_ELB_ACCOUNTS: dict[str, str] = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
+    "us-west-2": "797873946194", "af-south-1": "098369216593", "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580", "ap-south-1": "718504428378", "ap-northeast-3": "383597477331",
+    "ap-northeast-2": "600734575887", "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864", "ca-central-1": "985666609251", "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667", "eu-north-1": "897822967062", "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+}  # fmt: skip
+"""Regions opened before August 2022 deliver ALB access logs as the regional ELB account, not the service
+principal (ELB user guide, "Enable access logs": bucket policy per region)."""
+
+
+def elb_log_delivery_principal(region: str) -> dict[str, str]:
+    """The principal ALB access-log delivery writes as in ``region``."""
+    account = LEGACY_ELB_ACCOUNTS.get(region)
+    return {"AWS": f"arn:aws:iam::{account}:root"} if account else {"Service": ELB_LOG_DELIVERY}
+
+
 ALB_ACCESS_LOG_PREFIX = "alb"
 WORLD = (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0"))
 HSTS = "max-age=31536000; includeSubDomains; preload"
@@ -137,13 +166,14 @@ class Edge(FintechComponent):
         self._next_priority = 100
         invoke = pulumi.InvokeOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
 
         def log_delivery(bucket_arn: pulumi.Output[str]) -> list[pulumi.Input[dict[str, Any]]]:
             return [
                 {
                     "Sid": "AllowElbAccessLogDelivery",
                     "Effect": "Allow",
-                    "Principal": {"Service": ELB_LOG_DELIVERY},
+                    "Principal": region.apply(elb_log_delivery_principal),
                     "Action": "s3:PutObject",
                     "Resource": pulumi.Output.concat(bucket_arn, f"/{ALB_ACCESS_LOG_PREFIX}/AWSLogs/", account, "/*"),
                 }

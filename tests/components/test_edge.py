@@ -127,7 +127,8 @@ def test_access_log_bucket_admits_elb_log_delivery_only_for_its_prefix(rec: Reco
     policy = json.loads(rec.named("eu-edge-access-logs-policy").inputs["policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}
     delivery = statements["AllowElbAccessLogDelivery"]
-    assert delivery["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    # eu-central-1 predates August 2022: delivery writes as the regional ELB account.
+    assert delivery["Principal"] == {"AWS": "arn:aws:iam::054676820928:root"}
     assert delivery["Action"] == "s3:PutObject"
     assert delivery["Resource"] == f"{bucket.outputs['arn']}/alb/AWSLogs/{ACCOUNT}/*"
     encryption = rec.named("eu-edge-access-logs-encryption").inputs["rules"][0]
@@ -329,3 +330,10 @@ def test_bad_edge_input_is_one_error_registering_nothing(rec: Recording) -> None
         "cover, or an existing certificate ARN",
     )
     assert not [r for r in rec if r.name.startswith("eu-bad")]
+
+
+def test_newer_regions_deliver_access_logs_as_the_service_principal() -> None:
+    from components.edge import elb_log_delivery_principal
+
+    assert elb_log_delivery_principal("ap-southeast-4") == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    assert elb_log_delivery_principal("ap-southeast-2") == {"AWS": "arn:aws:iam::783225319266:root"}
