@@ -1,0 +1,365 @@
+"""Every shipped stack file, run through the real program under the mock engine.
+
+Each stack is synthesized once per session and the recordings are shared. For every cell stack: it
+synthesizes, every AWS resource is in a permitted region of its cell's jurisdiction (read from the provider
+it uses), per-cell counts and key properties hold, and the routing manifests only reference the cell's own
+resources. The global stack is synthesized from the cell stacks' recorded exports. A stack that puts a
+cell in a forbidden region fails with a clear error and registers nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import runpy
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.cell import JurisdictionCell
+from components.errors import ConfigError
+from components.jurisdictions import DEFAULT_REGISTRY
+from components.routing import manifest_problems
+from components.testing import RecordedResource, Recording, synthesize
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = ROOT / "stacks" / "__main__.py"
+CELL_STACKS = ("dev", "staging", "prod-eu", "prod-au", "prod-uk")
+ORG = "organization/fintech-infra"
+AWS_PROVIDER = "pulumi:providers:aws"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+KEY = "aws:kms/key:Key"
+PARAMETER = "aws:ssm/parameter:Parameter"
+SERVICE = "aws:ecs/service:Service"
+
+# Permitted regions per cell, from the registry (cysec cells also answer to eu-gdpr).
+CELLS = {
+    "dev": ("dev", "cysec", "eu-central-1", None),
+    "staging": ("stg", "cysec", "eu-central-1", "eu-west-1"),
+    "prod-eu": ("eu", "cysec", "eu-central-1", "eu-west-1"),
+    "prod-au": ("au", "asic", "ap-southeast-2", "ap-southeast-4"),
+    "prod-uk": ("uk", "fca", "eu-west-2", "eu-west-1"),
+}
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    document = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+    config: dict[str, Any] = document["config"]
+    return config
+
+
+def run_stack(stack: str, config: dict[str, Any] | None = None, **options: Any) -> Recording:
+    return synthesize(
+        lambda: runpy.run_path(str(PROGRAM)), stack=stack, config=config or stack_config(stack), **options
+    )
+
+
+@pytest.fixture(scope="session")
+def timings() -> dict[str, float]:
+    return {}
+
+
+@pytest.fixture(scope="session")
+def recordings(timings: dict[str, float]) -> dict[str, Recording]:
+    result = {}
+    for stack in CELL_STACKS:
+        started = time.perf_counter()
+        result[stack] = run_stack(stack)
+        timings[stack] = time.perf_counter() - started
+    started = time.perf_counter()
+    outputs = {f"{ORG}/{stack}": dict(result[stack].exports) for stack in ("prod-eu", "prod-au", "prod-uk")}
+    result["global"] = run_stack("global", stack_outputs=outputs)
+    timings["global"] = time.perf_counter() - started
+    return result
+
+
+def _cell_of(recording: Recording, resource: RecordedResource) -> RecordedResource | None:
+    urns = {r.urn: r for r in recording}
+    current: RecordedResource | None = resource
+    while current is not None:
+        if current.type == JurisdictionCell.TYPE:
+            return current
+        current = urns.get(current.parent) if current.parent else None
+    return None
+
+
+def _under_cells(recording: Recording) -> Iterator[tuple[RecordedResource, RecordedResource | None]]:
+    for resource in recording:
+        yield resource, _cell_of(recording, resource)
+
+
+@pytest.mark.parametrize("stack", CELL_STACKS)
+def test_stack_synthesizes_its_cells(recordings: dict[str, Recording], stack: str) -> None:
+    recording = recordings[stack]
+    cell, code, primary, dr = CELLS[stack]
+    assert [c.name for c in recording.of_type(JurisdictionCell.TYPE)] == [cell]
+    export = recording.exports["cells"][cell]
+    assert (export["jurisdiction"], export["primary_region"], export["dr_region"]) == (code, primary, dr)
+    assert recording.exports["environment"] == stack_config(stack)["fintech-infra:environment"]
+
+
+@pytest.mark.parametrize("stack", CELL_STACKS)
+def test_every_aws_resource_is_in_a_permitted_region_of_its_cell(recordings: dict[str, Recording], stack: str) -> None:
+    recording = recordings[stack]
+    cell_name, code, primary, dr = CELLS[stack]
+    permitted = DEFAULT_REGISTRY[code].permitted_regions
+    own = {primary, dr} - {None}
+    checked = 0
+    for resource, cell in _under_cells(recording):
+        if not resource.custom or not (resource.type.startswith("aws:") or resource.type == AWS_PROVIDER):
+            continue
+        assert cell is not None and cell.name == cell_name, resource.urn
+        assert resource.region in own and resource.region in permitted, (resource.urn, resource.region)
+        if not resource.is_provider:
+            # Explicit providers only: a resource on a default provider would silently use aws:region.
+            assert resource.provider is not None and resource.provider.split("::")[-1].startswith(cell_name)
+        checked += 1
+    assert checked > 100
+    providers = {r.name: r.region for r in recording.of_type(AWS_PROVIDER)}
+    assert providers == {f"{cell_name}-aws-{region}": region for region in sorted(own)}
+
+
+@pytest.mark.parametrize("stack", CELL_STACKS)
+def test_providers_assume_the_stacks_deploy_role(recordings: dict[str, Recording], stack: str) -> None:
+    deployment = stack_config(stack)["fintech-infra:deployment"]
+    for provider in recordings[stack].of_type(AWS_PROVIDER):
+        assert json.loads(provider.inputs["allowedAccountIds"]) == [deployment["account_id"]]
+        (role,) = json.loads(provider.inputs["assumeRoles"])
+        assert role["roleArn"] == deployment["deploy_role_arn"]
+        assert provider.inputs["skipMetadataApiCheck"] in (True, "true")
+
+
+@pytest.mark.parametrize("stack", CELL_STACKS)
+def test_tags_carry_the_cells_jurisdiction(recordings: dict[str, Recording], stack: str) -> None:
+    _, code, _, _ = CELLS[stack]
+    environment = stack_config(stack)["fintech-infra:environment"]
+    tagged = [r for r in recordings[stack].custom_resources() if r.tags]
+    assert len(tagged) > 50
+    for resource in tagged:
+        assert resource.tags["Jurisdiction"] == code, resource.urn
+        assert resource.tags["Environment"] == environment
+
+
+def _databases(recording: Recording) -> dict[str, RecordedResource]:
+    return {r.name: r for r in recording.of_type("fintech:database:FinancialDatabase")}
+
+
+def test_prod_eu_four_databases_on_four_keys_and_four_groups(recordings: dict[str, Recording]) -> None:
+    recording = recordings["prod-eu"]
+    assert sorted(_databases(recording)) == ["eu-audit", "eu-crm", "eu-payments", "eu-trading"]
+    keys = {r.name for r in recording.of_type(KEY)}
+    for concern in ("crm", "trading", "payments", "audit"):
+        assert f"eu-keys-{concern}-key" in keys
+        assert f"eu-dr-keys-{concern}-key" in keys
+        group = recording.named(f"eu-{concern}-sg", "aws:ec2/securityGroup:SecurityGroup")
+        (rule,) = group.inputs["ingress"]
+        marker = recording.named(f"eu-app-{concern}-sg", "aws:ec2/securityGroup:SecurityGroup")
+        assert rule["securityGroups"] == [marker.outputs["id"]]
+        assert rule["fromPort"] == 5432
+        assert group.inputs["egress"] == []
+    # Primary: 4 concerns (audit also keys the trail) + logs, platform, cache, backup; DR: 4 + logs, platform, backup.
+    assert len(recording.of_type(KEY)) == 8 + 7
+
+
+def test_prod_eu_trading_and_payments_meet_rpo_under_a_minute_rto_under_15(recordings: dict[str, Recording]) -> None:
+    recovery = recordings["prod-eu"].exports["cells"]["eu"]["recovery"]
+    for concern in ("trading", "payments"):
+        assert recovery[concern]["mechanism"] == "aurora-global-database"
+        assert recovery[concern]["expected_rpo_seconds"] < 60
+        assert recovery[concern]["expected_rto_seconds"] < 900
+    assert recovery["crm"]["dr_mechanisms"] == ["automated-backups-replication"]
+    clusters = recordings["prod-eu"].of_type("aws:rds/cluster:Cluster")
+    assert sorted({c.region for c in clusters}) == ["eu-central-1", "eu-west-1"]
+    assert len(recordings["prod-eu"].of_type("aws:rds/globalCluster:GlobalCluster")) == 2
+
+
+def test_prod_eu_serves_both_entities(recordings: dict[str, Recording]) -> None:
+    recording = recordings["prod-eu"]
+    names = sorted(
+        (p.region, p.inputs["name"]) for p in recording.of_type(PARAMETER) if "/routing/" in p.inputs["name"]
+    )
+    assert names == [
+        ("eu-central-1", "/fintech-infra/eu/routing/cysec-cy"),
+        ("eu-central-1", "/fintech-infra/eu/routing/eu-nl"),
+        ("eu-west-1", "/fintech-infra/eu/routing/cysec-cy"),
+        ("eu-west-1", "/fintech-infra/eu/routing/eu-nl"),
+    ]
+    certificate = recording.named("eu-edge-certificate", "aws:acm/certificate:Certificate").inputs
+    assert [certificate["domainName"], *certificate["subjectAlternativeNames"]] == [
+        "api.cy.fintech.example.com",
+        "api.eu.fintech.example.com",
+    ]
+
+
+def test_dev_is_one_small_cell_without_dr(recordings: dict[str, Recording]) -> None:
+    recording = recordings["dev"]
+    instances = recording.of_type("aws:rds/instance:Instance")
+    assert len(instances) == 4
+    for instance in instances:
+        assert instance.inputs["instanceClass"] == "db.t4g.small"
+        assert instance.inputs["multiAz"] is True
+        assert instance.inputs["storageEncrypted"] is True
+    assert len(recording.of_type("aws:ec2/natGateway:NatGateway")) == 1
+    assert len(recording.of_type("aws:lb/loadBalancer:LoadBalancer")) == 1
+    assert recording.exports["cells"]["dev"]["dr"] is None
+
+
+def test_warm_standby_runs_one_task_per_service_behind_a_second_alb(recordings: dict[str, Recording]) -> None:
+    for stack in ("staging", "prod-eu", "prod-uk"):
+        recording = recordings[stack]
+        _, _, primary, dr = CELLS[stack]
+        albs = {r.region for r in recording.of_type("aws:lb/loadBalancer:LoadBalancer")}
+        assert albs == {primary, dr}
+        services = {r.region: r.inputs["desiredCount"] for r in recording.of_type(SERVICE)}
+        assert services[dr] == 1
+        assert services[primary] >= 2
+
+
+def test_prod_au_runs_eks_with_routing_config_maps_in_both_regions(recordings: dict[str, Recording]) -> None:
+    recording = recordings["prod-au"]
+    clusters = recording.of_type("aws:eks/cluster:Cluster")
+    assert sorted(c.region for c in clusters) == ["ap-southeast-2", "ap-southeast-4"]
+    assert recording.of_type(SERVICE) == []
+    maps = recording.of_type("kubernetes:core/v1:ConfigMap")
+    routing_maps = [m for m in maps if m.inputs["metadata"]["name"] == "routing-manifest"]
+    assert sorted(m.inputs["metadata"]["namespace"] for m in routing_maps) == sorted(
+        ["audit", "crm", "payments", "trading"] * 2
+    )
+    k8s_providers = {r.urn for r in recording.of_type(K8S_PROVIDER)}
+    assert len(k8s_providers) == 2
+    for resource in recording.custom_resources():
+        if resource.type.startswith("kubernetes:"):
+            assert resource.provider in k8s_providers
+    node_groups = {r.region: r.inputs["scalingConfig"] for r in recording.of_type("aws:eks/nodeGroup:NodeGroup")}
+    assert node_groups["ap-southeast-4"]["minSize"] == 1
+    assert node_groups["ap-southeast-2"]["minSize"] == 3
+
+
+def test_prod_uk_dr_stays_where_uk_rules_permit(recordings: dict[str, Recording]) -> None:
+    export = recordings["prod-uk"].exports["cells"]["uk"]
+    assert export["dr_region"] in DEFAULT_REGISTRY["fca"].dr_regions
+    assert export["dr"]["region"] == "eu-west-1"
+    assert export["primary"]["region"] == "eu-west-2"
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+@pytest.mark.parametrize("stack", CELL_STACKS)
+def test_routing_manifests_only_reference_their_own_cell(recordings: dict[str, Recording], stack: str) -> None:
+    recording = recordings[stack]
+    cell_name, _, primary, dr = CELLS[stack]
+    own = tuple(r for r in (primary, dr) if r)
+    cell = recording.named(cell_name, JurisdictionCell.TYPE)
+    own_values = {
+        json.dumps(r.outputs, default=str) for r in recording.descendants_of(cell.urn) if r.custom and r.outputs
+    }
+    own_text = "\n".join(own_values)
+    parameters = [p for p in recording.of_type(PARAMETER) if "/routing/" in p.inputs["name"]]
+    assert parameters
+    for parameter in parameters:
+        document = json.loads(parameter.inputs["insecureValue"])
+        assert document["cell"] == cell_name
+        assert document["region"] == parameter.region
+        assert parameter.inputs["name"] == f"/fintech-infra/{cell_name}/routing/{document['entity']['name']}"
+        assert manifest_problems(document, permitted_regions=own) == []
+        endpoints = [s for s in _strings(document["databases"]) if "." in s]
+        assert endpoints
+        for value in [*endpoints, *_strings(document["cache"] or {})]:
+            if "." in value or value.startswith("arn:"):
+                assert value in own_text, (parameter.inputs["name"], value)
+
+
+def test_global_stack_routes_every_entity_from_the_cell_exports(recordings: dict[str, Recording]) -> None:
+    recording = recordings["global"]
+    entities = recording.exports["entities"]
+    assert sorted(entities) == ["asic-au", "cysec-cy", "eu-nl", "fca-uk"]
+    checks = recording.of_type("aws:route53/healthCheck:HealthCheck")
+    assert len(checks) == 4
+    records = recording.of_type("aws:route53/record:Record")
+    failover = [r for r in records if r.inputs.get("failoverRoutingPolicies")]
+    assert len(failover) == 8
+    cells = {stack: recordings[stack].exports["cells"][CELLS[stack][0]] for stack in ("prod-eu", "prod-au", "prod-uk")}
+    for stack, export in cells.items():
+        for entity in export["entities"]:
+            primary = recording.named(f"global-{entity['name']}-primary", "aws:route53/record:Record")
+            secondary = recording.named(f"global-{entity['name']}-secondary", "aws:route53/record:Record")
+            assert primary.inputs["aliases"][0]["name"] == export["primary"]["alb_dns_name"], stack
+            assert secondary.inputs["aliases"][0]["name"] == export["dr"]["alb_dns_name"], stack
+    validation = [r for r in records if "-acm-" in r.name]
+    assert len(validation) == len(
+        {rec["name"] for e in cells.values() for rec in e["primary"]["certificate_validation_records"]}
+    )
+    (zone,) = recording.of_type("aws:route53/zone:Zone")
+    assert zone.protect is True
+
+
+def _forbidden(stack: str, edit: Any) -> tuple[list[Exception], Recording]:
+    config = copy.deepcopy(stack_config(stack))
+    edit(config)
+    errors: list[Exception] = []
+
+    def program() -> None:
+        try:
+            runpy.run_path(str(PROGRAM))
+        except ConfigError as error:
+            errors.append(error)
+
+    return errors, synthesize(program, stack=stack, config=config)
+
+
+def test_forbidden_dr_region_fails_and_registers_nothing() -> None:
+    errors, recording = _forbidden("prod-uk", lambda c: c["fintech-infra:cells"]["uk"].update(dr_region="us-east-1"))
+    assert [str(e) for e in errors] == [
+        "invalid stack config: cells.uk.dr_region: 'us-east-1' is not permitted for fca; "
+        "allowed: eu-west-1, eu-central-1"
+    ]
+    assert list(recording) == []
+
+
+def test_zone_outside_the_primary_region_fails_and_registers_nothing() -> None:
+    def edit(config: dict[str, Any]) -> None:
+        config["fintech-infra:cells"]["eu"]["vpc"]["availability_zones"] = [
+            "eu-central-1a",
+            "eu-west-1b",
+            "eu-central-1c",
+        ]
+        del config["fintech-infra:cells"]["eu"]["vpc"]["az_count"]
+
+    errors, recording = _forbidden("prod-eu", edit)
+    assert [str(e) for e in errors] == [
+        "cells.eu.vpc.availability_zones[1]: 'eu-west-1b' is outside the cell's primary region 'eu-central-1'; "
+        "allowed: availability zones of eu-central-1"
+    ]
+    assert list(recording) == []
+
+
+def test_also_regulated_by_narrows_the_regions() -> None:
+    # eu-south-2 is an EU GDPR region but not a CySEC one: a cell held to both may not use it.
+    errors, recording = _forbidden(
+        "prod-eu",
+        lambda c: c["fintech-infra:cells"]["eu"].update(
+            jurisdiction="eu-gdpr", also_regulated_by=["cysec"], dr_region="eu-south-2"
+        ),
+    )
+    assert [str(e) for e in errors] == [
+        "cells.eu.dr_region: 'eu-south-2' is not permitted for eu-gdpr and cysec; "
+        "allowed: eu-central-1, eu-west-1, eu-south-1"
+    ]
+    assert list(recording) == []
+
+
+def test_synthesis_times(recordings: dict[str, Recording], timings: dict[str, float]) -> None:
+    counts = {stack: len(recording) for stack, recording in recordings.items()}
+    assert set(timings) == {*CELL_STACKS, "global"}
+    assert all(seconds < 60 for seconds in timings.values()), timings
+    assert all(count > 15 for count in counts.values()), counts
