@@ -48,7 +48,7 @@ def rds_private_subnets(stack: Stack, out: Findings) -> None:
         if is_unknown(name) and not db.property_dependencies.get("dbSubnetGroupName"):
             out.wait("dbSubnetGroupName", db.urn)
             continue
-        if not name and not db.property_dependencies.get("dbSubnetGroupName"):
+        if not db.property_dependencies.get("dbSubnetGroupName") and not name:
             if db.type == t.RDS_INSTANCE and db.get("replicateSourceDb"):
                 continue  # same-region replicas inherit the source's subnet group
             out.fail("the database needs a DB subnet group of private subnets", db.urn)
@@ -165,9 +165,11 @@ def database_backup_plan(stack: Stack, out: Findings) -> None:
 
 def _check_vault(stack: Stack, vault: Node, minimum: int, db: Node, out: Findings) -> None:
     key = vault.get("kmsKeyArn")
-    if is_unknown(key):
+    if vault.property_dependencies.get("kmsKeyArn"):
+        pass  # a key of this stack: known to exist even while its ARN is unknown
+    elif is_unknown(key):
         out.wait("backup vault kmsKeyArn", db.urn)
-    elif not key and not vault.property_dependencies.get("kmsKeyArn"):
+    elif not key:
         out.fail("the backup vault must be encrypted with a customer-managed key", db.urn)
     locks = stack.referrers(vault, t.BACKUP_VAULT_LOCK, prop="backupVaultName")
     if not locks:

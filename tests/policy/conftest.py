@@ -1,0 +1,1 @@
+"""Shared helpers for the policy-pack tests live in harness.py; this file only makes them importable."""
