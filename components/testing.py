@@ -177,6 +177,7 @@ class PlausibleValues(pulumi.runtime.Mocks):
     def __init__(self, *, preview: bool = False, stack_outputs: Mapping[str, Mapping[str, Any]] | None = None):
         self.preview = preview
         self.stack_outputs = dict(stack_outputs or {})
+        self.missing_stack_references: list[str] = []
         self.provider_regions: dict[str, str] = {}
         self.default_region = DEFAULT_REGION
 
@@ -192,7 +193,9 @@ class PlausibleValues(pulumi.runtime.Mocks):
         if args.typ == "pulumi:pulumi:StackReference":
             name = str(inputs.get("name", args.name))
             if name not in self.stack_outputs:
-                raise KeyError(f"StackReference {name!r}: no outputs recorded for that stack")
+                # Raising here would surface on an RPC thread after the run; synthesize() reports it instead.
+                self.missing_stack_references.append(name)
+                return name, {"name": name, "outputs": {}, "secretOutputNames": []}
             return name, {"name": name, "outputs": dict(self.stack_outputs[name]), "secretOutputNames": []}
         if args.typ.startswith(PROVIDER_PREFIX):
             return f"{args.name}-provider-id", inputs
@@ -457,9 +460,21 @@ def synthesize(
         _sync_await(run_pulumi_func(program))
         root = settings.get_root_resource()
         raw_exports: Mapping[str, Any] = getattr(root, "outputs", {}) or {}
+        if values.missing_stack_references:
+            missing = ", ".join(sorted(set(values.missing_stack_references)))
+            raise KeyError(f"StackReference {missing}: no outputs recorded for that stack")
         exports = {name: _resolve(value) for name, value in raw_exports.items()}
         return Recording(project=project, stack=stack, preview=preview, resources=_record(monitor), exports=exports)
+    except BaseException:
+        # A failed program leaves RPCs running; let them finish here so none of them reports its error
+        # into the next synthesis in this process.
+        pending = [rpc for rpc in settings.SETTINGS.rpc_manager.rpcs if not rpc.done()]
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        raise
     finally:
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
         settings.ROOT.set(None)
         set_all_config({}, [])
         asyncio.set_event_loop(None)
