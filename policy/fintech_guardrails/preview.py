@@ -24,6 +24,7 @@ __all__ = [
     "dig",
     "is_unknown",
     "plain",
+    "present",
 ]
 
 _SENTINELS: Final = frozenset(
@@ -127,3 +128,8 @@ def as_list(value: Any) -> list[Any] | Unknown:
     if isinstance(value, (str, Mapping)) or not isinstance(value, (Sequence, Iterable)):
         return [value]
     return list(value)
+
+
+def present(value: Any) -> bool:
+    """True when an input is set: unknown counts as set (its presence is known even when its value is not)."""
+    return value is UNKNOWN or value not in (None, "", [], {})

@@ -6,7 +6,7 @@ from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
 from fintech_guardrails.model import Findings, Resource, Stack, expect
-from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown
+from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown, present
 from fintech_guardrails.registry import dora, pci, resource_rule, stack_rule
 from fintech_guardrails.rules._joins import internet_facing
 
@@ -216,7 +216,7 @@ def lb_waf(stack: Stack, out: Findings) -> None:
                 rules = as_list(acl.get("rules"))
                 if rules is UNKNOWN:
                     out.wait("web ACL rules", lb.urn)
-                elif not rules and not acl.get("ruleJson"):
+                elif not rules and not present(acl.get("ruleJson")):
                     out.fail("the ALB's web ACL has no rules", lb.urn)
                 if not stack.referrers(acl, t.WEB_ACL_LOGGING, prop="resourceArn"):
                     out.fail("the ALB's web ACL has no logging configuration", lb.urn)

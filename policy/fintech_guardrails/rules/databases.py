@@ -6,14 +6,14 @@ from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
 from fintech_guardrails.model import Findings, Node, Stack
-from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown
+from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown, present
 from fintech_guardrails.registry import dora, pci, stack_rule
 from fintech_guardrails.rules._joins import internet_route_tables, public_subnets, subnets_of_table
 
 
 def primaries(stack: Stack) -> list[Node]:
     """Databases that own their data: instances that aren't replicas, and clusters."""
-    found = [db for db in stack.of_type(t.RDS_INSTANCE) if not db.get("replicateSourceDb")]
+    found = [db for db in stack.of_type(t.RDS_INSTANCE) if not present(db.get("replicateSourceDb"))]
     return found + stack.of_type(t.RDS_CLUSTER)
 
 
@@ -49,7 +49,7 @@ def rds_private_subnets(stack: Stack, out: Findings) -> None:
             out.wait("dbSubnetGroupName", db.urn)
             continue
         if not db.property_dependencies.get("dbSubnetGroupName") and not name:
-            if db.type == t.RDS_INSTANCE and db.get("replicateSourceDb"):
+            if db.type == t.RDS_INSTANCE and present(db.get("replicateSourceDb")):
                 continue  # same-region replicas inherit the source's subnet group
             out.fail("the database needs a DB subnet group of private subnets", db.urn)
             continue

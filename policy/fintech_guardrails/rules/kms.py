@@ -27,7 +27,7 @@ def kms_key_rotation(r: Resource, out: Findings) -> None:
     ``enableKeyRotation`` unset means off (AWS default). Asymmetric and HMAC keys, which AWS cannot rotate,
     are skipped. Unknown values are pending.
     """
-    spec = r.get("customerMasterKeySpec") or r.get("keySpec")
+    spec = r.get("keySpec") if r.get("customerMasterKeySpec") is None else r.get("customerMasterKeySpec")
     if isinstance(spec, str) and spec != "SYMMETRIC_DEFAULT":
         return
     expect(

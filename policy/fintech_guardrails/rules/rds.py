@@ -8,7 +8,7 @@ from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
 from fintech_guardrails.model import Findings, Resource, expect
-from fintech_guardrails.preview import as_list
+from fintech_guardrails.preview import as_list, present
 from fintech_guardrails.registry import dora, pci, resource_rule
 from fintech_guardrails.rules.secrets import customer_managed
 
@@ -19,9 +19,9 @@ DB_AND_MEMBERS = (t.RDS_INSTANCE, t.RDS_CLUSTER, t.RDS_CLUSTER_INSTANCE)
 def is_replica(r: Resource) -> bool:
     """A read replica (or a global-database secondary) inherits backups and credentials from its source."""
     return (
-        bool(r.get("replicateSourceDb"))
-        or bool(r.get("replicationSourceIdentifier"))
-        or (r.type == t.RDS_CLUSTER and bool(r.get("globalClusterIdentifier")) and not r.get("masterUsername"))
+        present(r.get("replicateSourceDb"))
+        or present(r.get("replicationSourceIdentifier"))
+        or (r.type == t.RDS_CLUSTER and present(r.get("globalClusterIdentifier")) and not present(r.get("masterUsername")))
     )
 
 

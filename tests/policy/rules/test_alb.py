@@ -1,0 +1,53 @@
+"""alb.py: TLS listeners, load balancer hardening, WAF."""
+
+import pytest
+
+from fintech_guardrails import types as t
+from tests.policy.harness import R, U, Case, case_params, rc, run_case
+
+LB, LIS = t.LOAD_BALANCERS[0], t.LISTENERS[0]
+HTTPS = {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "certificateArn": "arn:aws:acm:x"}
+REDIRECT = {"protocol": "HTTP", "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443"}}]}
+ALB = R(LB, "alb", {"internal": False})
+ACL = R(t.WEB_ACL, "acl", {"rules": [{"name": "aws-common"}]})
+ASSOC = R(t.WEB_ACL_ASSOCIATION, "assoc", {"resourceArn": U, "webAclArn": U}, deps={"resourceArn": [ALB.urn], "webAclArn": [ACL.urn]})
+LOGS = R(t.WEB_ACL_LOGGING, "acl-logs", {"resourceArn": U}, deps={"resourceArn": [ACL.urn]})
+
+CASES = {
+    "lb-listener-tls": [
+        rc(LIS, HTTPS, "pass", "HTTPS with TLS 1.3/1.2 policy"),
+        rc(t.LISTENERS[1], REDIRECT, "pass", "HTTP redirect (aws:alb twin token)"),
+        rc(LIS, {**HTTPS, "sslPolicy": "ELBSecurityPolicy-2016-08"}, "fail", "TLS 1.0 policy"),
+        rc(LIS, {"protocol": "HTTP", "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}]}, "fail", "plain HTTP forward"),
+        rc(LIS, {**HTTPS, "sslPolicy": U}, "pending", "policy unknown", unknown=True),
+    ],
+    "lb-deletion-protection": [
+        rc(LB, {"enableDeletionProtection": True}, "pass", "on"),
+        rc(t.LOAD_BALANCERS[1], {}, "fail", "unset (aws:alb twin token)"),
+        rc(LB, {"enableDeletionProtection": U}, "pending", "unknown", unknown=True),
+    ],
+    "lb-drop-invalid-headers": [
+        rc(LB, {"dropInvalidHeaderFields": True}, "pass", "dropping, defensive desync default"),
+        rc(LB, {}, "fail", "unset"),
+        rc(LB, {"dropInvalidHeaderFields": True, "desyncMitigationMode": "monitor"}, "fail", "monitor desync mode"),
+        rc(LB, {"loadBalancerType": "network"}, "pass", "NLBs are skipped"),
+        rc(LB, {"dropInvalidHeaderFields": U}, "pending", "unknown", unknown=True),
+    ],
+    "lb-access-logs": [
+        rc(LB, {"accessLogs": {"enabled": True, "bucket": "logs"}}, "pass", "logging"),
+        rc(LB, {}, "fail", "unset"),
+        rc(LB, {"accessLogs": {"enabled": True, "bucket": U}}, "pending", "bucket unknown", unknown=True),
+    ],
+    "lb-waf-protected": [
+        Case("ACL with rules and logging", "pass", [ALB, ACL, ASSOC, LOGS]),
+        Case("no web ACL", "fail", [ALB]),
+        Case("ACL without logging", "fail", [ALB, ACL, ASSOC]),
+        Case("internal ALBs need none", "pass", [R(LB, "alb", {"internal": True})]),
+        Case("internal flag unknown", "pending", [R(LB, "alb", {"internal": U})], unknown=True),
+    ],
+}
+
+
+@pytest.mark.parametrize(("policy", "case"), case_params(CASES))
+def test_case(policy: str, case: Case) -> None:
+    assert run_case(policy, case).outcome(policy) == case.expect
