@@ -1,0 +1,324 @@
+"""JurisdictionCell: residency refused at plan time, regional providers, composition and wiring."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components._tags import apply_tag_convention
+from components.cell import JurisdictionCell, check_residency, dr_vpc_settings, effective_jurisdiction
+from components.config import CellConfig, DeploymentIdentity
+from components.errors import ConfigError, ResidencyError
+from components.jurisdictions import DEFAULT_REGISTRY
+from components.logs import cloudwatch_retention
+from components.providers import regional_provider
+from components.testing import RecordedResource, Recording, synthesize
+
+IMAGE = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "a" * 64
+IDENTITY = DeploymentIdentity(account_id="111111111111", deploy_role_arn="arn:aws:iam::111111111111:role/deploy")
+SG = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def _cell(**changes: Any) -> CellConfig:
+    raw: dict[str, Any] = {
+        "jurisdiction": "cysec",
+        "primary_region": "eu-central-1",
+        "dr_region": "eu-west-1",
+        "entities": [{"name": "cysec-cy", "legal_name": "Example (Cyprus) Ltd", "hostname": "api.cy.example.com"}],
+        "vpc": {"cidr": "10.30.0.0/16", "az_count": 2},
+        "concerns": [
+            {
+                "concern": "crm",
+                "instance_class": "db.t4g.medium",
+                "objectives": {"rpo_seconds": 86400, "rto_seconds": 86400},
+            },
+            {
+                "concern": "trading",
+                "instance_class": "db.t4g.medium",
+                "objectives": {"rpo_seconds": 86400, "rto_seconds": 86400},
+            },
+        ],
+        "redis": {"node_type": "cache.t4g.small"},
+        "compute": {
+            "kind": "ecs",
+            "services": [{"name": "api", "image": IMAGE, "min_tasks": 2, "max_tasks": 4, "concerns": ["trading"]}],
+        },
+    }
+    raw.update(changes)
+    return CellConfig.model_validate(raw)
+
+
+def _program(config: CellConfig) -> None:
+    apply_tag_convention(environment="staging", owner="platform", cost_center="cc-1", compliance_scope="pci-dss")
+    rules = check_residency("eu", config, DEFAULT_REGISTRY)
+    cell = JurisdictionCell("eu", config, jurisdiction=rules, environment="staging", deployment=IDENTITY)
+    pulumi.export("cell", cell.export)
+
+
+@pytest.fixture(scope="module")
+def recording() -> Recording:
+    return synthesize(lambda: _program(_cell()), stack="staging")
+
+
+def _names(recording: Recording, type_: str) -> list[str]:
+    return sorted(r.name for r in recording.of_type(type_))
+
+
+def test_cell_is_scoped_to_its_jurisdiction(recording: Recording) -> None:
+    (cell,) = recording.of_type(JurisdictionCell.TYPE)
+    assert cell.name == "eu"
+    tagged = [r for r in recording.custom_resources() if r.tags]
+    assert tagged and all(r.tags["Jurisdiction"] == "cysec" for r in tagged)
+
+
+def test_one_provider_per_region_children_of_the_cell(recording: Recording) -> None:
+    cell = recording.named("eu", JurisdictionCell.TYPE)
+    providers = recording.of_type("pulumi:providers:aws")
+    assert sorted((p.name, p.region) for p in providers) == [
+        ("eu-aws-eu-central-1", "eu-central-1"),
+        ("eu-aws-eu-west-1", "eu-west-1"),
+    ]
+    assert all(p.parent == cell.urn for p in providers)
+    for resource in recording.custom_resources():
+        if resource.type.startswith("aws:"):
+            assert resource.region in ("eu-central-1", "eu-west-1"), resource.urn
+            assert resource.provider is not None
+
+
+def test_primary_and_dr_building_blocks(recording: Recording) -> None:
+    assert _names(recording, "fintech:kms:KeyRing") == ["eu-dr-keys", "eu-keys"]
+    assert _names(recording, "fintech:vpc:SecureVpc") == ["eu-dr-vpc", "eu-vpc"]
+    assert _names(recording, "fintech:alarms:AlarmTopic") == ["eu-alarms", "eu-dr-alarms"]
+    assert _names(recording, "fintech:edge:Edge") == ["eu-dr-edge", "eu-edge"]
+    assert _names(recording, "fintech:database:FinancialDatabase") == ["eu-crm", "eu-trading"]
+    assert _names(recording, "fintech:audit:AuditTrail") == ["eu-audit"]
+    assert _names(recording, "fintech:backup:CellBackup") == ["eu-backup"]
+    assert _names(recording, "fintech:bucket:SecureBucket").count("eu-access-logs") == 1
+    assert _names(recording, "fintech:ecs:EcsCluster") == ["eu-dr-ecs", "eu-ecs"]
+    assert _names(recording, "fintech:routing:RoutingManifest") == ["eu-dr-routing", "eu-routing"]
+    regions = {r.name: r.region for r in recording.of_type("aws:ec2/vpc:Vpc")}
+    assert regions == {"eu-vpc-vpc": "eu-central-1", "eu-dr-vpc-vpc": "eu-west-1"}
+    cidrs = {r.name: r.inputs["cidrBlock"] for r in recording.of_type("aws:ec2/vpc:Vpc")}
+    assert cidrs == {"eu-vpc-vpc": "10.30.0.0/16", "eu-dr-vpc-vpc": "10.31.0.0/16"}
+
+
+def test_key_ring_purposes(recording: Recording) -> None:
+    keys = {r.name: r.region for r in recording.of_type("aws:kms/key:Key")}
+    for purpose in ("crm", "trading", "audit", "logs", "platform", "cache", "backup"):
+        assert keys[f"eu-keys-{purpose}-key"] == "eu-central-1"
+    for purpose in ("crm", "trading", "logs", "platform", "backup"):
+        assert keys[f"eu-dr-keys-{purpose}-key"] == "eu-west-1"
+    assert len(keys) == 12
+
+
+def test_audit_and_flow_logs_keep_the_jurisdiction_minimum(recording: Recording) -> None:
+    days = cloudwatch_retention(DEFAULT_REGISTRY["cysec"].min_audit_log_retention_days)
+    groups = recording.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert groups
+    assert all(g.inputs["retentionInDays"] in (days, 0) for g in groups)
+
+
+def _group_ids(recording: Recording, *names: str) -> list[str]:
+    return [recording.named(name, SG).outputs["id"] for name in names]
+
+
+def test_each_database_admits_only_its_concerns_marker_group(recording: Recording) -> None:
+    for concern in ("crm", "trading"):
+        group = recording.named(f"eu-{concern}-sg", SG)
+        assert [rule["securityGroups"] for rule in group.inputs["ingress"]] == [
+            _group_ids(recording, f"eu-app-{concern}-sg")
+        ]
+    marker = recording.named("eu-app-trading-sg", SG).inputs
+    assert marker["ingress"] == [] and marker["egress"] == []
+
+
+def test_service_wears_its_own_group_its_concerns_and_the_cache(recording: Recording) -> None:
+    service = recording.named("eu-api-service", "aws:ecs/service:Service")
+    groups = service.inputs["networkConfiguration"]["securityGroups"]
+    assert groups == _group_ids(recording, "eu-api-sg", "eu-app-trading-sg", "eu-app-cache-sg")
+    assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
+    egress = recording.named("eu-api-sg", SG).inputs["egress"]
+    assert [(rule["fromPort"], rule["cidrBlocks"]) for rule in egress] == [
+        (443, ["0.0.0.0/0"]),
+        (5432, ["10.30.128.0/21", "10.30.136.0/21"]),
+        (6379, ["10.30.128.0/21", "10.30.136.0/21"]),
+    ]
+
+
+def test_service_receives_each_entitys_manifest_from_ssm(recording: Recording) -> None:
+    task = recording.named("eu-api-task", "aws:ecs/taskDefinition:TaskDefinition")
+    (container,) = json.loads(task.inputs["containerDefinitions"])
+    secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
+    parameter = recording.named("eu-routing-ssm-cysec-cy", "aws:ssm/parameter:Parameter")
+    assert secrets["FINTECH_ROUTING_CYSEC_CY"] == parameter.outputs["arn"]
+
+
+def test_warm_standby_in_the_dr_region(recording: Recording) -> None:
+    services = {r.name: r for r in recording.of_type("aws:ecs/service:Service")}
+    assert services["eu-api-service"].region == "eu-central-1"
+    assert services["eu-api-service"].inputs["desiredCount"] == 2
+    assert services["eu-dr-api-service"].region == "eu-west-1"
+    assert services["eu-dr-api-service"].inputs["desiredCount"] == 1
+    albs = sorted(r.region or "" for r in recording.of_type("aws:lb/loadBalancer:LoadBalancer"))
+    assert albs == ["eu-central-1", "eu-west-1"]
+
+
+def test_dr_manifest_points_at_dr_endpoints_only(recording: Recording) -> None:
+    parameter = recording.named("eu-dr-routing-ssm-cysec-cy", "aws:ssm/parameter:Parameter")
+    document = json.loads(parameter.inputs["insecureValue"])
+    assert parameter.region == "eu-west-1"
+    assert document["role"] == "dr"
+    assert document["cache"] is None
+    assert sorted(document["databases"]) == ["crm", "trading"]
+
+
+def test_export_feeds_the_global_stack(recording: Recording) -> None:
+    export = recording.exports["cell"]
+    assert export["jurisdiction"] == "cysec"
+    assert export["primary"]["region"] == "eu-central-1"
+    assert export["dr"]["region"] == "eu-west-1"
+    assert export["primary"]["alb_dns_name"].endswith("eu-central-1.elb.amazonaws.com")
+    assert export["dr"]["alb_dns_name"].endswith("eu-west-1.elb.amazonaws.com")
+    assert export["primary"]["certificate_validation_records"][0]["type"] == "CNAME"
+    assert export["parameters"] == {"cysec-cy": "/fintech-infra/eu/routing/cysec-cy"}
+    assert export["entities"][0]["hostname"] == "api.cy.example.com"
+    assert set(export["keys"]) == {"crm", "trading", "audit", "logs", "platform", "cache", "backup"}
+    assert set(export["recovery"]) == {"crm", "trading"}
+    assert set(JurisdictionCell.OUTPUTS) >= {"routing", "primary_edge", "dr_edge", "key_arns"}
+
+
+def _refused(config: CellConfig, rules: Any) -> tuple[list[str], Recording]:
+    errors: list[str] = []
+
+    def program() -> None:
+        try:
+            JurisdictionCell("eu", config, jurisdiction=rules, environment="prod", deployment=None)
+        except ConfigError as error:
+            errors.append(f"{type(error).__name__}: {error}")
+
+    return errors, synthesize(program)
+
+
+def test_forbidden_primary_region_is_refused_before_anything_registers() -> None:
+    errors, recording = _refused(_cell(primary_region="us-east-1"), DEFAULT_REGISTRY["cysec"])
+    assert errors == [
+        "ResidencyError: cells.eu.primary_region: 'us-east-1' is not permitted for cysec; "
+        "allowed: eu-central-1, eu-south-1, eu-west-1"
+    ]
+    assert list(recording) == []
+
+
+def test_forbidden_dr_region_is_refused_before_anything_registers() -> None:
+    errors, recording = _refused(_cell(dr_region="eu-west-2"), DEFAULT_REGISTRY["cysec"])
+    assert errors == [
+        "ResidencyError: cells.eu.dr_region: 'eu-west-2' is not permitted for cysec; "
+        "allowed: eu-central-1, eu-south-1, eu-west-1"
+    ]
+    assert list(recording) == []
+
+
+def test_dr_zone_outside_the_dr_region_is_refused() -> None:
+    config = _cell(dr_vpc={"cidr": "10.99.0.0/16", "availability_zones": ["eu-west-1a", "eu-central-1b"]})
+    errors, recording = _refused(config, DEFAULT_REGISTRY["cysec"])
+    assert errors == [
+        "ResidencyError: cells.eu.dr_vpc.availability_zones[1]: 'eu-central-1b' is outside the cell's DR region "
+        "'eu-west-1'; allowed: availability zones of eu-west-1"
+    ]
+    assert list(recording) == []
+
+
+def test_rules_of_another_jurisdiction_are_refused() -> None:
+    errors, recording = _refused(_cell(), DEFAULT_REGISTRY["asic"])
+    assert errors == [
+        "ConfigError: cells.eu.jurisdiction: 'cysec' does not match the rules passed for 'asic'; allowed: asic"
+    ]
+    assert list(recording) == []
+
+
+def test_also_regulated_by_intersection() -> None:
+    rules = effective_jurisdiction("eu", _cell(also_regulated_by=["eu-gdpr"]), DEFAULT_REGISTRY)
+    assert rules.code == "cysec"
+    assert rules.primary_regions == ("eu-central-1", "eu-south-1", "eu-west-1")
+    assert rules.min_audit_log_retention_days == 1825
+    with pytest.raises(ResidencyError) as raised:
+        effective_jurisdiction("eu", _cell(also_regulated_by=["asic"]), DEFAULT_REGISTRY)
+    assert str(raised.value) == (
+        "cells.eu.also_regulated_by: ['asic'] leaves no region all of them permit; "
+        "allowed: jurisdictions whose regions overlap cysec's"
+    )
+    with pytest.raises(ConfigError) as unknown:
+        effective_jurisdiction("eu", _cell(also_regulated_by=["mas"]), DEFAULT_REGISTRY)
+    assert str(unknown.value).startswith("cells.eu.also_regulated_by[0]: 'mas' is not a known jurisdiction; allowed: ")
+
+
+def test_dr_vpc_defaults_to_the_next_block() -> None:
+    settings = dr_vpc_settings("eu", _cell())
+    assert settings.cidr == ipaddress.IPv4Network("10.31.0.0/16")
+    assert settings.az_count == 2
+    explicit = dr_vpc_settings("eu", _cell(dr_vpc={"cidr": "10.99.0.0/16"}))
+    assert explicit.cidr == ipaddress.IPv4Network("10.99.0.0/16")
+    with pytest.raises(ConfigError) as raised:
+        dr_vpc_settings("eu", _cell(vpc={"cidr": "10.255.0.0/16"}))
+    assert str(raised.value) == (
+        "cells.eu.dr_vpc: None cannot be derived from vpc.cidr '10.255.0.0/16'; "
+        "allowed: an explicit dr_vpc with its own cidr"
+    )
+
+
+def _eks_program() -> None:
+    config = _cell(
+        dr_region=None,
+        compute={"kind": "eks", "node_min": 2, "node_max": 3},
+        concerns=[
+            {
+                "concern": "crm",
+                "instance_class": "db.t4g.medium",
+                "objectives": {"rpo_seconds": 86400, "rto_seconds": 86400, "scope": "zone"},
+            }
+        ],
+    )
+    _program(config)
+
+
+@pytest.fixture(scope="module")
+def eks_recording() -> Recording:
+    return synthesize(_eks_program, stack="staging")
+
+
+def test_eks_cell_databases_admit_the_node_group(eks_recording: Recording) -> None:
+    cluster: RecordedResource = eks_recording.named("eu-eks-cluster", "aws:eks/cluster:Cluster")
+    group = eks_recording.named("eu-crm-sg", SG)
+    (rule,) = group.inputs["ingress"]
+    assert len(rule["securityGroups"]) == 1
+    # The mock computes no clusterSecurityGroupId; the dependency shows where the admitted group comes from.
+    assert group.property_dependencies["ingress"] == (cluster.urn,)
+    maps = [
+        m
+        for m in eks_recording.of_type("kubernetes:core/v1:ConfigMap")
+        if m.inputs["metadata"]["name"] == "routing-manifest"
+    ]
+    assert [m.inputs["metadata"]["namespace"] for m in maps] == ["crm"]
+    assert eks_recording.of_type("aws:ecs/service:Service") == []
+    assert eks_recording.exports["cell"]["dr"] is None
+    assert [p.region for p in eks_recording.of_type("pulumi:providers:aws")] == ["eu-central-1"]
+
+
+def test_provider_without_identity_or_with_instance_metadata() -> None:
+    def program() -> None:
+        regional_provider("ambient", region="eu-west-1", identity=None)
+        regional_provider(
+            "runner",
+            region="eu-west-1",
+            identity=DeploymentIdentity(account_id="111111111111", use_instance_metadata=True),
+        )
+
+    providers = {p.name: p.inputs for p in synthesize(program).of_type("pulumi:providers:aws")}
+    assert "assumeRoles" not in providers["ambient"] and "allowedAccountIds" not in providers["ambient"]
+    assert providers["ambient"]["skipMetadataApiCheck"] in (True, "true")
+    assert "assumeRoles" not in providers["runner"]
+    assert providers["runner"]["skipMetadataApiCheck"] in (False, "false")
+    assert json.loads(providers["runner"]["allowedAccountIds"]) == ["111111111111"]
