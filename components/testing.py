@@ -357,7 +357,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=True,
         )
         _, known = self.values.known_state(args)
-        return {**{key: UNKNOWN for key in known if key not in inputs}, **inputs}
+        return {**{key: UNKNOWN for key in known if key not in inputs}, **_sentinels(inputs)}
+
+
+def _sentinels(value: Any) -> Any:
+    """Unknown values as the :data:`UNKNOWN` sentinel string, so recorded outputs stay plain data."""
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {key: _sentinels(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_sentinels(item) for item in value]
+    return value
 
 
 def _options_list(values: Any) -> tuple[str, ...]:

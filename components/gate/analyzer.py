@@ -76,9 +76,10 @@ def _pack_python(pack_dir: Path) -> str:
         runtime = (yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}).get("runtime")
         venv = runtime.get("options", {}).get("virtualenv") if isinstance(runtime, Mapping) else None
         if venv:
-            candidate = (pack_dir / venv / "bin" / "python").resolve()
-            if candidate.exists():
-                return str(candidate)
+            # Not resolve(): a venv's python is a symlink, and following it would leave the venv.
+            candidate = os.path.abspath(pack_dir / str(venv) / "bin" / "python")
+            if os.path.exists(candidate):
+                return candidate
     return sys.executable
 
 

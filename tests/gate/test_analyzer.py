@@ -77,7 +77,8 @@ def test_policy_config_changes_enforcement_and_properties(pack, dev):
     # Config travels as a protobuf Struct, so integers arrive as floats: the engine does the same.
     assert finding.detail == "at most 1.0 topics per stack."
     assert not verdict.passed
-    assert verdict.policy("topic-encrypted").enforcement == "advisory"
+    info = verdict.policy("topic-encrypted")
+    assert info is not None and info.enforcement == "advisory"
     # Configure replaces the previous settings: the next judgement is back to the defaults.
     assert judge_recording(dev, pack).passed
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -23,10 +24,11 @@ def plan(*args: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def dev_json(tmp_path_factory) -> dict:
+def dev_json(tmp_path_factory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("json") / "dev.json"
     assert plan("--stack", "dev", "--format", "json", "--output", str(out)) == 0
-    return json.loads(out.read_text())
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data
 
 
 def test_compliant_stack_exits_0_with_the_text_report(capsys, no_pack_left):
@@ -136,7 +138,7 @@ def test_junit_parses_with_a_failure_per_violated_policy(tmp_path):
     cases = {case.get("name"): case for case in suite.findall("testcase")}
     failure = cases["topic-encrypted"].find("failure")
     assert failure is not None and failure.get("type") == "high"
-    assert "eu-alerts (aws:sns/topic:Topic): kmsMasterKeyId must name a customer-managed key." in failure.text
+    assert "eu-alerts (aws:sns/topic:Topic): kmsMasterKeyId must name a customer-managed key." in (failure.text or "")
     assert cases["topics-have-arns"].find("failure") is None
 
 

@@ -1,0 +1,108 @@
+"""Stack files and project config as the CLI reads them; StackReference ordering."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from components.errors import ConfigError
+from components.gate.order import dependency_levels, referenced_closure, references_of
+from components.gate.stackfiles import SECRET_PLACEHOLDER, load_project, policy_config_path
+from tests.gate.conftest import PACK, PROJECT
+
+
+@pytest.fixture(scope="module")
+def project():
+    return load_project(PROJECT)
+
+
+def test_project_config_defaults_tags_and_program(project):
+    assert project.name == "fintech-infra"
+    assert project.main == PROJECT / "stacks" / "__main__.py"
+    assert project.stack_names() == ["bad", "broken", "cell-b", "dev", "global"]
+    assert project.stack_tags == {
+        "pulumi:project": "fintech-infra",
+        "pulumi:runtime": "python",
+        "pulumi:template": "gate-fixture",
+        "pulumi:description": "A tiny project the gate's tests synthesize (not the real stacks).",
+    }
+    dev = project.stack("dev")
+    # `value:` and `default:` both give defaults; a bare key belongs to the project namespace.
+    assert dev.config["fintech-infra:owner"] == "platform-team"
+    assert dev.config["fintech-infra:retention_days"] == 30
+    assert dev.environment == "dev"
+
+
+def test_secure_values_become_placeholders_marked_secret(project):
+    dev = project.stack("dev")
+    assert dev.secret_keys == ("fintech-infra:webhook_token",)
+    token = dev.config["fintech-infra:webhook_token"]
+    assert token.startswith(SECRET_PLACEHOLDER) and "AAAB" not in token
+
+
+def test_missing_and_malformed_stack_files(project, tmp_path):
+    with pytest.raises(ConfigError) as error:
+        project.stack("qa")
+    assert str(error.value) == (
+        "stack 'qa': no stack file stacks/Pulumi.qa.yaml; allowed: bad, broken, cell-b, dev, global"
+    )
+    copy = tmp_path / "p"
+    shutil.copytree(PROJECT, copy)
+    (copy / "stacks" / "Pulumi.dev.yaml").write_text("config:\n  a: [1\n")
+    with pytest.raises(ConfigError, match=r"^Pulumi\.dev\.yaml: not valid YAML \(line 3\)"):
+        load_project(copy).stack("dev")
+
+
+def test_references_and_levels(project):
+    assert references_of(project, project.stack("global")) == {"eu": "dev", "us": "cell-b"}
+    assert project.stack("global").organization == "acme"
+    assert dependency_levels(project, ["global"]) == [["cell-b", "dev"], ["global"]]
+    assert referenced_closure(project, "global") == ["cell-b", "dev"]
+    assert referenced_closure(project, "dev") == []
+
+
+def _with_global(tmp_path: Path, routing: str) -> Path:
+    copy = tmp_path / "p"
+    shutil.copytree(PROJECT, copy)
+    (copy / "stacks" / "Pulumi.global.yaml").write_text(
+        f"config:\n  fintech-infra:environment: prod\n  fintech-infra:routing:\n    cell_stacks:\n{routing}"
+    )
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("routing", "message"),
+    [
+        (
+            "      eu: acme/fintech-infra/nope\n",
+            "global: fintech-infra:routing.cell_stacks.eu: 'acme/fintech-infra/nope' names no stack file in stacks/; "
+            "allowed: bad, broken, cell-b, dev, global",
+        ),
+        (
+            "      eu: acme/other/dev\n",
+            "global: fintech-infra:routing.cell_stacks.eu: 'acme/other/dev' names project 'other'; "
+            "allowed: fintech-infra",
+        ),
+        (
+            "      eu: acme/fintech-infra/global\n",
+            "fintech-infra:routing.cell_stacks: the stacks global reference each other in a cycle; "
+            "a cell stack may not reference the stack that routes to it",
+        ),
+    ],
+)
+def test_bad_references_are_config_errors(tmp_path, routing, message):
+    project = load_project(_with_global(tmp_path, routing))
+    with pytest.raises(ConfigError) as error:
+        dependency_levels(project, ["global"])
+    assert str(error.value) == message
+
+
+def test_policy_config_prefers_the_generated_per_policy_file(tmp_path):
+    assert policy_config_path(PACK, "dev") == PACK / "config" / "dev.json"
+    assert policy_config_path(PACK, "staging") is None
+    (tmp_path / "config" / "pulumi").mkdir(parents=True)
+    for path in (tmp_path / "config" / "dev.json", tmp_path / "config" / "pulumi" / "dev.json"):
+        path.write_text("{}")
+    assert policy_config_path(tmp_path, "dev") == tmp_path / "config" / "pulumi" / "dev.json"
