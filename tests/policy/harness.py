@@ -99,7 +99,10 @@ def servicer(config: Mapping[str, Any] | None = None, names: Sequence[str] = ())
     service = sdk._PolicyAnalyzerServicer(PACK_NAME, "0.1.0", chosen, sdk.EnforcementLevel.MANDATORY)
     request = proto.ConfigureAnalyzerRequest()
     for policy in chosen:
-        request.policyConfig[policy.name].CopyFrom(proto.PolicyConfig(properties=struct({**BASE_CONFIG, **(config or {})})))
+        # The engine always sends a level; a PolicyConfig without one would mean ADVISORY (proto default 0).
+        level = proto.MANDATORY if policy.enforcement_level == sdk.EnforcementLevel.MANDATORY else proto.ADVISORY
+        properties = struct({**BASE_CONFIG, **(config or {})})
+        request.policyConfig[policy.name].CopyFrom(proto.PolicyConfig(enforcementLevel=level, properties=properties))
     service.Configure(request, None)
     return service
 

@@ -18,6 +18,9 @@ from fintech_guardrails.rules.databases import primaries
 # collected in ../shared/research/component-anchors.md section 2; where AWS gives no bound the figure is
 # the pack's conservative model and is configurable.
 MECHANISMS = {
+    "multiAz": {"rpo": 0, "rto": 120},
+    "auroraMultiAz": {"rpo": 0, "rto": 60},
+    "pointInTimeRestore": {"rpo": 300, "rto": 7200},
     "auroraGlobal": {"rpo": 1, "rto": 60},
     "crossRegionReplica": {"rpo": None, "rto": 900},
     "backupReplication": {"rpo": 900, "rto": 7200},
@@ -55,8 +58,11 @@ def _replica_lag_bound(stack: Stack, replica: Node) -> float:
     return bound
 
 
+ZONE_MECHANISMS = frozenset({"multiAz", "auroraMultiAz", "pointInTimeRestore"})
+
+
 def capabilities(stack: Stack, db: Node, figures: dict[str, dict[str, float | None]]) -> tuple[list[Capability], bool]:
-    """Region-loss recovery mechanisms protecting ``db``, and whether some are still unknown."""
+    """Recovery mechanisms protecting ``db`` (zone- and region-scoped), and whether some are still unknown."""
     found: list[Capability] = []
     waiting = False
 
@@ -68,6 +74,13 @@ def capabilities(stack: Stack, db: Node, figures: dict[str, dict[str, float | No
             )
         )
 
+    if db.get("multiAz") is True:
+        add("multiAz")
+    if db.type == t.RDS_CLUSTER and len(stack.referrers(db, t.RDS_CLUSTER_INSTANCE, prop="clusterIdentifier")) >= 2:
+        add("auroraMultiAz")
+    retention = db.get("backupRetentionPeriod")
+    if isinstance(retention, (int, float)) and retention >= 1:
+        add("pointInTimeRestore")
     if db.type == t.RDS_CLUSTER:
         for global_cluster in stack.refs(db, "globalClusterIdentifier", t.RDS_GLOBAL_CLUSTER):
             for member in stack.referrers(global_cluster, t.RDS_CLUSTER, prop="globalClusterIdentifier"):
@@ -101,6 +114,18 @@ def capabilities(stack: Stack, db: Node, figures: dict[str, dict[str, float | No
     return found, waiting
 
 
+def _has_dr_region(stack: Stack, db: Node) -> bool:
+    """Whether the database's cell deploys anything outside the database's region (its DR region)."""
+    code, region = stack.jurisdiction(db), db.region
+    if not isinstance(region, str) or is_unknown(region):
+        return True
+    return any(
+        isinstance(node.region, str) and not is_unknown(node.region) and node.region != region
+        for node in stack.nodes
+        if node.custom and stack.jurisdiction(node) == code
+    )
+
+
 @stack_rule(
     name="recovery-objectives-achievable",
     severity=Severity.HIGH,
@@ -120,12 +145,14 @@ def capabilities(stack: Stack, db: Node, figures: dict[str, dict[str, float | No
     remediation="Choose a DR mode that meets the concern's objectives (Aurora global for sub-minute RPO), or declare objectives the deployed mechanism can meet.",
 )
 def recovery_objectives(stack: Stack, out: Findings) -> None:
-    """Each database's declared RPO and RTO for the loss of its region are achievable with the mechanisms deployed.
+    """Each database's declared RPO and RTO are achievable with the recovery mechanisms deployed.
 
-    Mechanisms: an Aurora global database secondary in another region; a cross-region read replica (RPO
+    Objectives scoped to the region (prod, or any cell with a DR region) count only cross-region mechanisms:
+    an Aurora global database secondary in another region; a cross-region read replica (RPO
     bounded only by a ReplicaLag alarm on it); cross-region automated-backup replication; an AWS Backup copy to
-    a vault in another region. Objectives come from config per concern, else the library's defaults for the
-    environment. No cross-region mechanism means neither objective is achievable. Unknown regions are pending.
+    a vault in another region. Zone-scoped objectives (non-prod cells without a DR region) also count Multi-AZ,
+    two or more Aurora instances and point-in-time restore. Objectives come from config per concern
+    ({rpoSeconds, rtoSeconds, scope}), else the library's defaults. Unknown regions are pending.
     """
     figures = {**MECHANISMS, **(stack.settings.value("mechanisms") or {})}
     declared = stack.settings.value("objectives") or {}
@@ -134,12 +161,20 @@ def recovery_objectives(stack: Stack, out: Findings) -> None:
         if concern not in {item.value for item in DataConcern}:
             continue  # concern-separation reports an untagged database
         override = declared.get(concern) if isinstance(declared, dict) else None
+        found, waiting = capabilities(stack, db, figures)
         if isinstance(override, dict):
             rpo, rto = float(override.get("rpoSeconds", INFINITE)), float(override.get("rtoSeconds", INFINITE))
+            scope = str(override.get("scope", "region"))
         else:
-            objectives = default_objectives(stack.settings.environment, DataConcern(concern))  # type: ignore[arg-type]
+            objectives = default_objectives(
+                stack.settings.environment,  # type: ignore[arg-type]
+                DataConcern(concern),
+                has_dr_region=_has_dr_region(stack, db),
+            )
             rpo, rto = float(objectives.rpo_seconds), float(objectives.rto_seconds)
-        found, waiting = capabilities(stack, db, figures)
+            scope = str(getattr(objectives, "scope", "region"))
+        if scope != "zone":
+            found = [capability for capability in found if capability.mechanism not in ZONE_MECHANISMS]
         best_rpo = min((c.rpo for c in found), default=INFINITE)
         best_rto = min((c.rto for c in found), default=INFINITE)
         if best_rpo <= rpo and best_rto <= rto:

@@ -65,7 +65,9 @@ CASES = {
     ],
     "recovery-objectives-achievable": [
         Case("staging defaults (1 day) met by a replica watched by a lag alarm", "pass", [PRIMARY, (dr := replica(PRIMARY)), lag_alarm(dr, 300)], config=STAGING),
-        Case("no DR at all", "fail", [PRIMARY], config=STAGING),
+        Case("no DR and no backups", "fail", [PRIMARY], config=STAGING),
+        Case("a staging cell without a DR region: zone scope met by point-in-time restore", "pass", [R(t.RDS_INSTANCE, "db", {"backupRetentionPeriod": 7, "tags": tags(DataConcern="payments")})], config=STAGING),
+        Case("prod trading without DR cannot meet 60 s / 900 s", "fail", [R(t.RDS_INSTANCE, "db", {"multiAz": True, "backupRetentionPeriod": 35, "tags": tags(DataConcern="trading")})]),
         Case("a 60 s RPO needs more than an unwatched replica", "fail", [PRIMARY, replica(PRIMARY)], config=NEAR),
         Case("a 60 s RPO met by a replica with a 30 s lag alarm", "pass", [PRIMARY, (dr2 := replica(PRIMARY)), lag_alarm(dr2, 30)], config=NEAR),
         Case("the replica's region is unknown", "pending", [PRIMARY, R(t.RDS_INSTANCE, "dr", {"replicateSourceDb": U, "region": U, "tags": tags(DataConcern="payments")}, parent=CELL, deps={"replicateSourceDb": [PRIMARY.urn]})], config=STAGING, unknown=True),  # type: ignore[arg-type]
