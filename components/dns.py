@@ -20,7 +20,7 @@ us-east-1 and contain client IP addresses, i.e. personal data leaving the jurisd
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pulumi
@@ -115,9 +115,7 @@ class GlobalRouting(FintechComponent):
             reference = pulumi.StackReference(
                 child(name, f"{cell}-stack"), stack_name=stack, opts=pulumi.ResourceOptions(parent=self)
             )
-            routed[cell] = reference.get_output(CELLS_OUTPUT).apply(
-                lambda cells, cell=cell, stack=stack: self._route_cell(cell, stack, cells)
-            )
+            routed[cell] = reference.get_output(CELLS_OUTPUT).apply(self._router(cell, stack))
 
         self.zone_id = self.zone.zone_id
         self.name_servers = self.zone.name_servers
@@ -129,6 +127,9 @@ class GlobalRouting(FintechComponent):
             else pulumi.Output.from_input({})
         )
         self.register_outputs({"zone_id": self.zone_id, "name_servers": self.name_servers, "entities": self.entities})
+
+    def _router(self, cell: str, stack: str) -> Callable[[Any], list[dict[str, Any]]]:
+        return lambda cells: self._route_cell(cell, stack, cells)
 
     def _route_cell(self, cell: str, stack: str, cells: Any) -> list[dict[str, Any]]:
         # Runs once the referenced stack's outputs are known (they are, at preview, for a deployed cell).

@@ -31,14 +31,13 @@ def _edge(region: str, domains: list[str]) -> dict[str, Any]:
         "alb_dns_name": f"alb-{region}.{region}.elb.amazonaws.com",
         "alb_zone_id": f"Z-{region}",
         "certificate_validation_records": [
-            {"name": f"_x.{domain}.", "type": "CNAME", "value": "_y.acm-validations.aws."}
-            for domain in domains
+            {"name": f"_x.{domain}.", "type": "CNAME", "value": "_y.acm-validations.aws."} for domain in domains
         ],
     }
 
 
 EU_DOMAINS = ["api.cy.fintech.example.com", "api.eu.fintech.example.com"]
-STACK_OUTPUTS = {
+STACK_OUTPUTS: dict[str, dict[str, Any]] = {
     "organization/fintech-infra/prod-eu": {
         "cells": {
             "eu": {
@@ -161,10 +160,14 @@ def test_hostname_outside_the_zone_is_refused() -> None:
     )
 
 
+def _route(routing: RoutingConfig) -> None:
+    GlobalRouting("global", routing, deployment=None)
+
+
 def test_stack_without_the_cell_fails_with_the_cells_it_has() -> None:
     routing = RoutingConfig(zone_name="fintech.example.com", cell_stacks={"uk": "organization/fintech-infra/prod-eu"})
     with pytest.raises(ValueError) as raised:
-        synthesize(lambda: GlobalRouting("global", routing, deployment=None), stack_outputs=STACK_OUTPUTS)
+        synthesize(lambda: _route(routing), stack_outputs=STACK_OUTPUTS)
     assert str(raised.value).endswith(
         "routing.cell_stacks.uk: stack 'organization/fintech-infra/prod-eu' exports no cell 'uk' in its "
         "'cells' output; allowed: eu"
