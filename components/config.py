@@ -37,7 +37,7 @@ from pydantic import (
 )
 
 from components import aws_limits
-from components.errors import ConfigError, allowed, key_path
+from components.errors import ConfigError, ResidencyError, allowed, key_path
 from components.jurisdictions import (
     AWS_REGIONS,
     DEFAULT_REGISTRY,
@@ -633,6 +633,9 @@ class StackConfig(_Settings):
         return DEFAULT_REGISTRY.with_overrides(self.jurisdictions)
 
 
+_NOT_PERMITTED = "is not permitted for"
+
+
 def _rules_problems(config: StackConfig) -> list[str]:
     """Checks that need the registry or span several keys; each problem names its key path."""
     problems: list[str] = []
@@ -650,13 +653,13 @@ def _rules_problems(config: StackConfig) -> list[str]:
         rules = registry[cell.jurisdiction]
         if cell.primary_region not in rules.primary_regions:
             problems.append(
-                f"{at}.primary_region: {cell.primary_region!r} is not permitted for {rules.code}; "
+                f"{at}.primary_region: {cell.primary_region!r} {_NOT_PERMITTED} {rules.code}; "
                 f"{allowed(rules.primary_regions)}"
             )
         if cell.dr_region is not None:
             if cell.dr_region not in rules.dr_regions:
                 problems.append(
-                    f"{at}.dr_region: {cell.dr_region!r} is not permitted for {rules.code}; {allowed(rules.dr_regions)}"
+                    f"{at}.dr_region: {cell.dr_region!r} {_NOT_PERMITTED} {rules.code}; {allowed(rules.dr_regions)}"
                 )
             elif cell.dr_region == cell.primary_region:
                 problems.append(
@@ -785,7 +788,9 @@ def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
         raise ConfigError(_join(problems), problems=problems) from None
     problems = _rules_problems(config)
     if problems:
-        raise ConfigError(_join(problems), problems=problems)
+        # A region outside the jurisdiction is the residency case callers may want to tell apart.
+        error_type = ResidencyError if any(_NOT_PERMITTED in problem for problem in problems) else ConfigError
+        raise error_type(_join(problems), problems=problems)
     return _resolve_defaults(config)
 
 

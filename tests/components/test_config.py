@@ -222,3 +222,13 @@ def test_non_prod_cell_without_dr_region_defaults_to_zone_scope() -> None:
     raw["environment"] = "prod"
     prod = load_stack_config(raw).cells["cy"].concerns[0].objectives
     assert prod is not None and prod.scope == "region", "prod objectives always cover region loss"
+
+
+def test_region_outside_the_jurisdiction_is_a_residency_error() -> None:
+    from components.errors import ResidencyError
+
+    with pytest.raises(ResidencyError):
+        load_stack_config(config_with(**{"cells.cy.dr_region": "us-east-1"}))
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(config_with(**{"cells.cy.concerns": [{"concern": "crm"}] * 2}))
+    assert not isinstance(caught.value, ResidencyError)
