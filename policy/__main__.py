@@ -2,12 +2,14 @@
 
 ``runpy.run_path`` puts this directory first on ``sys.path``, so the rule package imports as
 ``fintech_guardrails``. Constructing the PolicyPack starts the gRPC server and blocks; tests import the
-rule modules instead.
+rule modules instead. ``speedups.install()`` makes the SDK deserialize each resource once, not once per policy.
 """
 
-from fintech_guardrails import PACK_DESCRIPTION, PACK_NAME
+from fintech_guardrails import PACK_DESCRIPTION, PACK_NAME, speedups
 from fintech_guardrails.registry import policies
 from pulumi_policy import EnforcementLevel, PolicyPack
+
+speedups.install()
 
 PolicyPack(
     name=PACK_NAME,

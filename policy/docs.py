@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fintech_guardrails.docs import main, render_policy_table, update_readme  # noqa: E402
+from fintech_guardrails.docs import main, render_policy_table, update_readme
 
 __all__ = ["render_policy_table", "update_readme"]
 

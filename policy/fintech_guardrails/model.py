@@ -114,7 +114,8 @@ class Node:
 
     @cached_property
     def props(self) -> dict[str, Any]:
-        return plain(self._source.props)
+        copied: dict[str, Any] = plain(self._source.props)
+        return copied
 
     @cached_property
     def provider_props(self) -> dict[str, Any] | None:

@@ -72,7 +72,7 @@ def plain(value: Any) -> Any:
 
     Reads the proxies' targets (``proxy["__target"]``) instead of their items, so nothing raises.
     """
-    if isinstance(value, _proxy._DictProxy) or isinstance(value, _proxy._ListProxy):
+    if isinstance(value, (_proxy._DictProxy, _proxy._ListProxy)):
         value = value["__target"]
     if isinstance(value, Mapping):
         return {str(key): plain(item) for key, item in value.items()}
@@ -117,8 +117,11 @@ def dig(value: Any, *path: str | int) -> Any:
     return current
 
 
-def as_list(value: Any) -> list[Any] | Unknown:
-    """``value`` as a list: None is empty, a scalar or mapping is a list of one, unknown stays unknown."""
+def as_list(value: Any) -> Any:
+    """``value`` as a list: None is empty, a scalar or mapping is a list of one, unknown stays :data:`UNKNOWN`.
+
+    Typed ``Any`` because callers test ``is UNKNOWN`` first, which a type checker cannot narrow on.
+    """
     if value is None:
         return []
     if value is UNKNOWN:

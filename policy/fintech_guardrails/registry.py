@@ -237,7 +237,7 @@ def _register(
         doc = inspect.cleandoc(check.__doc__ or "")
         if not doc:
             raise ValueError(f"guardrail {name!r} needs a docstring: its first line is the description")
-        paragraphs = [" ".join(part.split()) for part in doc.split("\n\n")]
+        paragraphs = [" ".join(part.split()).replace("``", "`") for part in doc.split("\n\n")]
         extra = [] if framework.label in tags else [framework.label]
         REGISTRY[name] = Guardrail(
             name=name,

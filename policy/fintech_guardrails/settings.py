@@ -38,6 +38,7 @@ __all__ = [
     "SHARED_SCHEMA",
     "Settings",
     "expand",
+    "jurisdiction_minimum",
     "load_environment",
     "main",
 ]
@@ -118,6 +119,13 @@ class Settings:
             values=values,
             problems=tuple(problems),
         )
+
+
+def jurisdiction_minimum(registry: JurisdictionRegistry, code: str | None, field_name: str) -> int:
+    """A retention minimum of ``code``; the strictest in the registry when the jurisdiction is unknown."""
+    if code is not None and code in registry:
+        return int(getattr(registry[code], field_name))
+    return max(int(getattr(entry, field_name)) for entry in registry.values())
 
 
 _CACHE: dict[str, Settings] = {}

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
+import fintech_guardrails.rules  # noqa: F401  (registers every guardrail)
+from fintech_guardrails import PACK_NAME
+from fintech_guardrails.registry import REGISTRY, policies
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import policy as sdk
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
-
-import fintech_guardrails.rules  # noqa: F401  (registers every guardrail)
-from fintech_guardrails import PACK_NAME
-from fintech_guardrails.registry import REGISTRY, policies
 
 U = UNKNOWN_STRING_VALUE
 """An unknown value as the engine sends it during preview (any sentinel works for the pack)."""
@@ -114,7 +113,13 @@ def _provider(region: str | None) -> proto.AnalyzerProviderResource:
     )
 
 
-def analyze(resource: R, *, config: Mapping[str, Any] | None = None, policy: str | None = None, stack_tags: Mapping[str, str] | None = None) -> Result:
+def analyze(
+    resource: R,
+    *,
+    config: Mapping[str, Any] | None = None,
+    policy: str | None = None,
+    stack_tags: Mapping[str, str] | None = None,
+) -> Result:
     service = servicer(config, [policy] if policy else ())
     if stack_tags:
         service.ConfigureStack(proto.AnalyzerStackConfigureRequest(tags=dict(stack_tags)), None)
@@ -131,7 +136,13 @@ def analyze(resource: R, *, config: Mapping[str, Any] | None = None, policy: str
     return Result(list(response.diagnostics), list(response.not_applicable))
 
 
-def analyze_stack(resources: Sequence[R], *, config: Mapping[str, Any] | None = None, policy: str | None = None, stack_tags: Mapping[str, str] | None = None) -> Result:
+def analyze_stack(
+    resources: Sequence[R],
+    *,
+    config: Mapping[str, Any] | None = None,
+    policy: str | None = None,
+    stack_tags: Mapping[str, str] | None = None,
+) -> Result:
     service = servicer(config, [policy] if policy else ())
     if stack_tags:
         service.ConfigureStack(proto.AnalyzerStackConfigureRequest(tags=dict(stack_tags)), None)
@@ -180,7 +191,9 @@ def tags(**extra: str) -> dict[str, str]:
     }
 
 
-def rc(type_: str, props: Mapping[str, Any], expect: Outcome, title: str, *, unknown: bool = False, **options: Any) -> Case:
+def rc(
+    type_: str, props: Mapping[str, Any], expect: Outcome, title: str, *, unknown: bool = False, **options: Any
+) -> Case:
     """A resource-policy case: one resource of ``type_`` with ``props``."""
     return Case(title, expect, [R(type_, "subject", dict(props), **options)], unknown=unknown)
 
@@ -188,4 +201,6 @@ def rc(type_: str, props: Mapping[str, Any], expect: Outcome, title: str, *, unk
 def case_params(cases: Mapping[str, Sequence[Case]]) -> list[Any]:
     import pytest
 
-    return [pytest.param(policy, case, id=f"{policy}: {case.title}") for policy, items in cases.items() for case in items]
+    return [
+        pytest.param(policy, case, id=f"{policy}: {case.title}") for policy, items in cases.items() for case in items
+    ]

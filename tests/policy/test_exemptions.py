@@ -5,9 +5,17 @@ import datetime as dt
 from fintech_guardrails import types as t
 from fintech_guardrails.exemptions import parse_exemptions
 from fintech_guardrails.registry import exemptible_policies
+
 from tests.policy.harness import TODAY, R, analyze, analyze_stack
 
-VALID = {"policy": "rds-multi-az", "resource": "*-db", "reason": "dev cost ceiling, single AZ", "ticket": "RISK-12", "approver": "ciso@example.com", "expires": "2025-12-31"}
+VALID = {
+    "policy": "rds-multi-az",
+    "resource": "*-db",
+    "reason": "dev cost ceiling, single AZ",
+    "ticket": "RISK-12",
+    "approver": "ciso@example.com",
+    "expires": "2025-12-31",
+}
 SINGLE_AZ = R(t.RDS_INSTANCE, "payments-db", {"multiAz": False, "storageEncrypted": False})
 
 
@@ -15,7 +23,10 @@ def test_a_valid_exemption_waives_the_violation_and_is_reported() -> None:
     result = analyze(SINGLE_AZ, config={"exemptions": [VALID]}, policy="rds-multi-az")
     assert result.outcome("rds-multi-az") == "pass"
     [reason] = result.reasons("rds-multi-az")
-    assert reason == "exempted by RISK-12 (approved by ciso@example.com, expires 2025-12-31) for *-db: dev cost ceiling, single AZ"
+    assert (
+        reason == "exempted by RISK-12 (approved by ciso@example.com, expires 2025-12-31) for *-db: "
+        "dev cost ceiling, single AZ"
+    )
 
 
 def test_an_exemption_matches_by_urn_too() -> None:
@@ -51,15 +62,17 @@ def test_a_non_exemptible_policy_ignores_the_exemption_and_the_register_reports_
 
 
 def test_the_register_is_mandatory_even_when_configured_advisory() -> None:
-    from fintech_guardrails.settings import expand, load_environment
     from fintech_guardrails.registry import config_schemas
+    from fintech_guardrails.settings import expand, load_environment
 
     expanded = expand({**load_environment("dev"), "enforcement": {"default": "advisory"}}, config_schemas())
     assert expanded["exemptions-valid"]["enforcementLevel"] == "mandatory"
 
 
 def test_problems_name_every_missing_field_and_the_expiry() -> None:
-    [entry] = parse_exemptions([{"policy": "rds-multi-az", "resource": "x", "reason": "short", "expires": "2024-01-01"}])
+    [entry] = parse_exemptions(
+        [{"policy": "rds-multi-az", "resource": "x", "reason": "short", "expires": "2024-01-01"}]
+    )
     problems = entry.problems(dt.date.fromisoformat(TODAY), exemptible_policies())
     assert problems == [
         "exemptions[0]: `ticket` is missing or empty",

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pulumi_aws
 import pytest
-
-import tests.policy.rules as case_modules
 from fintech_guardrails import awstypes
 from fintech_guardrails import types as t
 from fintech_guardrails.docs import BEGIN, END, render_policy_table
-from fintech_guardrails.registry import guardrails, policies
+from fintech_guardrails.registry import config_schemas, guardrails, policies
 from fintech_guardrails.settings import CONFIG_DIR, ENVIRONMENTS, expand, load_environment
-from fintech_guardrails.registry import config_schemas
+
+import tests.policy.rules as case_modules
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
@@ -58,8 +57,15 @@ def test_no_case_table_for_a_missing_policy() -> None:
 
 def test_encryption_and_residency_can_never_be_exempted() -> None:
     fixed = {g.name for g in guardrails() if not g.exemptible}
-    assert {"data-residency-region", "data-residency-replication", "rds-storage-encrypted-cmk", "s3-bucket-encryption",
-            "redis-encryption-at-rest-cmk", "log-group-encrypted", "exemptions-valid"} <= fixed
+    assert {
+        "data-residency-region",
+        "data-residency-replication",
+        "rds-storage-encrypted-cmk",
+        "s3-bucket-encryption",
+        "redis-encryption-at-rest-cmk",
+        "log-group-encrypted",
+        "exemptions-valid",
+    } <= fixed
 
 
 def test_sdk_policies_carry_the_metadata() -> None:
@@ -74,7 +80,11 @@ def test_sdk_policies_carry_the_metadata() -> None:
 def test_type_tokens_exist_in_the_installed_sdk() -> None:
     data = awstypes.generate(Path(pulumi_aws.__file__).parent)
     known = set(data["regional"]) | set(data["taggable"])
-    tokens = [value for name, value in vars(t).items() if name.isupper() and isinstance(value, str) and value.startswith("aws:")]
+    tokens = [
+        value
+        for name, value in vars(t).items()
+        if name.isupper() and isinstance(value, str) and value.startswith("aws:")
+    ]
     tokens += [*t.LOAD_BALANCERS, *t.LISTENERS]
     # Only SG rule types take neither tags nor region... they take region; everything we name is regional.
     assert [token for token in tokens if token not in known] == []
@@ -104,9 +114,9 @@ def test_prod_is_mandatory_everywhere_and_dev_relaxes_only_costly_controls() -> 
 
 
 def test_expand_rejects_typos() -> None:
-    with pytest.raises(ValueError, match="enforcement.rds-mutli-az: no such policy"):
+    with pytest.raises(ValueError, match=r"enforcement\.rds-mutli-az: no such policy"):
         expand({"enforcement": {"rds-mutli-az": "advisory"}}, config_schemas())
-    with pytest.raises(ValueError, match="thresholds.rds-backup-retention.minDay: not a setting"):
+    with pytest.raises(ValueError, match=r"thresholds\.rds-backup-retention\.minDay: not a setting"):
         expand({"thresholds": {"rds-backup-retention": {"minDay": 7}}}, config_schemas())
     with pytest.raises(ValueError, match="exemption: unknown key"):
         expand({"exemption": []}, config_schemas())

@@ -48,7 +48,10 @@ TLS12_POLICIES = [
             "description": "Accepted TLS policies (TLS 1.2 or later only).",
         }
     },
-    remediation="Use Edge: HTTPS with ELBSecurityPolicy-TLS13-1-2-2021-06 and an ACM certificate; port 80 only redirects to HTTPS.",
+    remediation=(
+        "Use Edge: HTTPS with ELBSecurityPolicy-TLS13-1-2-2021-06 and an ACM certificate; port 80 only "
+        "redirects to HTTPS."
+    ),
 )
 def listener_tls(r: Resource, out: Findings) -> None:
     """Listeners serve HTTPS/TLS with a TLS 1.2+ policy and a certificate; HTTP only redirects to HTTPS.

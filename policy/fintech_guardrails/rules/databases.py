@@ -9,12 +9,13 @@ from fintech_guardrails.model import Findings, Node, Stack
 from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown, present
 from fintech_guardrails.registry import dora, pci, stack_rule
 from fintech_guardrails.rules._joins import internet_route_tables, public_subnets, subnets_of_table
+from fintech_guardrails.rules.rds import replica_props
+from fintech_guardrails.settings import jurisdiction_minimum
 
 
 def primaries(stack: Stack) -> list[Node]:
-    """Databases that own their data: instances that aren't replicas, and clusters."""
-    found = [db for db in stack.of_type(t.RDS_INSTANCE) if not present(db.get("replicateSourceDb"))]
-    return found + stack.of_type(t.RDS_CLUSTER)
+    """Databases that own their data: not read replicas, not global-database secondaries."""
+    return [db for db in stack.of_type(t.RDS_INSTANCE, t.RDS_CLUSTER) if not replica_props(db.type, db.props)]
 
 
 @stack_rule(
@@ -85,7 +86,10 @@ def _forces_ssl(group: Node) -> object:
     framework=pci("4.2.1", "Strong cryptography protects PAN during transmission"),
     tags=("checkov:CKV2_AWS_69",),
     exemptible=False,
-    remediation="Attach FinancialDatabase's parameter group (rds.force_ssl=1) through parameterGroupName / dbClusterParameterGroupName.",
+    remediation=(
+        "Attach FinancialDatabase's parameter group (rds.force_ssl=1) through parameterGroupName / "
+        "dbClusterParameterGroupName."
+    ),
 )
 def rds_force_ssl(stack: Stack, out: Findings) -> None:
     """Every PostgreSQL database has a parameter group with ``rds.force_ssl=1`` attached.
@@ -123,10 +127,13 @@ def _selected(stack: Stack, db: Node) -> list[Node]:
     severity=Severity.HIGH,
     framework=dora("Art. 12", "Backup policies and procedures, restoration and recovery"),
     tags=("PCI DSS 4.0.1 10.5.1", "checkov:CKV2_AWS_8", "cdk-nag:RDSInBackupPlan"),
-    remediation="Add the database ARN to the cell's CellBackup (a locked, KMS-encrypted vault keeping at least the jurisdiction's retention).",
+    remediation=(
+        "Add the database ARN to the cell's CellBackup (a locked, KMS-encrypted vault keeping at least the "
+        "jurisdiction's retention)."
+    ),
 )
 def database_backup_plan(stack: Stack, out: Findings) -> None:
-    """Every database is in an AWS Backup plan whose vault is KMS-encrypted, locked and keeps the jurisdiction's retention.
+    """Every database is in an AWS Backup plan with a KMS-encrypted, locked vault keeping the jurisdiction's retention.
 
     A selection counts when its ``resources`` refer to the database. The plan's rules must target the vault and
     delete no earlier than the jurisdiction's ``min_backup_retention_days``; ``lifecycle`` unset means kept
@@ -135,11 +142,7 @@ def database_backup_plan(stack: Stack, out: Findings) -> None:
     registry = stack.settings.registry
     for db in primaries(stack):
         code = stack.jurisdiction(db)
-        minimum = (
-            registry[code].min_backup_retention_days
-            if code in registry
-            else max(entry.min_backup_retention_days for entry in registry.values())
-        )
+        minimum = jurisdiction_minimum(registry, code, "min_backup_retention_days")
         selections = _selected(stack, db)
         if not selections:
             out.fail("the database is not selected by any AWS Backup plan", db.urn)

@@ -27,7 +27,8 @@ def eks_private_endpoint(r: Resource, out: Findings) -> None:
     """The EKS API has a private endpoint, and a public one only for named networks.
 
     ``vpcConfig.endpointPublicAccess`` unset means true (AWS default) and ``publicAccessCidrs`` unset means
-    0.0.0.0/0, so both must be set. ``endpointPrivateAccess`` unset means false and is a violation. Unknowns are pending.
+    0.0.0.0/0, so both must be set. ``endpointPrivateAccess`` unset means false and is a violation. Unknowns
+    are pending.
     """
     expect(
         out,

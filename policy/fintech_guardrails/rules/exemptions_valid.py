@@ -15,7 +15,10 @@ from fintech_guardrails.settings import EXEMPTIONS_POLICY
     framework=pci("12.4.1", "Responsibility for protection of cardholder data is established by executive management"),
     tags=("PCI DSS 4.0.1 12.3.1", "DORA Art. 6"),
     exemptible=False,
-    remediation="Complete the entry (policy, resource, reason, ticket, approver, expires), renew it through review, or remove it and fix the resource.",
+    remediation=(
+        "Complete the entry (policy, resource, reason, ticket, approver, expires), renew it through review, "
+        "or remove it and fix the resource."
+    ),
 )
 def exemptions_valid(stack: Stack, out: Findings) -> None:
     """Every exemption names an exemptible policy and has a reason, a ticket, an approver and an unexpired date.

@@ -56,7 +56,10 @@ def _wildcard_allows(document: Any) -> bool:
     severity=Severity.CRITICAL,
     framework=pci("3.6.1.3", "Access to cleartext key components is restricted to the fewest custodians"),
     tags=("PCI DSS 4.0.1 7.2.2", "checkov:CKV_AWS_33", "checkov:CKV2_AWS_64"),
-    remediation='Write an explicit key policy naming account principals and services; never Allow Principal "*" without a condition.',
+    remediation=(
+        "Write an explicit key policy naming account principals and services; "
+        'never Allow Principal "*" without a condition.'
+    ),
 )
 def kms_key_policy(r: Resource, out: Findings) -> None:
     """KMS keys have an explicit key policy that allows no wildcard principal without a condition.

@@ -42,7 +42,9 @@ def namespace_name(node_props: dict[str, object], fallback: str) -> object:
     severity=Severity.HIGH,
     framework=pci("1.3.1", "Inbound traffic to the CDE is restricted"),
     tags=("PCI DSS 4.0.1 1.2.1", "checkov:CKV2_K8S_6", "cis-k8s:5.3.2"),
-    remediation="KubernetesBaseline creates a default-deny NetworkPolicy (podSelector {}, Ingress and Egress) per namespace.",
+    remediation=(
+        "KubernetesBaseline creates a default-deny NetworkPolicy (podSelector {}, Ingress and Egress) per namespace."
+    ),
 )
 def k8s_default_deny(stack: Stack, out: Findings) -> None:
     """Every application namespace has a default-deny NetworkPolicy for ingress and egress.

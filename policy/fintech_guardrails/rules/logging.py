@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
@@ -9,6 +11,7 @@ from fintech_guardrails.model import Findings, Resource, Stack, expect
 from fintech_guardrails.preview import as_list
 from fintech_guardrails.registry import pci, resource_rule, stack_rule
 from fintech_guardrails.rules.secrets import customer_managed
+from fintech_guardrails.settings import jurisdiction_minimum
 
 
 @resource_rule(
@@ -108,7 +111,9 @@ def log_group_encrypted(r: Resource, out: Findings) -> None:
     severity=Severity.HIGH,
     framework=pci("10.5.1", "Retain audit log history for at least 12 months"),
     tags=("checkov:CKV_AWS_338", "cdk-nag:PCI.DSS.321-CloudWatchLogGroupRetentionPeriod"),
-    remediation="Pass encrypted_log_group the jurisdiction's min_audit_log_retention_days (rounded up to a CloudWatch value).",
+    remediation=(
+        "Pass encrypted_log_group the jurisdiction's min_audit_log_retention_days (rounded up to a CloudWatch value)."
+    ),
 )
 def log_group_retention(stack: Stack, out: Findings) -> None:
     """Log groups keep events at least as long as their jurisdiction's audit retention.
@@ -118,14 +123,16 @@ def log_group_retention(stack: Stack, out: Findings) -> None:
     registry. Unknown values are pending.
     """
     registry = stack.settings.registry
-    strictest = max(entry.min_audit_log_retention_days for entry in registry.values())
     for group in stack.of_type(t.LOG_GROUP):
-        code = stack.jurisdiction(group)
-        minimum = registry[code].min_audit_log_retention_days if code in registry else strictest
+        minimum = jurisdiction_minimum(registry, stack.jurisdiction(group), "min_audit_log_retention_days")
+
+        def long_enough(value: Any, minimum: int = minimum) -> bool:
+            return value in (None, 0) or (isinstance(value, (int, float)) and value >= minimum)
+
         expect(
             out,
             group.get("retentionInDays"),
-            lambda v, minimum=minimum: v in (None, 0) or (isinstance(v, (int, float)) and v >= minimum),
+            long_enough,
             f"retentionInDays must be at least {minimum} (or 0, never expire) for this jurisdiction",
             what="retentionInDays",
             urn=group.urn,

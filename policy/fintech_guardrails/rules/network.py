@@ -81,7 +81,10 @@ def default_security_group_closed(stack: Stack, out: Findings) -> None:
         "1.4.4", "System components that store cardholder data are not directly accessible from untrusted networks"
     ),
     tags=("PCI DSS 4.0.1 1.3.1", "checkov:CKV_AWS_130", "cdk-nag:PCI.DSS.321-VPCSubnetAutoAssignPublicIpDisabled"),
-    remediation="Leave mapPublicIpOnLaunch unset (false) on every subnet that no internet-facing load balancer or NAT gateway uses.",
+    remediation=(
+        "Leave mapPublicIpOnLaunch unset (false) on every subnet that no internet-facing load balancer or NAT "
+        "gateway uses."
+    ),
 )
 def subnet_no_auto_public_ip(stack: Stack, out: Findings) -> None:
     """Subnets auto-assign public IPs only where an internet-facing load balancer or NAT gateway lives.
@@ -103,7 +106,10 @@ def subnet_no_auto_public_ip(stack: Stack, out: Findings) -> None:
     severity=Severity.HIGH,
     framework=pci("1.3.1", "Inbound traffic to the CDE is restricted"),
     tags=("PCI DSS 4.0.1 1.4.2", "cdk-nag:PCI.DSS.321-VPCNoUnrestrictedRouteToIGW", "checkov:CKV2_AWS_44"),
-    remediation="Route private and isolated subnets' default traffic through a NAT gateway (or nowhere), never an internet gateway.",
+    remediation=(
+        "Route private and isolated subnets' default traffic through a NAT gateway (or nowhere), never an "
+        "internet gateway."
+    ),
 )
 def private_route_table_no_igw(stack: Stack, out: Findings) -> None:
     """Only public subnets are associated with a route table whose default route targets an internet gateway.
@@ -191,7 +197,10 @@ def web_only(entry: dict[str, Any]) -> Any:
         "checkov:CKV_AWS_260",
         "checkov:CKV_AWS_277",
     ),
-    remediation="Admit clients by security group reference or a named CIDR; only the ALB's group may take 0.0.0.0/0 and ::/0, on TCP 443 and 80.",
+    remediation=(
+        "Admit clients by security group reference or a named CIDR; only the ALB's group may take 0.0.0.0/0 "
+        "and ::/0, on TCP 443 and 80."
+    ),
 )
 def security_group_no_world_ingress(r: Resource, out: Findings) -> None:
     """No security group admits 0.0.0.0/0 or ::/0 except on TCP 80 and 443.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import Severity
@@ -16,13 +17,21 @@ DATABASES = (t.RDS_INSTANCE, t.RDS_CLUSTER)
 DB_AND_MEMBERS = (t.RDS_INSTANCE, t.RDS_CLUSTER, t.RDS_CLUSTER_INSTANCE)
 
 
-def is_replica(r: Resource) -> bool:
-    """A read replica (or a global-database secondary) inherits backups and credentials from its source."""
+def replica_props(resource_type: str, props: Mapping[str, Any]) -> bool:
+    """A read replica or a global-database secondary: it inherits backups and credentials from its source."""
     return (
-        present(r.get("replicateSourceDb"))
-        or present(r.get("replicationSourceIdentifier"))
-        or (r.type == t.RDS_CLUSTER and present(r.get("globalClusterIdentifier")) and not present(r.get("masterUsername")))
+        present(props.get("replicateSourceDb"))
+        or present(props.get("replicationSourceIdentifier"))
+        or (
+            resource_type == t.RDS_CLUSTER
+            and present(props.get("globalClusterIdentifier"))
+            and not present(props.get("masterUsername"))
+        )
     )
+
+
+def is_replica(r: Resource) -> bool:
+    return replica_props(r.type, r.props)
 
 
 @resource_rule(
@@ -118,7 +127,9 @@ def rds_not_public(r: Resource, out: Findings) -> None:
             "description": "Shortest automated backup retention; default 35 (the RDS maximum).",
         }
     },
-    remediation="Keep DatabaseSettings.backup_retention_days at 35; longer retention comes from the cell's AWS Backup plan.",
+    remediation=(
+        "Keep DatabaseSettings.backup_retention_days at 35; longer retention comes from the cell's AWS Backup plan."
+    ),
 )
 def rds_backup_retention(r: Resource, out: Findings) -> None:
     """Automated backups are kept for the configured days (default 35, the RDS maximum).
@@ -166,7 +177,9 @@ def rds_deletion_protection(r: Resource, out: Findings) -> None:
     severity=Severity.HIGH,
     framework=dora("Art. 12", "Backup policies and restoration methods"),
     tags=("PCI DSS 4.0.1 12.10.1",),
-    remediation="Keep skipFinalSnapshot unset/false and a deterministic finalSnapshotIdentifier (FinancialDatabase sets both).",
+    remediation=(
+        "Keep skipFinalSnapshot unset/false and a deterministic finalSnapshotIdentifier (FinancialDatabase sets both)."
+    ),
 )
 def rds_final_snapshot(r: Resource, out: Findings) -> None:
     """Deleting a database leaves a named final snapshot.

@@ -134,15 +134,23 @@ def _has_dr_region(stack: Stack, db: Node) -> bool:
     config={
         "objectives": {
             "type": "object",
-            "description": "Declared objectives per concern ({concern: {rpoSeconds, rtoSeconds}}); default: components.config.default_objectives for the environment.",
+            "description": (
+                "Declared objectives per concern ({concern: {rpoSeconds, rtoSeconds, scope}}); "
+                "default: components.config.default_objectives for the environment."
+            ),
         },
         "mechanisms": {
             "type": "object",
             "default": MECHANISMS,
-            "description": "Region-loss RPO/RTO per mechanism in seconds (null RPO for replicas: bounded only by a ReplicaLag alarm).",
+            "description": (
+                "RPO/RTO per mechanism in seconds (null RPO for replicas: bounded only by a ReplicaLag alarm)."
+            ),
         },
     },
-    remediation="Choose a DR mode that meets the concern's objectives (Aurora global for sub-minute RPO), or declare objectives the deployed mechanism can meet.",
+    remediation=(
+        "Choose a DR mode that meets the concern's objectives (Aurora global for sub-minute RPO), or declare "
+        "objectives the deployed mechanism can meet."
+    ),
 )
 def recovery_objectives(stack: Stack, out: Findings) -> None:
     """Each database's declared RPO and RTO are achievable with the recovery mechanisms deployed.

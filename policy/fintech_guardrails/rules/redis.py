@@ -73,7 +73,10 @@ def redis_in_transit(r: Resource, out: Findings) -> None:
     severity=Severity.HIGH,
     framework=pci("8.3.1", "All user access to system components is authenticated"),
     tags=("cdk-nag:AwsSolutions-AEC6", "checkov:CKV_AWS_31"),
-    remediation="Authenticate clients with an AUTH token (authTokenWo from a generated secret) or RBAC user groups (userGroupIds).",
+    remediation=(
+        "Authenticate clients with an AUTH token (authTokenWo from a generated secret) or RBAC user groups "
+        "(userGroupIds)."
+    ),
 )
 def redis_auth(r: Resource, out: Findings) -> None:
     """Clients must authenticate (an AUTH token or RBAC user groups).

@@ -1,4 +1,7 @@
-"""Data residency: every regional resource, and every region its data is copied to, is permitted for its jurisdiction."""
+"""Data residency: every regional resource, and every region its data is copied to, is permitted.
+
+(Both rules are stack policies: untaggable resources take their jurisdiction from their cell.)
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,9 @@ def _judged(stack: Stack) -> list[Node]:
     framework=gdpr("Art. 44", "General principle for transfers"),
     tags=("GDPR Art. 46", "DORA Art. 28", "UK GDPR Art. 45", "APRA CPS 234", "Privacy Act 1988 APP 8"),
     exemptible=False,
-    remediation="Deploy the resource through its cell's provider (a permitted primary or DR region of the jurisdiction).",
+    remediation=(
+        "Deploy the resource through its cell's provider (a permitted primary or DR region of the jurisdiction)."
+    ),
 )
 def data_residency_region(stack: Stack, out: Findings) -> None:
     """Every regional AWS resource deploys to a region permitted for its jurisdiction.
@@ -81,7 +86,9 @@ def _named_regions(value: Any, key: str = "") -> Iterator[str]:
     framework=gdpr("Art. 44", "General principle for transfers"),
     tags=("GDPR Art. 46", "DORA Art. 12", "SEC 17a-4(f)"),
     exemptible=False,
-    remediation="Send DR replicas, replica keys, backup copies and secret replicas only to the jurisdiction's DR regions.",
+    remediation=(
+        "Send DR replicas, replica keys, backup copies and secret replicas only to the jurisdiction's DR regions."
+    ),
 )
 def data_residency_replication(stack: Stack, out: Findings) -> None:
     """Copies leave only for permitted regions: replicas, replica keys, backup copy targets, secret replicas.

@@ -12,6 +12,7 @@ from fintech_guardrails.model import Findings, Node, Stack
 from fintech_guardrails.preview import UNKNOWN, as_list, contains_unknown, dig, is_unknown
 from fintech_guardrails.registry import pci, stack_rule
 from fintech_guardrails.rules.secrets import customer_managed
+from fintech_guardrails.settings import jurisdiction_minimum
 
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
@@ -40,7 +41,9 @@ def log_sinks(stack: Stack) -> set[str]:
     framework=pci("3.5.1", "Stored account data is rendered unreadable"),
     tags=("PCI DSS 4.0.1 3.6.1", "cdk-nag:PCI.DSS.321-S3DefaultEncryptionKMS", "checkov:CKV_AWS_145", "GDPR Art. 32"),
     exemptible=False,
-    remediation="Create buckets with SecureBucket: SSE-KMS with the concern's key, or log_sink=True for log targets (SSE-S3).",
+    remediation=(
+        "Create buckets with SecureBucket: SSE-KMS with the concern's key, or log_sink=True for log targets (SSE-S3)."
+    ),
 )
 def s3_encryption(stack: Stack, out: Findings) -> None:
     """Buckets default to SSE-KMS with a customer-managed key; log-sink buckets use SSE-S3.
@@ -211,7 +214,9 @@ def audit_buckets(stack: Stack) -> list[Node]:
     severity=Severity.HIGH,
     framework=pci("10.3.4", "Audit log files are protected from modification"),
     tags=("PCI DSS 4.0.1 10.5.1", "checkov:CKV_AWS_143", "SEC 17a-4(f)"),
-    remediation="Give AuditTrail's bucket object_lock_retention_days >= the jurisdiction's audit retention (COMPLIANCE mode).",
+    remediation=(
+        "Give AuditTrail's bucket object_lock_retention_days >= the jurisdiction's audit retention (COMPLIANCE mode)."
+    ),
 )
 def s3_audit_object_lock(stack: Stack, out: Findings) -> None:
     """Audit buckets use Object Lock in COMPLIANCE mode for at least the jurisdiction's audit retention.
@@ -223,11 +228,7 @@ def s3_audit_object_lock(stack: Stack, out: Findings) -> None:
     registry = stack.settings.registry
     for bucket in audit_buckets(stack):
         code = stack.jurisdiction(bucket)
-        minimum = (
-            registry[code].min_audit_log_retention_days
-            if code in registry
-            else max(entry.min_audit_log_retention_days for entry in registry.values())
-        )
+        minimum = jurisdiction_minimum(registry, code, "min_audit_log_retention_days")
         enabled = bucket.get("objectLockEnabled")
         if is_unknown(enabled):
             out.wait("objectLockEnabled", bucket.urn)

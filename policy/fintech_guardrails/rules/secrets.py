@@ -91,7 +91,10 @@ PLAINTEXT_INPUTS: dict[str, tuple[str, str]] = {
     severity=Severity.CRITICAL,
     framework=pci("8.3.2", "Strong cryptography renders all authentication factors unreadable during storage"),
     tags=("PCI DSS 4.0.1 3.5.1", "PCI DSS 4.0.1 8.6.2"),
-    remediation="Let RDS manage the master password (manageMasterUserPassword) or pass write-only inputs (passwordWo, authTokenWo).",
+    remediation=(
+        "Let RDS manage the master password (manageMasterUserPassword) or pass write-only inputs (passwordWo, "
+        "authTokenWo)."
+    ),
 )
 def no_plaintext_credentials(r: Resource, out: Findings) -> None:
     """Database and cache credentials are never ordinary inputs stored in Pulumi state.
@@ -128,7 +131,10 @@ def container_definitions(r: Resource) -> list[dict[str, object]] | None:
     severity=Severity.CRITICAL,
     framework=pci("8.3.2", "Strong cryptography renders all authentication factors unreadable during storage"),
     tags=("PCI DSS 4.0.1 3.5.1", "cdk-nag:AwsSolutions-ECS2"),
-    remediation="Move secret-looking variables to the container's `secrets` (Secrets Manager ARNs); FargateService does this for settings.secrets.",
+    remediation=(
+        "Move secret-looking variables to the container's `secrets` (Secrets Manager ARNs); FargateService "
+        "does this for settings.secrets."
+    ),
 )
 def ecs_secrets_not_in_environment(r: Resource, out: Findings) -> None:
     """ECS containers take credentials from `secrets`, never from plaintext `environment` variables.

@@ -25,7 +25,10 @@ GUARDED = {
     severity=Severity.HIGH,
     framework=pci("7.2.1", "An access control model covers need-to-know access"),
     tags=("PCI DSS 4.0.1 3.6.1", "GDPR Art. 25", "GDPR Art. 32"),
-    remediation="Give each concern its own FinancialDatabase, KeyRing key and security group; never pass one concern's KeyRef or SG to another.",
+    remediation=(
+        "Give each concern its own FinancialDatabase, KeyRing key and security group; never pass one "
+        "concern's KeyRef or SG to another."
+    ),
 )
 def concern_separation(stack: Stack, out: Findings) -> None:
     """Each database belongs to one data concern, and no database, key or security group serves two concerns.

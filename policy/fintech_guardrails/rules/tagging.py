@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pulumi_policy import Severity
 
 from fintech_guardrails import awstypes
@@ -29,7 +31,10 @@ MANAGED_BY = "fintech-infra"
             "description": "Allowed ComplianceScope values.",
         }
     },
-    remediation="Create resources inside the library's components in a stack that applies the tag convention (components._tags).",
+    remediation=(
+        "Create resources inside the library's components in a stack that applies the tag convention "
+        "(components._tags)."
+    ),
 )
 def required_tags(r: Resource, out: Findings) -> None:
     """Taggable AWS resources carry the convention tags with allowed values.
@@ -46,7 +51,7 @@ def required_tags(r: Resource, out: Findings) -> None:
     if missing:
         out.fail(f"missing tags: {', '.join(missing)}")
     settings = r.settings
-    checks = [
+    checks: list[tuple[str, Callable[[str], bool], str]] = [
         ("Environment", lambda v: v == settings.environment, f"Environment must be {settings.environment}"),
         ("ManagedBy", lambda v: v == MANAGED_BY, f"ManagedBy must be {MANAGED_BY}"),
         (

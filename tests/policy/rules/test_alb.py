@@ -1,16 +1,24 @@
 """alb.py: TLS listeners, load balancer hardening, WAF."""
 
 import pytest
-
 from fintech_guardrails import types as t
-from tests.policy.harness import R, U, Case, case_params, rc, run_case
+
+from tests.policy.harness import Case, R, U, case_params, rc, run_case
 
 LB, LIS = t.LOAD_BALANCERS[0], t.LISTENERS[0]
 HTTPS = {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "certificateArn": "arn:aws:acm:x"}
-REDIRECT = {"protocol": "HTTP", "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443"}}]}
+REDIRECT = {
+    "protocol": "HTTP",
+    "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443"}}],
+}
 ALB = R(LB, "alb", {"internal": False})
 ACL = R(t.WEB_ACL, "acl", {"rules": [{"name": "aws-common"}]})
-ASSOC = R(t.WEB_ACL_ASSOCIATION, "assoc", {"resourceArn": U, "webAclArn": U}, deps={"resourceArn": [ALB.urn], "webAclArn": [ACL.urn]})
+ASSOC = R(
+    t.WEB_ACL_ASSOCIATION,
+    "assoc",
+    {"resourceArn": U, "webAclArn": U},
+    deps={"resourceArn": [ALB.urn], "webAclArn": [ACL.urn]},
+)
 LOGS = R(t.WEB_ACL_LOGGING, "acl-logs", {"resourceArn": U}, deps={"resourceArn": [ACL.urn]})
 
 CASES = {
@@ -18,7 +26,12 @@ CASES = {
         rc(LIS, HTTPS, "pass", "HTTPS with TLS 1.3/1.2 policy"),
         rc(t.LISTENERS[1], REDIRECT, "pass", "HTTP redirect (aws:alb twin token)"),
         rc(LIS, {**HTTPS, "sslPolicy": "ELBSecurityPolicy-2016-08"}, "fail", "TLS 1.0 policy"),
-        rc(LIS, {"protocol": "HTTP", "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}]}, "fail", "plain HTTP forward"),
+        rc(
+            LIS,
+            {"protocol": "HTTP", "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}]},
+            "fail",
+            "plain HTTP forward",
+        ),
         rc(LIS, {**HTTPS, "sslPolicy": U}, "pending", "policy unknown", unknown=True),
     ],
     "lb-deletion-protection": [

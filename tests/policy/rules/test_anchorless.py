@@ -1,26 +1,40 @@
 """residency.py, tagging.py, separation.py, recovery.py: the guardrails none of the anchors has."""
 
 import pytest
-
 from fintech_guardrails import types as t
-from tests.policy.harness import R, U, Case, case_params, rc, run_case, tags
+
+from tests.policy.harness import Case, R, U, case_params, rc, run_case, tags
 
 CELL = "urn:pulumi:test::fintech-infra::fintech:cell:JurisdictionCell::cysec"
 CELL_NODE = R("fintech:cell:JurisdictionCell", "cysec", {}, region=None)
 KEY = R(t.KMS_KEY, "cysec-payments-key", {"tags": tags(DataConcern="payments")}, parent=CELL)
 
 
-def db(name: str = "cysec-payments-db", region: str = "eu-central-1", concern: str = "payments", **deps: list[str]) -> R:
+def db(
+    name: str = "cysec-payments-db", region: str = "eu-central-1", concern: str = "payments", **deps: list[str]
+) -> R:
     return R(t.RDS_INSTANCE, name, {"tags": tags(DataConcern=concern)}, region=region, parent=CELL, deps=deps)
 
 
 def replica(source: R, region: str = "eu-west-1", **props: object) -> R:
     arn = f"arn:aws:rds:{source.region}:123456789012:db:{source.name}"
-    return R(t.RDS_INSTANCE, f"{source.name}-dr", {"replicateSourceDb": arn, "tags": tags(DataConcern="payments"), **props}, region=region, parent=CELL, deps={"replicateSourceDb": [source.urn]})
+    return R(
+        t.RDS_INSTANCE,
+        f"{source.name}-dr",
+        {"replicateSourceDb": arn, "tags": tags(DataConcern="payments"), **props},
+        region=region,
+        parent=CELL,
+        deps={"replicateSourceDb": [source.urn]},
+    )
 
 
 def lag_alarm(target: R, threshold: float) -> R:
-    return R(t.METRIC_ALARM, "lag", {"metricName": "ReplicaLag", "threshold": threshold, "dimensions": {"DBInstanceIdentifier": U}}, deps={"dimensions": [target.urn]})
+    return R(
+        t.METRIC_ALARM,
+        "lag",
+        {"metricName": "ReplicaLag", "threshold": threshold, "dimensions": {"DBInstanceIdentifier": U}},
+        deps={"dimensions": [target.urn]},
+    )
 
 
 PRIMARY = db()
@@ -31,16 +45,64 @@ CASES = {
     "data-residency-region": [
         Case("CySEC resources in Frankfurt", "pass", [CELL_NODE, KEY, PRIMARY]),
         Case("a CySEC database in us-east-1", "fail", [CELL_NODE, db(region="us-east-1")]),
-        Case("an untaggable resource inherits its cell's jurisdiction", "fail", [CELL_NODE, PRIMARY, R(t.FLOW_LOG, "fl", {}, region="ap-southeast-2", parent=CELL)]),
+        Case(
+            "an untaggable resource inherits its cell's jurisdiction",
+            "fail",
+            [CELL_NODE, PRIMARY, R(t.FLOW_LOG, "fl", {}, region="ap-southeast-2", parent=CELL)],
+        ),
         Case("no region can be determined", "fail", [CELL_NODE, db(region=None)]),  # type: ignore[arg-type]
-        Case("region unknown", "pending", [CELL_NODE, R(t.KMS_KEY, "k", {"tags": tags(), "region": U}, parent=CELL)], unknown=True),
-        Case("an override adds a region", "pass", [CELL_NODE, db(region="eu-west-3")], config={"jurisdictions": {"cysec": {"dr_regions": ["eu-west-1", "eu-west-3"]}}}),
+        Case(
+            "region unknown",
+            "pending",
+            [CELL_NODE, R(t.KMS_KEY, "k", {"tags": tags(), "region": U}, parent=CELL)],
+            unknown=True,
+        ),
+        Case(
+            "an override adds a region",
+            "pass",
+            [CELL_NODE, db(region="eu-west-3")],
+            config={"jurisdictions": {"cysec": {"dr_regions": ["eu-west-1", "eu-west-3"]}}},
+        ),
     ],
     "data-residency-replication": [
         Case("DR replica source in a permitted region", "pass", [CELL_NODE, PRIMARY, replica(PRIMARY)]),
-        Case("a secret replicated to us-east-1", "fail", [CELL_NODE, R(t.SECRET, "s", {"tags": tags(), "replicas": [{"region": "us-east-1"}]}, parent=CELL)]),
-        Case("a backup copy to a vault in Virginia", "fail", [CELL_NODE, R(t.BACKUP_PLAN, "p", {"tags": tags(), "rules": [{"copyActions": [{"destinationVaultArn": "arn:aws:backup:us-east-1:1:backup-vault:x"}]}]}, parent=CELL)]),
-        Case("copy destination unknown is left to the region rule", "pass", [CELL_NODE, R(t.BACKUP_PLAN, "p", {"tags": tags(), "rules": [{"copyActions": [{"destinationVaultArn": U}]}]}, parent=CELL)], unknown=True),
+        Case(
+            "a secret replicated to us-east-1",
+            "fail",
+            [CELL_NODE, R(t.SECRET, "s", {"tags": tags(), "replicas": [{"region": "us-east-1"}]}, parent=CELL)],
+        ),
+        Case(
+            "a backup copy to a vault in Virginia",
+            "fail",
+            [
+                CELL_NODE,
+                R(
+                    t.BACKUP_PLAN,
+                    "p",
+                    {
+                        "tags": tags(),
+                        "rules": [
+                            {"copyActions": [{"destinationVaultArn": "arn:aws:backup:us-east-1:1:backup-vault:x"}]}
+                        ],
+                    },
+                    parent=CELL,
+                ),
+            ],
+        ),
+        Case(
+            "copy destination unknown is left to the region rule",
+            "pass",
+            [
+                CELL_NODE,
+                R(
+                    t.BACKUP_PLAN,
+                    "p",
+                    {"tags": tags(), "rules": [{"copyActions": [{"destinationVaultArn": U}]}]},
+                    parent=CELL,
+                ),
+            ],
+            unknown=True,
+        ),
     ],
     "required-tags": [
         rc(t.KMS_KEY, {"tags": tags(DataConcern="payments")}, "pass", "all convention tags"),
@@ -52,25 +114,99 @@ CASES = {
     ],
     "tag-jurisdiction-consistent": [
         Case("one cell, one jurisdiction", "pass", [CELL_NODE, KEY, PRIMARY]),
-        Case("a cell mixing CySEC and ASIC tags", "fail", [CELL_NODE, KEY, R(t.KMS_KEY, "k2", {"tags": tags(Jurisdiction="asic")}, parent=CELL)]),
+        Case(
+            "a cell mixing CySEC and ASIC tags",
+            "fail",
+            [CELL_NODE, KEY, R(t.KMS_KEY, "k2", {"tags": tags(Jurisdiction="asic")}, parent=CELL)],
+        ),
         Case("a resource differs from the stack tag", "fail", [CELL_NODE, KEY], stack_tags={"Jurisdiction": "asic"}),
-        Case("unknown tags are left to required-tags", "pass", [CELL_NODE, KEY, R(t.KMS_KEY, "k3", {"tags": U}, parent=CELL)], unknown=True),
+        Case(
+            "unknown tags are left to required-tags",
+            "pass",
+            [CELL_NODE, KEY, R(t.KMS_KEY, "k3", {"tags": U}, parent=CELL)],
+            unknown=True,
+        ),
     ],
     "concern-separation": [
         Case("payments DB on the payments key", "pass", [KEY, db(kmsKeyId=[KEY.urn])]),
-        Case("trading DB on the payments key", "fail", [KEY, db("cysec-trading-db", concern="trading", kmsKeyId=[KEY.urn])]),
-        Case("one security group for two concerns", "fail", [(sg := R(t.SECURITY_GROUP, "shared-sg", {})), db(vpcSecurityGroupIds=[sg.urn]), db("cysec-crm-db", concern="crm", vpcSecurityGroupIds=[sg.urn])]),
+        Case(
+            "trading DB on the payments key",
+            "fail",
+            [KEY, db("cysec-trading-db", concern="trading", kmsKeyId=[KEY.urn])],
+        ),
+        Case(
+            "one security group for two concerns",
+            "fail",
+            [
+                (sg := R(t.SECURITY_GROUP, "shared-sg", {})),
+                db(vpcSecurityGroupIds=[sg.urn]),
+                db("cysec-crm-db", concern="crm", vpcSecurityGroupIds=[sg.urn]),
+            ],
+        ),
         Case("a database without a concern", "fail", [R(t.RDS_INSTANCE, "db", {"tags": {}})]),
-        Case("references are known at preview even when ARNs are not", "pass", [KEY, R(t.RDS_INSTANCE, "db", {"kmsKeyId": U, "tags": tags(DataConcern="payments")}, deps={"kmsKeyId": [KEY.urn]})], unknown=True),
+        Case(
+            "references are known at preview even when ARNs are not",
+            "pass",
+            [
+                KEY,
+                R(
+                    t.RDS_INSTANCE,
+                    "db",
+                    {"kmsKeyId": U, "tags": tags(DataConcern="payments")},
+                    deps={"kmsKeyId": [KEY.urn]},
+                ),
+            ],
+            unknown=True,
+        ),
     ],
     "recovery-objectives-achievable": [
-        Case("staging defaults (1 day) met by a replica watched by a lag alarm", "pass", [PRIMARY, (dr := replica(PRIMARY)), lag_alarm(dr, 300)], config=STAGING),
+        Case(
+            "staging defaults (1 day) met by a replica watched by a lag alarm",
+            "pass",
+            [PRIMARY, (dr := replica(PRIMARY)), lag_alarm(dr, 300)],
+            config=STAGING,
+        ),
         Case("no DR and no backups", "fail", [PRIMARY], config=STAGING),
-        Case("a staging cell without a DR region: zone scope met by point-in-time restore", "pass", [R(t.RDS_INSTANCE, "db", {"backupRetentionPeriod": 7, "tags": tags(DataConcern="payments")})], config=STAGING),
-        Case("prod trading without DR cannot meet 60 s / 900 s", "fail", [R(t.RDS_INSTANCE, "db", {"multiAz": True, "backupRetentionPeriod": 35, "tags": tags(DataConcern="trading")})]),
+        Case(
+            "a staging cell without a DR region: zone scope met by point-in-time restore",
+            "pass",
+            [R(t.RDS_INSTANCE, "db", {"backupRetentionPeriod": 7, "tags": tags(DataConcern="payments")})],
+            config=STAGING,
+        ),
+        Case(
+            "prod trading without DR cannot meet 60 s / 900 s",
+            "fail",
+            [
+                R(
+                    t.RDS_INSTANCE,
+                    "db",
+                    {"multiAz": True, "backupRetentionPeriod": 35, "tags": tags(DataConcern="trading")},
+                )
+            ],
+        ),
         Case("a 60 s RPO needs more than an unwatched replica", "fail", [PRIMARY, replica(PRIMARY)], config=NEAR),
-        Case("a 60 s RPO met by a replica with a 30 s lag alarm", "pass", [PRIMARY, (dr2 := replica(PRIMARY)), lag_alarm(dr2, 30)], config=NEAR),
-        Case("the replica's region is unknown", "pending", [PRIMARY, R(t.RDS_INSTANCE, "dr", {"replicateSourceDb": U, "region": U, "tags": tags(DataConcern="payments")}, parent=CELL, deps={"replicateSourceDb": [PRIMARY.urn]})], config=STAGING, unknown=True),  # type: ignore[arg-type]
+        Case(
+            "a 60 s RPO met by a replica with a 30 s lag alarm",
+            "pass",
+            [PRIMARY, (dr2 := replica(PRIMARY)), lag_alarm(dr2, 30)],
+            config=NEAR,
+        ),
+        Case(
+            "the replica's region is unknown",
+            "pending",
+            [
+                PRIMARY,
+                R(
+                    t.RDS_INSTANCE,
+                    "dr",
+                    {"replicateSourceDb": U, "region": U, "tags": tags(DataConcern="payments")},
+                    parent=CELL,
+                    deps={"replicateSourceDb": [PRIMARY.urn]},
+                ),
+            ],
+            config=STAGING,
+            unknown=True,
+        ),  # type: ignore[arg-type]
     ],
 }
 

@@ -3,9 +3,9 @@
 import json
 
 import pytest
-
 from fintech_guardrails import types as t
-from tests.policy.harness import U, Case, case_params, rc, run_case
+
+from tests.policy.harness import Case, U, case_params, rc, run_case
 
 TD = t.ECS_TASK_DEFINITION
 GOOD = {"name": "app", "user": "10001", "readonlyRootFilesystem": True, "logConfiguration": {"logDriver": "awslogs"}}
@@ -49,26 +49,66 @@ CASES = {
     "ecs-cluster-container-insights": [
         rc(t.ECS_CLUSTER, {"settings": [{"name": "containerInsights", "value": "enhanced"}]}, "pass", "enhanced"),
         rc(t.ECS_CLUSTER, {}, "fail", "unset"),
-        rc(t.ECS_CLUSTER, {"settings": [{"name": "containerInsights", "value": U}]}, "pending", "unknown", unknown=True),
+        rc(
+            t.ECS_CLUSTER, {"settings": [{"name": "containerInsights", "value": U}]}, "pending", "unknown", unknown=True
+        ),
     ],
     "eks-private-endpoint": [
         rc(t.EKS_CLUSTER, EKS_OK, "pass", "private only"),
-        rc(t.EKS_CLUSTER, {"vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]}}, "pass", "public for a named admin network"),
-        rc(t.EKS_CLUSTER, {"vpcConfig": {"endpointPrivateAccess": True}}, "fail", "public access unset (AWS default: open)"),
-        rc(t.EKS_CLUSTER, {"vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": U}}, "pending", "unknown", unknown=True),
+        rc(
+            t.EKS_CLUSTER,
+            {
+                "vpcConfig": {
+                    "endpointPrivateAccess": True,
+                    "endpointPublicAccess": True,
+                    "publicAccessCidrs": ["203.0.113.0/24"],
+                }
+            },
+            "pass",
+            "public for a named admin network",
+        ),
+        rc(
+            t.EKS_CLUSTER,
+            {"vpcConfig": {"endpointPrivateAccess": True}},
+            "fail",
+            "public access unset (AWS default: open)",
+        ),
+        rc(
+            t.EKS_CLUSTER,
+            {"vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": U}},
+            "pending",
+            "unknown",
+            unknown=True,
+        ),
     ],
     "eks-secrets-encryption": [
         rc(t.EKS_CLUSTER, ENC, "pass", "secrets envelope-encrypted"),
         rc(t.EKS_CLUSTER, {}, "fail", "no encryption config"),
-        rc(t.EKS_CLUSTER, {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": U}}}, "pending", "key unknown", unknown=True),
+        rc(
+            t.EKS_CLUSTER,
+            {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": U}}},
+            "pending",
+            "key unknown",
+            unknown=True,
+        ),
     ],
     "eks-control-plane-logs": [
-        rc(t.EKS_CLUSTER, {"enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"]}, "pass", "all five"),
+        rc(
+            t.EKS_CLUSTER,
+            {"enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"]},
+            "pass",
+            "all five",
+        ),
         rc(t.EKS_CLUSTER, {"enabledClusterLogTypes": ["api", "audit"]}, "fail", "two of five"),
         rc(t.EKS_CLUSTER, {"enabledClusterLogTypes": U}, "pending", "unknown", unknown=True),
     ],
     "launch-template-imdsv2": [
-        rc(t.LAUNCH_TEMPLATE, {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2}}, "pass", "IMDSv2, hop limit 2"),
+        rc(
+            t.LAUNCH_TEMPLATE,
+            {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2}},
+            "pass",
+            "IMDSv2, hop limit 2",
+        ),
         rc(t.LAUNCH_TEMPLATE, {}, "fail", "unset (IMDSv1 allowed)"),
         rc(t.LAUNCH_TEMPLATE, {"metadataOptions": {"httpTokens": U}}, "pending", "unknown", unknown=True),
     ],

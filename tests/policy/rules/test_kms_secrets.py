@@ -3,22 +3,42 @@
 import json
 
 import pytest
-
 from fintech_guardrails import types as t
-from tests.policy.harness import R, U, Case, case_params, rc, run_case
+
+from tests.policy.harness import Case, R, U, case_params, rc, run_case
 
 KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/1234"
-GOOD_POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]})
-OPEN_POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}]})
+GOOD_POLICY = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ]
+    }
+)
+OPEN_POLICY = json.dumps(
+    {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}]}
+)
 SECRET = R(t.SECRET, "secret", {"kmsKeyId": KEY_ARN})
 
 
 def rotation(days: object) -> R:
-    return R(t.SECRET_ROTATION, "rotation", {"secretId": U, "rotationRules": {"automaticallyAfterDays": days}}, deps={"secretId": [SECRET.urn]})
+    return R(
+        t.SECRET_ROTATION,
+        "rotation",
+        {"secretId": U, "rotationRules": {"automaticallyAfterDays": days}},
+        deps={"secretId": [SECRET.urn]},
+    )
 
 
 def task(environment: list | str) -> dict:
-    definitions = environment if isinstance(environment, str) else json.dumps([{"name": "app", "environment": environment}])
+    definitions = (
+        environment if isinstance(environment, str) else json.dumps([{"name": "app", "environment": environment}])
+    )
     return {"containerDefinitions": definitions}
 
 
@@ -56,7 +76,13 @@ CASES = {
     "no-plaintext-credential-inputs": [
         rc(t.RDS_INSTANCE, {"manageMasterUserPassword": True}, "pass", "RDS-managed master password"),
         rc(t.RDS_INSTANCE, {"password": "hunter2hunter2"}, "fail", "a password input"),
-        rc(t.REDIS, {"authToken": U}, "fail", "an authToken from an unknown output is still stored in state", unknown=True),
+        rc(
+            t.REDIS,
+            {"authToken": U},
+            "fail",
+            "an authToken from an unknown output is still stored in state",
+            unknown=True,
+        ),
         rc(t.REDIS, {"authTokenWo": U}, "pass", "write-only token unknown at preview", unknown=True),
         rc(t.RDS_CLUSTER, {"masterPassword": "x" * 16}, "fail", "an Aurora master password"),
     ],

@@ -1,15 +1,18 @@
 """kubernetes.py: default-deny per namespace, Pod Security restricted, nothing in default."""
 
 import pytest
-
 from fintech_guardrails import types as t
-from tests.policy.harness import R, U, Case, case_params, rc, run_case
+
+from tests.policy.harness import Case, R, U, case_params, rc, run_case
 
 NS = R(t.K8S_NAMESPACE, "payments", {"metadata": {"name": "payments"}}, region=None)
 
 
 def deny(namespace: object = "payments", types: object = ("Ingress", "Egress"), selector: object = None) -> R:
-    spec = {"podSelector": selector if selector is not None else {}, "policyTypes": list(types) if isinstance(types, tuple) else types}
+    spec = {
+        "podSelector": selector if selector is not None else {},
+        "policyTypes": list(types) if isinstance(types, tuple) else types,
+    }
     return R(t.K8S_NETWORK_POLICY, "deny", {"metadata": {"namespace": namespace}, "spec": spec}, region=None)
 
 
@@ -25,16 +28,42 @@ CASES = {
     ],
     "k8s-pod-security-restricted": [
         rc(t.K8S_NAMESPACE, RESTRICTED, "pass", "restricted", region=None),
-        rc(t.K8S_NAMESPACE, {"metadata": {"name": "payments", "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}}, "fail", "baseline", region=None),
+        rc(
+            t.K8S_NAMESPACE,
+            {"metadata": {"name": "payments", "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}},
+            "fail",
+            "baseline",
+            region=None,
+        ),
         rc(t.K8S_NAMESPACE, {"metadata": {"name": "payments"}}, "fail", "no label", region=None),
-        rc(t.K8S_NAMESPACE, {"metadata": {"name": "payments", "labels": U}}, "pending", "labels unknown", unknown=True, region=None),
+        rc(
+            t.K8S_NAMESPACE,
+            {"metadata": {"name": "payments", "labels": U}},
+            "pending",
+            "labels unknown",
+            unknown=True,
+            region=None,
+        ),
     ],
     "k8s-no-default-namespace": [
-        rc("kubernetes:apps/v1:Deployment", {"metadata": {"namespace": "payments"}}, "pass", "app namespace", region=None),
+        rc(
+            "kubernetes:apps/v1:Deployment",
+            {"metadata": {"namespace": "payments"}},
+            "pass",
+            "app namespace",
+            region=None,
+        ),
         rc("kubernetes:core/v1:ConfigMap", {"metadata": {}}, "fail", "unset (provider default namespace)", region=None),
         rc("kubernetes:core/v1:Service", {"metadata": {"namespace": "default"}}, "fail", "default", region=None),
         rc("kubernetes:core/v1:Namespace", {"metadata": {}}, "pass", "cluster-scoped kinds are skipped", region=None),
-        rc("kubernetes:apps/v1:Deployment", {"metadata": {"namespace": U}}, "pending", "namespace from an unknown output", unknown=True, region=None),
+        rc(
+            "kubernetes:apps/v1:Deployment",
+            {"metadata": {"namespace": U}},
+            "pending",
+            "namespace from an unknown output",
+            unknown=True,
+            region=None,
+        ),
     ],
 }
 

@@ -1,9 +1,9 @@
 """logging.py: CloudTrail, log groups, SNS, alarms, detective controls per cell."""
 
 import pytest
-
 from fintech_guardrails import types as t
-from tests.policy.harness import R, U, Case, case_params, rc, run_case, tags
+
+from tests.policy.harness import Case, R, U, case_params, rc, run_case, tags
 
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/1"
 TRAIL_OK = {"isMultiRegionTrail": True, "enableLogFileValidation": True}
@@ -40,10 +40,21 @@ CASES = {
     "log-group-retention": [
         Case("1827 days for CySEC (1825)", "pass", [R(t.LOG_GROUP, "lg", {"retentionInDays": 1827, "tags": tags()})]),
         Case("365 days for CySEC", "fail", [R(t.LOG_GROUP, "lg", {"retentionInDays": 365, "tags": tags()})]),
-        Case("1827 days is too short for ASIC (2555)", "fail", [R(t.LOG_GROUP, "lg", {"retentionInDays": 1827, "tags": tags(Jurisdiction="asic")})]),
+        Case(
+            "1827 days is too short for ASIC (2555)",
+            "fail",
+            [R(t.LOG_GROUP, "lg", {"retentionInDays": 1827, "tags": tags(Jurisdiction="asic")})],
+        ),
         Case("never expire", "pass", [R(t.LOG_GROUP, "lg", {"tags": tags()})]),
-        Case("retention unknown", "pending", [R(t.LOG_GROUP, "lg", {"retentionInDays": U, "tags": tags()})], unknown=True),
-        Case("a config override raises the minimum", "fail", [R(t.LOG_GROUP, "lg", {"retentionInDays": 1827, "tags": tags()})], config={"jurisdictions": {"cysec": {"min_audit_log_retention_days": 2555}}}),
+        Case(
+            "retention unknown", "pending", [R(t.LOG_GROUP, "lg", {"retentionInDays": U, "tags": tags()})], unknown=True
+        ),
+        Case(
+            "a config override raises the minimum",
+            "fail",
+            [R(t.LOG_GROUP, "lg", {"retentionInDays": 1827, "tags": tags()})],
+            config={"jurisdictions": {"cysec": {"min_audit_log_retention_days": 2555}}},
+        ),
     ],
     "sns-topic-encrypted": [
         rc(t.SNS_TOPIC, {"kmsMasterKeyId": KEY}, "pass", "CMK"),
@@ -58,8 +69,17 @@ CASES = {
     "detective-controls-present": [
         Case("a complete cell", "pass", cell(*ALL)),
         Case("a cell without alarms", "fail", cell(t.TRAIL, t.FLOW_LOG, t.SNS_TOPIC)),
-        Case("the second cell of a dev stack lacks a trail", "fail", [*cell(*ALL), *cell(t.FLOW_LOG, t.METRIC_ALARM, t.SNS_TOPIC, code="asic")]),
-        Case("the global stack (no jurisdiction) is not judged", "pass", [R("aws:route53/record:Record", "r", {"name": U})], unknown=True),
+        Case(
+            "the second cell of a dev stack lacks a trail",
+            "fail",
+            [*cell(*ALL), *cell(t.FLOW_LOG, t.METRIC_ALARM, t.SNS_TOPIC, code="asic")],
+        ),
+        Case(
+            "the global stack (no jurisdiction) is not judged",
+            "pass",
+            [R("aws:route53/record:Record", "r", {"name": U})],
+            unknown=True,
+        ),
     ],
 }
 

@@ -1,9 +1,9 @@
 """redis.py: cache encryption, auth, Multi-AZ failover, snapshots."""
 
 import pytest
-
 from fintech_guardrails import types as t
-from tests.policy.harness import U, Case, case_params, rc, run_case
+
+from tests.policy.harness import Case, U, case_params, rc, run_case
 
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/1"
 G = t.REDIS

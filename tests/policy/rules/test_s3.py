@@ -3,19 +3,35 @@
 import json
 
 import pytest
-
 from fintech_guardrails import types as t
-from tests.policy.harness import R, U, Case, case_params, run_case, tags
+
+from tests.policy.harness import Case, R, U, case_params, run_case, tags
 
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/1"
 DATA = R(t.BUCKET, "data", {"bucket": "data-bucket", "tags": tags(DataConcern="payments")})
 SINK = R(t.BUCKET, "sink", {"bucket": "sink-bucket"})
 AUDIT = R(t.BUCKET, "audit", {"bucket": "audit-bucket", "objectLockEnabled": True, "tags": tags(DataConcern="audit")})
-TLS_POLICY = json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+TLS_POLICY = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+    }
+)
 
 
 def on(bucket: R, type_: str, props: dict, name: str = "") -> R:
-    return R(type_, name or f"{bucket.name}-{type_.rsplit(':', 1)[-1]}", {"bucket": U, **props}, deps={"bucket": [bucket.urn]})
+    return R(
+        type_,
+        name or f"{bucket.name}-{type_.rsplit(':', 1)[-1]}",
+        {"bucket": U, **props},
+        deps={"bucket": [bucket.urn]},
+    )
 
 
 def sse(bucket: R, algorithm: object, key: object = None) -> R:
@@ -24,7 +40,12 @@ def sse(bucket: R, algorithm: object, key: object = None) -> R:
 
 
 def logging(bucket: R, target: R) -> R:
-    return R(t.BUCKET_LOGGING, f"{bucket.name}-logging", {"bucket": U, "targetBucket": U}, deps={"bucket": [bucket.urn], "targetBucket": [target.urn]})
+    return R(
+        t.BUCKET_LOGGING,
+        f"{bucket.name}-logging",
+        {"bucket": U, "targetBucket": U},
+        deps={"bucket": [bucket.urn], "targetBucket": [target.urn]},
+    )
 
 
 def lock(days: object, mode: str = "COMPLIANCE") -> R:
@@ -33,35 +54,116 @@ def lock(days: object, mode: str = "COMPLIANCE") -> R:
 
 CASES = {
     "s3-bucket-encryption": [
-        Case("SSE-KMS with a CMK; the log sink SSE-S3", "pass", [DATA, SINK, sse(DATA, "aws:kms", KEY), sse(SINK, "AES256"), logging(DATA, SINK)]),
+        Case(
+            "SSE-KMS with a CMK; the log sink SSE-S3",
+            "pass",
+            [DATA, SINK, sse(DATA, "aws:kms", KEY), sse(SINK, "AES256"), logging(DATA, SINK)],
+        ),
         Case("a data bucket with SSE-S3", "fail", [DATA, sse(DATA, "AES256")]),
-        Case("a log sink with SSE-KMS (log delivery would fail)", "fail", [DATA, SINK, sse(DATA, "aws:kms", KEY), sse(SINK, "aws:kms", KEY), logging(DATA, SINK)]),
+        Case(
+            "a log sink with SSE-KMS (log delivery would fail)",
+            "fail",
+            [DATA, SINK, sse(DATA, "aws:kms", KEY), sse(SINK, "aws:kms", KEY), logging(DATA, SINK)],
+        ),
         Case("no encryption configuration", "fail", [DATA]),
         Case("key created in the same update", "pending", [DATA, sse(DATA, "aws:kms", U)], unknown=True),
     ],
     "s3-bucket-versioning": [
-        Case("Enabled", "pass", [DATA, on(DATA, t.BUCKET_VERSIONING, {"versioningConfiguration": {"status": "Enabled"}})]),
-        Case("Suspended", "fail", [DATA, on(DATA, t.BUCKET_VERSIONING, {"versioningConfiguration": {"status": "Suspended"}})]),
+        Case(
+            "Enabled", "pass", [DATA, on(DATA, t.BUCKET_VERSIONING, {"versioningConfiguration": {"status": "Enabled"}})]
+        ),
+        Case(
+            "Suspended",
+            "fail",
+            [DATA, on(DATA, t.BUCKET_VERSIONING, {"versioningConfiguration": {"status": "Suspended"}})],
+        ),
         Case("no versioning resource", "fail", [DATA]),
-        Case("status unknown", "pending", [DATA, on(DATA, t.BUCKET_VERSIONING, {"versioningConfiguration": {"status": U}})], unknown=True),
+        Case(
+            "status unknown",
+            "pending",
+            [DATA, on(DATA, t.BUCKET_VERSIONING, {"versioningConfiguration": {"status": U}})],
+            unknown=True,
+        ),
     ],
     "s3-bucket-public-access-block": [
-        Case("all four flags", "pass", [DATA, on(DATA, t.BUCKET_PAB, dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True))]),
-        Case("one flag missing", "fail", [DATA, on(DATA, t.BUCKET_PAB, dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls"), True))]),
+        Case(
+            "all four flags",
+            "pass",
+            [
+                DATA,
+                on(
+                    DATA,
+                    t.BUCKET_PAB,
+                    dict.fromkeys(
+                        ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True
+                    ),
+                ),
+            ],
+        ),
+        Case(
+            "one flag missing",
+            "fail",
+            [
+                DATA,
+                on(
+                    DATA,
+                    t.BUCKET_PAB,
+                    dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls"), True),
+                ),
+            ],
+        ),
         Case("no block", "fail", [DATA]),
-        Case("a flag unknown", "pending", [DATA, on(DATA, t.BUCKET_PAB, {**dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls"), True), "restrictPublicBuckets": U})], unknown=True),
+        Case(
+            "a flag unknown",
+            "pending",
+            [
+                DATA,
+                on(
+                    DATA,
+                    t.BUCKET_PAB,
+                    {
+                        **dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls"), True),
+                        "restrictPublicBuckets": U,
+                    },
+                ),
+            ],
+            unknown=True,
+        ),
     ],
     "s3-bucket-tls-only": [
         Case("Deny on aws:SecureTransport false", "pass", [DATA, on(DATA, t.BUCKET_POLICY, {"policy": TLS_POLICY})]),
-        Case("policy without the TLS deny", "fail", [DATA, on(DATA, t.BUCKET_POLICY, {"policy": json.dumps({"Statement": []})})]),
+        Case(
+            "policy without the TLS deny",
+            "fail",
+            [DATA, on(DATA, t.BUCKET_POLICY, {"policy": json.dumps({"Statement": []})})],
+        ),
         Case("no bucket policy", "fail", [DATA]),
-        Case("policy built from unknown ARNs", "pending", [DATA, on(DATA, t.BUCKET_POLICY, {"policy": U})], unknown=True),
+        Case(
+            "policy built from unknown ARNs", "pending", [DATA, on(DATA, t.BUCKET_POLICY, {"policy": U})], unknown=True
+        ),
     ],
     "s3-bucket-access-logging": [
         Case("data bucket logs to the sink; the sink is exempt by rule", "pass", [DATA, SINK, logging(DATA, SINK)]),
         Case("no access logging", "fail", [DATA]),
-        Case("the ALB's log bucket needs no logging of its own", "pass", [SINK, R(t.LOAD_BALANCERS[0], "alb", {"accessLogs": {"bucket": U, "enabled": True}}, deps={"accessLogs": [SINK.urn]})]),
-        Case("target unknown and unresolved", "pending", [DATA, R(t.BUCKET_LOGGING, "l", {"bucket": U, "targetBucket": U}, deps={"bucket": [DATA.urn]})], unknown=True),
+        Case(
+            "the ALB's log bucket needs no logging of its own",
+            "pass",
+            [
+                SINK,
+                R(
+                    t.LOAD_BALANCERS[0],
+                    "alb",
+                    {"accessLogs": {"bucket": U, "enabled": True}},
+                    deps={"accessLogs": [SINK.urn]},
+                ),
+            ],
+        ),
+        Case(
+            "target unknown and unresolved",
+            "pending",
+            [DATA, R(t.BUCKET_LOGGING, "l", {"bucket": U, "targetBucket": U}, deps={"bucket": [DATA.urn]})],
+            unknown=True,
+        ),
     ],
     "s3-audit-object-lock": [
         Case("COMPLIANCE for 1827 days (CySEC 1825)", "pass", [AUDIT, lock(1827)]),

@@ -1,0 +1,44 @@
+"""preview.py helpers, and speedups.py: memoised deserialization changes no outcome."""
+
+import pytest
+from fintech_guardrails import speedups
+from fintech_guardrails.preview import UNKNOWN, as_list, contains_unknown, dig, is_unknown, plain, present
+from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UnknownValueError, unknown_checking_proxy
+
+from tests.policy.harness import run_case
+from tests.policy.test_registry import CASES
+
+
+def test_plain_copies_out_of_the_proxy_without_raising() -> None:
+    proxied = unknown_checking_proxy({"a": UNKNOWN_BOOLEAN_VALUE, "b": [{"c": UNKNOWN_BOOLEAN_VALUE}], "d": 1})
+    with pytest.raises(UnknownValueError):
+        _ = "a" in proxied  # Mapping.__contains__ reads the value
+    copied = plain(proxied)
+    assert copied == {"a": UNKNOWN, "b": [{"c": UNKNOWN}], "d": 1}
+    assert contains_unknown(copied["b"]) and not contains_unknown(copied["d"])
+
+
+def test_dig_and_presence() -> None:
+    props = {"accessLogs": [{"enabled": True}], "vpc": UNKNOWN}
+    assert dig(props, "accessLogs", "enabled") is True
+    assert dig(props, "vpc", "id") is UNKNOWN and dig(props, "missing", "x") is None
+    assert present(UNKNOWN) and not present("") and present("x")
+    assert as_list(None) == [] and as_list("a") == ["a"] and as_list(UNKNOWN) is UNKNOWN
+    assert is_unknown("04da6b54-80e4-46f7-96ec-b56ff0331ba9")
+
+
+def test_an_unknown_has_no_truth_value() -> None:
+    # A rule that forgets to test for unknown raises, and the registry reports that fail-closed.
+    with pytest.raises(TypeError):
+        bool(UNKNOWN)
+
+
+def test_speedups_change_no_outcome() -> None:
+    assert speedups.install() and speedups.installed()
+    mismatches = [
+        (policy, case.title)
+        for policy, cases in CASES.items()
+        for case in cases
+        if run_case(policy, case).outcome(policy) != case.expect
+    ]
+    assert mismatches == []
