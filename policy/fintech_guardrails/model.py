@@ -8,7 +8,7 @@ A stack's joins (URN index, property references, parents, jurisdictions) are com
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +20,8 @@ from fintech_guardrails.settings import Settings
 __all__ = ["Findings", "Node", "Resource", "Stack", "expect", "region_in", "tags_of"]
 
 JURISDICTION_TAG = "Jurisdiction"
+GLOBAL = "global"
+"""The Jurisdiction tag of global (non-regional) resources that serve every cell, e.g. the routing zone."""
 CONCERN_TAG = "DataConcern"
 
 
@@ -41,6 +43,24 @@ def region_in(props: Mapping[str, Any], provider_props: Mapping[str, Any] | None
     if provider_props is None:
         return None
     return provider_props.get("region")
+
+
+_PLAIN_MEMO: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
+
+
+def _plain_once(source: Any) -> dict[str, Any]:
+    """:func:`plain` of a props proxy, once per proxy object.
+
+    With :mod:`fintech_guardrails.speedups` installed every stack policy receives the same proxy objects, so
+    each resource is copied once per ``AnalyzeStack`` instead of once per policy. The memo keeps a reference
+    to the proxy, so its id can't be reused while the entry lives; rules never mutate the copy.
+    """
+    found = _PLAIN_MEMO.get(id(source))
+    if found is None:
+        found = _PLAIN_MEMO[id(source)] = (source, plain(source))
+        if len(_PLAIN_MEMO) > 50_000:
+            _PLAIN_MEMO.popitem(last=False)
+    return found[1]
 
 
 @dataclass
@@ -114,8 +134,7 @@ class Node:
 
     @cached_property
     def props(self) -> dict[str, Any]:
-        copied: dict[str, Any] = plain(self._source.props)
-        return copied
+        return _plain_once(self._source.props)
 
     @cached_property
     def provider_props(self) -> dict[str, Any] | None:
@@ -217,7 +236,7 @@ class Stack:
         below: dict[str, set[str]] = defaultdict(set)
         for node in self.nodes:
             code = node.tag(JURISDICTION_TAG)
-            if code is None:
+            if code is None or code == GLOBAL:
                 continue
             current = node.parent
             while current is not None:
@@ -228,7 +247,7 @@ class Stack:
     @cached_property
     def jurisdictions(self) -> set[str]:
         """Every jurisdiction a resource of this stack is tagged with."""
-        found = {code for node in self.nodes if (code := node.tag(JURISDICTION_TAG)) is not None}
+        found = {code for node in self.nodes if (code := node.tag(JURISDICTION_TAG)) not in (None, GLOBAL)}
         if self.stack_tags.get(JURISDICTION_TAG):
             found.add(self.stack_tags[JURISDICTION_TAG])
         return found
@@ -241,7 +260,7 @@ class Stack:
         ``Jurisdiction`` stack tag; else the stack's only jurisdiction. None when it stays ambiguous.
         """
         own = node.tag(JURISDICTION_TAG)
-        if own is not None:
+        if own is not None and own != GLOBAL:
             return own
         current = node.parent
         while current is not None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pulumi_policy import Severity
 
 from fintech_guardrails import awstypes
-from fintech_guardrails.model import Findings, Resource, Stack
+from fintech_guardrails.model import GLOBAL, Findings, Resource, Stack
 from fintech_guardrails.preview import UNKNOWN, contains_unknown
 from fintech_guardrails.registry import pci, resource_rule, stack_rule
 
@@ -40,7 +40,8 @@ def required_tags(r: Resource, out: Findings) -> None:
     """Taggable AWS resources carry the convention tags with allowed values.
 
     Environment (matching the configured environment), ManagedBy=fintech-infra, ComplianceScope (allowed list),
-    Jurisdiction (a registry code, equal to the stack's Jurisdiction stack tag when there is one), CostCenter and
+    Jurisdiction (a registry code, equal to the stack's Jurisdiction stack tag when there is one; `global` is
+    accepted only on global services such as Route 53), CostCenter and
     Owner; DataConcern, where present, is crm, trading, payments or audit. Unknown tags are pending.
     """
     tags = r.tags
@@ -59,7 +60,11 @@ def required_tags(r: Resource, out: Findings) -> None:
             lambda v: v in settings.value("complianceScopes"),
             "ComplianceScope is not an allowed value",
         ),
-        ("Jurisdiction", lambda v: v in settings.registry, "Jurisdiction is not a registry code"),
+        (
+            "Jurisdiction",
+            lambda v: v in settings.registry or (v == GLOBAL and not awstypes.is_regional(r.type)),
+            "Jurisdiction must be a registry code (or `global` on a global, non-regional resource)",
+        ),
         ("DataConcern", lambda v: v in CONCERNS, f"DataConcern must be one of {', '.join(CONCERNS)}"),
     ]
     for key, ok, message in checks:

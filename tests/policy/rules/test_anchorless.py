@@ -108,6 +108,8 @@ CASES = {
         rc(t.KMS_KEY, {"tags": tags(DataConcern="payments")}, "pass", "all convention tags"),
         rc(t.KMS_KEY, {"tags": {"Owner": "x"}}, "fail", "tags missing"),
         rc(t.KMS_KEY, {"tags": tags(Environment="dev")}, "fail", "dev tag in a prod-configured pack"),
+        rc("aws:route53/zone:Zone", {"tags": tags(Jurisdiction="global")}, "pass", "`global` on a global service"),
+        rc(t.KMS_KEY, {"tags": tags(Jurisdiction="global")}, "fail", "`global` on a regional resource"),
         rc(t.KMS_KEY, {"tags": tags(DataConcern="marketing")}, "fail", "unknown data concern"),
         rc(t.KMS_KEY, {"tags": tags(Owner=U)}, "pending", "a tag value unknown", unknown=True),
         rc("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {}, "pass", "untaggable types are not judged"),

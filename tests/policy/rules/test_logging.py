@@ -75,6 +75,11 @@ CASES = {
             [*cell(*ALL), *cell(t.FLOW_LOG, t.METRIC_ALARM, t.SNS_TOPIC, code="asic")],
         ),
         Case(
+            "a global routing stack tagged `global` has no cell",
+            "pass",
+            [R("aws:route53/zone:Zone", "z", {"tags": tags(Jurisdiction="global")})],
+        ),
+        Case(
             "the global stack (no jurisdiction) is not judged",
             "pass",
             [R("aws:route53/record:Record", "r", {"name": U})],
