@@ -8,6 +8,7 @@ Sections live between ``<!-- BEGIN X -->`` and ``<!-- END X -->`` markers:
 - ``CONFIG REFERENCE``: the stack config tree (:class:`~components.config.StackConfig`).
 - ``JURISDICTIONS``: the jurisdiction registry.
 - ``POLICY TABLE``: the policy pack's table, rendered by the pack's own ``render_policy_table``.
+- ``EXAMPLE``: ``examples/payments_database.py``, which a test synthesizes.
 
 ``python -m components.docs --write README.md`` rewrites them; ``--check`` exits 1 when they are stale
 (a test runs the check so a stale README fails the suite).
@@ -240,8 +241,15 @@ def _policy_table() -> str | None:
     return None
 
 
+def render_example() -> str:
+    """The example program, verbatim (``tests/test_examples.py`` runs it)."""
+    source = (REPO_ROOT / "examples" / "payments_database.py").read_text()
+    return f"```python\n{source}```\n"
+
+
 def render_sections() -> dict[str, str]:
     sections = {
+        "EXAMPLE": render_example(),
         "COMPONENT REFERENCE": render_component_reference(),
         "CONFIG REFERENCE": render_config_reference(),
         "JURISDICTIONS": render_jurisdictions(),
