@@ -319,10 +319,13 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, recording each registration with its options."""
 
-    def __init__(self, mocks: PlausibleValues) -> None:
+    def __init__(self, mocks: PlausibleValues, listener: Callable[[RecordedResource], None] | None = None) -> None:
         super().__init__(mocks)
         self.values = mocks
         self.requests: list[tuple[Any, str, str | None, dict[str, Any]]] = []
+        self.recorded: list[RecordedResource] = []
+        self.listener = listener
+        """Called with each resource as it registers (from the SDK's RPC threads), e.g. to analyze it at once."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine leaves the root stack's type out of its children's URNs; the SDK's mock does not.
@@ -342,6 +345,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if self.values.preview and request.custom and not request.type.startswith(PROVIDER_PREFIX):
             state = self._preview_state(request)
         self.requests.append((request, response.urn, response.id or None, dict(state or {})))
+        recorded = _record_one(self, request, response.urn, response.id or None, dict(state or {}))
+        self.recorded.append(recorded)
+        if self.listener is not None:
+            self.listener(recorded)
         return response
 
     def _preview_state(self, request: Any) -> dict[str, Any]:
@@ -375,46 +382,47 @@ def _options_list(values: Any) -> tuple[str, ...]:
     return tuple(str(value) for value in values)
 
 
-def _record(monitor: RecordingMonitor) -> tuple[RecordedResource, ...]:
+def _record_one(
+    monitor: RecordingMonitor, request: Any, urn: str, resource_id: str | None, state: Any
+) -> RecordedResource:
     provider_regions = monitor.values.provider_regions
-    recorded: list[RecordedResource] = []
-    for request, urn, resource_id, state in monitor.requests:
-        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-        provider_urn = request.provider.split("::", 4)[:4] if request.provider else None
-        provider = "::".join(provider_urn) if provider_urn else None
-        region: str | None
-        if request.type.startswith(PROVIDER_PREFIX):
-            region = provider_regions.get(urn)
-        elif not request.custom:
-            region = None
-        else:
-            own = inputs.get("region") if isinstance(inputs, Mapping) else None
-            region = str(own) if own else provider_regions.get(provider or "", monitor.values.default_region)
-        property_dependencies = {key: _options_list(deps.urns) for key, deps in request.propertyDependencies.items()}
-        recorded.append(
-            RecordedResource(
-                urn=urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                id=resource_id,
-                parent=request.parent or None,
-                provider=provider,
-                inputs=inputs if isinstance(inputs, Mapping) else {},
-                raw_inputs=request.object,
-                outputs=state,
-                protect=bool(request.protect),
-                retain_on_delete=bool(request.retainOnDelete),
-                delete_before_replace=bool(request.deleteBeforeReplace),
-                depends_on=_options_list(request.dependencies),
-                ignore_changes=_options_list(request.ignoreChanges),
-                property_dependencies=property_dependencies,
-                aliases=tuple(alias.urn for alias in request.aliases if alias.urn),
-                additional_secret_outputs=_options_list(request.additionalSecretOutputs),
-                region=region,
-            )
-        )
-    return tuple(recorded)
+    inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+    provider_urn = request.provider.split("::", 4)[:4] if request.provider else None
+    provider = "::".join(provider_urn) if provider_urn else None
+    region: str | None
+    if request.type.startswith(PROVIDER_PREFIX):
+        region = provider_regions.get(urn)
+    elif not request.custom:
+        region = None
+    else:
+        own = inputs.get("region") if isinstance(inputs, Mapping) else None
+        region = str(own) if own else provider_regions.get(provider or "", monitor.values.default_region)
+    property_dependencies = {key: _options_list(deps.urns) for key, deps in request.propertyDependencies.items()}
+    return RecordedResource(
+        urn=urn,
+        type=request.type,
+        name=request.name,
+        custom=bool(request.custom),
+        id=resource_id,
+        parent=request.parent or None,
+        provider=provider,
+        inputs=inputs if isinstance(inputs, Mapping) else {},
+        raw_inputs=request.object,
+        outputs=state,
+        protect=bool(request.protect),
+        retain_on_delete=bool(request.retainOnDelete),
+        delete_before_replace=bool(request.deleteBeforeReplace),
+        depends_on=_options_list(request.dependencies),
+        ignore_changes=_options_list(request.ignoreChanges),
+        property_dependencies=property_dependencies,
+        aliases=tuple(alias.urn for alias in request.aliases if alias.urn),
+        additional_secret_outputs=_options_list(request.additionalSecretOutputs),
+        region=region,
+    )
+
+
+def _record(monitor: RecordingMonitor) -> tuple[RecordedResource, ...]:
+    return tuple(monitor.recorded)
 
 
 def _config_value(value: Any) -> str:
@@ -446,6 +454,7 @@ def synthesize(
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     default_region: str | None = None,
     secret_keys: Sequence[str] = (),
+    on_register: Callable[[RecordedResource], None] | None = None,
 ) -> Recording:
     """Run ``program`` under the mock engine and return what it registered.
 
@@ -453,13 +462,14 @@ def synthesize(
     Python data. ``stack_outputs`` answers ``StackReference`` look-ups by fully qualified stack name.
     ``preview`` leaves provider-computed outputs unknown, as in a first preview (the recorded ``outputs`` then
     hold :data:`UNKNOWN` for them). ``secret_keys`` names config keys the program reads as secrets, as a
-    stack file's ``secure:`` values are. Errors the program raises
+    stack file's ``secure:`` values are. ``on_register`` sees each resource as it registers, the way the
+    engine hands each registration to analyzers while the program still runs. Errors the program raises
     (a :class:`~components.errors.ConfigError`, say) propagate unchanged.
     """
     full_config = {key: _config_value(value) for key, value in (config or {}).items()}
     values = PlausibleValues(preview=preview, stack_outputs=stack_outputs)
     values.default_region = default_region or str((config or {}).get("aws:region") or DEFAULT_REGION)
-    monitor = RecordingMonitor(values)
+    monitor = RecordingMonitor(values, on_register)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import json
 import os
+import queue
 import select
 import signal
 import subprocess
@@ -36,7 +37,13 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from components.errors import FintechInfraError
 from components.gate.policyconfig import reconcile
-from components.gate.requests import analyze_requests, stack_request
+from components.gate.requests import (
+    Providers,
+    analyze_request,
+    analyze_requests,
+    stack_analyze_request,
+    stack_request,
+)
 from components.gate.verdict import (
     ENFORCEMENT_LEVELS,
     SEVERITIES,
@@ -46,9 +53,9 @@ from components.gate.verdict import (
     Verdict,
     is_undeterminable,
 )
-from components.testing import Recording
+from components.testing import RecordedResource, Recording
 
-__all__ = ["PolicyPackError", "PolicyPackProcess", "judge_recording"]
+__all__ = ["PolicyPackError", "PolicyPackProcess", "StreamingJudge", "judge_recording"]
 
 ENGINE_ADDRESS = "127.0.0.1:0"
 IN_FLIGHT = 16
@@ -396,3 +403,91 @@ def judge_recording(
         not_applicable=tuple(skipped),
         analyzed=len(requests),
     )
+
+
+_DONE = object()
+
+
+class StreamingJudge:
+    """Analyze resources while the program still registers them, as the engine does during an update.
+
+    A background thread connects to the pack, sends ``Configure`` and ``ConfigureStack``, then turns each
+    registered resource (fed through :meth:`submit`, from the SDK's RPC threads) into an ``Analyze`` call
+    without waiting for the answer; the pack works on the second core while synthesis continues on the
+    first. :meth:`finish` waits for the answers, sends ``AnalyzeStack`` and returns the verdict.
+    """
+
+    def __init__(
+        self,
+        process: PolicyPackProcess,
+        *,
+        policy_config: Mapping[str, Any] | None = None,
+        policy_config_source: str = "policy config",
+        stack_config: Mapping[str, Any] | None = None,
+        secret_keys: Iterable[str] = (),
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        self.process = process
+        self.policy_config, self.source = dict(policy_config or {}), policy_config_source
+        self.stack_config = dict(stack_config or {})
+        self.secret_keys, self.tags = tuple(secret_keys), dict(tags or {})
+        self.providers = Providers(process.project, process.stack, self.stack_config)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._futures: list[tuple[str, Any]] = []
+        self._levels: dict[str, str] = {}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="analyze", daemon=True)
+
+    def start(self) -> StreamingJudge:
+        self._thread.start()
+        return self
+
+    def submit(self, resource: RecordedResource) -> None:
+        self._queue.put(resource)
+
+    def _run(self) -> None:
+        try:
+            stub = self.process.connect()
+            self._levels = self.process.configure(self.policy_config, source=self.source)
+            flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in self.stack_config.items()}
+            self.process.configure_stack(config=flat, secret_keys=self.secret_keys, tags=self.tags)
+            root = stack_analyze_request(self.process.project, self.process.stack)
+            self._futures.append((root.urn, stub.Analyze.future(root)))
+            while (item := self._queue.get()) is not _DONE:
+                request = analyze_request(item, self.providers)
+                self._futures.append((request.urn, stub.Analyze.future(request)))
+        except BaseException as error:  # reported by finish() on the caller's thread
+            self._error = error
+            while self._queue.get() is not _DONE:
+                pass
+
+    def cancel(self) -> None:
+        """Stop the thread (synthesis failed); the caller closes the process."""
+        self._queue.put(_DONE)
+        self._thread.join()
+        for _, future in self._futures:
+            future.cancel()
+
+    def finish(self, recording: Recording) -> Verdict:
+        self._queue.put(_DONE)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        findings: list[Finding] = []
+        skipped: list[NotApplicable] = []
+        try:
+            for urn, future in self._futures:
+                _collect(future.result(), urn, findings, skipped)
+        except grpc.RpcError as error:
+            raise self.process._fail(f"failed in Analyze: {error}") from None
+        stack = stack_request(recording, provider_config=self.stack_config)
+        _collect(self.process.analyze_stack(stack), "", findings, skipped)
+        info = self.process.info()
+        return Verdict(
+            pack=info.name,
+            pack_version=pack_version(self.process.pack_dir) or info.version,
+            policies=_policy_infos(info, self._levels),
+            findings=tuple(findings),
+            not_applicable=tuple(skipped),
+            analyzed=len(self._futures),
+        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pulumi
@@ -21,7 +21,15 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from components.testing import UNKNOWN, RecordedResource, Recording
 
-__all__ = ["analyze_requests", "stack_request", "stack_urn", "to_struct"]
+__all__ = [
+    "Providers",
+    "analyze_request",
+    "analyze_requests",
+    "stack_analyze_request",
+    "stack_request",
+    "stack_urn",
+    "to_struct",
+]
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -59,7 +67,7 @@ def _package_version(package: str) -> str:
 
 
 def _default_provider(
-    recording: Recording, package: str, provider_config: Mapping[str, Any]
+    project: str, stack: str, package: str, provider_config: Mapping[str, Any]
 ) -> analyzer_pb2.AnalyzerProviderResource:
     """The provider the engine creates for a resource registered without one."""
     version = _package_version(package)
@@ -75,7 +83,7 @@ def _default_provider(
     return analyzer_pb2.AnalyzerProviderResource(
         type=f"pulumi:providers:{package}",
         name=name,
-        urn=f"urn:pulumi:{recording.stack}::{recording.project}::pulumi:providers:{package}::{name}",
+        urn=f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::{name}",
         properties=to_struct(properties),
     )
 
@@ -92,13 +100,21 @@ def _options(resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions
     )
 
 
-class _Providers:
-    def __init__(self, recording: Recording, provider_config: Mapping[str, Any]) -> None:
-        self.recording = recording
+class Providers:
+    """Provider resources by URN, learnt as they register; default providers made on first use."""
+
+    def __init__(
+        self, project: str, stack: str, provider_config: Mapping[str, Any], resources: Iterable[RecordedResource] = ()
+    ) -> None:
+        self.project, self.stack = project, stack
         self.config = provider_config
-        self.explicit = {r.urn: r for r in recording.resources if r.is_provider}
+        self.explicit = {r.urn: r for r in resources if r.is_provider}
         self.defaults: dict[str, analyzer_pb2.AnalyzerProviderResource] = {}
         self.cache: dict[str, analyzer_pb2.AnalyzerProviderResource] = {}
+
+    def add(self, resource: RecordedResource) -> None:
+        if resource.is_provider:
+            self.explicit[resource.urn] = resource
 
     def of(self, resource: RecordedResource) -> analyzer_pb2.AnalyzerProviderResource | None:
         if resource.provider:
@@ -114,44 +130,53 @@ class _Providers:
             return None
         package = resource.type.split(":", 1)[0]
         if package not in self.defaults:
-            self.defaults[package] = _default_provider(self.recording, package, self.config)
+            self.defaults[package] = _default_provider(self.project, self.stack, package, self.config)
         return self.defaults[package]
+
+
+def stack_analyze_request(project: str, stack: str) -> analyzer_pb2.AnalyzeRequest:
+    """``Analyze`` for the root stack resource (no inputs)."""
+    return analyzer_pb2.AnalyzeRequest(
+        type=STACK_TYPE,
+        urn=f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}",
+        name=f"{project}-{stack}",
+        properties=struct_pb2.Struct(),
+        options=analyzer_pb2.AnalyzerResourceOptions(),
+    )
+
+
+def analyze_request(resource: RecordedResource, providers: Providers) -> analyzer_pb2.AnalyzeRequest:
+    """``Analyze`` for one resource: its registered inputs, options and provider."""
+    providers.add(resource)
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        urn=resource.urn,
+        name=resource.name,
+        properties=resource.raw_inputs,
+        options=_options(resource),
+    )
+    provider = providers.of(resource)
+    if provider is not None:
+        request.provider.CopyFrom(provider)
+    return request
 
 
 def analyze_requests(
     recording: Recording, *, provider_config: Mapping[str, Any] | None = None
 ) -> list[analyzer_pb2.AnalyzeRequest]:
     """One ``AnalyzeRequest`` per resource, the stack first, in registration order."""
-    providers = _Providers(recording, provider_config or {})
-    requests = [
-        analyzer_pb2.AnalyzeRequest(
-            type=STACK_TYPE,
-            urn=stack_urn(recording),
-            name=f"{recording.project}-{recording.stack}",
-            properties=struct_pb2.Struct(),
-            options=analyzer_pb2.AnalyzerResourceOptions(),
-        )
+    providers = Providers(recording.project, recording.stack, provider_config or {}, recording.resources)
+    return [
+        stack_analyze_request(recording.project, recording.stack),
+        *(analyze_request(resource, providers) for resource in recording.resources),
     ]
-    for resource in recording.resources:
-        request = analyzer_pb2.AnalyzeRequest(
-            type=resource.type,
-            urn=resource.urn,
-            name=resource.name,
-            properties=resource.raw_inputs,
-            options=_options(resource),
-        )
-        provider = providers.of(resource)
-        if provider is not None:
-            request.provider.CopyFrom(provider)
-        requests.append(request)
-    return requests
 
 
 def stack_request(
     recording: Recording, *, provider_config: Mapping[str, Any] | None = None
 ) -> analyzer_pb2.AnalyzeStackRequest:
     """The ``AnalyzeStackRequest``: every resource's outputs, parents and dependencies."""
-    providers = _Providers(recording, provider_config or {})
+    providers = Providers(recording.project, recording.stack, provider_config or {}, recording.resources)
     request = analyzer_pb2.AnalyzeStackRequest()
     root = request.resources.add()
     root.type, root.urn, root.name = STACK_TYPE, stack_urn(recording), f"{recording.project}-{recording.stack}"

@@ -97,9 +97,11 @@ class Timings:
     """Wall seconds of each phase of one stack's run."""
 
     synthesis: float = 0.0
+    """Running the program; the pack analyzes each resource meanwhile, on the other core."""
     policy: float = 0.0
+    """After synthesis: waiting for the outstanding Analyze answers, then AnalyzeStack."""
     pack_start_wait: float = 0.0
-    """Time spent waiting for the pack's port after synthesis (start-up not hidden behind synthesis)."""
+    """The pack's start-up (launch to a connected channel), overlapped with synthesis."""
     references: float = 0.0
     """Synthesis of referenced stacks for their exports (single-stack runs only)."""
     total: float = 0.0

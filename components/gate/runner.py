@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from components.errors import ConfigError, FintechInfraError
-from components.gate.analyzer import PolicyPackProcess, judge_recording
+from components.gate.analyzer import PolicyPackProcess, StreamingJudge
 from components.gate.order import dependency_levels, referenced_closure, references_of
 from components.gate.policyconfig import read_policy_config
 from components.gate.result import PlanResult, StackResult, Timings
 from components.gate.stackfiles import Project, StackFile, load_project
-from components.testing import Recording, synthesize
+from components.testing import RecordedResource, Recording, synthesize
 
 __all__ = ["GateOptions", "ProgramError", "plan", "plan_stack", "synthesize_stack"]
 
@@ -63,7 +63,14 @@ def _qualified_outputs(stack: StackFile, references: Mapping[str, str], exports:
     return {stack.cell_stacks[cell]: dict(exports[name]) for cell, name in references.items() if name in exports}
 
 
-def synthesize_stack(project: Project, stack: StackFile, *, preview: bool, exports: Exports | None = None) -> Recording:
+def synthesize_stack(
+    project: Project,
+    stack: StackFile,
+    *,
+    preview: bool,
+    exports: Exports | None = None,
+    on_register: Callable[[RecordedResource], None] | None = None,
+) -> Recording:
     """Run the project's program for ``stack`` under the mock engine."""
     references = references_of(project, stack)
     try:
@@ -76,6 +83,7 @@ def synthesize_stack(project: Project, stack: StackFile, *, preview: bool, expor
             preview=preview,
             stack_outputs=_qualified_outputs(stack, references, exports or {}),
             default_region=stack.aws_region,
+            on_register=on_register,
         )
     except ConfigError:
         raise
@@ -116,23 +124,28 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
         dry_run=options.preview,
         config=_flat_config(stack),
     ) as process:
-        synthesis_started = time.perf_counter()
-        recording = synthesize_stack(project, stack, preview=options.preview, exports=exports)
-        synthesis = time.perf_counter() - synthesis_started
-        wait_started = time.perf_counter()
-        process.connect()
-        pack_wait = time.perf_counter() - wait_started
-        policy_started = time.perf_counter()
-        verdict = judge_recording(
-            recording,
+        judge = StreamingJudge(
             process,
             policy_config=policy_config,
             policy_config_source=str(policy_path.relative_to(options.pack_dir.parent)) if policy_path else "",
             stack_config=stack.config,
             secret_keys=stack.secret_keys,
             tags=project.stack_tags,
-        )
+        ).start()
+        synthesis_started = time.perf_counter()
+        try:
+            recording = synthesize_stack(
+                project, stack, preview=options.preview, exports=exports, on_register=judge.submit
+            )
+        except BaseException:
+            judge.cancel()
+            raise
+        synthesis = time.perf_counter() - synthesis_started
+        # Policy time is what remains after synthesis: the Analyze calls ran alongside it on the pack's core.
+        policy_started = time.perf_counter()
+        verdict = judge.finish(recording)
         policy = time.perf_counter() - policy_started
+        pack_wait = process.startup_seconds
     timings = Timings(
         synthesis=synthesis,
         policy=policy,
