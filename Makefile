@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STACK ?= dev
 JOBS ?= 2
 
-.PHONY: plan plan-all test lint typecheck check bench docs lock clean
+.PHONY: plan plan-all test lint typecheck check bench bench-quick docs lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,19 +28,23 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy components policy stacks tests benchmarks
+	$(BIN)/mypy components policy/fintech_guardrails stacks tests benchmarks examples
 
 check: lint typecheck test
 
+# The full benchmark (every stack plus a 1/4/16-cell estate) takes a few minutes; it rewrites benchmarks/results.md.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.gate
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks.gate --skip-estate
 
 docs: $(STAMP)
 	$(BIN)/python -m components.docs README.md --write
 
 # Re-pin after changing pyproject.toml dependencies (needs pip-tools in the venv).
 lock: $(STAMP)
-	$(BIN)/pip-compile --generate-hashes --no-emit-index-url --no-emit-find-links --allow-unsafe \
+	$(BIN)/pip-compile --generate-hashes --no-emit-index-url --no-emit-find-links --unsafe-package pip \
 		--extra dev --strip-extras -o requirements.lock pyproject.toml
 
 clean:
