@@ -18,6 +18,12 @@ from fintech_guardrails.registry import gdpr, stack_rule
 
 ARN_REGION = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):")
 REGION_KEYS = frozenset({"region", "destinationRegion", "sourceRegion", "replicaRegion"})
+# Inputs that name where code or a template comes from, not where data goes. AWS publishes the Secrets
+# Manager rotation templates once, in us-east-1, and the Serverless Application Repository deploys them into
+# the caller's region; the function itself is judged by data-residency-region like any other resource.
+SOURCE_REFERENCES: frozenset[tuple[str, str]] = frozenset(
+    {("aws:serverlessrepository/cloudFormationStack:CloudFormationStack", "applicationId")}
+)
 
 
 def _judged(stack: Stack) -> list[Node]:
@@ -96,7 +102,9 @@ def data_residency_replication(stack: Stack, out: Findings) -> None:
     Judged: every region a resource's inputs name (ARNs such as a replica's ``replicateSourceDb``, a backup
     rule's ``copyActions[].destinationVaultArn`` or a replica key's ``primaryKeyArn``; Secrets Manager
     ``replicas[].region``) must be permitted for the resource's jurisdiction. Copy targets created in the same
-    stack are also judged by data-residency-region; an ARN unknown during preview is left to that rule.
+    stack are also judged by data-residency-region; an ARN unknown during preview is left to that rule. Inputs
+    that name where code comes from rather than where data goes (a Serverless Application Repository
+    template's ``applicationId``) are not copies and are not judged here.
     """
     registry = stack.settings.registry
     for node in _judged(stack):
@@ -108,6 +116,8 @@ def data_residency_replication(stack: Stack, out: Findings) -> None:
             key: value for key, value in node.props.items() if key not in ("region", "tags", "tagsAll", "arn", "id")
         }
         for prop, value in props.items():
+            if (node.type, prop) in SOURCE_REFERENCES:
+                continue
             if prop in ("replicas",):
                 named = (
                     [item.get("region") for item in value if isinstance(item, dict)] if isinstance(value, list) else []

@@ -90,6 +90,23 @@ CASES = {
             ],
         ),
         Case(
+            "a rotation template published in us-east-1 deployed into the cell's region is not a copy",
+            "pass",
+            [
+                CELL_NODE,
+                R(
+                    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack",
+                    "rotation",
+                    {
+                        "tags": tags(),
+                        "applicationId": "arn:aws:serverlessrepo:us-east-1:297356227824:applications/Rotation",
+                        "parameters": {"endpoint": "https://secretsmanager.eu-central-1.amazonaws.com"},
+                    },
+                    parent=CELL,
+                ),
+            ],
+        ),
+        Case(
             "copy destination unknown is left to the region rule",
             "pass",
             [
