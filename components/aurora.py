@@ -16,8 +16,11 @@ cluster, so the password is generated and handled like this:
    replicated to the DR region under the DR key. Write-only inputs never appear in state outputs; Pulumi
    keeps the input encrypted as a secret and shows no diff for it, so the fresh value the invoke returns on
    every later run is ignored and the database and the secret keep the same password.
-3. Rotation: bump ``PASSWORD_VERSION`` (both version inputs move together), or attach a Secrets Manager
-   rotation function to the secret; Aurora accepts either.
+3. Rotation: pass a ``postgresql-single-user`` :class:`~components.rotation.RotationFunction` (the cell
+   does) and the secret rotates every 30 days: the function changes the password on the writer, Aurora
+   replicates it to the secondary, Secrets Manager replicates the secret. The rotation is configured after
+   the writer instances and the first secret value exist. Bumping ``PASSWORD_VERSION`` still resets both
+   the cluster and the secret to a fresh generated password.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from components.wiring import DrPlacement, KeyRef
 
 if TYPE_CHECKING:
     from components.database import FinancialDatabase
+    from components.rotation import RotationFunction
 
 __all__ = ["AURORA_ENGINE", "PASSWORD_VERSION", "AuroraCluster"]
 
@@ -65,6 +69,7 @@ class AuroraCluster:
         security_group: aws.ec2.SecurityGroup,
         monitoring_role_arn: pulumi.Input[str],
         availability_zones: Sequence[str] | None,
+        rotation: RotationFunction | None = None,
     ) -> None:
         from components.database import data_security_group, db_parameters
 
@@ -144,13 +149,14 @@ class AuroraCluster:
         self.reader_endpoint: pulumi.Output[str] = self.cluster.reader_endpoint
         self.resource_arn: pulumi.Output[str] = self.cluster.arn
         self.dr_endpoint: pulumi.Output[str] | None = None
+        self.dr_resource_arn: pulumi.Output[str] | None = None
         self.secondary: aws.rds.Cluster | None = None
         if dr is None:
             self.master_secret_arn: pulumi.Output[str] = self.cluster.master_user_secrets.apply(
                 lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
             )
         else:
-            self.master_secret_arn = self._password_secret(key, dr, password)
+            self.master_secret_arn = self._password_secret(key, dr, password, rotation, security_group)
             assert dr.network is not None  # checked by FinancialDatabase before registration
             dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
             dr_sg = data_security_group(
@@ -200,6 +206,7 @@ class AuroraCluster:
             )
             self.dr_instances = self._instances("dr-instance", self.secondary, dr.key.arn, None, dr_opts)
             self.dr_endpoint = self.secondary.reader_endpoint
+            self.dr_resource_arn = self.secondary.arn
 
     @property
     def alarm_targets(self) -> Mapping[str, Sequence[pulumi.Input[str]]]:
@@ -267,28 +274,45 @@ class AuroraCluster:
             )
         return instances
 
-    def _password_secret(self, key: KeyRef, dr: DrPlacement, password: pulumi.Output[str]) -> pulumi.Output[str]:
+    def _password_secret(
+        self,
+        key: KeyRef,
+        dr: DrPlacement,
+        password: pulumi.Output[str],
+        rotation: RotationFunction | None,
+        security_group: aws.ec2.SecurityGroup,
+    ) -> pulumi.Output[str]:
+        waits: list[pulumi.Resource] = []
+        if rotation is not None:
+            rotation.allow_to(
+                child(self._name, "rotation-egress"),
+                security_group_id=security_group.id,
+                port=5432,
+                parent=self._parent,
+            )
+            # The function logs in to the writer, so the rotation waits for it and for the function's network.
+            waits = [*self.instances, *rotation.ready]
+        # The secret's shape is what AWS's PostgreSQL rotation function expects.
+        value = pulumi.Output.json_dumps(
+            {
+                "engine": "postgres",
+                "username": "fintech_admin",
+                "password": password,
+                "host": self.cluster.endpoint,
+                "port": 5432,
+                "dbname": self._settings.concern.value,
+            }
+        )
         secret = AppSecret(
             child(self._name, "master"),
             key=key,
             description=f"{self._settings.concern.value} Aurora global cluster master credentials",
             dr=dr,
+            value_wo=value,
+            value_wo_version=PASSWORD_VERSION,
+            rotation_lambda_arn=rotation.function_arn if rotation is not None else None,
+            rotation_days=rotation.rotation_days if rotation is not None else 30,
+            rotation_after=waits,
             opts=pulumi.ResourceOptions(parent=self._parent),
-        )
-        aws.secretsmanager.SecretVersion(
-            child(self._name, "master-version"),
-            secret_id=secret.secret_id,
-            secret_string_wo=pulumi.Output.json_dumps(
-                {
-                    "engine": "postgres",
-                    "username": "fintech_admin",
-                    "password": password,
-                    "host": self.cluster.endpoint,
-                    "port": 5432,
-                    "dbname": self._settings.concern.value,
-                }
-            ),
-            secret_string_wo_version=PASSWORD_VERSION,
-            opts=pulumi.ResourceOptions(parent=secret),
         )
         return secret.arn

@@ -7,6 +7,11 @@ root user and AWS included, can delete a recovery point before its retention end
 which is what makes the backups ransomware-proof. A daily plan keeps recovery points for the
 jurisdiction's minimum and copies each one to a vault in the jurisdiction's DR region (its own key and
 lock, created with the DR provider). The selection names every database of the cell by ARN.
+
+The databases' DR copies (Aurora secondary clusters, cross-region read replicas) live in the DR region,
+where a plan of the primary region cannot select them: ``dr_resource_arns`` get a second daily plan and
+selection in the DR region, into the same locked DR vault at the same retention. They hold the same data
+as their sources, so these recovery points matter once a DR copy has been promoted and takes writes.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class CellBackup(FintechComponent):
         "vault_arn": "The cell's locked backup vault.",
         "dr_vault_arn": "The locked vault in the DR region receiving copies; None without DR.",
         "plan_id": "The AWS Backup plan.",
+        "dr_plan_id": "The DR-region plan backing up the databases' DR copies; None without any.",
         "retention_days": "Days every recovery point is kept (the jurisdiction's minimum unless raised).",
     }
 
@@ -51,11 +57,17 @@ class CellBackup(FintechComponent):
         key: KeyRef,
         dr: DrPlacement | None,
         resource_arns: Sequence[pulumi.Input[str]],
+        dr_resource_arns: Sequence[pulumi.Input[str]] = (),
         retention_days: int | None = None,
         changeable_for_days: int = aws_limits.VAULT_LOCK_MIN_CHANGEABLE_DAYS,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         retention = self._validate(cell, jurisdiction, dr, resource_arns, retention_days, changeable_for_days)
+        if dr_resource_arns and dr is None:
+            raise ConfigError(
+                f"cells.{cell}.dr_region: None but {len(dr_resource_arns)} DR database(s) to back up; "
+                "allowed: a DR region whenever a database has a DR copy"
+            )
         super().__init__("fintech:backup:CellBackup", name, opts)
         self.retention_days = retention
         self.vault = self._locked_vault(name, "vault", key, retention, changeable_for_days, None)
@@ -95,9 +107,37 @@ class CellBackup(FintechComponent):
             resources=list(resource_arns),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.dr_plan: aws.backup.Plan | None = None
+        if dr_resource_arns and dr is not None and self.dr_vault is not None:
+            dr_opts = pulumi.ResourceOptions(parent=self, provider=dr.provider)
+            self.dr_plan = aws.backup.Plan(
+                child(name, "dr-plan"),
+                name=physical(name, "dr-daily"),
+                rules=[
+                    aws.backup.PlanRuleArgs(
+                        rule_name="daily",
+                        target_vault_name=self.dr_vault.name,
+                        schedule=BACKUP_SCHEDULE,
+                        start_window=60,
+                        completion_window=360,
+                        lifecycle=lifecycle,
+                    )
+                ],
+                opts=dr_opts,
+            )
+            # IAM is global: the same service role serves the DR region's selection.
+            aws.backup.Selection(
+                child(name, "dr-selection"),
+                name=physical(name, "dr-databases"),
+                plan_id=self.dr_plan.id,
+                iam_role_arn=role.arn,
+                resources=list(dr_resource_arns),
+                opts=dr_opts,
+            )
         self.vault_arn = self.vault.arn
         self.dr_vault_arn = self.dr_vault.arn if self.dr_vault is not None else None
         self.plan_id = self.plan.id
+        self.dr_plan_id = self.dr_plan.id if self.dr_plan is not None else None
         self.register_outputs({output: getattr(self, output) for output in self.OUTPUTS})
 
     @staticmethod

@@ -48,6 +48,7 @@ from components.k8s_baseline import KubernetesBaseline
 from components.kms import KeyRing
 from components.providers import RegionalProviders
 from components.redis import RedisCluster
+from components.rotation import RotationFunction, RotationTemplate
 from components.routing import CacheRoute, DatabaseRoute, KubernetesTarget, RoutingManifest
 from components.vpc import SecureVpc, resolve_zones, subnet_cidr
 from components.wiring import DrPlacement
@@ -353,6 +354,9 @@ class JurisdictionCell(FintechComponent):
                 dr_alarm_topic_arn=self.dr.alarm_topic.arn if self.dr else None,
                 alarms=config.alarms,
                 availability_zones=self.primary.vpc.availability_zones,
+                rotation=self._rotation(concern, "postgresql-single-user", retention)
+                if FinancialDatabase.generates_password(settings, placement)
+                else None,
                 config_path=key_path("cells", name, "concerns", index),
                 opts=here,
             )
@@ -366,6 +370,7 @@ class JurisdictionCell(FintechComponent):
             log_retention_days=retention,
             alarm_topic_arn=self.primary.alarm_topic.arn,
             alarms=config.alarms,
+            rotation=self._rotation("cache", "elasticache-user", retention),
             config_path=key_path("cells", name, "redis"),
             opts=here,
         )
@@ -378,6 +383,7 @@ class JurisdictionCell(FintechComponent):
             if self.dr
             else None,
             resource_arns=[database.resource_arn for database in self.databases.values()],
+            dr_resource_arns=[db.dr_resource_arn for db in self.databases.values() if db.dr_resource_arn is not None],
             opts=here,
         )
 
@@ -397,6 +403,20 @@ class JurisdictionCell(FintechComponent):
         self.register_outputs({output: getattr(self, f"_out_{output}")() for output in self.OUTPUTS})
 
     # -- building blocks ----------------------------------------------------------------------------------
+
+    def _rotation(self, purpose: str, template: RotationTemplate, retention: int) -> RotationFunction:
+        # In the primary region only: Secrets Manager rotates a replicated secret there and replicates it.
+        return RotationFunction(
+            child(self.cell_name, f"{purpose}-rotation"),
+            template=template,
+            subnet_ids=self.primary.vpc.private_subnet_ids,
+            vpc_id=self.primary.vpc.vpc_id,
+            vpc_cidr=self.primary.vpc.cidr,
+            key=self.primary.keys.ref(purpose),
+            logs_key=self.primary.keys.ref("logs"),
+            log_retention_days=retention,
+            opts=self.primary.opts,
+        )
 
     def _clients(self, region: _Region, concern: str) -> list[pulumi.Input[str]]:
         if region.eks is not None:

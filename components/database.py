@@ -28,9 +28,10 @@ instead of deleting data; create-only inputs (``snapshot_identifier``, ``replica
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
@@ -44,6 +45,9 @@ from components.errors import ConfigError, ResidencyError, allowed
 from components.jurisdictions import Jurisdiction
 from components.recovery import Mechanism, RecoveryPlan, plan_recovery
 from components.wiring import DataNetwork, DrPlacement, KeyRef
+
+if TYPE_CHECKING:
+    from components.rotation import RotationFunction
 
 __all__ = ["CA_CERT_IDENTIFIER", "POSTGRES_PORT", "FinancialDatabase", "data_security_group", "db_parameters"]
 
@@ -113,6 +117,7 @@ class FinancialDatabase(FintechComponent):
         "recovery_evidence": "The AWS-documented figure and source the expectation relies on.",
         "dr_mechanisms": "Mechanisms running in the DR region (empty without DR).",
         "dr_endpoint": "Endpoint in the DR region (replica or secondary cluster); None without one.",
+        "dr_resource_arn": "ARN of the DR replica or secondary cluster, for the DR backup plan; None without one.",
     }
 
     def __init__(
@@ -129,11 +134,26 @@ class FinancialDatabase(FintechComponent):
         dr_alarm_topic_arn: pulumi.Input[str] | None = None,
         alarms: AlarmSettings = AlarmSettings(),  # noqa: B008 - frozen model, safe as a default
         availability_zones: Sequence[str] | None = None,
+        rotation: RotationFunction | None = None,
         config_path: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         path = config_path or f"concerns.{settings.concern.value}"
         plan = self._validate(settings, cell=cell, jurisdiction=jurisdiction, dr=dr, path=path)
+        if rotation is not None and not self.generates_password(settings, dr):
+            raise ConfigError(
+                f"{path}.engine: {settings.engine!r} without an Aurora global database has an RDS-managed "
+                "master password, which RDS rotates itself; allowed: rotation only for engine 'aurora' with a DR region"
+            )
+        if rotation is not None and rotation.template != "postgresql-single-user":
+            raise ConfigError(
+                f"{path}: rotation template {rotation.template!r} cannot rotate a PostgreSQL master user; "
+                "allowed: 'postgresql-single-user'"
+            )
+        if rotation is not None and rotation.security_group_id is not None:
+            # The rotation function logs in to the writer: admit it like an application client.
+            clients = [*network.client_security_group_ids, rotation.security_group_id]
+            network = dataclasses.replace(network, client_security_group_ids=clients)
         super().__init__(
             "fintech:database:FinancialDatabase", name, opts, scope={"DataConcern": settings.concern.value}
         )
@@ -163,6 +183,7 @@ class FinancialDatabase(FintechComponent):
         self.monitoring_role = self._monitoring_role(name)
 
         dr_endpoint: pulumi.Output[str] | None
+        self.dr_resource_arn: pulumi.Output[str] | None
         if settings.engine == "aurora":
             from components.aurora import AuroraCluster
 
@@ -177,10 +198,12 @@ class FinancialDatabase(FintechComponent):
                 security_group=self.security_group,
                 monitoring_role_arn=self.monitoring_role.arn,
                 availability_zones=availability_zones,
+                rotation=rotation,
             )
             writer, reader = aurora.writer_endpoint, aurora.reader_endpoint
             self.master_secret_arn, self.resource_arn = aurora.master_secret_arn, aurora.resource_arn
             dr_endpoint = aurora.dr_endpoint
+            self.dr_resource_arn = aurora.dr_resource_arn
             alarm_targets = aurora.alarm_targets
         else:
             instance = self._instance(name, settings, key=key, family=family)
@@ -190,6 +213,7 @@ class FinancialDatabase(FintechComponent):
             self.master_secret_arn = instance.master_user_secrets.apply(lambda s: (s[0].secret_arn or "") if s else "")
             self.resource_arn = instance.arn
             dr_endpoint = self._instance_dr(name, settings, instance, dr=dr, family=family, path=path)
+            self.dr_resource_arn = self.dr_replica.arn if self.dr_replica is not None else None
             alarm_targets = {
                 "writer": [instance.identifier],
                 "replicas": [replica.identifier for replica in replicas],
@@ -219,6 +243,11 @@ class FinancialDatabase(FintechComponent):
         self.dr_mechanisms = [mechanism.value for mechanism in plan.dr_mechanisms]
         self.dr_endpoint = dr_endpoint
         self.register_outputs({key_: getattr(self, key_) for key_ in self.OUTPUTS})
+
+    @staticmethod
+    def generates_password(settings: DatabaseSettings, dr: DrPlacement | None) -> bool:
+        """True when the master password is generated here (Aurora global) and needs a rotation function."""
+        return settings.engine == "aurora" and dr is not None
 
     # -- validation (before anything is registered) -------------------------------------------------------
 

@@ -4,14 +4,18 @@ The component creates the secret *container* only. Values are written out of ban
 an operator, or a write-only ``SecretVersion`` such as the Aurora master password in
 :mod:`components.aurora`), so no plaintext ever passes through code, config or state.
 
-Rotation: Secrets Manager rotates through a Lambda function (an AWS-provided template for RDS, Redshift
-and DocumentDB credentials, or your own for anything else). Pass ``rotation_lambda_arn`` to enable it;
-without one the output ``rotation_enabled`` is False rather than pretending, and the policy pack can flag
-it. Deletion always keeps a recovery window (7-30 days, default 30); immediate deletion is refused.
+Rotation: Secrets Manager rotates through a Lambda function (see :mod:`components.rotation`). Pass
+``rotation_lambda_arn`` to enable it; without one the output ``rotation_enabled`` is False rather than
+pretending, and the policy pack flags it. A secret whose first value is generated here passes it as
+``value_wo`` (a write-only ``SecretVersion``), so the rotation is configured only after that value, and
+whatever ``rotation_after`` names (the database, the function's permissions), exist: Secrets Manager tests
+the function when rotation is configured (``rotate_immediately`` is False; the first rotation follows the
+schedule). Deletion always keeps a recovery window (7-30 days, default 30); immediate deletion is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import pulumi
@@ -45,6 +49,9 @@ class AppSecret(FintechComponent):
         description: str,
         rotation_lambda_arn: pulumi.Input[str] | None = None,
         rotation_days: int = 30,
+        rotation_after: Sequence[pulumi.Resource] = (),
+        value_wo: pulumi.Input[str] | None = None,
+        value_wo_version: int = 1,
         recovery_window_days: int = 30,
         dr: DrPlacement | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -68,6 +75,17 @@ class AppSecret(FintechComponent):
         self.rotation_enabled = rotation_lambda_arn is not None
         self.rotation_days: int | None = rotation_days if self.rotation_enabled else None
         self.replica_region = dr.region if dr else None
+        waits: list[pulumi.Resource] = list(rotation_after)
+        if value_wo is not None:
+            waits.append(
+                aws.secretsmanager.SecretVersion(
+                    child(name, "version"),
+                    secret_id=self.secret.id,
+                    secret_string_wo=value_wo,
+                    secret_string_wo_version=value_wo_version,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
         if rotation_lambda_arn is not None:
             aws.secretsmanager.SecretRotation(
                 child(name, "rotation"),
@@ -76,6 +94,7 @@ class AppSecret(FintechComponent):
                 rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
                     automatically_after_days=rotation_days
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
+                rotate_immediately=False,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=waits),
             )
         self.register_outputs({output: getattr(self, output) for output in self.OUTPUTS})

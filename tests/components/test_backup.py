@@ -16,6 +16,10 @@ from components.wiring import DrPlacement, KeyRef
 
 ASIC = DEFAULT_REGISTRY["asic"]
 DB_ARNS = [f"arn:aws:rds:ap-southeast-2:123456789012:db:au-{c}" for c in ("crm", "trading", "payments", "audit")]
+DR_ARNS = [
+    "arn:aws:rds:ap-southeast-4:123456789012:cluster:au-trading-dr",
+    "arn:aws:rds:ap-southeast-4:123456789012:db:au-crm-dr",
+]
 
 
 def program() -> None:
@@ -31,6 +35,7 @@ def program() -> None:
             region="ap-southeast-4", provider=dr_provider, key=KeyRef(arn=dr_key.arn, alias="alias/au/backup")
         ),
         resource_arns=DB_ARNS,
+        dr_resource_arns=DR_ARNS,
     )
     pulumi.export("backup", {k: getattr(backup, k) for k in CellBackup.OUTPUTS})
 
@@ -100,6 +105,29 @@ def _refused(**overrides) -> str:
     recording = synthesize(build)
     assert recording.custom_resources() == [] and not [r for r in recording if r.type.startswith("fintech:")]
     return caught[0]
+
+
+def test_dr_copies_are_backed_up_in_the_dr_region_into_the_locked_dr_vault(rec) -> None:
+    plan = rec.named("au-backup-dr-plan")
+    assert plan.region == "ap-southeast-4"
+    (rule,) = plan.inputs["rules"]
+    assert rule["targetVaultName"] == "au-backup-dr-vault" and rule["lifecycle"]["deleteAfter"] == 90
+    assert rule["schedule"] == "cron(0 3 * * ? *)" and "copyActions" not in rule
+    assert rec.named("au-backup-dr-vault").urn in plan.property_dependencies["rules"]
+    selection = rec.named("au-backup-dr-selection")
+    assert selection.region == "ap-southeast-4" and selection.inputs["resources"] == DR_ARNS
+    assert selection.inputs["planId"] == plan.outputs["id"]
+    assert selection.inputs["iamRoleArn"] == rec.named("au-backup-role").outputs["arn"]
+    assert rec.exports["backup"]["dr_plan_id"] == plan.outputs["id"]
+    # The primary plan still selects only the primary databases.
+    assert rec.named("au-backup-selection").inputs["resources"] == DB_ARNS
+
+
+def test_dr_copies_without_a_dr_region_are_refused() -> None:
+    assert _refused(dr_resource_arns=DR_ARNS) == (
+        "cells.au.dr_region: None but 2 DR database(s) to back up; "
+        "allowed: a DR region whenever a database has a DR copy"
+    )
 
 
 def test_retention_below_the_jurisdiction_minimum_is_refused() -> None:

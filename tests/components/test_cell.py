@@ -322,3 +322,68 @@ def test_provider_without_identity_or_with_instance_metadata() -> None:
     assert "assumeRoles" not in providers["runner"]
     assert providers["runner"]["skipMetadataApiCheck"] in (False, "false")
     assert json.loads(providers["runner"]["allowedAccountIds"]) == ["111111111111"]
+
+
+def test_cache_secret_rotates_and_rds_managed_passwords_need_no_function(recording: Recording) -> None:
+    function = recording.named("eu-cache-rotation-function", "aws:lambda/function:Function")
+    assert function.region == "eu-central-1"
+    private = [r.outputs["id"] for r in recording.of_type("aws:ec2/subnet:Subnet") if "-private-" in r.name]
+    private = [i for i in private if i.startswith("eu-vpc-")]
+    assert sorted(function.inputs["vpcConfig"]["subnetIds"]) == sorted(private)
+    key = recording.named("eu-keys-cache-key", "aws:kms/key:Key").outputs["arn"]
+    assert function.inputs["kmsKeyArn"] == key
+    rotation = recording.named("eu-cache-auth-rotation")
+    assert rotation.inputs["rotationLambdaArn"] == function.outputs["arn"]
+    # crm and trading are RDS instances: RDS keeps and rotates their master passwords.
+    assert recording.of_type("aws:serverlessrepository/cloudFormationStack:CloudFormationStack") == []
+    assert [r.name for r in recording.of_type("aws:secretsmanager/secretRotation:SecretRotation")] == [
+        "eu-cache-auth-rotation"
+    ]
+    # Backups replication only: no DR copy to back up in the DR region.
+    assert not [r for r in recording if r.name == "eu-backup-dr-plan"]
+
+
+@pytest.fixture(scope="module")
+def global_recording() -> Recording:
+    config = _cell(
+        concerns=[
+            {"concern": "trading", "engine": "aurora", "objectives": {"rpo_seconds": 60, "rto_seconds": 900}},
+            {
+                "concern": "crm",
+                "instance_class": "db.t4g.medium",
+                "dr_read_replica": True,
+                "objectives": {"rpo_seconds": 900, "rto_seconds": 14400},
+            },
+        ]
+    )
+    return synthesize(lambda: _program(config), stack="staging")
+
+
+def test_global_database_secret_rotates_in_the_primary_region(global_recording: Recording) -> None:
+    app = global_recording.named("eu-trading-rotation-app")
+    assert app.region == "eu-central-1"
+    params = app.inputs["parameters"]
+    assert params["kmsKeyArn"] == global_recording.named("eu-keys-trading-key", "aws:kms/key:Key").outputs["arn"]
+    assert params["vpcSubnetIds"].count("eu-vpc-private-") == 2
+    function_sg = global_recording.named("eu-trading-rotation-sg", SG).outputs["id"]
+    ingress = global_recording.named("eu-trading-sg", SG).inputs["ingress"]
+    assert [rule["securityGroups"] for rule in ingress] == [
+        _group_ids(global_recording, "eu-app-trading-sg"),
+        [function_sg],
+    ]
+    rotation = global_recording.named("eu-trading-master-rotation")
+    assert app.urn in rotation.property_dependencies["rotationLambdaArn"]
+    # One function per secret and key: crm keeps its RDS-managed password.
+    assert not [r for r in global_recording if r.name == "eu-crm-rotation-app"]
+
+
+def test_dr_copies_are_selected_by_a_dr_region_backup_plan(global_recording: Recording) -> None:
+    selection = global_recording.named("eu-backup-dr-selection")
+    assert selection.region == "eu-west-1"
+    expected = [
+        global_recording.named("eu-trading-dr-cluster", "aws:rds/cluster:Cluster").outputs["arn"],
+        global_recording.named("eu-crm-dr-replica", "aws:rds/instance:Instance").outputs["arn"],
+    ]
+    assert selection.inputs["resources"] == expected
+    (rule,) = global_recording.named("eu-backup-dr-plan").inputs["rules"]
+    assert rule["targetVaultName"] == "eu-backup-dr-vault" and rule["lifecycle"]["deleteAfter"] >= 90

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 
 import pulumi
 import pulumi_aws as aws
@@ -412,4 +413,103 @@ def test_duplicated_concern_fails_and_registers_nothing() -> None:
     assert message == (
         "invalid stack config: cells.eu.concerns[1].concern: 'crm' is listed twice (first at concerns[0]); "
         "each concern gets its own database"
+    )
+
+
+def test_dr_resource_arn_names_the_dr_copy_for_the_dr_backup_plan(rec) -> None:
+    assert rec.exports["trading"]["dr_resource_arn"] == rec.named("eu-trading-dr-cluster", CLUSTER).outputs["arn"]
+    assert rec.exports["crm"]["dr_resource_arn"] == rec.named("eu-crm-dr-replica", INSTANCE).outputs["arn"]
+    # Backups replication only, or no DR region: nothing in the DR region to select.
+    assert rec.exports["audit"]["dr_resource_arn"] is None
+    assert rec.exports["local-trading"]["dr_resource_arn"] is None
+
+
+def _rotated_program() -> None:
+    from components.rotation import RotationFunction
+
+    dr_provider = aws.Provider("dr", region="eu-west-1")
+    key = aws.kms.Key("key-trading", description="trading")
+    dr_key = aws.kms.Key("dr-key-trading", description="trading", opts=pulumi.ResourceOptions(provider=dr_provider))
+    logs = aws.kms.Key("key-logs", description="logs")
+    ref = KeyRef(arn=key.arn, alias="alias/eu/trading")
+    rotation = RotationFunction(
+        "eu-trading-rotation",
+        template="postgresql-single-user",
+        subnet_ids=["subnet-private-a", "subnet-private-b"],
+        vpc_id="vpc-primary",
+        vpc_cidr="10.0.0.0/16",
+        key=ref,
+        logs_key=KeyRef(arn=logs.arn, alias="alias/eu/logs"),
+        log_retention_days=1825,
+    )
+    FinancialDatabase(
+        "eu-trading",
+        CONCERNS["trading"],
+        cell="eu",
+        jurisdiction=CYSEC,
+        network=_network("vpc-primary", ["subnet-a", "subnet-b"], ["sg-app"]),
+        key=ref,
+        dr=DrPlacement(
+            region="eu-west-1",
+            provider=dr_provider,
+            key=KeyRef(arn=dr_key.arn, alias="alias/eu/trading"),
+            network=_network("vpc-dr", ["subnet-dr-a", "subnet-dr-b"], ["sg-dr-app"]),
+        ),
+        availability_zones=["eu-central-1a", "eu-central-1b"],
+        rotation=rotation,
+    )
+
+
+@pytest.fixture(scope="module")
+def rotated():
+    return synthesize(_rotated_program, config={"aws:region": "eu-central-1"})
+
+
+def test_global_master_secret_rotates_through_the_postgresql_function(rotated) -> None:
+    app = rotated.named("eu-trading-rotation-app")
+    rotation = rotated.named("eu-trading-master-rotation")
+    assert rotation.inputs["rotationRules"] == {"automaticallyAfterDays": 30}
+    assert rotation.inputs["rotateImmediately"] is False
+    assert rotation.inputs["secretId"] == rotated.named("eu-trading-master-secret").outputs["id"]
+    assert app.urn in rotation.property_dependencies["rotationLambdaArn"]
+    # Configured only once the writer instances, the first value and the function's network exist.
+    waits = {rotated.named(f"eu-trading-instance-{n}").urn for n in (1, 2)}
+    waits |= {rotated.named(n).urn for n in ("eu-trading-master-version", "eu-trading-rotation-egress")}
+    assert waits <= set(rotation.depends_on)
+
+
+def test_rotation_function_reaches_the_writer_and_only_it(rotated) -> None:
+    function_sg = rotated.named("eu-trading-rotation-sg", SG).outputs["id"]
+    db_sg = rotated.named("eu-trading-sg", SG)
+    assert [rule["securityGroups"] for rule in db_sg.inputs["ingress"]] == [["sg-app"], [function_sg]]
+    assert {rule["fromPort"] for rule in db_sg.inputs["ingress"]} == {5432}
+    egress = rotated.named("eu-trading-rotation-egress")
+    assert egress.inputs["securityGroupId"] == function_sg
+    assert egress.inputs["referencedSecurityGroupId"] == db_sg.outputs["id"]
+    assert egress.inputs["fromPort"] == egress.inputs["toPort"] == 5432
+    # The DR copy keeps admitting only the DR application tier: rotation runs in the primary region.
+    assert [r["securityGroups"] for r in rotated.named("eu-trading-dr-sg", SG).inputs["ingress"]] == [["sg-dr-app"]]
+
+
+def test_rotation_is_refused_where_rds_manages_the_password() -> None:
+    # Only the template is read before the refusal; a stand-in keeps the recording empty.
+    stand_in = types.SimpleNamespace(template="postgresql-single-user", security_group_id="sg-rotation")
+
+    def build() -> None:
+        FinancialDatabase(
+            "eu-crm",
+            DatabaseSettings(
+                concern="crm", objectives=RecoveryObjectives(rpo_seconds=0, rto_seconds=300, scope="zone")
+            ),
+            cell="eu",
+            jurisdiction=CYSEC,
+            network=_network("vpc-1", ["s-1", "s-2"], ["sg-app"]),
+            key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/crm"),
+            rotation=stand_in,  # type: ignore[arg-type]
+            config_path="cells.eu.concerns[0]",
+        )
+
+    assert _registers_nothing(build) == (
+        "cells.eu.concerns[0].engine: 'rds-instance' without an Aurora global database has an RDS-managed master "
+        "password, which RDS rotates itself; allowed: rotation only for engine 'aurora' with a DR region"
     )

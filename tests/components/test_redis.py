@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import types
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from components.config import AlarmSettings, RedisSettings
 from components.errors import ConfigError
 from components.redis import RedisCluster
+from components.rotation import RotationFunction
 from components.testing import synthesize
 from components.wiring import DataNetwork, KeyRef
 
@@ -29,6 +33,16 @@ def program() -> None:
         log_retention_days=1825,
         alarm_topic_arn="arn:aws:sns:eu-central-1:123456789012:alarms",
         alarms=AlarmSettings(redis_memory_pct=75),
+        rotation=RotationFunction(
+            "eu-cache-rotation",
+            template="elasticache-user",
+            subnet_ids=["s-private-a"],
+            vpc_id="vpc-1",
+            vpc_cidr="10.0.0.0/16",
+            key=KeyRef(arn=key.arn, alias="alias/eu/cache"),
+            logs_key=KeyRef(arn=logs.arn, alias="alias/eu/logs"),
+            log_retention_days=1825,
+        ),
     )
     pulumi.export("cache", {k: getattr(cache, k) for k in RedisCluster.OUTPUTS})
 
@@ -124,3 +138,50 @@ def test_bad_node_type_registers_nothing() -> None:
     recording = synthesize(build)
     assert recording.custom_resources() == [] and len(recording) == 0
     assert caught[0].startswith("cells.eu.redis.node_type: 'cache.x9.large' is not an ElastiCache node type; allowed:")
+
+
+def test_auth_secret_rotates_through_the_elasticache_user_function(rec) -> None:
+    app = rec.named("eu-cache-app-user")
+    version = rec.named("eu-cache-auth-version")
+    value = json.loads(version.raw_inputs.fields["secretStringWo"].struct_value.fields["value"].string_value)
+    # The shape ElastiCache's rotation reads: the user's ARN binds the secret to the user.
+    assert value["username"] == "eu-cache-app" and value["user_arn"] == app.outputs["arn"]
+    rotation = rec.named("eu-cache-auth-rotation")
+    function = rec.named("eu-cache-rotation-function")
+    assert rotation.inputs["rotationLambdaArn"] == function.outputs["arn"]
+    assert rotation.inputs["rotationRules"] == {"automaticallyAfterDays": 30}
+    assert rotation.inputs["rotateImmediately"] is False
+    grant = rec.named("eu-cache-rotation-grant")
+    (statement,) = json.loads(grant.inputs["policy"])["Statement"]
+    assert statement["Resource"] == app.outputs["arn"] and "elasticache:ModifyUser" in statement["Action"]
+    waits = {rec.named(n).urn for n in ("eu-cache-app-user", "eu-cache-auth-version", "eu-cache-rotation-grant")}
+    assert waits | {function.urn, rec.named("eu-cache-rotation-invoke").urn} <= set(rotation.depends_on)
+    # The function calls the ElastiCache API and never the cache: the cache admits the app tier only.
+    (rule,) = rec.named("eu-cache-sg").inputs["ingress"]
+    assert rule["securityGroups"] == [rec.named("app").outputs["id"]]
+
+
+def test_a_postgresql_function_is_refused_for_the_cache() -> None:
+    caught: list[str] = []
+    stand_in = types.SimpleNamespace(template="postgresql-single-user")
+
+    def build() -> None:
+        try:
+            RedisCluster(
+                "eu-cache",
+                RedisSettings(),
+                cell="eu",
+                network=DataNetwork(vpc_id="v", subnet_ids=["s"], client_security_group_ids=["sg"]),
+                key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/k"),
+                logs_key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/l", alias="alias/l"),
+                log_retention_days=365,
+                rotation=stand_in,  # type: ignore[arg-type]
+            )
+        except ConfigError as error:
+            caught.append(str(error))
+
+    assert len(synthesize(build)) == 0
+    assert caught == [
+        "cells.eu.redis: rotation template 'postgresql-single-user' cannot rotate an ElastiCache user; "
+        "allowed: 'elasticache-user'"
+    ]

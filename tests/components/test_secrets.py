@@ -16,12 +16,16 @@ def program() -> None:
     key = aws.kms.Key("app-key", description="app")
     dr_provider = aws.Provider("dr", region="eu-west-1")
     dr_key = aws.kms.Key("dr-key", description="app", opts=pulumi.ResourceOptions(provider=dr_provider))
+    database = aws.rds.Instance("db", instance_class="db.t4g.micro")
     rotated = AppSecret(
         "psp-api",
         key=KeyRef(arn=key.arn, alias="alias/eu/app"),
         description="PSP API credentials",
         rotation_lambda_arn="arn:aws:lambda:eu-central-1:123456789012:function:rotate",
         rotation_days=14,
+        rotation_after=[database],
+        value_wo=pulumi.Output.secret('{"token": "generated"}'),
+        value_wo_version=3,
         dr=DrPlacement(region="eu-west-1", provider=dr_provider, key=KeyRef(arn=dr_key.arn, alias="alias/eu/app")),
     )
     plain = AppSecret("webhook", key=KeyRef(arn=key.arn, alias="alias/eu/app"), description="Webhook signing key")
@@ -73,3 +77,14 @@ def test_force_delete_is_refused_before_registration() -> None:
     assert caught == [
         "x.recovery_window_days: 0 is not allowed; allowed: 7-30 (0 would delete the secret without a recovery window)"
     ]
+
+
+def test_a_generated_value_is_written_write_only_before_rotation_is_configured(rec) -> None:
+    version = rec.named("psp-api-version")
+    assert version.inputs["secretId"] == rec.named("psp-api-secret").outputs["id"]
+    assert version.inputs["secretStringWoVersion"] == 3 and "secretString" not in version.inputs
+    assert "4dabf18193072939515e22adb298388d" in version.raw_inputs.fields["secretStringWo"].struct_value.fields
+    rotation = rec.named("psp-api-rotation")
+    assert rotation.inputs["rotateImmediately"] is False  # the first rotation follows the schedule
+    assert {version.urn, rec.named("db").urn} <= set(rotation.depends_on)
+    assert not [r for r in rec if r.name == "webhook-version"]  # no value given: the container only
