@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from components.kms import EncryptionKey, KeyRing
     from components.logs import encrypted_log_group
     from components.redis import RedisCluster
+    from components.rotation import RotationFunction
     from components.routing import RoutingManifest
     from components.secrets import AppSecret
     from components.vpc import SecureVpc
@@ -73,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "RecoveryObjectives": "components.config",
     "RedisCluster": "components.redis",
     "ResidencyError": "components.errors",
+    "RotationFunction": "components.rotation",
     "RoutingManifest": "components.routing",
     "SecureBucket": "components.bucket",
     "SecureVpc": "components.vpc",
@@ -114,6 +116,7 @@ __all__ = [
     "RecoveryObjectives",
     "RedisCluster",
     "ResidencyError",
+    "RotationFunction",
     "RoutingManifest",
     "SecureBucket",
     "SecureVpc",
