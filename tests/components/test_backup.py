@@ -140,21 +140,22 @@ def test_retention_below_the_jurisdiction_minimum_is_refused() -> None:
 
 
 def test_dr_region_outside_the_jurisdiction_is_refused() -> None:
-    with pytest.raises(ResidencyError) as caught:
-        synthesize(
-            lambda: CellBackup(
-                "au-backup",
-                cell="au",
-                jurisdiction=ASIC,
-                key=KeyRef(arn="arn:aws:kms:ap-southeast-2:123456789012:key/k", alias="alias/k"),
-                dr=DrPlacement(
-                    region="us-west-2",
-                    provider=aws.Provider("dr", region="us-west-2"),
-                    key=KeyRef(arn="arn:aws:kms:us-west-2:123456789012:key/k", alias="alias/k"),
-                ),
-                resource_arns=DB_ARNS,
-            )
+    def program() -> None:
+        CellBackup(
+            "au-backup",
+            cell="au",
+            jurisdiction=ASIC,
+            key=KeyRef(arn="arn:aws:kms:ap-southeast-2:123456789012:key/k", alias="alias/k"),
+            dr=DrPlacement(
+                region="us-west-2",
+                provider=aws.Provider("dr", region="us-west-2"),
+                key=KeyRef(arn="arn:aws:kms:us-west-2:123456789012:key/k", alias="alias/k"),
+            ),
+            resource_arns=DB_ARNS,
         )
+
+    with pytest.raises(ResidencyError) as caught:
+        synthesize(program)
     assert (
         str(caught.value)
         == "cells.au.dr_region: 'us-west-2' is not permitted for asic; allowed: ap-southeast-2, ap-southeast-4"

@@ -72,6 +72,7 @@ def test_sdk_policies_carry_the_metadata() -> None:
     by_name = {p.name: p for p in policies()}
     assert len(by_name) == len(guardrails()) >= 70
     rds = by_name["rds-storage-encrypted-cmk"]
+    assert rds.framework is not None and rds.severity is not None and rds.config_schema is not None
     assert rds.framework.name == "PCI DSS" and rds.framework.version == "4.0.1" and rds.framework.reference == "3.5.1"
     assert rds.remediation_steps and rds.severity.value == "critical"
     assert {"environment", "today", "jurisdictions", "exemptions"} <= set(rds.config_schema.properties)

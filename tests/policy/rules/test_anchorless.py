@@ -225,7 +225,7 @@ CASES = {
             ],
             config=STAGING,
             unknown=True,
-        ),  # type: ignore[arg-type]
+        ),
     ],
 }
 
