@@ -71,7 +71,7 @@ class AuroraCluster:
         availability_zones: Sequence[str] | None,
         rotation: RotationFunction | None = None,
     ) -> None:
-        from components.database import data_security_group, db_parameters
+        from components.database import data_safety, data_security_group, db_parameters
 
         self._parent, self._name, self._settings = parent, name, settings
         self._monitoring_role_arn = monitoring_role_arn
@@ -125,15 +125,8 @@ class AuroraCluster:
             port=5432,
             storage_encrypted=True,
             kms_key_id=key.arn,
-            iam_database_authentication_enabled=True,
-            backup_retention_period=settings.backup_retention_days,
-            copy_tags_to_snapshot=True,
-            delete_automated_backups=False,
-            deletion_protection=True,
-            skip_final_snapshot=False,
-            final_snapshot_identifier=physical(name, "final"),
             enabled_cloudwatch_logs_exports=_LOG_EXPORTS,
-            allow_major_version_upgrade=False,
+            **data_safety(name, settings),
             **credentials,
             opts=pulumi.ResourceOptions(
                 parent=parent,

@@ -49,13 +49,39 @@ from components.wiring import DataNetwork, DrPlacement, KeyRef
 if TYPE_CHECKING:
     from components.rotation import RotationFunction
 
-__all__ = ["CA_CERT_IDENTIFIER", "POSTGRES_PORT", "FinancialDatabase", "data_security_group", "db_parameters"]
+__all__ = [
+    "CA_CERT_IDENTIFIER",
+    "POSTGRES_PORT",
+    "FinancialDatabase",
+    "data_safety",
+    "data_security_group",
+    "db_parameters",
+]
 
 POSTGRES_PORT = 5432
 CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1"
 MASTER_USERNAME = "fintech_admin"
 LOG_EXPORTS = ["postgresql", "upgrade"]
 _MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def data_safety(name: str, settings: DatabaseSettings) -> dict[str, Any]:
+    """The backup and deletion-safety arguments every RDS instance and Aurora cluster here carries.
+
+    In one place because they are what keeps client data recoverable: PITR at the configured retention,
+    tags on snapshots, automated backups kept after deletion, deletion protection, a final snapshot with a
+    deterministic name, IAM authentication, and no surprise major-version upgrade.
+    """
+    return {
+        "iam_database_authentication_enabled": True,
+        "backup_retention_period": settings.backup_retention_days,
+        "copy_tags_to_snapshot": True,
+        "delete_automated_backups": False,
+        "deletion_protection": True,
+        "skip_final_snapshot": False,
+        "final_snapshot_identifier": physical(name, "final"),
+        "allow_major_version_upgrade": False,
+    }
 
 
 def data_security_group(
@@ -360,15 +386,8 @@ class FinancialDatabase(FintechComponent):
             username=MASTER_USERNAME,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=key.arn,
-            iam_database_authentication_enabled=True,
-            backup_retention_period=settings.backup_retention_days,
-            copy_tags_to_snapshot=True,
-            delete_automated_backups=False,
-            deletion_protection=True,
-            skip_final_snapshot=False,
-            final_snapshot_identifier=physical(name, "final"),
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
-            allow_major_version_upgrade=False,
+            **data_safety(name, settings),
             **self._observability(settings, key.arn),
             opts=pulumi.ResourceOptions(parent=self, protect=True, ignore_changes=["snapshotIdentifier"]),
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -13,11 +12,11 @@ import pytest
 from components._tags import apply_tag_convention
 from components.audit import AuditTrail
 from components.bucket import SecureBucket
-from components.errors import ConfigError
 from components.kms import KeyRing
 from components.logs import cloudwatch_retention
 from components.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
 from components.wiring import KeyRef
+from tests.components.helpers import rejected
 
 REGION = "eu-central-1"
 TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{MOCK_ACCOUNT_ID}:trail/eu-audit-trail"
@@ -177,17 +176,7 @@ def test_cloudwatch_retention_rounds_up_never_down(requested: int, kept: int) ->
     assert cloudwatch_retention(requested) == kept
 
 
-def _rejected(build: Callable[[pulumi.ProviderResource], object]) -> tuple[list[str], Recording]:
-    errors: list[str] = []
-
-    def program() -> None:
-        provider = aws.Provider("eu", region=REGION)
-        try:
-            build(provider)
-        except ConfigError as error:
-            errors.append(str(error))
-
-    return errors, synthesize(program)
+_rejected = rejected
 
 
 @pytest.mark.parametrize(

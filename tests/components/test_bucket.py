@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -11,9 +10,9 @@ import pulumi_aws as aws
 import pytest
 
 from components.bucket import SecureBucket
-from components.errors import ConfigError
 from components.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
 from components.wiring import KeyRef
+from tests.components.helpers import rejected
 
 REGION = "eu-central-1"
 KEY = KeyRef(arn=f"arn:aws:kms:{REGION}:{MOCK_ACCOUNT_ID}:key/audit", alias="alias/eu/audit")
@@ -170,17 +169,7 @@ def test_policy_waits_for_the_public_access_block(recording: Recording) -> None:
     assert recording.named("eu-audit-public-access", PAB).urn in policy.depends_on
 
 
-def _rejected(build: Callable[[pulumi.ProviderResource], object]) -> tuple[list[str], Recording]:
-    errors: list[str] = []
-
-    def program() -> None:
-        provider = aws.Provider("eu", region=REGION)
-        try:
-            build(provider)
-        except ConfigError as error:
-            errors.append(str(error))
-
-    return errors, synthesize(program)
+_rejected = rejected
 
 
 @pytest.mark.parametrize(

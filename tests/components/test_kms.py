@@ -15,6 +15,7 @@ from components.config import DataConcern
 from components.errors import ConfigError
 from components.kms import EncryptionKey, KeyRing
 from components.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
+from tests.components.helpers import rejected
 
 REGION = "eu-central-1"
 CONCERNS = [concern.value for concern in DataConcern]
@@ -179,17 +180,7 @@ def test_refs_carry_the_arn_and_alias(recording: Recording) -> None:
     assert recording.exports["logs_key_id"] == _key(recording, "logs").outputs["keyId"]
 
 
-def _rejected(build: Callable[[pulumi.ProviderResource], object]) -> tuple[list[str], Recording]:
-    errors: list[str] = []
-
-    def program() -> None:
-        provider = aws.Provider("eu", region=REGION)
-        try:
-            build(provider)
-        except ConfigError as error:
-            errors.append(str(error))
-
-    return errors, synthesize(program)
+_rejected = rejected
 
 
 def _ring(**kwargs: Any) -> Callable[[pulumi.ProviderResource], object]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -12,10 +11,10 @@ import pulumi_aws as aws
 import pytest
 
 from components.config import VpcSettings
-from components.errors import ConfigError
 from components.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
 from components.vpc import INTERFACE_ENDPOINT_SERVICES, SecureVpc, subnet_cidr
 from components.wiring import KeyRef
+from tests.components.helpers import rejected
 
 REGION = "eu-central-1"
 ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
@@ -281,17 +280,7 @@ def test_adding_an_az_keeps_every_existing_subnet_and_nat_identical() -> None:
     assert added == {f"grow-{tier}-eu-central-1b" for tier in ("public", "private", "isolated")}
 
 
-def _rejected(build: Callable[[pulumi.ProviderResource], object]) -> tuple[list[str], Recording]:
-    errors: list[str] = []
-
-    def program() -> None:
-        provider = aws.Provider("p", region=REGION)
-        try:
-            build(provider)
-        except ConfigError as error:
-            errors.append(str(error))
-
-    return errors, synthesize(program)
+_rejected = rejected
 
 
 @pytest.mark.parametrize(
