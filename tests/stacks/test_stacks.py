@@ -351,3 +351,22 @@ def test_synthesis_times(recordings: dict[str, Recording], timings: dict[str, fl
     assert set(timings) == {*CELL_STACKS, "global"}
     assert all(seconds < 60 for seconds in timings.values()), timings
     assert all(count > 15 for count in counts.values()), counts
+
+
+@pytest.mark.parametrize("stack", (*CELL_STACKS, "global"))
+def test_every_taggable_resource_carries_the_whole_convention(recordings: dict[str, Recording], stack: str) -> None:
+    """Walks every resource: a taggable type (per the installed SDK) with any convention key missing fails."""
+    from fintech_guardrails.awstypes import is_taggable
+
+    from components._tags import REQUIRED_TAG_KEYS
+
+    recording = recordings[stack]
+    taggable = [r for r in recording.custom_resources() if r.type.startswith("aws:") and is_taggable(r.type)]
+    assert taggable, "the stack has taggable resources"
+    for resource in taggable:
+        missing = [key for key in REQUIRED_TAG_KEYS if not resource.tags.get(key)]
+        assert missing == [], f"{resource.urn} lacks {missing}"
+    concern_scoped = [r for r in taggable if "fintech:database:FinancialDatabase" in r.urn]
+    assert all(r.tags.get("DataConcern") for r in concern_scoped), "database children carry DataConcern"
+    if stack != "global":
+        assert concern_scoped, "cell stacks have databases"
