@@ -21,6 +21,8 @@ and the options the engine receives (protect, retainOnDelete, dependsOn, ignoreC
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -58,6 +60,8 @@ UNKNOWN = rpc.UNKNOWN
 
 PROVIDER_PREFIX = "pulumi:providers:"
 DEFAULT_REGION = "us-east-1"
+GC_YOUNG_THRESHOLD = 20_000
+"""Allocations between young-generation collections while a program runs (CPython's default is 700)."""
 
 
 def is_unknown(value: Any) -> bool:
@@ -425,6 +429,23 @@ def _record(monitor: RecordingMonitor) -> tuple[RecordedResource, ...]:
     return tuple(monitor.recorded)
 
 
+@contextlib.contextmanager
+def _relaxed_gc() -> Iterator[None]:
+    """Collect cyclic garbage less often while a program runs; the previous thresholds are restored after.
+
+    A synthesis allocates millions of short-lived objects (Outputs, futures, tasks); with CPython's default
+    threshold the collections take about a third of a stack's synthesis time (prod-eu: 1.3 s warm, 0.85 s
+    with this, for about 20 MB more peak memory).
+    Only the harness does this; a real ``pulumi up`` runs the program with the interpreter's defaults.
+    """
+    saved = gc.get_threshold()
+    gc.set_threshold(max(saved[0], GC_YOUNG_THRESHOLD), *saved[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
 def _config_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
@@ -470,12 +491,27 @@ def synthesize(
     values = PlausibleValues(preview=preview, stack_outputs=stack_outputs)
     values.default_region = default_region or str((config or {}).get("aws:region") or DEFAULT_REGION)
     monitor = RecordingMonitor(values, on_register)
+    with _relaxed_gc():
+        return _run(program, values, monitor, project=project, stack=stack, config=full_config, secret_keys=secret_keys)
+
+
+def _run(
+    program: Callable[[], None],
+    values: PlausibleValues,
+    monitor: RecordingMonitor,
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Sequence[str],
+) -> Recording:
+    preview = values.preview
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         settings.ROOT.set(None)
         pulumi_mocks.set_mocks(values, project=project, stack=stack, preview=preview, monitor=monitor)
-        set_all_config(full_config, list(secret_keys))
+        set_all_config(dict(config), list(secret_keys))
         settings.SETTINGS.rpc_manager.clear()
         settings.SETTINGS.outputs.clear()
         _sync_await(run_pulumi_func(program))
