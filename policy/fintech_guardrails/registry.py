@@ -31,8 +31,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from fintech_guardrails.model import Findings, Resource, Stack
-from fintech_guardrails.preview import plain
+from fintech_guardrails.model import Findings, Resource, Stack, _plain_once
 from fintech_guardrails.settings import SHARED_SCHEMA, Settings, cached_settings
 
 __all__ = [
@@ -145,9 +144,10 @@ class Guardrail:
             type=args.resource_type,
             name=args.name,
             urn=args.urn,
-            props=plain(args.props),
+            # Copied once per proxy: with speedups installed every policy gets the same proxies.
+            props=_plain_once(args.props),
             protect=bool(args.opts.protect) if args.opts is not None else False,
-            provider_props=None if provider is None else plain(provider.props),
+            provider_props=None if provider is None else _plain_once(provider.props),
             settings=settings,
             stack_tags=args.stack_tags,
         )

@@ -73,11 +73,34 @@ def install() -> bool:
     def memo_proxy(props: Any) -> Any:
         return proxies.get(id(props), lambda: (props, proxy(props)))[1]
 
+    servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
+    if servicer is not None:
+        _memo_per_message(servicer, "_get_resource_options")
+        _memo_per_message(servicer, "_get_provider_resource")
+
     setattr(sdk, "json_format", _JsonFormat())  # noqa: B010 (not exported; set by name on purpose)
     setattr(sdk, "deserialize_properties", memo_deserialize)  # noqa: B010
     setattr(sdk, "unknown_checking_proxy", memo_proxy)  # noqa: B010
     _STATE["installed"] = True
     return True
+
+
+def _memo_per_message(servicer: type, name: str) -> None:
+    """Memoise a servicer helper that reads one request message, by the message object's identity.
+
+    The SDK calls ``_get_resource_options(request)`` and ``_get_provider_resource(request)`` once per policy
+    for the same message (the protobuf runtime hands out one wrapper object per message while it lives);
+    the memo holds the message, so its id can't be reused while the entry lives.
+    """
+    original = getattr(servicer, name, None)
+    if original is None:
+        return
+    memo = _Memo()
+
+    def memoised(self: Any, request: Any) -> Any:
+        return memo.get((id(self), id(request)), lambda: (self, request, original(self, request)))[2]
+
+    setattr(servicer, name, memoised)
 
 
 def installed() -> bool:
