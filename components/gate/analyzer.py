@@ -55,7 +55,7 @@ from components.gate.verdict import (
 )
 from components.testing import RecordedResource, Recording
 
-__all__ = ["PolicyPackError", "PolicyPackProcess", "StreamingJudge", "judge_recording"]
+__all__ = ["PolicyPackError", "PolicyPackProcess", "StreamingJudge", "channels_open", "judge_recording"]
 
 ENGINE_ADDRESS = "127.0.0.1:0"
 IN_FLIGHT = 16
@@ -74,6 +74,11 @@ def _stop_all() -> None:
 
 
 atexit.register(_stop_all)
+
+
+def channels_open() -> bool:
+    """True while this process holds a gRPC channel to a pack (forking then would share gRPC's state)."""
+    return any(process._channel is not None for process in list(_LIVE))
 
 
 def _pack_python(pack_dir: Path) -> str:
@@ -126,6 +131,9 @@ class PolicyPackProcess:
         self._info: analyzer_pb2.AnalyzerInfo | None = None
         self.startup_seconds = 0.0
         self._started_at = 0.0
+        self._owner = 0
+        """The process that started the pack: only it can wait for the pack (a forked worker may use it)."""
+        self._drainer: threading.Thread | None = None
         self.last_stderr = ""
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -144,6 +152,7 @@ class PolicyPackProcess:
         }
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process; closed in close()
         self._started_at = time.perf_counter()
+        self._owner = os.getpid()
         self._process = subprocess.Popen(
             [_pack_python(self.pack_dir), "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
             cwd=self.pack_dir,
@@ -191,7 +200,8 @@ class PolicyPackProcess:
                 buffer += chunk
         line = buffer.partition(b"\n")[0]
         # Anything the pack prints later must not fill the pipe and block its server threads.
-        threading.Thread(target=_drain, args=(self._process.stdout,), daemon=True).start()
+        self._drainer = threading.Thread(target=_drain, args=(self._process.stdout,), daemon=True)
+        self._drainer.start()
         try:
             return int(line.strip())
         except ValueError:
@@ -223,16 +233,28 @@ class PolicyPackProcess:
             self._channel = None
         self._stub = None
         process, self._process = self._process, None
-        if process is not None:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=self.stop_timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+        if process is not None and os.getpid() != self._owner:
+            # A worker forked after the pack started: it can signal the pack but not wait for it (the
+            # parent reaps it, so its pid is not reused meanwhile). The pack's stdout closes when it exits.
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, sig)
+                if self._drainer is None:
+                    break
+                self._drainer.join(self.stop_timeout)
+                if not self._drainer.is_alive():
+                    break
+        elif process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process is not None and process.stdout is not None:
+            if self._drainer is not None:
+                self._drainer.join(self.stop_timeout)  # the pack has exited: its stdout is at EOF
+            process.stdout.close()
         self.last_stderr = self.stderr_text() or self.last_stderr
         if self._stderr is not None:
             self._stderr.close()

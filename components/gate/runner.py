@@ -5,12 +5,18 @@ runs under :func:`components.testing.synthesize` with the stack file's config, a
 over gRPC. ``--all`` runs the dependency levels of :mod:`components.gate.order` in turn, the stacks of a
 level in parallel worker processes (the SDK's runtime state is per process), and hands each level's exports
 to the stacks that read them through ``StackReference``.
+
+On Linux the workers are forked from a parent that has already imported what the program needs
+(:mod:`components.gate.preload`) and started the policy pack of every stack of the level, so the packs'
+start-up runs on the second core while the parent imports, and no worker pays the imports again.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import runpy
+import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -20,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from components.errors import ConfigError, FintechInfraError
-from components.gate.analyzer import PolicyPackProcess, StreamingJudge
+from components.gate.analyzer import PolicyPackProcess, StreamingJudge, channels_open
 from components.gate.order import dependency_levels, referenced_closure, references_of
 from components.gate.policyconfig import read_policy_config
+from components.gate.preload import preload
 from components.gate.result import PlanResult, StackResult, Timings
 from components.gate.stackfiles import Project, StackFile, load_project
 from components.testing import RecordedResource, Recording, synthesize
@@ -93,6 +100,21 @@ def synthesize_stack(
         ) from error
 
 
+_PRESTARTED: dict[tuple[str, bool], PolicyPackProcess] = {}
+"""Packs the ``--all`` parent started before forking its workers, by (stack, preview); a worker takes its own."""
+
+
+def _pack_process(options: GateOptions, project: Project, stack: StackFile) -> PolicyPackProcess:
+    return PolicyPackProcess(
+        options.pack_dir,
+        project=project.name,
+        stack=stack.name,
+        organization=stack.organization,
+        dry_run=options.preview,
+        config=_flat_config(stack),
+    )
+
+
 def _flat_config(stack: StackFile) -> dict[str, str]:
     import json
 
@@ -116,14 +138,7 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
             ).exports
         exports = collected
         reference_seconds = time.perf_counter() - started
-    with PolicyPackProcess(
-        options.pack_dir,
-        project=project.name,
-        stack=name,
-        organization=stack.organization,
-        dry_run=options.preview,
-        config=_flat_config(stack),
-    ) as process:
+    with _PRESTARTED.pop((name, options.preview), None) or _pack_process(options, project, stack) as process:
         judge = StreamingJudge(
             process,
             policy_config=policy_config,
@@ -156,11 +171,32 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
     return StackResult.of(recording, verdict, environment=stack.environment, timings=timings, references=references)
 
 
+def _forking() -> bool:
+    # Elsewhere fork is unsafe (macOS) or missing (Windows); spawned workers import everything themselves.
+    # A process that already talks gRPC to a pack (a library caller's) spawns too: gRPC state isn't fork-safe.
+    return sys.platform.startswith("linux") and not channels_open()
+
+
 def _executor(jobs: int) -> Executor | None:
     if jobs <= 1:
         return None
-    # spawn, not fork: the parent may hold gRPC channels and the SDK's runtime state.
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    # fork only from a parent that holds no gRPC channel and no SDK runtime state yet (see plan()).
+    method = "fork" if _forking() else "spawn"
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+
+
+def _prestart(options: GateOptions, project: Project, names: list[str]) -> None:
+    """Start the packs of ``names`` now (no connection yet) so forked workers find them running."""
+    for name in names:
+        key = (name, options.preview)
+        if key not in _PRESTARTED:
+            _PRESTARTED[key] = _pack_process(options, project, project.stack(name)).start()
+
+
+def _stop_prestarted() -> None:
+    while _PRESTARTED:
+        _, process = _PRESTARTED.popitem()
+        process.close()
 
 
 def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
@@ -176,6 +212,13 @@ def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
     parallel = any(len(level) > 1 for level in levels)
     executor = _executor(options.jobs) if parallel else None
     try:
+        if executor is not None and _forking():
+            # Workers fork at the first submit: start every stack's pack, then import what the program needs
+            # while they start, so both happen before the fork and neither is repeated per worker. Freezing
+            # the imported objects keeps the workers' collector from touching (and copying) their pages.
+            _prestart(options, project, [name for level in levels for name in level])
+            preload(project.main, project.root)
+            gc.freeze()
         for level in levels:
             if executor is not None and len(level) > 1:
                 futures: dict[str, Future[StackResult]] = {
@@ -190,5 +233,8 @@ def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        # The workers used (and stopped) these packs; the parent started them, so it reaps them.
+        _stop_prestarted()
+        gc.unfreeze()
     ordered = [results[name] for level in levels for name in level if names is None or name in wanted]
     return PlanResult(stacks=tuple(ordered), wall_seconds=time.perf_counter() - started)
