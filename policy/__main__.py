@@ -2,7 +2,8 @@
 
 ``runpy.run_path`` puts this directory first on ``sys.path``, so the rule package imports as
 ``fintech_guardrails``. Constructing the PolicyPack starts the gRPC server and blocks; tests import the
-rule modules instead. ``speedups.install()`` makes the SDK deserialize each resource once, not once per policy.
+rule modules instead. ``speedups.install()`` makes the SDK's servicer build each request's arguments once, not once
+per policy (it patches nothing if the SDK is not the one it was written for).
 """
 
 import gc

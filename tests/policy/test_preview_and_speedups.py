@@ -1,4 +1,5 @@
-"""preview.py helpers, and speedups.py: memoised deserialization changes no outcome."""
+"""preview.py helpers, and speedups.py: the patched servicer changes no rule case's outcome (see also
+test_speedups_equivalence.py)."""
 
 import pytest
 from fintech_guardrails import speedups
