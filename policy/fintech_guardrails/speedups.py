@@ -1,17 +1,20 @@
-"""Build each request's policy arguments once, not once per policy.
+"""Build each request's policy arguments once, not once per policy, and skip policies that don't apply.
 
 The Python SDK's servicer rebuilds everything a policy receives inside its per-policy loop: in ``Analyze``
 it deserializes the resource's properties, options and provider once per resource policy (73 times per
 resource), and in ``AnalyzeStack`` it rebuilds the whole list of ``PolicyResource`` objects (properties,
 options, provider, parent and dependency links of every resource) once per stack policy. That was almost all
 of the pack's run time. :func:`install` replaces the servicer's ``Analyze`` and ``AnalyzeStack`` with copies
-of the SDK's loops that differ in one way only:
+of the SDK's loops that differ in two ways only:
 
 * The per-request arguments (``Analyze``: properties, options, provider; ``AnalyzeStack``: the resource list
   with its links) are built once, at the point the SDK would first build them, and shared by every policy
   as read-only objects: a policy that tries to change them gets a ``TypeError``/``AttributeError`` instead of
   changing what the next policy sees. Each stack policy still gets its own list; each policy still gets its
   own ``report_violation``, a copy of its config, and the SDK's handling of unknowns and not-applicable.
+* In ``Analyze``, a resource policy built by :mod:`fintech_guardrails.registry` is skipped when its type test
+  rejects the resource type (:func:`fintech_guardrails.registry.type_filter`): its validation would have
+  returned at once, reporting nothing.
 
 The copies are only installed on the SDK source they were written from: :func:`install` compares a digest of
 the SDK code they mirror with :data:`SDK_DIGEST` and returns False (patching nothing; the pack then runs on
@@ -267,6 +270,8 @@ def _validate(service: Any, sdk: Any, response: Any, policy: Any, args: Any, rep
 
 
 def _analyze(service: Any, request: Any, _context: Any) -> Any:
+    from fintech_guardrails.registry import type_filter
+
     sdk = _sdk()[0]
 
     service._configure_runtime_settings()
@@ -286,6 +291,9 @@ def _analyze(service: Any, request: Any, _context: Any) -> Any:
         if shared is None:
             # Where the SDK first builds them, so a malformed request fails exactly as it would there.
             shared = (_props(sdk, request.properties), _options(service, request), _provider(sdk, request))
+        applies = type_filter(policy)
+        if applies is not None and not applies(request.type):
+            continue
         report = service._create_report_violation(response, policy.name, policy.description, level, policy.severity)
         config = service._get_policy_config(policy.name)
         props, opts, provider = shared

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fintech_guardrails import PACK_NAME, speedups
-from fintech_guardrails.registry import REGISTRY, policies
+from fintech_guardrails.registry import REGISTRY, guardrails, policies, type_filter
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as sdk
@@ -131,6 +131,17 @@ def test_the_scenarios_exercise_every_kind_of_answer(requests: Any) -> None:
     assert "pending:" in seen["not_applicable"]
     assert "rds-backup-retention" in seen["policy"]  # advisory here; mandatory without LEVELS
     assert not {"rds-storage-encrypted-cmk", "concern-separation"} & seen["policy"]
+
+
+def test_type_filters_are_the_guardrails_own() -> None:
+    built = {policy.name: policy for policy in policies()}
+    for guardrail in guardrails():
+        applies = type_filter(built[guardrail.name])
+        if guardrail.kind == "resource":
+            assert applies is not None and applies == guardrail.applies
+        else:
+            assert applies is None
+    assert type_filter(sdk.StackValidationPolicy("x", "x", validate=lambda args, report: None)) is None
 
 
 def test_policies_cannot_change_what_the_next_policy_sees(requests: Any) -> None:
