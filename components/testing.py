@@ -446,6 +446,28 @@ def _relaxed_gc() -> Iterator[None]:
         gc.set_threshold(*saved)
 
 
+@contextlib.contextmanager
+def _without_stack_traces() -> Iterator[None]:
+    """Skip the SDK's walk of the Python stack on every registration while a program runs; restored after.
+
+    The walk only feeds the source position and stack trace sent with each registration, which the mock
+    monitor records neither of; it is about 15% of a synthesis (prod-eu: 0.95 s -> 0.82 s CPU, warm).
+    Only the harness does this; a real ``pulumi up`` sends them to the engine as usual.
+    """
+    from pulumi.runtime import resource as sdk_resource
+    from pulumi.runtime.proto import source_pb2
+
+    saved = getattr(sdk_resource, "_get_stack_trace", None)
+    if saved is None:
+        yield
+        return
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = saved
+
+
 def _config_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
@@ -491,7 +513,7 @@ def synthesize(
     values = PlausibleValues(preview=preview, stack_outputs=stack_outputs)
     values.default_region = default_region or str((config or {}).get("aws:region") or DEFAULT_REGION)
     monitor = RecordingMonitor(values, on_register)
-    with _relaxed_gc():
+    with _relaxed_gc(), _without_stack_traces():
         return _run(program, values, monitor, project=project, stack=stack, config=full_config, secret_keys=secret_keys)
 
 

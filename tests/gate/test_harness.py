@@ -34,6 +34,21 @@ def test_preview_outputs_leave_provider_computed_values_unknown():
     assert known.outputs["arn"].startswith("arn:aws:sns:us-east-1:123456789012:")
 
 
+def test_the_sdks_stack_walk_is_skipped_only_while_a_program_runs():
+    from pulumi.runtime import resource as sdk_resource
+
+    original = sdk_resource._get_stack_trace
+    seen = []
+
+    def run() -> None:
+        seen.append(sdk_resource._get_stack_trace is original)
+        program()()
+
+    recording = synthesize(run)
+    assert seen == [False] and sdk_resource._get_stack_trace is original
+    assert recording.named("topic").inputs["kmsMasterKeyId"]  # the program still registered normally
+
+
 def test_judge_starts_and_stops_its_own_pack(no_pack_left):
     verdict = judge(synthesize(program(encrypted=False)), policy_pack=PACK, stack_config=CONFIG)
     assert [f.policy for f in verdict.mandatory] == ["topic-encrypted"]
