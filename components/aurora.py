@@ -71,7 +71,7 @@ class AuroraCluster:
         availability_zones: Sequence[str] | None,
         rotation: RotationFunction | None = None,
     ) -> None:
-        from components.database import data_safety, data_security_group, db_parameters
+        from components.database import data_safety, db_parameters, dr_data_network
 
         self._parent, self._name, self._settings = parent, name, settings
         self._monitoring_role_arn = monitoring_role_arn
@@ -152,21 +152,7 @@ class AuroraCluster:
             self.master_secret_arn = self._password_secret(key, dr, password, rotation, security_group)
             assert dr.network is not None  # checked by FinancialDatabase before registration
             dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
-            dr_sg = data_security_group(
-                child(name, "dr-sg"),
-                network=dr.network,
-                port=5432,
-                what=f"{settings.concern.value} PostgreSQL (DR)",
-                parent=parent,
-                opts=dr_opts,
-            )
-            dr_subnets = aws.rds.SubnetGroup(
-                child(name, "dr-subnets"),
-                name=physical(name, "dr"),
-                subnet_ids=list(dr.network.subnet_ids),
-                description=f"{settings.concern.value} database DR: isolated data subnets",
-                opts=dr_opts,
-            )
+            dr_sg, dr_subnets = dr_data_network(name, settings, dr.network, parent=parent, opts=dr_opts)
             dr_params = self._parameter_group(family, dr_opts, role="dr-params")
             self.secondary = aws.rds.Cluster(
                 child(name, "dr-cluster"),

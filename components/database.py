@@ -84,6 +84,33 @@ def data_safety(name: str, settings: DatabaseSettings) -> dict[str, Any]:
     }
 
 
+def dr_data_network(
+    name: str,
+    settings: DatabaseSettings,
+    network: DataNetwork,
+    *,
+    parent: pulumi.Resource,
+    opts: pulumi.ResourceOptions,
+) -> tuple[aws.ec2.SecurityGroup, aws.rds.SubnetGroup]:
+    """The DR region's security group and subnet group for a concern's replica or secondary cluster."""
+    security_group = data_security_group(
+        child(name, "dr-sg"),
+        network=network,
+        port=POSTGRES_PORT,
+        what=f"{settings.concern.value} PostgreSQL (DR)",
+        parent=parent,
+        opts=opts,
+    )
+    subnets = aws.rds.SubnetGroup(
+        child(name, "dr-subnets"),
+        name=physical(name, "dr"),
+        subnet_ids=list(network.subnet_ids),
+        description=f"{settings.concern.value} database DR: isolated data subnets",
+        opts=opts,
+    )
+    return security_group, subnets
+
+
 def data_security_group(
     name: str,
     *,
@@ -441,21 +468,7 @@ class FinancialDatabase(FintechComponent):
         )
         if Mechanism.CROSS_REGION_REPLICA not in self.plan.dr_mechanisms or dr.network is None:
             return None
-        dr_sg = data_security_group(
-            child(name, "dr-sg"),
-            network=dr.network,
-            port=POSTGRES_PORT,
-            what=f"{settings.concern.value} PostgreSQL (DR)",
-            parent=self,
-            opts=dr_opts,
-        )
-        dr_subnets = aws.rds.SubnetGroup(
-            child(name, "dr-subnets"),
-            name=physical(name, "dr"),
-            subnet_ids=list(dr.network.subnet_ids),
-            description=f"{settings.concern.value} database DR: isolated data subnets",
-            opts=dr_opts,
-        )
+        dr_sg, dr_subnets = dr_data_network(name, settings, dr.network, parent=self, opts=dr_opts)
         dr_params = aws.rds.ParameterGroup(
             child(name, f"dr-params-{family}"),
             name=physical(name, "dr-params", family),
