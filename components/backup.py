@@ -16,7 +16,6 @@ as their sources, so these recovery points matter once a DR copy has been promot
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -25,6 +24,7 @@ import pulumi_aws as aws
 
 from components import aws_limits
 from components._component import FintechComponent
+from components._iam import service_trust_policy
 from components._naming import child, physical
 from components.errors import ConfigError, ResidencyError, allowed
 from components.jurisdictions import Jurisdiction
@@ -195,18 +195,7 @@ class CellBackup(FintechComponent):
         role = aws.iam.Role(
             child(name, "role"),
             description="AWS Backup creates, copies and restores the cell's recovery points",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "backup.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("backup.amazonaws.com"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition

@@ -29,7 +29,6 @@ instead of deleting data; create-only inputs (``snapshot_identifier``, ``replica
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,6 +37,7 @@ import pulumi_aws as aws
 
 from components import aws_limits
 from components._component import FintechComponent
+from components._iam import service_trust_policy
 from components._naming import child, physical
 from components.alarms import database_alarms
 from components.config import AlarmSettings, DatabaseSettings
@@ -343,18 +343,7 @@ class FinancialDatabase(FintechComponent):
         role = aws.iam.Role(
             child(name, "monitoring"),
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition

@@ -26,13 +26,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, ClassVar, cast
+from typing import ClassVar, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components._component import FintechComponent
+from components._iam import service_trust_policy
 from components._naming import child, physical
 from components.config import EksSettings
 from components.errors import ConfigError, key_path
@@ -101,15 +102,6 @@ def _oidc_issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
 
 def _ca_data(authority: aws.eks.outputs.ClusterCertificateAuthority) -> str:
     return cast(str, authority.data)
-
-
-def _trust(principal: dict[str, Any], actions: Sequence[str] = ("sts:AssumeRole",)) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": principal, "Action": list(actions)}],
-        }
-    )
 
 
 def _validate(name: str, admin_role_arns: Sequence[str], kubeconfig_role_arn: str | None) -> list[str]:
@@ -205,7 +197,7 @@ class EksCluster(FintechComponent):
 
         self.cluster_role = aws.iam.Role(
             child(name, "cluster-role"),
-            assume_role_policy=_trust({"Service": "eks.amazonaws.com"}, ("sts:AssumeRole", "sts:TagSession")),
+            assume_role_policy=service_trust_policy("eks.amazonaws.com", actions=("sts:AssumeRole", "sts:TagSession")),
             description=f"EKS control plane of {cluster_name}",
             tags={},
             opts=child_opts,
@@ -267,7 +259,7 @@ class EksCluster(FintechComponent):
 
         self.node_role = aws.iam.Role(
             child(name, "node-role"),
-            assume_role_policy=_trust({"Service": "ec2.amazonaws.com"}),
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             description=f"Managed nodes of {cluster_name}",
             tags={},
             opts=child_opts,

@@ -33,7 +33,6 @@ and attach a function in the DR region before the next rotation is due.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
@@ -42,6 +41,7 @@ import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from components._component import FintechComponent
+from components._iam import service_trust_policy
 from components._naming import child, physical
 from components.errors import ConfigError
 from components.logs import encrypted_log_group
@@ -391,18 +391,7 @@ class RotationFunction(FintechComponent):
         self.role = aws.iam.Role(
             child(name, "role"),
             description=f"Rotation function {self.function_name}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("lambda.amazonaws.com"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         vpc_access = aws.iam.RolePolicyAttachment(
