@@ -37,6 +37,24 @@ BACKUP_SCHEDULE = "cron(0 3 * * ? *)"
 _SERVICE_POLICIES = ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores")
 
 
+def _daily_rule(
+    vault_name: pulumi.Input[str],
+    lifecycle: aws.backup.PlanRuleLifecycleArgs,
+    *,
+    copy_actions: list[aws.backup.PlanRuleCopyActionArgs] | None = None,
+) -> aws.backup.PlanRuleArgs:
+    """The one backup rule both regions run: same schedule, windows and retention, so they never drift apart."""
+    return aws.backup.PlanRuleArgs(
+        rule_name="daily",
+        target_vault_name=vault_name,
+        schedule=BACKUP_SCHEDULE,
+        start_window=60,
+        completion_window=360,
+        lifecycle=lifecycle,
+        copy_actions=copy_actions,
+    )
+
+
 class CellBackup(FintechComponent):
     """A locked backup vault per cell, a plan at the jurisdiction's retention and a DR-region copy."""
 
@@ -79,13 +97,9 @@ class CellBackup(FintechComponent):
             child(name, "plan"),
             name=physical(name, "daily"),
             rules=[
-                aws.backup.PlanRuleArgs(
-                    rule_name="daily",
-                    target_vault_name=self.vault.name,
-                    schedule=BACKUP_SCHEDULE,
-                    start_window=60,
-                    completion_window=360,
-                    lifecycle=lifecycle,
+                _daily_rule(
+                    self.vault.name,
+                    lifecycle,
                     copy_actions=[
                         aws.backup.PlanRuleCopyActionArgs(
                             destination_vault_arn=self.dr_vault.arn,
@@ -113,16 +127,7 @@ class CellBackup(FintechComponent):
             self.dr_plan = aws.backup.Plan(
                 child(name, "dr-plan"),
                 name=physical(name, "dr-daily"),
-                rules=[
-                    aws.backup.PlanRuleArgs(
-                        rule_name="daily",
-                        target_vault_name=self.dr_vault.name,
-                        schedule=BACKUP_SCHEDULE,
-                        start_window=60,
-                        completion_window=360,
-                        lifecycle=lifecycle,
-                    )
-                ],
+                rules=[_daily_rule(self.dr_vault.name, lifecycle)],
                 opts=dr_opts,
             )
             # IAM is global: the same service role serves the DR region's selection.
