@@ -60,8 +60,6 @@ UNKNOWN = rpc.UNKNOWN
 
 PROVIDER_PREFIX = "pulumi:providers:"
 DEFAULT_REGION = "us-east-1"
-GC_YOUNG_THRESHOLD = 20_000
-"""Allocations between young-generation collections while a program runs (CPython's default is 700)."""
 
 
 def is_unknown(value: Any) -> bool:
@@ -430,20 +428,23 @@ def _record(monitor: RecordingMonitor) -> tuple[RecordedResource, ...]:
 
 
 @contextlib.contextmanager
-def _relaxed_gc() -> Iterator[None]:
-    """Collect cyclic garbage less often while a program runs; the previous thresholds are restored after.
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a program runs; it is re-enabled (if it was) afterwards.
 
-    A synthesis allocates millions of short-lived objects (Outputs, futures, tasks); with CPython's default
-    threshold the collections take about a third of a stack's synthesis time (prod-eu: 1.3 s warm, 0.85 s
-    with this, for about 20 MB more peak memory).
+    A synthesis allocates millions of objects that stay alive until it ends (Outputs, futures, the
+    recording), so every collection re-walks a growing live set and frees almost nothing: with CPython's
+    defaults the collections were about a third of a stack's synthesis, and with a raised young threshold
+    still 11% (prod-uk 2.04 s -> 1.82 s; the 16-cell estate 15.1 s -> 13.5 s for 33 MB more peak memory,
+    724 MB). Garbage made meanwhile is collected by the next automatic collection after the run.
     Only the harness does this; a real ``pulumi up`` runs the program with the interpreter's defaults.
     """
-    saved = gc.get_threshold()
-    gc.set_threshold(max(saved[0], GC_YOUNG_THRESHOLD), *saved[1:])
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*saved)
+        if was_enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -513,7 +514,7 @@ def synthesize(
     values = PlausibleValues(preview=preview, stack_outputs=stack_outputs)
     values.default_region = default_region or str((config or {}).get("aws:region") or DEFAULT_REGION)
     monitor = RecordingMonitor(values, on_register)
-    with _relaxed_gc(), _without_stack_traces():
+    with _collector_paused(), _without_stack_traces():
         return _run(program, values, monitor, project=project, stack=stack, config=full_config, secret_keys=secret_keys)
 
 

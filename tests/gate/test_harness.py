@@ -49,6 +49,26 @@ def test_the_sdks_stack_walk_is_skipped_only_while_a_program_runs():
     assert recording.named("topic").inputs["kmsMasterKeyId"]  # the program still registered normally
 
 
+def test_the_collector_is_paused_only_while_a_program_runs():
+    import gc
+
+    seen = []
+
+    def run() -> None:
+        seen.append(gc.isenabled())
+        program()()
+
+    assert gc.isenabled()
+    synthesize(run)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # a caller that runs with the collector off keeps it off
+    try:
+        synthesize(run)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_judge_starts_and_stops_its_own_pack(no_pack_left):
     verdict = judge(synthesize(program(encrypted=False)), policy_pack=PACK, stack_config=CONFIG)
     assert [f.policy for f in verdict.mandatory] == ["topic-encrypted"]
