@@ -15,8 +15,16 @@ PROJECT = FIXTURES / "project"
 PACK = FIXTURES / "pack"
 
 
+OWNER_VARIABLE = "FINTECH_INFRA_TEST_OWNER"
+"""Set to this test process's pid; every pack it starts, directly or through a forked worker, inherits it,
+so parallel test workers (pytest -n) only ever count their own packs, orphaned ones included."""
+os.environ[OWNER_VARIABLE] = str(os.getpid())
+
+
 def pack_processes(pack_dir: Path = PACK) -> list[int]:
-    """Pids of live (not zombie) ``pulumi.policy`` processes serving ``pack_dir``, from /proc."""
+    """Pids of live (not zombie) ``pulumi.policy`` processes serving ``pack_dir`` that this test process
+    started, from /proc."""
+    owner = f"{OWNER_VARIABLE}={os.getpid()}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -24,9 +32,15 @@ def pack_processes(pack_dir: Path = PACK) -> list[int]:
         try:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            environment = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"pulumi.policy" in argv and str(pack_dir.resolve()).encode() in argv and state != "Z":
+        if (
+            b"pulumi.policy" in argv
+            and str(pack_dir.resolve()).encode() in argv
+            and state != "Z"
+            and owner in environment
+        ):
             found.append(int(entry.name))
     return found
 
