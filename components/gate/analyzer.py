@@ -164,6 +164,19 @@ class PolicyPackProcess:
         _LIVE.add(self)
         return self
 
+    def wait_listening(self, timeout: float | None = None) -> bool:
+        """Block until the pack has printed its port (or exited), without reading it; False on timeout.
+
+        Lets a caller start packs one after another, each once the previous one is up, so their start-ups
+        do not compete with each other for the cores; :meth:`connect` still reads the port as before.
+        """
+        process = self._process
+        if process is None or process.stdout is None:
+            return False
+        wait = self.start_timeout if timeout is None else timeout
+        ready, _, _ = select.select([process.stdout.fileno()], [], [], wait)
+        return bool(ready)
+
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None

@@ -17,10 +17,13 @@ import contextlib
 import importlib
 import importlib.util
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["preload"]
+__all__ = ["GATE_MODULES", "preload"]
+
+GATE_MODULES = ("jsonschema",)
+"""Modules the gate itself imports on first use in every stack (policy config validation)."""
 
 _PROVIDER_PREFIX = "pulumi_"
 
@@ -91,9 +94,15 @@ def _project_sources(project_dir: Path) -> Iterator[Path]:
             yield path
 
 
-def preload(program: Path, project_dir: Path) -> int:
-    """Import what ``program`` needs (see the module docstring); returns how many modules were loaded."""
+def preload(program: Path, project_dir: Path, also: Iterable[str] = ()) -> int:
+    """Import what ``program`` needs (see the module docstring) and the modules ``also`` names.
+
+    Returns how many modules were loaded.
+    """
     before = len(sys.modules)
+    for name in also:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
     with contextlib.suppress(Exception):
         for name in _imported_modules(ast.parse(program.read_text(encoding="utf-8"))):
             with contextlib.suppress(Exception):
