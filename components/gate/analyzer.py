@@ -17,7 +17,6 @@ import atexit
 import contextlib
 import json
 import os
-import queue
 import select
 import signal
 import subprocess
@@ -37,6 +36,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from components.errors import FintechInfraError
 from components.gate.policyconfig import reconcile
+from components.gate.relay import LocalRelay, Relay, RelayError, local_channels_open
 from components.gate.requests import (
     Providers,
     analyze_request,
@@ -78,7 +78,7 @@ atexit.register(_stop_all)
 
 def channels_open() -> bool:
     """True while this process holds a gRPC channel to a pack (forking then would share gRPC's state)."""
-    return any(process._channel is not None for process in list(_LIVE))
+    return any(process._channel is not None for process in list(_LIVE)) or local_channels_open()
 
 
 def _pack_python(pack_dir: Path) -> str:
@@ -129,6 +129,9 @@ class PolicyPackProcess:
         self._channel: grpc.Channel | None = None
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._info: analyzer_pb2.AnalyzerInfo | None = None
+        self._port: int | None = None
+        self._relay: Relay | LocalRelay | None = None
+        self._relay_connected = False
         self.startup_seconds = 0.0
         self._started_at = 0.0
         self._owner = 0
@@ -220,12 +223,23 @@ class PolicyPackProcess:
         except ValueError:
             raise self._fail(f"printed {line[:80]!r} instead of a port") from None
 
+    def port(self) -> int:
+        """Wait for the pack to print its port; idempotent."""
+        if self._port is None:
+            self.start()
+            self._port = self._read_port()
+            self.startup_seconds = time.perf_counter() - self._started_at
+        return self._port
+
+    def use_relay(self, relay: Relay | LocalRelay) -> None:
+        """Make every later call through ``relay`` (:mod:`components.gate.relay`) instead of a channel here."""
+        self._relay, self._relay_connected = relay, False
+
     def connect(self) -> analyzer_pb2_grpc.AnalyzerStub:
         """Wait for the port, open the channel; idempotent."""
         if self._stub is not None:
             return self._stub
-        self.start()
-        port = self._read_port()
+        port = self.port()
         self._channel = grpc.insecure_channel(
             f"127.0.0.1:{port}",
             options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
@@ -234,7 +248,6 @@ class PolicyPackProcess:
             grpc.channel_ready_future(self._channel).result(timeout=self.start_timeout)
         except grpc.FutureTimeoutError:
             raise self._fail(f"did not accept a connection on port {port}") from None
-        self.startup_seconds = time.perf_counter() - self._started_at
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self._stub
 
@@ -282,6 +295,14 @@ class PolicyPackProcess:
     # -- protocol --------------------------------------------------------------------------------------
 
     def _call(self, method: str, request: Any) -> Any:
+        if self._relay is not None:
+            try:
+                if not self._relay_connected:
+                    self._relay.connect(self.port())
+                    self._relay_connected = True
+                return _RESPONSES[method].FromString(self._relay.call(method, request.SerializeToString()))
+            except RelayError as error:
+                raise self._fail(str(error)) from None
         stub = self.connect()
         try:
             return getattr(stub, method)(request)
@@ -355,6 +376,14 @@ class PolicyPackProcess:
 
     def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> analyzer_pb2.AnalyzeResponse:
         return self._call("AnalyzeStack", request)  # type: ignore[no-any-return]
+
+
+_RESPONSES: dict[str, Any] = {
+    "GetAnalyzerInfo": analyzer_pb2.AnalyzerInfo,
+    "Configure": empty_pb2.Empty,
+    "ConfigureStack": analyzer_pb2.AnalyzerStackConfigureResponse,
+    "AnalyzeStack": analyzer_pb2.AnalyzeResponse,
+}
 
 
 def _drain(stream: IO[bytes]) -> None:
@@ -440,21 +469,21 @@ def judge_recording(
     )
 
 
-_DONE = object()
-
-
 class StreamingJudge:
     """Analyze resources while the program still registers them, as the engine does during an update.
 
-    A background thread connects to the pack, sends ``Configure`` and ``ConfigureStack``, then turns each
-    registered resource (fed through :meth:`submit`, from the SDK's RPC threads) into an ``Analyze`` call
-    without waiting for the answer; the pack works on the second core while synthesis continues on the
-    first. :meth:`finish` waits for the answers, sends ``AnalyzeStack`` and returns the verdict.
+    The calls go through a :class:`~components.gate.relay.Relay`, so this process (the one running the
+    program) only serializes each request and writes it to a pipe. A background thread waits for the pack,
+    sends ``GetAnalyzerInfo``, ``Configure`` and ``ConfigureStack``; resources that register before that
+    are held and sent right after, in order, then each one as it registers (:meth:`submit`, called from
+    the SDK's RPC threads). :meth:`finish` collects the answers, sends ``AnalyzeStack`` and returns the
+    verdict.
     """
 
     def __init__(
         self,
         process: PolicyPackProcess,
+        relay: Relay | LocalRelay,
         *,
         policy_config: Mapping[str, Any] | None = None,
         policy_config_source: str = "policy config",
@@ -462,59 +491,72 @@ class StreamingJudge:
         secret_keys: Iterable[str] = (),
         tags: Mapping[str, str] | None = None,
     ) -> None:
-        self.process = process
+        self.process, self.relay = process, relay
         self.policy_config, self.source = dict(policy_config or {}), policy_config_source
         self.stack_config = dict(stack_config or {})
         self.secret_keys, self.tags = tuple(secret_keys), dict(tags or {})
         self.providers = Providers(process.project, process.stack, self.stack_config)
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._futures: list[tuple[str, Any]] = []
+        self._lock = threading.Lock()
+        self._held: list[RecordedResource] = []
+        self._live = False
+        self._urns: list[str] = []
         self._levels: dict[str, str] = {}
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="analyze", daemon=True)
+        self._thread = threading.Thread(target=self._configure, name="analyzer-configure", daemon=True)
 
     def start(self) -> StreamingJudge:
+        self.relay.start()
+        self.process.use_relay(self.relay)
         self._thread.start()
         return self
 
-    def submit(self, resource: RecordedResource) -> None:
-        self._queue.put(resource)
+    def _send(self, request: analyzer_pb2.AnalyzeRequest) -> None:
+        self.relay.analyze(request.SerializeToString())
+        self._urns.append(request.urn)
 
-    def _run(self) -> None:
+    def submit(self, resource: RecordedResource) -> None:
+        with self._lock:
+            if self._error is not None:
+                return
+            if not self._live:
+                self._held.append(resource)
+                return
+            try:
+                self._send(analyze_request(resource, self.providers))
+            except RelayError as error:  # reported by finish() on the caller's thread
+                self._error = self.process._fail(str(error))
+
+    def _configure(self) -> None:
         try:
-            stub = self.process.connect()
             self._levels = self.process.configure(self.policy_config, source=self.source)
             flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in self.stack_config.items()}
             self.process.configure_stack(config=flat, secret_keys=self.secret_keys, tags=self.tags)
-            root = stack_analyze_request(self.process.project, self.process.stack)
-            self._futures.append((root.urn, stub.Analyze.future(root)))
-            while (item := self._queue.get()) is not _DONE:
-                request = analyze_request(item, self.providers)
-                self._futures.append((request.urn, stub.Analyze.future(request)))
+            with self._lock:
+                self._send(stack_analyze_request(self.process.project, self.process.stack))
+                for resource in self._held:
+                    self._send(analyze_request(resource, self.providers))
+                self._held.clear()
+                self._live = True
         except BaseException as error:  # reported by finish() on the caller's thread
-            self._error = error
-            while self._queue.get() is not _DONE:
-                pass
+            with self._lock:
+                self._error = self.process._fail(str(error)) if isinstance(error, RelayError) else error
 
     def cancel(self) -> None:
-        """Stop the thread (synthesis failed); the caller closes the process."""
-        self._queue.put(_DONE)
+        """Stop (synthesis failed); the caller closes the relay and the process."""
         self._thread.join()
-        for _, future in self._futures:
-            future.cancel()
 
     def finish(self, recording: Recording) -> Verdict:
-        self._queue.put(_DONE)
         self._thread.join()
         if self._error is not None:
             raise self._error
+        try:
+            answers = self.relay.finish()
+        except RelayError as error:
+            raise self.process._fail(str(error)) from None
         findings: list[Finding] = []
         skipped: list[NotApplicable] = []
-        try:
-            for urn, future in self._futures:
-                _collect(future.result(), urn, findings, skipped)
-        except grpc.RpcError as error:
-            raise self.process._fail(f"failed in Analyze: {error}") from None
+        for urn, answer in zip(self._urns, answers, strict=True):
+            _collect(analyzer_pb2.AnalyzeResponse.FromString(answer), urn, findings, skipped)
         stack = stack_request(recording, provider_config=self.stack_config)
         _collect(self.process.analyze_stack(stack), "", findings, skipped)
         info = self.process.info()
@@ -524,5 +566,5 @@ class StreamingJudge:
             policies=_policy_infos(info, self._levels),
             findings=tuple(findings),
             not_applicable=tuple(skipped),
-            analyzed=len(self._futures),
+            analyzed=len(self._urns),
         )

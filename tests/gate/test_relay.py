@@ -1,0 +1,122 @@
+"""The analyzer relay: the same verdict as calls made in-process, errors named, and no process left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi_aws as aws
+import pytest
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import analyzer_pb2
+
+from components.gate.analyzer import PolicyPackError, PolicyPackProcess, StreamingJudge, judge_recording
+from components.gate.relay import LocalRelay, Relay, RelayError
+from components.gate.runner import synthesize_stack
+from components.gate.stackfiles import load_project
+from components.testing import Recording, synthesize
+from tests.gate.conftest import PACK, PROJECT
+
+CONFIG = {"fintech-infra:environment": "dev"}
+
+
+@pytest.fixture(scope="module")
+def dev() -> Recording:
+    project = load_project(PROJECT)
+    return synthesize_stack(project, project.stack("dev"), preview=False)
+
+
+def _streamed(recording: Recording, relay: Relay | LocalRelay, policy_config: Mapping[str, Any]):
+    with PolicyPackProcess(PACK, project=recording.project, stack=recording.stack) as process, relay:
+        judge = StreamingJudge(process, relay, policy_config=policy_config, stack_config=CONFIG).start()
+        for resource in recording.resources:  # as the recorder hands them over while the program runs
+            judge.submit(resource)
+        return judge.finish(recording)
+
+
+def _facts(verdict):
+    return (
+        verdict.analyzed,
+        sorted((f.policy, f.urn, f.enforcement, f.message) for f in verdict.findings),
+        sorted((n.policy, n.urn, n.reason) for n in verdict.not_applicable),
+        sorted((p.name, p.enforcement) for p in verdict.policies),
+    )
+
+
+@pytest.mark.parametrize("relay_kind", [Relay, LocalRelay])
+@pytest.mark.parametrize("policy_config", [{}, {"all": "advisory"}])
+def test_streamed_through_a_relay_the_verdict_is_the_in_process_one(dev, pack, relay_kind, policy_config, no_pack_left):
+    expected = judge_recording(dev, pack, policy_config=policy_config, stack_config=CONFIG)
+    streamed = _streamed(dev, relay_kind(), policy_config)
+    assert _facts(streamed) == _facts(expected)
+    assert streamed.analyzed == len(dev.resources) + 1  # the stack too, as the engine does
+
+
+def test_violations_found_through_the_relay_are_the_in_process_ones(no_pack_left):
+    def unencrypted_topics() -> None:
+        for name in ("orders", "fills"):
+            aws.sns.Topic(name)
+
+    recording = synthesize(unencrypted_topics)
+    strict = {"topics-have-arns": {"maxTopics": 1}}
+    streamed = _streamed(recording, Relay(), strict)
+    with PolicyPackProcess(PACK, project=recording.project, stack=recording.stack) as process:
+        in_process = judge_recording(recording, process, policy_config=strict, stack_config=CONFIG)
+    assert _facts(streamed) == _facts(in_process)
+    found = {(finding.policy, finding.urn.rsplit("::", 1)[-1]) for finding in streamed.findings}
+    assert found == {("topic-encrypted", "orders"), ("topic-encrypted", "fills"), ("topics-have-arns", "")}
+
+
+def test_relay_answers_calls_and_reports_errors_by_method(no_pack_left):
+    with PolicyPackProcess(PACK, project="fintech-infra", stack="dev") as process, Relay() as relay:
+        relay.connect(process.port())
+        info = analyzer_pb2.AnalyzerInfo.FromString(
+            relay.call("GetAnalyzerInfo", empty_pb2.Empty().SerializeToString())
+        )
+        assert info.name == "fixture-guardrails"
+        with pytest.raises(RelayError, match="failed in NoSuchMethod"):
+            relay.call("NoSuchMethod", b"")
+        relay.analyze(b"\xff not a request")  # the pack can't parse it: reported at finish
+        with pytest.raises(RelayError, match="failed in Analyze"):
+            relay.finish()
+        pid = relay.pid
+    assert pid is not None and not _alive(pid)
+
+
+def test_relay_before_connect_reports_not_connected():
+    with Relay() as relay:
+        with pytest.raises(RelayError, match="failed in Configure: not connected to the pack"):
+            relay.call("Configure", b"")
+        relay.analyze(b"")
+        with pytest.raises(RelayError, match="not connected"):
+            relay.finish()
+
+
+def test_a_relay_that_dies_is_reported_as_a_pack_error(dev, no_pack_left):
+    relay = Relay().start()
+    assert relay.pid is not None
+    os.kill(relay.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    with pytest.raises(PolicyPackError, match="the analyzer relay exited"):
+        _streamed(dev, relay, {})
+
+
+def test_a_pack_that_fails_behind_a_relay_reports_its_stderr(tmp_path: Path, dev, no_pack_left):
+    (tmp_path / "__main__.py").write_text("raise RuntimeError('pack is broken')\n")
+    with PolicyPackProcess(tmp_path, project="p", stack="s") as process, Relay() as relay:
+        judge = StreamingJudge(process, relay).start()
+        judge.submit(dev.resources[0])
+        with pytest.raises(PolicyPackError, match="pack is broken"):
+            judge.finish(dev)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
