@@ -43,3 +43,22 @@ def test_speedups_change_no_outcome() -> None:
         if run_case(policy, case).outcome(policy) != case.expect
     ]
     assert mismatches == []
+
+
+def test_stack_policies_of_one_request_share_one_index_of_the_same_resources() -> None:
+    from types import SimpleNamespace
+
+    from fintech_guardrails.model import Stack
+    from fintech_guardrails.settings import Settings
+
+    def resource(name: str) -> SimpleNamespace:
+        return SimpleNamespace(resource_type="aws:s3/bucket:Bucket", name=name, urn=f"urn:{name}", opts=None)
+
+    shared = [resource("a"), resource("b")]
+    tags = {"Jurisdiction": "eu-gdpr"}
+    first, second = Stack(shared, Settings(), tags), Stack(list(shared), Settings(), tags)
+    assert second.nodes is first.nodes and second.settings is not first.settings
+    # Other resource objects (the SDK's own loop builds new ones per policy), or other tags: a new index.
+    assert Stack([resource("a"), resource("b")], Settings(), tags).nodes is not first.nodes
+    assert Stack(shared, Settings(), {}).nodes is not first.nodes
+    assert [node.name for node in first.of_type("aws:s3/bucket:Bucket")] == ["a", "b"]

@@ -90,7 +90,7 @@ def tag_jurisdiction_consistent(stack: Stack, out: Findings) -> None:
     judged as known; unknown tags are ignored here (required-tags reports them pending).
     """
     cells = [node for node in stack.nodes if node.type.startswith("fintech:cell:")]
-    below = stack._descendant_jurisdictions
+    below = stack.descendant_jurisdictions
     for cell in cells:
         if len(below.get(cell.urn, set())) > 1:
             out.fail("resources of one cell carry different Jurisdiction tags", cell.urn)
