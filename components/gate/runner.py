@@ -3,10 +3,9 @@
 One stack runs in one process: the pack is launched first so its start-up overlaps synthesis, the program
 runs under :func:`components.testing.synthesize` with the stack file's config, and each resource is sent
 to the pack as it registers, through a relay process (:mod:`components.gate.relay`) so the gRPC client work
-runs beside the pack rather than on the program's core. ``--all`` runs the dependency levels of
-:mod:`components.gate.order` in turn, the stacks of a level in parallel worker processes (the SDK's runtime
-state is per process), and hands each level's exports to the stacks that read them through
-``StackReference``.
+runs beside the pack rather than on the program's core. ``--all`` runs the stacks in parallel worker
+processes (the SDK's runtime state is per process), each stack once the stacks it reads through
+``StackReference`` are done (:mod:`components.gate.order`), handing it their exports.
 
 On Linux the workers are forked from a parent that has already imported what the program needs
 (:mod:`components.gate.preload`) and started the policy pack of every stack, one after another on the
@@ -25,7 +24,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,7 +191,10 @@ def _executor(jobs: int) -> Executor | None:
         return None
     # fork only from a parent that holds no gRPC channel and no SDK runtime state yet (see plan()).
     method = "fork" if _forking() else "spawn"
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+    # A worker is the gate's own short-lived process: it runs with the cyclic collector off, so the
+    # ~150,000 objects of cyclic garbage each synthesis leaves are not traced on the way to the next stack
+    # (0.1-0.25 s a stack); they are freed when the worker exits.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=gc.disable)
 
 
 def _prestart(options: GateOptions, project: Project, names: list[str]) -> threading.Thread:
@@ -226,6 +228,37 @@ def _stop_prestarted() -> None:
         process.close()
 
 
+def _run_as_ready(
+    executor: Executor,
+    options: GateOptions,
+    project: Project,
+    levels: list[list[str]],
+    results: dict[str, StackResult],
+    exports: dict[str, Mapping[str, Any]],
+) -> None:
+    """Plan every stack of ``levels`` on ``executor``, each as soon as the stacks it reads are done.
+
+    At most ``options.jobs`` stacks are handed over at a time, so the next one is always chosen then: a stack
+    other stacks read goes first (the stacks waiting for it can start sooner), then by level and name. A
+    stack that reads others (``global``) then runs beside the last independent ones instead of after them.
+    """
+    reads = {name: set(references_of(project, project.stack(name)).values()) for level in levels for name in level}
+    read_by = {name: sum(name in wanted for wanted in reads.values()) for name in reads}
+    rank = {name: (-read_by[name], depth, name) for depth, level in enumerate(levels) for name in level}
+    waiting = set(reads)
+    running: dict[Future[StackResult], str] = {}
+    while waiting or running:
+        ready = sorted((name for name in waiting if reads[name] <= results.keys()), key=rank.__getitem__)
+        for name in ready[: max(options.jobs - len(running), 0)]:
+            waiting.discard(name)
+            running[executor.submit(plan_stack, options, name, dict(exports))] = name
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            name = running.pop(future)
+            results[name] = future.result()  # a stack's error ends the run (the caller cancels the rest)
+            exports[name] = results[name].exports
+
+
 def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
     """Plan ``names`` (every stack file when None) and the stacks they read, in dependency order."""
     started = time.perf_counter()
@@ -249,17 +282,13 @@ def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
             preload(project.main, project.root, also=GATE_MODULES)
             starter.join()
             gc.freeze()
-        for level in levels:
-            if executor is not None and len(level) > 1:
-                futures: dict[str, Future[StackResult]] = {
-                    name: executor.submit(plan_stack, options, name, dict(exports)) for name in level
-                }
-                done = {name: future.result() for name, future in futures.items()}
-            else:
-                done = {name: plan_stack(options, name, dict(exports)) for name in level}
-            for name in level:
-                results[name] = done[name]
-                exports[name] = done[name].exports
+        if executor is None:
+            for level in levels:
+                for name in level:
+                    results[name] = plan_stack(options, name, dict(exports))
+                    exports[name] = results[name].exports
+        else:
+            _run_as_ready(executor, options, project, levels, results, exports)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)

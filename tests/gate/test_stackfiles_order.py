@@ -106,3 +106,42 @@ def test_policy_config_prefers_the_generated_per_policy_file(tmp_path):
     for path in (tmp_path / "config" / "dev.json", tmp_path / "config" / "pulumi" / "dev.json"):
         path.write_text("{}")
     assert policy_config_path(tmp_path, "dev") == tmp_path / "config" / "pulumi" / "dev.json"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_plan_all_starts_what_others_read_first_and_each_stack_once_its_references_are_done(monkeypatch, jobs):
+    from concurrent.futures import Executor, Future
+    from types import SimpleNamespace
+
+    from components.gate import runner
+
+    real = load_project(Path(__file__).resolve().parents[2])
+    started: list[str] = []
+    seen_exports: dict[str, set[str]] = {}
+
+    def fake_plan_stack(options, name, exports):
+        started.append(name)
+        seen_exports[name] = set(exports)
+        return SimpleNamespace(exports={"stack": name})
+
+    monkeypatch.setattr(runner, "plan_stack", fake_plan_stack)
+    levels = dependency_levels(real, real.stack_names())
+    results: dict = {}
+    exports: dict = {}
+    options = runner.GateOptions(real.root, real.root / "policy", jobs=jobs)
+
+    class Inline(Executor):
+        """Runs each task as it is handed over, so the order of hand-overs is the order of ``started``."""
+
+        def submit(self, fn, /, *args, **kwargs):
+            future: Future = Future()
+            future.set_result(fn(*args, **kwargs))
+            return future
+
+    runner._run_as_ready(Inline(), options, real, levels, results, exports)
+    reads = set(references_of(real, real.stack("global")).values())
+    assert reads == {"prod-eu", "prod-au", "prod-uk"}
+    assert sorted(started) == sorted(real.stack_names()) and set(results) == set(started)
+    assert set(started[:3]) == reads  # what global reads goes first
+    assert seen_exports["global"] >= reads  # and global gets their exports
+    assert exports["global"] == {"stack": "global"}
