@@ -165,6 +165,9 @@ class PolicyPackProcess:
             stderr=self._stderr,
         )
         _LIVE.add(self)
+        # A caller that drops the object without close() (or a garbage-collected one at exit, which the
+        # atexit hook no longer sees) must not leave the pack running.
+        weakref.finalize(self, _terminate, self._process, self._owner, self._stderr)
         return self
 
     def wait_listening(self, timeout: float | None = None) -> bool:
@@ -384,6 +387,16 @@ _RESPONSES: dict[str, Any] = {
     "ConfigureStack": analyzer_pb2.AnalyzerStackConfigureResponse,
     "AnalyzeStack": analyzer_pb2.AnalyzeResponse,
 }
+
+
+def _terminate(process: subprocess.Popen[bytes], owner: int, stderr: IO[bytes]) -> None:
+    if os.getpid() == owner and process.poll() is None:
+        process.kill()
+        process.wait()
+    for stream in (process.stdout, stderr):
+        with contextlib.suppress(OSError, ValueError):
+            if stream is not None:
+                stream.close()
 
 
 def _drain(stream: IO[bytes]) -> None:

@@ -170,3 +170,15 @@ def test_a_pack_that_hangs_is_killed(tmp_path: Path):
 def test_missing_pack_directory_is_reported():
     with pytest.raises(PolicyPackError, match=r"no __main__\.py; pass --policy-pack"):
         PolicyPackProcess(Path("/nonexistent/pack"), project="p", stack="s")
+
+
+def test_a_pack_dropped_without_close_is_stopped_when_collected(no_pack_left):
+    import gc
+
+    process = PolicyPackProcess(PACK, project="fintech-infra", stack="dev").start()
+    pid = process.pid
+    process.connect()
+    assert pid in pack_processes()
+    del process
+    gc.collect()
+    assert pid not in pack_processes()
