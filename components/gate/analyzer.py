@@ -167,7 +167,8 @@ class PolicyPackProcess:
         _LIVE.add(self)
         # A caller that drops the object without close() (or a garbage-collected one at exit, which the
         # atexit hook no longer sees) must not leave the pack running.
-        weakref.finalize(self, _terminate, self._process, self._owner, self._stderr)
+        # Not at exit: _stop_all closes what is still alive then, and reads its stderr first.
+        weakref.finalize(self, _terminate, self._process, self._owner, self._stderr).atexit = False
         return self
 
     def wait_listening(self, timeout: float | None = None) -> bool:

@@ -38,6 +38,8 @@ OK, ERROR = b"+", b"-"
 SERVICE = "/pulumirpc.Analyzer/"
 MAX_MESSAGE = 400 * 1024 * 1024
 _HEADER = struct.Struct(">cI")
+IN_FLIGHT = 128
+"""``Analyze`` calls outstanding at once: the pack's four server threads stay busy, and gRPC stays calm."""
 _PIPE_BYTES = 1 << 20
 """Pipe buffer asked for on Linux (its default maximum): a burst of registrations never blocks the program."""
 
@@ -203,6 +205,7 @@ class _Calls:
     def __init__(self) -> None:
         self.channel: Any = None
         self.pending: list[Any] = []
+        self._settled = 0
 
     def connect(self, port: int) -> None:
         import grpc
@@ -227,13 +230,20 @@ class _Calls:
             raise RelayError(f"failed in {method}: {_details(error)}") from None
 
     def analyze(self, request: bytes) -> None:
+        # Thousands of calls in flight at once (a 16-cell stack's held requests sent together) made gRPC
+        # cancel some; waiting for the oldest beyond IN_FLIGHT keeps the pipeline full without that.
+        while len(self.pending) - self._settled >= IN_FLIGHT:
+            oldest = self.pending[self._settled]
+            if oldest is not None:
+                oldest.exception()  # waits; an error is raised, in order, by answers()
+            self._settled += 1
         self.pending.append(self._analyze.future(request) if self.channel is not None else None)
 
     def answers(self) -> Iterator[bytes]:
         """Each pending ``Analyze`` answer in order; raises at the first that failed."""
         import grpc
 
-        pending, self.pending = self.pending, []
+        pending, self.pending, self._settled = self.pending, [], 0
         for future in pending:
             if future is None:
                 raise RelayError("failed in Analyze: not connected to the pack")

@@ -120,3 +120,22 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@pytest.mark.parametrize("relay_kind", [Relay, LocalRelay])
+def test_more_calls_than_the_in_flight_limit_are_all_answered_in_order(dev, relay_kind, no_pack_left):
+    from components.gate.relay import IN_FLIGHT
+    from components.gate.requests import Providers, analyze_request
+
+    providers = Providers(dev.project, dev.stack, CONFIG)
+    requests = [analyze_request(resource, providers) for resource in dev.resources]
+    burst = requests * (2 * IN_FLIGHT // len(requests) + 1)
+    assert len(burst) > 2 * IN_FLIGHT
+    with PolicyPackProcess(PACK, project=dev.project, stack=dev.stack) as process, relay_kind() as relay:
+        relay.connect(process.port())
+        one_by_one = [relay.call("Analyze", request.SerializeToString()) for request in requests]
+        for request in burst:
+            relay.analyze(request.SerializeToString())
+        answers = relay.finish()
+    assert len(set(one_by_one)) > 1  # the resources get different answers, so the order is visible
+    assert answers == one_by_one * (len(burst) // len(requests))
