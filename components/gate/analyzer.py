@@ -35,7 +35,7 @@ from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from components.errors import FintechInfraError
-from components.gate.policyconfig import reconcile
+from components.gate.policyconfig import Check, reconcile, schema_problems
 from components.gate.relay import LocalRelay, Relay, RelayError, local_channels_open
 from components.gate.requests import (
     Providers,
@@ -335,7 +335,7 @@ class PolicyPackProcess:
             }
             for name, c in info.initialConfig.items()
         }
-        resolved = reconcile(policies, initial, given, source=source)
+        resolved = reconcile(policies, initial, given, source=source, validate=self._validate)
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, settings in resolved.items():
             entry = request.policyConfig[name]
@@ -344,6 +344,14 @@ class PolicyPackProcess:
                 entry.properties.update(dict(settings.properties))
         self._call("Configure", request)
         return {name: settings.enforcement for name, settings in resolved.items()}
+
+    def _validate(self, checks: list[Check], source: str) -> list[str]:
+        if self._relay is None:
+            return schema_problems(checks, source)
+        try:
+            return self._relay.validate(checks, source)
+        except RelayError as error:
+            raise self._fail(str(error)) from None
 
     def configure_stack(
         self, *, config: Mapping[str, str], secret_keys: Iterable[str], tags: Mapping[str, str]

@@ -10,7 +10,7 @@ A policy left out of ``Configure`` would fall back to advisory in the Python SDK
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from components.errors import ConfigError, allowed
 from components.gate.verdict import ENFORCEMENT_LEVELS
 
-__all__ = ["PolicySettings", "read_policy_config", "reconcile"]
+__all__ = ["Check", "PolicySettings", "Validator", "read_policy_config", "reconcile", "schema_problems"]
 
 ALL = "all"
 
@@ -76,18 +76,28 @@ def _apply(result: dict[str, PolicySettings], given: Mapping[str, Any], source: 
         result[name] = PolicySettings(level or current.enforcement, {**current.properties, **properties})
 
 
-def _validate(name: str, schema: Mapping[str, Any] | None, properties: Mapping[str, Any], source: str) -> None:
-    if not schema:
-        return
+Check = tuple[str, Mapping[str, Any], Mapping[str, Any]]
+"""One policy's (name, config schema, resolved properties) to validate."""
+
+
+def schema_problems(checks: list[Check], source: str) -> list[str]:
+    """One line per property that does not match its policy's schema (JSON Schema draft 7, as the engine).
+
+    Without ``jsonschema`` installed (a runtime install without the dev extras) nothing is checked.
+    """
     try:
         import jsonschema  # type: ignore[import-untyped]
-    except ImportError:  # a runtime install without the dev extras: the engine's check is skipped
-        return
-    document = {"type": "object", **schema}
-    errors = sorted(jsonschema.Draft7Validator(document).iter_errors(dict(properties)), key=lambda e: list(e.path))
-    if errors:
-        lines = [f"{source}: {name}.{'.'.join(str(p) for p in e.path) or '(properties)'}: {e.message}" for e in errors]
-        raise ConfigError("invalid policy config:\n" + "\n".join(f"  - {line}" for line in lines), problems=lines)
+    except ImportError:
+        return []
+    lines: list[str] = []
+    for name, schema, properties in checks:
+        document = {"type": "object", **schema}
+        errors = sorted(jsonschema.Draft7Validator(document).iter_errors(dict(properties)), key=lambda e: list(e.path))
+        lines += [f"{source}: {name}.{'.'.join(str(p) for p in e.path) or '(properties)'}: {e.message}" for e in errors]
+    return lines
+
+
+Validator = Callable[[list[Check], str], list[str]]
 
 
 def reconcile(
@@ -96,11 +106,13 @@ def reconcile(
     given: Mapping[str, Any],
     *,
     source: str = "policy config",
+    validate: Validator = schema_problems,
 ) -> dict[str, PolicySettings]:
     """Every policy's enforcement level and properties.
 
     ``policies`` maps a policy name to its own enforcement level and its config schema
-    (``{"properties": {...}, "required": [...]}``); ``initial`` is the pack's initial config.
+    (``{"properties": {...}, "required": [...]}``); ``initial`` is the pack's initial config. ``validate``
+    checks the properties against the schemas (the gate may run it in its relay process).
     """
     result: dict[str, PolicySettings] = {}
     for name, (level, schema) in policies.items():
@@ -112,6 +124,8 @@ def reconcile(
         result[name] = PolicySettings(level, defaults)
     _apply(result, initial, "the pack's initial config")
     _apply(result, given, source)
-    for name, (_, schema) in policies.items():
-        _validate(name, schema, result[name].properties, source)
+    checks = [(name, schema, result[name].properties) for name, (_, schema) in policies.items() if schema]
+    lines = validate(checks, source) if checks else []
+    if lines:
+        raise ConfigError("invalid policy config:\n" + "\n".join(f"  - {line}" for line in lines), problems=lines)
     return result

@@ -11,15 +11,21 @@ pipe write, and the client work runs on the core the pack already uses.
 Frames, both ways: one byte of kind, four bytes of big-endian length, the payload.
 
 * gate -> relay: ``CONNECT`` (the pack's port), ``CALL`` (method name, NUL, request), ``ANALYZE`` (request;
-  pipelined, no answer yet), ``FINISH`` (answer every ``ANALYZE`` so far), ``EXIT``.
-* relay -> gate: ``OK`` (response) or ``ERROR`` (message) for ``CONNECT`` and each ``CALL``; for
-  ``FINISH`` one ``OK`` per ``ANALYZE`` in the order sent, or an ``ERROR`` at the first that failed.
+  pipelined, no answer yet), ``FINISH`` (answer every ``ANALYZE`` so far), ``VALIDATE`` (policy config to
+  check against the pack's schemas, JSON), ``EXIT``.
+* relay -> gate: ``OK`` (response) or ``ERROR`` (message) for ``CONNECT``, each ``CALL`` and ``VALIDATE``
+  (its ``OK`` holds the problems found, JSON); for ``FINISH`` one ``OK`` per ``ANALYZE`` in the order sent,
+  or an ``ERROR`` at the first that failed.
+
+The policy config is validated here too, as the engine validates it: the JSON Schema library takes 0.08 s
+to import, which is a twentieth of a small stack's synthesis when paid on the program's core.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import struct
@@ -31,9 +37,11 @@ import weakref
 from collections.abc import Iterator
 from typing import IO, Any
 
+from components.gate.policyconfig import Check, schema_problems
+
 __all__ = ["LocalRelay", "Relay", "RelayError", "local_channels_open", "main"]
 
-CONNECT, CALL, ANALYZE, FINISH, EXIT = b"C", b"M", b"A", b"F", b"X"
+CONNECT, CALL, ANALYZE, FINISH, VALIDATE, EXIT = b"C", b"M", b"A", b"F", b"V", b"X"
 OK, ERROR = b"+", b"-"
 SERVICE = "/pulumirpc.Analyzer/"
 MAX_MESSAGE = 400 * 1024 * 1024
@@ -145,6 +153,12 @@ class Relay:
         with self._lock:
             self._send(CALL, method.encode() + b"\0" + request)
             return self._answer()
+
+    def validate(self, checks: list[Check], source: str) -> list[str]:
+        """:func:`~components.gate.policyconfig.schema_problems`, run in the relay process."""
+        with self._lock:
+            self._send(VALIDATE, json.dumps({"checks": checks, "source": source}).encode())
+            return list(json.loads(self._answer()))
 
     def analyze(self, request: bytes) -> None:
         """Send one ``Analyze`` without waiting for its answer; safe from any thread."""
@@ -286,6 +300,9 @@ class LocalRelay:
         with self._lock:
             return self._calls.call(method, request)
 
+    def validate(self, checks: list[Check], source: str) -> list[str]:
+        return schema_problems(checks, source)
+
     def analyze(self, request: bytes) -> None:
         with self._lock:
             self._calls.analyze(request)
@@ -332,6 +349,10 @@ def main() -> int:
             elif kind == FINISH:
                 for answer in calls.answers():
                     _write(stdout, OK, answer)
+            elif kind == VALIDATE:
+                asked = json.loads(payload)
+                checks = [(name, schema, properties) for name, schema, properties in asked["checks"]]
+                _write(stdout, OK, json.dumps(schema_problems(checks, asked["source"])).encode())
         except RelayError as error:
             _write(stdout, ERROR, str(error).encode())
         stdout.flush()

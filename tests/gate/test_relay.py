@@ -139,3 +139,39 @@ def test_more_calls_than_the_in_flight_limit_are_all_answered_in_order(dev, rela
         answers = relay.finish()
     assert len(set(one_by_one)) > 1  # the resources get different answers, so the order is visible
     assert answers == one_by_one * (len(burst) // len(requests))
+
+
+@pytest.mark.parametrize("relay_kind", [None, Relay, LocalRelay])
+def test_policy_config_is_checked_against_the_packs_schemas_wherever_the_calls_are_made(relay_kind):
+    from components.errors import ConfigError
+
+    real_pack = Path(__file__).resolve().parents[2] / "policy"
+    given = {"rds-backup-retention": {"environment": "qa"}}
+    with PolicyPackProcess(real_pack, project="fintech-infra", stack="dev") as process:
+        relay = relay_kind() if relay_kind is not None else None
+        if relay is not None:
+            process.use_relay(relay.start())
+        try:
+            with pytest.raises(ConfigError) as error:
+                process.configure(given, source="policy/config/pulumi/dev.json")
+            assert "policy/config/pulumi/dev.json: rds-backup-retention.environment: 'qa' is not one of" in str(
+                error.value
+            )
+            levels = process.configure({"rds-backup-retention": {"environment": "dev"}})
+            assert levels["rds-backup-retention"] in {"advisory", "mandatory"}
+        finally:
+            if relay is not None:
+                relay.close()
+
+
+def test_schema_problems_name_the_policy_and_the_property():
+    from components.gate.policyconfig import schema_problems
+
+    schema = {"properties": {"days": {"type": "integer", "minimum": 7}}, "required": ["days"]}
+    assert schema_problems([("backups", schema, {"days": 30})], "cfg") == []
+    assert schema_problems([("backups", schema, {"days": 3})], "cfg") == [
+        "cfg: backups.days: 3 is less than the minimum of 7"
+    ]
+    assert schema_problems([("backups", schema, {})], "cfg") == [
+        "cfg: backups.(properties): 'days' is a required property"
+    ]
