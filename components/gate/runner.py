@@ -228,6 +228,10 @@ def _stop_prestarted() -> None:
         process.close()
 
 
+_SMALLER_LAST = {"staging": 1, "dev": 2}
+"""Environments whose stacks are smaller by design, in the order they are left for last."""
+
+
 def _run_as_ready(
     executor: Executor,
     options: GateOptions,
@@ -239,12 +243,18 @@ def _run_as_ready(
     """Plan every stack of ``levels`` on ``executor``, each as soon as the stacks it reads are done.
 
     At most ``options.jobs`` stacks are handed over at a time, so the next one is always chosen then: a stack
-    other stacks read goes first (the stacks waiting for it can start sooner), then by level and name. A
-    stack that reads others (``global``) then runs beside the last independent ones instead of after them.
+    other stacks read goes first (the stacks waiting for it can start sooner), then by level, then production
+    before staging before dev (non-production stacks are smaller by design: single-AZ, no DR region; the
+    small ones last keep both workers busy to the end), then by name. A stack that reads others (``global``)
+    runs beside the last independent ones instead of after them.
     """
     reads = {name: set(references_of(project, project.stack(name)).values()) for level in levels for name in level}
     read_by = {name: sum(name in wanted for wanted in reads.values()) for name in reads}
-    rank = {name: (-read_by[name], depth, name) for depth, level in enumerate(levels) for name in level}
+    rank = {
+        name: (-read_by[name], depth, _SMALLER_LAST.get(project.stack(name).environment or "", 0), name)
+        for depth, level in enumerate(levels)
+        for name in level
+    }
     waiting = set(reads)
     running: dict[Future[StackResult], str] = {}
     while waiting or running:

@@ -143,5 +143,6 @@ def test_plan_all_starts_what_others_read_first_and_each_stack_once_its_referenc
     assert reads == {"prod-eu", "prod-au", "prod-uk"}
     assert sorted(started) == sorted(real.stack_names()) and set(results) == set(started)
     assert set(started[:3]) == reads  # what global reads goes first
+    assert started.index("staging") < started.index("dev")  # the smaller non-production stacks last
     assert seen_exports["global"] >= reads  # and global gets their exports
     assert exports["global"] == {"stack": "global"}
