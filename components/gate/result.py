@@ -101,7 +101,7 @@ class Timings:
     policy: float = 0.0
     """After synthesis: waiting for the outstanding Analyze answers, then AnalyzeStack."""
     pack_start_wait: float = 0.0
-    """The pack's start-up (launch to a connected channel), overlapped with synthesis."""
+    """The pack's start-up (launch to the port it prints), overlapped with synthesis."""
     references: float = 0.0
     """Synthesis of referenced stacks for their exports (single-stack runs only)."""
     total: float = 0.0
