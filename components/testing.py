@@ -580,7 +580,8 @@ def judge(
         verdict = judge(synthesize(program, config=config), stack_config=config)
         assert verdict.passed, verdict.mandatory
     """
-    from components.gate.analyzer import PolicyPackProcess, judge_recording
+    from components.gate.analyzer import PolicyPackProcess
+    from components.gate.judge import judge_recording
     from components.gate.policyconfig import read_policy_config
 
     pack_dir = Path(policy_pack)

@@ -4,9 +4,9 @@ Under ``pulumi preview`` the engine is a process apart from the program: the pro
 and the engine makes the analyzer calls. The gate runs the program in its own process, whose core is the
 one that bounds the gate's speed, so the calls are made by a relay: a second process, small to start
 (gRPC and the policy-config checker), that receives each request as serialized bytes over a pipe and
-calls the pack. It never parses an analyzer message (bytes in, bytes out). Made from the gate's process, each ``Analyze`` cost that
-core about 0.25 ms of gRPC client work plus thread hand-offs under the GIL; through the relay it costs a
-pipe write, and the client work runs on the core the pack already uses.
+calls the pack. It never parses an analyzer message (bytes in, bytes out). Made from the gate's process,
+each ``Analyze`` cost that core about 0.25 ms of gRPC client work plus thread hand-offs under the GIL;
+through the relay it costs a pipe write, and the client work runs on the core the pack already uses.
 
 Frames, both ways: one byte of kind, four bytes of big-endian length, the payload.
 

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from components.errors import ConfigError, FintechInfraError
-from components.gate.analyzer import PolicyPackProcess, StreamingJudge, channels_open
+from components.gate.analyzer import PolicyPackProcess, channels_open
+from components.gate.judge import StreamingJudge
 from components.gate.order import dependency_levels, referenced_closure, references_of
 from components.gate.policyconfig import read_policy_config
 from components.gate.preload import GATE_MODULES, preload

@@ -50,6 +50,9 @@ def pack() -> Iterator[PolicyPackProcess]:
     """One fixture-pack process for the whole module, always stopped."""
     process = PolicyPackProcess(PACK, project="fintech-infra", stack="dev").start()
     try:
+        # Up before any test's no_pack_left takes its snapshot: a child not yet past exec still shows
+        # the test's own command line in /proc, and would only be seen afterwards (as if leaked).
+        process.port()
         yield process
     finally:
         process.close()

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from components.errors import ConfigError
-from components.gate.analyzer import PolicyPackError, PolicyPackProcess, judge_recording
+from components.gate.analyzer import PolicyPackError, PolicyPackProcess
+from components.gate.judge import judge_recording
 from components.gate.requests import analyze_requests, stack_request, stack_urn
 from components.gate.runner import synthesize_stack
 from components.gate.stackfiles import load_project

@@ -14,7 +14,8 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from components.gate.analyzer import PolicyPackError, PolicyPackProcess, StreamingJudge, judge_recording
+from components.gate.analyzer import PolicyPackError, PolicyPackProcess
+from components.gate.judge import StreamingJudge, judge_recording
 from components.gate.relay import LocalRelay, Relay, RelayError
 from components.gate.runner import synthesize_stack
 from components.gate.stackfiles import load_project
