@@ -21,9 +21,8 @@ so parallel test workers (pytest -n) only ever count their own packs, orphaned o
 os.environ[OWNER_VARIABLE] = str(os.getpid())
 
 
-def pack_processes(pack_dir: Path = PACK) -> list[int]:
-    """Pids of live (not zombie) ``pulumi.policy`` processes serving ``pack_dir`` that this test process
-    started, from /proc."""
+def _own_processes(*markers: bytes) -> list[int]:
+    """Pids of live (not zombie) processes this test process started whose argv holds every marker."""
     owner = f"{OWNER_VARIABLE}={os.getpid()}".encode()
     found = []
     for entry in Path("/proc").iterdir():
@@ -35,14 +34,19 @@ def pack_processes(pack_dir: Path = PACK) -> list[int]:
             environment = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if (
-            b"pulumi.policy" in argv
-            and str(pack_dir.resolve()).encode() in argv
-            and state != "Z"
-            and owner in environment
-        ):
+        if all(marker in argv for marker in markers) and state != "Z" and owner in environment:
             found.append(int(entry.name))
     return found
+
+
+def pack_processes(pack_dir: Path = PACK) -> list[int]:
+    """Pids of the ``pulumi.policy`` processes serving ``pack_dir`` that this test process started."""
+    return _own_processes(b"pulumi.policy", str(pack_dir.resolve()).encode())
+
+
+def relay_processes() -> list[int]:
+    """Pids of the analyzer relays (components/gate/relay.py) this test process started."""
+    return _own_processes(b"components.gate.relay")
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +64,10 @@ def pack() -> Iterator[PolicyPackProcess]:
 
 @pytest.fixture
 def no_pack_left() -> Iterator[None]:
-    """Fails the test if a fixture-pack process it started is still running afterwards."""
-    before = set(pack_processes())
+    """Fails the test if a fixture-pack process or a relay it started is still running afterwards."""
+    before = set(pack_processes()) | set(relay_processes())
     yield
     left = set(pack_processes()) - before
     assert not left, f"policy pack processes left running: {sorted(left)} (test pid {os.getpid()})"
+    relays = set(relay_processes()) - before
+    assert not relays, f"analyzer relays left running: {sorted(relays)} (test pid {os.getpid()})"
