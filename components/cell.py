@@ -15,16 +15,14 @@ each, interface endpoints ~7.3 USD per service per AZ (~200 USD for nine service
 Fargate task per service (~36 USD for 1 vCPU / 2 GB) or an EKS control plane (73 USD) plus one node, on top
 of the DR database mechanisms themselves (Aurora secondary clusters, replicated backups).
 
-Residency is decided before anything is registered: :func:`check_residency` refuses a primary region, DR
-region or availability zone outside the jurisdiction (and every ``also_regulated_by`` jurisdiction) with a
-:class:`ResidencyError` naming the key path, the value and the allowed regions. The cell's providers are
-only ever created for the two checked regions.
+Residency is decided before anything is registered (:mod:`components.residency`): the program checks
+every cell first, and the cell's providers are only ever created for the two checked regions.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import pulumi
@@ -48,113 +46,17 @@ from components.k8s_baseline import KubernetesBaseline
 from components.kms import KeyRing
 from components.providers import RegionalProviders
 from components.redis import RedisCluster
+from components.residency import check_regions, dr_vpc_settings
 from components.rotation import RotationFunction, RotationTemplate
 from components.routing import CacheRoute, DatabaseRoute, KubernetesTarget, RoutingManifest
-from components.vpc import SecureVpc, resolve_zones, subnet_cidr
+from components.vpc import SecureVpc, subnet_cidr
 from components.wiring import DrPlacement
 
-__all__ = ["JurisdictionCell", "check_residency", "dr_vpc_settings", "effective_jurisdiction"]
+__all__ = ["JurisdictionCell"]
 
 PLATFORM_PURPOSES = ("audit", "logs", "platform", "cache", "backup")
 DR_PLATFORM_PURPOSES = ("logs", "platform", "backup")
 ROUTING_ENV_PREFIX = "FINTECH_ROUTING_"
-
-
-# -- residency (pure; runs before anything is registered) -----------------------------------------------
-
-
-def _label(cell: CellConfig) -> str:
-    return " and ".join((cell.jurisdiction, *cell.also_regulated_by))
-
-
-def effective_jurisdiction(name: str, cell: CellConfig, registry: Mapping[str, Jurisdiction]) -> Jurisdiction:
-    """The cell's jurisdiction tightened by every ``also_regulated_by`` entry: shared regions, longest minimums."""
-    at = key_path("cells", name)
-    if cell.jurisdiction not in registry:
-        raise ConfigError(f"{at}.jurisdiction: {cell.jurisdiction!r} is not a known jurisdiction; {allowed(registry)}")
-    base = registry[cell.jurisdiction]
-    others = []
-    for index, code in enumerate(cell.also_regulated_by):
-        if code not in registry:
-            raise ConfigError(
-                f"{key_path(at, 'also_regulated_by', index)}: {code!r} is not a known jurisdiction; {allowed(registry)}"
-            )
-        others.append(registry[code])
-    if not others:
-        return base
-    rules = (base, *others)
-    primary = tuple(r for r in base.primary_regions if all(r in o.primary_regions for o in others))
-    dr = tuple(r for r in base.dr_regions if all(r in o.dr_regions for o in others))
-    if not primary or not dr:
-        raise ResidencyError(
-            f"{at}.also_regulated_by: {list(cell.also_regulated_by)!r} leaves no region all of them permit; "
-            f"allowed: jurisdictions whose regions overlap {base.code}'s"
-        )
-    return base.model_copy(
-        update={
-            "regulator": " + ".join(r.regulator for r in rules),
-            "primary_regions": primary,
-            "dr_regions": dr,
-            "min_backup_retention_days": max(r.min_backup_retention_days for r in rules),
-            "min_audit_log_retention_days": max(r.min_audit_log_retention_days for r in rules),
-            "legal_reference": "; ".join(r.legal_reference for r in rules),
-        }
-    )
-
-
-def dr_vpc_settings(name: str, cell: CellConfig) -> VpcSettings:
-    """The DR VPC: ``dr_vpc`` if given, else the primary's shape on the next CIDR block of the same size."""
-    if cell.dr_vpc is not None:
-        return cell.dr_vpc
-    network = cell.vpc.cidr
-    following = ipaddress.IPv4Network((int(network.network_address) + network.num_addresses, network.prefixlen))
-    if not following.is_private or following.network_address.packed[0] != network.network_address.packed[0]:
-        raise ConfigError(
-            f"{key_path('cells', name, 'dr_vpc')}: None cannot be derived from vpc.cidr {str(network)!r}; "
-            "allowed: an explicit dr_vpc with its own cidr"
-        )
-    return VpcSettings(cidr=following, az_count=cell.vpc.zone_count, nat_gateways=cell.vpc.nat_gateways)
-
-
-def _check_zones(at: str, settings: VpcSettings, region: str, where: str) -> None:
-    for index, zone in enumerate(settings.availability_zones or ()):
-        if not zone.startswith(region) or zone[len(region) :] not in tuple("abcdefgh"):
-            raise ResidencyError(
-                f"{key_path(at, 'availability_zones', index)}: {zone!r} is outside the cell's {where} region "
-                f"{region!r}; allowed: availability zones of {region}"
-            )
-    resolve_zones(settings, region, path=at)
-
-
-def _check_regions(name: str, cell: CellConfig, rules: Jurisdiction) -> None:
-    at = key_path("cells", name)
-    if cell.primary_region not in rules.primary_regions:
-        raise ResidencyError(
-            f"{at}.primary_region: {cell.primary_region!r} is not permitted for {_label(cell)}; "
-            f"{allowed(rules.primary_regions)}"
-        )
-    if cell.dr_region is not None:
-        if cell.dr_region not in rules.dr_regions:
-            raise ResidencyError(
-                f"{at}.dr_region: {cell.dr_region!r} is not permitted for {_label(cell)}; {allowed(rules.dr_regions)}"
-            )
-        if cell.dr_region == cell.primary_region:
-            raise ResidencyError(
-                f"{at}.dr_region: {cell.dr_region!r} is the primary region; "
-                f"{allowed(r for r in rules.dr_regions if r != cell.primary_region)}"
-            )
-    _check_zones(f"{at}.vpc", cell.vpc, cell.primary_region, "primary")
-    if cell.dr_region is not None:
-        _check_zones(f"{at}.dr_vpc", dr_vpc_settings(name, cell), cell.dr_region, "DR")
-    elif cell.dr_vpc is not None:
-        raise ConfigError(f"{at}.dr_vpc: a DR network without dr_region is never built; allowed: set dr_region too")
-
-
-def check_residency(name: str, cell: CellConfig, registry: Mapping[str, Jurisdiction]) -> Jurisdiction:
-    """The effective jurisdiction of cell ``name``, or the ResidencyError / ConfigError for its first problem."""
-    rules = effective_jurisdiction(name, cell, registry)
-    _check_regions(name, cell, rules)
-    return rules
 
 
 # -- the component --------------------------------------------------------------------------------------
@@ -273,13 +175,14 @@ class JurisdictionCell(FintechComponent):
         deployment: DeploymentIdentity | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``jurisdiction`` is the effective rule set (:func:`check_residency` gives it); it is re-checked here."""
+        """``jurisdiction`` is the effective rule set (:func:`~components.residency.check_residency` gives it);
+        it is re-checked here."""
         if jurisdiction.code != config.jurisdiction:
             raise ConfigError(
                 f"{key_path('cells', name, 'jurisdiction')}: {config.jurisdiction!r} does not match the rules "
                 f"passed for {jurisdiction.code!r}; allowed: {jurisdiction.code}"
             )
-        _check_regions(name, config, jurisdiction)
+        check_regions(name, config, jurisdiction)
         super().__init__(self.TYPE, name, opts, scope={"Jurisdiction": jurisdiction.code})
         self.cell_name = name
         self.config = config

@@ -17,9 +17,10 @@ from typing import Any
 import pulumi
 
 from components._tags import apply_tag_convention
-from components.cell import JurisdictionCell, check_residency
+from components.cell import JurisdictionCell
 from components.config import StackConfig, load_stack_config, read_pulumi_config
 from components.dns import CELLS_OUTPUT, GlobalRouting
+from components.residency import check_residency
 
 __all__ = ["build", "main"]
 

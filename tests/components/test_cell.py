@@ -10,12 +10,13 @@ import pulumi
 import pytest
 
 from components._tags import apply_tag_convention
-from components.cell import JurisdictionCell, check_residency, dr_vpc_settings, effective_jurisdiction
+from components.cell import JurisdictionCell
 from components.config import CellConfig, DeploymentIdentity
 from components.errors import ConfigError, ResidencyError
 from components.jurisdictions import DEFAULT_REGISTRY
 from components.logs import cloudwatch_retention
 from components.providers import regional_provider
+from components.residency import check_residency, dr_vpc_settings, effective_jurisdiction
 from components.testing import RecordedResource, Recording, synthesize
 
 IMAGE = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "a" * 64
