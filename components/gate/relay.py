@@ -24,7 +24,6 @@ to import, which is a twentieth of a small stack's synthesis when paid on the pr
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -76,7 +75,9 @@ def _read(stream: IO[bytes]) -> tuple[bytes, bytes] | None:
 
 
 def _widen(stream: IO[bytes]) -> None:
-    with contextlib.suppress(AttributeError, OSError, ValueError):
+    with contextlib.suppress(ImportError, AttributeError, OSError, ValueError):
+        import fcntl  # Linux has F_SETPIPE_SZ; elsewhere the default pipe buffer stays
+
         fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
