@@ -11,12 +11,15 @@ A stack file (``stacks/Pulumi.<stack>.yaml``) holds these keys under the ``finte
 
 :func:`load_stack_config` validates the whole tree and raises one :class:`ConfigError` naming every bad
 key path, the bad value and what is allowed, before the program registers a single resource.
+
+A cell's data-tier settings live in :mod:`components.data_config`, its compute-tier settings in
+:mod:`components.compute_config`, and the vocabulary they share in :mod:`components._config_base`; every
+public name is importable from here as well.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import ipaddress
 import json
 import re
@@ -27,16 +30,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from components import aws_limits
+from components._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
+from components.compute_config import (
+    ComputeSettings,
+    EcsServiceSettings,
+    EcsSettings,
+    EksSettings,
+)
+from components.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
 from components.errors import ConfigError, ResidencyError, allowed, key_path
 from components.jurisdictions import (
     AWS_REGIONS,
@@ -73,27 +80,6 @@ __all__ = [
 
 CONFIG_NAMESPACE = "fintech-infra"
 
-Environment = Literal["dev", "staging", "prod"]
-DatabaseEngine = Literal["rds-instance", "aurora"]
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,24}$")]
-Hostname = Annotated[
-    str,
-    StringConstraints(min_length=4, max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$"),
-]
-
-
-class DataConcern(enum.StrEnum):
-    """The four kinds of financial data, each on its own database, key and security group."""
-
-    CRM = "crm"
-    TRADING = "trading"
-    PAYMENTS = "payments"
-    AUDIT = "audit"
-
-
-class _Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
 
 def _region(value: str) -> str:
     if value not in AWS_REGIONS:
@@ -104,7 +90,7 @@ def _region(value: str) -> str:
 Region = Annotated[str, Field(description="An AWS region code.")]
 
 
-class TagValues(_Settings):
+class TagValues(FrozenSettings):
     """Values for the tag convention applied to every taggable resource."""
 
     owner: str = Field(min_length=2, max_length=128, description="Team accountable for the stack. Required.")
@@ -114,7 +100,7 @@ class TagValues(_Settings):
     )
 
 
-class DeploymentIdentity(_Settings):
+class DeploymentIdentity(FrozenSettings):
     """Who deploys the stack: an assumed role in the target account."""
 
     account_id: str = Field(pattern=r"^\d{12}$", description="AWS account the stack deploys into. Required.")
@@ -142,139 +128,7 @@ class DeploymentIdentity(_Settings):
         return self
 
 
-class RecoveryObjectives(_Settings):
-    """Declared recovery objectives of one data concern, upper bounds in seconds."""
-
-    rpo_seconds: int = Field(ge=0, le=7 * 86400, description="Most data loss tolerated on region loss.")
-    rto_seconds: int = Field(ge=60, le=7 * 86400, description="Longest outage tolerated on region loss.")
-    scope: Literal["region", "zone"] = Field(
-        "region",
-        description=(
-            "Failure the objectives must survive: `region` (default; needs the cell's dr_region) or `zone` "
-            "(instance/AZ failure only: an explicit choice to accept losing the data with the region)."
-        ),
-    )
-
-
-def default_objectives(
-    environment: Environment, concern: DataConcern, *, has_dr_region: bool = True
-) -> RecoveryObjectives:
-    """Objectives a concern gets when the stack file declares none.
-
-    Production defaults survive the loss of the region. Outside production a cell without a DR region
-    defaults to surviving an instance or AZ failure only, which is all such a cell can promise.
-    """
-    if environment == "prod" and concern in (DataConcern.TRADING, DataConcern.PAYMENTS):
-        return RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
-    if environment == "prod":
-        return RecoveryObjectives(rpo_seconds=900, rto_seconds=4 * 3600)
-    scope: Literal["region", "zone"] = "region" if has_dr_region else "zone"
-    return RecoveryObjectives(rpo_seconds=86400, rto_seconds=86400, scope=scope)
-
-
-class DatabaseSettings(_Settings):
-    """One PostgreSQL database for exactly one data concern."""
-
-    concern: DataConcern = Field(description="crm, trading, payments or audit. Required; once per cell.")
-    engine: DatabaseEngine = Field(
-        "rds-instance", description="`rds-instance` (Multi-AZ instance) or `aurora`. Defaults to `rds-instance`."
-    )
-    engine_version: str = Field("16.6", pattern=r"^\d{2}(\.\d+)?$", description="PostgreSQL version. Defaults to 16.6.")
-    instance_class: str = Field(
-        "db.r6g.large",
-        pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$",
-        description="Instance class the engine mode offers. Defaults to db.r6g.large.",
-    )
-    allocated_storage_gb: int = Field(
-        100, ge=20, le=65536, description="Initial storage (instance mode). Defaults to 100."
-    )
-    max_allocated_storage_gb: int = Field(
-        1000, ge=20, le=65536, description="Storage autoscaling ceiling. Defaults to 1000."
-    )
-    multi_az: bool = Field(True, description="Standby in a second AZ. Defaults to true; false only outside prod.")
-    backup_retention_days: int = Field(
-        35,
-        ge=1,
-        le=35,
-        description="RDS automated backups, defaults to 35 (AWS maximum); longer comes from AWS Backup.",
-    )
-    read_replicas: int = Field(0, ge=0, le=5, description="In-region read replicas for reporting. Defaults to 0.")
-    aurora_instances: int = Field(2, ge=2, le=15, description="Aurora writer + readers across AZs. Defaults to 2.")
-    objectives: RecoveryObjectives | None = Field(
-        None, description="RPO/RTO. Defaults: prod trading/payments 60 s/900 s, prod others 900 s/4 h."
-    )
-    dr_read_replica: bool = Field(
-        False,
-        description=(
-            "Also keep a promotable cross-region read replica (rds-instance with a dr_region). Defaults to "
-            "false; AWS documents no RPO bound for it, so objectives are judged on automated-backups replication."
-        ),
-    )
-    log_statement: Literal["none", "ddl", "mod", "all"] | None = Field(
-        None, description="PostgreSQL log_statement. Defaults to `all` for the audit concern, `ddl` otherwise."
-    )
-    log_min_duration_ms: int = Field(
-        1000, ge=-1, le=3_600_000, description="Log statements slower than this (ms; -1 off). Defaults to 1000."
-    )
-    performance_insights_retention_days: int = Field(
-        7, description="Performance Insights retention: 7 or 31 x months up to 731. Defaults to 7 (free tier)."
-    )
-    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = Field(
-        60, description="Enhanced monitoring interval in seconds. Defaults to 60."
-    )
-
-    @field_validator("instance_class")
-    @classmethod
-    def _class_offered(cls, value: str, info: ValidationInfo) -> str:
-        problem = aws_limits.instance_class_problem(info.data.get("engine", "rds-instance"), value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("engine_version")
-    @classmethod
-    def _supported_major(cls, value: str) -> str:
-        if int(value.split(".")[0]) not in aws_limits.POSTGRES_MAJOR_VERSIONS:
-            majors = ", ".join(map(str, sorted(aws_limits.POSTGRES_MAJOR_VERSIONS)))
-            raise ValueError(f"is not a supported PostgreSQL version; allowed majors: {majors}")
-        return value
-
-    @field_validator("performance_insights_retention_days")
-    @classmethod
-    def _pi_retention(cls, value: int) -> int:
-        if value not in aws_limits.PERFORMANCE_INSIGHTS_RETENTION_DAYS:
-            raise ValueError(aws_limits.PERFORMANCE_INSIGHTS_PROBLEM)
-        return value
-
-    @model_validator(mode="after")
-    def _storage_ceiling(self) -> DatabaseSettings:
-        if self.max_allocated_storage_gb < self.allocated_storage_gb:
-            raise ValueError("max_allocated_storage_gb must be at least allocated_storage_gb")
-        return self
-
-
-class RedisSettings(_Settings):
-    """The cell's ElastiCache replication group."""
-
-    engine: Literal["redis", "valkey"] = Field("valkey", description="Cache engine. Defaults to `valkey`.")
-    engine_version: str = Field("8.0", pattern=r"^\d+\.\d+$", description="Engine version. Defaults to 8.0.")
-    node_type: str = Field(
-        "cache.r7g.large",
-        pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$",
-        description="Node type. Defaults to cache.r7g.large.",
-    )
-    nodes: int = Field(2, ge=2, le=6, description="Primary plus replicas across AZs; at least 2. Defaults to 2.")
-    snapshot_retention_days: int = Field(7, ge=1, le=35, description="Daily snapshots kept. Defaults to 7.")
-
-    @field_validator("node_type")
-    @classmethod
-    def _node_type_known(cls, value: str) -> str:
-        if value not in aws_limits.CACHE_NODE_TYPES:
-            raise ValueError(f"is not an ElastiCache node type; {allowed(sorted(aws_limits.CACHE_NODE_TYPES))}")
-        return value
-
-
-class VpcSettings(_Settings):
+class VpcSettings(FrozenSettings):
     """Network layout of a cell."""
 
     cidr: ipaddress.IPv4Network = Field(
@@ -328,190 +182,7 @@ class VpcSettings(_Settings):
         return value
 
 
-FARGATE_CPU_UNITS = (256, 512, 1024, 2048, 4096, 8192, 16384)
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATEKEY", "AUTHKEY")
-_SECRET_TOKENS = frozenset({"PWD", "PASS", "KEY", "KEYS", "DSN", "CERT", "PEM"})
-_NOT_SECRET_SUFFIXES = ("_KEY_ARN", "_KEY_ID", "_KEY_ALIAS")
-_SECRET_REFERENCE = re.compile(
-    r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?"
-    r"|ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]+)$"
-)
-
-
-def looks_like_secret(env_name: str) -> bool:
-    """True for an environment variable name that suggests a credential (``DB_PASSWORD``, ``API_KEY``)."""
-    upper = env_name.upper()
-    if upper.endswith(_NOT_SECRET_SUFFIXES):
-        return False
-    return any(word in upper for word in _SECRET_WORDS) or bool(_SECRET_TOKENS & set(upper.split("_")))
-
-
-class EcsServiceSettings(_Settings):
-    """One Fargate service."""
-
-    # A rejected `environment` or `secrets` value may be a pasted credential: keep it out of error text.
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-
-    name: Name = Field(description="Service name, unique in the cell. Required.")
-    image: str = Field(min_length=3, description="Container image, ideally pinned by digest. Required.")
-    cpu: int = Field(512, description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Defaults to 512.")
-    memory_mb: int = Field(1024, ge=512, le=122880, description="Task memory in MiB. Defaults to 1024.")
-    container_port: int = Field(8080, ge=1024, le=65535, description="Port the container listens on. Defaults to 8080.")
-    health_check_path: str = Field(
-        "/healthz", pattern=r"^/", description="ALB health check path. Defaults to `/healthz`."
-    )
-    health_check_grace_seconds: int = Field(
-        60, ge=0, le=1800, description="Seconds ALB health checks are ignored after a task starts. Defaults to 60."
-    )
-    min_tasks: int = Field(2, ge=1, le=1000, description="Auto scaling floor (and the initial count). Defaults to 2.")
-    max_tasks: int = Field(10, ge=1, le=1000, description="Auto scaling ceiling. Defaults to 10.")
-    cpu_target_pct: int = Field(
-        60, ge=10, le=90, description="Average CPU the CPU scaling policy tracks. Defaults to 60."
-    )
-    requests_per_target: int = Field(
-        1000,
-        ge=1,
-        le=1_000_000,
-        description="ALB requests per task per minute the request policy tracks. Defaults to 1000.",
-    )
-    concerns: tuple[DataConcern, ...] = Field(
-        (), description="Data concerns whose databases it may reach. Defaults to none."
-    )
-    secrets: dict[str, str] = Field(
-        default_factory=dict,
-        description="Env var name to a Secrets Manager secret ARN (optionally with `:json-key::`) or an SSM "
-        "parameter ARN; never plaintext values. Defaults to none.",
-    )
-    environment: dict[str, str] = Field(
-        default_factory=dict,
-        description="Non-secret env vars; names that look like credentials are rejected. Defaults to none.",
-    )
-    deployment: Literal["rolling", "blue_green"] = Field(
-        "rolling",
-        description="`rolling` (default) or `blue_green` (ECS-native blue/green through an alternate target group).",
-    )
-    execute_command: bool = Field(
-        False,
-        description="Allow ECS Exec into tasks (break-glass; sessions logged to the cluster's encrypted log group). "
-        "Defaults to False.",
-    )
-
-    @field_validator("cpu")
-    @classmethod
-    def _fargate_cpu(cls, value: int) -> int:
-        if value not in FARGATE_CPU_UNITS:
-            raise ValueError(f"is not a Fargate CPU size; {allowed(FARGATE_CPU_UNITS)}")
-        return value
-
-    @field_validator("environment")
-    @classmethod
-    def _no_secrets_in_environment(cls, value: dict[str, str]) -> dict[str, str]:
-        for env_name in value:
-            if not _ENV_NAME.match(env_name):
-                raise ValueError(f"{env_name!r} is not an environment variable name; allowed: [A-Za-z_][A-Za-z0-9_]*")
-            if looks_like_secret(env_name):
-                raise ValueError(
-                    f"{env_name!r} looks like a credential; plaintext values are not allowed for it: "
-                    "move it to `secrets` as a Secrets Manager ARN"
-                )
-        return value
-
-    @field_validator("secrets")
-    @classmethod
-    def _secret_references(cls, value: dict[str, str]) -> dict[str, str]:
-        for env_name, reference in value.items():
-            if not _ENV_NAME.match(env_name):
-                raise ValueError(f"{env_name!r} is not an environment variable name; allowed: [A-Za-z_][A-Za-z0-9_]*")
-            if not _SECRET_REFERENCE.match(reference):
-                # The value may itself be a pasted secret, so it is never echoed.
-                raise ValueError(
-                    f"{env_name!r} is not a secret reference; allowed: a Secrets Manager secret ARN "
-                    "or an SSM parameter ARN (the value is not shown)"
-                )
-        return value
-
-    @model_validator(mode="after")
-    def _bounds(self) -> EcsServiceSettings:
-        if self.max_tasks < self.min_tasks:
-            raise ValueError("max_tasks must be at least min_tasks")
-        both = sorted(set(self.secrets) & set(self.environment))
-        if both:
-            raise ValueError(f"{both!r} are set in both `secrets` and `environment`; set each name once")
-        return self
-
-
-class EcsSettings(_Settings):
-    """Run the cell's services on ECS Fargate."""
-
-    kind: Literal["ecs"] = Field("ecs", description="Compute discriminator. Defaults to `ecs`.")
-    services: tuple[EcsServiceSettings, ...] = Field(default=(), description="Fargate services. Defaults to none.")
-
-
-_GRAVITON = re.compile(r"^[a-z]+\d+[a-z-]*g[a-z-]*\.")
-_RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-
-
-class EksSettings(_Settings):
-    """Run the cell's services on EKS."""
-
-    kind: Literal["eks"] = Field("eks", description="Compute discriminator. Defaults to `eks`.")
-    version: str = Field("1.33", pattern=r"^1\.\d{2}$", description="Kubernetes version. Defaults to 1.33.")
-    node_instance_types: tuple[str, ...] = Field(
-        ("m7g.large",), min_length=1, description="Node instance types. Defaults to (m7g.large,) (Graviton)."
-    )
-    ami_type: Literal[
-        "AL2023_ARM_64_STANDARD", "AL2023_x86_64_STANDARD", "BOTTLEROCKET_ARM_64", "BOTTLEROCKET_x86_64"
-    ] = Field(
-        "AL2023_ARM_64_STANDARD",
-        description="Node AMI family; its architecture must match the instance types. "
-        "Defaults to AL2023_ARM_64_STANDARD.",
-    )
-    node_disk_gb: int = Field(50, ge=20, le=16384, description="Encrypted root volume per node (gp3). Defaults to 50.")
-    node_min: int = Field(3, ge=1, le=100, description="Node group floor (and the initial size). Defaults to 3.")
-    node_max: int = Field(6, ge=1, le=450, description="Node group ceiling. Defaults to 6.")
-    public_endpoint_cidrs: tuple[str, ...] = Field(
-        (), description="Public API access only from these CIDRs; empty (default) keeps the API private."
-    )
-    namespaces: dict[Name, tuple[DataConcern, ...]] = Field(
-        default_factory=dict,
-        description="Workload namespace to the data concerns its workloads reach; empty (default) gives one "
-        "namespace per concern of the cell, named after it.",
-    )
-
-    @field_validator("namespaces")
-    @classmethod
-    def _no_reserved_namespaces(cls, value: dict[str, tuple[DataConcern, ...]]) -> dict[str, tuple[DataConcern, ...]]:
-        for namespace in value:
-            if namespace in _RESERVED_NAMESPACES:
-                raise ValueError(
-                    f"{namespace!r} is reserved; workloads never run in {', '.join(_RESERVED_NAMESPACES)}: "
-                    "name a workload namespace"
-                )
-        return value
-
-    @model_validator(mode="after")
-    def _bounds(self) -> EksSettings:
-        if self.node_max < self.node_min:
-            raise ValueError("node_max must be at least node_min")
-        for cidr in self.public_endpoint_cidrs:
-            network = ipaddress.ip_network(cidr, strict=False)
-            if network.prefixlen == 0:
-                raise ValueError(f"public_endpoint_cidrs may not contain {cidr!r}: name the admin networks")
-        arm = "ARM_64" in self.ami_type
-        mismatched = [t for t in self.node_instance_types if bool(_GRAVITON.match(t)) != arm]
-        if mismatched:
-            raise ValueError(
-                f"node_instance_types {mismatched!r} do not match ami_type {self.ami_type!r}; "
-                f"allowed: {'Graviton (e.g. m7g.large)' if arm else 'x86 (e.g. m7i.large)'} types, or change ami_type"
-            )
-        return self
-
-
-ComputeSettings = Annotated[EcsSettings | EksSettings, Field(discriminator="kind")]
-
-
-class EntitySettings(_Settings):
+class EntitySettings(FrozenSettings):
     """A regulatory entity (a licensed legal entity) whose clients this cell serves."""
 
     name: Name = Field(description="Entity id used in routing, e.g. `cysec-cy`.")
@@ -519,7 +190,7 @@ class EntitySettings(_Settings):
     hostname: Hostname = Field(description="API hostname its clients use.")
 
 
-class EdgeSettings(_Settings):
+class EdgeSettings(FrozenSettings):
     """The cell's public entry point: ALB + WAF."""
 
     certificate_arn: str | None = Field(
@@ -533,7 +204,7 @@ class EdgeSettings(_Settings):
     )
 
 
-class AlarmSettings(_Settings):
+class AlarmSettings(FrozenSettings):
     """Thresholds of the alarms an operations team pages on."""
 
     db_connections_pct: int = Field(80, ge=1, le=100, description="Of the instance class's max connections.")
@@ -548,7 +219,7 @@ class AlarmSettings(_Settings):
     email_endpoints: tuple[str, ...] = Field((), description="Addresses subscribed to the alarm topic.")
 
 
-class CellConfig(_Settings):
+class CellConfig(FrozenSettings):
     """One regulatory jurisdiction's cell: its own regions, network, keys, data and compute."""
 
     jurisdiction: str = Field(description="Registry code, e.g. `cysec`. Required.")
@@ -583,7 +254,7 @@ class CellConfig(_Settings):
         return None if value is None else _region(value)
 
 
-class RoutingConfig(_Settings):
+class RoutingConfig(FrozenSettings):
     """The global stack: the shared DNS zone and the cell stacks it routes to."""
 
     zone_name: Hostname = Field(description="Public hosted zone that holds every entity hostname.")
@@ -609,7 +280,7 @@ class RoutingConfig(_Settings):
         return value
 
 
-class StackConfig(_Settings):
+class StackConfig(FrozenSettings):
     """Everything one stack says."""
 
     environment: Environment = Field(description="dev, staging or prod. Required.")

@@ -1,0 +1,207 @@
+"""What a stack file can say about a cell's compute tier: ECS Fargate services or an EKS cluster.
+
+Also the guard on service environments: a variable whose name looks like a credential must come from a
+secret reference, never a plaintext value (:func:`looks_like_secret`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from components._config_base import DataConcern, FrozenSettings, Name
+from components.errors import allowed
+
+__all__ = [
+    "FARGATE_CPU_UNITS",
+    "ComputeSettings",
+    "EcsServiceSettings",
+    "EcsSettings",
+    "EksSettings",
+    "looks_like_secret",
+]
+
+FARGATE_CPU_UNITS = (256, 512, 1024, 2048, 4096, 8192, 16384)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATEKEY", "AUTHKEY")
+_SECRET_TOKENS = frozenset({"PWD", "PASS", "KEY", "KEYS", "DSN", "CERT", "PEM"})
+_NOT_SECRET_SUFFIXES = ("_KEY_ARN", "_KEY_ID", "_KEY_ALIAS")
+_SECRET_REFERENCE = re.compile(
+    r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?"
+    r"|ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]+)$"
+)
+
+
+def looks_like_secret(env_name: str) -> bool:
+    """True for an environment variable name that suggests a credential (``DB_PASSWORD``, ``API_KEY``)."""
+    upper = env_name.upper()
+    if upper.endswith(_NOT_SECRET_SUFFIXES):
+        return False
+    return any(word in upper for word in _SECRET_WORDS) or bool(_SECRET_TOKENS & set(upper.split("_")))
+
+
+class EcsServiceSettings(FrozenSettings):
+    """One Fargate service."""
+
+    # A rejected `environment` or `secrets` value may be a pasted credential: keep it out of error text.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    name: Name = Field(description="Service name, unique in the cell. Required.")
+    image: str = Field(min_length=3, description="Container image, ideally pinned by digest. Required.")
+    cpu: int = Field(512, description="Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Defaults to 512.")
+    memory_mb: int = Field(1024, ge=512, le=122880, description="Task memory in MiB. Defaults to 1024.")
+    container_port: int = Field(8080, ge=1024, le=65535, description="Port the container listens on. Defaults to 8080.")
+    health_check_path: str = Field(
+        "/healthz", pattern=r"^/", description="ALB health check path. Defaults to `/healthz`."
+    )
+    health_check_grace_seconds: int = Field(
+        60, ge=0, le=1800, description="Seconds ALB health checks are ignored after a task starts. Defaults to 60."
+    )
+    min_tasks: int = Field(2, ge=1, le=1000, description="Auto scaling floor (and the initial count). Defaults to 2.")
+    max_tasks: int = Field(10, ge=1, le=1000, description="Auto scaling ceiling. Defaults to 10.")
+    cpu_target_pct: int = Field(
+        60, ge=10, le=90, description="Average CPU the CPU scaling policy tracks. Defaults to 60."
+    )
+    requests_per_target: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="ALB requests per task per minute the request policy tracks. Defaults to 1000.",
+    )
+    concerns: tuple[DataConcern, ...] = Field(
+        (), description="Data concerns whose databases it may reach. Defaults to none."
+    )
+    secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="Env var name to a Secrets Manager secret ARN (optionally with `:json-key::`) or an SSM "
+        "parameter ARN; never plaintext values. Defaults to none.",
+    )
+    environment: dict[str, str] = Field(
+        default_factory=dict,
+        description="Non-secret env vars; names that look like credentials are rejected. Defaults to none.",
+    )
+    deployment: Literal["rolling", "blue_green"] = Field(
+        "rolling",
+        description="`rolling` (default) or `blue_green` (ECS-native blue/green through an alternate target group).",
+    )
+    execute_command: bool = Field(
+        False,
+        description="Allow ECS Exec into tasks (break-glass; sessions logged to the cluster's encrypted log group). "
+        "Defaults to False.",
+    )
+
+    @field_validator("cpu")
+    @classmethod
+    def _fargate_cpu(cls, value: int) -> int:
+        if value not in FARGATE_CPU_UNITS:
+            raise ValueError(f"is not a Fargate CPU size; {allowed(FARGATE_CPU_UNITS)}")
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _no_secrets_in_environment(cls, value: dict[str, str]) -> dict[str, str]:
+        for env_name in value:
+            if not _ENV_NAME.match(env_name):
+                raise ValueError(f"{env_name!r} is not an environment variable name; allowed: [A-Za-z_][A-Za-z0-9_]*")
+            if looks_like_secret(env_name):
+                raise ValueError(
+                    f"{env_name!r} looks like a credential; plaintext values are not allowed for it: "
+                    "move it to `secrets` as a Secrets Manager ARN"
+                )
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_references(cls, value: dict[str, str]) -> dict[str, str]:
+        for env_name, reference in value.items():
+            if not _ENV_NAME.match(env_name):
+                raise ValueError(f"{env_name!r} is not an environment variable name; allowed: [A-Za-z_][A-Za-z0-9_]*")
+            if not _SECRET_REFERENCE.match(reference):
+                # The value may itself be a pasted secret, so it is never echoed.
+                raise ValueError(
+                    f"{env_name!r} is not a secret reference; allowed: a Secrets Manager secret ARN "
+                    "or an SSM parameter ARN (the value is not shown)"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _bounds(self) -> EcsServiceSettings:
+        if self.max_tasks < self.min_tasks:
+            raise ValueError("max_tasks must be at least min_tasks")
+        both = sorted(set(self.secrets) & set(self.environment))
+        if both:
+            raise ValueError(f"{both!r} are set in both `secrets` and `environment`; set each name once")
+        return self
+
+
+class EcsSettings(FrozenSettings):
+    """Run the cell's services on ECS Fargate."""
+
+    kind: Literal["ecs"] = Field("ecs", description="Compute discriminator. Defaults to `ecs`.")
+    services: tuple[EcsServiceSettings, ...] = Field(default=(), description="Fargate services. Defaults to none.")
+
+
+_GRAVITON = re.compile(r"^[a-z]+\d+[a-z-]*g[a-z-]*\.")
+_RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+class EksSettings(FrozenSettings):
+    """Run the cell's services on EKS."""
+
+    kind: Literal["eks"] = Field("eks", description="Compute discriminator. Defaults to `eks`.")
+    version: str = Field("1.33", pattern=r"^1\.\d{2}$", description="Kubernetes version. Defaults to 1.33.")
+    node_instance_types: tuple[str, ...] = Field(
+        ("m7g.large",), min_length=1, description="Node instance types. Defaults to (m7g.large,) (Graviton)."
+    )
+    ami_type: Literal[
+        "AL2023_ARM_64_STANDARD", "AL2023_x86_64_STANDARD", "BOTTLEROCKET_ARM_64", "BOTTLEROCKET_x86_64"
+    ] = Field(
+        "AL2023_ARM_64_STANDARD",
+        description="Node AMI family; its architecture must match the instance types. "
+        "Defaults to AL2023_ARM_64_STANDARD.",
+    )
+    node_disk_gb: int = Field(50, ge=20, le=16384, description="Encrypted root volume per node (gp3). Defaults to 50.")
+    node_min: int = Field(3, ge=1, le=100, description="Node group floor (and the initial size). Defaults to 3.")
+    node_max: int = Field(6, ge=1, le=450, description="Node group ceiling. Defaults to 6.")
+    public_endpoint_cidrs: tuple[str, ...] = Field(
+        (), description="Public API access only from these CIDRs; empty (default) keeps the API private."
+    )
+    namespaces: dict[Name, tuple[DataConcern, ...]] = Field(
+        default_factory=dict,
+        description="Workload namespace to the data concerns its workloads reach; empty (default) gives one "
+        "namespace per concern of the cell, named after it.",
+    )
+
+    @field_validator("namespaces")
+    @classmethod
+    def _no_reserved_namespaces(cls, value: dict[str, tuple[DataConcern, ...]]) -> dict[str, tuple[DataConcern, ...]]:
+        for namespace in value:
+            if namespace in _RESERVED_NAMESPACES:
+                raise ValueError(
+                    f"{namespace!r} is reserved; workloads never run in {', '.join(_RESERVED_NAMESPACES)}: "
+                    "name a workload namespace"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _bounds(self) -> EksSettings:
+        if self.node_max < self.node_min:
+            raise ValueError("node_max must be at least node_min")
+        for cidr in self.public_endpoint_cidrs:
+            network = ipaddress.ip_network(cidr, strict=False)
+            if network.prefixlen == 0:
+                raise ValueError(f"public_endpoint_cidrs may not contain {cidr!r}: name the admin networks")
+        arm = "ARM_64" in self.ami_type
+        mismatched = [t for t in self.node_instance_types if bool(_GRAVITON.match(t)) != arm]
+        if mismatched:
+            raise ValueError(
+                f"node_instance_types {mismatched!r} do not match ami_type {self.ami_type!r}; "
+                f"allowed: {'Graviton (e.g. m7g.large)' if arm else 'x86 (e.g. m7i.large)'} types, or change ami_type"
+            )
+        return self
+
+
+ComputeSettings = Annotated[EcsSettings | EksSettings, Field(discriminator="kind")]

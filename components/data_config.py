@@ -1,0 +1,149 @@
+"""What a stack file can say about a cell's data: recovery objectives, the databases and the cache.
+
+One database per data concern (:class:`DatabaseSettings`), the Redis cache (:class:`RedisSettings`), and the
+recovery objectives each concern declares or inherits (:func:`default_objectives`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from components import aws_limits
+from components._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings
+from components.errors import allowed
+
+__all__ = ["DatabaseSettings", "RecoveryObjectives", "RedisSettings", "default_objectives"]
+
+
+class RecoveryObjectives(FrozenSettings):
+    """Declared recovery objectives of one data concern, upper bounds in seconds."""
+
+    rpo_seconds: int = Field(ge=0, le=7 * 86400, description="Most data loss tolerated on region loss.")
+    rto_seconds: int = Field(ge=60, le=7 * 86400, description="Longest outage tolerated on region loss.")
+    scope: Literal["region", "zone"] = Field(
+        "region",
+        description=(
+            "Failure the objectives must survive: `region` (default; needs the cell's dr_region) or `zone` "
+            "(instance/AZ failure only: an explicit choice to accept losing the data with the region)."
+        ),
+    )
+
+
+def default_objectives(
+    environment: Environment, concern: DataConcern, *, has_dr_region: bool = True
+) -> RecoveryObjectives:
+    """Objectives a concern gets when the stack file declares none.
+
+    Production defaults survive the loss of the region. Outside production a cell without a DR region
+    defaults to surviving an instance or AZ failure only, which is all such a cell can promise.
+    """
+    if environment == "prod" and concern in (DataConcern.TRADING, DataConcern.PAYMENTS):
+        return RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
+    if environment == "prod":
+        return RecoveryObjectives(rpo_seconds=900, rto_seconds=4 * 3600)
+    scope: Literal["region", "zone"] = "region" if has_dr_region else "zone"
+    return RecoveryObjectives(rpo_seconds=86400, rto_seconds=86400, scope=scope)
+
+
+class DatabaseSettings(FrozenSettings):
+    """One PostgreSQL database for exactly one data concern."""
+
+    concern: DataConcern = Field(description="crm, trading, payments or audit. Required; once per cell.")
+    engine: DatabaseEngine = Field(
+        "rds-instance", description="`rds-instance` (Multi-AZ instance) or `aurora`. Defaults to `rds-instance`."
+    )
+    engine_version: str = Field("16.6", pattern=r"^\d{2}(\.\d+)?$", description="PostgreSQL version. Defaults to 16.6.")
+    instance_class: str = Field(
+        "db.r6g.large",
+        pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$",
+        description="Instance class the engine mode offers. Defaults to db.r6g.large.",
+    )
+    allocated_storage_gb: int = Field(
+        100, ge=20, le=65536, description="Initial storage (instance mode). Defaults to 100."
+    )
+    max_allocated_storage_gb: int = Field(
+        1000, ge=20, le=65536, description="Storage autoscaling ceiling. Defaults to 1000."
+    )
+    multi_az: bool = Field(True, description="Standby in a second AZ. Defaults to true; false only outside prod.")
+    backup_retention_days: int = Field(
+        35,
+        ge=1,
+        le=35,
+        description="RDS automated backups, defaults to 35 (AWS maximum); longer comes from AWS Backup.",
+    )
+    read_replicas: int = Field(0, ge=0, le=5, description="In-region read replicas for reporting. Defaults to 0.")
+    aurora_instances: int = Field(2, ge=2, le=15, description="Aurora writer + readers across AZs. Defaults to 2.")
+    objectives: RecoveryObjectives | None = Field(
+        None, description="RPO/RTO. Defaults: prod trading/payments 60 s/900 s, prod others 900 s/4 h."
+    )
+    dr_read_replica: bool = Field(
+        False,
+        description=(
+            "Also keep a promotable cross-region read replica (rds-instance with a dr_region). Defaults to "
+            "false; AWS documents no RPO bound for it, so objectives are judged on automated-backups replication."
+        ),
+    )
+    log_statement: Literal["none", "ddl", "mod", "all"] | None = Field(
+        None, description="PostgreSQL log_statement. Defaults to `all` for the audit concern, `ddl` otherwise."
+    )
+    log_min_duration_ms: int = Field(
+        1000, ge=-1, le=3_600_000, description="Log statements slower than this (ms; -1 off). Defaults to 1000."
+    )
+    performance_insights_retention_days: int = Field(
+        7, description="Performance Insights retention: 7 or 31 x months up to 731. Defaults to 7 (free tier)."
+    )
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = Field(
+        60, description="Enhanced monitoring interval in seconds. Defaults to 60."
+    )
+
+    @field_validator("instance_class")
+    @classmethod
+    def _class_offered(cls, value: str, info: ValidationInfo) -> str:
+        problem = aws_limits.instance_class_problem(info.data.get("engine", "rds-instance"), value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("engine_version")
+    @classmethod
+    def _supported_major(cls, value: str) -> str:
+        if int(value.split(".")[0]) not in aws_limits.POSTGRES_MAJOR_VERSIONS:
+            majors = ", ".join(map(str, sorted(aws_limits.POSTGRES_MAJOR_VERSIONS)))
+            raise ValueError(f"is not a supported PostgreSQL version; allowed majors: {majors}")
+        return value
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi_retention(cls, value: int) -> int:
+        if value not in aws_limits.PERFORMANCE_INSIGHTS_RETENTION_DAYS:
+            raise ValueError(aws_limits.PERFORMANCE_INSIGHTS_PROBLEM)
+        return value
+
+    @model_validator(mode="after")
+    def _storage_ceiling(self) -> DatabaseSettings:
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            raise ValueError("max_allocated_storage_gb must be at least allocated_storage_gb")
+        return self
+
+
+class RedisSettings(FrozenSettings):
+    """The cell's ElastiCache replication group."""
+
+    engine: Literal["redis", "valkey"] = Field("valkey", description="Cache engine. Defaults to `valkey`.")
+    engine_version: str = Field("8.0", pattern=r"^\d+\.\d+$", description="Engine version. Defaults to 8.0.")
+    node_type: str = Field(
+        "cache.r7g.large",
+        pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$",
+        description="Node type. Defaults to cache.r7g.large.",
+    )
+    nodes: int = Field(2, ge=2, le=6, description="Primary plus replicas across AZs; at least 2. Defaults to 2.")
+    snapshot_retention_days: int = Field(7, ge=1, le=35, description="Daily snapshots kept. Defaults to 7.")
+
+    @field_validator("node_type")
+    @classmethod
+    def _node_type_known(cls, value: str) -> str:
+        if value not in aws_limits.CACHE_NODE_TYPES:
+            raise ValueError(f"is not an ElastiCache node type; {allowed(sorted(aws_limits.CACHE_NODE_TYPES))}")
+        return value
