@@ -37,7 +37,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from components.errors import FintechInfraError
 from components.gate.policyconfig import Check, reconcile, schema_problems
-from components.gate.relay import LocalRelay, Relay, RelayError, local_channels_open
+from components.gate.relay import AnalyzerCalls, LocalRelay, Relay, RelayError, local_channels_open, open_channel
 from components.gate.verdict import (
     ENFORCEMENT_LEVELS,
 )
@@ -230,15 +230,10 @@ class PolicyPackProcess:
         """Wait for the port, open the channel; idempotent."""
         if self._stub is not None:
             return self._stub
-        port = self.port()
-        self._channel = grpc.insecure_channel(
-            f"127.0.0.1:{port}",
-            options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
-        )
         try:
-            grpc.channel_ready_future(self._channel).result(timeout=self.start_timeout)
-        except grpc.FutureTimeoutError:
-            raise self._fail(f"did not accept a connection on port {port}") from None
+            self._channel = open_channel(self.port(), self.start_timeout)
+        except RelayError as error:
+            raise self._fail(str(error)) from None
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self._stub
 
@@ -358,20 +353,14 @@ class PolicyPackProcess:
 
     def analyze_all(self, requests: list[analyzer_pb2.AnalyzeRequest]) -> list[analyzer_pb2.AnalyzeResponse]:
         """``Analyze`` every request, keeping :data:`IN_FLIGHT` calls outstanding; answers in request order."""
-        stub = self.connect()
-        responses: list[Any] = [None] * len(requests)
-        pending: dict[int, Any] = {}
+        self.connect()
+        calls = AnalyzerCalls(self._channel, in_flight=IN_FLIGHT)
+        for request in requests:
+            calls.analyze(request.SerializeToString())
         try:
-            for index, request in enumerate(requests):
-                pending[index] = stub.Analyze.future(request)
-                if len(pending) >= IN_FLIGHT:
-                    first = min(pending)
-                    responses[first] = pending.pop(first).result()
-            for index in sorted(pending):
-                responses[index] = pending.pop(index).result()
-        except grpc.RpcError as error:
-            raise self._fail(f"failed in Analyze: {error.details() if hasattr(error, 'details') else error}") from None
-        return responses
+            return [analyzer_pb2.AnalyzeResponse.FromString(answer) for answer in calls.answers()]
+        except RelayError as error:
+            raise self._fail(str(error)) from None
 
     def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> analyzer_pb2.AnalyzeResponse:
         return self._call("AnalyzeStack", request)  # type: ignore[no-any-return]

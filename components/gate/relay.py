@@ -38,7 +38,7 @@ from typing import IO, Any
 
 from components.gate.policyconfig import Check, schema_problems
 
-__all__ = ["LocalRelay", "Relay", "RelayError", "local_channels_open", "main"]
+__all__ = ["AnalyzerCalls", "LocalRelay", "Relay", "RelayError", "local_channels_open", "main", "open_channel"]
 
 CONNECT, CALL, ANALYZE, FINISH, VALIDATE, EXIT = b"C", b"M", b"A", b"F", b"V", b"X"
 OK, ERROR = b"+", b"-"
@@ -49,8 +49,6 @@ IN_FLIGHT = 128
 """``Analyze`` calls outstanding at once: the pack's four server threads stay busy, and gRPC stays calm."""
 _PIPE_BYTES = 1 << 20
 """Pipe buffer asked for on Linux (its default maximum): a burst of registrations never blocks the program."""
-
-
 _WRITE_BUFFER = 1 << 16
 """Bytes of ``Analyze`` requests gathered before a write to the relay's pipe."""
 
@@ -85,8 +83,8 @@ class Relay:
     """The gate's end of one relay process. Start it early (its start-up overlaps the pack's), then
     :meth:`connect` it to the pack's port; :meth:`close` always stops it."""
 
-    def __init__(self, *, timeout: float = 60.0, stop_timeout: float = 5.0) -> None:
-        self.timeout, self.stop_timeout = timeout, stop_timeout
+    def __init__(self, *, stop_timeout: float = 5.0) -> None:
+        self.stop_timeout = stop_timeout
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self._lock = threading.Lock()
@@ -207,32 +205,46 @@ class Relay:
         self.close()
 
 
-# -- the calls themselves (made in the relay process, or in this one by LocalRelay) ---------------------------
+# -- the calls themselves (made in the relay process, or in this one by LocalRelay) ---------------------
 
 
 def _details(error: Any) -> str:
     return str(error.details()) if hasattr(error, "details") else str(error)
 
 
-class _Calls:
-    """Analyzer calls over one gRPC channel, bytes in and bytes out; failures raise :class:`RelayError`."""
+def open_channel(port: int, timeout: float = 60.0) -> Any:
+    """A gRPC channel to the pack on ``port``, once it accepts connections; :class:`RelayError` if it never does."""
+    import grpc
 
-    def __init__(self) -> None:
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", MAX_MESSAGE)])
+    try:
+        grpc.channel_ready_future(channel).result(timeout=timeout)
+    except grpc.FutureTimeoutError:
+        channel.close()
+        raise RelayError(f"did not accept a connection on port {port}") from None
+    return channel
+
+
+class AnalyzerCalls:
+    """Analyzer calls over one gRPC channel, bytes in and bytes out; failures raise :class:`RelayError`.
+
+    ``Analyze`` calls are pipelined, at most ``in_flight`` outstanding, and answered in the order sent.
+    """
+
+    def __init__(self, channel: Any = None, *, in_flight: int = IN_FLIGHT) -> None:
         self.channel: Any = None
+        self.in_flight = in_flight
         self.pending: list[Any] = []
         self._settled = 0
+        if channel is not None:
+            self._use(channel)
+
+    def _use(self, channel: Any) -> None:
+        self.channel = channel
+        self._analyze = channel.unary_unary(SERVICE + "Analyze")
 
     def connect(self, port: int) -> None:
-        import grpc
-
-        self.channel = grpc.insecure_channel(
-            f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", MAX_MESSAGE)]
-        )
-        try:
-            grpc.channel_ready_future(self.channel).result(timeout=60)
-        except grpc.FutureTimeoutError:
-            raise RelayError(f"did not accept a connection on port {port}") from None
-        self._analyze = self.channel.unary_unary(SERVICE + "Analyze")
+        self._use(open_channel(port))
 
     def call(self, method: str, request: bytes) -> bytes:
         import grpc
@@ -246,8 +258,8 @@ class _Calls:
 
     def analyze(self, request: bytes) -> None:
         # Thousands of calls in flight at once (a 16-cell stack's held requests sent together) made gRPC
-        # cancel some; waiting for the oldest beyond IN_FLIGHT keeps the pipeline full without that.
-        while len(self.pending) - self._settled >= IN_FLIGHT:
+        # cancel some; waiting for the oldest beyond the limit keeps the pipeline full without that.
+        while len(self.pending) - self._settled >= self.in_flight:
             oldest = self.pending[self._settled]
             if oldest is not None:
                 oldest.exception()  # waits; an error is raised, in order, by answers()
@@ -285,7 +297,7 @@ class LocalRelay:
     """:class:`Relay`'s interface with the calls made in this process (its gRPC channel lives here)."""
 
     def __init__(self) -> None:
-        self._calls = _Calls()
+        self._calls = AnalyzerCalls()
         self._lock = threading.Lock()
         self.sent = 0
         _LOCAL.add(self)
@@ -334,7 +346,7 @@ class LocalRelay:
 
 def main() -> int:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    calls = _Calls()
+    calls = AnalyzerCalls()
     while (frame := _read(stdin)) is not None and frame[0] != EXIT:
         kind, payload = frame
         try:
