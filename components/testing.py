@@ -49,6 +49,7 @@ __all__ = [
     "RecordedResource",
     "Recording",
     "RecordingMonitor",
+    "engine_config",
     "is_unknown",
     "judge",
     "synthesize",
@@ -469,8 +470,9 @@ def _without_stack_traces() -> Iterator[None]:
         sdk_resource._get_stack_trace = saved
 
 
-def _config_value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+def engine_config(config: Mapping[str, Any]) -> dict[str, str]:
+    """Config as the engine hands it to a program or a policy pack: structured values JSON-encoded."""
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
 
 
 def _unwrap_secrets(value: Any) -> Any:
@@ -510,7 +512,7 @@ def synthesize(
     engine hands each registration to analyzers while the program still runs. Errors the program raises
     (a :class:`~components.errors.ConfigError`, say) propagate unchanged.
     """
-    full_config = {key: _config_value(value) for key, value in (config or {}).items()}
+    full_config = engine_config(config or {})
     values = PlausibleValues(preview=preview, stack_outputs=stack_outputs)
     values.default_region = default_region or str((config or {}).get("aws:region") or DEFAULT_REGION)
     monitor = RecordingMonitor(values, on_register)
@@ -599,7 +601,7 @@ def judge(
             project=recording.project,
             stack=recording.stack,
             dry_run=recording.preview,
-            config={k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()},
+            config=engine_config(config),
         )
     try:
         return judge_recording(

@@ -8,7 +8,6 @@ are :mod:`components.gate.analyzer`'s.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -33,7 +32,7 @@ from components.gate.verdict import (
     Verdict,
     is_undeterminable,
 )
-from components.testing import RecordedResource, Recording
+from components.testing import RecordedResource, Recording, engine_config
 
 __all__ = ["StreamingJudge", "judge_recording"]
 
@@ -96,8 +95,7 @@ def judge_recording(
     """Run the whole protocol against ``process`` (started if needed) and return the pack's verdict."""
     info = process.info()
     levels = process.configure(policy_config or {}, source=policy_config_source)
-    flat = {key: value if isinstance(value, str) else json.dumps(value) for key, value in (stack_config or {}).items()}
-    process.configure_stack(config=flat, secret_keys=secret_keys, tags=tags or {})
+    process.configure_stack(config=engine_config(stack_config or {}), secret_keys=secret_keys, tags=tags or {})
     requests = analyze_requests(recording, provider_config=provider_config or stack_config or {})
     findings: list[Finding] = []
     skipped: list[NotApplicable] = []
@@ -175,8 +173,9 @@ class StreamingJudge:
     def _configure(self) -> None:
         try:
             self._levels = self.process.configure(self.policy_config, source=self.source)
-            flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in self.stack_config.items()}
-            self.process.configure_stack(config=flat, secret_keys=self.secret_keys, tags=self.tags)
+            self.process.configure_stack(
+                config=engine_config(self.stack_config), secret_keys=self.secret_keys, tags=self.tags
+            )
             with self._lock:
                 self._send(stack_analyze_request(self.process.project, self.process.stack))
                 for resource in self._held:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,7 +18,7 @@ import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from components.testing import UNKNOWN, RecordedResource, Recording
+from components.testing import UNKNOWN, RecordedResource, Recording, engine_config
 
 __all__ = [
     "Providers",
@@ -74,9 +73,7 @@ def _default_provider(
     name = "default" + (f"_{version.replace('.', '_').replace('-', '_')}" if version else "")
     prefix = f"{package}:"
     properties: dict[str, Any] = {
-        key[len(prefix) :]: value if isinstance(value, str) else json.dumps(value)
-        for key, value in provider_config.items()
-        if key.startswith(prefix)
+        key[len(prefix) :]: value for key, value in engine_config(provider_config).items() if key.startswith(prefix)
     }
     if version:
         properties["version"] = version

@@ -38,7 +38,7 @@ from components.gate.preload import GATE_MODULES, preload
 from components.gate.relay import LocalRelay, Relay
 from components.gate.result import PlanResult, StackResult, Timings
 from components.gate.stackfiles import Project, StackFile, load_project
-from components.testing import RecordedResource, Recording, synthesize
+from components.testing import RecordedResource, Recording, engine_config, synthesize
 
 __all__ = ["GateOptions", "ProgramError", "plan", "plan_stack", "synthesize_stack"]
 
@@ -118,14 +118,8 @@ def _pack_process(options: GateOptions, project: Project, stack: StackFile) -> P
         stack=stack.name,
         organization=stack.organization,
         dry_run=options.preview,
-        config=_flat_config(stack),
+        config=engine_config(stack.config),
     )
-
-
-def _flat_config(stack: StackFile) -> dict[str, str]:
-    import json
-
-    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in stack.config.items()}
 
 
 def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) -> StackResult:
@@ -147,7 +141,7 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
         reference_seconds = time.perf_counter() - started
     prestarted = _PRESTARTED.pop((name, options.preview), None)
     pack, relay = prestarted or (_pack_process(options, project, stack), Relay())
-    with pack.start() as process, relay:
+    with pack as process, relay:
         judge = StreamingJudge(
             process,
             relay,
@@ -249,10 +243,11 @@ def _run_as_ready(
     small ones last keep both workers busy to the end), then by name. A stack that reads others (``global``)
     runs beside the last independent ones instead of after them.
     """
-    reads = {name: set(references_of(project, project.stack(name)).values()) for level in levels for name in level}
+    stacks = {name: project.stack(name) for level in levels for name in level}
+    reads = {name: set(references_of(project, stack).values()) for name, stack in stacks.items()}
     read_by = {name: sum(name in wanted for wanted in reads.values()) for name in reads}
     rank = {
-        name: (-read_by[name], depth, _SMALLER_LAST.get(project.stack(name).environment or "", 0), name)
+        name: (-read_by[name], depth, _SMALLER_LAST.get(stacks[name].environment or "", 0), name)
         for depth, level in enumerate(levels)
         for name in level
     }
@@ -287,12 +282,10 @@ def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
         if executor is not None and _forking():
             # Workers fork at the first submit: start every stack's pack (one at a time, on the other core),
             # and import what the program and the gate need meanwhile, so both happen before the fork and
-            # neither is repeated per worker. Freezing the imported objects keeps the workers' collector
-            # from touching (and copying) their pages.
+            # neither is repeated per worker (whose collector is off: it never walks the inherited pages).
             starter = _prestart(options, project, [name for level in levels for name in level])
             preload(project.main, project.root, also=GATE_MODULES)
             starter.join()
-            gc.freeze()
         if executor is None:
             for level in levels:
                 for name in level:
@@ -307,6 +300,5 @@ def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
             starter.join()
         # The workers used (and stopped) these packs; the parent started them, so it reaps them.
         _stop_prestarted()
-        gc.unfreeze()
     ordered = [results[name] for level in levels for name in level if names is None or name in wanted]
     return PlanResult(stacks=tuple(ordered), wall_seconds=time.perf_counter() - started)
