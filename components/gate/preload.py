@@ -37,7 +37,9 @@ def _imported_modules(tree: ast.AST) -> Iterator[str]:
             yield node.module
 
 
-_IMPORT = re.compile(r"^[ \t]*import[ \t]+(pulumi_\w+)(?:[ \t]+as[ \t]+(\w+))?[ \t]*(?:#.*)?$", re.MULTILINE)
+_IMPORT = re.compile(
+    rf"^[ \t]*import[ \t]+({_PROVIDER_PREFIX}\w+)(?:[ \t]+as[ \t]+(\w+))?[ \t]*(?:#.*)?$", re.MULTILINE
+)
 
 
 def _provider_aliases(source: str) -> dict[str, str]:
