@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from components.gate.analyzer import PolicyPackProcess
+from components.gate.runner import synthesize_stack
+from components.gate.stackfiles import Project, load_project
+from components.testing import Recording
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = FIXTURES / "project"
@@ -47,6 +50,23 @@ def pack_processes(pack_dir: Path = PACK) -> list[int]:
 def relay_processes() -> list[int]:
     """Pids of the analyzer relays (components/gate/relay.py) this test process started."""
     return _own_processes(b"components.gate.relay")
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    return load_project(PROJECT)
+
+
+@pytest.fixture(scope="module")
+def dev(project: Project) -> Recording:
+    """The fixture project's dev stack, synthesized with known values."""
+    return synthesize_stack(project, project.stack("dev"), preview=False)
+
+
+@pytest.fixture(scope="module")
+def dev_preview(project: Project) -> Recording:
+    """The same stack as a first preview sees it (provider-computed values unknown)."""
+    return synthesize_stack(project, project.stack("dev"), preview=True)
 
 
 @pytest.fixture(scope="module")

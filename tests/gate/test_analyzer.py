@@ -12,26 +12,10 @@ from components.gate.analyzer import PolicyPackError, PolicyPackProcess
 from components.gate.judge import judge_recording
 from components.gate.requests import analyze_requests, stack_request, stack_urn
 from components.gate.runner import synthesize_stack
-from components.gate.stackfiles import load_project
-from components.testing import UNKNOWN, Recording
-from tests.gate.conftest import PACK, PROJECT, pack_processes
+from components.testing import UNKNOWN
+from tests.gate.conftest import PACK, pack_processes
 
 TOPIC = "aws:sns/topic:Topic"
-
-
-@pytest.fixture(scope="module")
-def project():
-    return load_project(PROJECT)
-
-
-@pytest.fixture(scope="module")
-def dev(project) -> Recording:
-    return synthesize_stack(project, project.stack("dev"), preview=False)
-
-
-@pytest.fixture(scope="module")
-def dev_preview(project) -> Recording:
-    return synthesize_stack(project, project.stack("dev"), preview=True)
 
 
 def test_analyzer_info_carries_policy_metadata(pack):

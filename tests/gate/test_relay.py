@@ -17,18 +17,10 @@ from pulumi.runtime.proto import analyzer_pb2
 from components.gate.analyzer import PolicyPackError, PolicyPackProcess
 from components.gate.judge import StreamingJudge, judge_recording
 from components.gate.relay import LocalRelay, Relay, RelayError
-from components.gate.runner import synthesize_stack
-from components.gate.stackfiles import load_project
 from components.testing import Recording, synthesize
-from tests.gate.conftest import PACK, PROJECT
+from tests.gate.conftest import PACK
 
 CONFIG = {"fintech-infra:environment": "dev"}
-
-
-@pytest.fixture(scope="module")
-def dev() -> Recording:
-    project = load_project(PROJECT)
-    return synthesize_stack(project, project.stack("dev"), preview=False)
 
 
 def _streamed(recording: Recording, relay: Relay | LocalRelay, policy_config: Mapping[str, Any]):

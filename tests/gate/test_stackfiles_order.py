@@ -13,11 +13,6 @@ from components.gate.stackfiles import SECRET_PLACEHOLDER, load_project, policy_
 from tests.gate.conftest import PACK, PROJECT
 
 
-@pytest.fixture(scope="module")
-def project():
-    return load_project(PROJECT)
-
-
 def test_project_config_defaults_tags_and_program(project):
     assert project.name == "fintech-infra"
     assert project.main == PROJECT / "stacks" / "__main__.py"
