@@ -40,9 +40,9 @@ TARGETS = {
 
 def _measure(mode: str, project_dir: Path, pack_dir: Path, stack: str, preview: bool) -> dict[str, Any]:
     """Runs inside the fresh interpreter: one gate run or one bare synthesis."""
-    from components.gate.order import referenced_closure
-    from components.gate.runner import GateOptions, plan_stack, synthesize_stack
-    from components.gate.stackfiles import load_project
+    from fintech_infra_gate.order import referenced_closure
+    from fintech_infra_gate.runner import GateOptions, plan_stack, synthesize_stack
+    from fintech_infra_gate.stackfiles import load_project
 
     # Both modes run as the console script does: with the cyclic collector off for the whole (short-lived)
     # process. With it on, the collections the harness defers until a synthesis ends would land in the
@@ -134,7 +134,7 @@ HEADER = [
 
 
 def run(project_dir: Path, pack_dir: Path, *, jobs: int, estate: bool, preview: bool) -> str:
-    from components.gate.stackfiles import load_project
+    from fintech_infra_gate.stackfiles import load_project
 
     project = load_project(project_dir)
     rows: list[str] = []
@@ -186,7 +186,7 @@ def run(project_dir: Path, pack_dir: Path, *, jobs: int, estate: bool, preview: 
 
 
 def profile(project_dir: Path, pack_dir: Path, stack: str, preview: bool) -> None:
-    from components.gate.runner import GateOptions, plan_stack
+    from fintech_infra_gate.runner import GateOptions, plan_stack
 
     profiler = cProfile.Profile()
     profiler.enable()

@@ -1,6 +1,6 @@
 """fintech-infra: Pulumi components for compliant fintech infrastructure on AWS.
 
-``from components import FinancialDatabase, SecureVpc, ...``: every public name is re-exported here and
+``from fintech_infra import FinancialDatabase, SecureVpc, ...``: every public name is re-exported here and
 loaded on first use, so importing one small module (the policy pack reads only the jurisdiction
 registry) does not import every AWS resource module.
 """
@@ -11,13 +11,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from components._tags import apply_tag_convention, tag_convention
-    from components.alarms import AlarmTopic
-    from components.audit import AuditTrail
-    from components.backup import CellBackup
-    from components.bucket import SecureBucket
-    from components.cell import JurisdictionCell
-    from components.config import (
+    from fintech_infra._tags import apply_tag_convention, tag_convention
+    from fintech_infra.alarms import AlarmTopic
+    from fintech_infra.audit import AuditTrail
+    from fintech_infra.backup import CellBackup
+    from fintech_infra.bucket import SecureBucket
+    from fintech_infra.cell import JurisdictionCell
+    from fintech_infra.config import (
         CellConfig,
         DatabaseSettings,
         DataConcern,
@@ -26,64 +26,64 @@ if TYPE_CHECKING:
         load_stack_config,
         read_pulumi_config,
     )
-    from components.database import FinancialDatabase
-    from components.dns import GlobalRouting
-    from components.ecs import EcsCluster
-    from components.edge import Edge
-    from components.eks import EksCluster
-    from components.errors import ConfigError, FintechInfraError, ResidencyError
-    from components.fargate import FargateService
-    from components.jurisdictions import DEFAULT_REGISTRY, Jurisdiction, JurisdictionRegistry
-    from components.k8s_baseline import KubernetesBaseline
-    from components.kms import EncryptionKey, KeyRing
-    from components.logs import encrypted_log_group
-    from components.redis import RedisCluster
-    from components.rotation import RotationFunction
-    from components.routing import RoutingManifest
-    from components.secrets import AppSecret
-    from components.vpc import SecureVpc
-    from components.wiring import AppNetwork, DataNetwork, DrPlacement, KeyRef
+    from fintech_infra.database import FinancialDatabase
+    from fintech_infra.dns import GlobalRouting
+    from fintech_infra.ecs import EcsCluster
+    from fintech_infra.edge import Edge
+    from fintech_infra.eks import EksCluster
+    from fintech_infra.errors import ConfigError, FintechInfraError, ResidencyError
+    from fintech_infra.fargate import FargateService
+    from fintech_infra.jurisdictions import DEFAULT_REGISTRY, Jurisdiction, JurisdictionRegistry
+    from fintech_infra.k8s_baseline import KubernetesBaseline
+    from fintech_infra.kms import EncryptionKey, KeyRing
+    from fintech_infra.logs import encrypted_log_group
+    from fintech_infra.redis import RedisCluster
+    from fintech_infra.rotation import RotationFunction
+    from fintech_infra.routing import RoutingManifest
+    from fintech_infra.secrets import AppSecret
+    from fintech_infra.vpc import SecureVpc
+    from fintech_infra.wiring import AppNetwork, DataNetwork, DrPlacement, KeyRef
 
 _EXPORTS: dict[str, str] = {
-    "AlarmTopic": "components.alarms",
-    "AppNetwork": "components.wiring",
-    "AppSecret": "components.secrets",
-    "AuditTrail": "components.audit",
-    "CellBackup": "components.backup",
-    "CellConfig": "components.config",
-    "ConfigError": "components.errors",
-    "DEFAULT_REGISTRY": "components.jurisdictions",
-    "DataConcern": "components.config",
-    "DataNetwork": "components.wiring",
-    "DatabaseSettings": "components.config",
-    "DrPlacement": "components.wiring",
-    "EcsCluster": "components.ecs",
-    "Edge": "components.edge",
-    "EksCluster": "components.eks",
-    "EncryptionKey": "components.kms",
-    "FargateService": "components.fargate",
-    "FinancialDatabase": "components.database",
-    "FintechInfraError": "components.errors",
-    "GlobalRouting": "components.dns",
-    "Jurisdiction": "components.jurisdictions",
-    "JurisdictionCell": "components.cell",
-    "JurisdictionRegistry": "components.jurisdictions",
-    "KeyRef": "components.wiring",
-    "KeyRing": "components.kms",
-    "KubernetesBaseline": "components.k8s_baseline",
-    "RecoveryObjectives": "components.config",
-    "RedisCluster": "components.redis",
-    "ResidencyError": "components.errors",
-    "RotationFunction": "components.rotation",
-    "RoutingManifest": "components.routing",
-    "SecureBucket": "components.bucket",
-    "SecureVpc": "components.vpc",
-    "StackConfig": "components.config",
-    "apply_tag_convention": "components._tags",
-    "encrypted_log_group": "components.logs",
-    "load_stack_config": "components.config",
-    "read_pulumi_config": "components.config",
-    "tag_convention": "components._tags",
+    "AlarmTopic": "fintech_infra.alarms",
+    "AppNetwork": "fintech_infra.wiring",
+    "AppSecret": "fintech_infra.secrets",
+    "AuditTrail": "fintech_infra.audit",
+    "CellBackup": "fintech_infra.backup",
+    "CellConfig": "fintech_infra.config",
+    "ConfigError": "fintech_infra.errors",
+    "DEFAULT_REGISTRY": "fintech_infra.jurisdictions",
+    "DataConcern": "fintech_infra.config",
+    "DataNetwork": "fintech_infra.wiring",
+    "DatabaseSettings": "fintech_infra.config",
+    "DrPlacement": "fintech_infra.wiring",
+    "EcsCluster": "fintech_infra.ecs",
+    "Edge": "fintech_infra.edge",
+    "EksCluster": "fintech_infra.eks",
+    "EncryptionKey": "fintech_infra.kms",
+    "FargateService": "fintech_infra.fargate",
+    "FinancialDatabase": "fintech_infra.database",
+    "FintechInfraError": "fintech_infra.errors",
+    "GlobalRouting": "fintech_infra.dns",
+    "Jurisdiction": "fintech_infra.jurisdictions",
+    "JurisdictionCell": "fintech_infra.cell",
+    "JurisdictionRegistry": "fintech_infra.jurisdictions",
+    "KeyRef": "fintech_infra.wiring",
+    "KeyRing": "fintech_infra.kms",
+    "KubernetesBaseline": "fintech_infra.k8s_baseline",
+    "RecoveryObjectives": "fintech_infra.config",
+    "RedisCluster": "fintech_infra.redis",
+    "ResidencyError": "fintech_infra.errors",
+    "RotationFunction": "fintech_infra.rotation",
+    "RoutingManifest": "fintech_infra.routing",
+    "SecureBucket": "fintech_infra.bucket",
+    "SecureVpc": "fintech_infra.vpc",
+    "StackConfig": "fintech_infra.config",
+    "apply_tag_convention": "fintech_infra._tags",
+    "encrypted_log_group": "fintech_infra.logs",
+    "load_stack_config": "fintech_infra.config",
+    "read_pulumi_config": "fintech_infra.config",
+    "tag_convention": "fintech_infra._tags",
 }
 
 __all__ = [
@@ -132,7 +132,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'components' has no attribute {name!r}")
+        raise AttributeError(f"module 'fintech_infra' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

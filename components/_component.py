@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components._tags import scoped_tags
+from fintech_infra._tags import scoped_tags
 
 __all__ = ["FintechComponent"]
 

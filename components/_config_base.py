@@ -1,7 +1,7 @@
 """The shared vocabulary of the stack-config tree: the frozen settings base, names, environments, concerns.
 
-Every settings model (:mod:`components.config`, :mod:`components.data_config`,
-:mod:`components.compute_config`) derives from :class:`FrozenSettings`: immutable, and an unknown key is an
+Every settings model (:mod:`fintech_infra.config`, :mod:`fintech_infra.data_config`,
+:mod:`fintech_infra.compute_config`) derives from :class:`FrozenSettings`: immutable, and an unknown key is an
 error rather than silently ignored.
 """
 

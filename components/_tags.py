@@ -2,7 +2,7 @@
 
 Keys: Environment, ManagedBy, ComplianceScope, Jurisdiction, DataConcern (where one applies), CostCenter,
 Owner. Stack-wide values come from the stack config; Jurisdiction and DataConcern come from the parent
-component's :class:`TagScope`, which every :class:`~components._component.FintechComponent` resolves once
+component's :class:`TagScope`, which every :class:`~fintech_infra._component.FintechComponent` resolves once
 from its own parent (a cell sets Jurisdiction, a concern's database or key adds DataConcern).
 
 The transformation runs inside the Pulumi SDK, so it behaves the same under ``pulumi up`` and under the

@@ -4,7 +4,7 @@
   region), encrypted with a customer-managed key, with a policy that refuses publishing over plain HTTP
   and lets CloudWatch alarms of this account publish. The key's policy must let ``cloudwatch.amazonaws.com``
   use it (``kms:Decrypt``, ``kms:GenerateDataKey*``); the cell's key ring does.
-- Factories, thresholds from :class:`~components.config.AlarmSettings`:
+- Factories, thresholds from :class:`~fintech_infra.config.AlarmSettings`:
   :func:`database_alarms` (connections above a share of the instance class's ``max_connections``, CPU,
   free storage, replica lag above the concern's RPO), :func:`cache_alarms` (memory, evictions, engine CPU)
   and :func:`certificate_expiry_alarm` (ACM ``DaysToExpiry``).
@@ -21,11 +21,11 @@ from typing import ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components import aws_limits
-from components._component import FintechComponent
-from components._naming import child
-from components.config import AlarmSettings, DatabaseSettings, RedisSettings
-from components.wiring import KeyRef
+from fintech_infra import aws_limits
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child
+from fintech_infra.config import AlarmSettings, DatabaseSettings, RedisSettings
+from fintech_infra.wiring import KeyRef
 
 __all__ = ["AlarmTopic", "cache_alarms", "certificate_expiry_alarm", "database_alarms"]
 

@@ -1,6 +1,6 @@
 """AuditTrail: a multi-region CloudTrail into a WORM bucket, mirrored to an encrypted CloudWatch log group.
 
-The bucket is a :class:`~components.bucket.SecureBucket` with Object Lock in COMPLIANCE mode for the
+The bucket is a :class:`~fintech_infra.bucket.SecureBucket` with Object Lock in COMPLIANCE mode for the
 jurisdiction's audit retention, so no one (not even the account root) can delete or shorten evidence
 before it expires. Log files are SSE-KMS with the audit concern's key and carry digest files (log file
 validation) that prove they were not altered. The trail also records S3 data events on its own bucket,
@@ -18,13 +18,13 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child, physical
-from components.bucket import MAX_OBJECT_LOCK_DAYS, SecureBucket
-from components.config import DataConcern
-from components.errors import ConfigError
-from components.logs import cloudwatch_retention, encrypted_log_group
-from components.wiring import KeyRef
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child, physical
+from fintech_infra.bucket import MAX_OBJECT_LOCK_DAYS, SecureBucket
+from fintech_infra.config import DataConcern
+from fintech_infra.errors import ConfigError
+from fintech_infra.logs import cloudwatch_retention, encrypted_log_group
+from fintech_infra.wiring import KeyRef
 
 __all__ = ["AuditTrail"]
 

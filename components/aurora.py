@@ -1,4 +1,4 @@
-"""The Aurora PostgreSQL mode of :class:`~components.database.FinancialDatabase`.
+"""The Aurora PostgreSQL mode of :class:`~fintech_infra.database.FinancialDatabase`.
 
 Without a DR region: one regional cluster, storage encrypted with the concern's key, the master password
 managed by RDS in Secrets Manager (``manage_master_user_password`` with the concern's key), and
@@ -16,7 +16,7 @@ cluster, so the password is generated and handled like this:
    replicated to the DR region under the DR key. Write-only inputs never appear in state outputs; Pulumi
    keeps the input encrypted as a secret and shows no diff for it, so the fresh value the invoke returns on
    every later run is ignored and the database and the secret keep the same password.
-3. Rotation: pass a ``postgresql-single-user`` :class:`~components.rotation.RotationFunction` (the cell
+3. Rotation: pass a ``postgresql-single-user`` :class:`~fintech_infra.rotation.RotationFunction` (the cell
    does) and the secret rotates every 30 days: the function changes the password on the writer, Aurora
    replicates it to the secondary, Secrets Manager replicates the secret. The rotation is configured after
    the writer instances and the first secret value exist. Bumping ``PASSWORD_VERSION`` still resets both
@@ -32,14 +32,14 @@ from typing import TYPE_CHECKING, Any, cast
 import pulumi
 import pulumi_aws as aws
 
-from components._naming import child, physical
-from components.config import DatabaseSettings
-from components.secrets import AppSecret
-from components.wiring import DrPlacement, KeyRef
+from fintech_infra._naming import child, physical
+from fintech_infra.config import DatabaseSettings
+from fintech_infra.secrets import AppSecret
+from fintech_infra.wiring import DrPlacement, KeyRef
 
 if TYPE_CHECKING:
-    from components.database import FinancialDatabase
-    from components.rotation import RotationFunction
+    from fintech_infra.database import FinancialDatabase
+    from fintech_infra.rotation import RotationFunction
 
 __all__ = ["AURORA_ENGINE", "PASSWORD_VERSION", "AuroraCluster"]
 
@@ -71,7 +71,7 @@ class AuroraCluster:
         availability_zones: Sequence[str] | None,
         rotation: RotationFunction | None = None,
     ) -> None:
-        from components.database import data_safety, db_parameters, dr_data_network
+        from fintech_infra.database import data_safety, db_parameters, dr_data_network
 
         self._parent, self._name, self._settings = parent, name, settings
         self._monitoring_role_arn = monitoring_role_arn

@@ -2,7 +2,7 @@
 
 The mock engine accepts any value, and so does ``pulumi preview``: AWS only rejects a retention of 40
 days or an instance class Aurora does not offer at ``pulumi up``, half-way through a deployment. Each
-check here raises one :class:`~components.errors.ConfigError` naming the key path, the bad value and
+check here raises one :class:`~fintech_infra.errors.ConfigError` naming the key path, the bad value and
 what AWS allows, so the same mistake fails before a single resource is registered.
 
 The tables are data, not guesses at run time: RDS for PostgreSQL / Aurora PostgreSQL instance classes
@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from components.errors import ConfigError, allowed
+from fintech_infra.errors import ConfigError, allowed
 
 __all__ = [
     "AURORA_POSTGRES_CLASSES",

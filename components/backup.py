@@ -22,13 +22,13 @@ from typing import ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components import aws_limits
-from components._component import FintechComponent
-from components._iam import service_trust_policy
-from components._naming import child, physical
-from components.errors import ConfigError, ResidencyError, allowed
-from components.jurisdictions import Jurisdiction
-from components.wiring import DrPlacement, KeyRef
+from fintech_infra import aws_limits
+from fintech_infra._component import FintechComponent
+from fintech_infra._iam import service_trust_policy
+from fintech_infra._naming import child, physical
+from fintech_infra.errors import ConfigError, ResidencyError, allowed
+from fintech_infra.jurisdictions import Jurisdiction
+from fintech_infra.wiring import DrPlacement, KeyRef
 
 __all__ = ["BACKUP_SCHEDULE", "CellBackup"]
 

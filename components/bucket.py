@@ -23,10 +23,10 @@ from typing import Any, ClassVar, TypeAlias
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child
-from components.errors import ConfigError
-from components.wiring import KeyRef
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child
+from fintech_infra.errors import ConfigError
+from fintech_infra.wiring import KeyRef
 
 __all__ = ["ABORT_INCOMPLETE_UPLOADS_DAYS", "MAX_OBJECT_LOCK_DAYS", "PolicyStatements", "SecureBucket"]
 

@@ -15,7 +15,7 @@ each, interface endpoints ~7.3 USD per service per AZ (~200 USD for nine service
 Fargate task per service (~36 USD for 1 vCPU / 2 GB) or an EKS control plane (73 USD) plus one node, on top
 of the DR database mechanisms themselves (Aurora secondary clusters, replicated backups).
 
-Residency is decided before anything is registered (:mod:`components.residency`): the program checks
+Residency is decided before anything is registered (:mod:`fintech_infra.residency`): the program checks
 every cell first, and the cell's providers are only ever created for the two checked regions.
 """
 
@@ -28,29 +28,29 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child
-from components.alarms import AlarmTopic
-from components.audit import AuditTrail
-from components.backup import CellBackup
-from components.bucket import SecureBucket
-from components.config import CellConfig, DeploymentIdentity, EcsSettings, Environment, VpcSettings
-from components.database import FinancialDatabase
-from components.ecs import EcsCluster
-from components.edge import Edge
-from components.eks import EksCluster
-from components.errors import ConfigError, ResidencyError, allowed, key_path
-from components.fargate import FargateService
-from components.jurisdictions import Jurisdiction
-from components.k8s_baseline import KubernetesBaseline
-from components.kms import KeyRing
-from components.providers import RegionalProviders
-from components.redis import RedisCluster
-from components.residency import check_regions, dr_vpc_settings
-from components.rotation import RotationFunction, RotationTemplate
-from components.routing import CacheRoute, DatabaseRoute, KubernetesTarget, RoutingManifest
-from components.vpc import SecureVpc, subnet_cidr
-from components.wiring import DrPlacement
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child
+from fintech_infra.alarms import AlarmTopic
+from fintech_infra.audit import AuditTrail
+from fintech_infra.backup import CellBackup
+from fintech_infra.bucket import SecureBucket
+from fintech_infra.config import CellConfig, DeploymentIdentity, EcsSettings, Environment, VpcSettings
+from fintech_infra.database import FinancialDatabase
+from fintech_infra.ecs import EcsCluster
+from fintech_infra.edge import Edge
+from fintech_infra.eks import EksCluster
+from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
+from fintech_infra.fargate import FargateService
+from fintech_infra.jurisdictions import Jurisdiction
+from fintech_infra.k8s_baseline import KubernetesBaseline
+from fintech_infra.kms import KeyRing
+from fintech_infra.providers import RegionalProviders
+from fintech_infra.redis import RedisCluster
+from fintech_infra.residency import check_regions, dr_vpc_settings
+from fintech_infra.rotation import RotationFunction, RotationTemplate
+from fintech_infra.routing import CacheRoute, DatabaseRoute, KubernetesTarget, RoutingManifest
+from fintech_infra.vpc import SecureVpc, subnet_cidr
+from fintech_infra.wiring import DrPlacement
 
 __all__ = ["JurisdictionCell"]
 
@@ -175,7 +175,7 @@ class JurisdictionCell(FintechComponent):
         deployment: DeploymentIdentity | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``jurisdiction`` is the effective rule set (:func:`~components.residency.check_residency` gives it);
+        """``jurisdiction`` is the effective rule set (:func:`~fintech_infra.residency.check_residency` gives it);
         it is re-checked here."""
         if jurisdiction.code != config.jurisdiction:
             raise ConfigError(

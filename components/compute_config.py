@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from components._config_base import DataConcern, FrozenSettings, Name
-from components.errors import allowed
+from fintech_infra._config_base import DataConcern, FrozenSettings, Name
+from fintech_infra.errors import allowed
 
 __all__ = [
     "FARGATE_CPU_UNITS",

@@ -12,8 +12,8 @@ A stack file (``stacks/Pulumi.<stack>.yaml``) holds these keys under the ``finte
 :func:`load_stack_config` validates the whole tree and raises one :class:`ConfigError` naming every bad
 key path, the bad value and what is allowed, before the program registers a single resource.
 
-A cell's data-tier settings live in :mod:`components.data_config`, its compute-tier settings in
-:mod:`components.compute_config`, and the vocabulary they share in :mod:`components._config_base`; every
+A cell's data-tier settings live in :mod:`fintech_infra.data_config`, its compute-tier settings in
+:mod:`fintech_infra.compute_config`, and the vocabulary they share in :mod:`fintech_infra._config_base`; every
 public name is importable from here as well.
 """
 
@@ -36,16 +36,16 @@ from pydantic import (
     model_validator,
 )
 
-from components._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
-from components.compute_config import (
+from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
+from fintech_infra.compute_config import (
     ComputeSettings,
     EcsServiceSettings,
     EcsSettings,
     EksSettings,
 )
-from components.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
-from components.errors import ConfigError, ResidencyError, allowed, key_path
-from components.jurisdictions import (
+from fintech_infra.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
+from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
+from fintech_infra.jurisdictions import (
     AWS_REGIONS,
     DEFAULT_REGISTRY,
     JurisdictionOverride,

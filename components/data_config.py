@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from components import aws_limits
-from components._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings
-from components.errors import allowed
+from fintech_infra import aws_limits
+from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings
+from fintech_infra.errors import allowed
 
 __all__ = ["DatabaseSettings", "RecoveryObjectives", "RedisSettings", "default_objectives"]
 

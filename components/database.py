@@ -2,13 +2,13 @@
 
 Engine modes (``DatabaseSettings.engine``): ``rds-instance``, a Multi-AZ RDS for PostgreSQL instance with
 optional in-region read replicas, built here; ``aurora``, an Aurora PostgreSQL cluster with instances
-spread across AZs, built in :mod:`components.aurora`. The DR mechanism is chosen by
-:func:`components.recovery.plan_recovery` from the concern's objectives; objectives no configured
+spread across AZs, built in :mod:`fintech_infra.aurora`. The DR mechanism is chosen by
+:func:`fintech_infra.recovery.plan_recovery` from the concern's objectives; objectives no configured
 mechanism meets are a ConfigError, never a silent downgrade.
 
 Credentials: the instance and a plain Aurora cluster use ``manage_master_user_password`` (RDS keeps the
 password in Secrets Manager, encrypted with the concern's key). An Aurora Global Database cannot, so
-:mod:`components.aurora` generates the password itself; see its docstring.
+:mod:`fintech_infra.aurora` generates the password itself; see its docstring.
 
 Settings a user must never edit after the first ``pulumi up`` (each one replaces the database, or orphans
 its backups):
@@ -35,19 +35,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components import aws_limits
-from components._component import FintechComponent
-from components._iam import service_trust_policy
-from components._naming import child, physical
-from components.alarms import database_alarms
-from components.config import AlarmSettings, DatabaseSettings
-from components.errors import ConfigError, ResidencyError, allowed
-from components.jurisdictions import Jurisdiction
-from components.recovery import Mechanism, RecoveryPlan, plan_recovery
-from components.wiring import DataNetwork, DrPlacement, KeyRef
+from fintech_infra import aws_limits
+from fintech_infra._component import FintechComponent
+from fintech_infra._iam import service_trust_policy
+from fintech_infra._naming import child, physical
+from fintech_infra.alarms import database_alarms
+from fintech_infra.config import AlarmSettings, DatabaseSettings
+from fintech_infra.errors import ConfigError, ResidencyError, allowed
+from fintech_infra.jurisdictions import Jurisdiction
+from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
+from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
 
 if TYPE_CHECKING:
-    from components.rotation import RotationFunction
+    from fintech_infra.rotation import RotationFunction
 
 __all__ = [
     "CA_CERT_IDENTIFIER",
@@ -238,7 +238,7 @@ class FinancialDatabase(FintechComponent):
         dr_endpoint: pulumi.Output[str] | None
         self.dr_resource_arn: pulumi.Output[str] | None
         if settings.engine == "aurora":
-            from components.aurora import AuroraCluster
+            from fintech_infra.aurora import AuroraCluster
 
             aurora = AuroraCluster(
                 self,

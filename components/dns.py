@@ -4,7 +4,7 @@ Each cell is its own stack (own state, own approvals, blast radius of one jurisd
 owns only what must be shared: the public hosted zone, the entity records in it, the Route 53 health
 checks and the cells' ACM validation records. It reads each cell stack's ``cells`` export through a
 ``pulumi.StackReference``; the shape of that export is :data:`CELL_EXPORT` (written by
-:class:`components.cell.JurisdictionCell`).
+:class:`fintech_infra.cell.JurisdictionCell`).
 
 Per entity:
 
@@ -26,11 +26,11 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child, physical
-from components.config import DeploymentIdentity, RoutingConfig
-from components.errors import ConfigError, allowed, key_path
-from components.providers import RegionalProviders
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child, physical
+from fintech_infra.config import DeploymentIdentity, RoutingConfig
+from fintech_infra.errors import ConfigError, allowed, key_path
+from fintech_infra.providers import RegionalProviders
 
 __all__ = ["CELLS_OUTPUT", "CELL_EXPORT", "ROUTE53_CONTROL_REGION", "GlobalRouting", "entity_record_plan"]
 

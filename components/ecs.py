@@ -1,6 +1,6 @@
 """EcsCluster: the cell's ECS cluster, with Container Insights and encrypted, logged ECS Exec.
 
-Services run on it through :class:`components.fargate.FargateService` (re-exported here).
+Services run on it through :class:`fintech_infra.fargate.FargateService` (re-exported here).
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from typing import ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child
-from components.fargate import FargateService
-from components.logs import encrypted_log_group
-from components.wiring import KeyRef
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child
+from fintech_infra.fargate import FargateService
+from fintech_infra.logs import encrypted_log_group
+from fintech_infra.wiring import KeyRef
 
 __all__ = ["CONTAINER_INSIGHTS", "EcsCluster", "FargateService"]
 

@@ -1,7 +1,7 @@
 """Edge: the cell's only public entry point, an internet-facing ALB behind a WAF, HTTPS only.
 
 - ALB in the public subnets: deletion protection, invalid header fields dropped, desync mitigation
-  ``strictest``, WAF fail-closed, access logs to a :class:`~components.bucket.SecureBucket` log sink
+  ``strictest``, WAF fail-closed, access logs to a :class:`~fintech_infra.bucket.SecureBucket` log sink
   (ELB log delivery writes only to SSE-S3 buckets; the sink's policy admits the region's log-delivery
   principal, the regional ELB account in regions opened before August 2022 and
   ``logdelivery.elasticloadbalancing.amazonaws.com`` elsewhere, for this account's prefix only).
@@ -11,7 +11,7 @@
 - HTTPS listener with ``ELBSecurityPolicy-TLS13-1-2-2021-06`` (TLS 1.3 and 1.2 only), HSTS and
   ``nosniff``/``DENY`` response headers; a default 404 so only routed paths reach a service. Port 80
   only redirects to HTTPS (301).
-- WAF: see :mod:`components.waf`. Alarms on the cell's topic: 5xx share of requests and p99 latency.
+- WAF: see :mod:`fintech_infra.waf`. Alarms on the cell's topic: 5xx share of requests and p99 latency.
 
 Certificate flow. With ``settings.certificate_arn`` the listener uses it. Otherwise ACM issues one for
 ``hostnames`` by DNS validation, and the HTTPS listener waits (``aws.acm.CertificateValidation``) until
@@ -32,13 +32,13 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child, physical
-from components.bucket import SecureBucket
-from components.config import AlarmSettings, EdgeSettings
-from components.errors import ConfigError, key_path
-from components.waf import WAF_LOG_PREFIX, web_acl, web_acl_logging
-from components.wiring import AppNetwork, KeyRef
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child, physical
+from fintech_infra.bucket import SecureBucket
+from fintech_infra.config import AlarmSettings, EdgeSettings
+from fintech_infra.errors import ConfigError, key_path
+from fintech_infra.waf import WAF_LOG_PREFIX, web_acl, web_acl_logging
+from fintech_infra.wiring import AppNetwork, KeyRef
 
 __all__ = [
     "ALB_ACCESS_LOG_PREFIX",
@@ -90,7 +90,7 @@ class ServiceTarget:
     alternate_target_group_arn: pulumi.Output[str] | None = None
 
     def fargate_args(self) -> dict[str, Any]:
-        """Keyword arguments of :class:`components.fargate.FargateService` for this target."""
+        """Keyword arguments of :class:`fintech_infra.fargate.FargateService` for this target."""
         return {
             "target_group_arn": self.arn,
             "target_group_arn_suffix": self.arn_suffix,

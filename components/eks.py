@@ -32,13 +32,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components._component import FintechComponent
-from components._iam import service_trust_policy
-from components._naming import child, physical
-from components.config import EksSettings
-from components.errors import ConfigError, key_path
-from components.logs import encrypted_log_group
-from components.wiring import AppNetwork, KeyRef
+from fintech_infra._component import FintechComponent
+from fintech_infra._iam import service_trust_policy
+from fintech_infra._naming import child, physical
+from fintech_infra.config import EksSettings
+from fintech_infra.errors import ConfigError, key_path
+from fintech_infra.logs import encrypted_log_group
+from fintech_infra.wiring import AppNetwork, KeyRef
 
 __all__ = ["CONTROL_PLANE_LOG_TYPES", "CORE_ADDONS", "EksCluster", "kubeconfig_document"]
 

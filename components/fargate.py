@@ -32,15 +32,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child, physical
-from components.config import EcsServiceSettings
-from components.errors import ConfigError, key_path
-from components.logs import encrypted_log_group
-from components.wiring import KeyRef
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child, physical
+from fintech_infra.config import EcsServiceSettings
+from fintech_infra.errors import ConfigError, key_path
+from fintech_infra.logs import encrypted_log_group
+from fintech_infra.wiring import KeyRef
 
 if TYPE_CHECKING:
-    from components.ecs import EcsCluster
+    from fintech_infra.ecs import EcsCluster
 
 __all__ = ["BLUE_GREEN_BAKE_MINUTES", "CONTAINER_USER", "FargateService"]
 

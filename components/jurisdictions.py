@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from components.errors import ConfigError, allowed
+from fintech_infra.errors import ConfigError, allowed
 
 __all__ = [
     "AWS_REGIONS",

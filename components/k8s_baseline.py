@@ -10,7 +10,7 @@ Per workload namespace (one per data concern or workload group):
   agent, HTTPS to the VPC (interface endpoints: STS, Secrets Manager, KMS, ECR), its data stores (the
   isolated subnets on the database and cache ports, only for namespaces that reach a concern) and ingress
   from the VPC on the application ports (the ALB in the public subnets). The EKS VPC CNI enforces these
-  because :class:`~components.eks.EksCluster` turns ``enableNetworkPolicy`` on.
+  because :class:`~fintech_infra.eks.EksCluster` turns ``enableNetworkPolicy`` on.
 - A ResourceQuota (compute budget, no ``LoadBalancer`` or ``NodePort`` services: the edge ALB is the only
   public entry) and a LimitRange (defaults, so a pod without requests is still admitted and counted).
 
@@ -28,10 +28,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict, Field
 
-from components._component import FintechComponent
-from components._naming import child
-from components.config import DataConcern
-from components.errors import ConfigError, allowed, key_path
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child
+from fintech_infra.config import DataConcern
+from fintech_infra.errors import ConfigError, allowed, key_path
 
 __all__ = ["LABEL_PREFIX", "PSA_LEVEL", "RESERVED_NAMESPACES", "KubernetesBaseline", "NamespaceBudget"]
 

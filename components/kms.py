@@ -7,7 +7,7 @@ AWS service that must use the key directly is named with a condition that pins i
 where the service supports it, to an encryption context). No statement has a wildcard principal.
 
 :class:`KeyRing` builds a cell's keys with aliases ``alias/<cell>/<purpose>``; the purposes the other
-components expect are each :class:`~components.config.DataConcern` value plus ``logs``, ``platform``,
+components expect are each :class:`~fintech_infra.config.DataConcern` value plus ``logs``, ``platform``,
 ``cache`` and ``backup`` (see :data:`PURPOSE_SERVICES`).
 """
 
@@ -21,11 +21,11 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child
-from components.config import DataConcern
-from components.errors import ConfigError, allowed
-from components.wiring import KeyRef
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child
+from fintech_infra.config import DataConcern
+from fintech_infra.errors import ConfigError, allowed
+from fintech_infra.wiring import KeyRef
 
 __all__ = ["PURPOSE_SERVICES", "SERVICE_PRINCIPALS", "EncryptionKey", "KeyRing", "key_policy"]
 

@@ -14,8 +14,8 @@ import bisect
 import pulumi
 import pulumi_aws as aws
 
-from components.errors import ConfigError
-from components.wiring import KeyRef
+from fintech_infra.errors import ConfigError
+from fintech_infra.wiring import KeyRef
 
 __all__ = ["CLOUDWATCH_RETENTION_DAYS", "NEVER_EXPIRE", "cloudwatch_retention", "encrypted_log_group"]
 
@@ -56,12 +56,12 @@ def encrypted_log_group(
 ) -> aws.cloudwatch.LogGroup:
     """A CloudWatch log group encrypted with ``key`` that keeps events at least ``retention_days``.
 
-    ``name`` is the logical name (build it with :func:`components._naming.child`); ``log_group_name``
+    ``name`` is the logical name (build it with :func:`fintech_infra._naming.child`); ``log_group_name``
     fixes the physical name where a service expects one (``/aws/eks/<cluster>/cluster``), otherwise
     Pulumi picks one. The retention is rounded up, see :func:`cloudwatch_retention`. Log groups hold
     evidence, so they are protected; a caller may pass ``opts=ResourceOptions(protect=False)``
     explicitly (e.g. for scratch stacks). ``key`` must allow ``logs.<region>.amazonaws.com`` with an
-    encryption-context condition (the ``logs`` key of :class:`components.kms.KeyRing` does).
+    encryption-context condition (the ``logs`` key of :class:`fintech_infra.kms.KeyRing` does).
     """
     retention = cloudwatch_retention(retention_days)
     options = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=parent, protect=True), opts)

@@ -16,11 +16,11 @@ from typing import Any
 
 import pulumi
 
-from components._tags import apply_tag_convention
-from components.cell import JurisdictionCell
-from components.config import StackConfig, load_stack_config, read_pulumi_config
-from components.dns import CELLS_OUTPUT, GlobalRouting
-from components.residency import check_residency
+from fintech_infra._tags import apply_tag_convention
+from fintech_infra.cell import JurisdictionCell
+from fintech_infra.config import StackConfig, load_stack_config, read_pulumi_config
+from fintech_infra.dns import CELLS_OUTPUT, GlobalRouting
+from fintech_infra.residency import check_residency
 
 __all__ = ["build", "main"]
 

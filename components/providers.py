@@ -18,8 +18,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components._naming import child
-from components.config import DeploymentIdentity
+from fintech_infra._naming import child
+from fintech_infra.config import DeploymentIdentity
 
 __all__ = ["RegionalProviders", "regional_provider"]
 

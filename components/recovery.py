@@ -1,10 +1,10 @@
 """Recovery objectives as code: which disaster-recovery mechanism can meet a declared RPO and RTO.
 
-Every data concern declares its objectives (:class:`~components.config.RecoveryObjectives`). This module
+Every data concern declares its objectives (:class:`~fintech_infra.config.RecoveryObjectives`). This module
 holds, as data, what each mechanism AWS offers for PostgreSQL can promise, with the AWS-documented figure
 and its source, and picks the mechanism for a concern from what is configured (engine mode and whether
 the cell has a DR region). It never downgrades silently: objectives no configured mechanism meets are a
-:class:`~components.errors.ConfigError` that names the objectives key, the value and what would meet it.
+:class:`~fintech_infra.errors.ConfigError` that names the objectives key, the value and what would meet it.
 
 Rules the figures encode (sources in :data:`MECHANISMS`):
 
@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from components.config import DatabaseEngine, RecoveryObjectives
-from components.errors import ConfigError
+from fintech_infra.config import DatabaseEngine, RecoveryObjectives
+from fintech_infra.errors import ConfigError
 
 __all__ = ["MECHANISMS", "Mechanism", "MechanismFacts", "RecoveryPlan", "available_mechanisms", "plan_recovery"]
 

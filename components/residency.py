@@ -12,10 +12,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
-from components.config import CellConfig, VpcSettings
-from components.errors import ConfigError, ResidencyError, allowed, key_path
-from components.jurisdictions import Jurisdiction
-from components.vpc import resolve_zones
+from fintech_infra.config import CellConfig, VpcSettings
+from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
+from fintech_infra.jurisdictions import Jurisdiction
+from fintech_infra.vpc import resolve_zones
 
 __all__ = ["check_regions", "check_residency", "dr_vpc_settings", "effective_jurisdiction"]
 

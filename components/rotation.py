@@ -8,7 +8,7 @@ without one):
     Repository (account 297356227824), deployed as a CloudFormation stack. It changes the password of the
     user in the secret (``engine``, ``host``, ``username``, ``password``, ``dbname``, ``port``) by
     connecting to ``host``, so it needs the database's port and the Secrets Manager endpoint. Used for the
-    Aurora Global Database master secret (:mod:`components.aurora`).
+    Aurora Global Database master secret (:mod:`fintech_infra.aurora`).
 
 ``elasticache-user``
     AWS documents ElastiCache RBAC user rotation (secret: ``username``, ``password``, ``user_arn``) but
@@ -40,12 +40,12 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from components._component import FintechComponent
-from components._iam import service_trust_policy
-from components._naming import child, physical
-from components.errors import ConfigError
-from components.logs import encrypted_log_group
-from components.wiring import KeyRef
+from fintech_infra._component import FintechComponent
+from fintech_infra._iam import service_trust_policy
+from fintech_infra._naming import child, physical
+from fintech_infra.errors import ConfigError
+from fintech_infra.logs import encrypted_log_group
+from fintech_infra.wiring import KeyRef
 
 __all__ = [
     "ELASTICACHE_HANDLER",

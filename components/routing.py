@@ -30,10 +30,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components._component import FintechComponent
-from components._naming import child
-from components.config import DataConcern, EntitySettings
-from components.errors import ResidencyError, allowed
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child
+from fintech_infra.config import DataConcern, EntitySettings
+from fintech_infra.errors import ResidencyError, allowed
 
 __all__ = [
     "CONFIG_MAP_NAME",

@@ -2,9 +2,9 @@
 
 The component creates the secret *container* only. Values are written out of band (a rotation function,
 an operator, or a write-only ``SecretVersion`` such as the Aurora master password in
-:mod:`components.aurora`), so no plaintext ever passes through code, config or state.
+:mod:`fintech_infra.aurora`), so no plaintext ever passes through code, config or state.
 
-Rotation: Secrets Manager rotates through a Lambda function (see :mod:`components.rotation`). Pass
+Rotation: Secrets Manager rotates through a Lambda function (see :mod:`fintech_infra.rotation`). Pass
 ``rotation_lambda_arn`` to enable it; without one the output ``rotation_enabled`` is False rather than
 pretending, and the policy pack flags it. A secret whose first value is generated here passes it as
 ``value_wo`` (a write-only ``SecretVersion``), so the rotation is configured only after that value, and
@@ -21,11 +21,11 @@ from typing import ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from components import aws_limits
-from components._component import FintechComponent
-from components._naming import child
-from components.errors import ConfigError
-from components.wiring import DrPlacement, KeyRef
+from fintech_infra import aws_limits
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child
+from fintech_infra.errors import ConfigError
+from fintech_infra.wiring import DrPlacement, KeyRef
 
 __all__ = ["AppSecret"]
 

@@ -34,12 +34,12 @@ from typing import ClassVar, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child
-from components.config import VpcSettings
-from components.errors import ConfigError, allowed, key_path
-from components.logs import cloudwatch_retention, encrypted_log_group
-from components.wiring import AppNetwork, DataNetwork, KeyRef
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child
+from fintech_infra.config import VpcSettings
+from fintech_infra.errors import ConfigError, allowed, key_path
+from fintech_infra.logs import cloudwatch_retention, encrypted_log_group
+from fintech_infra.wiring import AppNetwork, DataNetwork, KeyRef
 
 __all__ = [
     "INTERFACE_ENDPOINT_SERVICES",

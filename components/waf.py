@@ -1,4 +1,4 @@
-"""The cell's WAFv2 web ACL and its logging, built for :class:`components.edge.Edge`.
+"""The cell's WAFv2 web ACL and its logging, built for :class:`fintech_infra.edge.Edge`.
 
 Rules, in evaluation order: a per-IP rate limit (block), then the AWS managed rule groups for IP reputation,
 the common rule set (OWASP top risks), known bad inputs (incl. Log4j, CVE-2021-44228) and SQL injection.
@@ -14,9 +14,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components._naming import child, physical
-from components.logs import encrypted_log_group
-from components.wiring import KeyRef
+from fintech_infra._naming import child, physical
+from fintech_infra.logs import encrypted_log_group
+from fintech_infra.wiring import KeyRef
 
 __all__ = ["MANAGED_RULE_GROUPS", "REDACTED_HEADERS", "WAF_LOG_PREFIX", "web_acl", "web_acl_logging"]
 

@@ -1,6 +1,6 @@
 """Typed hand-offs between components: the Output-valued wiring pydantic cannot validate.
 
-Settings (sizes, flags) live in the frozen pydantic models of :mod:`components.config`; values that only
+Settings (sizes, flags) live in the frozen pydantic models of :mod:`fintech_infra.config`; values that only
 exist as Outputs (ids, ARNs) travel between components in these small frozen dataclasses, so a
 component's signature says exactly what it needs from its neighbours.
 """

@@ -7,7 +7,7 @@ under the mock engine and checks it the way your tests would.
 import pulumi
 import pulumi_aws as aws
 
-from components import (
+from fintech_infra import (
     DEFAULT_REGISTRY,
     DatabaseSettings,
     DataConcern,
@@ -16,7 +16,7 @@ from components import (
     SecureVpc,
     apply_tag_convention,
 )
-from components.config import RecoveryObjectives, VpcSettings
+from fintech_infra.config import RecoveryObjectives, VpcSettings
 
 
 def main() -> None:

@@ -8,9 +8,10 @@ per policy (it patches nothing if the SDK is not the one it was written for).
 
 import gc
 
+from pulumi_policy import EnforcementLevel, PolicyPack
+
 from fintech_guardrails import PACK_DESCRIPTION, PACK_NAME, speedups
 from fintech_guardrails.registry import policies
-from pulumi_policy import EnforcementLevel, PolicyPack
 
 speedups.install()
 # The pack is a long-lived server whose imports and memoised resources only grow: keep the collector

@@ -1,5 +1,5 @@
-"""The one program behind every stack: all logic lives in :mod:`components.program`."""
+"""The one program behind every stack: all logic lives in :mod:`fintech_infra.program`."""
 
-from components.program import main
+from fintech_infra.program import main
 
 main()

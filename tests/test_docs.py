@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components import docs
+from fintech_infra_gate import docs
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

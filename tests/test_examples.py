@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.testing import Recording, synthesize
 from examples.payments_database import main
+from fintech_infra.testing import Recording, synthesize
 
 
 def _recording() -> Recording:

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.jurisdictions import DEFAULT_REGISTRY, JurisdictionOverride, JurisdictionRegistry
 from fintech_guardrails.exemptions import Exemption, parse_exemptions
+from fintech_infra.jurisdictions import DEFAULT_REGISTRY, JurisdictionOverride, JurisdictionRegistry
 
 __all__ = [
     "CONFIG_DIR",

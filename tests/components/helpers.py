@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pulumi
 import pulumi_aws as aws
 
-from components.errors import ConfigError
-from components.testing import Recording, synthesize
+from fintech_infra.errors import ConfigError
+from fintech_infra.testing import Recording, synthesize
 
 
 def rejected(

@@ -8,10 +8,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.alarms import AlarmTopic, certificate_expiry_alarm
-from components.config import AlarmSettings
-from components.testing import synthesize
-from components.wiring import KeyRef
+from fintech_infra.alarms import AlarmTopic, certificate_expiry_alarm
+from fintech_infra.config import AlarmSettings
+from fintech_infra.testing import synthesize
+from fintech_infra.wiring import KeyRef
 
 
 class Holder(pulumi.ComponentResource):

@@ -9,13 +9,13 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components._tags import apply_tag_convention
-from components.audit import AuditTrail
-from components.bucket import SecureBucket
-from components.kms import KeyRing
-from components.logs import cloudwatch_retention
-from components.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
-from components.wiring import KeyRef
+from fintech_infra._tags import apply_tag_convention
+from fintech_infra.audit import AuditTrail
+from fintech_infra.bucket import SecureBucket
+from fintech_infra.kms import KeyRing
+from fintech_infra.logs import cloudwatch_retention
+from fintech_infra.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
+from fintech_infra.wiring import KeyRef
 from tests.components.helpers import rejected
 
 REGION = "eu-central-1"

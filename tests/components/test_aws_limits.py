@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components import aws_limits
-from components.config import DatabaseSettings, RedisSettings, load_stack_config
-from components.errors import ConfigError
+from fintech_infra import aws_limits
+from fintech_infra.config import DatabaseSettings, RedisSettings, load_stack_config
+from fintech_infra.errors import ConfigError
 
 
 def test_max_connections_follows_the_postgres_formula() -> None:

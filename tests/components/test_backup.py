@@ -8,11 +8,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.backup import CellBackup
-from components.errors import ConfigError, ResidencyError
-from components.jurisdictions import DEFAULT_REGISTRY
-from components.testing import synthesize
-from components.wiring import DrPlacement, KeyRef
+from fintech_infra.backup import CellBackup
+from fintech_infra.errors import ConfigError, ResidencyError
+from fintech_infra.jurisdictions import DEFAULT_REGISTRY
+from fintech_infra.testing import synthesize
+from fintech_infra.wiring import DrPlacement, KeyRef
 
 ASIC = DEFAULT_REGISTRY["asic"]
 DB_ARNS = [f"arn:aws:rds:ap-southeast-2:123456789012:db:au-{c}" for c in ("crm", "trading", "payments", "audit")]

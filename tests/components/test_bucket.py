@@ -9,9 +9,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.bucket import SecureBucket
-from components.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
-from components.wiring import KeyRef
+from fintech_infra.bucket import SecureBucket
+from fintech_infra.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
+from fintech_infra.wiring import KeyRef
 from tests.components.helpers import rejected
 
 REGION = "eu-central-1"

@@ -9,15 +9,15 @@ from typing import Any
 import pulumi
 import pytest
 
-from components._tags import apply_tag_convention
-from components.cell import JurisdictionCell
-from components.config import CellConfig, DeploymentIdentity
-from components.errors import ConfigError, ResidencyError
-from components.jurisdictions import DEFAULT_REGISTRY
-from components.logs import cloudwatch_retention
-from components.providers import regional_provider
-from components.residency import check_residency, dr_vpc_settings, effective_jurisdiction
-from components.testing import RecordedResource, Recording, synthesize
+from fintech_infra._tags import apply_tag_convention
+from fintech_infra.cell import JurisdictionCell
+from fintech_infra.config import CellConfig, DeploymentIdentity
+from fintech_infra.errors import ConfigError, ResidencyError
+from fintech_infra.jurisdictions import DEFAULT_REGISTRY
+from fintech_infra.logs import cloudwatch_retention
+from fintech_infra.providers import regional_provider
+from fintech_infra.residency import check_residency, dr_vpc_settings, effective_jurisdiction
+from fintech_infra.testing import RecordedResource, Recording, synthesize
 
 IMAGE = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "a" * 64
 IDENTITY = DeploymentIdentity(account_id="111111111111", deploy_role_arn="arn:aws:iam::111111111111:role/deploy")

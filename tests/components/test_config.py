@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.config import (
+from fintech_infra.config import (
     DataConcern,
     RecoveryObjectives,
     StackConfig,
@@ -17,8 +17,8 @@ from components.config import (
     load_stack_config,
     read_pulumi_config,
 )
-from components.errors import ConfigError
-from components.testing import synthesize
+from fintech_infra.errors import ConfigError
+from fintech_infra.testing import synthesize
 
 VALID: dict[str, Any] = {
     "environment": "prod",
@@ -225,7 +225,7 @@ def test_non_prod_cell_without_dr_region_defaults_to_zone_scope() -> None:
 
 
 def test_region_outside_the_jurisdiction_is_a_residency_error() -> None:
-    from components.errors import ResidencyError
+    from fintech_infra.errors import ResidencyError
 
     with pytest.raises(ResidencyError):
         load_stack_config(config_with(**{"cells.cy.dr_region": "us-east-1"}))

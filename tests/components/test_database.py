@@ -9,13 +9,13 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components._tags import apply_tag_convention
-from components.config import AlarmSettings, DatabaseSettings, RecoveryObjectives, load_stack_config
-from components.database import FinancialDatabase
-from components.errors import ConfigError, ResidencyError
-from components.jurisdictions import DEFAULT_REGISTRY
-from components.testing import synthesize
-from components.wiring import DataNetwork, DrPlacement, KeyRef
+from fintech_infra._tags import apply_tag_convention
+from fintech_infra.config import AlarmSettings, DatabaseSettings, RecoveryObjectives, load_stack_config
+from fintech_infra.database import FinancialDatabase
+from fintech_infra.errors import ConfigError, ResidencyError
+from fintech_infra.jurisdictions import DEFAULT_REGISTRY
+from fintech_infra.testing import synthesize
+from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
 
 CYSEC = DEFAULT_REGISTRY["cysec"]
 TIGHT = RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
@@ -425,7 +425,7 @@ def test_dr_resource_arn_names_the_dr_copy_for_the_dr_backup_plan(rec) -> None:
 
 
 def _rotated_program() -> None:
-    from components.rotation import RotationFunction
+    from fintech_infra.rotation import RotationFunction
 
     dr_provider = aws.Provider("dr", region="eu-west-1")
     key = aws.kms.Key("key-trading", description="trading")

@@ -8,10 +8,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.config import DeploymentIdentity, RoutingConfig
-from components.dns import ROUTE53_CONTROL_REGION, GlobalRouting, entity_record_plan
-from components.errors import ConfigError
-from components.testing import Recording, synthesize
+from fintech_infra.config import DeploymentIdentity, RoutingConfig
+from fintech_infra.dns import ROUTE53_CONTROL_REGION, GlobalRouting, entity_record_plan
+from fintech_infra.errors import ConfigError
+from fintech_infra.testing import Recording, synthesize
 
 ZONE = "aws:route53/zone:Zone"
 RECORD = "aws:route53/record:Record"

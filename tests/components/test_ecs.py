@@ -10,11 +10,11 @@ import pulumi_aws as aws
 import pytest
 from pydantic import ValidationError
 
-from components.config import EcsServiceSettings, load_stack_config
-from components.ecs import EcsCluster, FargateService
-from components.errors import ConfigError
-from components.testing import RecordedResource, Recording, synthesize
-from components.wiring import KeyRef
+from fintech_infra.config import EcsServiceSettings, load_stack_config
+from fintech_infra.ecs import EcsCluster, FargateService
+from fintech_infra.errors import ConfigError
+from fintech_infra.testing import RecordedResource, Recording, synthesize
+from fintech_infra.wiring import KeyRef
 
 REGION = "eu-central-1"
 ACCOUNT = "123456789012"

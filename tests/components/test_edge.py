@@ -9,12 +9,12 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.config import AlarmSettings, EcsServiceSettings, EdgeSettings
-from components.ecs import EcsCluster, FargateService
-from components.edge import Edge
-from components.errors import ConfigError
-from components.testing import RecordedResource, Recording, synthesize
-from components.wiring import AppNetwork, KeyRef
+from fintech_infra.config import AlarmSettings, EcsServiceSettings, EdgeSettings
+from fintech_infra.ecs import EcsCluster, FargateService
+from fintech_infra.edge import Edge
+from fintech_infra.errors import ConfigError
+from fintech_infra.testing import RecordedResource, Recording, synthesize
+from fintech_infra.wiring import AppNetwork, KeyRef
 
 REGION = "eu-central-1"
 ACCOUNT = "123456789012"
@@ -333,7 +333,7 @@ def test_bad_edge_input_is_one_error_registering_nothing(rec: Recording) -> None
 
 
 def test_newer_regions_deliver_access_logs_as_the_service_principal() -> None:
-    from components.edge import elb_log_delivery_principal
+    from fintech_infra.edge import elb_log_delivery_principal
 
     assert elb_log_delivery_principal("ap-southeast-4") == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
     assert elb_log_delivery_principal("ap-southeast-2") == {"AWS": "arn:aws:iam::783225319266:root"}

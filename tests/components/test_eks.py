@@ -9,11 +9,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.config import EksSettings, load_stack_config
-from components.eks import EksCluster
-from components.errors import ConfigError
-from components.testing import Recording, synthesize
-from components.wiring import AppNetwork, KeyRef
+from fintech_infra.config import EksSettings, load_stack_config
+from fintech_infra.eks import EksCluster
+from fintech_infra.errors import ConfigError
+from fintech_infra.testing import Recording, synthesize
+from fintech_infra.wiring import AppNetwork, KeyRef
 
 REGION = "eu-central-1"
 ACCOUNT = "123456789012"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.errors import ConfigError
-from components.jurisdictions import AWS_REGIONS, DEFAULT_REGISTRY, Jurisdiction, JurisdictionOverride
+from fintech_infra.errors import ConfigError
+from fintech_infra.jurisdictions import AWS_REGIONS, DEFAULT_REGISTRY, Jurisdiction, JurisdictionOverride
 
 
 def test_required_regulators_are_present() -> None:

@@ -9,9 +9,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.errors import ConfigError
-from components.k8s_baseline import KubernetesBaseline, NamespaceBudget
-from components.testing import RecordedResource, Recording, synthesize
+from fintech_infra.errors import ConfigError
+from fintech_infra.k8s_baseline import KubernetesBaseline, NamespaceBudget
+from fintech_infra.testing import RecordedResource, Recording, synthesize
 
 NAMESPACES: Mapping[str, Sequence[str]] = {"payments": ["payments", "audit"], "trading": ["trading"], "web": []}
 DATA_CIDRS = ("10.0.96.0/20", "10.0.112.0/20")

@@ -10,11 +10,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components._tags import apply_tag_convention
-from components.config import DataConcern
-from components.errors import ConfigError
-from components.kms import EncryptionKey, KeyRing
-from components.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
+from fintech_infra._tags import apply_tag_convention
+from fintech_infra.config import DataConcern
+from fintech_infra.errors import ConfigError
+from fintech_infra.kms import EncryptionKey, KeyRing
+from fintech_infra.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
 from tests.components.helpers import rejected
 
 REGION = "eu-central-1"

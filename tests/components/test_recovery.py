@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import RecoveryObjectives
-from components.errors import ConfigError
-from components.recovery import MECHANISMS, Mechanism, available_mechanisms, plan_recovery
+from fintech_infra.config import RecoveryObjectives
+from fintech_infra.errors import ConfigError
+from fintech_infra.recovery import MECHANISMS, Mechanism, available_mechanisms, plan_recovery
 
 PATH = "cells.eu.concerns[1]"
 DR = "cells.eu.dr_region"

@@ -9,12 +9,12 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.config import AlarmSettings, RedisSettings
-from components.errors import ConfigError
-from components.redis import RedisCluster
-from components.rotation import RotationFunction
-from components.testing import synthesize
-from components.wiring import DataNetwork, KeyRef
+from fintech_infra.config import AlarmSettings, RedisSettings
+from fintech_infra.errors import ConfigError
+from fintech_infra.redis import RedisCluster
+from fintech_infra.rotation import RotationFunction
+from fintech_infra.testing import synthesize
+from fintech_infra.wiring import DataNetwork, KeyRef
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 

@@ -13,11 +13,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.errors import ConfigError
-from components.rotation import ELASTICACHE_HANDLER, SAR_APPLICATIONS, RotationFunction
-from components.secrets import AppSecret
-from components.testing import synthesize
-from components.wiring import KeyRef
+from fintech_infra.errors import ConfigError
+from fintech_infra.rotation import ELASTICACHE_HANDLER, SAR_APPLICATIONS, RotationFunction
+from fintech_infra.secrets import AppSecret
+from fintech_infra.testing import synthesize
+from fintech_infra.wiring import KeyRef
 
 SUBNETS = ["subnet-private-a", "subnet-private-b"]
 CIDR = "10.20.0.0/16"

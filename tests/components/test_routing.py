@@ -10,10 +10,10 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from components._component import FintechComponent
-from components.config import DataConcern, EntitySettings
-from components.errors import ResidencyError
-from components.routing import (
+from fintech_infra._component import FintechComponent
+from fintech_infra.config import DataConcern, EntitySettings
+from fintech_infra.errors import ResidencyError
+from fintech_infra.routing import (
     CONFIG_MAP_NAME,
     CacheRoute,
     DatabaseRoute,
@@ -23,7 +23,7 @@ from components.routing import (
     manifest_problems,
     parameter_name,
 )
-from components.testing import Recording, synthesize
+from fintech_infra.testing import Recording, synthesize
 
 REGION = "eu-central-1"
 PERMITTED = ("eu-central-1", "eu-west-1")

@@ -6,10 +6,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.errors import ConfigError
-from components.secrets import AppSecret
-from components.testing import synthesize
-from components.wiring import DrPlacement, KeyRef
+from fintech_infra.errors import ConfigError
+from fintech_infra.secrets import AppSecret
+from fintech_infra.testing import synthesize
+from fintech_infra.wiring import DrPlacement, KeyRef
 
 
 def program() -> None:

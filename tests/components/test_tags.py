@@ -5,10 +5,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components._component import FintechComponent
-from components._naming import child, physical
-from components._tags import REQUIRED_TAG_KEYS, apply_tag_convention
-from components.testing import synthesize
+from fintech_infra._component import FintechComponent
+from fintech_infra._naming import child, physical
+from fintech_infra._tags import REQUIRED_TAG_KEYS, apply_tag_convention
+from fintech_infra.testing import synthesize
 
 
 class _Concern(FintechComponent):

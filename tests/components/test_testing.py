@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.testing import Recording, is_unknown, synthesize
+from fintech_infra.testing import Recording, is_unknown, synthesize
 
 
 def _program() -> None:

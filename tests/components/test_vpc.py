@@ -10,10 +10,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.config import VpcSettings
-from components.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
-from components.vpc import INTERFACE_ENDPOINT_SERVICES, SecureVpc, subnet_cidr
-from components.wiring import KeyRef
+from fintech_infra.config import VpcSettings
+from fintech_infra.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
+from fintech_infra.vpc import INTERFACE_ENDPOINT_SERVICES, SecureVpc, subnet_cidr
+from fintech_infra.wiring import KeyRef
 from tests.components.helpers import rejected
 
 REGION = "eu-central-1"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from components.gate.analyzer import PolicyPackProcess
-from components.gate.runner import synthesize_stack
-from components.gate.stackfiles import Project, load_project
-from components.testing import Recording
+from fintech_infra.testing import Recording
+from fintech_infra_gate.analyzer import PolicyPackProcess
+from fintech_infra_gate.runner import synthesize_stack
+from fintech_infra_gate.stackfiles import Project, load_project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = FIXTURES / "project"
@@ -48,8 +48,8 @@ def pack_processes(pack_dir: Path = PACK) -> list[int]:
 
 
 def relay_processes() -> list[int]:
-    """Pids of the analyzer relays (components/gate/relay.py) this test process started."""
-    return _own_processes(b"components.gate.relay")
+    """Pids of the analyzer relays (gate/relay.py) this test process started."""
+    return _own_processes(b"fintech_infra_gate.relay")
 
 
 @pytest.fixture(scope="module")

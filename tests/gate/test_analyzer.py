@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from components.errors import ConfigError
-from components.gate.analyzer import PolicyPackError, PolicyPackProcess
-from components.gate.judge import judge_recording
-from components.gate.requests import analyze_requests, stack_request, stack_urn
-from components.gate.runner import synthesize_stack
-from components.testing import UNKNOWN
+from fintech_infra.errors import ConfigError
+from fintech_infra.testing import UNKNOWN
+from fintech_infra_gate.analyzer import PolicyPackError, PolicyPackProcess
+from fintech_infra_gate.judge import judge_recording
+from fintech_infra_gate.requests import analyze_requests, stack_request, stack_urn
+from fintech_infra_gate.runner import synthesize_stack
 from tests.gate.conftest import PACK, pack_processes
 
 TOPIC = "aws:sns/topic:Topic"

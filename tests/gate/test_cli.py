@@ -12,8 +12,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from components.gate.cli import main
-from components.gate.result import PlanResult
+from fintech_infra_gate.cli import main
+from fintech_infra_gate.result import PlanResult
 from tests.gate.conftest import PACK, PROJECT
 
 BASE = ["plan", "--project-dir", str(PROJECT), "--policy-pack", str(PACK)]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from components.gate.graph import build_diagram, render_dot, render_mermaid
-from components.gate.result import PlanResult, ResourceSummary, StackResult
-from components.gate.verdict import Verdict
+from fintech_infra_gate.graph import build_diagram, render_dot, render_mermaid
+from fintech_infra_gate.result import PlanResult, ResourceSummary, StackResult
+from fintech_infra_gate.verdict import Verdict
 
 VERDICT = Verdict(pack="p", pack_version="1", policies=(), findings=(), not_applicable=(), analyzed=0)
 

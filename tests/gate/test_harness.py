@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.testing import UNKNOWN, judge, synthesize
+from fintech_infra.testing import UNKNOWN, judge, synthesize
 from tests.gate.conftest import PACK, pack_processes
 
 CONFIG = {"fintech-infra:environment": "prod"}

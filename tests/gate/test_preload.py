@@ -1,4 +1,4 @@
-"""components.gate.preload: the --all parent imports what the program needs before forking its workers."""
+"""fintech_infra_gate.preload: the --all parent imports what the program needs before forking its workers."""
 
 import subprocess
 import sys
@@ -8,7 +8,7 @@ SCRIPT = textwrap.dedent(
     """
     import sys, types
     from pathlib import Path
-    from components.gate.preload import preload
+    from fintech_infra_gate.preload import preload
     root = Path(sys.argv[1])
     sys.path.insert(0, str(root))
     loaded = preload(root / "main.py", root)
@@ -29,6 +29,6 @@ def test_preload_imports_the_program_and_the_provider_modules_it_names(tmp_path)
 
 
 def test_preload_ignores_a_program_it_cannot_read(tmp_path):
-    from components.gate.preload import preload
+    from fintech_infra_gate.preload import preload
 
     assert preload(tmp_path / "missing.py", tmp_path) == 0

@@ -14,10 +14,10 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from components.gate.analyzer import PolicyPackError, PolicyPackProcess
-from components.gate.judge import StreamingJudge, judge_recording
-from components.gate.relay import LocalRelay, Relay, RelayError
-from components.testing import Recording, synthesize
+from fintech_infra.testing import Recording, synthesize
+from fintech_infra_gate.analyzer import PolicyPackError, PolicyPackProcess
+from fintech_infra_gate.judge import StreamingJudge, judge_recording
+from fintech_infra_gate.relay import LocalRelay, Relay, RelayError
 from tests.gate.conftest import PACK
 
 CONFIG = {"fintech-infra:environment": "dev"}
@@ -117,8 +117,8 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("relay_kind", [Relay, LocalRelay])
 def test_more_calls_than_the_in_flight_limit_are_all_answered_in_order(dev, relay_kind, no_pack_left):
-    from components.gate.relay import IN_FLIGHT
-    from components.gate.requests import Providers, analyze_request
+    from fintech_infra_gate.relay import IN_FLIGHT
+    from fintech_infra_gate.requests import Providers, analyze_request
 
     providers = Providers(dev.project, dev.stack, CONFIG)
     requests = [analyze_request(resource, providers) for resource in dev.resources]
@@ -136,7 +136,7 @@ def test_more_calls_than_the_in_flight_limit_are_all_answered_in_order(dev, rela
 
 @pytest.mark.parametrize("relay_kind", [None, Relay, LocalRelay])
 def test_policy_config_is_checked_against_the_packs_schemas_wherever_the_calls_are_made(relay_kind):
-    from components.errors import ConfigError
+    from fintech_infra.errors import ConfigError
 
     real_pack = Path(__file__).resolve().parents[2] / "policy"
     given = {"rds-backup-retention": {"environment": "qa"}}
@@ -158,7 +158,7 @@ def test_policy_config_is_checked_against_the_packs_schemas_wherever_the_calls_a
 
 
 def test_schema_problems_name_the_policy_and_the_property():
-    from components.gate.policyconfig import schema_problems
+    from fintech_infra_gate.policyconfig import schema_problems
 
     schema = {"properties": {"days": {"type": "integer", "minimum": 7}}, "required": ["days"]}
     assert schema_problems([("backups", schema, {"days": 30})], "cfg") == []

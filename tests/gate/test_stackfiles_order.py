@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from components.errors import ConfigError
-from components.gate.order import dependency_levels, referenced_closure, references_of
-from components.gate.stackfiles import SECRET_PLACEHOLDER, load_project, policy_config_path
+from fintech_infra.errors import ConfigError
+from fintech_infra_gate.order import dependency_levels, referenced_closure, references_of
+from fintech_infra_gate.stackfiles import SECRET_PLACEHOLDER, load_project, policy_config_path
 from tests.gate.conftest import PACK, PROJECT
 
 
@@ -108,7 +108,7 @@ def test_plan_all_starts_what_others_read_first_and_each_stack_once_its_referenc
     from concurrent.futures import Executor, Future
     from types import SimpleNamespace
 
-    from components.gate import runner
+    from fintech_infra_gate import runner
 
     real = load_project(Path(__file__).resolve().parents[2])
     started: list[str] = []

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.gate.stackfiles import load_project
+from fintech_infra_gate.stackfiles import load_project
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-import fintech_guardrails.rules  # noqa: F401  (registers every guardrail)
-from fintech_guardrails import PACK_NAME
-from fintech_guardrails.registry import REGISTRY, policies
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import policy as sdk
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
+
+import fintech_guardrails.rules  # noqa: F401  (registers every guardrail)
+from fintech_guardrails import PACK_NAME
+from fintech_guardrails.registry import REGISTRY, policies
 
 U = UNKNOWN_STRING_VALUE
 """An unknown value as the engine sends it during preview (any sentinel works for the pack)."""

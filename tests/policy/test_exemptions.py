@@ -5,7 +5,6 @@ import datetime as dt
 from fintech_guardrails import types as t
 from fintech_guardrails.exemptions import parse_exemptions
 from fintech_guardrails.registry import exemptible_policies
-
 from tests.policy.harness import TODAY, R, analyze, analyze_stack
 
 VALID = {

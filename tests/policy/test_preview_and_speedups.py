@@ -2,10 +2,10 @@
 test_speedups_equivalence.py)."""
 
 import pytest
-from fintech_guardrails import speedups
-from fintech_guardrails.preview import UNKNOWN, as_list, contains_unknown, dig, is_unknown, plain, present
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UnknownValueError, unknown_checking_proxy
 
+from fintech_guardrails import speedups
+from fintech_guardrails.preview import UNKNOWN, as_list, contains_unknown, dig, is_unknown, plain, present
 from tests.policy.harness import run_case
 from tests.policy.test_registry import CASES
 

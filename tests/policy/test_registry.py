@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pulumi_aws
 import pytest
+
+import tests.policy.rules as case_modules
 from fintech_guardrails import awstypes
 from fintech_guardrails import types as t
 from fintech_guardrails.docs import BEGIN, END, render_policy_table
 from fintech_guardrails.registry import config_schemas, guardrails, policies
 from fintech_guardrails.settings import CONFIG_DIR, ENVIRONMENTS, expand, load_environment
-
-import tests.policy.rules as case_modules
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")

@@ -1,7 +1,7 @@
 """speedups.py: the patched servicer answers every request of real stacks byte for byte as the SDK's does.
 
 Shipped stacks are synthesized with the gate's own code (stack files, StackReference exports, preview
-unknowns), turned into the requests the engine sends (components/gate/requests.py), and judged in-process by
+unknowns), turned into the requests the engine sends (gate/requests.py), and judged in-process by
 the whole pack's servicer configured as the gate configures it, once with the SDK's ``Analyze``/
 ``AnalyzeStack`` and once with the speedup; the deterministic serializations of all responses must match.
 """
@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fintech_guardrails import PACK_NAME, speedups
-from fintech_guardrails.registry import REGISTRY, guardrails, policies, type_filter
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as sdk
 
-from components.gate.order import referenced_closure
-from components.gate.policyconfig import read_policy_config, reconcile
-from components.gate.requests import analyze_requests, stack_request
-from components.gate.runner import synthesize_stack
-from components.gate.stackfiles import load_project
-from components.gate.verdict import ENFORCEMENT_LEVELS
+from fintech_guardrails import PACK_NAME, speedups
+from fintech_guardrails.registry import REGISTRY, guardrails, policies, type_filter
+from fintech_infra_gate.order import referenced_closure
+from fintech_infra_gate.policyconfig import read_policy_config, reconcile
+from fintech_infra_gate.requests import analyze_requests, stack_request
+from fintech_infra_gate.runner import synthesize_stack
+from fintech_infra_gate.stackfiles import load_project
+from fintech_infra_gate.verdict import ENFORCEMENT_LEVELS
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policy"

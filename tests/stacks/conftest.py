@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from components.testing import Recording
+from fintech_infra.testing import Recording
 from tests.stacks.test_stacks import CELL_STACKS, ORG, run_stack
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.testing import Recording, judge
+from fintech_infra.testing import Recording, judge
 from tests.stacks.test_stacks import ROOT, stack_config
 
 STACKS = ("dev", "staging", "prod-eu", "prod-au", "prod-uk", "global")

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 import yaml
 
-from components.cell import JurisdictionCell
-from components.errors import ConfigError
-from components.jurisdictions import DEFAULT_REGISTRY
-from components.routing import manifest_problems
-from components.testing import RecordedResource, Recording, synthesize
+from fintech_infra.cell import JurisdictionCell
+from fintech_infra.errors import ConfigError
+from fintech_infra.jurisdictions import DEFAULT_REGISTRY
+from fintech_infra.routing import manifest_problems
+from fintech_infra.testing import RecordedResource, Recording, synthesize
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "stacks" / "__main__.py"
@@ -357,8 +357,7 @@ def test_synthesis_times(recordings: dict[str, Recording], timings: dict[str, fl
 def test_every_taggable_resource_carries_the_whole_convention(recordings: dict[str, Recording], stack: str) -> None:
     """Walks every resource: a taggable type (per the installed SDK) with any convention key missing fails."""
     from fintech_guardrails.awstypes import is_taggable
-
-    from components._tags import REQUIRED_TAG_KEYS
+    from fintech_infra._tags import REQUIRED_TAG_KEYS
 
     recording = recordings[stack]
     taggable = [r for r in recording.custom_resources() if r.type.startswith("aws:") and is_taggable(r.type)]

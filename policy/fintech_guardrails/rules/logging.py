@@ -95,7 +95,7 @@ def cloudtrail_cloudwatch(r: Resource, out: Findings) -> None:
     framework=pci("3.5.1", "Stored account data is rendered unreadable"),
     tags=("PCI DSS 4.0.1 10.3.2", "cdk-nag:PCI.DSS.321-CloudWatchLogGroupEncrypted", "checkov:CKV_AWS_158"),
     exemptible=False,
-    remediation="Create log groups with components.logs.encrypted_log_group and the cell's logs key.",
+    remediation="Create log groups with fintech_infra.logs.encrypted_log_group and the cell's logs key.",
 )
 def log_group_encrypted(r: Resource, out: Findings) -> None:
     """CloudWatch log groups are encrypted with a customer-managed KMS key.

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from pulumi_policy import Severity
 
-from components.config import DataConcern, default_objectives
 from fintech_guardrails import types as t
 from fintech_guardrails.model import Findings, Node, Stack
 from fintech_guardrails.preview import as_list, dig, is_unknown
 from fintech_guardrails.registry import dora, stack_rule
 from fintech_guardrails.rules.databases import primaries
+from fintech_infra.config import DataConcern, default_objectives
 
 # Figures per mechanism for the loss of the primary region (seconds). Sources: AWS documentation as
 # collected in ../shared/research/component-anchors.md section 2; where AWS gives no bound the figure is
@@ -136,7 +136,7 @@ def _has_dr_region(stack: Stack, db: Node) -> bool:
             "type": "object",
             "description": (
                 "Declared objectives per concern ({concern: {rpoSeconds, rtoSeconds, scope}}); "
-                "default: components.config.default_objectives for the environment."
+                "default: fintech_infra.config.default_objectives for the environment."
             ),
         },
         "mechanisms": {

@@ -33,7 +33,7 @@ MANAGED_BY = "fintech-infra"
     },
     remediation=(
         "Create resources inside the library's components in a stack that applies the tag convention "
-        "(components._tags)."
+        "(fintech_infra._tags)."
     ),
 )
 def required_tags(r: Resource, out: Findings) -> None:

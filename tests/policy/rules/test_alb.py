@@ -1,8 +1,8 @@
 """alb.py: TLS listeners, load balancer hardening, WAF."""
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, R, U, case_params, rc, run_case
 
 LB, LIS = t.LOAD_BALANCERS[0], t.LISTENERS[0]

@@ -1,8 +1,8 @@
 """residency.py, tagging.py, separation.py, recovery.py: the guardrails none of the anchors has."""
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, R, U, case_params, rc, run_case, tags
 
 CELL = "urn:pulumi:test::fintech-infra::fintech:cell:JurisdictionCell::cysec"

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, U, case_params, rc, run_case
 
 TD = t.ECS_TASK_DEFINITION

@@ -1,8 +1,8 @@
 """databases.py: private subnets, rds.force_ssl attached, AWS Backup coverage."""
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, R, U, case_params, run_case, tags
 
 IGW = R(t.INTERNET_GATEWAY, "igw", {})

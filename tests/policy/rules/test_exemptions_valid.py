@@ -1,8 +1,8 @@
 """exemptions_valid.py: the register of exemptions is itself judged (always mandatory)."""
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, R, U, case_params, run_case
 
 VALID = {

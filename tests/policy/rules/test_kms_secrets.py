@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, R, U, case_params, rc, run_case
 
 KEY_ARN = "arn:aws:kms:eu-central-1:123456789012:key/1234"

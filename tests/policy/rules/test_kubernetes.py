@@ -1,8 +1,8 @@
 """kubernetes.py: default-deny per namespace, Pod Security restricted, nothing in default."""
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, R, U, case_params, rc, run_case
 
 NS = R(t.K8S_NAMESPACE, "payments", {"metadata": {"name": "payments"}}, region=None)

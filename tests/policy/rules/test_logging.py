@@ -1,8 +1,8 @@
 """logging.py: CloudTrail, log groups, SNS, alarms, detective controls per cell."""
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, R, U, case_params, rc, run_case, tags
 
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/1"

@@ -1,8 +1,8 @@
 """network.py: flow logs, default SG, public IPs, world-open ingress, descriptions, IGW routes."""
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, R, U, case_params, rc, run_case
 
 VPC = R(t.VPC, "vpc", {"cidrBlock": "10.0.0.0/16"})

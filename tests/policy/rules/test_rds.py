@@ -1,8 +1,8 @@
 """rds.py: per-instance database guardrails."""
 
 import pytest
-from fintech_guardrails import types as t
 
+from fintech_guardrails import types as t
 from tests.policy.harness import Case, U, case_params, rc, run_case
 
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/1"

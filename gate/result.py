@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from components.gate.verdict import Verdict
-from components.testing import RecordedResource, Recording, is_unknown
+from fintech_infra.testing import RecordedResource, Recording, is_unknown
+from fintech_infra_gate.verdict import Verdict
 
 __all__ = ["DESCRIPTIVE_INPUTS", "PlanResult", "ResourceSummary", "StackResult", "Timings"]
 

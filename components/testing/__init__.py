@@ -3,14 +3,14 @@
 This is the harness behind the offline preview gate and every test in this repository, and it is public
 so that a team importing the components can assert on its own program in a few lines::
 
-    from components.testing import synthesize
+    from fintech_infra.testing import synthesize
 
     def test_my_program_encrypts_everything():
         recording = synthesize(my_program, config={"fintech-infra:environment": "dev", ...})
         for db in recording.of_type("aws:rds/instance:Instance"):
             assert db.inputs["storageEncrypted"] is True
 
-The pytest fixture ``synth`` (from :mod:`components.pytest_plugin`, registered through the ``pytest11``
+The pytest fixture ``synth`` (from :mod:`fintech_infra.testing.pytest_plugin`, registered through the ``pytest11``
 entry point when the package is installed) does the same in a test.
 
 Recorded per resource: type, name, URN, parent, provider (and the region it deploys to), inputs as the
@@ -39,8 +39,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 if TYPE_CHECKING:
-    from components.gate.analyzer import PolicyPackProcess
-    from components.gate.verdict import Verdict
+    from fintech_infra_gate.analyzer import PolicyPackProcess
+    from fintech_infra_gate.verdict import Verdict
 
 __all__ = [
     "MOCK_ACCOUNT_ID",
@@ -240,7 +240,7 @@ class PlausibleValues(pulumi.runtime.Mocks):
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         raise NotImplementedError(
-            f"invoke {token} has no offline value; add it to components.testing.PlausibleValues.call"
+            f"invoke {token} has no offline value; add it to fintech_infra.testing.PlausibleValues.call"
         )
 
 
@@ -510,7 +510,7 @@ def synthesize(
     hold :data:`UNKNOWN` for them). ``secret_keys`` names config keys the program reads as secrets, as a
     stack file's ``secure:`` values are. ``on_register`` sees each resource as it registers, the way the
     engine hands each registration to analyzers while the program still runs. Errors the program raises
-    (a :class:`~components.errors.ConfigError`, say) propagate unchanged.
+    (a :class:`~fintech_infra.errors.ConfigError`, say) propagate unchanged.
     """
     full_config = engine_config(config or {})
     values = PlausibleValues(preview=preview, stack_outputs=stack_outputs)
@@ -582,14 +582,14 @@ def judge(
         verdict = judge(synthesize(program, config=config), stack_config=config)
         assert verdict.passed, verdict.mandatory
     """
-    from components.gate.analyzer import PolicyPackProcess
-    from components.gate.judge import judge_recording
-    from components.gate.policyconfig import read_policy_config
+    from fintech_infra_gate.analyzer import PolicyPackProcess
+    from fintech_infra_gate.judge import judge_recording
+    from fintech_infra_gate.policyconfig import read_policy_config
 
     pack_dir = Path(policy_pack)
     config = dict(stack_config or {})
     if policy_config is None:
-        from components.gate.stackfiles import policy_config_path
+        from fintech_infra_gate.stackfiles import policy_config_path
 
         found = policy_config_path(pack_dir, config.get(f"{recording.project}:environment"))
         policy_config = found if found is not None else {}

@@ -7,8 +7,8 @@ holds stacks whose references are all in earlier levels, so the stacks of one le
 
 from __future__ import annotations
 
-from components.errors import ConfigError
-from components.gate.stackfiles import Project, StackFile
+from fintech_infra.errors import ConfigError
+from fintech_infra_gate.stackfiles import Project, StackFile
 
 __all__ = ["dependency_levels", "referenced_closure", "references_of"]
 

@@ -9,7 +9,7 @@ for every resource (inputs), ``AnalyzeStack`` once (outputs), and the process is
 ``pulumi.policy``'s entry point never connects to the engine address (it configures the runtime without
 one, so a pack's ``pulumi.log`` calls go to its stderr, which the gate captures), so no engine service is
 served here; the argument is still passed because the shim's contract requires it. Turning a recording
-into those calls and the answers into a verdict is :mod:`components.gate.judge`'s.
+into those calls and the answers into a verdict is :mod:`fintech_infra_gate.judge`'s.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ import yaml
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from components.errors import FintechInfraError
-from components.gate.policyconfig import Check, reconcile, schema_problems
-from components.gate.relay import AnalyzerCalls, LocalRelay, Relay, RelayError, local_channels_open, open_channel
-from components.gate.verdict import (
+from fintech_infra.errors import FintechInfraError
+from fintech_infra_gate.policyconfig import Check, reconcile, schema_problems
+from fintech_infra_gate.relay import AnalyzerCalls, LocalRelay, Relay, RelayError, local_channels_open, open_channel
+from fintech_infra_gate.verdict import (
     ENFORCEMENT_LEVELS,
 )
 
@@ -223,7 +223,7 @@ class PolicyPackProcess:
         return self._port
 
     def use_relay(self, relay: Relay | LocalRelay) -> None:
-        """Make every later call through ``relay`` (:mod:`components.gate.relay`) instead of a channel here."""
+        """Make every later call through ``relay`` (:mod:`fintech_infra_gate.relay`) instead of a channel here."""
         self._relay, self._relay_connected = relay, False
 
     def connect(self) -> analyzer_pb2_grpc.AnalyzerStub:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from components.errors import ConfigError, allowed
+from fintech_infra.errors import ConfigError, allowed
 
 __all__ = [
     "SECRET_PLACEHOLDER",

@@ -2,15 +2,15 @@
 
 Sections live between ``<!-- BEGIN X -->`` and ``<!-- END X -->`` markers:
 
-- ``COMPONENT REFERENCE``: every :class:`~components._component.FintechComponent` subclass in the package:
+- ``COMPONENT REFERENCE``: every :class:`~fintech_infra._component.FintechComponent` subclass in the package:
   type token, inputs (settings-model fields with defaults and descriptions, then keyword wiring
   parameters), and outputs (the class's ``OUTPUTS``).
-- ``CONFIG REFERENCE``: the stack config tree (:class:`~components.config.StackConfig`).
+- ``CONFIG REFERENCE``: the stack config tree (:class:`~fintech_infra.config.StackConfig`).
 - ``JURISDICTIONS``: the jurisdiction registry.
 - ``POLICY TABLE``: the policy pack's table, rendered by the pack's own ``render_policy_table``.
 - ``EXAMPLE``: ``examples/payments_database.py``, which a test synthesizes.
 
-``python -m components.docs --write README.md`` rewrites them; ``--check`` exits 1 when they are stale
+``python -m fintech_infra_gate.docs --write README.md`` rewrites them; ``--check`` exits 1 when they are stale
 (a test runs the check so a stale README fails the suite).
 """
 
@@ -35,27 +35,27 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-import components
-from components._component import FintechComponent
-from components.config import StackConfig
-from components.jurisdictions import DEFAULT_REGISTRY
+import fintech_infra
+from fintech_infra._component import FintechComponent
+from fintech_infra.config import StackConfig
+from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 
 __all__ = ["main", "render_sections", "rewrite"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Modules that define no components or would import optional tooling.
-_SKIP_MODULES = {"components.docs", "components.pytest_plugin"}
+_SKIP_MODULES = {"fintech_infra_gate.docs", "fintech_infra.testing.pytest_plugin"}
 
 
 def _component_classes() -> list[type[FintechComponent]]:
-    for module in pkgutil.walk_packages(components.__path__, prefix="components."):
-        if module.name not in _SKIP_MODULES and not module.name.startswith("components.gate"):
+    for module in pkgutil.walk_packages(fintech_infra.__path__, prefix="fintech_infra."):
+        if module.name not in _SKIP_MODULES and not module.name.startswith("fintech_infra_gate"):
             importlib.import_module(module.name)
     found: dict[str, type[FintechComponent]] = {}
 
     def walk(cls: type[FintechComponent]) -> None:
         for sub in cls.__subclasses__():
-            if sub.__module__.startswith("components.") and hasattr(sub, "OUTPUTS"):
+            if sub.__module__.startswith("fintech_infra.") and hasattr(sub, "OUTPUTS"):
                 found[f"{sub.__module__}.{sub.__qualname__}"] = sub
             walk(sub)
 

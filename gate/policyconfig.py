@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.errors import ConfigError, allowed
-from components.gate.verdict import ENFORCEMENT_LEVELS
+from fintech_infra.errors import ConfigError, allowed
+from fintech_infra_gate.verdict import ENFORCEMENT_LEVELS
 
 __all__ = ["Check", "PolicySettings", "Validator", "read_policy_config", "reconcile", "schema_problems"]
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
-from components.gate.report import render_markdown, render_text, resource_label
-from components.gate.result import PlanResult, StackResult
-from components.gate.verdict import Finding, PolicyInfo
+from fintech_infra_gate.report import render_markdown, render_text, resource_label
+from fintech_infra_gate.result import PlanResult, StackResult
+from fintech_infra_gate.verdict import Finding, PolicyInfo
 
 __all__ = ["FORMATS", "render", "render_json", "render_junit", "render_sarif"]
 

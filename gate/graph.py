@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.gate.result import PlanResult, ResourceSummary, StackResult
+from fintech_infra_gate.result import PlanResult, ResourceSummary, StackResult
 
 __all__ = ["GRAPH_SUFFIXES", "Diagram", "build_diagram", "graph_text", "render_dot", "render_mermaid"]
 

@@ -36,7 +36,7 @@ import weakref
 from collections.abc import Iterator
 from typing import IO, Any
 
-from components.gate.policyconfig import Check, schema_problems
+from fintech_infra_gate.policyconfig import Check, schema_problems
 
 __all__ = ["AnalyzerCalls", "LocalRelay", "Relay", "RelayError", "local_channels_open", "main", "open_channel"]
 
@@ -97,7 +97,7 @@ class Relay:
             self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process
             self._owner = os.getpid()
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "components.gate.relay"],
+                [sys.executable, "-m", "fintech_infra_gate.relay"],
                 bufsize=_WRITE_BUFFER,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -154,7 +154,7 @@ class Relay:
             return self._answer()
 
     def validate(self, checks: list[Check], source: str) -> list[str]:
-        """:func:`~components.gate.policyconfig.schema_problems`, run in the relay process."""
+        """:func:`~fintech_infra_gate.policyconfig.schema_problems`, run in the relay process."""
         with self._lock:
             self._send(VALIDATE, json.dumps({"checks": checks, "source": source}).encode())
             return list(json.loads(self._answer()))

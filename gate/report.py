@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from components.gate.result import PlanResult, ResourceSummary, StackResult
-from components.gate.verdict import Finding, NotApplicable, PolicyInfo
+from fintech_infra_gate.result import PlanResult, ResourceSummary, StackResult
+from fintech_infra_gate.verdict import Finding, NotApplicable, PolicyInfo
 
 __all__ = ["render_markdown", "render_text", "resource_label"]
 

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from components.testing import Recording, judge, synthesize
+from fintech_infra.testing import Recording, judge, synthesize
 
 if TYPE_CHECKING:
-    from components.gate.analyzer import PolicyPackProcess
-    from components.gate.verdict import Verdict
+    from fintech_infra_gate.analyzer import PolicyPackProcess
+    from fintech_infra_gate.verdict import Verdict
 
 __all__ = ["judge_policy", "synth"]
 
@@ -43,7 +43,7 @@ def judge_policy(_policy_pack_processes: dict[tuple[Path, bool], PolicyPackProce
     end; each call re-sends ``Configure`` and ``ConfigureStack``, so calls do not leak settings into each
     other. ``verdict.passed``, ``verdict.mandatory`` and ``verdict.of_policy(name)`` are what tests assert on.
     """
-    from components.gate.analyzer import PolicyPackProcess
+    from fintech_infra_gate.analyzer import PolicyPackProcess
 
     def run(recording: Recording, *, policy_pack: str | Path = "policy", **options: Any) -> Verdict:
         key = (Path(policy_pack).resolve(), recording.preview)

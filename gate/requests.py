@@ -1,4 +1,4 @@
-"""Turn a :class:`~components.testing.Recording` into the analyzer requests the Pulumi engine would send.
+"""Turn a :class:`~fintech_infra.testing.Recording` into the analyzer requests the Pulumi engine would send.
 
 ``Analyze`` gets each resource's inputs exactly as registered (the recorded wire ``Struct``: secrets and
 preview unknowns intact), its options and its provider (an explicit provider's inputs, or the default
@@ -18,7 +18,7 @@ import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from components.testing import UNKNOWN, RecordedResource, Recording, engine_config
+from fintech_infra.testing import UNKNOWN, RecordedResource, Recording, engine_config
 
 __all__ = [
     "Providers",

@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from components.errors import ConfigError, FintechInfraError
-from components.gate.formats import FORMATS, render, render_sarif
-from components.gate.graph import GRAPH_SUFFIXES, graph_text
-from components.gate.result import PlanResult
-from components.gate.runner import GateOptions, ProgramError, plan, plan_stack
-from components.gate.stackfiles import Project, find_project_dir, load_project
+from fintech_infra.errors import ConfigError, FintechInfraError
+from fintech_infra_gate.formats import FORMATS, render, render_sarif
+from fintech_infra_gate.graph import GRAPH_SUFFIXES, graph_text
+from fintech_infra_gate.result import PlanResult
+from fintech_infra_gate.runner import GateOptions, ProgramError, plan, plan_stack
+from fintech_infra_gate.stackfiles import Project, find_project_dir, load_project
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
 

@@ -2,8 +2,8 @@
 
 :func:`judge_recording` does it after synthesis, in this process (the library's ``judge`` and its pytest
 fixture); :class:`StreamingJudge` does it while the program still registers resources, through a relay
-(:mod:`components.gate.relay`), as ``fintech-infra plan`` does. The pack process and the protocol calls
-are :mod:`components.gate.analyzer`'s.
+(:mod:`fintech_infra_gate.relay`), as ``fintech-infra plan`` does. The pack process and the protocol calls
+are :mod:`fintech_infra_gate.analyzer`'s.
 """
 
 from __future__ import annotations
@@ -14,16 +14,17 @@ from typing import Any
 
 from pulumi.runtime.proto import analyzer_pb2
 
-from components.gate.analyzer import PolicyPackProcess, pack_version
-from components.gate.relay import LocalRelay, Relay, RelayError
-from components.gate.requests import (
+from fintech_infra.testing import RecordedResource, Recording, engine_config
+from fintech_infra_gate.analyzer import PolicyPackProcess, pack_version
+from fintech_infra_gate.relay import LocalRelay, Relay, RelayError
+from fintech_infra_gate.requests import (
     Providers,
     analyze_request,
     analyze_requests,
     stack_analyze_request,
     stack_request,
 )
-from components.gate.verdict import (
+from fintech_infra_gate.verdict import (
     ENFORCEMENT_LEVELS,
     SEVERITIES,
     Finding,
@@ -32,7 +33,6 @@ from components.gate.verdict import (
     Verdict,
     is_undeterminable,
 )
-from components.testing import RecordedResource, Recording, engine_config
 
 __all__ = ["StreamingJudge", "judge_recording"]
 
@@ -116,7 +116,7 @@ def judge_recording(
 class StreamingJudge:
     """Analyze resources while the program still registers them, as the engine does during an update.
 
-    The calls go through a :class:`~components.gate.relay.Relay`, so this process (the one running the
+    The calls go through a :class:`~fintech_infra_gate.relay.Relay`, so this process (the one running the
     program) only serializes each request and writes it to a pipe. A background thread waits for the pack,
     sends ``GetAnalyzerInfo``, ``Configure`` and ``ConfigureStack``; resources that register before that
     are held and sent right after, in order, then each one as it registers (:meth:`submit`, called from

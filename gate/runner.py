@@ -1,16 +1,16 @@
 """Plan stacks: synthesize the program under the mock engine, then judge it with the policy pack.
 
 One stack runs in one process: the pack is launched first so its start-up overlaps synthesis, the program
-runs under :func:`components.testing.synthesize` with the stack file's config, and each resource is sent
-to the pack as it registers, through a relay process (:mod:`components.gate.relay`) so the gRPC client work
+runs under :func:`fintech_infra.testing.synthesize` with the stack file's config, and each resource is sent
+to the pack as it registers, through a relay process (:mod:`fintech_infra_gate.relay`) so the gRPC client work
 runs beside the pack rather than on the program's core. ``--all`` runs the stacks in parallel worker
 processes (the SDK's runtime state is per process), each stack once the stacks it reads through
-``StackReference`` are done (:mod:`components.gate.order`), handing it their exports.
+``StackReference`` are done (:mod:`fintech_infra_gate.order`), handing it their exports.
 
 On Linux the workers are forked from a parent that has already imported what the program needs
-(:mod:`components.gate.preload`) and started the policy pack of every stack, one after another on the
+(:mod:`fintech_infra_gate.preload`) and started the policy pack of every stack, one after another on the
 second core while the parent imports; no worker pays the imports again. Both cores are busy with
-synthesis there, so a worker makes its pack's calls itself (:class:`~components.gate.relay.LocalRelay`):
+synthesis there, so a worker makes its pack's calls itself (:class:`~fintech_infra_gate.relay.LocalRelay`):
 a relay process per stack would only add its start-up (``plan --all`` took 6.0 s with them, 5.45 s without).
 """
 
@@ -29,16 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.errors import ConfigError, FintechInfraError
-from components.gate.analyzer import PolicyPackProcess, channels_open
-from components.gate.judge import StreamingJudge
-from components.gate.order import dependency_levels, referenced_closure, references_of
-from components.gate.policyconfig import read_policy_config
-from components.gate.preload import GATE_MODULES, preload
-from components.gate.relay import LocalRelay, Relay
-from components.gate.result import PlanResult, StackResult, Timings
-from components.gate.stackfiles import Project, StackFile, load_project
-from components.testing import RecordedResource, Recording, engine_config, synthesize
+from fintech_infra.errors import ConfigError, FintechInfraError
+from fintech_infra.testing import RecordedResource, Recording, engine_config, synthesize
+from fintech_infra_gate.analyzer import PolicyPackProcess, channels_open
+from fintech_infra_gate.judge import StreamingJudge
+from fintech_infra_gate.order import dependency_levels, referenced_closure, references_of
+from fintech_infra_gate.policyconfig import read_policy_config
+from fintech_infra_gate.preload import GATE_MODULES, preload
+from fintech_infra_gate.relay import LocalRelay, Relay
+from fintech_infra_gate.result import PlanResult, StackResult, Timings
+from fintech_infra_gate.stackfiles import Project, StackFile, load_project
 
 __all__ = ["GateOptions", "ProgramError", "plan", "plan_stack", "synthesize_stack"]
 
