@@ -1,0 +1,65 @@
+"""The AWS facts are data with sources, and the calendars answer by date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from fintech_infra import aws_facts
+from fintech_infra.aws_facts import CHECKED, EKS_VERSIONS, POSTGRES_VERSIONS, SupportWindow, support_status
+
+
+def _sources() -> list[aws_facts.Source]:
+    found = [value.source for value in vars(aws_facts).values() if isinstance(value, aws_facts.Fact)]
+    found += [window.source for window in (*EKS_VERSIONS.values(), *POSTGRES_VERSIONS.values())]
+    found += [limit.source for limit in aws_facts.NAME_LIMITS.values()]
+    found += [aws_facts.TAG_RULES.source, aws_facts.FARGATE_SOURCE, aws_facts.POSTGRES_MINOR_SOURCE]
+    found += [aws_facts.AURORA_GLOBAL_SOURCE, aws_facts.EKS_UPGRADE_POLICY_SOURCE]
+    return found
+
+
+def test_every_fact_names_an_https_source_and_a_checked_date_not_in_the_future() -> None:
+    sources = _sources()
+    assert len(sources) > 20
+    for source in sources:
+        assert source.url.startswith("https://"), source
+        assert source.checked <= CHECKED, source
+        # A fact that needs an account says how to check it there.
+        assert source.offline or source.verify.startswith("aws "), source
+
+
+def test_support_status_turns_at_the_published_dates() -> None:
+    window = SupportWindow("1.34", dt.date(2026, 12, 2), dt.date(2027, 12, 2), aws_facts.EKS_UPGRADE_POLICY_SOURCE)
+    assert support_status(window, dt.date(2026, 12, 2)) == "standard"
+    assert support_status(window, dt.date(2026, 12, 3)) == "extended"
+    assert support_status(window, dt.date(2027, 12, 3)) == "unsupported"
+
+
+def test_the_default_eks_version_is_in_standard_support_on_the_day_it_was_checked() -> None:
+    assert support_status(EKS_VERSIONS[aws_facts.EKS_DEFAULT_VERSION], CHECKED) == "standard"
+    newer = [v for v, w in EKS_VERSIONS.items() if support_status(w, CHECKED) == "standard"]
+    assert max(newer, key=lambda v: tuple(map(int, v.split(".")))) == aws_facts.EKS_DEFAULT_VERSION
+
+
+def test_fargate_sizes_follow_the_aws_table() -> None:
+    sizes = aws_facts.FARGATE_TASK_SIZES
+    assert sizes[256] == (512, 1024, 2048)
+    assert sizes[512] == (1024, 2048, 3072, 4096)
+    assert sizes[4096][0] == 8192 and sizes[4096][-1] == 30720 and len(sizes[4096]) == 23
+    assert sizes[8192] == tuple(range(16384, 61441, 4096))
+    assert sizes[16384] == tuple(range(32768, 122881, 8192))
+
+
+def test_minimum_creatable_minors_belong_to_known_majors() -> None:
+    for major, minor in aws_facts.POSTGRES_MIN_CREATABLE_MINOR.items():
+        assert major in POSTGRES_VERSIONS and minor.startswith(f"{major}.")
+    assert aws_facts.AURORA_GLOBAL_ENGINE_VERSION.split(".")[0] in {str(m) for m in POSTGRES_VERSIONS}
+
+
+def test_the_facts_document_is_plain_json_with_every_source() -> None:
+    document = aws_facts.facts_document()
+    text = json.dumps(document, sort_keys=True)
+    assert json.loads(text) == document
+    assert document["checked"] == CHECKED.isoformat()
+    assert document["name_limits"]["aws:lb/targetGroup:TargetGroup"]["max_length"] == 32
+    assert document["eks_versions"]["1.34"]["end_of_standard_support"] == "2026-12-02"
