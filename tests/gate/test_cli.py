@@ -106,9 +106,12 @@ def test_json_round_trips(dev_json):
     assert "offline-placeholder" not in json.dumps(dev_json)
 
 
-def test_sarif_has_the_required_fields(tmp_path):
+def test_sarif_has_the_required_fields(tmp_path, capsys):
     out = tmp_path / "bad.sarif"
     assert plan("--stack", "bad", "--format", "sarif", "--output", str(out)) == 1
+    # The report goes to the file; stdout still says PASS or FAIL, in one line.
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("FAIL: 1 stack, 3 cloud resources; 1 mandatory, 0 advisory, 0 exempted, 0 pending; ")
     sarif = json.loads(out.read_text())
     assert sarif["version"] == "2.1.0"
     assert sarif["$schema"].endswith("sarif-2.1.0.json")
@@ -127,6 +130,26 @@ def test_sarif_has_the_required_fields(tmp_path):
     assert location["physicalLocation"]["artifactLocation"]["uri"] == "stacks/Pulumi.bad.yaml"
     assert location["logicalLocations"][0]["fullyQualifiedName"].endswith("aws:sns/topic:Topic::eu-alerts")
     assert rules[0]["properties"]["framework"] == "PCI DSS 4.0.1 3.5.1"
+
+
+def test_quiet_prints_only_the_verdict_line(dev_json, tmp_path, capsys):
+    saved = tmp_path / "dev.json"
+    saved.write_text(json.dumps(dev_json))
+    assert main(["render", str(saved), "--quiet"]) == 0
+    assert capsys.readouterr().out == (
+        f"PASS: 1 stack, 6 cloud resources; 0 mandatory, 0 advisory, 1 exempted, 0 pending "
+        f"({dev_json['wall_seconds']:.2f} s)\n"
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["plan"], ["render"]])
+def test_help_is_plain_text(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: fintech-infra" in out
+    assert "`" not in out
 
 
 def test_sarif_records_exemptions_as_suppressed_results(tmp_path):
