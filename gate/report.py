@@ -47,23 +47,33 @@ def pending_checks(stack: StackResult) -> list[tuple[str, str, str]]:
     return sorted(checks)
 
 
-def _pending_by_policy(stack: StackResult) -> list[tuple[str, list[str], list[str]]]:
-    """(policy, resource labels, distinct reasons) per policy with pending checks."""
+def _where(stack: StackResult, urns: list[str]) -> str:
+    """The resources some checks ran on: one label, or a count with names (and the type they share)."""
+    if len(urns) == 1:
+        return resource_label(stack, urns[0])
+    known = stack.by_urn()
+    resources = [known.get(urn) for urn in urns]
+    types = {resource.type if resource else None for resource in resources}
+    if len(types) == 1 and None not in types:
+        return f"{len(urns)} {types.pop()} ({name_sample([r.name for r in resources if r])})"
+    return f"{len(urns)} resources ({name_sample([resource_label(stack, urn) for urn in urns])})"
+
+
+def _pending_by_policy(stack: StackResult) -> list[tuple[str, int, str, list[str]]]:
+    """(policy, checks, where, distinct reasons) per policy with pending checks."""
     grouped: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for policy, urn, reason in pending_checks(stack):
-        labels, reasons = grouped[policy]
-        labels.append(resource_label(stack, urn))
+        urns, reasons = grouped[policy]
+        urns.append(urn)
         if reason not in reasons:
             reasons.append(reason)
-    return [(policy, labels, sorted(reasons)) for policy, (labels, reasons) in sorted(grouped.items())]
+    return [
+        (policy, len(urns), _where(stack, urns), sorted(reasons)) for policy, (urns, reasons) in sorted(grouped.items())
+    ]
 
 
 def _pending_lines(stack: StackResult) -> list[str]:
-    lines = []
-    for policy, labels, reasons in _pending_by_policy(stack):
-        where = labels[0] if len(labels) == 1 else f"{len(labels)} resources ({name_sample(labels)})"
-        lines.append(f"  ? {policy}  {where}: {name_sample(reasons)}")
-    return lines
+    return [f"  ? {policy}  {where}: {name_sample(reasons)}" for policy, _, where, reasons in _pending_by_policy(stack)]
 
 
 def _analyzed(stack: StackResult) -> str:
@@ -270,8 +280,8 @@ def _stack_markdown(stack: StackResult) -> list[str]:
         ]
         lines += ["", "| Policy | Checks | Resources | Unknown at preview |", "|---|---:|---|---|"]
         lines += [
-            f"| `{policy}` | {len(labels)} | {_cell(name_sample(labels))} | {_cell(name_sample(reasons))} |"
-            for policy, labels, reasons in _pending_by_policy(stack)
+            f"| `{policy}` | {count} | {_cell(where)} | {_cell(name_sample(reasons))} |"
+            for policy, count, where, reasons in _pending_by_policy(stack)
         ]
         lines += ["", "</details>"]
     lines += ["", "<details><summary>Cloud resources per type</summary>", ""]
