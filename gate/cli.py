@@ -36,13 +36,13 @@ __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 
-def plain(text: str) -> str:
+def _plain(text: str) -> str:
     """Docstring text for a terminal: RST inline literals (double backticks) and single backticks dropped."""
     return re.sub(r"``(.+?)``|`(.+?)`", lambda match: match.group(1) or match.group(2), text)
 
 
 def _parser() -> argparse.ArgumentParser:
-    doc = plain(__doc__ or "")
+    doc = _plain(__doc__ or "")
     parser = argparse.ArgumentParser(
         prog="fintech-infra",
         description=doc.split("\n")[0],
@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     plan_cmd = commands.add_parser(
         "plan",
         help="synthesize stacks offline and judge them with the policy pack",
-        description=plain(
+        description=_plain(
             "Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and "
             "judge it with the policy pack exactly as `pulumi preview --policy-pack` would."
         ),
@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd = commands.add_parser(
         "render",
         help="re-render a saved --format json plan in another format",
-        description=plain(
+        description=_plain(
             "Render a plan saved with `plan --format json` as text, sarif, junit or markdown, so CI "
             "plans once and publishes every format."
         ),
