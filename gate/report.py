@@ -18,7 +18,12 @@ from fintech_infra_gate.result import PlanResult, StackResult, count_phrase
 from fintech_infra_gate.tree import name_sample, tree_lines
 from fintech_infra_gate.verdict import Finding, NotApplicable, PolicyInfo
 
-__all__ = ["pending_checks", "render_markdown", "render_text", "resource_label", "verdict_line"]
+__all__ = ["COMMENT_LIMIT", "pending_checks", "render_markdown", "render_text", "resource_label", "verdict_line"]
+
+COMMENT_LIMIT = 65_536
+"""GitHub rejects a pull-request or issue comment body longer than this many characters (REST API 422
+"Body is too long (maximum is 65536 characters)", the create/update issue comment endpoints that
+``gh pr comment`` calls; checked 2026-12-07)."""
 
 
 def resource_label(stack: StackResult, urn: str) -> str:
@@ -128,13 +133,10 @@ def _stack_text(stack: StackResult) -> list[str]:
         lines.append(f"{title}: {len(findings)}")
         for finding in findings:
             lines.extend(_finding_lines(stack, finding, verdict.policy(finding.policy)))
+    note = " (not violations: checked again once the provider has created what they read)"
     lines.append(
         f"Pending until values are known: {_plural(verdict.pending_count, 'check')}"
-        + (
-            " (not violations: checked again once the provider has created what they read)"
-            if verdict.pending_count
-            else ""
-        )
+        + (note if verdict.pending_count else "")
     )
     lines.extend(_pending_lines(stack))
     lines.append(f"Exemptions: {len(verdict.exemptions)}")
@@ -177,12 +179,6 @@ def render_text(result: PlanResult) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-COMMENT_LIMIT = 65_536
-"""GitHub rejects a pull-request or issue comment body longer than this many characters (REST API 422
-"Body is too long (maximum is 65536 characters)", the create/update issue comment endpoints that
-``gh pr comment`` calls; checked 2026-12-07)."""
 
 
 def render_markdown(result: PlanResult) -> str:
