@@ -1,10 +1,12 @@
 """Benchmark the offline gate: each shipped stack, ``plan --all``, and a synthetic estate of 1, 4 and 16 cells.
 
 Every measurement runs in a fresh interpreter (the SDK keeps runtime state per process, and peak memory is
-only meaningful per process). For each target: resources registered, wall seconds, resources per second,
-synthesis vs policy seconds, the policy share, bare mock-engine synthesis of the same program (no policy
-pack) for the ``gate / bare`` ratio, and peak RSS of the gate and of the policy pack process. Writes a
-Markdown table to stdout and ``benchmarks/results.md``.
+only meaningful per process). For each target: cloud resources and registrations (the gate report's two
+counts, ``fintech_infra_gate.result.COUNT_DEFINITION``), wall seconds, registrations per second (the SDK's
+work scales with registrations, providers and components included), synthesis vs policy seconds, the
+policy share, bare mock-engine synthesis of the same program (no policy pack) for the ``gate / bare`` ratio,
+and peak RSS of the gate and of the policy pack process. Writes a Markdown table to stdout
+and ``benchmarks/results.md``.
 
     python -m benchmarks.gate                       # everything
     python -m benchmarks.gate --profile dev         # cProfile one gate run (top functions)
@@ -32,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results.md"
 SIZES = (1, 4, 16)
 TARGETS = {
-    "plan_all_resources_per_second": 400.0,
+    "plan_all_registrations_per_second": 400.0,
     "single_stack_vs_bare": 1.25,
     "policy_share": 0.2,
 }
@@ -54,7 +56,8 @@ def _measure(mode: str, project_dir: Path, pack_dir: Path, stack: str, preview: 
         wall = time.perf_counter() - started
         timings = result.timings
         row = {
-            "resources": len(result.resources),
+            "cloud_resources": result.cloud_resource_count,
+            "registrations": result.registration_count,
             "wall": wall,
             "synthesis": timings.synthesis + timings.references,
             "policy": timings.policy,
@@ -67,7 +70,11 @@ def _measure(mode: str, project_dir: Path, pack_dir: Path, stack: str, preview: 
         for name in [*referenced_closure(project, stack), stack]:
             recording = synthesize_stack(project, project.stack(name), preview=preview, exports=exports)
             exports[name] = recording.exports
-        row = {"resources": len(recording.resources), "wall": time.perf_counter() - started}
+        row = {
+            "cloud_resources": len(recording.custom_resources()),
+            "registrations": len(recording.resources),
+            "wall": time.perf_counter() - started,
+        }
     row["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row["pack_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return row
@@ -105,7 +112,8 @@ def measure_all(project_dir: Path, pack_dir: Path, jobs: int) -> dict[str, Any]:
         plan = json.loads(output.read_text())
     stacks = plan["stacks"]
     return {
-        "resources": sum(len(s["resources"]) for s in stacks),
+        "cloud_resources": plan["resource_counts"]["cloud_resources"],
+        "registrations": plan["resource_counts"]["registrations"],
         "wall": wall,
         "synthesis": sum(s["timings"]["synthesis"] + s["timings"]["references"] for s in stacks),
         "policy": sum(s["timings"]["policy"] for s in stacks),
@@ -114,22 +122,23 @@ def measure_all(project_dir: Path, pack_dir: Path, jobs: int) -> dict[str, Any]:
 
 
 def _row(name: str, m: dict[str, Any]) -> str:
-    rate = m["resources"] / m["wall"] if m["wall"] else 0.0
+    rate = m["registrations"] / m["wall"] if m["wall"] else 0.0
     busy = m.get("synthesis", 0.0) + m.get("policy", 0.0)
     share = m.get("policy", 0.0) / busy if busy else 0.0
     ratio = f"{m['wall'] / m['bare']:.2f}x" if m.get("bare") else "-"
     bare = f"{m['bare']:.2f}" if m.get("bare") else "-"
     rss = f"{m['rss_mb']:.0f} / {m['pack_rss_mb']:.0f}" if "rss_mb" in m else "-"
     return (
-        f"| {name} | {m['resources']} | {m['wall']:.2f} | {rate:.0f} | {m.get('synthesis', 0):.2f} | "
-        f"{m.get('policy', 0):.2f} | {share:.0%} | {bare} | {ratio} | {rss} | {m.get('mandatory', '-')} |"
+        f"| {name} | {m['cloud_resources']} | {m['registrations']} | {m['wall']:.2f} | {rate:.0f} | "
+        f"{m.get('synthesis', 0):.2f} | {m.get('policy', 0):.2f} | {share:.0%} | {bare} | {ratio} | {rss} | "
+        f"{m.get('mandatory', '-')} |"
     )
 
 
 HEADER = [
-    "| Target | Resources | Wall s | Resources/s | Synthesis s | Policy s | Policy share | Bare synthesis s "
-    "| Gate / bare | Peak RSS MB gate / pack | Mandatory |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| Target | Cloud resources | Registrations | Wall s | Registrations/s | Synthesis s | Policy s "
+    "| Policy share | Bare synthesis s | Gate / bare | Peak RSS MB gate / pack | Mandatory |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ]
 
 
@@ -158,20 +167,20 @@ def run(project_dir: Path, pack_dir: Path, *, jobs: int, estate: bool, preview: 
                 estate_rows[size] = measure_stack(Path(scratch), pack_dir, name, preview)
                 rows.append(_row(f"estate, {size} cell{'s' if size > 1 else ''}", estate_rows[size]))
     verdicts = []
-    rate = everything["resources"] / everything["wall"]
+    rate = everything["registrations"] / everything["wall"]
     verdicts.append(
-        f"- `plan --all`: {rate:.0f} resources/s (target >= {TARGETS['plan_all_resources_per_second']:.0f})"
+        f"- `plan --all`: {rate:.0f} registrations/s (target >= {TARGETS['plan_all_registrations_per_second']:.0f})"
     )
     worst = max((m["wall"] / m["bare"], s) for s, m in measured.items() if m.get("bare"))
     verdicts.append(f"- single stack vs bare synthesis: worst {worst[0]:.2f}x on `{worst[1]}` (target <= 1.25x)")
     shares = [m["policy"] / (m["synthesis"] + m["policy"]) for m in [*measured.values(), *estate_rows.values()]]
     verdicts.append(f"- policy share of busy time: at most {max(shares):.0%} (target < 20%)")
     if len(estate_rows) == len(SIZES):
-        per = {size: m["wall"] / m["resources"] * 1000 for size, m in estate_rows.items()}
+        per = {size: m["wall"] / m["registrations"] * 1000 for size, m in estate_rows.items()}
         verdicts.append(
             "- growth: "
-            + ", ".join(f"{size} cells {per[size]:.2f} ms/resource" for size in SIZES)
-            + f" (16-cell / 1-cell per-resource cost {per[16] / per[1]:.2f}; 1.00 is perfectly linear)"
+            + ", ".join(f"{size} cells {per[size]:.2f} ms/registration" for size in SIZES)
+            + f" (16-cell / 1-cell per-registration cost {per[16] / per[1]:.2f}; 1.00 is perfectly linear)"
         )
     header = [
         "# Offline gate benchmark",

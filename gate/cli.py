@@ -2,6 +2,9 @@
 
 Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 bad config, a program error or a policy
 pack that would not run (the message goes to stderr and no output file is written or replaced).
+
+With ``--output`` the report goes to the file and stdout still gets the one-line verdict (PASS or FAIL
+with the counts); ``--quiet`` prints only that line.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import gc
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -22,6 +26,7 @@ from typing import NoReturn
 from fintech_infra.errors import ConfigError, FintechInfraError
 from fintech_infra_gate.formats import FORMATS, render, render_sarif
 from fintech_infra_gate.graph import GRAPH_SUFFIXES, graph_text
+from fintech_infra_gate.report import verdict_line
 from fintech_infra_gate.result import PlanResult
 from fintech_infra_gate.runner import GateOptions, ProgramError, plan, plan_stack
 from fintech_infra_gate.stackfiles import Project, find_project_dir, load_project
@@ -31,14 +36,27 @@ __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 
+def _plain(text: str) -> str:
+    """Docstring text for a terminal: RST inline literals (double backticks) and single backticks dropped."""
+    return re.sub(r"``(.+?)``|`(.+?)`", lambda match: match.group(1) or match.group(2), text)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fintech-infra", description=__doc__.split("\n")[0])
+    doc = _plain(__doc__ or "")
+    parser = argparse.ArgumentParser(
+        prog="fintech-infra",
+        description=doc.split("\n")[0],
+        epilog=doc.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     plan_cmd = commands.add_parser(
         "plan",
         help="synthesize stacks offline and judge them with the policy pack",
-        description="Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and "
-        "judge it with the policy pack exactly as `pulumi preview --policy-pack` would.",
+        description=_plain(
+            "Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and "
+            "judge it with the policy pack exactly as `pulumi preview --policy-pack` would."
+        ),
     )
     which = plan_cmd.add_mutually_exclusive_group(required=True)
     which.add_argument("--stack", help="the stack file stacks/Pulumi.<STACK>.yaml to plan")
@@ -47,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         "--preview", action="store_true", help="a first preview: provider-computed values are unknown"
     )
     plan_cmd.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
-    plan_cmd.add_argument("--output", type=Path, help="write the report here instead of stdout")
+    plan_cmd.add_argument("--output", type=Path, help="write the report here; stdout gets only the one-line verdict")
+    plan_cmd.add_argument("--quiet", action="store_true", help="print only the one-line verdict (PASS or FAIL)")
     plan_cmd.add_argument("--graph", type=Path, help="also write an architecture diagram (.mmd or .dot)")
     plan_cmd.add_argument("--project-dir", type=Path, help="the Pulumi project (default: nearest Pulumi.yaml)")
     plan_cmd.add_argument("--policy-pack", type=Path, help="the policy pack directory (default: <project>/policy)")
@@ -57,12 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd = commands.add_parser(
         "render",
         help="re-render a saved --format json plan in another format",
-        description="Render a plan saved with `plan --format json` as text, sarif, junit or markdown, so CI "
-        "plans once and publishes every format.",
+        description=_plain(
+            "Render a plan saved with `plan --format json` as text, sarif, junit or markdown, so CI "
+            "plans once and publishes every format."
+        ),
     )
-    render_cmd.add_argument("plan_json", type=Path, help="a file written by `plan --format json`")
+    render_cmd.add_argument("plan_json", type=Path, help="a file written by plan --format json")
     render_cmd.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format")
-    render_cmd.add_argument("--output", type=Path, help="write here instead of stdout")
+    render_cmd.add_argument("--output", type=Path, help="write here; stdout gets only the one-line verdict")
+    render_cmd.add_argument("--quiet", action="store_true", help="print only the one-line verdict (PASS or FAIL)")
+    render_cmd.add_argument("--graph", type=Path, help="also write the architecture diagram (.mmd or .dot)")
     render_cmd.add_argument("--stack-dir", default="stacks", help="stack file directory for SARIF locations")
     return parser
 
@@ -81,12 +104,16 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _check_graph(path: Path | None) -> None:
+    if path is not None and path.suffix not in GRAPH_SUFFIXES:
+        raise ConfigError(f"--graph {str(path)!r}: unknown diagram format; allowed: {', '.join(GRAPH_SUFFIXES)}")
+
+
 def run_plan(args: argparse.Namespace) -> tuple[PlanResult, Project]:
     project_dir = (args.project_dir or find_project_dir(Path.cwd())).resolve()
     project = load_project(project_dir)
     pack_dir = (args.policy_pack or project_dir / "policy").resolve()
-    if args.graph is not None and args.graph.suffix not in GRAPH_SUFFIXES:
-        raise ConfigError(f"--graph {str(args.graph)!r}: unknown diagram format; allowed: {', '.join(GRAPH_SUFFIXES)}")
+    _check_graph(args.graph)
     if args.jobs < 1:
         raise ConfigError(f"--jobs: {args.jobs!r} is not a positive number of workers")
     options = GateOptions(project_dir=project_dir, pack_dir=pack_dir, preview=args.preview, jobs=args.jobs)
@@ -103,12 +130,27 @@ def _render_saved(args: argparse.Namespace) -> int:
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"error: {args.plan_json}: not a plan saved with --format json ({error})", file=sys.stderr)
         return EXIT_ERROR
+    try:
+        _check_graph(args.graph)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
     text = render_sarif(result, stack_dir=args.stack_dir) if args.format == "sarif" else FORMATS[args.format](result)
-    if args.output is not None:
-        _write_atomically(args.output, text)
-    else:
-        sys.stdout.write(text)
+    _deliver(args, result, text)
+    if args.graph is not None:
+        _write_atomically(args.graph, graph_text(result, args.graph))
     return EXIT_OK if result.passed else EXIT_VIOLATIONS
+
+
+def _deliver(args: argparse.Namespace, result: PlanResult, report: str) -> None:
+    """The report to ``--output`` (and the verdict line to stdout), or the verdict line alone (``--quiet``),
+    or the report to stdout."""
+    if args.output is not None:
+        _write_atomically(args.output, report)
+    if args.output is not None or args.quiet:
+        print(verdict_line(result))
+    else:
+        sys.stdout.write(report)
 
 
 def _exit_now(code: int) -> NoReturn:
@@ -154,10 +196,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except FintechInfraError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    if args.output is not None:
-        _write_atomically(args.output, report)
-    else:
-        sys.stdout.write(report)
+    _deliver(args, result, report)
     if diagram is not None:
         _write_atomically(args.graph, diagram)
     return EXIT_OK if result.passed else EXIT_VIOLATIONS

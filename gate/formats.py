@@ -1,9 +1,11 @@
 """Machine-readable reports: JSON (round-trips), SARIF 2.1.0 (code scanning) and JUnit XML (CI test reports).
 
 SARIF: one run, one rule per policy (with its severity, framework reference and remediation), one result per
-violation (``error`` mandatory, ``warning`` advisory, ``note`` not determinable at preview) located at the
-stack file and the resource's URN; exemptions are results with an external suppression and its reason.
-JUnit: a suite per stack, a test case per policy; a mandatory violation is a failure.
+violation (``error`` mandatory, ``warning`` advisory) and per check pending on a value unknown at preview
+(``note``), located at the stack file and the resource's URN; exemptions are results with an external
+suppression and its reason. JUnit: a suite per stack, a test case per policy; a mandatory violation is a
+failure. Every list follows the result's canonical order (stacks as planned, policies by name, findings by
+policy then URN), so two runs of one stack give the same document apart from JUnit's ``time``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
-from fintech_infra_gate.report import render_markdown, render_text, resource_label
+from fintech_infra_gate.report import pending_checks, render_markdown, render_text, resource_label
 from fintech_infra_gate.result import PlanResult, StackResult
 from fintech_infra_gate.verdict import Finding, PolicyInfo
 
@@ -28,8 +30,6 @@ def render_json(result: PlanResult) -> str:
 
 
 def _level(finding: Finding) -> str:
-    if finding.undeterminable:
-        return "note"
     return "error" if finding.mandatory else "warning"
 
 
@@ -78,7 +78,7 @@ def render_sarif(result: PlanResult, *, stack_dir: str = "stacks") -> str:
         verdict = stack.verdict
         for info in verdict.policies:
             rules.setdefault(info.name, _rule(info))
-        for finding in verdict.findings:
+        for finding in verdict.violations:
             rules.setdefault(finding.policy, _rule(PolicyInfo(finding.policy, finding.description, "", "", "")))
             results.append(
                 {
@@ -95,6 +95,17 @@ def render_sarif(result: PlanResult, *, stack_dir: str = "stacks") -> str:
                         "severity": finding.severity,
                         "preview": stack.preview,
                     },
+                }
+            )
+        for policy, urn, reason in pending_checks(stack):
+            rules.setdefault(policy, _rule(PolicyInfo(policy, "", "", "", "")))
+            results.append(
+                {
+                    "ruleId": policy,
+                    "level": "note",
+                    "message": {"text": f"{stack.stack}: {resource_label(stack, urn)}: pending: {reason}"},
+                    "locations": [_location(stack, stack_dir, urn)],
+                    "properties": {"stack": stack.stack, "pending": True, "preview": stack.preview},
                 }
             )
         for exemption in verdict.exemptions:
@@ -159,12 +170,14 @@ def render_junit(result: PlanResult) -> str:
                 failure.text = "\n".join(
                     f"{resource_label(stack, f.urn)}: {f.detail.strip()} ({info.framework})" for f in mandatory
                 )
-            other = [f for f in findings if not f.mandatory]
+            advisory = [f for f in findings if not f.mandatory and not f.undeterminable]
+            pending = [(urn, reason) for policy, urn, reason in pending_checks(stack) if policy == info.name]
             exempted = [e for e in verdict.exemptions if e.policy == info.name]
-            if other or exempted:
+            if advisory or pending or exempted:
                 out = ElementTree.SubElement(case, "system-out")
                 out.text = "\n".join(
-                    [f"{f.enforcement}: {resource_label(stack, f.urn)}: {f.detail.strip()}" for f in other]
+                    [f"{f.enforcement}: {resource_label(stack, f.urn)}: {f.detail.strip()}" for f in advisory]
+                    + [f"pending: {resource_label(stack, urn)}: {reason}" for urn, reason in pending]
                     + [f"exempted: {resource_label(stack, e.urn)}: {e.reason}" for e in exempted]
                 )
         suite.set("tests", str(len(verdict.policies)))

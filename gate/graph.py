@@ -4,6 +4,9 @@ It shows what a reviewer asks about, not every resource: per stack, each cell (a
 its primary region; inside it the VPC and its subnet tiers, the edge (load balancer, WAF), compute, one
 database per data concern, caches and keys; resources in another region form the cell's DR site, linked to
 their primary counterparts; the global stack's DNS routing points at the cells it reads.
+
+Nodes, clusters and edges follow the stack's resources in tree order
+(:func:`~fintech_infra_gate.result.tree_order`), so a diagram does not change between runs of one stack.
 """
 
 from __future__ import annotations
@@ -95,9 +98,10 @@ def _descendants(stack: StackResult) -> dict[str, list[ResourceSummary]]:
     children: dict[str | None, list[ResourceSummary]] = defaultdict(list)
     for resource in stack.resources:
         children[resource.parent].append(resource)
+    known = {resource.urn for resource in stack.resources}
     result: dict[str, list[ResourceSummary]] = {}
     for top in stack.resources:
-        if top.parent is not None and top.parent in {r.urn for r in stack.resources}:
+        if top.parent is not None and top.parent in known:
             continue
         found, frontier = [], [top.urn]
         while frontier:

@@ -1,9 +1,12 @@
 """Human-readable reports: the text a terminal shows and the Markdown a pull-request comment shows.
 
-Both list, per stack, the resource tree (top-level components, i.e. cells, then their components), counts
-per type, every violation with policy, severity, enforcement level, resource, message and compliance
-reference, the checks that could not run on unknown values, every exemption, and what did not apply, so
-an auditor sees what passed and what was waived, not only what failed.
+Both state, per stack, the two resource counts (:func:`~fintech_infra_gate.result.count_phrase`: cloud
+resources, and registrations including providers and components), the whole resource tree
+(:mod:`fintech_infra_gate.tree`), counts per type, every violation with policy, severity, enforcement level,
+resource, message and compliance reference, the checks pending on values unknown at preview, every
+exemption, and what did not apply, so an auditor sees what passed and what was waived, not only what
+failed. Each section's count is the number of items it lists. :func:`verdict_line` is the one-line verdict
+that ends the text report and that ``plan --output``/``--quiet`` print on their own.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from fintech_infra_gate.result import PlanResult, ResourceSummary, StackResult
+from fintech_infra_gate.result import PlanResult, StackResult, count_phrase
+from fintech_infra_gate.tree import name_sample, tree_lines
 from fintech_infra_gate.verdict import Finding, NotApplicable, PolicyInfo
 
-__all__ = ["render_markdown", "render_text", "resource_label"]
+__all__ = ["COMMENT_LIMIT", "pending_checks", "render_markdown", "render_text", "resource_label", "verdict_line"]
 
-NAMES_SHOWN = 3
+COMMENT_LIMIT = 65_536
+"""GitHub rejects a pull-request or issue comment body longer than this many characters (REST API 422
+"Body is too long (maximum is 65536 characters)", the create/update issue comment endpoints that
+``gh pr comment`` calls; checked 2026-12-07)."""
 
 
 def resource_label(stack: StackResult, urn: str) -> str:
@@ -29,58 +36,56 @@ def resource_label(stack: StackResult, urn: str) -> str:
     return f"{resource.name} ({resource.type})"
 
 
-def _flags(resource: ResourceSummary) -> str:
-    flags = [
-        flag
-        for flag, on in (
-            ("protect", resource.protect),
-            ("retainOnDelete", resource.retain_on_delete),
-            (f"ignoreChanges={','.join(resource.ignore_changes)}", bool(resource.ignore_changes)),
-        )
-        if on
-    ]
-    return f" [{'; '.join(flags)}]" if flags else ""
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _tree_lines(stack: StackResult) -> list[str]:
-    children: dict[str | None, list[ResourceSummary]] = defaultdict(list)
+def pending_checks(stack: StackResult) -> list[tuple[str, str, str]]:
+    """Every check waiting for a value unknown at preview, as (policy, URN, reason), sorted.
+
+    Both kinds: the SDK's "can't run policy" advisories and the pack's ``pending:`` results; their number
+    is :attr:`~fintech_infra_gate.verdict.Verdict.pending_count`.
+    """
+    verdict = stack.verdict
+    checks = [(f.policy, f.urn, f.detail.strip() or f.description) for f in verdict.undeterminable]
+    checks += [(n.policy, n.urn, "; ".join(n.pending_reasons)) for n in verdict.pending]
+    return sorted(checks)
+
+
+def _where(stack: StackResult, urns: list[str]) -> str:
+    """The resources some checks ran on: one label, or a count with names (and the type they share)."""
+    if len(urns) == 1:
+        return resource_label(stack, urns[0])
     known = stack.by_urn()
-    for resource in stack.resources:
-        parent = resource.parent if resource.parent in known else None
-        children[parent].append(resource)
-    lines: list[str] = []
+    resources = [known.get(urn) for urn in urns]
+    types = {resource.type if resource else None for resource in resources}
+    if len(types) == 1 and None not in types:
+        return f"{len(urns)} {types.pop()} ({name_sample([r.name for r in resources if r])})"
+    return f"{len(urns)} resources ({name_sample([resource_label(stack, urn) for urn in urns])})"
 
-    def region_of(urn: str) -> str:
-        regions = sorted({r.region for r in _below(urn) if r.region and r.custom})
-        return f" ({', '.join(regions)})" if regions else ""
 
-    def _below(urn: str) -> list[ResourceSummary]:
-        found, frontier = [], [urn]
-        while frontier:
-            for child in children.get(frontier.pop(), []):
-                found.append(child)
-                frontier.append(child.urn)
-        return found
+def _pending_by_policy(stack: StackResult) -> list[tuple[str, int, str, list[str]]]:
+    """(policy, checks, where, distinct reasons) per policy with pending checks."""
+    grouped: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for policy, urn, reason in pending_checks(stack):
+        urns, reasons = grouped[policy]
+        urns.append(urn)
+        if reason not in reasons:
+            reasons.append(reason)
+    return [
+        (policy, len(urns), _where(stack, urns), sorted(reasons)) for policy, (urns, reasons) in sorted(grouped.items())
+    ]
 
-    def walk(parent: str | None, depth: int) -> None:
-        indent = "  " * depth
-        custom = [r for r in children.get(parent, []) if r.custom]
-        components = [r for r in children.get(parent, []) if not r.custom]
-        by_type: dict[str, list[ResourceSummary]] = defaultdict(list)
-        for resource in custom:
-            by_type[resource.type].append(resource)
-        for type_, resources in sorted(by_type.items()):
-            names = ", ".join(r.name + _flags(r) for r in resources[:NAMES_SHOWN])
-            more = f", +{len(resources) - NAMES_SHOWN} more" if len(resources) > NAMES_SHOWN else ""
-            count = f" x{len(resources)}" if len(resources) > 1 else ""
-            lines.append(f"{indent}- {type_}{count}: {names}{more}")
-        for component in components:
-            total = sum(1 for r in _below(component.urn) if r.custom)
-            lines.append(f"{indent}+ {component.name}  {component.type}{region_of(component.urn)}  {total} resources")
-            walk(component.urn, depth + 1)
 
-    walk(None, 1)
-    return lines
+def _pending_lines(stack: StackResult) -> list[str]:
+    return [f"  ? {policy}  {where}: {name_sample(reasons)}" for policy, _, where, reasons in _pending_by_policy(stack)]
+
+
+def _analyzed(stack: StackResult) -> str:
+    analyzed, registrations = stack.verdict.analyzed, stack.registration_count
+    if analyzed == registrations + 1:
+        return f"analyzed the stack and each of its {_plural(registrations, 'registration')}"
+    return f"{analyzed} resources analyzed for {_plural(registrations, 'registration')} and the stack"
 
 
 def _finding_lines(stack: StackResult, finding: Finding, info: PolicyInfo | None) -> list[str]:
@@ -104,41 +109,63 @@ def _not_applicable_summary(items: Iterable[NotApplicable]) -> list[tuple[str, i
     return [(policy, sum(reasons.values()), sorted(reasons)) for policy, reasons in sorted(grouped.items())]
 
 
+def _stack_verdict(stack: StackResult) -> str:
+    verdict = stack.verdict
+    return (
+        f"{'PASS' if stack.passed else 'FAIL'} {stack.stack}: {len(verdict.mandatory)} mandatory, "
+        f"{len(verdict.advisory)} advisory, {len(verdict.exemptions)} exempted, {verdict.pending_count} pending"
+    )
+
+
 def _stack_text(stack: StackResult) -> list[str]:
     verdict = stack.verdict
     mode = "preview (provider-computed values unknown)" if stack.preview else "known values"
-    custom = stack.custom_resources()
     lines = [
         f"== stack {stack.stack}  (project {stack.project}, environment {stack.environment or '-'}, {mode})",
-        f"Resources: {len(custom)} cloud resources, {len(stack.resources)} registrations",
-        *_tree_lines(stack),
-        "Counts per type:",
+        f"Resources: {count_phrase(stack.cloud_resource_count, stack.registration_count)}",
+        *tree_lines(stack),
+        "Cloud resources per type:",
         *(f"  {count:5d}  {type_}" for type_, count in stack.counts_by_type().items()),
-        f"Policy pack {verdict.pack}@{verdict.pack_version}: {len(verdict.policies)} policies, "
-        f"{verdict.analyzed} resources analyzed",
+        f"Policy pack {verdict.pack}@{verdict.pack_version}: {len(verdict.policies)} "
+        f"polic{'y' if len(verdict.policies) == 1 else 'ies'}, {_analyzed(stack)}",
     ]
     for title, findings in (("Mandatory violations", verdict.mandatory), ("Advisory violations", verdict.advisory)):
         lines.append(f"{title}: {len(findings)}")
         for finding in findings:
             lines.extend(_finding_lines(stack, finding, verdict.policy(finding.policy)))
-    pending = verdict.undeterminable
-    lines.append(f"Not determinable until values are known: {len(pending)}")
-    lines.extend(f"  ? {f.policy}  {resource_label(stack, f.urn)}: {f.detail.strip()}" for f in pending)
+    note = " (not violations: checked again once the provider has created what they read)"
+    lines.append(
+        f"Pending until values are known: {_plural(verdict.pending_count, 'check')}"
+        + (note if verdict.pending_count else "")
+    )
+    lines.extend(_pending_lines(stack))
     lines.append(f"Exemptions: {len(verdict.exemptions)}")
     lines.extend(f"  ~ {e.policy}  {resource_label(stack, e.urn)}: {e.reason}" for e in verdict.exemptions)
-    skipped = [item for item in verdict.not_applicable if not item.exemption]
-    lines.append(f"Not applicable: {len(skipped)} results")
+    skipped = verdict.not_applicable_only
+    lines.append(f"Not applicable: {_plural(len(skipped), 'result')}")
     for policy, count, reasons in _not_applicable_summary(skipped):
-        lines.append(f"  - {policy}: {count} resources ({'; '.join(reasons[:3])})")
+        lines.append(f"  - {policy}: {_plural(count, 'resource')} ({name_sample(reasons)})")
     failed = {f.policy for f in verdict.violations}
     clean = [p.name for p in verdict.policies if p.name not in failed and p.enforcement != "disabled"]
     lines.append(f"Policies without a violation: {len(clean)}")
-    result = "PASS" if stack.passed else "FAIL"
-    lines.append(
-        f"{result} {stack.stack}: {len(verdict.mandatory)} mandatory, {len(verdict.advisory)} advisory, "
-        f"{len(verdict.exemptions)} exempted, {len(pending)} not determinable"
-    )
+    lines.append(_stack_verdict(stack))
     return lines
+
+
+def verdict_line(result: PlanResult, *, timed: bool = True) -> str:
+    """PASS or FAIL, with the counts, in one line (no newline); ``timed`` adds the wall seconds."""
+    verdicts = [stack.verdict for stack in result.stacks]
+    failed = [stack.stack for stack in result.stacks if not stack.passed]
+    counts = (
+        f"{sum(len(v.mandatory) for v in verdicts)} mandatory, {sum(len(v.advisory) for v in verdicts)} advisory, "
+        f"{sum(len(v.exemptions) for v in verdicts)} exempted, {sum(v.pending_count for v in verdicts)} pending"
+    )
+    return (
+        f"{'FAIL' if failed else 'PASS'}: {_plural(len(result.stacks), 'stack')}, "
+        f"{_plural(result.cloud_resource_count, 'cloud resource')}; {counts}"
+        + (f"; mandatory violations in {', '.join(failed)}" if failed else "")
+        + (f" ({result.wall_seconds:.2f} s)" if timed else "")
+    )
 
 
 def render_text(result: PlanResult) -> str:
@@ -146,11 +173,7 @@ def render_text(result: PlanResult) -> str:
     for stack in result.stacks:
         lines.extend(_stack_text(stack))
         lines.append("")
-    failed = [s.stack for s in result.stacks if not s.passed]
-    lines.append(
-        f"{'FAIL' if failed else 'PASS'}: {len(result.stacks)} stack(s), {result.resource_count} registrations, "
-        f"{result.wall_seconds:.2f} s" + (f"; mandatory violations in {', '.join(failed)}" if failed else "")
-    )
+    lines.append(verdict_line(result))
     return "\n".join(lines) + "\n"
 
 
@@ -159,12 +182,22 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(result: PlanResult) -> str:
-    """A pull-request comment: a summary table, then per stack its violations, exemptions and counts."""
+    """A pull-request comment: a summary table, then per stack its violations, exemptions, pending checks,
+    resource tree and counts per type.
+
+    The resource trees go in while the comment stays within :data:`COMMENT_LIMIT`, stack by stack in
+    report order; a stack whose tree would not fit says so and where to find it.
+    """
     verdict_word = "passed" if result.passed else "failed"
     lines = [
         f"## Offline policy gate {verdict_word}",
         "",
-        "| Stack | Mode | Resources | Mandatory | Advisory | Exempted | Not determinable |",
+        verdict_line(result, timed=False),
+        "",
+        "Cloud resources: what the provider would create (providers and components excluded); each stack's "
+        "resource tree also lists the registrations that are not.",
+        "",
+        "| Stack | Mode | Cloud resources | Mandatory | Advisory | Exempted | Pending |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for stack in result.stacks:
@@ -172,32 +205,83 @@ def render_markdown(result: PlanResult) -> str:
         mark = "pass" if stack.passed else "**FAIL**"
         lines.append(
             f"| `{stack.stack}` {mark} | {'preview' if stack.preview else 'known values'} | "
-            f"{len(stack.custom_resources())} | {len(v.mandatory)} | {len(v.advisory)} | {len(v.exemptions)} | "
-            f"{len(v.undeterminable)} |"
+            f"{stack.cloud_resource_count} | {len(v.mandatory)} | {len(v.advisory)} | {len(v.exemptions)} | "
+            f"{v.pending_count} |"
         )
-    for stack in result.stacks:
-        v = stack.verdict
-        lines += ["", f"### `{stack.stack}` ({v.pack}@{v.pack_version})", ""]
-        if v.violations:
-            lines += [
-                "| Policy | Enforcement | Severity | Resource | Message | Compliance |",
-                "|---|---|---|---|---|---|",
-            ]
-            for finding in sorted(v.violations, key=lambda f: (not f.mandatory, f.policy)):
-                info = v.policy(finding.policy)
-                lines.append(
-                    f"| `{finding.policy}` | {finding.enforcement} | {finding.severity or '-'} | "
-                    f"{_cell(resource_label(stack, finding.urn))} | {_cell(finding.detail.strip())} | "
-                    f"{_cell(info.framework if info else '')} |"
-                )
-        else:
-            lines.append("No violations.")
-        if v.exemptions:
-            lines += ["", "**Exemptions**", "", "| Policy | Resource | Reason |", "|---|---|---|"]
-            lines += [
-                f"| `{e.policy}` | {_cell(resource_label(stack, e.urn))} | {_cell(e.reason)} |" for e in v.exemptions
-            ]
-        lines += ["", "<details><summary>Resources per type</summary>", "", "| Type | Count |", "|---|---:|"]
-        lines += [f"| `{type_}` | {count} |" for type_, count in stack.counts_by_type().items()]
-        lines += ["", "</details>"]
+    sections = [_stack_markdown(stack) for stack in result.stacks]
+    trees = [_tree_markdown(stack) for stack in result.stacks]
+    omitted = [_tree_omitted(stack) for stack in result.stacks]
+    size = len(_joined(lines)) + sum(
+        len(_joined(part)) for pair in zip(sections, omitted, strict=True) for part in pair
+    )
+    for section, tree, instead in zip(sections, trees, omitted, strict=True):
+        growth = len(_joined(tree)) - len(_joined(instead))
+        fits = size + growth <= COMMENT_LIMIT
+        size += growth if fits else 0
+        lines += section + (tree if fits else instead)
+    return _joined(lines)
+
+
+def _joined(lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
+
+
+def _tree_markdown(stack: StackResult) -> list[str]:
+    return [
+        "",
+        "<details><summary>Resource tree</summary>",
+        "",
+        "```text",
+        *tree_lines(stack, 0),
+        "```",
+        "",
+        "</details>",
+    ]
+
+
+def _tree_omitted(stack: StackResult) -> list[str]:
+    return [
+        "",
+        f"Resource tree left out: the comment would pass GitHub's {COMMENT_LIMIT:,}-character limit "
+        f"(`fintech-infra render <plan.json> --format text` shows it).",
+    ]
+
+
+def _stack_markdown(stack: StackResult) -> list[str]:
+    """The stack's section up to its resource tree."""
+    v = stack.verdict
+    lines = ["", f"### `{stack.stack}` ({v.pack}@{v.pack_version})", ""]
+    lines += [f"{count_phrase(stack.cloud_resource_count, stack.registration_count)}.", ""]
+    if v.violations:
+        lines += [
+            "| Policy | Enforcement | Severity | Resource | Message | Compliance |",
+            "|---|---|---|---|---|---|",
+        ]
+        for finding in sorted(v.violations, key=lambda f: (not f.mandatory, f.policy, f.urn)):
+            info = v.policy(finding.policy)
+            lines.append(
+                f"| `{finding.policy}` | {finding.enforcement} | {finding.severity or '-'} | "
+                f"{_cell(resource_label(stack, finding.urn))} | {_cell(finding.detail.strip())} | "
+                f"{_cell(info.framework if info else '')} |"
+            )
+    else:
+        lines.append("No violations.")
+    if v.exemptions:
+        lines += ["", "**Exemptions**", "", "| Policy | Resource | Reason |", "|---|---|---|"]
+        lines += [f"| `{e.policy}` | {_cell(resource_label(stack, e.urn))} | {_cell(e.reason)} |" for e in v.exemptions]
+    if v.pending_count:
+        lines += [
+            "",
+            f"<details><summary>Pending until values are known: {_plural(v.pending_count, 'check')}</summary>",
+        ]
+        lines += ["", "| Policy | Checks | Resources | Unknown at preview |", "|---|---:|---|---|"]
+        lines += [
+            f"| `{policy}` | {count} | {_cell(where)} | {_cell(name_sample(reasons))} |"
+            for policy, count, where, reasons in _pending_by_policy(stack)
+        ]
+        lines += ["", "</details>"]
+    lines += ["", "<details><summary>Cloud resources per type</summary>", ""]
+    lines += ["| Type | Count |", "|---|---:|"]
+    lines += [f"| `{type_}` | {count} |" for type_, count in stack.counts_by_type().items()]
+    lines += ["", "</details>"]
+    return lines

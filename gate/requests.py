@@ -5,13 +5,18 @@ preview unknowns intact), its options and its provider (an explicit provider's i
 provider the engine would create from the stack's ``<package>:*`` config). ``AnalyzeStack`` gets every
 resource's outputs with parent, dependencies and property dependencies. The root ``pulumi:pulumi:Stack``
 resource is included in both, as the engine includes it.
+
+``AnalyzeStack`` lists the resources in :func:`engine_order`, not in the order they happened to register:
+that order varies between runs under the SDK's asynchronous engine, and a stack policy that joins what it
+found into one message (the pack's pending and exemption evidence) would word it differently each run.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
 import importlib.metadata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -24,6 +29,7 @@ __all__ = [
     "Providers",
     "analyze_request",
     "analyze_requests",
+    "engine_order",
     "stack_analyze_request",
     "stack_request",
     "stack_urn",
@@ -169,6 +175,37 @@ def analyze_requests(
     ]
 
 
+def engine_order(resources: Sequence[RecordedResource]) -> list[RecordedResource]:
+    """``resources`` in an order the engine could have registered them in, the same on every run.
+
+    The engine registers a resource only after its parent, its provider and what it depends on; among the
+    resources that are ready, the smallest URN comes first.
+    """
+    by_urn = {resource.urn: resource for resource in resources}
+    waiting_on: dict[str, set[str]] = {}
+    unblocks: dict[str, list[str]] = {urn: [] for urn in by_urn}
+    for resource in resources:
+        needs = {resource.parent, resource.provider, *resource.depends_on}
+        needs.update(urn for urns in resource.property_dependencies.values() for urn in urns)
+        waiting_on[resource.urn] = {urn for urn in needs if urn in by_urn and urn != resource.urn}
+        for urn in waiting_on[resource.urn]:
+            unblocks[urn].append(resource.urn)
+    ready = [urn for urn, needs in waiting_on.items() if not needs]
+    heapq.heapify(ready)
+    ordered: list[RecordedResource] = []
+    while ready:
+        urn = heapq.heappop(ready)
+        ordered.append(by_urn[urn])
+        for waiter in unblocks[urn]:
+            waiting_on[waiter].discard(urn)
+            if not waiting_on[waiter]:
+                heapq.heappush(ready, waiter)
+    if len(ordered) < len(by_urn):  # a dependency cycle, which the engine would have refused: keep them all
+        placed = {resource.urn for resource in ordered}
+        ordered.extend(sorted((r for r in resources if r.urn not in placed), key=lambda r: r.urn))
+    return ordered
+
+
 def stack_request(
     recording: Recording, *, provider_config: Mapping[str, Any] | None = None
 ) -> analyzer_pb2.AnalyzeStackRequest:
@@ -178,15 +215,15 @@ def stack_request(
     root = request.resources.add()
     root.type, root.urn, root.name = STACK_TYPE, stack_urn(recording), f"{recording.project}-{recording.stack}"
     root.properties.CopyFrom(to_struct(dict(recording.exports)))
-    for resource in recording.resources:
+    for resource in engine_order(recording.resources):
         entry = request.resources.add()
         entry.type, entry.urn, entry.name = resource.type, resource.urn, resource.name
         entry.parent = resource.parent or ""
         entry.properties.CopyFrom(to_struct(dict(resource.outputs)))
         entry.options.CopyFrom(_options(resource))
-        entry.dependencies.extend(resource.depends_on)
+        entry.dependencies.extend(sorted(resource.depends_on))
         for key, urns in resource.property_dependencies.items():
-            entry.propertyDependencies[key].urns.extend(urns)
+            entry.propertyDependencies[key].urns.extend(sorted(urns))
         provider = providers.of(resource)
         if provider is not None:
             entry.provider.CopyFrom(provider)

@@ -2,20 +2,41 @@
 
 Resources are summarised (type, name, URN, parent, provider, region, options, tags and a few descriptive
 inputs) rather than carried whole, so a report never contains an input value a secret could hide in.
+
+Resources are kept in tree order (:func:`tree_order`), not in the order they registered: under the SDK's
+asynchronous engine that order differs between two runs of the same program, and every report and diagram
+iterates this tuple, so two runs of one stack render byte for byte the same (apart from timings).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from fintech_infra.testing import RecordedResource, Recording, is_unknown
 from fintech_infra_gate.verdict import Verdict
 
-__all__ = ["DESCRIPTIVE_INPUTS", "PlanResult", "ResourceSummary", "StackResult", "Timings"]
+__all__ = [
+    "COUNT_DEFINITION",
+    "DESCRIPTIVE_INPUTS",
+    "PlanResult",
+    "ResourceSummary",
+    "StackResult",
+    "Timings",
+    "count_phrase",
+    "tree_order",
+]
 
 SCHEMA_VERSION = 1
+
+COUNT_DEFINITION = (
+    "cloud_resources: the resources the cloud provider would create (custom resources; providers and "
+    "components excluded); registrations: every resource registered with the engine, providers and "
+    "components included (the stack itself excluded)"
+)
+"""What the two counts every report shows mean; the JSON report carries it beside the figures."""
 
 DESCRIPTIVE_INPUTS = (
     "engine",
@@ -51,9 +72,23 @@ class ResourceSummary:
     tags: Mapping[str, str] = field(default_factory=dict)
     details: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A set to the engine, recorded in whatever order the SDK resolved it (it varies between runs).
+        object.__setattr__(self, "depends_on", tuple(sorted(self.depends_on)))
+
     @property
     def is_provider(self) -> bool:
         return self.type.startswith("pulumi:providers:")
+
+    @property
+    def is_cloud_resource(self) -> bool:
+        """A resource the provider would create: custom, and not a provider."""
+        return self.custom and not self.is_provider
+
+    def sibling_key(self) -> tuple[str, str, str]:
+        """Siblings in the tree sort by name, then type (a cell may hold a component and a database both
+        named ``dev-audit``); the URN breaks any remaining tie."""
+        return (self.name, self.type, self.urn)
 
     @classmethod
     def of(cls, resource: RecordedResource) -> ResourceSummary:
@@ -92,6 +127,37 @@ class ResourceSummary:
         )
 
 
+def tree_order(resources: Iterable[ResourceSummary]) -> tuple[ResourceSummary, ...]:
+    """Parents before their children, depth first, siblings by :meth:`ResourceSummary.sibling_key`.
+
+    It depends only on the URN tree and the names, never on when a resource registered. A resource whose
+    parent is not among ``resources`` (the stack, which is not recorded) is a root.
+    """
+    items = list(resources)
+    known = {resource.urn for resource in items}
+    children: dict[str | None, list[ResourceSummary]] = defaultdict(list)
+    for resource in items:
+        children[resource.parent if resource.parent in known else None].append(resource)
+    ordered: list[ResourceSummary] = []
+    pending = sorted(children[None], key=ResourceSummary.sibling_key, reverse=True)
+    while pending:
+        resource = pending.pop()
+        ordered.append(resource)
+        pending.extend(sorted(children.get(resource.urn, ()), key=ResourceSummary.sibling_key, reverse=True))
+    if len(ordered) < len(items):  # a parent cycle (only a hand-edited plan could hold one): keep them all
+        placed = {resource.urn for resource in ordered}
+        ordered.extend(sorted((r for r in items if r.urn not in placed), key=ResourceSummary.sibling_key))
+    return tuple(ordered)
+
+
+def count_phrase(cloud_resources: int, registrations: int) -> str:
+    """The one way every human-readable report states the two counts."""
+    return (
+        f"{cloud_resources} cloud resource{'s' if cloud_resources != 1 else ''}; "
+        f"{registrations} registration{'s' if registrations != 1 else ''} incl. providers and components"
+    )
+
+
 @dataclass(frozen=True)
 class Timings:
     """Wall seconds of each phase of one stack's run."""
@@ -121,12 +187,26 @@ class StackResult:
     references: Mapping[str, str] = field(default_factory=dict)
     """Cell name to the stack file it reads through StackReference (the global stack)."""
 
+    def __post_init__(self) -> None:
+        # Canonical order whatever the caller passed (registration order varies between runs); the frozen
+        # dataclass's documented way to set a field after __init__.
+        object.__setattr__(self, "resources", tree_order(self.resources))
+
     @property
     def passed(self) -> bool:
         return self.verdict.passed
 
     def custom_resources(self) -> list[ResourceSummary]:
-        return [r for r in self.resources if r.custom and not r.is_provider]
+        """The cloud resources (see :data:`COUNT_DEFINITION`), in tree order."""
+        return [r for r in self.resources if r.is_cloud_resource]
+
+    @property
+    def cloud_resource_count(self) -> int:
+        return sum(1 for resource in self.resources if resource.is_cloud_resource)
+
+    @property
+    def registration_count(self) -> int:
+        return len(self.resources)
 
     def counts_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -185,14 +265,23 @@ class PlanResult:
         return all(stack.passed for stack in self.stacks)
 
     @property
-    def resource_count(self) -> int:
-        return sum(len(stack.resources) for stack in self.stacks)
+    def cloud_resource_count(self) -> int:
+        return sum(stack.cloud_resource_count for stack in self.stacks)
+
+    @property
+    def registration_count(self) -> int:
+        return sum(stack.registration_count for stack in self.stacks)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for stack in data["stacks"]:
+        for stack, result in zip(data["stacks"], self.stacks, strict=True):
             del stack["exports"]
-        return {"version": SCHEMA_VERSION, "passed": self.passed, **data}
+            stack["resource_counts"] = _counts(result.cloud_resource_count, result.registration_count)
+        totals = {
+            **_counts(self.cloud_resource_count, self.registration_count),
+            "definition": COUNT_DEFINITION,
+        }
+        return {"version": SCHEMA_VERSION, "passed": self.passed, "resource_counts": totals, **data}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PlanResult:
@@ -200,3 +289,7 @@ class PlanResult:
             stacks=tuple(StackResult.from_dict(item) for item in data["stacks"]),
             wall_seconds=float(data.get("wall_seconds", 0.0)),
         )
+
+
+def _counts(cloud_resources: int, registrations: int) -> dict[str, int]:
+    return {"cloud_resources": cloud_resources, "registrations": registrations}

@@ -3,6 +3,14 @@
 The gate never judges anything itself; these types only carry the analyzer's answers (``AnalyzeResponse``
 diagnostics and not-applicable results) with the policy metadata ``GetAnalyzerInfo`` returned, so every
 report format can name the policy, its severity, enforcement level and compliance reference.
+
+A check that could not run because a value is unknown until the provider creates something is *pending*,
+whichever way it arrived: the SDK's "can't run policy" advisory (:attr:`Finding.undeterminable`) or the
+pack's own not-applicable result whose reason says ``pending:`` (:attr:`NotApplicable.pending`, what the
+fintech-guardrails registry reports). :attr:`Verdict.pending_count` counts both; every report uses it.
+
+A verdict keeps its policies, findings and not-applicable results sorted (policy, then resource URN), not
+in the order the pack answered, which follows registration order and so differs between runs.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ __all__ = [
     "NotApplicable",
     "PolicyInfo",
     "Verdict",
+    "is_undeterminable",
 ]
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
@@ -27,6 +36,9 @@ SEVERITIES = ("", "low", "medium", "high", "critical")
 
 PREVIEW_PREFIX = "can't run policy"
 EXEMPTION_PREFIXES = ("exempt", "waived")
+PENDING_PREFIX = "pending:"
+"""How a fintech-guardrails reason marks a value unknown at preview (``policy/fintech_guardrails/registry.py``);
+a reason joins its parts with "; ", so an exemption's evidence may come first."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,17 @@ class NotApplicable:
         """The pack waived the policy for this resource (its reason says so), rather than it not applying."""
         return self.reason.strip().lower().startswith(EXEMPTION_PREFIXES)
 
+    @property
+    def pending(self) -> bool:
+        """The check waits for a value unknown at preview: not a pass, checked again when it is known."""
+        return any(part.strip().lower().startswith(PENDING_PREFIX) for part in self.reason.split(";"))
+
+    @property
+    def pending_reasons(self) -> list[str]:
+        """The reason's ``pending:`` parts, without the prefix."""
+        parts = (part.strip() for part in self.reason.split(";"))
+        return [part[len(PENDING_PREFIX) :].strip() for part in parts if part.lower().startswith(PENDING_PREFIX)]
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -98,6 +121,17 @@ class Verdict:
     analyzed: int
     """Resources sent to ``Analyze`` (the stack resource included)."""
     remediations: tuple[Mapping[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        # The frozen dataclass's documented way to set a field after __init__: whoever built the verdict,
+        # its order is the canonical one.
+        object.__setattr__(self, "policies", tuple(sorted(self.policies, key=lambda p: p.name)))
+        object.__setattr__(
+            self, "findings", tuple(sorted(self.findings, key=lambda f: (f.policy, f.urn, f.enforcement, f.message)))
+        )
+        object.__setattr__(
+            self, "not_applicable", tuple(sorted(self.not_applicable, key=lambda n: (n.policy, n.urn, n.reason)))
+        )
 
     @property
     def violations(self) -> list[Finding]:
@@ -118,6 +152,21 @@ class Verdict:
     @property
     def exemptions(self) -> list[NotApplicable]:
         return [item for item in self.not_applicable if item.exemption]
+
+    @property
+    def pending(self) -> list[NotApplicable]:
+        """The pack's results that wait for values unknown at preview (an exemption may also say so)."""
+        return [item for item in self.not_applicable if item.pending]
+
+    @property
+    def pending_count(self) -> int:
+        """Checks waiting for values unknown at preview: the SDK's advisories and the pack's pending results."""
+        return len(self.undeterminable) + len(self.pending)
+
+    @property
+    def not_applicable_only(self) -> list[NotApplicable]:
+        """Results where the policy simply does not apply: neither an exemption nor pending."""
+        return [item for item in self.not_applicable if not item.exemption and not item.pending]
 
     @property
     def passed(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from xml.etree import ElementTree
 import pytest
 
 from fintech_infra_gate.cli import main
-from fintech_infra_gate.result import PlanResult
+from fintech_infra_gate.result import COUNT_DEFINITION, PlanResult
 from tests.gate.conftest import PACK, PROJECT
 
 BASE = ["plan", "--project-dir", str(PROJECT), "--policy-pack", str(PACK)]
@@ -34,13 +35,17 @@ def dev_json(tmp_path_factory) -> dict[str, Any]:
 def test_compliant_stack_exits_0_with_the_text_report(capsys, no_pack_left):
     assert plan("--stack", "dev") == 0
     out = capsys.readouterr().out
-    assert "+ eu  fintech:fixture:Cell (eu-west-1)  4 resources" in out
-    assert "- aws:sns/topic:Topic x2: eu-audit [ignoreChanges=tags], eu-alerts [ignoreChanges=tags]" in out
+    assert "Resources: 6 cloud resources; 8 registrations incl. providers and components\n" in out
+    assert "+ eu  fintech:fixture:Cell (eu-west-1)  4 cloud resources" in out
+    assert "- aws:sns/topic:Topic x2: eu-alerts [ignoreChanges=tags], eu-audit [ignoreChanges=tags]" in out
     assert "- aws:kms/key:Key: eu-key [protect]" in out
+    assert "  - pulumi:providers:aws: eu-aws\n" in out
     assert "      2  aws:sns/topic:Topic" in out
+    assert "Policy pack fixture-guardrails@0.1.0: 2 policies, analyzed the stack and each of its 8 registrations" in out
     assert "  ~ topic-encrypted  eu-audit (aws:sns/topic:Topic): exempt: RISK-12 until 2099-01-01" in out
-    assert "  - topic-encrypted: 7 resources (applies to SNS topics only)" in out
-    assert "PASS dev: 0 mandatory, 0 advisory, 1 exempted, 0 not determinable" in out
+    assert "Not applicable: 7 results\n  - topic-encrypted: 7 resources (applies to SNS topics only)\n" in out
+    assert "PASS dev: 0 mandatory, 0 advisory, 1 exempted, 0 pending" in out
+    assert out.splitlines()[-1].startswith("PASS: 1 stack, 6 cloud resources; 0 mandatory, 0 advisory, 1 exempted, ")
 
 
 def test_violation_exits_1_and_names_policy_severity_resource_and_reference(capsys, no_pack_left):
@@ -52,7 +57,11 @@ def test_violation_exits_1_and_names_policy_severity_resource_and_reference(caps
     assert "      message:  kmsMasterKeyId must name a customer-managed key." in out
     assert "      compliance: PCI DSS 4.0.1 3.5.1" in out
     assert "      remediation: Pass a KMS key to the topic." in out
-    assert out.rstrip().splitlines()[-1].startswith("FAIL: 1 stack(s)")
+    assert re.fullmatch(
+        r"FAIL: 1 stack, 3 cloud resources; 1 mandatory, 0 advisory, 0 exempted, 0 pending; "
+        r"mandatory violations in bad \(\d+\.\d\d s\)",
+        out.rstrip().splitlines()[-1],
+    )
 
 
 def test_broken_config_exits_2_and_writes_nothing(tmp_path, capsys, no_pack_left):
@@ -87,6 +96,7 @@ def test_json_round_trips(dev_json):
     result = PlanResult.from_dict(dev_json)
     assert json.loads(json.dumps(result.to_dict())) == dev_json
     assert dev_json["version"] == 1 and dev_json["passed"] is True
+    assert dev_json["resource_counts"] == {"cloud_resources": 6, "registrations": 8, "definition": COUNT_DEFINITION}
     (stack,) = result.stacks
     assert stack.stack == "dev" and stack.environment == "dev"
     assert stack.counts_by_type()["aws:sns/topic:Topic"] == 2
@@ -96,9 +106,12 @@ def test_json_round_trips(dev_json):
     assert "offline-placeholder" not in json.dumps(dev_json)
 
 
-def test_sarif_has_the_required_fields(tmp_path):
+def test_sarif_has_the_required_fields(tmp_path, capsys):
     out = tmp_path / "bad.sarif"
     assert plan("--stack", "bad", "--format", "sarif", "--output", str(out)) == 1
+    # The report goes to the file; stdout still says PASS or FAIL, in one line.
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("FAIL: 1 stack, 3 cloud resources; 1 mandatory, 0 advisory, 0 exempted, 0 pending; ")
     sarif = json.loads(out.read_text())
     assert sarif["version"] == "2.1.0"
     assert sarif["$schema"].endswith("sarif-2.1.0.json")
@@ -117,6 +130,26 @@ def test_sarif_has_the_required_fields(tmp_path):
     assert location["physicalLocation"]["artifactLocation"]["uri"] == "stacks/Pulumi.bad.yaml"
     assert location["logicalLocations"][0]["fullyQualifiedName"].endswith("aws:sns/topic:Topic::eu-alerts")
     assert rules[0]["properties"]["framework"] == "PCI DSS 4.0.1 3.5.1"
+
+
+def test_quiet_prints_only_the_verdict_line(dev_json, tmp_path, capsys):
+    saved = tmp_path / "dev.json"
+    saved.write_text(json.dumps(dev_json))
+    assert main(["render", str(saved), "--quiet"]) == 0
+    assert capsys.readouterr().out == (
+        f"PASS: 1 stack, 6 cloud resources; 0 mandatory, 0 advisory, 1 exempted, 0 pending "
+        f"({dev_json['wall_seconds']:.2f} s)\n"
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["plan"], ["render"]])
+def test_help_is_plain_text(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: fintech-infra" in out
+    assert "`" not in out
 
 
 def test_sarif_records_exemptions_as_suppressed_results(tmp_path):
@@ -157,8 +190,10 @@ def test_preview_mode_reports_what_cannot_be_known_yet(capsys):
     assert plan("--stack", "dev", "--preview") == 0
     out = capsys.readouterr().out
     assert "(project fintech-infra, environment dev, preview (provider-computed values unknown))" in out
-    assert "Not determinable until values are known: 2" in out
+    assert "Pending until values are known: 2 checks (not violations" in out
     assert "  ? topic-encrypted  eu-alerts (aws:sns/topic:Topic): can't run policy 'topic-encrypted'" in out
+    assert "  ? topics-have-arns  stack dev: can't run policy 'topics-have-arns'" in out
+    assert "PASS dev: 0 mandatory, 0 advisory, 1 exempted, 2 pending\n" in out
 
 
 @pytest.mark.parametrize("suffix", [".mmd", ".dot"])
