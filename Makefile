@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STACK ?= dev
 JOBS ?= 2
 
-.PHONY: plan plan-all test lint typecheck check bench bench-quick docs lock clean
+.PHONY: plan plan-all test lint typecheck check bench bench-quick docs packdata lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench-quick: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m fintech_infra_gate.docs README.md --write
+
+# The facts the pack shares with the library (policy/fintech_guardrails/data/*.json), regenerated from the library.
+packdata: $(STAMP)
+	$(BIN)/python -m fintech_infra_gate.packdata --write
 
 # Re-pin after changing pyproject.toml dependencies (needs pip-tools in the venv).
 lock: $(STAMP)
