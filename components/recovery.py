@@ -41,6 +41,10 @@ class Mechanism(enum.StrEnum):
     CROSS_REGION_REPLICA = "cross-region-read-replica"
     AUTOMATED_BACKUPS_REPLICATION = "automated-backups-replication"
     AURORA_GLOBAL = "aurora-global-database"
+    AWS_BACKUP_COPY = "aws-backup-cross-region-copy"
+    """Built by the cell's CellBackup, not by the database: listed so the policy pack judges it with the
+    same figures. :func:`plan_recovery` never chooses it (automated-backups replication, which every
+    rds-instance with a DR region runs, meets whatever it meets)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ class MechanismFacts:
     """What a mechanism promises, and on what evidence."""
 
     mechanism: Mechanism
-    engine: DatabaseEngine
+    engines: tuple[DatabaseEngine, ...]
+    """The engine modes that can run it."""
     scope: Scope
     """The failure it survives: ``zone`` (instance/AZ) or ``region``."""
     rpo_seconds: int | None
@@ -72,16 +77,20 @@ _PROMOTE = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl
 _REPLICATE_BACKUPS = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html"
 _PITR = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html"
 _GLOBAL = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html"
+_BACKUP_COPY = "https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html"
 
 _RESTORE_PLANNING_SECONDS = 4 * 3600
 """A point-in-time restore builds a new instance; AWS gives no duration. Planned at 4 hours (inference)."""
+
+_BACKUP_PLAN_INTERVAL_SECONDS = 24 * 3600
+"""CellBackup's plan takes one recovery point a day (``fintech_infra.backup.BACKUP_SCHEDULE``)."""
 
 MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
     facts.mechanism: facts
     for facts in (
         MechanismFacts(
             Mechanism.SINGLE_AZ_INSTANCE,
-            "rds-instance",
+            ("rds-instance",),
             "zone",
             rpo_seconds=300,
             rto_seconds=_RESTORE_PLANNING_SECONDS,
@@ -94,7 +103,7 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
         ),
         MechanismFacts(
             Mechanism.MULTI_AZ_INSTANCE,
-            "rds-instance",
+            ("rds-instance",),
             "zone",
             rpo_seconds=0,
             rto_seconds=120,
@@ -104,7 +113,7 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
         ),
         MechanismFacts(
             Mechanism.AURORA_MULTI_AZ,
-            "aurora",
+            ("aurora",),
             "zone",
             rpo_seconds=0,
             rto_seconds=120,
@@ -117,7 +126,7 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
         ),
         MechanismFacts(
             Mechanism.CROSS_REGION_REPLICA,
-            "rds-instance",
+            ("rds-instance",),
             "region",
             rpo_seconds=None,
             rto_seconds=None,
@@ -130,7 +139,7 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
         ),
         MechanismFacts(
             Mechanism.AUTOMATED_BACKUPS_REPLICATION,
-            "rds-instance",
+            ("rds-instance",),
             "region",
             rpo_seconds=300,
             rto_seconds=_RESTORE_PLANNING_SECONDS,
@@ -143,13 +152,27 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
         ),
         MechanismFacts(
             Mechanism.AURORA_GLOBAL,
-            "aurora",
+            ("aurora",),
             "region",
             rpo_seconds=1,
             rto_seconds=60,
             figure="replication to the secondary region typically under 1 second; promotion in under a minute",
             source=_GLOBAL,
             configure="engine: aurora with a dr_region (Aurora Global Database)",
+        ),
+        MechanismFacts(
+            Mechanism.AWS_BACKUP_COPY,
+            ("rds-instance", "aurora"),
+            "region",
+            rpo_seconds=_BACKUP_PLAN_INTERVAL_SECONDS,
+            rto_seconds=_RESTORE_PLANNING_SECONDS,
+            figure=(
+                "each recovery point of the cell's daily AWS Backup plan is copied to a vault in the DR region "
+                "once the backup completes; RPO planned at the plan's 24 h interval (the copy's own duration "
+                "is not documented), recovery (a restore to a new database, no documented duration) at 4 h"
+            ),
+            source=_BACKUP_COPY,
+            configure="a dr_region (the cell's CellBackup copies every recovery point to the DR vault)",
         ),
     )
 }

@@ -42,7 +42,7 @@ from fintech_infra_gate.verdict import (
     ENFORCEMENT_LEVELS,
 )
 
-__all__ = ["PolicyPackError", "PolicyPackProcess", "channels_open", "pack_version"]
+__all__ = ["PolicyPackError", "PolicyPackProcess", "channels_open", "pack_python", "pack_version"]
 
 ENGINE_ADDRESS = "127.0.0.1:0"
 IN_FLIGHT = 16
@@ -68,7 +68,7 @@ def channels_open() -> bool:
     return any(process._channel is not None for process in list(_LIVE)) or local_channels_open()
 
 
-def _pack_python(pack_dir: Path) -> str:
+def pack_python(pack_dir: Path) -> str:
     """The interpreter the shim would use: the pack's ``virtualenv`` option, else this one."""
     manifest = pack_dir / "PulumiPolicy.yaml"
     with contextlib.suppress(OSError, yaml.YAMLError, AttributeError):
@@ -144,7 +144,7 @@ class PolicyPackProcess:
         self._started_at = time.perf_counter()
         self._owner = os.getpid()
         self._process = subprocess.Popen(
-            [_pack_python(self.pack_dir), "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
+            [pack_python(self.pack_dir), "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
             cwd=self.pack_dir,
             env=env,
             stdin=subprocess.DEVNULL,

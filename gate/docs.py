@@ -7,7 +7,7 @@ Sections live between ``<!-- BEGIN X -->`` and ``<!-- END X -->`` markers:
   parameters), and outputs (the class's ``OUTPUTS``).
 - ``CONFIG REFERENCE``: the stack config tree (:class:`~fintech_infra.config.StackConfig`).
 - ``JURISDICTIONS``: the jurisdiction registry.
-- ``POLICY TABLE``: the policy pack's table, rendered by the pack's own ``render_policy_table``.
+- ``POLICY TABLE``: the policy pack's table, printed by the pack's own renderer run with the pack's interpreter.
 - ``EXAMPLE``: ``examples/payments_database.py``, which a test synthesizes.
 
 ``python -m fintech_infra_gate.docs --write README.md`` rewrites them; ``--check`` exits 1 when they are stale
@@ -24,6 +24,7 @@ import importlib.util
 import inspect
 import pkgutil
 import re
+import subprocess
 import sys
 import types
 import typing
@@ -39,11 +40,14 @@ import fintech_infra
 from fintech_infra._component import FintechComponent
 from fintech_infra.config import StackConfig
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
+from fintech_infra_gate.analyzer import PolicyPackError, pack_python
 
 __all__ = ["main", "render_sections", "rewrite"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Modules that define no components or would import optional tooling.
+PACK_RENDERER = "fintech_guardrails.docs"
+"""The pack module that renders its README table (``--table`` prints it)."""
 _SKIP_MODULES = {"fintech_infra_gate.docs", "fintech_infra.testing.pytest_plugin"}
 
 
@@ -224,21 +228,22 @@ def render_jurisdictions() -> str:
 
 
 def _policy_table() -> str | None:
-    """The policy pack's own renderer; None when the pack is not importable from this checkout."""
+    """The pack's own table, rendered by the pack's interpreter in the pack's folder; None without a pack.
+
+    The pack is never imported here: it is a separate program with its own venv (PulumiPolicy.yaml's
+    ``virtualenv``), run the way the engine runs it.
+    """
     pack_dir = REPO_ROOT / "policy"
-    if not (pack_dir / "docs.py").exists() and not any(pack_dir.glob("*/docs.py")):
+    if not (pack_dir / "fintech_guardrails" / "docs.py").is_file():
         return None
-    if str(pack_dir) not in sys.path:
-        sys.path.insert(0, str(pack_dir))
-    for candidate in ("docs", *(f"{p.parent.name}.docs" for p in pack_dir.glob("*/docs.py"))):
-        try:
-            module = importlib.import_module(candidate)
-        except ImportError:
-            continue
-        render: Callable[[], str] | None = getattr(module, "render_policy_table", None)
-        if render is not None:
-            return render()
-    return None
+    command = [pack_python(pack_dir), "-m", PACK_RENDERER, "--table"]
+    result = subprocess.run(command, cwd=pack_dir, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise PolicyPackError(
+            f"policy pack {pack_dir.name!r}: `{' '.join(command[1:])}` exited {result.returncode}: "
+            f"{result.stderr.strip().splitlines()[-1] if result.stderr.strip() else 'no output'}"
+        )
+    return result.stdout
 
 
 def render_example() -> str:

@@ -2,7 +2,8 @@
 
 ``render_policy_table()`` returns the Markdown table; ``update_readme(path)`` rewrites the text between
 ``<!-- BEGIN POLICY TABLE -->`` and ``<!-- END POLICY TABLE -->``. ``python -m fintech_guardrails.docs
-[README.md]`` (with ``policy`` on ``PYTHONPATH``) or ``python policy/docs.py`` does the same from a shell.
+[README.md]`` (with ``policy`` on ``PYTHONPATH``) or ``python policy/docs.py`` does the same from a shell;
+``--table`` prints the table instead.
 """
 
 from __future__ import annotations
@@ -63,8 +64,14 @@ def update_readme(path: Path = README) -> bool:
     return updated != text
 
 
-def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else README
+def main(argv: list[str] | None = None) -> None:
+    """``[README.md]`` rewrites the table in place; ``--table`` prints it (how the repository's README
+    generator reads it without importing the pack)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--table"]:
+        sys.stdout.write(render_policy_table())
+        return
+    path = Path(args[0]) if args else README
     changed = update_readme(path)
     sys.stdout.write(f"{path}: policy table {'updated' if changed else 'already current'}\n")
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from fintech_guardrails.exemptions import Exemption, parse_exemptions
-from fintech_infra.jurisdictions import DEFAULT_REGISTRY, JurisdictionOverride, JurisdictionRegistry
+from fintech_guardrails.jurisdictions import DEFAULT_REGISTRY, JurisdictionRegistry, OverrideError
 
 __all__ = [
     "CONFIG_DIR",
@@ -100,15 +100,11 @@ class Settings:
                 problems.append("config `today` is not a YYYY-MM-DD date; using the real date")
         registry = DEFAULT_REGISTRY
         overrides = config.get("jurisdictions")
-        if isinstance(overrides, Mapping) and overrides:
+        if overrides:
             try:
-                registry = DEFAULT_REGISTRY.with_overrides(
-                    {code: JurisdictionOverride.model_validate(entry) for code, entry in overrides.items()}
-                )
-            except Exception as error:  # pydantic or ConfigError: name it and keep the library registry
-                problems.append(
-                    f"config `jurisdictions` is invalid ({type(error).__name__}); using the library registry"
-                )
+                registry = DEFAULT_REGISTRY.with_overrides(overrides)
+            except OverrideError as error:
+                problems.append(f"config {error}; using the registry without overrides")
         environment = config.get("environment")
         values = {key: config.get(key, default) for key, default in defaults.items()}
         return cls(

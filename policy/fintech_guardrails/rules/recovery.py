@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from pulumi_policy import Severity
 
+from fintech_guardrails import facts
 from fintech_guardrails import types as t
 from fintech_guardrails.model import Findings, Node, Stack
 from fintech_guardrails.preview import as_list, dig, is_unknown
 from fintech_guardrails.registry import dora, stack_rule
 from fintech_guardrails.rules.databases import primaries
-from fintech_infra.config import DataConcern, default_objectives
 
-# Figures per mechanism for the loss of the primary region (seconds). Sources: AWS documentation as
-# collected in ../shared/research/component-anchors.md section 2; where AWS gives no bound the figure is
-# the pack's conservative model and is configurable.
-MECHANISMS = {
-    "multiAz": {"rpo": 0, "rto": 120},
-    "auroraMultiAz": {"rpo": 0, "rto": 60},
-    "pointInTimeRestore": {"rpo": 300, "rto": 7200},
-    "auroraGlobal": {"rpo": 1, "rto": 60},
-    "crossRegionReplica": {"rpo": None, "rto": 900},
-    "backupReplication": {"rpo": 900, "rto": 7200},
-    "backupCopy": {"rpo": 86400, "rto": 14400},
+_RECOVERY = facts.load("recovery")
+
+# The library's mechanism names (data/recovery.json, with each figure's AWS source). A point-in-time
+# restore from automated backups is what the library calls a single-AZ instance's mechanism.
+MULTI_AZ = "multi-az-instance"
+AURORA_MULTI_AZ = "aurora-multi-az-cluster"
+POINT_IN_TIME_RESTORE = "single-az-instance"
+AURORA_GLOBAL = "aurora-global-database"
+CROSS_REGION_REPLICA = "cross-region-read-replica"
+BACKUP_REPLICATION = "automated-backups-replication"
+BACKUP_COPY = "aws-backup-cross-region-copy"
+
+MECHANISMS: dict[str, dict[str, int | None]] = {
+    name: {"rpo": entry["rpoSeconds"], "rto": entry["rtoSeconds"]} for name, entry in _RECOVERY["mechanisms"].items()
 }
+"""Planning RPO/RTO in seconds per mechanism; None where AWS documents no bound (never meets an objective)."""
+ZONE_MECHANISMS = frozenset(name for name, entry in _RECOVERY["mechanisms"].items() if entry["scope"] == "zone")
+CONCERNS = frozenset(_RECOVERY["concerns"])
 INFINITE = math.inf
 
 
@@ -58,7 +65,8 @@ def _replica_lag_bound(stack: Stack, replica: Node) -> float:
     return bound
 
 
-ZONE_MECHANISMS = frozenset({"multiAz", "auroraMultiAz", "pointInTimeRestore"})
+def _seconds(value: float | None) -> float:
+    return INFINITE if value is None else float(value)
 
 
 def capabilities(stack: Stack, db: Node, figures: dict[str, dict[str, float | None]]) -> tuple[list[Capability], bool]:
@@ -68,36 +76,32 @@ def capabilities(stack: Stack, db: Node, figures: dict[str, dict[str, float | No
 
     def add(name: str, rpo: float | None = None) -> None:
         figure = figures[name]
-        found.append(
-            Capability(
-                name, rpo if rpo is not None else float(figure["rpo"] or INFINITE), float(figure["rto"] or INFINITE)
-            )
-        )
+        found.append(Capability(name, rpo if rpo is not None else _seconds(figure["rpo"]), _seconds(figure["rto"])))
 
     if db.get("multiAz") is True:
-        add("multiAz")
+        add(MULTI_AZ)
     if db.type == t.RDS_CLUSTER and len(stack.referrers(db, t.RDS_CLUSTER_INSTANCE, prop="clusterIdentifier")) >= 2:
-        add("auroraMultiAz")
+        add(AURORA_MULTI_AZ)
     retention = db.get("backupRetentionPeriod")
     if isinstance(retention, (int, float)) and retention >= 1:
-        add("pointInTimeRestore")
+        add(POINT_IN_TIME_RESTORE)
     if db.type == t.RDS_CLUSTER:
         for global_cluster in stack.refs(db, "globalClusterIdentifier", t.RDS_GLOBAL_CLUSTER):
             for member in stack.referrers(global_cluster, t.RDS_CLUSTER, prop="globalClusterIdentifier"):
                 other = _other_region(db, member)
                 waiting |= other is None
                 if other:
-                    add("auroraGlobal")
+                    add(AURORA_GLOBAL)
     for replica in stack.referrers(db, t.RDS_INSTANCE, prop="replicateSourceDb"):
         other = _other_region(db, replica)
         waiting |= other is None
         if other:
-            add("crossRegionReplica", _replica_lag_bound(stack, replica))
+            add(CROSS_REGION_REPLICA, _replica_lag_bound(stack, replica))
     for replication in stack.referrers(db, t.RDS_BACKUP_REPLICATION, prop="sourceDbInstanceArn"):
         other = _other_region(db, replication)
         waiting |= other is None
         if other:
-            add("backupReplication")
+            add(BACKUP_REPLICATION)
     for selection in stack.of_type(t.BACKUP_SELECTION):
         if db not in stack.refs(selection, "resources"):
             continue
@@ -110,8 +114,14 @@ def capabilities(stack: Stack, db: Node, figures: dict[str, dict[str, float | No
             )
             vaults = [vault for vault in stack.refs(plan, "rules", t.BACKUP_VAULT) if _other_region(db, vault)]
             if copies and vaults:
-                add("backupCopy")
+                add(BACKUP_COPY)
     return found, waiting
+
+
+def default_objectives(environment: str, concern: str, *, has_dr_region: bool) -> dict[str, Any]:
+    """The library's objectives for a concern that config declares none for: {rpoSeconds, rtoSeconds, scope}."""
+    defaults = _RECOVERY["defaultObjectives"][environment][concern]
+    return dict(defaults["withDrRegion" if has_dr_region else "withoutDrRegion"])
 
 
 def _has_dr_region(stack: Stack, db: Node) -> bool:
@@ -136,14 +146,15 @@ def _has_dr_region(stack: Stack, db: Node) -> bool:
             "type": "object",
             "description": (
                 "Declared objectives per concern ({concern: {rpoSeconds, rtoSeconds, scope}}); "
-                "default: fintech_infra.config.default_objectives for the environment."
+                "default: the library's defaults for the environment and concern (data/recovery.json)."
             ),
         },
         "mechanisms": {
             "type": "object",
             "default": MECHANISMS,
             "description": (
-                "RPO/RTO per mechanism in seconds (null RPO for replicas: bounded only by a ReplicaLag alarm)."
+                "RPO/RTO per mechanism in seconds ({mechanism: {rpo, rto}}); null where AWS documents no bound "
+                "(a cross-region replica's RPO is then bounded only by a ReplicaLag alarm on it)."
             ),
         },
     },
@@ -156,17 +167,19 @@ def recovery_objectives(stack: Stack, out: Findings) -> None:
     """Each database's declared RPO and RTO are achievable with the recovery mechanisms deployed.
 
     Objectives scoped to the region (prod, or any cell with a DR region) count only cross-region mechanisms:
-    an Aurora global database secondary in another region; a cross-region read replica (RPO
-    bounded only by a ReplicaLag alarm on it); cross-region automated-backup replication; an AWS Backup copy to
-    a vault in another region. Zone-scoped objectives (non-prod cells without a DR region) also count Multi-AZ,
-    two or more Aurora instances and point-in-time restore. Objectives come from config per concern
-    ({rpoSeconds, rtoSeconds, scope}), else the library's defaults. Unknown regions are pending.
+    an Aurora global database secondary in another region; a cross-region read replica (RPO bounded only by
+    a ReplicaLag alarm on it; AWS documents no promotion time, so it meets an RTO only when config gives it
+    one); cross-region automated-backup replication; an AWS Backup copy to a vault in another region.
+    Zone-scoped objectives (non-prod cells without a DR region) also count Multi-AZ, two or more Aurora
+    instances and point-in-time restore. The figures are the library's (``data/recovery.json``), overridable
+    in config. Objectives come from config per concern ({rpoSeconds, rtoSeconds, scope}), else the library's
+    defaults. Unknown regions are pending.
     """
     figures = {**MECHANISMS, **(stack.settings.value("mechanisms") or {})}
     declared = stack.settings.value("objectives") or {}
     for db in primaries(stack):
         concern = stack.concern(db)
-        if concern not in {item.value for item in DataConcern}:
+        if concern is None or concern not in CONCERNS:
             continue  # concern-separation reports an untagged database
         override = declared.get(concern) if isinstance(declared, dict) else None
         found, waiting = capabilities(stack, db, figures)
@@ -174,13 +187,10 @@ def recovery_objectives(stack: Stack, out: Findings) -> None:
             rpo, rto = float(override.get("rpoSeconds", INFINITE)), float(override.get("rtoSeconds", INFINITE))
             scope = str(override.get("scope", "region"))
         else:
-            objectives = default_objectives(
-                stack.settings.environment,  # type: ignore[arg-type]
-                DataConcern(concern),
-                has_dr_region=_has_dr_region(stack, db),
-            )
-            rpo, rto = float(objectives.rpo_seconds), float(objectives.rto_seconds)
-            scope = str(getattr(objectives, "scope", "region"))
+            has_dr_region = _has_dr_region(stack, db)
+            objectives = default_objectives(stack.settings.environment, concern, has_dr_region=has_dr_region)
+            rpo, rto = float(objectives["rpoSeconds"]), float(objectives["rtoSeconds"])
+            scope = str(objectives["scope"])
         if scope != "zone":
             found = [capability for capability in found if capability.mechanism not in ZONE_MECHANISMS]
         best_rpo = min((c.rpo for c in found), default=INFINITE)
