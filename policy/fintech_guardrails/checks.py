@@ -15,16 +15,19 @@ unset flag, ``not_equal(True)`` passes it, ``unset_or(...)`` accepts a default t
 failed expectation is the violation "<dotted path> must <wording>"; pass ``message=`` where the rule has
 more to say than that. Messages never echo the value: the SDK hands policies secrets in plaintext.
 
-An :class:`Expectation` is a test plus the words that follow "must". The factories here build them with no
-reflection and nothing to parse, so a rule may build one per call; a rule family's own vocabulary (e.g.
-:data:`~fintech_guardrails.rules.secrets.customer_managed_key`) is an :class:`Expectation` in its module.
-A bool or None matches only itself (JSON's ``1`` is not ``true``) and a number is never a bool.
+An :class:`Expectation` is a test plus the words that follow "must". Each factory here builds one
+expectation per distinct argument list and then returns that same object, so ``equals(True)`` inside a rule
+costs a cache lookup, not a build, per Analyze call (arguments are scalars, hence hashable). A rule
+family's own vocabulary (e.g. :data:`~fintech_guardrails.rules.secrets.customer_managed_key`) is an
+:class:`Expectation` in its module. A bool or None matches only itself (JSON's ``1`` is not ``true``) and a
+number is never a bool.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from fintech_guardrails.model import Findings, expect
@@ -80,6 +83,10 @@ def require(
     expect(out, value, expected.test, message or f"{name} must {expected.wording}", what=name, urn=urn)
 
 
+_once = lru_cache(maxsize=None, typed=True)
+"""Build an expectation once per distinct arguments; ``typed`` keeps ``equals(1)`` apart from ``equals(True)``."""
+
+
 def _shown(value: Any) -> str:
     if value is None:
         return "unset"
@@ -102,17 +109,20 @@ def _matcher(expected: Any) -> Callable[[Any], bool]:
     return lambda value: not isinstance(value, bool) and value == expected
 
 
+@_once
 def equals(expected: Any) -> Expectation:
     """The property is ``expected``: ``equals(True)`` reads "must be true"."""
     return Expectation(_matcher(expected), f"be {_shown(expected)}")
 
 
+@_once
 def not_equal(unwanted: Any) -> Expectation:
     """The property is anything but ``unwanted`` (unset included): ``not_equal("host")``, "must not be host"."""
     matches = _matcher(unwanted)
     return Expectation(lambda value: not matches(value), f"not be {_shown(unwanted)}")
 
 
+@_once
 def one_of(*allowed: Any) -> Expectation:
     """The property is one of ``allowed``; list None when unset means an allowed default.
 
@@ -129,16 +139,19 @@ def one_of(*allowed: Any) -> Expectation:
     return Expectation(test, f"be {_either([_shown(choice) for choice in allowed if choice is not None])}")
 
 
+@_once
 def at_least(minimum: float, unit: str = "") -> Expectation:
     """A number no smaller than ``minimum``; unset fails (wrap in :func:`unset_or` when the default is safe)."""
     return Expectation(lambda value: _is_number(value) and value >= minimum, f"be at least {_with(minimum, unit)}")
 
 
+@_once
 def at_most(maximum: float, unit: str = "") -> Expectation:
     """A number no larger than ``maximum``; unset fails (wrap in :func:`unset_or` when the default is safe)."""
     return Expectation(lambda value: _is_number(value) and value <= maximum, f"be at most {_with(maximum, unit)}")
 
 
+@_once
 def between(low: float, high: float, unit: str = "") -> Expectation:
     """A number from ``low`` to ``high``, both included."""
     return Expectation(
@@ -150,6 +163,7 @@ def _with(number: float, unit: str) -> str:
     return f"{number} {unit}" if unit else str(number)
 
 
+@_once
 def includes(*needed: Any) -> Expectation:
     """A list (or a single value, taken as a list of one) that contains every one of ``needed``; unset is empty."""
 
@@ -160,6 +174,7 @@ def includes(*needed: Any) -> Expectation:
     return Expectation(test, f"include {', '.join(map(str, needed))}")
 
 
+@_once
 def unset_or(expected: Expectation) -> Expectation:
     """Unset passes (the provider default is known to be safe); a set value must meet ``expected``."""
     return Expectation(lambda value: value is None or expected.test(value), expected.wording)
