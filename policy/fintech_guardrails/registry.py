@@ -9,6 +9,29 @@ A rule is a small function over one :class:`~fintech_guardrails.model.Resource` 
 * fails closed: a rule that raises is reported as a violation, never passed silently;
 * applies valid exemptions and reports each as not applicable (with ticket, approver and expiry);
 * reports inputs that are unknown during preview as not applicable ("pending"), never as a violation.
+
+A typical resource rule is the decorator, a docstring (its first line is the description, the docs row and
+the test title; the rest says what unset means) and one :func:`~fintech_guardrails.checks.require` line per
+property, which words the violation and the pending entry from the property's path::
+
+    @resource_rule(
+        types=(t.RDS_INSTANCE,),
+        name="rds-multi-az",
+        severity=Severity.HIGH,
+        framework=dora("Art. 12", "Redundant ICT capacity"),
+        remediation="Keep DatabaseSettings.multi_az=True.",
+    )
+    def rds_multi_az(r: Resource, out: Findings) -> None:
+        '''RDS instances run Multi-AZ with a synchronous standby.
+
+        ``multiAz`` unset means single-AZ (AWS default) and is a violation. Read replicas are skipped.
+        '''
+        if is_replica(r):
+            return
+        require(r, out, "multiAz", equals(True))  # violation: "multiAz must be true"
+
+Logic that is not "this property must be X" (joins, skips, thresholds from config) stays plain code around
+those lines, recording what it finds with ``out.fail`` and ``out.wait``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
-from fintech_guardrails.model import Findings, Resource, Stack, expect
+from fintech_guardrails.checks import equals, is_set, one_of, require
+from fintech_guardrails.model import Findings, Resource, Stack
 from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown, present
 from fintech_guardrails.registry import dora, pci, resource_rule, stack_rule
 from fintech_guardrails.rules._joins import internet_facing
@@ -77,21 +78,14 @@ def listener_tls(r: Resource, out: Findings) -> None:
     if protocol not in ("HTTPS", "TLS"):
         out.fail("the listener must use HTTPS or TLS")
         return
-    allowed = set(r.settings.value("sslPolicies"))
-    expect(
+    require(
+        r,
         out,
-        r.get("sslPolicy"),
-        lambda v: v in allowed,
-        "sslPolicy must be a TLS 1.2+ policy from the allowed list",
-        what="sslPolicy",
+        "sslPolicy",
+        one_of(*r.settings.value("sslPolicies")),
+        message="sslPolicy must be a TLS 1.2+ policy from the allowed list",
     )
-    expect(
-        out,
-        r.get("certificateArn"),
-        lambda v: isinstance(v, str) and bool(v),
-        "certificateArn must be set",
-        what="certificateArn",
-    )
+    require(r, out, "certificateArn", is_set)
 
 
 @resource_rule(
@@ -107,13 +101,7 @@ def lb_deletion_protection(r: Resource, out: Findings) -> None:
 
     ``enableDeletionProtection`` unset means off (AWS default) and is a violation. Unknowns are pending.
     """
-    expect(
-        out,
-        r.get("enableDeletionProtection"),
-        lambda v: v is True,
-        "enableDeletionProtection must be true",
-        what="enableDeletionProtection",
-    )
+    require(r, out, "enableDeletionProtection", equals(True))
 
 
 @resource_rule(
@@ -136,20 +124,8 @@ def lb_drop_invalid_headers(r: Resource, out: Findings) -> None:
         return
     if kind not in (None, "application"):
         return
-    expect(
-        out,
-        r.get("dropInvalidHeaderFields"),
-        lambda v: v is True,
-        "dropInvalidHeaderFields must be true",
-        what="dropInvalidHeaderFields",
-    )
-    expect(
-        out,
-        r.get("desyncMitigationMode"),
-        lambda v: v in (None, "defensive", "strictest"),
-        "desyncMitigationMode must be defensive or strictest",
-        what="desyncMitigationMode",
-    )
+    require(r, out, "dropInvalidHeaderFields", equals(True))
+    require(r, out, "desyncMitigationMode", one_of(None, "defensive", "strictest"))
 
 
 @resource_rule(
@@ -166,20 +142,8 @@ def lb_access_logs(r: Resource, out: Findings) -> None:
     ``accessLogs`` unset means no logs. The target bucket is a log sink and uses SSE-S3 (see
     s3-bucket-encryption). Unknowns are pending.
     """
-    expect(
-        out,
-        r.get("accessLogs", "enabled"),
-        lambda v: v is True,
-        "accessLogs.enabled must be true",
-        what="accessLogs.enabled",
-    )
-    expect(
-        out,
-        r.get("accessLogs", "bucket"),
-        lambda v: isinstance(v, str) and bool(v),
-        "accessLogs.bucket must be set",
-        what="accessLogs.bucket",
-    )
+    require(r, out, ("accessLogs", "enabled"), equals(True))
+    require(r, out, ("accessLogs", "bucket"), is_set)
 
 
 @stack_rule(

@@ -8,7 +8,8 @@ from typing import Any
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
-from fintech_guardrails.model import Findings, Resource, expect
+from fintech_guardrails.checks import Expectation, not_equal, require
+from fintech_guardrails.model import Findings, Resource
 from fintech_guardrails.preview import as_list
 from fintech_guardrails.registry import pci, resource_rule
 from fintech_guardrails.rules.secrets import container_definitions
@@ -29,13 +30,7 @@ def ecs_no_public_ip(r: Resource, out: Findings) -> None:
 
     ``networkConfiguration.assignPublicIp`` unset means false (AWS default) and passes. Unknowns are pending.
     """
-    expect(
-        out,
-        r.get("networkConfiguration", "assignPublicIp"),
-        lambda v: v is not True,
-        "assignPublicIp must not be true",
-        what="networkConfiguration.assignPublicIp",
-    )
+    require(r, out, ("networkConfiguration", "assignPublicIp"), not_equal(True))
 
 
 def _each_container(r: Resource, out: Findings, ok: Callable[[dict[str, Any]], bool], message: str) -> None:
@@ -101,8 +96,8 @@ def ecs_not_privileged(r: Resource, out: Findings) -> None:
     ``privileged`` unset means false and passes; ``pidMode``/``ipcMode`` "host" are violations. Unknowns are pending.
     """
     _each_container(r, out, lambda c: c.get("privileged") is not True, "no container may be privileged")
-    for prop in ("pidMode", "ipcMode"):
-        expect(out, r.get(prop), lambda v: v != "host", f"{prop} must not be host", what=prop)
+    require(r, out, "pidMode", not_equal("host"))
+    require(r, out, "ipcMode", not_equal("host"))
 
 
 @resource_rule(
@@ -126,6 +121,18 @@ def ecs_logging(r: Resource, out: Findings) -> None:
     )
 
 
+def _container_insights_on(settings: Any) -> bool:
+    return any(
+        isinstance(item, dict)
+        and item.get("name") == "containerInsights"
+        and item.get("value") in ("enabled", "enhanced")
+        for item in as_list(settings)
+    )
+
+
+CONTAINER_INSIGHTS_ON = Expectation(_container_insights_on, "set containerInsights to enabled or enhanced")
+
+
 @resource_rule(
     types=(t.ECS_CLUSTER,),
     name="ecs-cluster-container-insights",
@@ -139,14 +146,6 @@ def ecs_container_insights(r: Resource, out: Findings) -> None:
 
     ``settings`` unset means the account default (off unless changed) and is a violation. Unknowns are pending.
     """
-    settings = as_list(r.get("settings"))
-
-    def enabled(items: list[Any]) -> bool:
-        return any(
-            isinstance(item, dict)
-            and item.get("name") == "containerInsights"
-            and item.get("value") in ("enabled", "enhanced")
-            for item in items
-        )
-
-    expect(out, settings, enabled, "the containerInsights setting must be enabled or enhanced", what="settings")
+    require(
+        r, out, "settings", CONTAINER_INSIGHTS_ON, message="the containerInsights setting must be enabled or enhanced"
+    )

@@ -7,12 +7,22 @@ from typing import Any
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
-from fintech_guardrails.model import Findings, Resource, expect
-from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown
+from fintech_guardrails.checks import Expectation, at_most, equals, includes, is_set, require, unset_or
+from fintech_guardrails.model import Findings, Resource
+from fintech_guardrails.preview import as_list, is_unknown
 from fintech_guardrails.registry import pci, resource_rule
 from fintech_guardrails.rules._joins import WORLD
 
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+
+def _named_networks(cidrs: Any) -> bool:
+    """``publicAccessCidrs`` is set (unset means 0.0.0.0/0) and opens nothing to the world."""
+    listed = as_list(cidrs)
+    return bool(listed) and not (set(listed) & WORLD)
+
+
+NAMED_NETWORKS_ONLY = Expectation(_named_networks, "list only named networks, never 0.0.0.0/0")
 
 
 @resource_rule(
@@ -30,26 +40,19 @@ def eks_private_endpoint(r: Resource, out: Findings) -> None:
     0.0.0.0/0, so both must be set. ``endpointPrivateAccess`` unset means false and is a violation. Unknowns
     are pending.
     """
-    expect(
-        out,
-        r.get("vpcConfig", "endpointPrivateAccess"),
-        lambda v: v is True,
-        "endpointPrivateAccess must be true",
-        what="vpcConfig.endpointPrivateAccess",
-    )
+    require(r, out, ("vpcConfig", "endpointPrivateAccess"), equals(True))
     public = r.get("vpcConfig", "endpointPublicAccess")
     if is_unknown(public):
         out.wait("vpcConfig.endpointPublicAccess")
         return
     if public is False:
         return
-    cidrs = as_list(r.get("vpcConfig", "publicAccessCidrs"))
-    expect(
+    require(
+        r,
         out,
-        cidrs,
-        lambda v: bool(v) and not (set(v) & WORLD),
-        "a public endpoint must be limited to named CIDRs (not 0.0.0.0/0)",
-        what="vpcConfig.publicAccessCidrs",
+        ("vpcConfig", "publicAccessCidrs"),
+        NAMED_NETWORKS_ONLY,
+        message="a public endpoint must be limited to named CIDRs (not 0.0.0.0/0)",
     )
 
 
@@ -68,25 +71,11 @@ def eks_secrets_encryption(r: Resource, out: Findings) -> None:
     ``encryptionConfig`` unset means no envelope encryption and is a violation. A key ARN unknown during
     preview is pending.
     """
-    config = r.get("encryptionConfig")
-    if is_unknown(config):
+    if is_unknown(r.get("encryptionConfig")):
         out.wait("encryptionConfig")
         return
-    resources = as_list(dig(config, "resources"))
-    expect(
-        out,
-        resources,
-        lambda v: "secrets" in v,
-        "encryptionConfig.resources must include secrets",
-        what="encryptionConfig.resources",
-    )
-    expect(
-        out,
-        dig(config, "provider", "keyArn"),
-        lambda v: isinstance(v, str) and bool(v),
-        "encryptionConfig.provider.keyArn must be set",
-        what="encryptionConfig.provider.keyArn",
-    )
+    require(r, out, ("encryptionConfig", "resources"), includes("secrets"))
+    require(r, out, ("encryptionConfig", "provider", "keyArn"), is_set)
 
 
 @resource_rule(
@@ -102,13 +91,7 @@ def eks_logs(r: Resource, out: Findings) -> None:
 
     ``enabledClusterLogTypes`` unset means none. Unknowns are pending.
     """
-    expect(
-        out,
-        as_list(r.get("enabledClusterLogTypes")),
-        lambda v: set(CONTROL_PLANE_LOGS) <= set(v),
-        f"enabledClusterLogTypes must include {', '.join(CONTROL_PLANE_LOGS)}",
-        what="enabledClusterLogTypes",
-    )
+    require(r, out, "enabledClusterLogTypes", includes(*CONTROL_PLANE_LOGS))
 
 
 @resource_rule(
@@ -125,21 +108,8 @@ def launch_template_imdsv2(r: Resource, out: Findings) -> None:
     ``metadataOptions.httpTokens`` unset means optional (IMDSv1 allowed) and is a violation; hop limit unset
     means 1 and passes. Unknowns are pending.
     """
-    options: Any = r.get("metadataOptions")
-    if options is UNKNOWN:
+    if is_unknown(r.get("metadataOptions")):
         out.wait("metadataOptions")
         return
-    expect(
-        out,
-        dig(options, "httpTokens"),
-        lambda v: v == "required",
-        "metadataOptions.httpTokens must be required",
-        what="metadataOptions.httpTokens",
-    )
-    expect(
-        out,
-        dig(options, "httpPutResponseHopLimit"),
-        lambda v: v is None or (isinstance(v, (int, float)) and v <= 2),
-        "httpPutResponseHopLimit must be at most 2",
-        what="metadataOptions.httpPutResponseHopLimit",
-    )
+    require(r, out, ("metadataOptions", "httpTokens"), equals("required"))
+    require(r, out, ("metadataOptions", "httpPutResponseHopLimit"), unset_or(at_most(2)))

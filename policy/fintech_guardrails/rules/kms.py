@@ -8,7 +8,8 @@ from typing import Any
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
-from fintech_guardrails.model import Findings, Resource, expect
+from fintech_guardrails.checks import at_least, equals, require, unset_or
+from fintech_guardrails.model import Findings, Resource
 from fintech_guardrails.preview import is_unknown
 from fintech_guardrails.registry import pci, resource_rule
 
@@ -30,9 +31,7 @@ def kms_key_rotation(r: Resource, out: Findings) -> None:
     spec = r.get("keySpec") if r.get("customerMasterKeySpec") is None else r.get("customerMasterKeySpec")
     if isinstance(spec, str) and spec != "SYMMETRIC_DEFAULT":
         return
-    expect(
-        out, r.get("enableKeyRotation"), lambda v: v is True, "enableKeyRotation must be true", what="enableKeyRotation"
-    )
+    require(r, out, "enableKeyRotation", equals(True))
 
 
 def _wildcard_allows(document: Any) -> bool:
@@ -107,11 +106,4 @@ def kms_key_deletion_window(r: Resource, out: Findings) -> None:
 
     ``deletionWindowInDays`` unset means 30 days (AWS default) and passes. Unknown values are pending.
     """
-    minimum = int(r.settings.value("minDays"))
-    expect(
-        out,
-        r.get("deletionWindowInDays"),
-        lambda v: v is None or (isinstance(v, (int, float)) and v >= minimum),
-        f"deletionWindowInDays must be at least {minimum}",
-        what="deletionWindowInDays",
-    )
+    require(r, out, "deletionWindowInDays", unset_or(at_least(int(r.settings.value("minDays")))))

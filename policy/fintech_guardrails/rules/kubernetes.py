@@ -5,6 +5,7 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
+from fintech_guardrails.checks import equals, require
 from fintech_guardrails.model import Findings, Resource, Stack, expect
 from fintech_guardrails.preview import UNKNOWN, as_list, contains_unknown, dig, is_unknown
 from fintech_guardrails.registry import pci, resource_rule, stack_rule
@@ -96,16 +97,15 @@ def k8s_pod_security(r: Resource, out: Findings) -> None:
     """
     if namespace_name(r.props, r.name) in SYSTEM_NAMESPACES:
         return
-    labels = r.get("metadata", "labels")
-    if labels is UNKNOWN:
+    if r.get("metadata", "labels") is UNKNOWN:
         out.wait("metadata.labels")
         return
-    expect(
+    require(
+        r,
         out,
-        dig(labels, ENFORCE_LABEL),
-        lambda v: v == "restricted",
-        f"label {ENFORCE_LABEL} must be restricted",
-        what=f"metadata.labels.{ENFORCE_LABEL}",
+        ("metadata", "labels", ENFORCE_LABEL),
+        equals("restricted"),
+        message=f"label {ENFORCE_LABEL} must be restricted",
     )
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
-from fintech_guardrails.model import Findings, Resource, Stack, expect
-from fintech_guardrails.preview import as_list
+from fintech_guardrails.checks import Expectation, equals, is_set, not_empty, not_equal, require
+from fintech_guardrails.model import Findings, Resource, Stack
 from fintech_guardrails.registry import pci, resource_rule, stack_rule
-from fintech_guardrails.rules.secrets import customer_managed
+from fintech_guardrails.rules.secrets import customer_managed_key
 from fintech_guardrails.settings import jurisdiction_minimum
 
 
@@ -28,30 +26,10 @@ def cloudtrail_multi_region(r: Resource, out: Findings) -> None:
     ``isMultiRegionTrail`` and ``enableLogFileValidation`` unset mean false (AWS default) and are violations;
     ``includeGlobalServiceEvents`` and ``enableLogging`` unset mean true and pass. Unknowns are pending.
     """
-    expect(
-        out,
-        r.get("isMultiRegionTrail"),
-        lambda v: v is True,
-        "isMultiRegionTrail must be true",
-        what="isMultiRegionTrail",
-    )
-    expect(
-        out,
-        r.get("enableLogFileValidation"),
-        lambda v: v is True,
-        "enableLogFileValidation must be true",
-        what="enableLogFileValidation",
-    )
-    expect(
-        out,
-        r.get("includeGlobalServiceEvents"),
-        lambda v: v is not False,
-        "includeGlobalServiceEvents must not be false",
-        what="includeGlobalServiceEvents",
-    )
-    expect(
-        out, r.get("enableLogging"), lambda v: v is not False, "enableLogging must not be false", what="enableLogging"
-    )
+    require(r, out, "isMultiRegionTrail", equals(True))
+    require(r, out, "enableLogFileValidation", equals(True))
+    require(r, out, "includeGlobalServiceEvents", not_equal(False))
+    require(r, out, "enableLogging", not_equal(False))
 
 
 @resource_rule(
@@ -68,7 +46,7 @@ def cloudtrail_kms(r: Resource, out: Findings) -> None:
 
     ``kmsKeyId`` unset means SSE-S3 and is a violation. A key ARN unknown during preview is pending.
     """
-    expect(out, r.get("kmsKeyId"), customer_managed, "kmsKeyId must name a customer-managed KMS key", what="kmsKeyId")
+    require(r, out, "kmsKeyId", customer_managed_key)
 
 
 @resource_rule(
@@ -84,8 +62,8 @@ def cloudtrail_cloudwatch(r: Resource, out: Findings) -> None:
 
     ``cloudWatchLogsGroupArn`` and ``cloudWatchLogsRoleArn`` unset mean no delivery. Unknown ARNs are pending.
     """
-    for prop in ("cloudWatchLogsGroupArn", "cloudWatchLogsRoleArn"):
-        expect(out, r.get(prop), lambda v: isinstance(v, str) and bool(v), f"{prop} must be set", what=prop)
+    require(r, out, "cloudWatchLogsGroupArn", is_set)
+    require(r, out, "cloudWatchLogsRoleArn", is_set)
 
 
 @resource_rule(
@@ -103,7 +81,15 @@ def log_group_encrypted(r: Resource, out: Findings) -> None:
     ``kmsKeyId`` unset means CloudWatch's service-owned encryption and is a violation. A key ARN unknown
     during preview is pending.
     """
-    expect(out, r.get("kmsKeyId"), customer_managed, "kmsKeyId must name a customer-managed KMS key", what="kmsKeyId")
+    require(r, out, "kmsKeyId", customer_managed_key)
+
+
+def _kept_at_least(minimum: int) -> Expectation:
+    """``retentionInDays`` unset or 0 (both mean never expire), else at least ``minimum`` days."""
+    return Expectation(
+        lambda days: days in (None, 0) or (isinstance(days, (int, float)) and days >= minimum),
+        f"be at least {minimum} (or 0, never expire) for this jurisdiction",
+    )
 
 
 @stack_rule(
@@ -125,18 +111,7 @@ def log_group_retention(stack: Stack, out: Findings) -> None:
     registry = stack.settings.registry
     for group in stack.of_type(t.LOG_GROUP):
         minimum = jurisdiction_minimum(registry, stack.jurisdiction(group), "min_audit_log_retention_days")
-
-        def long_enough(value: Any, minimum: int = minimum) -> bool:
-            return value in (None, 0) or (isinstance(value, (int, float)) and value >= minimum)
-
-        expect(
-            out,
-            group.get("retentionInDays"),
-            long_enough,
-            f"retentionInDays must be at least {minimum} (or 0, never expire) for this jurisdiction",
-            what="retentionInDays",
-            urn=group.urn,
-        )
+        require(group, out, "retentionInDays", _kept_at_least(minimum), urn=group.urn)
 
 
 @resource_rule(
@@ -154,13 +129,7 @@ def sns_encrypted(r: Resource, out: Findings) -> None:
     ``kmsMasterKeyId`` unset means unencrypted and is a violation; ``alias/aws/sns`` is not accepted either.
     A key unknown during preview is pending.
     """
-    expect(
-        out,
-        r.get("kmsMasterKeyId"),
-        customer_managed,
-        "kmsMasterKeyId must name a customer-managed KMS key",
-        what="kmsMasterKeyId",
-    )
+    require(r, out, "kmsMasterKeyId", customer_managed_key)
 
 
 @resource_rule(
@@ -177,20 +146,8 @@ def alarm_actions(r: Resource, out: Findings) -> None:
     ``actionsEnabled`` unset means true and passes; ``alarmActions`` unset means none and is a violation.
     Unknown values are pending.
     """
-    expect(
-        out,
-        r.get("actionsEnabled"),
-        lambda v: v is not False,
-        "actionsEnabled must not be false",
-        what="actionsEnabled",
-    )
-    expect(
-        out,
-        as_list(r.get("alarmActions")),
-        lambda v: len(v) > 0,
-        "alarmActions must name at least one target",
-        what="alarmActions",
-    )
+    require(r, out, "actionsEnabled", not_equal(False))
+    require(r, out, "alarmActions", not_empty, message="alarmActions must name at least one target")
 
 
 @stack_rule(

@@ -8,10 +8,11 @@ from typing import Any
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
-from fintech_guardrails.model import Findings, Resource, expect
-from fintech_guardrails.preview import as_list, present
+from fintech_guardrails.checks import at_least, between, equals, includes, is_set, not_equal, require
+from fintech_guardrails.model import Findings, Resource
+from fintech_guardrails.preview import present
 from fintech_guardrails.registry import dora, pci, resource_rule
-from fintech_guardrails.rules.secrets import customer_managed
+from fintech_guardrails.rules.secrets import customer_managed_key
 
 DATABASES = (t.RDS_INSTANCE, t.RDS_CLUSTER)
 DB_AND_MEMBERS = (t.RDS_INSTANCE, t.RDS_CLUSTER, t.RDS_CLUSTER_INSTANCE)
@@ -58,14 +59,8 @@ def rds_storage_encrypted_cmk(r: Resource, out: Findings) -> None:
     preview (a key created in the same update) is pending; a known empty or AWS-managed key is a violation.
     """
     if not is_replica(r):
-        expect(
-            out,
-            r.get("storageEncrypted"),
-            lambda v: v is True,
-            "storageEncrypted must be true",
-            what="storageEncrypted",
-        )
-    expect(out, r.get("kmsKeyId"), customer_managed, "kmsKeyId must name a customer-managed KMS key", what="kmsKeyId")
+        require(r, out, "storageEncrypted", equals(True))
+    require(r, out, "kmsKeyId", customer_managed_key)
 
 
 @resource_rule(
@@ -84,7 +79,7 @@ def rds_multi_az(r: Resource, out: Findings) -> None:
     """
     if is_replica(r):
         return
-    expect(out, r.get("multiAz"), lambda v: v is True, "multiAz must be true", what="multiAz")
+    require(r, out, "multiAz", equals(True))
 
 
 @resource_rule(
@@ -103,13 +98,7 @@ def rds_not_public(r: Resource, out: Findings) -> None:
 
     ``publiclyAccessible`` unset means false (AWS default) and passes. Unknown values are pending.
     """
-    expect(
-        out,
-        r.get("publiclyAccessible"),
-        lambda v: v is not True,
-        "publiclyAccessible must not be true",
-        what="publiclyAccessible",
-    )
+    require(r, out, "publiclyAccessible", not_equal(True))
 
 
 @resource_rule(
@@ -139,14 +128,7 @@ def rds_backup_retention(r: Resource, out: Findings) -> None:
     """
     if is_replica(r):
         return
-    minimum = int(r.settings.value("minDays"))
-    expect(
-        out,
-        r.get("backupRetentionPeriod"),
-        lambda v: isinstance(v, (int, float)) and v >= minimum,
-        f"backupRetentionPeriod must be at least {minimum} days",
-        what="backupRetentionPeriod",
-    )
+    require(r, out, "backupRetentionPeriod", at_least(int(r.settings.value("minDays")), "days"))
 
 
 @resource_rule(
@@ -162,13 +144,7 @@ def rds_deletion_protection(r: Resource, out: Findings) -> None:
 
     ``deletionProtection`` unset means off (AWS default) and is a violation. Unknown values are pending.
     """
-    expect(
-        out,
-        r.get("deletionProtection"),
-        lambda v: v is True,
-        "deletionProtection must be true",
-        what="deletionProtection",
-    )
+    require(r, out, "deletionProtection", equals(True))
 
 
 @resource_rule(
@@ -189,20 +165,8 @@ def rds_final_snapshot(r: Resource, out: Findings) -> None:
     """
     if is_replica(r):
         return
-    expect(
-        out,
-        r.get("skipFinalSnapshot"),
-        lambda v: v is not True,
-        "skipFinalSnapshot must not be true",
-        what="skipFinalSnapshot",
-    )
-    expect(
-        out,
-        r.get("finalSnapshotIdentifier"),
-        lambda v: isinstance(v, str) and bool(v),
-        "finalSnapshotIdentifier must be set",
-        what="finalSnapshotIdentifier",
-    )
+    require(r, out, "skipFinalSnapshot", not_equal(True))
+    require(r, out, "finalSnapshotIdentifier", is_set)
 
 
 @resource_rule(
@@ -221,13 +185,7 @@ def rds_iam_auth(r: Resource, out: Findings) -> None:
     """
     if is_replica(r):
         return
-    expect(
-        out,
-        r.get("iamDatabaseAuthenticationEnabled"),
-        lambda v: v is True,
-        "iamDatabaseAuthenticationEnabled must be true",
-        what="iamDatabaseAuthenticationEnabled",
-    )
+    require(r, out, "iamDatabaseAuthenticationEnabled", equals(True))
 
 
 @resource_rule(
@@ -258,15 +216,8 @@ def rds_log_exports(r: Resource, out: Findings) -> None:
     ``enabledCloudwatchLogsExports`` unset means none (AWS default). Instances need the configured logs (default
     postgresql and upgrade), clusters theirs (default postgresql). Unknown values are pending.
     """
-    needed = set(r.settings.value("clusterLogs" if r.type == t.RDS_CLUSTER else "instanceLogs"))
-    exports = as_list(r.get("enabledCloudwatchLogsExports"))
-    expect(
-        out,
-        exports,
-        lambda v: needed <= set(v),
-        f"enabledCloudwatchLogsExports must include {', '.join(sorted(needed))}",
-        what="enabledCloudwatchLogsExports",
-    )
+    needed = sorted(set(r.settings.value("clusterLogs" if r.type == t.RDS_CLUSTER else "instanceLogs")))
+    require(r, out, "enabledCloudwatchLogsExports", includes(*needed))
 
 
 @resource_rule(
@@ -283,20 +234,8 @@ def rds_performance_insights(r: Resource, out: Findings) -> None:
     ``performanceInsightsEnabled`` unset means off; ``performanceInsightsKmsKeyId`` unset means the AWS-managed
     key. A key ARN unknown during preview is pending.
     """
-    expect(
-        out,
-        r.get("performanceInsightsEnabled"),
-        lambda v: v is True,
-        "performanceInsightsEnabled must be true",
-        what="performanceInsightsEnabled",
-    )
-    expect(
-        out,
-        r.get("performanceInsightsKmsKeyId"),
-        customer_managed,
-        "performanceInsightsKmsKeyId must name a customer-managed KMS key",
-        what="performanceInsightsKmsKeyId",
-    )
+    require(r, out, "performanceInsightsEnabled", equals(True))
+    require(r, out, "performanceInsightsKmsKeyId", customer_managed_key)
 
 
 @resource_rule(
@@ -320,21 +259,8 @@ def rds_enhanced_monitoring(r: Resource, out: Findings) -> None:
 
     ``monitoringInterval`` unset means 0 (off, AWS default). Unknown values are pending.
     """
-    maximum = int(r.settings.value("maxIntervalSeconds"))
-    expect(
-        out,
-        r.get("monitoringInterval"),
-        lambda v: isinstance(v, (int, float)) and 0 < v <= maximum,
-        f"monitoringInterval must be between 1 and {maximum} seconds",
-        what="monitoringInterval",
-    )
-    expect(
-        out,
-        r.get("monitoringRoleArn"),
-        lambda v: isinstance(v, str) and bool(v),
-        "monitoringRoleArn must be set",
-        what="monitoringRoleArn",
-    )
+    require(r, out, "monitoringInterval", between(1, int(r.settings.value("maxIntervalSeconds")), "seconds"))
+    require(r, out, "monitoringRoleArn", is_set)
 
 
 @resource_rule(
@@ -350,13 +276,7 @@ def rds_auto_minor_upgrade(r: Resource, out: Findings) -> None:
 
     ``autoMinorVersionUpgrade`` unset means true (AWS default) and passes. Unknown values are pending.
     """
-    expect(
-        out,
-        r.get("autoMinorVersionUpgrade"),
-        lambda v: v is not False,
-        "autoMinorVersionUpgrade must not be false",
-        what="autoMinorVersionUpgrade",
-    )
+    require(r, out, "autoMinorVersionUpgrade", not_equal(False))
 
 
 def _protected(r: Resource) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
-from fintech_guardrails.model import Findings, Resource, expect
+from fintech_guardrails.checks import at_least, equals, one_of, require
+from fintech_guardrails.model import Findings, Resource
 from fintech_guardrails.preview import as_list, is_unknown
 from fintech_guardrails.registry import dora, pci, resource_rule
-from fintech_guardrails.rules.secrets import customer_managed
+from fintech_guardrails.rules.secrets import customer_managed_key
 
 
 @resource_rule(
@@ -26,14 +27,8 @@ def redis_at_rest(r: Resource, out: Findings) -> None:
     ``atRestEncryptionEnabled`` unset means off for Redis OSS (AWS default); ``kmsKeyId`` unset means an
     AWS-owned key; both are violations. A key ARN unknown during preview is pending.
     """
-    expect(
-        out,
-        r.get("atRestEncryptionEnabled"),
-        lambda v: v is True,
-        "atRestEncryptionEnabled must be true",
-        what="atRestEncryptionEnabled",
-    )
-    expect(out, r.get("kmsKeyId"), customer_managed, "kmsKeyId must name a customer-managed KMS key", what="kmsKeyId")
+    require(r, out, "atRestEncryptionEnabled", equals(True))
+    require(r, out, "kmsKeyId", customer_managed_key)
 
 
 @resource_rule(
@@ -51,20 +46,8 @@ def redis_in_transit(r: Resource, out: Findings) -> None:
     ``transitEncryptionEnabled`` unset means off (AWS default). ``transitEncryptionMode`` unset means `required`
     when encryption is enabled at creation; `preferred` (accepts plaintext) is a violation. Unknowns are pending.
     """
-    expect(
-        out,
-        r.get("transitEncryptionEnabled"),
-        lambda v: v is True,
-        "transitEncryptionEnabled must be true",
-        what="transitEncryptionEnabled",
-    )
-    expect(
-        out,
-        r.get("transitEncryptionMode"),
-        lambda v: v in (None, "required"),
-        "transitEncryptionMode must be required",
-        what="transitEncryptionMode",
-    )
+    require(r, out, "transitEncryptionEnabled", equals(True))
+    require(r, out, "transitEncryptionMode", one_of(None, "required"))
 
 
 @resource_rule(
@@ -106,14 +89,8 @@ def redis_multi_az(r: Resource, out: Findings) -> None:
 
     ``multiAzEnabled`` and ``automaticFailoverEnabled`` unset mean off (AWS default). Unknowns are pending.
     """
-    expect(out, r.get("multiAzEnabled"), lambda v: v is True, "multiAzEnabled must be true", what="multiAzEnabled")
-    expect(
-        out,
-        r.get("automaticFailoverEnabled"),
-        lambda v: v is True,
-        "automaticFailoverEnabled must be true",
-        what="automaticFailoverEnabled",
-    )
+    require(r, out, "multiAzEnabled", equals(True))
+    require(r, out, "automaticFailoverEnabled", equals(True))
 
 
 @resource_rule(
@@ -138,11 +115,4 @@ def redis_snapshots(r: Resource, out: Findings) -> None:
 
     ``snapshotRetentionLimit`` unset means 0 (no snapshots, AWS default) and is a violation. Unknowns are pending.
     """
-    minimum = int(r.settings.value("minDays"))
-    expect(
-        out,
-        r.get("snapshotRetentionLimit"),
-        lambda v: isinstance(v, (int, float)) and v >= minimum,
-        f"snapshotRetentionLimit must be at least {minimum}",
-        what="snapshotRetentionLimit",
-    )
+    require(r, out, "snapshotRetentionLimit", at_least(int(r.settings.value("minDays"))))

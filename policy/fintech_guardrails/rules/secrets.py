@@ -8,6 +8,7 @@ import re
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
+from fintech_guardrails.checks import Expectation, require
 from fintech_guardrails.model import Findings, Resource, Stack
 from fintech_guardrails.preview import as_list, dig, is_unknown
 from fintech_guardrails.registry import pci, resource_rule, stack_rule
@@ -18,6 +19,10 @@ AWS_MANAGED_ALIASES = re.compile(r"(^|:)alias/aws/")
 def customer_managed(value: object) -> bool:
     """A key reference that is set and is not an AWS-managed ``alias/aws/*`` key."""
     return isinstance(value, str) and bool(value.strip()) and not AWS_MANAGED_ALIASES.search(value)
+
+
+customer_managed_key = Expectation(customer_managed, "name a customer-managed KMS key")
+"""The rule idiom's form of :func:`customer_managed`: ``require(r, out, "kmsKeyId", customer_managed_key)``."""
 
 
 @resource_rule(
@@ -35,11 +40,7 @@ def secret_cmk(r: Resource, out: Findings) -> None:
     ``kmsKeyId`` unset means the AWS-managed ``aws/secretsmanager`` key, which is not accepted. A key ARN unknown
     during preview (a key created in the same update) is pending.
     """
-    value = r.get("kmsKeyId")
-    if is_unknown(value):
-        out.wait("kmsKeyId")
-    elif not customer_managed(value):
-        out.fail("kmsKeyId must name a customer-managed KMS key")
+    require(r, out, "kmsKeyId", customer_managed_key)
 
 
 @stack_rule(
