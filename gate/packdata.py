@@ -10,6 +10,8 @@ only its ``requirements.txt``. What the pack must agree on with the library ther
   source (:data:`fintech_infra.recovery.MECHANISMS`), and the default objectives per environment, concern
   and DR region (:func:`fintech_infra.data_config.default_objectives`).
 - ``aws_limits.json``: the AWS limits the pack's config schemas mirror (:mod:`fintech_infra.aws_limits`).
+- ``aws_facts.json``: the AWS limits, allowed values and support calendars the deployability rules judge by,
+  each with its source and the date it was checked (:func:`fintech_infra.aws_facts.facts_document`).
 
 Each file opens with a ``_generated`` header naming its source modules and the command that rewrites it.
 ``python -m fintech_infra_gate.packdata --write`` (``make packdata``) rewrites the files; ``--check`` exits 1
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fintech_infra import aws_limits
+from fintech_infra import aws_facts, aws_limits
 from fintech_infra.config import DataConcern, Environment
 from fintech_infra.data_config import DatabaseSettings, default_objectives
 from fintech_infra.jurisdictions import AWS_REGIONS, DEFAULT_REGISTRY, Jurisdiction, JurisdictionOverride
@@ -123,7 +125,12 @@ def limits() -> dict[str, Any]:
     }
 
 
+def facts() -> dict[str, Any]:
+    return {"_generated": _header("fintech_infra.aws_facts"), **aws_facts.facts_document()}
+
+
 FILES: dict[str, Callable[[], dict[str, Any]]] = {
+    "aws_facts.json": facts,
     "jurisdictions.json": jurisdictions,
     "recovery.json": recovery,
     "aws_limits.json": limits,
