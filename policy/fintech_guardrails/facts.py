@@ -21,6 +21,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 @cache
 def load(name: str) -> dict[str, Any]:
-    """The data file ``data/<name>.json`` (``jurisdictions``, ``recovery``, ``aws_limits`` or ``aws_facts``), parsed once."""
+    """``data/<name>.json`` (``jurisdictions``, ``recovery``, ``aws_limits`` or ``aws_facts``), parsed once."""
     data: dict[str, Any] = json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
     return data
