@@ -34,6 +34,7 @@ import pulumi_aws as aws
 
 from fintech_infra._naming import child, physical
 from fintech_infra.config import DatabaseSettings
+from fintech_infra.rds_baseline import data_safety, db_parameters, dr_data_network
 from fintech_infra.secrets import AppSecret
 from fintech_infra.wiring import DrPlacement, KeyRef
 
@@ -71,8 +72,6 @@ class AuroraCluster:
         availability_zones: Sequence[str] | None,
         rotation: RotationFunction | None = None,
     ) -> None:
-        from fintech_infra.database import data_safety, db_parameters, dr_data_network
-
         self._parent, self._name, self._settings = parent, name, settings
         self._monitoring_role_arn = monitoring_role_arn
         self._db_parameters = [aws.rds.ClusterParameterGroupParameterArgs(**p) for p in db_parameters(settings)]

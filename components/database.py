@@ -41,117 +41,27 @@ from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child, physical
 from fintech_infra.alarms import database_alarms
 from fintech_infra.config import AlarmSettings, DatabaseSettings
+from fintech_infra.data_access import data_security_group
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
+from fintech_infra.rds_baseline import (
+    CA_CERT_IDENTIFIER,
+    MASTER_USERNAME,
+    POSTGRES_PORT,
+    data_safety,
+    db_parameters,
+    dr_data_network,
+)
 from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
 
 if TYPE_CHECKING:
     from fintech_infra.rotation import RotationFunction
 
-__all__ = [
-    "CA_CERT_IDENTIFIER",
-    "POSTGRES_PORT",
-    "FinancialDatabase",
-    "data_safety",
-    "data_security_group",
-    "db_parameters",
-]
+__all__ = ["FinancialDatabase"]
 
-POSTGRES_PORT = 5432
-CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1"
-MASTER_USERNAME = "fintech_admin"
 LOG_EXPORTS = ["postgresql", "upgrade"]
 _MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
-
-
-def data_safety(name: str, settings: DatabaseSettings) -> dict[str, Any]:
-    """The backup and deletion-safety arguments every RDS instance and Aurora cluster here carries.
-
-    In one place because they are what keeps client data recoverable: PITR at the configured retention,
-    tags on snapshots, automated backups kept after deletion, deletion protection, a final snapshot with a
-    deterministic name, IAM authentication, and no surprise major-version upgrade.
-    """
-    return {
-        "iam_database_authentication_enabled": True,
-        "backup_retention_period": settings.backup_retention_days,
-        "copy_tags_to_snapshot": True,
-        "delete_automated_backups": False,
-        "deletion_protection": True,
-        "skip_final_snapshot": False,
-        "final_snapshot_identifier": physical(name, "final"),
-        "allow_major_version_upgrade": False,
-    }
-
-
-def dr_data_network(
-    name: str,
-    settings: DatabaseSettings,
-    network: DataNetwork,
-    *,
-    parent: pulumi.Resource,
-    opts: pulumi.ResourceOptions,
-) -> tuple[aws.ec2.SecurityGroup, aws.rds.SubnetGroup]:
-    """The DR region's security group and subnet group for a concern's replica or secondary cluster."""
-    security_group = data_security_group(
-        child(name, "dr-sg"),
-        network=network,
-        port=POSTGRES_PORT,
-        what=f"{settings.concern.value} PostgreSQL (DR)",
-        parent=parent,
-        opts=opts,
-    )
-    subnets = aws.rds.SubnetGroup(
-        child(name, "dr-subnets"),
-        name=physical(name, "dr"),
-        subnet_ids=list(network.subnet_ids),
-        description=f"{settings.concern.value} database DR: isolated data subnets",
-        opts=opts,
-    )
-    return security_group, subnets
-
-
-def data_security_group(
-    name: str,
-    *,
-    network: DataNetwork,
-    port: int,
-    what: str,
-    parent: pulumi.Resource,
-    opts: pulumi.ResourceOptions | None = None,
-) -> aws.ec2.SecurityGroup:
-    """A security group admitting ``port`` only from the application tier's security groups; no egress."""
-    return aws.ec2.SecurityGroup(
-        name,
-        vpc_id=network.vpc_id,
-        description=f"{what}: port {port} from the application tier only",
-        ingress=[
-            aws.ec2.SecurityGroupIngressArgs(
-                protocol="tcp",
-                from_port=port,
-                to_port=port,
-                security_groups=[client],
-                description=f"{what} clients (application tier security group)",
-            )
-            for client in network.client_security_group_ids
-        ],
-        # A data store never initiates connections; an empty list removes AWS's default allow-all egress.
-        egress=[],
-        opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=parent), opts),
-    )
-
-
-def db_parameters(settings: DatabaseSettings) -> list[dict[str, str]]:
-    """TLS-only connections, connection logging and statement logging (``all`` for the audit concern)."""
-    statement = settings.log_statement or ("all" if settings.concern == "audit" else "ddl")
-    return [
-        # Static before PostgreSQL 15: applied at the next reboot, which a new instance gets on creation.
-        {"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"},
-        {"name": "log_connections", "value": "1", "apply_method": "immediate"},
-        {"name": "log_disconnections", "value": "1", "apply_method": "immediate"},
-        {"name": "log_statement", "value": statement, "apply_method": "immediate"},
-        {"name": "log_min_duration_statement", "value": str(settings.log_min_duration_ms), "apply_method": "immediate"},
-    ]
 
 
 class FinancialDatabase(FintechComponent):
