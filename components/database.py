@@ -30,27 +30,29 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pulumi
 import pulumi_aws as aws
 
 from fintech_infra import aws_limits
 from fintech_infra._component import FintechComponent
-from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child, physical
 from fintech_infra.alarms import database_alarms
+from fintech_infra.aurora import AuroraCluster
 from fintech_infra.config import AlarmSettings, DatabaseSettings
-from fintech_infra.data_access import data_security_group
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.rds_baseline import (
-    CA_CERT_IDENTIFIER,
     MASTER_USERNAME,
     POSTGRES_PORT,
+    data_network,
     data_safety,
-    db_parameters,
-    dr_data_network,
+    instance_baseline,
+    monitoring_role,
+    parameter_group,
+    replica_safety,
+    stateful,
 )
 from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
@@ -61,7 +63,6 @@ if TYPE_CHECKING:
 __all__ = ["FinancialDatabase"]
 
 LOG_EXPORTS = ["postgresql", "upgrade"]
-_MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
 
 class FinancialDatabase(FintechComponent):
@@ -129,31 +130,17 @@ class FinancialDatabase(FintechComponent):
             settings.engine, settings.engine_version, path=f"{path}.engine_version"
         )
 
-        self.security_group = data_security_group(
-            child(name, "sg"),
-            network=network,
-            port=POSTGRES_PORT,
-            what=f"{settings.concern.value} PostgreSQL",
-            parent=self,
-        )
-        self.subnet_group = aws.rds.SubnetGroup(
-            child(name, "subnets"),
-            name=physical(name),
-            subnet_ids=list(network.subnet_ids),
-            description=f"{settings.concern.value} database: isolated data subnets",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.monitoring_role = self._monitoring_role(name)
+        self.security_group, self.subnet_group = data_network(name, settings, network, parent=self)
+        self.monitoring_role = monitoring_role(name, parent=self)
 
         dr_endpoint: pulumi.Output[str] | None
         self.dr_resource_arn: pulumi.Output[str] | None
         if settings.engine == "aurora":
-            from fintech_infra.aurora import AuroraCluster
-
             aurora = AuroraCluster(
                 self,
                 name,
                 settings,
+                identifier=self.identifier,
                 key=key,
                 dr=dr,
                 family=family,
@@ -247,51 +234,12 @@ class FinancialDatabase(FintechComponent):
             )
         return plan
 
-    # -- shared children ----------------------------------------------------------------------------------
-
-    def _monitoring_role(self, name: str) -> aws.iam.Role:
-        role = aws.iam.Role(
-            child(name, "monitoring"),
-            description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-            assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
-        aws.iam.RolePolicyAttachment(
-            child(name, "monitoring-policy"),
-            role=role.name,
-            policy_arn=pulumi.Output.concat("arn:", partition, ":iam::aws:", _MONITORING_POLICY),
-            opts=pulumi.ResourceOptions(parent=role),
-        )
-        return role
-
-    def _observability(self, settings: DatabaseSettings, key_arn: pulumi.Input[str]) -> dict[str, Any]:
-        return {
-            "performance_insights_enabled": True,
-            "performance_insights_kms_key_id": key_arn,
-            "performance_insights_retention_period": settings.performance_insights_retention_days,
-            "monitoring_interval": settings.monitoring_interval_seconds,
-            "monitoring_role_arn": self.monitoring_role.arn,
-            "auto_minor_version_upgrade": True,
-            "ca_cert_identifier": CA_CERT_IDENTIFIER,
-            "publicly_accessible": False,
-        }
-
     # -- rds-instance mode --------------------------------------------------------------------------------
 
-    def _parameter_group(self, name: str, settings: DatabaseSettings, family: str, role: str) -> aws.rds.ParameterGroup:
-        # Named by family so a major upgrade creates the new group before the old one is deleted.
-        return aws.rds.ParameterGroup(
-            child(name, f"{role}-{family}"),
-            name=physical(name, role, family),
-            family=family,
-            description=f"{settings.concern.value}: TLS only, connection and statement logging",
-            parameters=[aws.rds.ParameterGroupParameterArgs(**p) for p in db_parameters(settings)],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
     def _instance(self, name: str, settings: DatabaseSettings, *, key: KeyRef, family: str) -> aws.rds.Instance:
-        self.parameter_group = self._parameter_group(name, settings, family, "params")
+        self.parameter_group = parameter_group(
+            name, settings, family=family, role="params", opts=pulumi.ResourceOptions(parent=self)
+        )
         return aws.rds.Instance(
             child(name, "db"),
             identifier=self.identifier,
@@ -314,8 +262,8 @@ class FinancialDatabase(FintechComponent):
             master_user_secret_kms_key_id=key.arn,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
             **data_safety(name, settings),
-            **self._observability(settings, key.arn),
-            opts=pulumi.ResourceOptions(parent=self, protect=True, ignore_changes=["snapshotIdentifier"]),
+            **instance_baseline(settings, key_arn=key.arn, monitoring_role_arn=self.monitoring_role.arn),
+            opts=stateful(pulumi.ResourceOptions(parent=self), ignore_changes=["snapshotIdentifier"]),
         )
 
     def _read_replicas(
@@ -332,14 +280,10 @@ class FinancialDatabase(FintechComponent):
                 kms_key_id=key.arn,
                 vpc_security_group_ids=[self.security_group.id],
                 parameter_group_name=self.parameter_group.name,
-                iam_database_authentication_enabled=True,
                 enabled_cloudwatch_logs_exports=LOG_EXPORTS,
-                copy_tags_to_snapshot=True,
-                deletion_protection=True,
-                # RDS takes no final snapshot of a read replica; the source's backups cover its data.
-                skip_final_snapshot=True,
-                **self._observability(settings, key.arn),
-                opts=pulumi.ResourceOptions(parent=self, protect=True, ignore_changes=["replicateSourceDb"]),
+                **replica_safety(),
+                **instance_baseline(settings, key_arn=key.arn, monitoring_role_arn=self.monitoring_role.arn),
+                opts=stateful(pulumi.ResourceOptions(parent=self), ignore_changes=["replicateSourceDb"]),
             )
             for number in range(1, settings.read_replicas + 1)
         ]
@@ -363,18 +307,13 @@ class FinancialDatabase(FintechComponent):
             source_db_instance_arn=source.arn,
             kms_key_id=dr.key.arn,
             retention_period=settings.backup_retention_days,
-            opts=pulumi.ResourceOptions.merge(dr_opts, pulumi.ResourceOptions(protect=True)),
+            opts=stateful(dr_opts),
         )
         if Mechanism.CROSS_REGION_REPLICA not in self.plan.dr_mechanisms or dr.network is None:
             return None
-        dr_sg, dr_subnets = dr_data_network(name, settings, dr.network, parent=self, opts=dr_opts)
-        dr_params = aws.rds.ParameterGroup(
-            child(name, f"dr-params-{family}"),
-            name=physical(name, "dr-params", family),
-            family=family,
-            description=f"{settings.concern.value} DR: TLS only, connection and statement logging",
-            parameters=[aws.rds.ParameterGroupParameterArgs(**p) for p in db_parameters(settings)],
-            opts=dr_opts,
+        dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=self, dr_provider=dr.provider)
+        dr_params = parameter_group(
+            name, settings, family=family, role="dr-params", opts=dr_opts, label=f"{settings.concern.value} DR"
         )
         self.dr_replica = aws.rds.Instance(
             child(name, "dr-replica"),
@@ -389,15 +328,10 @@ class FinancialDatabase(FintechComponent):
             db_subnet_group_name=dr_subnets.name,
             vpc_security_group_ids=[dr_sg.id],
             parameter_group_name=dr_params.name,
-            iam_database_authentication_enabled=True,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
             backup_retention_period=settings.backup_retention_days,
-            copy_tags_to_snapshot=True,
-            deletion_protection=True,
-            skip_final_snapshot=True,
-            **self._observability(settings, dr.key.arn),
-            opts=pulumi.ResourceOptions.merge(
-                dr_opts, pulumi.ResourceOptions(protect=True, ignore_changes=["replicateSourceDb"])
-            ),
+            **replica_safety(),
+            **instance_baseline(settings, key_arn=dr.key.arn, monitoring_role_arn=self.monitoring_role.arn),
+            opts=stateful(dr_opts, ignore_changes=["replicateSourceDb"]),
         )
         return self.dr_replica.address
