@@ -33,10 +33,10 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._naming import child, physical
-from fintech_infra.config import DatabaseSettings
 from fintech_infra.rds_baseline import (
     MASTER_USERNAME,
     POSTGRES_PORT,
+    EngineWiring,
     backup_safety,
     cluster_parameter_group,
     data_network,
@@ -65,28 +65,15 @@ def _zone_for(names: list[str], *, index: int) -> str:
 class AuroraCluster:
     """Builds the Aurora children of a FinancialDatabase (not a component: its parent is the database)."""
 
-    def __init__(
-        self,
-        parent: pulumi.Resource,
-        name: str,
-        settings: DatabaseSettings,
-        *,
-        identifier: str,
-        key: KeyRef,
-        dr: DrPlacement | None,
-        family: str,
-        subnet_group: aws.rds.SubnetGroup,
-        security_group: aws.ec2.SecurityGroup,
-        monitoring_role_arn: pulumi.Input[str],
-        availability_zones: Sequence[str] | None,
-        rotation: RotationFunction | None = None,
-    ) -> None:
+    def __init__(self, wiring: EngineWiring) -> None:
+        parent, name, settings = wiring.parent, wiring.name, wiring.settings
+        key, dr, family, security_group = wiring.key, wiring.dr, wiring.family, wiring.security_group
         self._parent, self._name, self._settings = parent, name, settings
-        self._monitoring_role_arn = monitoring_role_arn
+        self._monitoring_role_arn = wiring.monitoring_role_arn
         params = cluster_parameter_group(
             name, settings, family=family, role="params", opts=pulumi.ResourceOptions(parent=parent)
         )
-        zones = self._zones(availability_zones)
+        zones = self._zones(wiring.availability_zones)
 
         self.global_cluster: aws.rds.GlobalCluster | None = None
         credentials: dict[str, Any]
@@ -123,12 +110,12 @@ class AuroraCluster:
 
         self.cluster = aws.rds.Cluster(
             child(name, "cluster"),
-            cluster_identifier=identifier,
+            cluster_identifier=wiring.identifier,
             engine=AURORA_ENGINE,
             engine_version=settings.engine_version,
             database_name=settings.concern.value,
             master_username=MASTER_USERNAME,
-            db_subnet_group_name=subnet_group.name,
+            db_subnet_group_name=wiring.subnet_group.name,
             vpc_security_group_ids=[security_group.id],
             db_cluster_parameter_group_name=params.name,
             port=POSTGRES_PORT,
@@ -157,7 +144,7 @@ class AuroraCluster:
                 lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
             )
         else:
-            self.master_secret_arn = self._password_secret(key, dr, password, rotation, security_group)
+            self.master_secret_arn = self._password_secret(key, dr, password, wiring.rotation, security_group)
             assert dr.network is not None  # checked by FinancialDatabase before registration
             dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
             dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=parent, dr_provider=dr.provider)

@@ -1,10 +1,11 @@
 """FinancialDatabase: one encrypted, Multi-AZ PostgreSQL for exactly one data concern.
 
-Engine modes (``DatabaseSettings.engine``): ``rds-instance``, a Multi-AZ RDS for PostgreSQL instance with
-optional in-region read replicas, built here; ``aurora``, an Aurora PostgreSQL cluster with instances
-spread across AZs, built in :mod:`fintech_infra.aurora`. The DR mechanism is chosen by
-:func:`fintech_infra.recovery.plan_recovery` from the concern's objectives; objectives no configured
-mechanism meets are a ConfigError, never a silent downgrade.
+Engine modes (``DatabaseSettings.engine``, one builder each in :data:`ENGINE_MODES`): ``rds-instance``, a
+Multi-AZ RDS for PostgreSQL instance with optional in-region read replicas (:mod:`fintech_infra.rds_instance`);
+``aurora``, an Aurora PostgreSQL cluster with instances spread across AZs (:mod:`fintech_infra.aurora`).
+Both build from :mod:`fintech_infra.rds_baseline` and neither knows the other or this module. The DR
+mechanism is chosen by :func:`fintech_infra.recovery.plan_recovery` from the concern's objectives;
+objectives no configured mechanism meets are a ConfigError, never a silent downgrade.
 
 Credentials: the instance and a plain Aurora cluster use ``manage_master_user_password`` (RDS keeps the
 password in Secrets Manager, encrypted with the concern's key). An Aurora Global Database cannot, so
@@ -29,40 +30,31 @@ instead of deleting data; create-only inputs (``snapshot_identifier``, ``replica
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 import pulumi
-import pulumi_aws as aws
 
 from fintech_infra import aws_limits
 from fintech_infra._component import FintechComponent
-from fintech_infra._naming import child, physical
+from fintech_infra._naming import physical
 from fintech_infra.alarms import database_alarms
 from fintech_infra.aurora import AuroraCluster
 from fintech_infra.config import AlarmSettings, DatabaseSettings
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
-from fintech_infra.rds_baseline import (
-    MASTER_USERNAME,
-    POSTGRES_PORT,
-    data_network,
-    data_safety,
-    instance_baseline,
-    monitoring_role,
-    parameter_group,
-    replica_safety,
-    stateful,
-)
+from fintech_infra.rds_baseline import POSTGRES_PORT, EngineMode, EngineWiring, data_network, monitoring_role
+from fintech_infra.rds_instance import RdsInstance
 from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
 
 if TYPE_CHECKING:
     from fintech_infra.rotation import RotationFunction
 
-__all__ = ["FinancialDatabase"]
+__all__ = ["ENGINE_MODES", "FinancialDatabase"]
 
-LOG_EXPORTS = ["postgresql", "upgrade"]
+ENGINE_MODES: dict[str, Callable[[EngineWiring], EngineMode]] = {"rds-instance": RdsInstance, "aurora": AuroraCluster}
+"""The builder of each ``DatabaseSettings.engine``; the database picks one and reads the same outputs back."""
 
 
 class FinancialDatabase(FintechComponent):
@@ -133,42 +125,23 @@ class FinancialDatabase(FintechComponent):
         self.security_group, self.subnet_group = data_network(name, settings, network, parent=self)
         self.monitoring_role = monitoring_role(name, parent=self)
 
-        dr_endpoint: pulumi.Output[str] | None
-        self.dr_resource_arn: pulumi.Output[str] | None
-        if settings.engine == "aurora":
-            aurora = AuroraCluster(
-                self,
-                name,
-                settings,
+        self.engine: EngineMode = ENGINE_MODES[settings.engine](
+            EngineWiring(
+                parent=self,
+                name=name,
                 identifier=self.identifier,
+                settings=settings,
+                plan=plan,
+                family=family,
                 key=key,
                 dr=dr,
-                family=family,
                 subnet_group=self.subnet_group,
                 security_group=self.security_group,
                 monitoring_role_arn=self.monitoring_role.arn,
                 availability_zones=availability_zones,
                 rotation=rotation,
             )
-            writer, reader = aurora.writer_endpoint, aurora.reader_endpoint
-            self.master_secret_arn, self.resource_arn = aurora.master_secret_arn, aurora.resource_arn
-            dr_endpoint = aurora.dr_endpoint
-            self.dr_resource_arn = aurora.dr_resource_arn
-            alarm_targets = aurora.alarm_targets
-        else:
-            instance = self._instance(name, settings, key=key, family=family)
-            replicas = self._read_replicas(name, settings, instance, key=key)
-            writer = instance.address
-            reader = replicas[0].address if replicas else instance.address
-            self.master_secret_arn = instance.master_user_secrets.apply(lambda s: (s[0].secret_arn or "") if s else "")
-            self.resource_arn = instance.arn
-            dr_endpoint = self._instance_dr(name, settings, instance, dr=dr, family=family, path=path)
-            self.dr_resource_arn = self.dr_replica.arn if self.dr_replica is not None else None
-            alarm_targets = {
-                "writer": [instance.identifier],
-                "replicas": [replica.identifier for replica in replicas],
-                "dr_replicas": [self.dr_replica.identifier] if self.dr_replica is not None else [],
-            }
+        )
 
         self.alarms = database_alarms(
             self,
@@ -176,14 +149,17 @@ class FinancialDatabase(FintechComponent):
             settings=settings,
             thresholds=alarms,
             lag_threshold_seconds=max(1, alarms.replica_lag_seconds or objectives.rpo_seconds),
-            targets=alarm_targets,
+            targets=self.engine.alarm_targets,
             topic_arn=alarm_topic_arn,
             dr_topic_arn=dr_alarm_topic_arn,
             dr_provider=dr.provider if dr is not None else None,
         )
 
-        self.writer_endpoint = pulumi.Output.from_input(writer)
-        self.reader_endpoint = pulumi.Output.from_input(reader)
+        self.writer_endpoint = pulumi.Output.from_input(self.engine.writer_endpoint)
+        self.reader_endpoint = pulumi.Output.from_input(self.engine.reader_endpoint)
+        self.master_secret_arn = self.engine.master_secret_arn
+        self.resource_arn = self.engine.resource_arn
+        self.dr_resource_arn = self.engine.dr_resource_arn
         self.port = POSTGRES_PORT
         self.security_group_id = self.security_group.id
         self.recovery_mechanism = plan.mechanism.value
@@ -191,7 +167,7 @@ class FinancialDatabase(FintechComponent):
         self.expected_rto_seconds = plan.expected_rto_seconds
         self.recovery_evidence = plan.evidence
         self.dr_mechanisms = [mechanism.value for mechanism in plan.dr_mechanisms]
-        self.dr_endpoint = dr_endpoint
+        self.dr_endpoint = self.engine.dr_endpoint
         self.register_outputs({key_: getattr(self, key_) for key_ in self.OUTPUTS})
 
     @staticmethod
@@ -233,105 +209,3 @@ class FinancialDatabase(FintechComponent):
                 "so the cell must pass DrPlacement.network (the DR region's isolated subnets)"
             )
         return plan
-
-    # -- rds-instance mode --------------------------------------------------------------------------------
-
-    def _instance(self, name: str, settings: DatabaseSettings, *, key: KeyRef, family: str) -> aws.rds.Instance:
-        self.parameter_group = parameter_group(
-            name, settings, family=family, role="params", opts=pulumi.ResourceOptions(parent=self)
-        )
-        return aws.rds.Instance(
-            child(name, "db"),
-            identifier=self.identifier,
-            engine="postgres",
-            engine_version=settings.engine_version,
-            instance_class=settings.instance_class,
-            allocated_storage=settings.allocated_storage_gb,
-            max_allocated_storage=settings.max_allocated_storage_gb,
-            storage_type="gp3",
-            storage_encrypted=True,
-            kms_key_id=key.arn,
-            multi_az=settings.multi_az,
-            db_subnet_group_name=self.subnet_group.name,
-            vpc_security_group_ids=[self.security_group.id],
-            parameter_group_name=self.parameter_group.name,
-            port=POSTGRES_PORT,
-            db_name=settings.concern.value,
-            username=MASTER_USERNAME,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=key.arn,
-            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
-            **data_safety(name, settings),
-            **instance_baseline(settings, key_arn=key.arn, monitoring_role_arn=self.monitoring_role.arn),
-            opts=stateful(pulumi.ResourceOptions(parent=self), ignore_changes=["snapshotIdentifier"]),
-        )
-
-    def _read_replicas(
-        self, name: str, settings: DatabaseSettings, source: aws.rds.Instance, *, key: KeyRef
-    ) -> list[aws.rds.Instance]:
-        return [
-            aws.rds.Instance(
-                child(name, f"replica-{number}"),
-                identifier=physical(name, f"replica-{number}"),
-                replicate_source_db=source.identifier,
-                instance_class=settings.instance_class,
-                storage_type="gp3",
-                storage_encrypted=True,
-                kms_key_id=key.arn,
-                vpc_security_group_ids=[self.security_group.id],
-                parameter_group_name=self.parameter_group.name,
-                enabled_cloudwatch_logs_exports=LOG_EXPORTS,
-                **replica_safety(),
-                **instance_baseline(settings, key_arn=key.arn, monitoring_role_arn=self.monitoring_role.arn),
-                opts=stateful(pulumi.ResourceOptions(parent=self), ignore_changes=["replicateSourceDb"]),
-            )
-            for number in range(1, settings.read_replicas + 1)
-        ]
-
-    def _instance_dr(
-        self,
-        name: str,
-        settings: DatabaseSettings,
-        source: aws.rds.Instance,
-        *,
-        dr: DrPlacement | None,
-        family: str,
-        path: str,
-    ) -> pulumi.Output[str] | None:
-        self.dr_replica: aws.rds.Instance | None = None
-        if dr is None:
-            return None
-        dr_opts = pulumi.ResourceOptions(parent=self, provider=dr.provider)
-        aws.rds.InstanceAutomatedBackupsReplication(
-            child(name, "dr-backups"),
-            source_db_instance_arn=source.arn,
-            kms_key_id=dr.key.arn,
-            retention_period=settings.backup_retention_days,
-            opts=stateful(dr_opts),
-        )
-        if Mechanism.CROSS_REGION_REPLICA not in self.plan.dr_mechanisms or dr.network is None:
-            return None
-        dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=self, dr_provider=dr.provider)
-        dr_params = parameter_group(
-            name, settings, family=family, role="dr-params", opts=dr_opts, label=f"{settings.concern.value} DR"
-        )
-        self.dr_replica = aws.rds.Instance(
-            child(name, "dr-replica"),
-            identifier=physical(name, "dr"),
-            # Cross-region replicas need the source ARN and a key in their own region.
-            replicate_source_db=source.arn,
-            instance_class=settings.instance_class,
-            storage_type="gp3",
-            storage_encrypted=True,
-            kms_key_id=dr.key.arn,
-            multi_az=settings.multi_az,
-            db_subnet_group_name=dr_subnets.name,
-            vpc_security_group_ids=[dr_sg.id],
-            parameter_group_name=dr_params.name,
-            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
-            backup_retention_period=settings.backup_retention_days,
-            **replica_safety(),
-            **instance_baseline(settings, key_arn=dr.key.arn, monitoring_role_arn=self.monitoring_role.arn),
-            opts=stateful(dr_opts, ignore_changes=["replicateSourceDb"]),
-        )
-        return self.dr_replica.address

@@ -12,8 +12,9 @@ names agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -22,12 +23,18 @@ from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child, physical
 from fintech_infra.config import DatabaseSettings
 from fintech_infra.data_access import data_security_group
-from fintech_infra.wiring import DataNetwork
+from fintech_infra.recovery import RecoveryPlan
+from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
+
+if TYPE_CHECKING:
+    from fintech_infra.rotation import RotationFunction
 
 __all__ = [
     "CA_CERT_IDENTIFIER",
     "MASTER_USERNAME",
     "POSTGRES_PORT",
+    "EngineMode",
+    "EngineWiring",
     "backup_safety",
     "cluster_parameter_group",
     "data_network",
@@ -53,6 +60,43 @@ _ALWAYS: dict[str, Any] = {
     "copy_tags_to_snapshot": True,
     "deletion_protection": True,
 }
+
+
+@dataclass(frozen=True)
+class EngineWiring:
+    """What a FinancialDatabase hands the engine mode it picked: its settings, plan and shared children."""
+
+    parent: pulumi.Resource
+    """The database component; every child of the mode is its child."""
+    name: str
+    identifier: str
+    settings: DatabaseSettings
+    plan: RecoveryPlan
+    family: str
+    """The parameter group family of the engine version (``postgres16``, ``aurora-postgresql16``)."""
+    key: KeyRef
+    dr: DrPlacement | None
+    subnet_group: aws.rds.SubnetGroup
+    security_group: aws.ec2.SecurityGroup
+    monitoring_role_arn: pulumi.Input[str]
+    availability_zones: Sequence[str] | None
+    rotation: RotationFunction | None
+
+
+class EngineMode(Protocol):
+    """What a FinancialDatabase reads back from its engine mode (RDS instance or Aurora cluster)."""
+
+    writer_endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
+    master_secret_arn: pulumi.Output[str]
+    resource_arn: pulumi.Output[str]
+    dr_endpoint: pulumi.Output[str] | None
+    dr_resource_arn: pulumi.Output[str] | None
+
+    @property
+    def alarm_targets(self) -> Mapping[str, Sequence[pulumi.Input[str]]]:
+        """Identifiers the database alarms watch, by role (``writer``, ``replicas``, ``dr_clusters``...)."""
+        ...
 
 
 def stateful(
