@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
@@ -35,12 +35,10 @@ import pulumi_aws as aws
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra.config import EcsServiceSettings
+from fintech_infra.ecs import EcsCluster
 from fintech_infra.errors import ConfigError, key_path
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.wiring import KeyRef
-
-if TYPE_CHECKING:
-    from fintech_infra.ecs import EcsCluster
 
 __all__ = ["BLUE_GREEN_BAKE_MINUTES", "CONTAINER_USER", "FargateService"]
 
