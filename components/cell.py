@@ -47,7 +47,8 @@ from fintech_infra.kms import KeyRing
 from fintech_infra.providers import RegionalProviders
 from fintech_infra.redis import RedisCluster
 from fintech_infra.residency import check_regions, dr_vpc_settings
-from fintech_infra.rotation import RotationFunction, RotationTemplate
+from fintech_infra.rotation import RotationFunction
+from fintech_infra.rotation_templates import RotationTemplate
 from fintech_infra.routing import CacheRoute, DatabaseRoute, KubernetesTarget, RoutingManifest
 from fintech_infra.vpc import SecureVpc, subnet_cidr
 from fintech_infra.wiring import DrPlacement
