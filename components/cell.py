@@ -21,20 +21,17 @@ every cell first, and the cell's providers are only ever created for the two che
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import pulumi
-import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
-from fintech_infra.alarms import AlarmTopic
 from fintech_infra.audit import AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
-from fintech_infra.config import CellConfig, DeploymentIdentity, EcsSettings, Environment, VpcSettings
+from fintech_infra.cell_region import CellRegion, data_cidrs
+from fintech_infra.config import CellConfig, DeploymentIdentity, EcsSettings, Environment
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
@@ -43,14 +40,12 @@ from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.fargate import FargateService
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.k8s_baseline import KubernetesBaseline
-from fintech_infra.kms import KeyRing
 from fintech_infra.providers import RegionalProviders
 from fintech_infra.redis import RedisCluster
 from fintech_infra.residency import check_regions, dr_vpc_settings
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.rotation_templates import RotationTemplate
 from fintech_infra.routing import CacheRoute, DatabaseRoute, KubernetesTarget, RoutingManifest
-from fintech_infra.vpc import SecureVpc, subnet_cidr
 from fintech_infra.wiring import DrPlacement
 
 __all__ = ["JurisdictionCell"]
@@ -58,96 +53,6 @@ __all__ = ["JurisdictionCell"]
 PLATFORM_PURPOSES = ("audit", "logs", "platform", "cache", "backup")
 DR_PLATFORM_PURPOSES = ("logs", "platform", "backup")
 ROUTING_ENV_PREFIX = "FINTECH_ROUTING_"
-
-
-# -- the component --------------------------------------------------------------------------------------
-
-
-def _data_cidrs(vpc: SecureVpc) -> list[str]:
-    network = ipaddress.IPv4Network(vpc.cidr)
-    return [str(subnet_cidr(network, "isolated", zone)) for zone in vpc.availability_zones]
-
-
-class _Region:
-    """What the cell builds once per region: keys, VPC, alarm topic and the application security groups."""
-
-    def __init__(
-        self,
-        cell: JurisdictionCell,
-        prefix: str,
-        *,
-        region: str,
-        settings: VpcSettings,
-        purposes: Sequence[str],
-        provider: aws.Provider,
-    ) -> None:
-        config, rules = cell.config, cell.jurisdiction
-        self.region = region
-        self.provider = provider
-        self.eks: EksCluster | None = None
-        self.baseline: KubernetesBaseline | None = None
-        self.opts = pulumi.ResourceOptions(parent=cell, providers={"aws": provider})
-        self.keys = KeyRing(
-            child(prefix, "keys"),
-            cell=cell.cell_name,
-            purposes=purposes,
-            deletion_window_days=config.key_deletion_window_days,
-            opts=self.opts,
-        )
-        self.vpc = SecureVpc(
-            child(prefix, "vpc"),
-            settings,
-            region=region,
-            flow_logs_key=self.keys.ref("logs"),
-            flow_log_retention_days=rules.min_audit_log_retention_days,
-            opts=self.opts,
-        )
-        self.alarm_topic = AlarmTopic(
-            child(prefix, "alarms"),
-            key=self.keys.ref("platform"),
-            email_endpoints=config.alarms.email_endpoints,
-            opts=self.opts,
-        )
-        # Marker groups: a workload wearing `<concern>` may reach that concern's database, nothing else.
-        # They carry no rules (an empty egress list drops AWS's allow-all default).
-        self.concern_groups: dict[str, aws.ec2.SecurityGroup] = {}
-        if isinstance(config.compute, EcsSettings):
-            for database in config.concerns:
-                concern = database.concern.value
-                self.concern_groups[concern] = self._marker(prefix, concern, f"clients of the {concern} database")
-            self.concern_groups["cache"] = self._marker(prefix, "cache", "clients of the cell's cache")
-
-    def _marker(self, prefix: str, role: str, what: str) -> aws.ec2.SecurityGroup:
-        return aws.ec2.SecurityGroup(
-            child(prefix, f"app-{role}-sg"),
-            vpc_id=self.vpc.vpc_id,
-            description=f"Application tier: {what}",
-            ingress=[],
-            egress=[],
-            opts=self.opts,
-        )
-
-    def service_group(self, prefix: str, service: str) -> aws.ec2.SecurityGroup:
-        """A service's own group: the edge adds ingress; egress to HTTPS (APIs through NAT/endpoints) and data."""
-        data = _data_cidrs(self.vpc)
-        return aws.ec2.SecurityGroup(
-            child(prefix, f"{service}-sg"),
-            vpc_id=self.vpc.vpc_id,
-            description=f"Service {service}: ingress from the edge only",
-            ingress=[],
-            egress=[
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=443, to_port=443, cidr_blocks=["0.0.0.0/0"], description="HTTPS out"
-                ),
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=5432, to_port=5432, cidr_blocks=data, description="PostgreSQL"
-                ),
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=6379, to_port=6379, cidr_blocks=data, description="Cache"
-                ),
-            ],
-            opts=self.opts,
-        )
 
 
 class JurisdictionCell(FintechComponent):
@@ -195,9 +100,12 @@ class JurisdictionCell(FintechComponent):
         providers = RegionalProviders(name, identity=deployment, parent=self)
         role_arn = deployment.deploy_role_arn if deployment else None
 
-        self.primary = _Region(
+        self.primary = CellRegion(
             self,
             name,
+            cell_name=name,
+            config=config,
+            rules=jurisdiction,
             region=config.primary_region,
             settings=config.vpc,
             purposes=list(dict.fromkeys((*concerns, *PLATFORM_PURPOSES))),
@@ -213,11 +121,14 @@ class JurisdictionCell(FintechComponent):
             access_log_bucket=self.access_logs.bucket,
             opts=here,
         )
-        self.dr: _Region | None = None
+        self.dr: CellRegion | None = None
         if config.dr_region is not None:
-            self.dr = _Region(
+            self.dr = CellRegion(
                 self,
                 child(name, "dr"),
+                cell_name=name,
+                config=config,
+                rules=jurisdiction,
                 region=config.dr_region,
                 settings=dr_vpc_settings(name, config),
                 purposes=list(dict.fromkeys((*concerns, *DR_PLATFORM_PURPOSES))),
@@ -322,7 +233,7 @@ class JurisdictionCell(FintechComponent):
             opts=self.primary.opts,
         )
 
-    def _clients(self, region: _Region, concern: str) -> list[pulumi.Input[str]]:
+    def _clients(self, region: CellRegion, concern: str) -> list[pulumi.Input[str]]:
         if region.eks is not None:
             return [region.eks.node_security_group_id]
         return [region.concern_groups[concern].id]
@@ -335,7 +246,7 @@ class JurisdictionCell(FintechComponent):
             return {ns: tuple(c.value for c in concerns) for ns, concerns in compute.namespaces.items()}
         return {database.concern.value: (database.concern.value,) for database in self.config.concerns}
 
-    def _eks(self, prefix: str, region: _Region, settings: Any, role_arn: str | None, retention: int) -> EksCluster:
+    def _eks(self, prefix: str, region: CellRegion, settings: Any, role_arn: str | None, retention: int) -> EksCluster:
         cluster = EksCluster(
             child(prefix, "eks"),
             settings,
@@ -356,12 +267,12 @@ class JurisdictionCell(FintechComponent):
             namespaces=self._namespaces(),
             provider=cluster.kubernetes_provider,
             vpc_cidr=region.vpc.cidr,
-            data_cidrs=_data_cidrs(region.vpc),
+            data_cidrs=data_cidrs(region.vpc),
             opts=region.opts,
         )
         return cluster
 
-    def _edge(self, prefix: str, region: _Region, retention: int) -> Edge:
+    def _edge(self, prefix: str, region: CellRegion, retention: int) -> Edge:
         return Edge(
             child(prefix, "edge"),
             self.config.edge,
@@ -375,7 +286,7 @@ class JurisdictionCell(FintechComponent):
             opts=region.opts,
         )
 
-    def _manifest(self, name: str, region: _Region, role: str, eks: EksCluster | None) -> RoutingManifest:
+    def _manifest(self, name: str, region: CellRegion, role: str, eks: EksCluster | None) -> RoutingManifest:
         primary = role == "primary"
         routes = [
             DatabaseRoute(
@@ -424,7 +335,7 @@ class JurisdictionCell(FintechComponent):
     def _compute(
         self,
         prefix: str,
-        region: _Region,
+        region: CellRegion,
         edge: Edge,
         routing: RoutingManifest,
         eks: EksCluster | None,
