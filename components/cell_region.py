@@ -1,4 +1,4 @@
-"""What a JurisdictionCell builds once per region: keys, VPC, alarm topic and the application security groups."""
+"""What a JurisdictionCell builds once per region before anything else: keys, VPC and alarm topic."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import pulumi_aws as aws
 
 from fintech_infra._naming import child
 from fintech_infra.alarms import AlarmTopic
-from fintech_infra.config import CellConfig, EcsSettings, VpcSettings
-from fintech_infra.eks import EksCluster
+from fintech_infra.config import CellConfig, VpcSettings
 from fintech_infra.jurisdictions import Jurisdiction
-from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import KeyRing
 from fintech_infra.vpc import SecureVpc, subnet_cidr
 
@@ -27,9 +25,10 @@ def data_cidrs(vpc: SecureVpc) -> list[str]:
 
 
 class CellRegion:
-    """What the cell builds once per region: keys, VPC, alarm topic and the application security groups.
+    """What the cell builds once per region before anything else: keys, VPC and alarm topic.
 
-    Not a component: its children are the cell's, on the region's provider (``opts``).
+    Not a component: its children are the cell's, on the region's provider (``opts``). The region's compute
+    tier (:mod:`fintech_infra.cell_compute`) builds on it.
     """
 
     def __init__(
@@ -47,8 +46,6 @@ class CellRegion:
     ) -> None:
         self.region = region
         self.provider = provider
-        self.eks: EksCluster | None = None
-        self.baseline: KubernetesBaseline | None = None
         self.opts = pulumi.ResourceOptions(parent=cell, providers={"aws": provider})
         self.keys = KeyRing(
             child(prefix, "keys"),
@@ -69,45 +66,5 @@ class CellRegion:
             child(prefix, "alarms"),
             key=self.keys.ref("platform"),
             email_endpoints=config.alarms.email_endpoints,
-            opts=self.opts,
-        )
-        # Marker groups: a workload wearing `<concern>` may reach that concern's database, nothing else.
-        # They carry no rules (an empty egress list drops AWS's allow-all default).
-        self.concern_groups: dict[str, aws.ec2.SecurityGroup] = {}
-        if isinstance(config.compute, EcsSettings):
-            for database in config.concerns:
-                concern = database.concern.value
-                self.concern_groups[concern] = self._marker(prefix, concern, f"clients of the {concern} database")
-            self.concern_groups["cache"] = self._marker(prefix, "cache", "clients of the cell's cache")
-
-    def _marker(self, prefix: str, role: str, what: str) -> aws.ec2.SecurityGroup:
-        return aws.ec2.SecurityGroup(
-            child(prefix, f"app-{role}-sg"),
-            vpc_id=self.vpc.vpc_id,
-            description=f"Application tier: {what}",
-            ingress=[],
-            egress=[],
-            opts=self.opts,
-        )
-
-    def service_group(self, prefix: str, service: str) -> aws.ec2.SecurityGroup:
-        """A service's own group: the edge adds ingress; egress to HTTPS (APIs through NAT/endpoints) and data."""
-        data = data_cidrs(self.vpc)
-        return aws.ec2.SecurityGroup(
-            child(prefix, f"{service}-sg"),
-            vpc_id=self.vpc.vpc_id,
-            description=f"Service {service}: ingress from the edge only",
-            ingress=[],
-            egress=[
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=443, to_port=443, cidr_blocks=["0.0.0.0/0"], description="HTTPS out"
-                ),
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=5432, to_port=5432, cidr_blocks=data, description="PostgreSQL"
-                ),
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=6379, to_port=6379, cidr_blocks=data, description="Cache"
-                ),
-            ],
             opts=self.opts,
         )
