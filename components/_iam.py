@@ -1,11 +1,13 @@
-"""IAM documents shared by components: one way to write a service's trust policy."""
+"""IAM documents shared by components: one way to write a service's trust policy and a managed policy ARN."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 
-__all__ = ["service_trust_policy"]
+import pulumi
+
+__all__ = ["aws_managed_policy", "service_trust_policy"]
 
 
 def service_trust_policy(service: str, *, actions: Sequence[str] = ("sts:AssumeRole",)) -> str:
@@ -17,3 +19,8 @@ def service_trust_policy(service: str, *, actions: Sequence[str] = ("sts:AssumeR
             "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": action}],
         }
     )
+
+
+def aws_managed_policy(partition: pulumi.Input[str], policy: str) -> pulumi.Output[str]:
+    """The ARN of the AWS managed policy ``policy`` (``AmazonEKSClusterPolicy``) in the deploy partition."""
+    return pulumi.Output.concat("arn:", partition, ":iam::aws:policy/", policy)

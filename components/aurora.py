@@ -33,12 +33,21 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._naming import child, physical
-from fintech_infra.config import DatabaseSettings
+from fintech_infra.rds_baseline import (
+    MASTER_USERNAME,
+    POSTGRES_PORT,
+    EngineWiring,
+    backup_safety,
+    cluster_parameter_group,
+    data_network,
+    data_safety,
+    instance_baseline,
+    stateful,
+)
 from fintech_infra.secrets import AppSecret
 from fintech_infra.wiring import DrPlacement, KeyRef
 
 if TYPE_CHECKING:
-    from fintech_infra.database import FinancialDatabase
     from fintech_infra.rotation import RotationFunction
 
 __all__ = ["AURORA_ENGINE", "PASSWORD_VERSION", "AuroraCluster"]
@@ -56,28 +65,15 @@ def _zone_for(names: list[str], *, index: int) -> str:
 class AuroraCluster:
     """Builds the Aurora children of a FinancialDatabase (not a component: its parent is the database)."""
 
-    def __init__(
-        self,
-        parent: FinancialDatabase,
-        name: str,
-        settings: DatabaseSettings,
-        *,
-        key: KeyRef,
-        dr: DrPlacement | None,
-        family: str,
-        subnet_group: aws.rds.SubnetGroup,
-        security_group: aws.ec2.SecurityGroup,
-        monitoring_role_arn: pulumi.Input[str],
-        availability_zones: Sequence[str] | None,
-        rotation: RotationFunction | None = None,
-    ) -> None:
-        from fintech_infra.database import data_safety, db_parameters, dr_data_network
-
+    def __init__(self, wiring: EngineWiring) -> None:
+        parent, name, settings = wiring.parent, wiring.name, wiring.settings
+        key, dr, family, security_group = wiring.key, wiring.dr, wiring.family, wiring.security_group
         self._parent, self._name, self._settings = parent, name, settings
-        self._monitoring_role_arn = monitoring_role_arn
-        self._db_parameters = [aws.rds.ClusterParameterGroupParameterArgs(**p) for p in db_parameters(settings)]
-        params = self._parameter_group(family, pulumi.ResourceOptions(parent=parent))
-        zones = self._zones(availability_zones)
+        self._monitoring_role_arn = wiring.monitoring_role_arn
+        params = cluster_parameter_group(
+            name, settings, family=family, role="params", opts=pulumi.ResourceOptions(parent=parent)
+        )
+        zones = self._zones(wiring.availability_zones)
 
         self.global_cluster: aws.rds.GlobalCluster | None = None
         credentials: dict[str, Any]
@@ -92,7 +88,7 @@ class AuroraCluster:
                 database_name=settings.concern.value,
                 storage_encrypted=True,
                 deletion_protection=True,
-                opts=pulumi.ResourceOptions(parent=parent, protect=True),
+                opts=stateful(pulumi.ResourceOptions(parent=parent)),
             )
             password = cast(
                 "pulumi.Output[str]",
@@ -114,23 +110,22 @@ class AuroraCluster:
 
         self.cluster = aws.rds.Cluster(
             child(name, "cluster"),
-            cluster_identifier=parent.identifier,
+            cluster_identifier=wiring.identifier,
             engine=AURORA_ENGINE,
             engine_version=settings.engine_version,
             database_name=settings.concern.value,
-            master_username="fintech_admin",
-            db_subnet_group_name=subnet_group.name,
+            master_username=MASTER_USERNAME,
+            db_subnet_group_name=wiring.subnet_group.name,
             vpc_security_group_ids=[security_group.id],
             db_cluster_parameter_group_name=params.name,
-            port=5432,
+            port=POSTGRES_PORT,
             storage_encrypted=True,
             kms_key_id=key.arn,
             enabled_cloudwatch_logs_exports=_LOG_EXPORTS,
             **data_safety(name, settings),
             **credentials,
-            opts=pulumi.ResourceOptions(
-                parent=parent,
-                protect=True,
+            opts=stateful(
+                pulumi.ResourceOptions(parent=parent),
                 ignore_changes=["snapshotIdentifier", "globalClusterIdentifier", "replicationSourceIdentifier"],
             ),
         )
@@ -149,11 +144,11 @@ class AuroraCluster:
                 lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
             )
         else:
-            self.master_secret_arn = self._password_secret(key, dr, password, rotation, security_group)
+            self.master_secret_arn = self._password_secret(key, dr, password, wiring.rotation, security_group)
             assert dr.network is not None  # checked by FinancialDatabase before registration
             dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
-            dr_sg, dr_subnets = dr_data_network(name, settings, dr.network, parent=parent, opts=dr_opts)
-            dr_params = self._parameter_group(family, dr_opts, role="dr-params")
+            dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=parent, dr_provider=dr.provider)
+            dr_params = cluster_parameter_group(name, settings, family=family, role="dr-params", opts=dr_opts)
             self.secondary = aws.rds.Cluster(
                 child(name, "dr-cluster"),
                 cluster_identifier=physical(name, "dr"),
@@ -165,22 +160,14 @@ class AuroraCluster:
                 db_cluster_parameter_group_name=dr_params.name,
                 storage_encrypted=True,
                 kms_key_id=dr.key.arn,
-                iam_database_authentication_enabled=True,
-                backup_retention_period=settings.backup_retention_days,
-                copy_tags_to_snapshot=True,
-                delete_automated_backups=False,
-                deletion_protection=True,
-                skip_final_snapshot=False,
-                final_snapshot_identifier=physical(name, "dr-final"),
                 enabled_cloudwatch_logs_exports=_LOG_EXPORTS,
-                opts=pulumi.ResourceOptions.merge(
+                # backup_safety, not data_safety: the secondary has never carried allow_major_version_upgrade.
+                **backup_safety(name, settings, final_snapshot="dr-final"),
+                opts=stateful(
                     dr_opts,
-                    pulumi.ResourceOptions(
-                        protect=True,
-                        # A secondary can only join once the primary has a writer.
-                        depends_on=list(self.instances),
-                        ignore_changes=["globalClusterIdentifier", "replicationSourceIdentifier", "snapshotIdentifier"],
-                    ),
+                    # A secondary can only join once the primary has a writer.
+                    depends_on=self.instances,
+                    ignore_changes=["globalClusterIdentifier", "replicationSourceIdentifier", "snapshotIdentifier"],
                 ),
             )
             self.dr_instances = self._instances("dr-instance", self.secondary, dr.key.arn, None, dr_opts)
@@ -195,18 +182,6 @@ class AuroraCluster:
             "cluster": [self.cluster.cluster_identifier],
             "dr_clusters": [self.secondary.cluster_identifier] if self.secondary is not None else [],
         }
-
-    def _parameter_group(
-        self, family: str, opts: pulumi.ResourceOptions, role: str = "params"
-    ) -> aws.rds.ClusterParameterGroup:
-        return aws.rds.ClusterParameterGroup(
-            child(self._name, f"{role}-{family}"),
-            name=physical(self._name, role, family),
-            family=family,
-            description=f"{self._settings.concern.value}: TLS only, connection and statement logging",
-            parameters=self._db_parameters,
-            opts=opts,
-        )
 
     def _zones(self, given: Sequence[str] | None) -> pulumi.Output[list[str]]:
         if given:
@@ -239,16 +214,9 @@ class AuroraCluster:
                     instance_class=settings.instance_class,
                     availability_zone=zone,
                     promotion_tier=min(number - 1, 15),
-                    performance_insights_enabled=True,
-                    performance_insights_kms_key_id=key_arn,
-                    performance_insights_retention_period=settings.performance_insights_retention_days,
-                    monitoring_interval=settings.monitoring_interval_seconds,
-                    monitoring_role_arn=self._monitoring_role_arn,
-                    auto_minor_version_upgrade=True,
-                    ca_cert_identifier="rds-ca-rsa2048-g1",
-                    publicly_accessible=False,
                     copy_tags_to_snapshot=True,
-                    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True)),
+                    **instance_baseline(settings, key_arn=key_arn, monitoring_role_arn=self._monitoring_role_arn),
+                    opts=stateful(opts),
                 )
             )
         return instances
@@ -266,7 +234,7 @@ class AuroraCluster:
             rotation.allow_to(
                 child(self._name, "rotation-egress"),
                 security_group_id=security_group.id,
-                port=5432,
+                port=POSTGRES_PORT,
                 parent=self._parent,
             )
             # The function logs in to the writer, so the rotation waits for it and for the function's network.
@@ -275,10 +243,10 @@ class AuroraCluster:
         value = pulumi.Output.json_dumps(
             {
                 "engine": "postgres",
-                "username": "fintech_admin",
+                "username": MASTER_USERNAME,
                 "password": password,
                 "host": self.cluster.endpoint,
-                "port": 5432,
+                "port": POSTGRES_PORT,
                 "dbname": self._settings.concern.value,
             }
         )

@@ -1,12 +1,15 @@
 """JurisdictionCell: everything one regulatory jurisdiction runs, in regions its regulator permits.
 
 A cell composes the other components; it never inlines them. In the primary region (one explicit provider,
-handed to every child through ``providers``; invokes follow it through ``parent``): the key ring, an
-access-log sink, the VPC, the audit trail, the alarm topic, the application security groups, one database
-per concern, the cache, the backup plan, the compute tier (ECS services or EKS + baseline) and the edge
-(ALB + WAF), then the routing manifest. In the DR region (a second provider): keys, VPC, alarm topic, each
-database's DR copy (through :class:`DrPlacement`), and a **warm standby**: a second edge and the compute
-tier at its floor (one task per service, or one node), so Route 53 fails over to a live ALB.
+handed to every child through ``providers``; invokes follow it through ``parent``): the key ring, VPC and
+alarm topic (:class:`~fintech_infra.cell_region.CellRegion`), an access-log sink, the audit trail, the
+compute tier's groundwork (ECS marker groups, or the EKS cluster and its baseline: the data stores'
+clients), one database per concern, the cache, the backup plan, the edge (ALB + WAF), the routing
+manifest, then the services behind the edge. The compute kind is one strategy per kind
+(:mod:`fintech_infra.cell_compute`), picked once from the config. In the DR region (a second provider):
+keys, VPC, alarm topic, each database's DR copy (through :class:`DrPlacement`), and a **warm standby**: a
+second edge and the compute tier at its floor (one task per service, or one node), so Route 53 fails over
+to a live ALB.
 
 Warm standby, not pilot light, because the trading and payments RTO (< 15 min) leaves no time to create
 a load balancer, certificates and a cluster during an incident. Its standing cost per cell, at list prices
@@ -21,132 +24,34 @@ every cell first, and the cell's providers are only ever created for the two che
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import pulumi
-import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
-from fintech_infra.alarms import AlarmTopic
 from fintech_infra.audit import AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
-from fintech_infra.config import CellConfig, DeploymentIdentity, EcsSettings, Environment, VpcSettings
+from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
+from fintech_infra.cell_region import CellRegion
+from fintech_infra.config import CellConfig, DeploymentIdentity, Environment
 from fintech_infra.database import FinancialDatabase
-from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
-from fintech_infra.eks import EksCluster
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
-from fintech_infra.fargate import FargateService
 from fintech_infra.jurisdictions import Jurisdiction
-from fintech_infra.k8s_baseline import KubernetesBaseline
-from fintech_infra.kms import KeyRing
 from fintech_infra.providers import RegionalProviders
 from fintech_infra.redis import RedisCluster
 from fintech_infra.residency import check_regions, dr_vpc_settings
-from fintech_infra.rotation import RotationFunction, RotationTemplate
-from fintech_infra.routing import CacheRoute, DatabaseRoute, KubernetesTarget, RoutingManifest
-from fintech_infra.vpc import SecureVpc, subnet_cidr
+from fintech_infra.rotation import RotationFunction
+from fintech_infra.rotation_templates import RotationTemplate
+from fintech_infra.routing import CacheRoute, DatabaseRoute, RoutingManifest
 from fintech_infra.wiring import DrPlacement
 
 __all__ = ["JurisdictionCell"]
 
 PLATFORM_PURPOSES = ("audit", "logs", "platform", "cache", "backup")
 DR_PLATFORM_PURPOSES = ("logs", "platform", "backup")
-ROUTING_ENV_PREFIX = "FINTECH_ROUTING_"
-
-
-# -- the component --------------------------------------------------------------------------------------
-
-
-def _data_cidrs(vpc: SecureVpc) -> list[str]:
-    network = ipaddress.IPv4Network(vpc.cidr)
-    return [str(subnet_cidr(network, "isolated", zone)) for zone in vpc.availability_zones]
-
-
-class _Region:
-    """What the cell builds once per region: keys, VPC, alarm topic and the application security groups."""
-
-    def __init__(
-        self,
-        cell: JurisdictionCell,
-        prefix: str,
-        *,
-        region: str,
-        settings: VpcSettings,
-        purposes: Sequence[str],
-        provider: aws.Provider,
-    ) -> None:
-        config, rules = cell.config, cell.jurisdiction
-        self.region = region
-        self.provider = provider
-        self.eks: EksCluster | None = None
-        self.baseline: KubernetesBaseline | None = None
-        self.opts = pulumi.ResourceOptions(parent=cell, providers={"aws": provider})
-        self.keys = KeyRing(
-            child(prefix, "keys"),
-            cell=cell.cell_name,
-            purposes=purposes,
-            deletion_window_days=config.key_deletion_window_days,
-            opts=self.opts,
-        )
-        self.vpc = SecureVpc(
-            child(prefix, "vpc"),
-            settings,
-            region=region,
-            flow_logs_key=self.keys.ref("logs"),
-            flow_log_retention_days=rules.min_audit_log_retention_days,
-            opts=self.opts,
-        )
-        self.alarm_topic = AlarmTopic(
-            child(prefix, "alarms"),
-            key=self.keys.ref("platform"),
-            email_endpoints=config.alarms.email_endpoints,
-            opts=self.opts,
-        )
-        # Marker groups: a workload wearing `<concern>` may reach that concern's database, nothing else.
-        # They carry no rules (an empty egress list drops AWS's allow-all default).
-        self.concern_groups: dict[str, aws.ec2.SecurityGroup] = {}
-        if isinstance(config.compute, EcsSettings):
-            for database in config.concerns:
-                concern = database.concern.value
-                self.concern_groups[concern] = self._marker(prefix, concern, f"clients of the {concern} database")
-            self.concern_groups["cache"] = self._marker(prefix, "cache", "clients of the cell's cache")
-
-    def _marker(self, prefix: str, role: str, what: str) -> aws.ec2.SecurityGroup:
-        return aws.ec2.SecurityGroup(
-            child(prefix, f"app-{role}-sg"),
-            vpc_id=self.vpc.vpc_id,
-            description=f"Application tier: {what}",
-            ingress=[],
-            egress=[],
-            opts=self.opts,
-        )
-
-    def service_group(self, prefix: str, service: str) -> aws.ec2.SecurityGroup:
-        """A service's own group: the edge adds ingress; egress to HTTPS (APIs through NAT/endpoints) and data."""
-        data = _data_cidrs(self.vpc)
-        return aws.ec2.SecurityGroup(
-            child(prefix, f"{service}-sg"),
-            vpc_id=self.vpc.vpc_id,
-            description=f"Service {service}: ingress from the edge only",
-            ingress=[],
-            egress=[
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=443, to_port=443, cidr_blocks=["0.0.0.0/0"], description="HTTPS out"
-                ),
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=5432, to_port=5432, cidr_blocks=data, description="PostgreSQL"
-                ),
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=6379, to_port=6379, cidr_blocks=data, description="Cache"
-                ),
-            ],
-            opts=self.opts,
-        )
 
 
 class JurisdictionCell(FintechComponent):
@@ -194,9 +99,12 @@ class JurisdictionCell(FintechComponent):
         providers = RegionalProviders(name, identity=deployment, parent=self)
         role_arn = deployment.deploy_role_arn if deployment else None
 
-        self.primary = _Region(
+        self.primary = CellRegion(
             self,
             name,
+            cell_name=name,
+            config=config,
+            rules=jurisdiction,
             region=config.primary_region,
             settings=config.vpc,
             purposes=list(dict.fromkeys((*concerns, *PLATFORM_PURPOSES))),
@@ -212,11 +120,14 @@ class JurisdictionCell(FintechComponent):
             access_log_bucket=self.access_logs.bucket,
             opts=here,
         )
-        self.dr: _Region | None = None
+        self.dr: CellRegion | None = None
         if config.dr_region is not None:
-            self.dr = _Region(
+            self.dr = CellRegion(
                 self,
                 child(name, "dr"),
+                cell_name=name,
+                config=config,
+                rules=jurisdiction,
                 region=config.dr_region,
                 settings=dr_vpc_settings(name, config),
                 purposes=list(dict.fromkeys((*concerns, *DR_PLATFORM_PURPOSES))),
@@ -226,31 +137,25 @@ class JurisdictionCell(FintechComponent):
         if unexpected:  # pragma: no cover - a guard against future edits, not reachable from config
             raise ResidencyError(f"cell {name!r}: providers for {unexpected!r}; {allowed(self.permitted_regions)}")
 
-        self.eks: EksCluster | None = None
-        if not isinstance(config.compute, EcsSettings):
-            # EKS first: its node security group is the databases' client group; the DR cluster likewise.
-            self.eks = self._eks(name, self.primary, config.compute, role_arn, retention)
-            if self.dr is not None:
-                standby = config.compute.model_copy(update={"node_min": 1})
-                self._eks(child(name, "dr"), self.dr, standby, role_arn, retention)
+        # The compute tier comes before the databases: its security groups are their clients.
+        compute = compute_tier(config.compute)
+        self.compute = compute(self._compute_scope(name, self.primary, role_arn, retention, standby=False))
+        self.dr_compute: CellCompute | None = None
+        if self.dr is not None:
+            self.dr_compute = compute(
+                self._compute_scope(child(name, "dr"), self.dr, role_arn, retention, standby=True)
+            )
 
         self.databases: dict[str, FinancialDatabase] = {}
         for index, settings in enumerate(config.concerns):
             concern = settings.concern.value
-            placement = None
-            if self.dr is not None:
-                placement = DrPlacement(
-                    region=self.dr.region,
-                    provider=self.dr.provider,
-                    key=self.dr.keys.ref(concern),
-                    network=self.dr.vpc.data_network(self._clients(self.dr, concern)),
-                )
+            placement = self._dr_placement(concern, with_network=True)
             self.databases[concern] = FinancialDatabase(
                 child(name, concern),
                 settings,
                 cell=name,
                 jurisdiction=jurisdiction,
-                network=self.primary.vpc.data_network(self._clients(self.primary, concern)),
+                network=self.primary.vpc.data_network(self.compute.clients(concern)),
                 key=keys.ref(concern),
                 dr=placement,
                 alarm_topic_arn=self.primary.alarm_topic.arn,
@@ -267,7 +172,7 @@ class JurisdictionCell(FintechComponent):
             child(name, "cache"),
             config.redis,
             cell=name,
-            network=self.primary.vpc.data_network(self._clients(self.primary, "cache")),
+            network=self.primary.vpc.data_network(self.compute.clients("cache")),
             key=keys.ref("cache"),
             logs_key=keys.ref("logs"),
             log_retention_days=retention,
@@ -282,30 +187,57 @@ class JurisdictionCell(FintechComponent):
             cell=name,
             jurisdiction=jurisdiction,
             key=keys.ref("backup"),
-            dr=DrPlacement(region=self.dr.region, provider=self.dr.provider, key=self.dr.keys.ref("backup"))
-            if self.dr
-            else None,
+            dr=self._dr_placement("backup", with_network=False),
             resource_arns=[database.resource_arn for database in self.databases.values()],
             dr_resource_arns=[db.dr_resource_arn for db in self.databases.values() if db.dr_resource_arn is not None],
             opts=here,
         )
 
+        services = ServiceData(
+            secret_arns={concern: database.master_secret_arn for concern, database in self.databases.items()},
+            cache_secret_arn=self.cache.auth_secret_arn,
+            keys=keys,
+        )
         self.edge = self._edge(name, self.primary, retention)
-        self.routing = self._manifest(child(name, "routing"), self.primary, "primary", self.eks)
-        self._compute(name, self.primary, self.edge, self.routing, self.eks, retention, standby=False)
+        self.routing = self._manifest(child(name, "routing"), self.primary, "primary", self.compute)
+        self.compute.serve(self.edge, self.routing, services)
 
         self.dr_edge: Edge | None = None
         self.dr_routing: RoutingManifest | None = None
-        if self.dr is not None:
+        if self.dr is not None and self.dr_compute is not None:
             # Warm standby: a live edge and the compute tier at its floor, so DNS fails over to a working ALB.
-            dr_eks = self.dr.eks
             self.dr_edge = self._edge(child(name, "dr"), self.dr, retention)
-            self.dr_routing = self._manifest(child(name, "dr-routing"), self.dr, "dr", dr_eks)
-            self._compute(child(name, "dr"), self.dr, self.dr_edge, self.dr_routing, dr_eks, retention, standby=True)
+            self.dr_routing = self._manifest(child(name, "dr-routing"), self.dr, "dr", self.dr_compute)
+            self.dr_compute.serve(self.dr_edge, self.dr_routing, services)
 
         self.register_outputs({output: getattr(self, f"_out_{output}")() for output in self.OUTPUTS})
 
     # -- building blocks ----------------------------------------------------------------------------------
+
+    def _compute_scope(
+        self, prefix: str, region: CellRegion, role_arn: str | None, retention: int, *, standby: bool
+    ) -> ComputeScope:
+        return ComputeScope(
+            cell=self.cell_name,
+            jurisdiction=self.jurisdiction.code,
+            config=self.config,
+            region=region,
+            prefix=prefix,
+            log_retention_days=retention,
+            deploy_role_arn=role_arn,
+            standby=standby,
+        )
+
+    def _dr_placement(self, purpose: str, *, with_network: bool) -> DrPlacement | None:
+        """Where ``purpose``'s DR copy lives; ``with_network`` adds the DR region's data subnets and clients."""
+        if self.dr is None or self.dr_compute is None:
+            return None
+        return DrPlacement(
+            region=self.dr.region,
+            provider=self.dr.provider,
+            key=self.dr.keys.ref(purpose),
+            network=self.dr.vpc.data_network(self.dr_compute.clients(purpose)) if with_network else None,
+        )
 
     def _rotation(self, purpose: str, template: RotationTemplate, retention: int) -> RotationFunction:
         # In the primary region only: Secrets Manager rotates a replicated secret there and replicates it.
@@ -321,46 +253,7 @@ class JurisdictionCell(FintechComponent):
             opts=self.primary.opts,
         )
 
-    def _clients(self, region: _Region, concern: str) -> list[pulumi.Input[str]]:
-        if region.eks is not None:
-            return [region.eks.node_security_group_id]
-        return [region.concern_groups[concern].id]
-
-    def _namespaces(self) -> dict[str, tuple[str, ...]]:
-        compute = self.config.compute
-        if isinstance(compute, EcsSettings):
-            return {}
-        if compute.namespaces:
-            return {ns: tuple(c.value for c in concerns) for ns, concerns in compute.namespaces.items()}
-        return {database.concern.value: (database.concern.value,) for database in self.config.concerns}
-
-    def _eks(self, prefix: str, region: _Region, settings: Any, role_arn: str | None, retention: int) -> EksCluster:
-        cluster = EksCluster(
-            child(prefix, "eks"),
-            settings,
-            cell=self.cell_name,
-            network=region.vpc.app_network(),
-            secrets_key=region.keys.ref("platform"),
-            logs_key=region.keys.ref("logs"),
-            log_retention_days=retention,
-            admin_role_arns=(role_arn,) if role_arn else (),
-            kubeconfig_role_arn=role_arn,
-            opts=region.opts,
-        )
-        region.eks = cluster
-        region.baseline = KubernetesBaseline(
-            child(prefix, "k8s-baseline"),
-            cell=self.cell_name,
-            jurisdiction=self.jurisdiction.code,
-            namespaces=self._namespaces(),
-            provider=cluster.kubernetes_provider,
-            vpc_cidr=region.vpc.cidr,
-            data_cidrs=_data_cidrs(region.vpc),
-            opts=region.opts,
-        )
-        return cluster
-
-    def _edge(self, prefix: str, region: _Region, retention: int) -> Edge:
+    def _edge(self, prefix: str, region: CellRegion, retention: int) -> Edge:
         return Edge(
             child(prefix, "edge"),
             self.config.edge,
@@ -374,7 +267,7 @@ class JurisdictionCell(FintechComponent):
             opts=region.opts,
         )
 
-    def _manifest(self, name: str, region: _Region, role: str, eks: EksCluster | None) -> RoutingManifest:
+    def _manifest(self, name: str, region: CellRegion, role: str, compute: CellCompute) -> RoutingManifest:
         primary = role == "primary"
         routes = [
             DatabaseRoute(
@@ -398,13 +291,6 @@ class JurisdictionCell(FintechComponent):
             if primary
             else None  # the cache is rebuilt in the DR region on failover, never replicated
         )
-        kubernetes = None
-        if eks is not None:
-            kubernetes = KubernetesTarget(
-                provider=eks.kubernetes_provider,
-                namespaces=list(self._namespaces()),
-                depends_on=[region.baseline] if region.baseline is not None else [],
-            )
         return RoutingManifest(
             name,
             cell=self.cell_name,
@@ -416,77 +302,9 @@ class JurisdictionCell(FintechComponent):
             entities=self.config.entities,
             databases=routes,
             cache=cache,
-            kubernetes=kubernetes,
+            kubernetes=compute.kubernetes(),
             opts=region.opts,
         )
-
-    def _compute(
-        self,
-        prefix: str,
-        region: _Region,
-        edge: Edge,
-        routing: RoutingManifest,
-        eks: EksCluster | None,
-        retention: int,
-        *,
-        standby: bool,
-    ) -> None:
-        compute = self.config.compute
-        if not isinstance(compute, EcsSettings):
-            assert eks is not None
-            # Pods join this target group through the AWS Load Balancer Controller (TargetGroupBinding).
-            edge.add_service_target(
-                "pods", port=8080, health_check_path="/healthz", app_security_group_id=eks.node_security_group_id
-            )
-            return
-        cluster = EcsCluster(
-            child(prefix, "ecs"),
-            cell=self.cell_name,
-            exec_key=region.keys.ref("platform"),
-            logs_key=region.keys.ref("logs"),
-            log_retention_days=retention,
-            opts=region.opts,
-        )
-        manifests = {
-            ROUTING_ENV_PREFIX + entity.upper().replace("-", "_"): parameter.arn
-            for entity, parameter in routing.parameters.items()
-        }
-        for service in compute.services:
-            settings = service.model_copy(update={"min_tasks": 1}) if standby else service
-            group = region.service_group(prefix, service.name)
-            target = edge.add_service_target(
-                service.name,
-                port=service.container_port,
-                health_check_path=service.health_check_path,
-                app_security_group_id=group.id,
-                blue_green=service.deployment == "blue_green",
-            )
-            concerns = [concern.value for concern in service.concerns]
-            FargateService(
-                child(prefix, service.name),
-                settings,
-                cluster=cluster,
-                subnet_ids=region.vpc.private_subnet_ids,
-                security_group_ids=[
-                    group.id,
-                    *(region.concern_groups[concern].id for concern in concerns if concern in region.concern_groups),
-                    region.concern_groups["cache"].id,
-                ],
-                logs_key=region.keys.ref("logs"),
-                log_retention_days=retention,
-                vpc_id=region.vpc.vpc_id,
-                **target.fargate_args(),
-                injected_secrets=manifests,
-                secret_arns_readable=[
-                    *(self.databases[c].master_secret_arn for c in concerns if c in self.databases),
-                    self.cache.auth_secret_arn,
-                ],
-                secret_keys=[
-                    *(self.primary.keys.ref(c) for c in concerns if c in self.databases),
-                    self.primary.keys.ref("cache"),
-                ],
-                opts=region.opts,
-            )
 
     # -- outputs ------------------------------------------------------------------------------------------
 

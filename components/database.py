@@ -1,10 +1,11 @@
 """FinancialDatabase: one encrypted, Multi-AZ PostgreSQL for exactly one data concern.
 
-Engine modes (``DatabaseSettings.engine``): ``rds-instance``, a Multi-AZ RDS for PostgreSQL instance with
-optional in-region read replicas, built here; ``aurora``, an Aurora PostgreSQL cluster with instances
-spread across AZs, built in :mod:`fintech_infra.aurora`. The DR mechanism is chosen by
-:func:`fintech_infra.recovery.plan_recovery` from the concern's objectives; objectives no configured
-mechanism meets are a ConfigError, never a silent downgrade.
+Engine modes (``DatabaseSettings.engine``, one builder each in :data:`ENGINE_MODES`): ``rds-instance``, a
+Multi-AZ RDS for PostgreSQL instance with optional in-region read replicas (:mod:`fintech_infra.rds_instance`);
+``aurora``, an Aurora PostgreSQL cluster with instances spread across AZs (:mod:`fintech_infra.aurora`).
+Both build from :mod:`fintech_infra.rds_baseline` and neither knows the other or this module. The DR
+mechanism is chosen by :func:`fintech_infra.recovery.plan_recovery` from the concern's objectives;
+objectives no configured mechanism meets are a ConfigError, never a silent downgrade.
 
 Credentials: the instance and a plain Aurora cluster use ``manage_master_user_password`` (RDS keeps the
 password in Secrets Manager, encrypted with the concern's key). An Aurora Global Database cannot, so
@@ -29,129 +30,31 @@ instead of deleting data; create-only inputs (``snapshot_identifier``, ``replica
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 import pulumi
-import pulumi_aws as aws
 
 from fintech_infra import aws_limits
 from fintech_infra._component import FintechComponent
-from fintech_infra._iam import service_trust_policy
-from fintech_infra._naming import child, physical
+from fintech_infra._naming import physical
 from fintech_infra.alarms import database_alarms
+from fintech_infra.aurora import AuroraCluster
 from fintech_infra.config import AlarmSettings, DatabaseSettings
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
+from fintech_infra.rds_baseline import POSTGRES_PORT, EngineMode, EngineWiring, data_network, monitoring_role
+from fintech_infra.rds_instance import RdsInstance
 from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
 
 if TYPE_CHECKING:
     from fintech_infra.rotation import RotationFunction
 
-__all__ = [
-    "CA_CERT_IDENTIFIER",
-    "POSTGRES_PORT",
-    "FinancialDatabase",
-    "data_safety",
-    "data_security_group",
-    "db_parameters",
-]
+__all__ = ["ENGINE_MODES", "FinancialDatabase"]
 
-POSTGRES_PORT = 5432
-CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1"
-MASTER_USERNAME = "fintech_admin"
-LOG_EXPORTS = ["postgresql", "upgrade"]
-_MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
-
-
-def data_safety(name: str, settings: DatabaseSettings) -> dict[str, Any]:
-    """The backup and deletion-safety arguments every RDS instance and Aurora cluster here carries.
-
-    In one place because they are what keeps client data recoverable: PITR at the configured retention,
-    tags on snapshots, automated backups kept after deletion, deletion protection, a final snapshot with a
-    deterministic name, IAM authentication, and no surprise major-version upgrade.
-    """
-    return {
-        "iam_database_authentication_enabled": True,
-        "backup_retention_period": settings.backup_retention_days,
-        "copy_tags_to_snapshot": True,
-        "delete_automated_backups": False,
-        "deletion_protection": True,
-        "skip_final_snapshot": False,
-        "final_snapshot_identifier": physical(name, "final"),
-        "allow_major_version_upgrade": False,
-    }
-
-
-def dr_data_network(
-    name: str,
-    settings: DatabaseSettings,
-    network: DataNetwork,
-    *,
-    parent: pulumi.Resource,
-    opts: pulumi.ResourceOptions,
-) -> tuple[aws.ec2.SecurityGroup, aws.rds.SubnetGroup]:
-    """The DR region's security group and subnet group for a concern's replica or secondary cluster."""
-    security_group = data_security_group(
-        child(name, "dr-sg"),
-        network=network,
-        port=POSTGRES_PORT,
-        what=f"{settings.concern.value} PostgreSQL (DR)",
-        parent=parent,
-        opts=opts,
-    )
-    subnets = aws.rds.SubnetGroup(
-        child(name, "dr-subnets"),
-        name=physical(name, "dr"),
-        subnet_ids=list(network.subnet_ids),
-        description=f"{settings.concern.value} database DR: isolated data subnets",
-        opts=opts,
-    )
-    return security_group, subnets
-
-
-def data_security_group(
-    name: str,
-    *,
-    network: DataNetwork,
-    port: int,
-    what: str,
-    parent: pulumi.Resource,
-    opts: pulumi.ResourceOptions | None = None,
-) -> aws.ec2.SecurityGroup:
-    """A security group admitting ``port`` only from the application tier's security groups; no egress."""
-    return aws.ec2.SecurityGroup(
-        name,
-        vpc_id=network.vpc_id,
-        description=f"{what}: port {port} from the application tier only",
-        ingress=[
-            aws.ec2.SecurityGroupIngressArgs(
-                protocol="tcp",
-                from_port=port,
-                to_port=port,
-                security_groups=[client],
-                description=f"{what} clients (application tier security group)",
-            )
-            for client in network.client_security_group_ids
-        ],
-        # A data store never initiates connections; an empty list removes AWS's default allow-all egress.
-        egress=[],
-        opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=parent), opts),
-    )
-
-
-def db_parameters(settings: DatabaseSettings) -> list[dict[str, str]]:
-    """TLS-only connections, connection logging and statement logging (``all`` for the audit concern)."""
-    statement = settings.log_statement or ("all" if settings.concern == "audit" else "ddl")
-    return [
-        # Static before PostgreSQL 15: applied at the next reboot, which a new instance gets on creation.
-        {"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"},
-        {"name": "log_connections", "value": "1", "apply_method": "immediate"},
-        {"name": "log_disconnections", "value": "1", "apply_method": "immediate"},
-        {"name": "log_statement", "value": statement, "apply_method": "immediate"},
-        {"name": "log_min_duration_statement", "value": str(settings.log_min_duration_ms), "apply_method": "immediate"},
-    ]
+ENGINE_MODES: dict[str, Callable[[EngineWiring], EngineMode]] = {"rds-instance": RdsInstance, "aurora": AuroraCluster}
+"""The builder of each ``DatabaseSettings.engine``; the database picks one and reads the same outputs back."""
 
 
 class FinancialDatabase(FintechComponent):
@@ -219,59 +122,26 @@ class FinancialDatabase(FintechComponent):
             settings.engine, settings.engine_version, path=f"{path}.engine_version"
         )
 
-        self.security_group = data_security_group(
-            child(name, "sg"),
-            network=network,
-            port=POSTGRES_PORT,
-            what=f"{settings.concern.value} PostgreSQL",
-            parent=self,
-        )
-        self.subnet_group = aws.rds.SubnetGroup(
-            child(name, "subnets"),
-            name=physical(name),
-            subnet_ids=list(network.subnet_ids),
-            description=f"{settings.concern.value} database: isolated data subnets",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.monitoring_role = self._monitoring_role(name)
+        self.security_group, self.subnet_group = data_network(name, settings, network, parent=self)
+        self.monitoring_role = monitoring_role(name, parent=self)
 
-        dr_endpoint: pulumi.Output[str] | None
-        self.dr_resource_arn: pulumi.Output[str] | None
-        if settings.engine == "aurora":
-            from fintech_infra.aurora import AuroraCluster
-
-            aurora = AuroraCluster(
-                self,
-                name,
-                settings,
+        self.engine: EngineMode = ENGINE_MODES[settings.engine](
+            EngineWiring(
+                parent=self,
+                name=name,
+                identifier=self.identifier,
+                settings=settings,
+                plan=plan,
+                family=family,
                 key=key,
                 dr=dr,
-                family=family,
                 subnet_group=self.subnet_group,
                 security_group=self.security_group,
                 monitoring_role_arn=self.monitoring_role.arn,
                 availability_zones=availability_zones,
                 rotation=rotation,
             )
-            writer, reader = aurora.writer_endpoint, aurora.reader_endpoint
-            self.master_secret_arn, self.resource_arn = aurora.master_secret_arn, aurora.resource_arn
-            dr_endpoint = aurora.dr_endpoint
-            self.dr_resource_arn = aurora.dr_resource_arn
-            alarm_targets = aurora.alarm_targets
-        else:
-            instance = self._instance(name, settings, key=key, family=family)
-            replicas = self._read_replicas(name, settings, instance, key=key)
-            writer = instance.address
-            reader = replicas[0].address if replicas else instance.address
-            self.master_secret_arn = instance.master_user_secrets.apply(lambda s: (s[0].secret_arn or "") if s else "")
-            self.resource_arn = instance.arn
-            dr_endpoint = self._instance_dr(name, settings, instance, dr=dr, family=family, path=path)
-            self.dr_resource_arn = self.dr_replica.arn if self.dr_replica is not None else None
-            alarm_targets = {
-                "writer": [instance.identifier],
-                "replicas": [replica.identifier for replica in replicas],
-                "dr_replicas": [self.dr_replica.identifier] if self.dr_replica is not None else [],
-            }
+        )
 
         self.alarms = database_alarms(
             self,
@@ -279,14 +149,17 @@ class FinancialDatabase(FintechComponent):
             settings=settings,
             thresholds=alarms,
             lag_threshold_seconds=max(1, alarms.replica_lag_seconds or objectives.rpo_seconds),
-            targets=alarm_targets,
+            targets=self.engine.alarm_targets,
             topic_arn=alarm_topic_arn,
             dr_topic_arn=dr_alarm_topic_arn,
             dr_provider=dr.provider if dr is not None else None,
         )
 
-        self.writer_endpoint = pulumi.Output.from_input(writer)
-        self.reader_endpoint = pulumi.Output.from_input(reader)
+        self.writer_endpoint = pulumi.Output.from_input(self.engine.writer_endpoint)
+        self.reader_endpoint = pulumi.Output.from_input(self.engine.reader_endpoint)
+        self.master_secret_arn = self.engine.master_secret_arn
+        self.resource_arn = self.engine.resource_arn
+        self.dr_resource_arn = self.engine.dr_resource_arn
         self.port = POSTGRES_PORT
         self.security_group_id = self.security_group.id
         self.recovery_mechanism = plan.mechanism.value
@@ -294,7 +167,7 @@ class FinancialDatabase(FintechComponent):
         self.expected_rto_seconds = plan.expected_rto_seconds
         self.recovery_evidence = plan.evidence
         self.dr_mechanisms = [mechanism.value for mechanism in plan.dr_mechanisms]
-        self.dr_endpoint = dr_endpoint
+        self.dr_endpoint = self.engine.dr_endpoint
         self.register_outputs({key_: getattr(self, key_) for key_ in self.OUTPUTS})
 
     @staticmethod
@@ -336,158 +209,3 @@ class FinancialDatabase(FintechComponent):
                 "so the cell must pass DrPlacement.network (the DR region's isolated subnets)"
             )
         return plan
-
-    # -- shared children ----------------------------------------------------------------------------------
-
-    def _monitoring_role(self, name: str) -> aws.iam.Role:
-        role = aws.iam.Role(
-            child(name, "monitoring"),
-            description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-            assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
-        aws.iam.RolePolicyAttachment(
-            child(name, "monitoring-policy"),
-            role=role.name,
-            policy_arn=pulumi.Output.concat("arn:", partition, ":iam::aws:", _MONITORING_POLICY),
-            opts=pulumi.ResourceOptions(parent=role),
-        )
-        return role
-
-    def _observability(self, settings: DatabaseSettings, key_arn: pulumi.Input[str]) -> dict[str, Any]:
-        return {
-            "performance_insights_enabled": True,
-            "performance_insights_kms_key_id": key_arn,
-            "performance_insights_retention_period": settings.performance_insights_retention_days,
-            "monitoring_interval": settings.monitoring_interval_seconds,
-            "monitoring_role_arn": self.monitoring_role.arn,
-            "auto_minor_version_upgrade": True,
-            "ca_cert_identifier": CA_CERT_IDENTIFIER,
-            "publicly_accessible": False,
-        }
-
-    # -- rds-instance mode --------------------------------------------------------------------------------
-
-    def _parameter_group(self, name: str, settings: DatabaseSettings, family: str, role: str) -> aws.rds.ParameterGroup:
-        # Named by family so a major upgrade creates the new group before the old one is deleted.
-        return aws.rds.ParameterGroup(
-            child(name, f"{role}-{family}"),
-            name=physical(name, role, family),
-            family=family,
-            description=f"{settings.concern.value}: TLS only, connection and statement logging",
-            parameters=[aws.rds.ParameterGroupParameterArgs(**p) for p in db_parameters(settings)],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _instance(self, name: str, settings: DatabaseSettings, *, key: KeyRef, family: str) -> aws.rds.Instance:
-        self.parameter_group = self._parameter_group(name, settings, family, "params")
-        return aws.rds.Instance(
-            child(name, "db"),
-            identifier=self.identifier,
-            engine="postgres",
-            engine_version=settings.engine_version,
-            instance_class=settings.instance_class,
-            allocated_storage=settings.allocated_storage_gb,
-            max_allocated_storage=settings.max_allocated_storage_gb,
-            storage_type="gp3",
-            storage_encrypted=True,
-            kms_key_id=key.arn,
-            multi_az=settings.multi_az,
-            db_subnet_group_name=self.subnet_group.name,
-            vpc_security_group_ids=[self.security_group.id],
-            parameter_group_name=self.parameter_group.name,
-            port=POSTGRES_PORT,
-            db_name=settings.concern.value,
-            username=MASTER_USERNAME,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=key.arn,
-            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
-            **data_safety(name, settings),
-            **self._observability(settings, key.arn),
-            opts=pulumi.ResourceOptions(parent=self, protect=True, ignore_changes=["snapshotIdentifier"]),
-        )
-
-    def _read_replicas(
-        self, name: str, settings: DatabaseSettings, source: aws.rds.Instance, *, key: KeyRef
-    ) -> list[aws.rds.Instance]:
-        return [
-            aws.rds.Instance(
-                child(name, f"replica-{number}"),
-                identifier=physical(name, f"replica-{number}"),
-                replicate_source_db=source.identifier,
-                instance_class=settings.instance_class,
-                storage_type="gp3",
-                storage_encrypted=True,
-                kms_key_id=key.arn,
-                vpc_security_group_ids=[self.security_group.id],
-                parameter_group_name=self.parameter_group.name,
-                iam_database_authentication_enabled=True,
-                enabled_cloudwatch_logs_exports=LOG_EXPORTS,
-                copy_tags_to_snapshot=True,
-                deletion_protection=True,
-                # RDS takes no final snapshot of a read replica; the source's backups cover its data.
-                skip_final_snapshot=True,
-                **self._observability(settings, key.arn),
-                opts=pulumi.ResourceOptions(parent=self, protect=True, ignore_changes=["replicateSourceDb"]),
-            )
-            for number in range(1, settings.read_replicas + 1)
-        ]
-
-    def _instance_dr(
-        self,
-        name: str,
-        settings: DatabaseSettings,
-        source: aws.rds.Instance,
-        *,
-        dr: DrPlacement | None,
-        family: str,
-        path: str,
-    ) -> pulumi.Output[str] | None:
-        self.dr_replica: aws.rds.Instance | None = None
-        if dr is None:
-            return None
-        dr_opts = pulumi.ResourceOptions(parent=self, provider=dr.provider)
-        aws.rds.InstanceAutomatedBackupsReplication(
-            child(name, "dr-backups"),
-            source_db_instance_arn=source.arn,
-            kms_key_id=dr.key.arn,
-            retention_period=settings.backup_retention_days,
-            opts=pulumi.ResourceOptions.merge(dr_opts, pulumi.ResourceOptions(protect=True)),
-        )
-        if Mechanism.CROSS_REGION_REPLICA not in self.plan.dr_mechanisms or dr.network is None:
-            return None
-        dr_sg, dr_subnets = dr_data_network(name, settings, dr.network, parent=self, opts=dr_opts)
-        dr_params = aws.rds.ParameterGroup(
-            child(name, f"dr-params-{family}"),
-            name=physical(name, "dr-params", family),
-            family=family,
-            description=f"{settings.concern.value} DR: TLS only, connection and statement logging",
-            parameters=[aws.rds.ParameterGroupParameterArgs(**p) for p in db_parameters(settings)],
-            opts=dr_opts,
-        )
-        self.dr_replica = aws.rds.Instance(
-            child(name, "dr-replica"),
-            identifier=physical(name, "dr"),
-            # Cross-region replicas need the source ARN and a key in their own region.
-            replicate_source_db=source.arn,
-            instance_class=settings.instance_class,
-            storage_type="gp3",
-            storage_encrypted=True,
-            kms_key_id=dr.key.arn,
-            multi_az=settings.multi_az,
-            db_subnet_group_name=dr_subnets.name,
-            vpc_security_group_ids=[dr_sg.id],
-            parameter_group_name=dr_params.name,
-            iam_database_authentication_enabled=True,
-            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
-            backup_retention_period=settings.backup_retention_days,
-            copy_tags_to_snapshot=True,
-            deletion_protection=True,
-            skip_final_snapshot=True,
-            **self._observability(settings, dr.key.arn),
-            opts=pulumi.ResourceOptions.merge(
-                dr_opts, pulumi.ResourceOptions(protect=True, ignore_changes=["replicateSourceDb"])
-            ),
-        )
-        return self.dr_replica.address

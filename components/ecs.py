@@ -1,6 +1,7 @@
 """EcsCluster: the cell's ECS cluster, with Container Insights and encrypted, logged ECS Exec.
 
-Services run on it through :class:`fintech_infra.fargate.FargateService` (re-exported here).
+The cluster knows nothing of the services that run on it: :class:`fintech_infra.fargate.FargateService`
+takes the cluster, never the other way round.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
-from fintech_infra.fargate import FargateService
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["CONTAINER_INSIGHTS", "EcsCluster", "FargateService"]
+__all__ = ["CONTAINER_INSIGHTS", "EcsCluster"]
 
 CONTAINER_INSIGHTS = "enhanced"
 """Container Insights level: ``enhanced`` adds task- and container-level metrics to ``enabled``."""

@@ -13,20 +13,14 @@
   only redirects to HTTPS (301).
 - WAF: see :mod:`fintech_infra.waf`. Alarms on the cell's topic: 5xx share of requests and p99 latency.
 
-Certificate flow. With ``settings.certificate_arn`` the listener uses it. Otherwise ACM issues one for
-``hostnames`` by DNS validation, and the HTTPS listener waits (``aws.acm.CertificateValidation``) until
-it is issued. The validation CNAMEs are exported as ``certificate_validation_records`` for the stack that
-owns the public zone. Because a cell's outputs exist only after its update finishes, a first deployment
-would otherwise wait on records nobody has published yet: pass ``validation_zone_id`` (the global
-stack's zone id, read through a StackReference; deploy the global stack's zone first) and the Edge
-writes the records itself, so one ``pulumi up`` completes. Without it, publish the exported records and
-run ``pulumi up`` again (the validation waits up to 75 minutes).
+Certificate flow (the entity hostnames' ACM certificate, DNS-validated, with or without the global
+stack's zone): :mod:`fintech_infra.edge_certificate`. Routes to services (target groups, listener rules,
+the matching security group rules): :mod:`fintech_infra.edge_targets`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import pulumi
@@ -36,6 +30,8 @@ from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.config import AlarmSettings, EdgeSettings
+from fintech_infra.edge_certificate import dns_validated_certificate
+from fintech_infra.edge_targets import ServiceTarget, service_target
 from fintech_infra.errors import ConfigError, key_path
 from fintech_infra.waf import WAF_LOG_PREFIX, web_acl, web_acl_logging
 from fintech_infra.wiring import AppNetwork, KeyRef
@@ -46,7 +42,6 @@ __all__ = [
     "LEGACY_ELB_ACCOUNTS",
     "TLS_POLICY",
     "Edge",
-    "ServiceTarget",
     "elb_log_delivery_principal",
 ]
 
@@ -76,38 +71,6 @@ def elb_log_delivery_principal(region: str) -> dict[str, str]:
 ALB_ACCESS_LOG_PREFIX = "alb"
 WORLD = (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0"))
 HSTS = "max-age=31536000; includeSubDomains; preload"
-
-
-@dataclass(frozen=True)
-class ServiceTarget:
-    """What :meth:`Edge.add_service_target` created: pass it on to the service (``fargate_args()``)."""
-
-    target_group: aws.lb.TargetGroup
-    arn: pulumi.Output[str]
-    arn_suffix: pulumi.Output[str]
-    load_balancer_arn_suffix: pulumi.Output[str]
-    listener_rule_arn: pulumi.Output[str]
-    alternate_target_group_arn: pulumi.Output[str] | None = None
-
-    def fargate_args(self) -> dict[str, Any]:
-        """Keyword arguments of :class:`fintech_infra.fargate.FargateService` for this target."""
-        return {
-            "target_group_arn": self.arn,
-            "target_group_arn_suffix": self.arn_suffix,
-            "load_balancer_arn_suffix": self.load_balancer_arn_suffix,
-            "alternate_target_group_arn": self.alternate_target_group_arn,
-            "production_listener_rule_arn": self.listener_rule_arn,
-        }
-
-
-ValidationOption = aws.acm.outputs.CertificateDomainValidationOption
-
-
-def _option_for(hostname: str) -> Callable[[Sequence[ValidationOption]], ValidationOption]:
-    def pick(options: Sequence[ValidationOption]) -> ValidationOption:
-        return next(option for option in options if option.domain_name == hostname)
-
-    return pick
 
 
 def _validate(name: str, settings: EdgeSettings, network: AppNetwork, hostnames: Sequence[str]) -> None:
@@ -233,7 +196,9 @@ class Edge(FintechComponent):
             certificate_arn: pulumi.Input[str] = settings.certificate_arn
             self.certificate_validation_records = pulumi.Output.from_input([])
         else:
-            certificate_arn = self._certificate(name, hostnames, validation_zone_id)
+            certificate_arn, self.certificate_validation_records = dns_validated_certificate(
+                name, hostnames, validation_zone_id, parent=self
+            )
 
         self.https_listener = aws.lb.Listener(
             child(name, "https"),
@@ -303,51 +268,6 @@ class Edge(FintechComponent):
         self.waf_log_group_name: pulumi.Output[str] = self.waf_log_group.name
         self.register_outputs({key: getattr(self, key) for key in self.OUTPUTS})
 
-    def _certificate(
-        self, name: str, hostnames: Sequence[str], zone_id: pulumi.Input[str] | None
-    ) -> pulumi.Output[str]:
-        certificate = aws.acm.Certificate(
-            child(name, "certificate"),
-            domain_name=hostnames[0],
-            subject_alternative_names=list(hostnames[1:]) or None,
-            validation_method="DNS",
-            key_algorithm="EC_prime256v1",
-            tags={},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.certificate_validation_records = certificate.domain_validation_options.apply(
-            lambda options: sorted(
-                {
-                    (o.resource_record_name or "", o.resource_record_type or "", o.resource_record_value or "")
-                    for o in options
-                }
-            )
-        ).apply(lambda records: [{"name": n, "type": t, "value": v} for n, t, v in records])
-        fqdns: list[pulumi.Output[str]] | None = None
-        if zone_id is not None:
-            fqdns = []
-            # Keyed by hostname (never list position); SANs of one apex can share a record, hence allow_overwrite.
-            for hostname in hostnames:
-                option = certificate.domain_validation_options.apply(_option_for(hostname))
-                record = aws.route53.Record(
-                    child(name, f"validation-{physical(hostname)}"),
-                    zone_id=zone_id,
-                    name=option.apply(lambda o: o.resource_record_name or ""),
-                    type=option.apply(lambda o: o.resource_record_type or ""),
-                    records=[option.apply(lambda o: o.resource_record_value or "")],
-                    ttl=300,
-                    allow_overwrite=True,
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
-                fqdns.append(record.fqdn)
-        validation = aws.acm.CertificateValidation(
-            child(name, "certificate-validation"),
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=fqdns,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return validation.certificate_arn
-
     def add_service_target(
         self,
         name: str,
@@ -370,82 +290,21 @@ class Edge(FintechComponent):
             raise ConfigError(f"{key_path(self._name, name, 'port')}: {port!r} is not a port; allowed: 1-65535")
         rule_priority = priority if priority is not None else self._next_priority
         self._next_priority = max(self._next_priority, rule_priority) + 10
-        base = child(self._name, name)
-        this = pulumi.ResourceOptions(parent=self)
-
-        def target_group(role: str) -> aws.lb.TargetGroup:
-            return aws.lb.TargetGroup(
-                child(base, role),
-                port=port,
-                protocol="HTTP",
-                target_type="ip",
-                vpc_id=self._network.vpc_id,
-                deregistration_delay=30,
-                health_check=aws.lb.TargetGroupHealthCheckArgs(
-                    enabled=True,
-                    path=health_check_path,
-                    protocol="HTTP",
-                    matcher="200-399",
-                    interval=15,
-                    healthy_threshold=3,
-                    unhealthy_threshold=3,
-                ),
-                tags={},
-                opts=this,
-            )
-
-        primary = target_group("tg")
-        alternate = target_group("tg-alt") if blue_green else None
-        conditions = [
-            aws.lb.ListenerRuleConditionArgs(
-                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(path_patterns))
-            )
-        ]
-        if host_headers:
-            conditions.append(
-                aws.lb.ListenerRuleConditionArgs(
-                    host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=list(host_headers))
-                )
-            )
-        rule = aws.lb.ListenerRule(
-            child(base, "rule"),
-            listener_arn=self.https_listener.arn,
+        return service_target(
+            child(self._name, name),
+            name,
+            port=port,
+            health_check_path=health_check_path,
+            app_security_group_id=app_security_group_id,
+            path_patterns=path_patterns,
+            host_headers=host_headers,
             priority=rule_priority,
-            conditions=conditions,
-            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=primary.arn)],
-            tags={},
-            # ECS blue/green moves traffic by rewriting this rule's action.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actions"] if blue_green else None),
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            child(base, "alb-out"),
-            security_group_id=self.security_group.id,
-            description=f"ALB to {name} on {port}",
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=app_security_group_id,
-            tags={},
-            opts=this,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            child(base, "app-in"),
-            security_group_id=app_security_group_id,
-            description=f"{name} from the ALB on {port}",
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=self.security_group.id,
-            tags={},
-            opts=this,
-        )
-        return ServiceTarget(
-            target_group=primary,
-            arn=primary.arn,
-            arn_suffix=primary.arn_suffix,
+            blue_green=blue_green,
+            vpc_id=self._network.vpc_id,
+            https_listener_arn=self.https_listener.arn,
+            alb_security_group_id=self.security_group.id,
             load_balancer_arn_suffix=self.load_balancer.arn_suffix,
-            listener_rule_arn=rule.arn,
-            alternate_target_group_arn=alternate.arn if alternate is not None else None,
+            parent=self,
         )
 
     def _alarms(self, name: str, alarms: AlarmSettings, topic: pulumi.Input[str]) -> None:

@@ -10,10 +10,11 @@ Defaults, none of which has an off switch:
 - ``API`` authentication mode: access entries only, no ``aws-auth`` ConfigMap, and no implicit admin for
   whoever created the cluster; ``admin_role_arns`` get ``AmazonEKSClusterAdminPolicy``.
 - Managed nodes in the private subnets through a launch template: IMDSv2 required with hop limit 1 (pods
-  cannot reach the node's credentials), root volumes encrypted with a KMS key, no public IP.
+  cannot reach the node's credentials), root volumes encrypted with a KMS key, no public IP
+  (:mod:`fintech_infra.eks_nodes`).
 - IRSA through the cluster's OIDC provider (the VPC CNI uses it) and the Pod Identity agent; managed
   vpc-cni (with NetworkPolicy enforcement on, which the Kubernetes baseline relies on), coredns,
-  kube-proxy and eks-pod-identity-agent.
+  kube-proxy and eks-pod-identity-agent (:mod:`fintech_infra.eks_addons`).
 
 Python cannot pass an ``Output[Provider]`` in resource options (pulumi/pulumi#7012), so the Kubernetes
 provider is created here from a kubeconfig built out of the cluster's endpoint, CA and name, with
@@ -33,30 +34,20 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from fintech_infra._component import FintechComponent
-from fintech_infra._iam import service_trust_policy
+from fintech_infra._iam import aws_managed_policy, service_trust_policy
 from fintech_infra._naming import child, physical
 from fintech_infra.config import EksSettings
+from fintech_infra.eks_addons import addon, addons_before_nodes, irsa_role
+from fintech_infra.eks_nodes import ManagedNodes
 from fintech_infra.errors import ConfigError, key_path
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.wiring import AppNetwork, KeyRef
 
-__all__ = ["CONTROL_PLANE_LOG_TYPES", "CORE_ADDONS", "EksCluster", "kubeconfig_document"]
+__all__ = ["CONTROL_PLANE_LOG_TYPES", "EksCluster", "kubeconfig_document"]
 
 CONTROL_PLANE_LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-CORE_ADDONS: tuple[str, ...] = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns")
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[A-Za-z0-9+=,.@_-]+/)*(?P<name>[A-Za-z0-9+=,.@_-]{1,64})$")
-# The EBS operations Auto Scaling needs on a customer-managed key to launch encrypted node volumes.
-_VOLUME_KEY_OPERATIONS = (
-    "Encrypt",
-    "Decrypt",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "DescribeKey",
-    "CreateGrant",
-)
 
 
 def kubeconfig_document(
@@ -183,9 +174,6 @@ class EksCluster(FintechComponent):
         account = aws.get_caller_identity_output(opts=invoke).account_id
         child_opts = pulumi.ResourceOptions(parent=self)
 
-        def managed_policy(policy: str) -> pulumi.Output[str]:
-            return pulumi.Output.concat("arn:", partition, ":iam::aws:policy/", policy)
-
         cluster_name = physical(pulumi.get_stack(), name, limit=100)
         self.control_plane_logs = encrypted_log_group(
             child(name, "control-plane-logs"),
@@ -205,7 +193,7 @@ class EksCluster(FintechComponent):
         cluster_policy = aws.iam.RolePolicyAttachment(
             child(name, "cluster-policy"),
             role=self.cluster_role.name,
-            policy_arn=managed_policy("AmazonEKSClusterPolicy"),
+            policy_arn=aws_managed_policy(partition, "AmazonEKSClusterPolicy"),
             opts=child_opts,
         )
         public_cidrs = list(settings.public_endpoint_cidrs)
@@ -245,108 +233,36 @@ class EksCluster(FintechComponent):
         )
 
         self._access_entries(name, slugs, admin_role_arns)
-        cni_role = self._irsa_role(
-            name, "cni", issuer, "kube-system", "aws-node", managed_policy("AmazonEKS_CNI_Policy")
+        cni_role = irsa_role(
+            name,
+            "cni",
+            issuer=issuer,
+            oidc_provider_arn=self.oidc_provider.arn,
+            namespace="kube-system",
+            service_account="aws-node",
+            policy_arn=aws_managed_policy(partition, "AmazonEKS_CNI_Policy"),
+            parent=self,
         )
-        addons: dict[str, aws.eks.Addon] = {}
-        for addon in CORE_ADDONS[:3]:
-            addons[addon] = self._addon(
-                name,
-                addon,
-                service_account_role_arn=cni_role.arn if addon == "vpc-cni" else None,
-                configuration_values=json.dumps({"enableNetworkPolicy": "true"}) if addon == "vpc-cni" else None,
-            )
+        addons = addons_before_nodes(name, cluster_name=self.cluster.name, cni_role_arn=cni_role.arn, parent=self)
 
-        self.node_role = aws.iam.Role(
-            child(name, "node-role"),
-            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
-            description=f"Managed nodes of {cluster_name}",
-            tags={},
-            opts=child_opts,
+        nodes = ManagedNodes(
+            self,
+            name,
+            settings,
+            cluster=self.cluster,
+            cluster_name=cluster_name,
+            cluster_security_group_id=self.cluster_security_group_id,
+            subnet_ids=network.private_subnet_ids,
+            key=volume_key or secrets_key,
+            partition=partition,
+            account=account,
+            depends_on=[addons["vpc-cni"], addons["kube-proxy"]],
         )
-        node_policies = [
-            aws.iam.RolePolicyAttachment(
-                child(name, f"node-{physical(policy)}"),
-                role=self.node_role.name,
-                policy_arn=managed_policy(policy),
-                opts=child_opts,
-            )
-            for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
-        ]
-        key = volume_key or secrets_key
-        volume_grant = aws.kms.Grant(
-            child(name, "node-volume-grant"),
-            key_id=key.arn,
-            grantee_principal=pulumi.Output.concat(
-                "arn:",
-                partition,
-                ":iam::",
-                account,
-                ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
-            ),
-            operations=list(_VOLUME_KEY_OPERATIONS),
-            opts=child_opts,
-        )
-        self.launch_template = aws.ec2.LaunchTemplate(
-            child(name, "node-template"),
-            description=f"Hardened managed nodes of {cluster_name}",
-            update_default_version=True,
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
-            ),
-            block_device_mappings=[
-                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                    device_name=device,
-                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=settings.node_disk_gb,
-                        volume_type="gp3",
-                        encrypted="true",
-                        kms_key_id=key.arn,
-                        delete_on_termination="true",
-                    ),
-                )
-                for device in (
-                    ("/dev/xvda", "/dev/xvdb") if settings.ami_type.startswith("BOTTLEROCKET") else ("/dev/xvda",)
-                )
-            ],
-            # With security groups in the template EKS adds none itself, so the cluster group is named here.
-            network_interfaces=[
-                aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-                    device_index=0,
-                    associate_public_ip_address="false",
-                    delete_on_termination="true",
-                    security_groups=[self.cluster_security_group_id],
-                )
-            ],
-            tags={},
-            opts=child_opts,
-        )
-        self.node_group = aws.eks.NodeGroup(
-            child(name, "nodes"),
-            cluster_name=self.cluster.name,
-            node_role_arn=self.node_role.arn,
-            subnet_ids=list(network.private_subnet_ids),
-            instance_types=list(settings.node_instance_types),
-            ami_type=settings.ami_type,
-            capacity_type="ON_DEMAND",
-            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=settings.node_min, max_size=settings.node_max, desired_size=settings.node_min
-            ),
-            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
-                id=self.launch_template.id, version=self.launch_template.latest_version.apply(str)
-            ),
-            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=33),
-            node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True),
-            tags={},
-            # The cluster autoscaler owns the running size after creation.
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                ignore_changes=["scalingConfig.desiredSize"],
-                depends_on=[*node_policies, volume_grant, addons["vpc-cni"], addons["kube-proxy"]],
-            ),
-        )
+        self.node_role, self.launch_template, self.node_group = nodes.node_role, nodes.launch_template, nodes.node_group
         # CoreDNS pods need nodes to schedule on, or the add-on never becomes ACTIVE.
-        addons["coredns"] = self._addon(name, "coredns", depends_on=[self.node_group])
+        addons["coredns"] = addon(
+            name, "coredns", cluster_name=self.cluster.name, parent=self, depends_on=[self.node_group]
+        )
         self.addons = addons
 
         self.cluster_name: pulumi.Output[str] = self.cluster.name
@@ -409,72 +325,3 @@ class EksCluster(FintechComponent):
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             )
-
-    def _irsa_role(
-        self,
-        name: str,
-        role: str,
-        issuer: pulumi.Output[str],
-        namespace: str,
-        service_account: str,
-        policy_arn: pulumi.Input[str],
-    ) -> aws.iam.Role:
-        """A role only ``namespace/service_account`` of this cluster can assume through the OIDC provider."""
-
-        def trust(values: list[str]) -> str:
-            provider_arn, issuer_url = values
-            host = issuer_url.removeprefix("https://")
-            return json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Federated": provider_arn},
-                            "Action": "sts:AssumeRoleWithWebIdentity",
-                            "Condition": {
-                                "StringEquals": {
-                                    f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                                    f"{host}:aud": "sts.amazonaws.com",
-                                }
-                            },
-                        }
-                    ],
-                }
-            )
-
-        irsa = aws.iam.Role(
-            child(name, f"{role}-role"),
-            assume_role_policy=pulumi.Output.all(self.oidc_provider.arn, issuer).apply(trust),
-            description=f"IRSA role of {namespace}/{service_account}",
-            tags={},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicyAttachment(
-            child(name, f"{role}-policy"),
-            role=irsa.name,
-            policy_arn=policy_arn,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return irsa
-
-    def _addon(
-        self,
-        name: str,
-        addon: str,
-        *,
-        service_account_role_arn: pulumi.Input[str] | None = None,
-        configuration_values: str | None = None,
-        depends_on: Sequence[pulumi.Resource] = (),
-    ) -> aws.eks.Addon:
-        return aws.eks.Addon(
-            child(name, addon),
-            cluster_name=self.cluster.name,
-            addon_name=addon,
-            service_account_role_arn=service_account_role_arn,
-            configuration_values=configuration_values,
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="PRESERVE",
-            tags={},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
-        )

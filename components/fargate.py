@@ -4,13 +4,10 @@ What it always does (no switch turns these off):
 
 - Runs in the subnets and security groups it is given; both are required, so a service can never land
   in a default VPC or behind an open default security group. ``assign_public_ip`` is False.
-- One container, non-root (``user 1000:1000``), read-only root filesystem (a writable ``/tmp`` volume),
-  not privileged, all Linux capabilities dropped; secrets injected by ECS from Secrets Manager / SSM
-  ARNs (``valueFrom``), never as plaintext environment values; ``awslogs`` to a KMS-encrypted log group
-  with the jurisdiction's retention.
-- Separate roles: the *execution* role (used by ECS to start the task) may pull the image, write the
-  task's log group and read exactly the listed secrets; the *task* role (the application's identity)
-  gets nothing unless asked for (runtime secret reads, ECS Exec).
+- One hardened container (non-root, read-only root filesystem, no capabilities, secrets only by
+  reference) with separate execution and task roles: the task half, built in
+  :mod:`fintech_infra.fargate_task`; ``awslogs`` to a KMS-encrypted log group with the jurisdiction's
+  retention, created here.
 - Zero-downtime deployments: circuit breaker with rollback, minimum healthy 100 %, maximum 200 %,
   ``wait_for_steady_state`` so ``pulumi up`` fails when a rollout does.
 - Application Auto Scaling between ``min_tasks`` and ``max_tasks`` on average CPU and, behind an ALB, on
@@ -25,48 +22,25 @@ blue_green=True)`` creates, and an infrastructure role ECS assumes to shift the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
-from fintech_infra._naming import child, physical
+from fintech_infra._naming import child
 from fintech_infra.config import EcsServiceSettings
+from fintech_infra.ecs import EcsCluster
 from fintech_infra.errors import ConfigError, key_path
+from fintech_infra.fargate_task import FargateTask
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.wiring import KeyRef
 
-if TYPE_CHECKING:
-    from fintech_infra.ecs import EcsCluster
-
-__all__ = ["BLUE_GREEN_BAKE_MINUTES", "CONTAINER_USER", "FargateService"]
-
-CONTAINER_USER = "1000:1000"
-"""The non-root uid:gid every container runs as."""
+__all__ = ["BLUE_GREEN_BAKE_MINUTES", "FargateService"]
 
 BLUE_GREEN_BAKE_MINUTES = "10"
 """Minutes both colours stay up after the shift, so a rollback is a listener flip, not a redeploy."""
-
-_ECR_IMAGE = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repo>[^:@]+)"
-)
-# ECS Exec's agent writes here; mounting them writable keeps the root filesystem read-only
-# (workaround documented in aws/containers-roadmap#1359).
-_EXEC_AGENT_PATHS = {
-    "exec-agents": "/managed-agents",
-    "exec-ssm-lib": "/var/lib/amazon/ssm",
-    "exec-ssm-log": "/var/log/amazon/ssm",
-}
-
-
-def _iam_resource(reference: str) -> str:
-    """The IAM resource for a secret reference: a Secrets Manager ARN without its ``:json-key:stage:version``."""
-    if ":secretsmanager:" in reference:
-        return ":".join(reference.split(":")[:7])
-    return reference
 
 
 def _validate(name: str, settings: EcsServiceSettings, **wiring: Any) -> None:
@@ -171,92 +145,21 @@ class FargateService(FintechComponent):
             log_group_name=f"/ecs/{pulumi.get_stack()}/{cluster.cell}/{settings.name}",
         )
 
-        all_secrets: dict[str, pulumi.Input[str]] = {**settings.secrets, **injected}
-        trust = pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                    }
-                ],
-            }
+        task = FargateTask(
+            self,
+            name,
+            settings,
+            cluster=cluster,
+            secrets={**settings.secrets, **injected},
+            readable=secret_arns_readable,
+            secret_keys=secret_keys,
+            log_group=self.log_group,
+            partition=partition,
+            region=region,
+            account=account,
         )
-        self.execution_role = aws.iam.Role(
-            child(name, "execution-role"),
-            assume_role_policy=trust,
-            description=f"ECS execution role of {name}: image pull, logs, injected secrets",
-            tags={},
-            opts=child_opts,
-        )
-        self.task_role = aws.iam.Role(
-            child(name, "task-role"),
-            assume_role_policy=trust,
-            description=f"Application identity of {name}",
-            tags={},
-            opts=child_opts,
-        )
-        execution_statements = self._execution_statements(
-            settings, all_secrets, secret_keys, partition=partition, region=region
-        )
-        aws.iam.RolePolicy(
-            child(name, "execution-policy"),
-            role=self.execution_role.id,
-            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": execution_statements}),
-            opts=child_opts,
-        )
-        task_statements = self._task_statements(settings, cluster, secret_arns_readable, secret_keys, region=region)
-        if task_statements:
-            aws.iam.RolePolicy(
-                child(name, "task-policy"),
-                role=self.task_role.id,
-                policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": task_statements}),
-                opts=child_opts,
-            )
-
-        mounts = {"tmp": "/tmp"} | (_EXEC_AGENT_PATHS if settings.execute_command else {})
-        container: dict[str, Any] = {
-            "name": settings.name,
-            "image": settings.image,
-            "essential": True,
-            "user": CONTAINER_USER,
-            "readonlyRootFilesystem": True,
-            "privileged": False,
-            "linuxParameters": {"capabilities": {"drop": ["ALL"]}, "initProcessEnabled": True},
-            "portMappings": [{"containerPort": settings.container_port, "protocol": "tcp", "name": "http"}],
-            "mountPoints": [
-                {"sourceVolume": volume, "containerPath": path, "readOnly": False} for volume, path in mounts.items()
-            ],
-            "secrets": [{"name": env, "valueFrom": ref} for env, ref in sorted(all_secrets.items())],
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": self.log_group.name,
-                    "awslogs-region": region,
-                    "awslogs-stream-prefix": settings.name,
-                },
-            },
-        }
-        if settings.environment:
-            # Omitted when empty: scanners (cdk-nag ECS2) flag any `environment` key.
-            container["environment"] = [{"name": k, "value": v} for k, v in sorted(settings.environment.items())]
-        self.task_definition = aws.ecs.TaskDefinition(
-            child(name, "task"),
-            family=physical(name),
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(settings.cpu),
-            memory=str(settings.memory_mb),
-            execution_role_arn=self.execution_role.arn,
-            task_role_arn=self.task_role.arn,
-            container_definitions=pulumi.Output.json_dumps([container]),
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume in mounts],
-            tags={},
-            opts=child_opts,
-        )
+        self.execution_role, self.task_role = task.execution_role, task.task_role
+        self.task_definition = task.task_definition
 
         blue_green = settings.deployment == "blue_green"
         load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] = []
@@ -340,98 +243,6 @@ class FargateService(FintechComponent):
             }
         )
 
-    def _execution_statements(
-        self,
-        settings: EcsServiceSettings,
-        secrets: Mapping[str, pulumi.Input[str]],
-        secret_keys: Sequence[KeyRef],
-        *,
-        partition: pulumi.Output[str],
-        region: pulumi.Output[str],
-    ) -> list[dict[str, Any]]:
-        statements: list[dict[str, Any]] = [
-            {
-                "Sid": "WriteOwnLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": pulumi.Output.concat(self.log_group.arn, ":log-stream:*"),
-            }
-        ]
-        image = _ECR_IMAGE.match(settings.image)
-        if image:
-            statements += [
-                # GetAuthorizationToken has no resource-level permissions.
-                {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-                {
-                    "Sid": "PullOwnImage",
-                    "Effect": "Allow",
-                    "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                    "Resource": pulumi.Output.concat(
-                        "arn:",
-                        partition,
-                        f":ecr:{image['region']}:{image['account']}:repository/{image['repo']}",
-                    ),
-                },
-            ]
-        resources = [pulumi.Output.from_input(ref).apply(_iam_resource) for _, ref in sorted(secrets.items())]
-        if resources:
-            statements.append(
-                {
-                    "Sid": "ReadInjectedSecrets",
-                    "Effect": "Allow",
-                    "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
-                    "Resource": resources,
-                }
-            )
-        if resources and secret_keys:
-            statements.append(_decrypt_via_secret_stores(secret_keys, region))
-        return statements
-
-    def _task_statements(
-        self,
-        settings: EcsServiceSettings,
-        cluster: EcsCluster,
-        readable: Sequence[pulumi.Input[str]],
-        secret_keys: Sequence[KeyRef],
-        *,
-        region: pulumi.Output[str],
-    ) -> list[dict[str, Any]]:
-        statements: list[dict[str, Any]] = []
-        if readable:
-            statements.append(
-                {
-                    "Sid": "ReadRuntimeSecrets",
-                    "Effect": "Allow",
-                    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    "Resource": [pulumi.Output.from_input(ref).apply(_iam_resource) for ref in readable],
-                }
-            )
-            if secret_keys:
-                statements.append(_decrypt_via_secret_stores(secret_keys, region))
-        if settings.execute_command:
-            statements += [
-                {
-                    "Sid": "EcsExecChannels",
-                    "Effect": "Allow",
-                    "Action": [
-                        "ssmmessages:CreateControlChannel",
-                        "ssmmessages:CreateDataChannel",
-                        "ssmmessages:OpenControlChannel",
-                        "ssmmessages:OpenDataChannel",
-                    ],
-                    "Resource": "*",
-                },
-                {"Sid": "EcsExecDecrypt", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": cluster.exec_key.arn},
-                {
-                    "Sid": "EcsExecSessionLogs",
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    "Resource": pulumi.Output.concat(cluster.exec_log_group_arn, ":log-stream:*"),
-                },
-                {"Sid": "EcsExecFindLogGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
-            ]
-        return statements
-
     def _infrastructure_role(self, name: str, partition: pulumi.Output[str]) -> aws.iam.Role:
         """The role ECS assumes to move the production listener rule between target groups (blue/green)."""
         role = aws.iam.Role(
@@ -481,20 +292,3 @@ class FargateService(FintechComponent):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-
-def _decrypt_via_secret_stores(keys: Sequence[KeyRef], region: pulumi.Output[str]) -> dict[str, Any]:
-    return {
-        "Sid": "DecryptSecretsViaStores",
-        "Effect": "Allow",
-        "Action": "kms:Decrypt",
-        "Resource": [key.arn for key in keys],
-        "Condition": {
-            "StringEquals": {
-                "kms:ViaService": [
-                    pulumi.Output.concat("secretsmanager.", region, ".amazonaws.com"),
-                    pulumi.Output.concat("ssm.", region, ".amazonaws.com"),
-                ]
-            }
-        },
-    }

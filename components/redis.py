@@ -29,7 +29,7 @@ from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra.alarms import cache_alarms
 from fintech_infra.config import AlarmSettings, RedisSettings
-from fintech_infra.database import data_security_group
+from fintech_infra.data_access import data_security_group
 from fintech_infra.errors import ConfigError
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.secrets import AppSecret

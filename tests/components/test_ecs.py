@@ -11,8 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from fintech_infra.config import EcsServiceSettings, load_stack_config
-from fintech_infra.ecs import EcsCluster, FargateService
+from fintech_infra.ecs import EcsCluster
 from fintech_infra.errors import ConfigError
+from fintech_infra.fargate import FargateService
 from fintech_infra.testing import RecordedResource, Recording, synthesize
 from fintech_infra.wiring import KeyRef
 

@@ -10,9 +10,10 @@ import pulumi_aws as aws
 import pytest
 
 from fintech_infra.config import AlarmSettings, EcsServiceSettings, EdgeSettings
-from fintech_infra.ecs import EcsCluster, FargateService
+from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.errors import ConfigError
+from fintech_infra.fargate import FargateService
 from fintech_infra.testing import RecordedResource, Recording, synthesize
 from fintech_infra.wiring import AppNetwork, KeyRef
 

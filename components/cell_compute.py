@@ -1,0 +1,262 @@
+"""The cell's compute tier, one strategy per kind: ECS Fargate services (:class:`EcsCompute`) or an EKS
+cluster with its Kubernetes baseline (:class:`EksCompute`).
+
+The cell picks the strategy once, from the config's compute kind (:func:`compute_tier`), and builds one
+per region. Each answers the same questions, so the cell never asks which kind it runs:
+
+- on construction, what the region needs before the databases: ECS makes the marker security groups a
+  workload wears to reach one data store; EKS makes the cluster, whose node group is every store's client;
+- :meth:`~CellCompute.clients`: the security groups a data store admits;
+- :meth:`~CellCompute.kubernetes`: the routing manifests' Kubernetes part (ECS: none; ECS services get
+  the manifests' SSM parameters injected instead);
+- :meth:`~CellCompute.serve`: the targets the edge gets and the services behind them.
+
+A standby tier (the DR region's warm standby) runs at its floor: one task per service, or one node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import pulumi
+import pulumi_aws as aws
+
+from fintech_infra._naming import child
+from fintech_infra.cell_region import CellRegion, data_cidrs
+from fintech_infra.config import CellConfig, ComputeSettings, EcsSettings, EksSettings
+from fintech_infra.ecs import EcsCluster
+from fintech_infra.edge import Edge
+from fintech_infra.eks import EksCluster
+from fintech_infra.fargate import FargateService
+from fintech_infra.k8s_baseline import KubernetesBaseline
+from fintech_infra.kms import KeyRing
+from fintech_infra.rds_baseline import POSTGRES_PORT
+from fintech_infra.redis import REDIS_PORT
+from fintech_infra.routing import KubernetesTarget, RoutingManifest
+
+__all__ = [
+    "ROUTING_ENV_PREFIX",
+    "CellCompute",
+    "ComputeScope",
+    "EcsCompute",
+    "EksCompute",
+    "ServiceData",
+    "compute_tier",
+]
+
+ROUTING_ENV_PREFIX = "FINTECH_ROUTING_"
+"""ECS services read each entity's routing manifest from the SSM parameter in ``FINTECH_ROUTING_<ENTITY>``."""
+
+
+@dataclass(frozen=True)
+class ComputeScope:
+    """What a compute tier reads from its cell and its region."""
+
+    cell: str
+    jurisdiction: str
+    config: CellConfig
+    region: CellRegion
+    prefix: str
+    """Prefix of the tier's children: the cell's name, or ``<cell>-dr`` in the DR region."""
+    log_retention_days: int
+    deploy_role_arn: str | None
+    standby: bool
+
+
+@dataclass(frozen=True)
+class ServiceData:
+    """The data stores a service may use: their secrets, and the keys those secrets are encrypted with."""
+
+    secret_arns: Mapping[str, pulumi.Output[str]]
+    """Concern to the database's master secret."""
+    cache_secret_arn: pulumi.Output[str]
+    keys: KeyRing
+    """The primary region's keys (one per concern, and ``cache``)."""
+
+
+class CellCompute(Protocol):
+    """One region's compute tier, whatever its kind."""
+
+    def clients(self, concern: str) -> list[pulumi.Input[str]]:
+        """Security groups the data store of ``concern`` (or ``cache``) admits."""
+        ...
+
+    def kubernetes(self) -> KubernetesTarget | None:
+        """Where the routing manifests go inside the cluster; None without one."""
+        ...
+
+    def serve(self, edge: Edge, routing: RoutingManifest, data: ServiceData) -> None:
+        """Targets on ``edge`` and the services behind them, reading ``routing``'s manifests and ``data``."""
+        ...
+
+
+def compute_tier(settings: ComputeSettings) -> Callable[[ComputeScope], CellCompute]:
+    """The strategy for the config's compute kind, bound to its settings: build one per region with it."""
+    if settings.kind == "ecs":
+        return lambda scope: EcsCompute(settings, scope)
+    return lambda scope: EksCompute(settings, scope)
+
+
+class EcsCompute:
+    """ECS: marker security groups per data store, then a cluster and one Fargate service per service."""
+
+    def __init__(self, settings: EcsSettings, scope: ComputeScope) -> None:
+        self._settings, self._scope = settings, scope
+        # Marker groups: a workload wearing `<concern>` may reach that concern's database, nothing else.
+        # They carry no rules (an empty egress list drops AWS's allow-all default).
+        self.concern_groups: dict[str, aws.ec2.SecurityGroup] = {}
+        for database in scope.config.concerns:
+            concern = database.concern.value
+            self.concern_groups[concern] = self._marker(concern, f"clients of the {concern} database")
+        self.concern_groups["cache"] = self._marker("cache", "clients of the cell's cache")
+
+    def clients(self, concern: str) -> list[pulumi.Input[str]]:
+        return [self.concern_groups[concern].id]
+
+    def kubernetes(self) -> KubernetesTarget | None:
+        return None
+
+    def serve(self, edge: Edge, routing: RoutingManifest, data: ServiceData) -> None:
+        scope, region = self._scope, self._scope.region
+        cluster = EcsCluster(
+            child(scope.prefix, "ecs"),
+            cell=scope.cell,
+            exec_key=region.keys.ref("platform"),
+            logs_key=region.keys.ref("logs"),
+            log_retention_days=scope.log_retention_days,
+            opts=region.opts,
+        )
+        manifests = {
+            ROUTING_ENV_PREFIX + entity.upper().replace("-", "_"): parameter.arn
+            for entity, parameter in routing.parameters.items()
+        }
+        for service in self._settings.services:
+            settings = service.model_copy(update={"min_tasks": 1}) if scope.standby else service
+            group = self._service_group(service.name)
+            target = edge.add_service_target(
+                service.name,
+                port=service.container_port,
+                health_check_path=service.health_check_path,
+                app_security_group_id=group.id,
+                blue_green=service.deployment == "blue_green",
+            )
+            concerns = [concern.value for concern in service.concerns]
+            FargateService(
+                child(scope.prefix, service.name),
+                settings,
+                cluster=cluster,
+                subnet_ids=region.vpc.private_subnet_ids,
+                security_group_ids=[
+                    group.id,
+                    *(self.concern_groups[concern].id for concern in concerns if concern in self.concern_groups),
+                    self.concern_groups["cache"].id,
+                ],
+                logs_key=region.keys.ref("logs"),
+                log_retention_days=scope.log_retention_days,
+                vpc_id=region.vpc.vpc_id,
+                **target.fargate_args(),
+                injected_secrets=manifests,
+                secret_arns_readable=[
+                    *(data.secret_arns[c] for c in concerns if c in data.secret_arns),
+                    data.cache_secret_arn,
+                ],
+                secret_keys=[
+                    *(data.keys.ref(c) for c in concerns if c in data.secret_arns),
+                    data.keys.ref("cache"),
+                ],
+                opts=region.opts,
+            )
+
+    def _marker(self, role: str, what: str) -> aws.ec2.SecurityGroup:
+        region = self._scope.region
+        return aws.ec2.SecurityGroup(
+            child(self._scope.prefix, f"app-{role}-sg"),
+            vpc_id=region.vpc.vpc_id,
+            description=f"Application tier: {what}",
+            ingress=[],
+            egress=[],
+            opts=region.opts,
+        )
+
+    def _service_group(self, service: str) -> aws.ec2.SecurityGroup:
+        """A service's own group: the edge adds ingress; egress to HTTPS (APIs through NAT/endpoints) and data."""
+        region = self._scope.region
+        data = data_cidrs(region.vpc)
+        return aws.ec2.SecurityGroup(
+            child(self._scope.prefix, f"{service}-sg"),
+            vpc_id=region.vpc.vpc_id,
+            description=f"Service {service}: ingress from the edge only",
+            ingress=[],
+            egress=[
+                aws.ec2.SecurityGroupEgressArgs(
+                    protocol="tcp", from_port=443, to_port=443, cidr_blocks=["0.0.0.0/0"], description="HTTPS out"
+                ),
+                aws.ec2.SecurityGroupEgressArgs(
+                    protocol="tcp",
+                    from_port=POSTGRES_PORT,
+                    to_port=POSTGRES_PORT,
+                    cidr_blocks=data,
+                    description="PostgreSQL",
+                ),
+                aws.ec2.SecurityGroupEgressArgs(
+                    protocol="tcp", from_port=REDIS_PORT, to_port=REDIS_PORT, cidr_blocks=data, description="Cache"
+                ),
+            ],
+            opts=region.opts,
+        )
+
+
+class EksCompute:
+    """EKS: the cluster and its Kubernetes baseline first (its nodes are the data stores' clients), then
+    one target for the pods."""
+
+    def __init__(self, settings: EksSettings, scope: ComputeScope) -> None:
+        self._scope = scope
+        region, role_arn = scope.region, scope.deploy_role_arn
+        self.namespaces = self._namespaces(settings, scope.config)
+        self.cluster = EksCluster(
+            child(scope.prefix, "eks"),
+            settings.model_copy(update={"node_min": 1}) if scope.standby else settings,
+            cell=scope.cell,
+            network=region.vpc.app_network(),
+            secrets_key=region.keys.ref("platform"),
+            logs_key=region.keys.ref("logs"),
+            log_retention_days=scope.log_retention_days,
+            admin_role_arns=(role_arn,) if role_arn else (),
+            kubeconfig_role_arn=role_arn,
+            opts=region.opts,
+        )
+        self.baseline = KubernetesBaseline(
+            child(scope.prefix, "k8s-baseline"),
+            cell=scope.cell,
+            jurisdiction=scope.jurisdiction,
+            namespaces=self.namespaces,
+            provider=self.cluster.kubernetes_provider,
+            vpc_cidr=region.vpc.cidr,
+            data_cidrs=data_cidrs(region.vpc),
+            opts=region.opts,
+        )
+
+    def clients(self, concern: str) -> list[pulumi.Input[str]]:
+        return [self.cluster.node_security_group_id]
+
+    def kubernetes(self) -> KubernetesTarget | None:
+        return KubernetesTarget(
+            provider=self.cluster.kubernetes_provider,
+            namespaces=list(self.namespaces),
+            depends_on=[self.baseline],
+        )
+
+    def serve(self, edge: Edge, routing: RoutingManifest, data: ServiceData) -> None:
+        # Pods join this target group through the AWS Load Balancer Controller (TargetGroupBinding).
+        edge.add_service_target(
+            "pods", port=8080, health_check_path="/healthz", app_security_group_id=self.cluster.node_security_group_id
+        )
+
+    @staticmethod
+    def _namespaces(settings: EksSettings, config: CellConfig) -> dict[str, tuple[str, ...]]:
+        if settings.namespaces:
+            return {ns: tuple(c.value for c in concerns) for ns, concerns in settings.namespaces.items()}
+        return {database.concern.value: (database.concern.value,) for database in config.concerns}

@@ -1,0 +1,154 @@
+"""The RDS-instance mode of :class:`~fintech_infra.database.FinancialDatabase`.
+
+A Multi-AZ RDS for PostgreSQL instance with ``read_replicas`` in-region read replicas; the master password
+is managed by RDS in Secrets Manager (``manage_master_user_password`` with the concern's key). With a DR
+region, the automated backups are replicated there under the DR key, and when the recovery plan calls
+for a cross-region replica, a replica runs in the DR region's isolated subnets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from fintech_infra._naming import child, physical
+from fintech_infra.rds_baseline import (
+    MASTER_USERNAME,
+    POSTGRES_PORT,
+    EngineWiring,
+    data_network,
+    data_safety,
+    instance_baseline,
+    parameter_group,
+    replica_safety,
+    stateful,
+)
+from fintech_infra.recovery import Mechanism
+from fintech_infra.wiring import DrPlacement
+
+__all__ = ["LOG_EXPORTS", "RdsInstance"]
+
+LOG_EXPORTS = ["postgresql", "upgrade"]
+
+
+class RdsInstance:
+    """Builds the RDS-instance children of a FinancialDatabase (not a component: its parent is the database)."""
+
+    def __init__(self, wiring: EngineWiring) -> None:
+        self._wiring = wiring
+        self._opts = pulumi.ResourceOptions(parent=wiring.parent)
+        self.parameter_group = parameter_group(
+            wiring.name, wiring.settings, family=wiring.family, role="params", opts=self._opts
+        )
+        self.instance = self._instance()
+        self.replicas = self._read_replicas()
+        self.dr_replica: aws.rds.Instance | None = None
+
+        self.writer_endpoint: pulumi.Output[str] = self.instance.address
+        self.reader_endpoint: pulumi.Output[str] = self.replicas[0].address if self.replicas else self.instance.address
+        self.master_secret_arn: pulumi.Output[str] = self.instance.master_user_secrets.apply(
+            lambda s: (s[0].secret_arn or "") if s else ""
+        )
+        self.resource_arn: pulumi.Output[str] = self.instance.arn
+        self.dr_endpoint: pulumi.Output[str] | None = None
+        self.dr_resource_arn: pulumi.Output[str] | None = None
+        if wiring.dr is not None:
+            self._dr(wiring.dr)
+
+    @property
+    def alarm_targets(self) -> Mapping[str, Sequence[pulumi.Input[str]]]:
+        """Identifiers the database alarms watch."""
+        return {
+            "writer": [self.instance.identifier],
+            "replicas": [replica.identifier for replica in self.replicas],
+            "dr_replicas": [self.dr_replica.identifier] if self.dr_replica is not None else [],
+        }
+
+    def _instance(self) -> aws.rds.Instance:
+        wiring, settings, name = self._wiring, self._wiring.settings, self._wiring.name
+        return aws.rds.Instance(
+            child(name, "db"),
+            identifier=wiring.identifier,
+            engine="postgres",
+            engine_version=settings.engine_version,
+            instance_class=settings.instance_class,
+            allocated_storage=settings.allocated_storage_gb,
+            max_allocated_storage=settings.max_allocated_storage_gb,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=wiring.key.arn,
+            multi_az=settings.multi_az,
+            db_subnet_group_name=wiring.subnet_group.name,
+            vpc_security_group_ids=[wiring.security_group.id],
+            parameter_group_name=self.parameter_group.name,
+            port=POSTGRES_PORT,
+            db_name=settings.concern.value,
+            username=MASTER_USERNAME,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=wiring.key.arn,
+            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            **data_safety(name, settings),
+            **instance_baseline(settings, key_arn=wiring.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
+            opts=stateful(self._opts, ignore_changes=["snapshotIdentifier"]),
+        )
+
+    def _read_replicas(self) -> list[aws.rds.Instance]:
+        wiring, settings, name = self._wiring, self._wiring.settings, self._wiring.name
+        return [
+            aws.rds.Instance(
+                child(name, f"replica-{number}"),
+                identifier=physical(name, f"replica-{number}"),
+                replicate_source_db=self.instance.identifier,
+                instance_class=settings.instance_class,
+                storage_type="gp3",
+                storage_encrypted=True,
+                kms_key_id=wiring.key.arn,
+                vpc_security_group_ids=[wiring.security_group.id],
+                parameter_group_name=self.parameter_group.name,
+                enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+                **replica_safety(),
+                **instance_baseline(settings, key_arn=wiring.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
+                opts=stateful(self._opts, ignore_changes=["replicateSourceDb"]),
+            )
+            for number in range(1, settings.read_replicas + 1)
+        ]
+
+    def _dr(self, dr: DrPlacement) -> None:
+        wiring, settings, name = self._wiring, self._wiring.settings, self._wiring.name
+        dr_opts = pulumi.ResourceOptions(parent=wiring.parent, provider=dr.provider)
+        aws.rds.InstanceAutomatedBackupsReplication(
+            child(name, "dr-backups"),
+            source_db_instance_arn=self.instance.arn,
+            kms_key_id=dr.key.arn,
+            retention_period=settings.backup_retention_days,
+            opts=stateful(dr_opts),
+        )
+        if Mechanism.CROSS_REGION_REPLICA not in wiring.plan.dr_mechanisms or dr.network is None:
+            return
+        dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=wiring.parent, dr_provider=dr.provider)
+        dr_params = parameter_group(
+            name, settings, family=wiring.family, role="dr-params", opts=dr_opts, label=f"{settings.concern.value} DR"
+        )
+        self.dr_replica = aws.rds.Instance(
+            child(name, "dr-replica"),
+            identifier=physical(name, "dr"),
+            # Cross-region replicas need the source ARN and a key in their own region.
+            replicate_source_db=self.instance.arn,
+            instance_class=settings.instance_class,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=dr.key.arn,
+            multi_az=settings.multi_az,
+            db_subnet_group_name=dr_subnets.name,
+            vpc_security_group_ids=[dr_sg.id],
+            parameter_group_name=dr_params.name,
+            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            backup_retention_period=settings.backup_retention_days,
+            **replica_safety(),
+            **instance_baseline(settings, key_arn=dr.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
+            opts=stateful(dr_opts, ignore_changes=["replicateSourceDb"]),
+        )
+        self.dr_endpoint = self.dr_replica.address
+        self.dr_resource_arn = self.dr_replica.arn
