@@ -59,7 +59,8 @@ def test_minimum_creatable_minors_belong_to_known_majors() -> None:
 def test_the_facts_document_is_plain_json_with_every_source() -> None:
     document = aws_facts.facts_document()
     text = json.dumps(document, sort_keys=True)
-    assert json.loads(text) == document
+    parsed = json.loads(text)
+    assert parsed == document
     assert document["checked"] == CHECKED.isoformat()
-    assert document["name_limits"]["aws:lb/targetGroup:TargetGroup"]["max_length"] == 32
-    assert document["eks_versions"]["1.34"]["end_of_standard_support"] == "2026-12-02"
+    assert parsed["name_limits"]["aws:lb/targetGroup:TargetGroup"]["max_length"] == 32
+    assert parsed["eks_versions"]["1.34"]["end_of_standard_support"] == "2026-12-02"
