@@ -35,9 +35,11 @@ import yaml
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from fintech_infra.errors import FintechInfraError
-from fintech_infra_gate.policyconfig import Check, reconcile, schema_problems
-from fintech_infra_gate.relay import AnalyzerCalls, LocalRelay, Relay, RelayError, local_channels_open, open_channel
+from fintech_infra.errors import PolicyPackError, RelayError
+from fintech_infra_gate.policyconfig import reconcile
+from fintech_infra_gate.policyschema import Check, schema_problems
+from fintech_infra_gate.relay import AnalyzerCalls, not_listening, open_channel
+from fintech_infra_gate.relay_client import LocalRelay, Relay, answered, local_channels_open
 from fintech_infra_gate.verdict import (
     ENFORCEMENT_LEVELS,
 )
@@ -49,10 +51,6 @@ IN_FLIGHT = 16
 """Analyze calls kept in flight: enough to keep the pack's four server threads busy without a queue."""
 
 _LIVE: weakref.WeakSet[PolicyPackProcess] = weakref.WeakSet()
-
-
-class PolicyPackError(FintechInfraError):
-    """The policy pack could not be started or did not answer."""
 
 
 def _stop_all() -> None:
@@ -230,10 +228,9 @@ class PolicyPackProcess:
         """Wait for the port, open the channel; idempotent."""
         if self._stub is not None:
             return self._stub
-        try:
-            self._channel = open_channel(self.port(), self.start_timeout)
-        except RelayError as error:
-            raise self._fail(str(error)) from None
+        self._channel = open_channel(self.port(), self.start_timeout)
+        if self._channel is None:
+            raise self._fail(not_listening(self.port()))
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self._stub
 
@@ -358,7 +355,7 @@ class PolicyPackProcess:
         for request in requests:
             calls.analyze(request.SerializeToString())
         try:
-            return [analyzer_pb2.AnalyzeResponse.FromString(answer) for answer in calls.answers()]
+            return [analyzer_pb2.AnalyzeResponse.FromString(answered(answer)) for answer in calls.answers()]
         except RelayError as error:
             raise self._fail(str(error)) from None
 

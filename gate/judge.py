@@ -16,7 +16,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from fintech_infra.testing import RecordedResource, Recording, engine_config
 from fintech_infra_gate.analyzer import PolicyPackProcess, pack_version
-from fintech_infra_gate.relay import LocalRelay, Relay, RelayError
+from fintech_infra_gate.relay_client import LocalRelay, Relay, RelayError
 from fintech_infra_gate.requests import (
     Providers,
     analyze_request,
@@ -116,7 +116,7 @@ def judge_recording(
 class StreamingJudge:
     """Analyze resources while the program still registers them, as the engine does during an update.
 
-    The calls go through a :class:`~fintech_infra_gate.relay.Relay`, so this process (the one running the
+    The calls go through a :class:`~fintech_infra_gate.relay_client.Relay`, so this process (the one running the
     program) only serializes each request and writes it to a pipe. A background thread waits for the pack,
     sends ``GetAnalyzerInfo``, ``Configure`` and ``ConfigureStack``; resources that register before that
     are held and sent right after, in order, then each one as it registers (:meth:`submit`, called from

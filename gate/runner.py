@@ -10,7 +10,7 @@ processes (the SDK's runtime state is per process), each stack once the stacks i
 On Linux the workers are forked from a parent that has already imported what the program needs
 (:mod:`fintech_infra_gate.preload`) and started the policy pack of every stack, one after another on the
 second core while the parent imports; no worker pays the imports again. Both cores are busy with
-synthesis there, so a worker makes its pack's calls itself (:class:`~fintech_infra_gate.relay.LocalRelay`):
+synthesis there, so a worker makes its pack's calls itself (:class:`~fintech_infra_gate.relay_client.LocalRelay`):
 a relay process per stack would only add its start-up (``plan --all`` took 6.0 s with them, 5.45 s without).
 """
 
@@ -29,28 +29,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fintech_infra.errors import ConfigError, FintechInfraError
+from fintech_infra.errors import ConfigError, ProgramError
 from fintech_infra.testing import RecordedResource, Recording, engine_config, synthesize
 from fintech_infra_gate.analyzer import PolicyPackProcess, channels_open
 from fintech_infra_gate.judge import StreamingJudge
 from fintech_infra_gate.order import dependency_levels, referenced_closure, references_of
 from fintech_infra_gate.policyconfig import read_policy_config
 from fintech_infra_gate.preload import GATE_MODULES, preload
-from fintech_infra_gate.relay import LocalRelay, Relay
+from fintech_infra_gate.relay_client import LocalRelay, Relay
 from fintech_infra_gate.result import PlanResult, StackResult, Timings
 from fintech_infra_gate.stackfiles import Project, StackFile, load_project
 
 __all__ = ["GateOptions", "ProgramError", "plan", "plan_stack", "synthesize_stack"]
 
 Exports = Mapping[str, Mapping[str, Any]]
-
-
-class ProgramError(FintechInfraError):
-    """The stack program raised something other than a :class:`ConfigError`."""
-
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail
 
 
 @dataclass(frozen=True)
