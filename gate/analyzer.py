@@ -18,6 +18,7 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -44,11 +45,15 @@ from fintech_infra_gate.verdict import (
     ENFORCEMENT_LEVELS,
 )
 
-__all__ = ["PolicyPackError", "PolicyPackProcess", "channels_open", "pack_version"]
+__all__ = ["SPEEDUPS_OFF", "PolicyPackError", "PolicyPackProcess", "channels_open", "pack_version"]
 
 ENGINE_ADDRESS = "127.0.0.1:0"
 IN_FLIGHT = 16
 """Analyze calls kept in flight: enough to keep the pack's four server threads busy without a queue."""
+
+SPEEDUPS_OFF = re.compile(r"^[\w.-]+: speedups off: .+$", re.MULTILINE)
+"""A line a pack writes to its stderr when it runs without its speed-ups (say, after an SDK upgrade):
+``<pack>: speedups off: <why>``. The gate shows it once per run (:meth:`PolicyPackProcess.notices`)."""
 
 _LIVE: weakref.WeakSet[PolicyPackProcess] = weakref.WeakSet()
 
@@ -182,6 +187,10 @@ class PolicyPackProcess:
             return ""
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace").strip()
+
+    def notices(self) -> tuple[str, ...]:
+        """The pack's :data:`SPEEDUPS_OFF` lines, read from its stderr (after :meth:`close` too)."""
+        return tuple(found.group(0) for found in SPEEDUPS_OFF.finditer(self.stderr_text() or self.last_stderr))
 
     def _fail(self, what: str) -> PolicyPackError:
         tail = self.stderr_text()[-4000:]

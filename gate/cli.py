@@ -112,7 +112,7 @@ def _render_saved(args: argparse.Namespace) -> int:
 
 
 def _tell(notices: Sequence[str]) -> None:
-    """Each speed-up that is off against the user's wish, once per run."""
+    """Each speed-up that is off against the user's wish (the gate's own, the packs'), once per run."""
     for notice in dict.fromkeys(notices):
         print(notice, file=sys.stderr)
 
@@ -159,7 +159,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"error: {error}", file=sys.stderr)
         _tell(speedups.notices())
         return EXIT_ERROR
-    _tell(speedups.notices())
+    _tell((*speedups.notices(), *result.notices))
     if args.output is not None:
         _write_atomically(args.output, report)
     else:

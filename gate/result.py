@@ -120,6 +120,9 @@ class StackResult:
     timings: Timings = field(default_factory=Timings)
     references: Mapping[str, str] = field(default_factory=dict)
     """Cell name to the stack file it reads through StackReference (the global stack)."""
+    notices: tuple[str, ...] = field(default=(), compare=False)
+    """Lines the policy pack addressed to the person running the gate, not findings (its speed-ups are off,
+    and why): the console script prints each once per run on stderr; never written to a report."""
 
     @property
     def passed(self) -> bool:
@@ -146,6 +149,7 @@ class StackResult:
         environment: str | None,
         timings: Timings,
         references: Mapping[str, str] | None = None,
+        notices: tuple[str, ...] = (),
     ) -> StackResult:
         return cls(
             stack=recording.stack,
@@ -157,6 +161,7 @@ class StackResult:
             exports=dict(recording.exports),
             timings=timings,
             references=dict(references or {}),
+            notices=notices,
         )
 
     @classmethod
@@ -188,10 +193,15 @@ class PlanResult:
     def resource_count(self) -> int:
         return sum(len(stack.resources) for stack in self.stacks)
 
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Every stack's notices, each once (the packs of every stack say the same)."""
+        return tuple(dict.fromkeys(notice for stack in self.stacks for notice in stack.notices))
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for stack in data["stacks"]:
-            del stack["exports"]
+            del stack["exports"], stack["notices"]
         return {"version": SCHEMA_VERSION, "passed": self.passed, **data}
 
     @classmethod

@@ -159,6 +159,7 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
         verdict = judge.finish(recording)
         policy = time.perf_counter() - policy_started
         pack_wait = process.startup_seconds
+    notices = process.notices()
     timings = Timings(
         synthesis=synthesis,
         policy=policy,
@@ -166,7 +167,9 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
         references=reference_seconds,
         total=time.perf_counter() - started,
     )
-    return StackResult.of(recording, verdict, environment=stack.environment, timings=timings, references=references)
+    return StackResult.of(
+        recording, verdict, environment=stack.environment, timings=timings, references=references, notices=notices
+    )
 
 
 def _forking() -> bool:

@@ -9,7 +9,9 @@ The harness (:mod:`fintech_infra.testing`) does none of this: it runs a program 
 the gate applies these around its calls to it. The policy pack keeps its own speed-ups
 (``policy/fintech_guardrails/speedups.py``).
 
-One switch turns every speed-up of the gate off: ``FINTECH_INFRA_SPEEDUPS=0`` (also ``false``, ``no``, ``off``).
+One switch turns every speed-up off, the gate's and the pack's: ``FINTECH_INFRA_SPEEDUPS=0`` (also ``false``,
+``no``, ``off``) in the gate's environment, which its pack processes inherit. ``tests/stacks/test_speedups_off.py``
+plans every shipped stack both ways and compares the verdicts.
 
 A speed-up whose precondition is gone (an SDK upgrade removed the private function it swaps) stays off, and
 :func:`notices` says which and why, one line each; the gate prints each such line once per run on stderr.
