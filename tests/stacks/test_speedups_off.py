@@ -1,5 +1,5 @@
 """Every speed-up can go without changing a verdict: the gate plans every shipped stack with all of them
-(gate/speedups.py, gate/preload.py, policy/fintech_guardrails/speedups.py) and with none
+(gate/speedups.py, gate/preload.py, policy/fintech_guardrails/speedups*.py) and with none
 (``FINTECH_INFRA_SPEEDUPS=0``), and the two plans are the same but for timings.
 
 The shipped stacks pass their own policy config with nothing to report, which would make the comparison
