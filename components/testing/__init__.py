@@ -12,7 +12,7 @@ so that a team importing the components can assert on its own program in a few l
 
 The pytest fixture ``synth`` (from :mod:`fintech_infra.testing.pytest_plugin`, registered through the ``pytest11``
 entry point when the package is installed) does the same in a test. Judging a recording with the policy pack
-is the gate's: :func:`fintech_infra_gate.judging.judge` and its ``judge_policy`` fixture.
+is the gate's: :func:`fintech_infra_gate.judge.judge` and its ``judge_policy`` fixture.
 
 Recorded per resource: type, name, URN, parent, provider (and the region it deploys to), inputs as the
 engine would see them (camelCase, secrets and unknowns preserved in ``raw_inputs``), the mocked outputs,

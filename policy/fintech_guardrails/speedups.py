@@ -181,9 +181,9 @@ _LAST_INDEX: list[tuple[tuple[Any, ...], list[Any], Any]] = []
 def _props_once(proxy: Any) -> dict[str, Any]:
     """:func:`fintech_guardrails.model.props_of`, once per proxy object.
 
-    The servicer above hands every policy of a request the same proxies, so each resource is copied once per
-    request instead of once per policy. The memo holds the proxy, so its id can't be reused while the entry
-    lives; rules never mutate the copy.
+    The servicer copies (:mod:`fintech_guardrails.speedups_servicer`) hand every policy of a request the same
+    proxies, so each resource is copied once per request instead of once per policy. The memo holds the proxy,
+    so its id can't be reused while the entry lives; rules never mutate the copy.
     """
     found = _PLAIN_MEMO.get(id(proxy))
     if found is None:
@@ -195,7 +195,7 @@ def _props_once(proxy: Any) -> dict[str, Any]:
 
 def _index_once(resources: Iterable[Any], stack_tags: Mapping[str, str]) -> Any:
     """:func:`fintech_guardrails.model.index_of`: the last index built, when these are the very same resource
-    objects and tags (every stack policy of one ``AnalyzeStack`` gets the same objects from the servicer above)."""
+    objects and tags (the servicer copies give every stack policy of one ``AnalyzeStack`` the same objects)."""
     listed = list(resources)
     key = (tuple(map(id, listed)), tuple(sorted(stack_tags.items())))
     if _LAST_INDEX and _LAST_INDEX[0][0] == key:
