@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -127,3 +130,13 @@ def test_the_harness_runs_a_program_as_the_sdk_does() -> None:
     assert gc.isenabled()
     synthesize(run)
     assert seen == [(True, True)]
+
+
+def test_the_harness_and_its_plugin_import_nothing_of_the_gate() -> None:
+    """Dependencies point one way: library <- harness <- gate."""
+    code = (
+        "import sys, fintech_infra.testing, fintech_infra.testing.pytest_plugin\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'fintech_infra_gate'))"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"

@@ -41,16 +41,3 @@ def test_judge_reads_the_environment_policy_config(judge_policy):
     assert verdict.policy("topics-have-arns").enforcement == "mandatory"
     relaxed = judge_policy(recording, policy_pack=PACK, policy_config={"all": "advisory"})
     assert {p.enforcement for p in relaxed.policies} == {"advisory"}
-
-
-def test_the_harness_and_its_plugin_import_nothing_of_the_gate():
-    """Dependencies point one way: library <- harness <- gate."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, fintech_infra.testing, fintech_infra.testing.pytest_plugin\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'fintech_infra_gate'))"
-    )
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert completed.stdout.strip() == "[]"
