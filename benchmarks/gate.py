@@ -47,7 +47,7 @@ def _measure(mode: str, project_dir: Path, pack_dir: Path, stack: str, preview: 
     from fintech_infra_gate.stackfiles import load_project
 
     # Both modes run as the console script does: with the cyclic collector off for the whole (short-lived)
-    # process. With it on, the collections the harness defers until a synthesis ends would land in the
+    # process. With it on, the collections the gate defers until a synthesis ends would land in the
     # gate's measurement (StackResult, AnalyzeStack) but after the bare one had already stopped the clock.
     gc.disable()
     started = time.perf_counter()

@@ -1,21 +1,35 @@
-"""Errors raised by fintech-infra, all before any resource is registered.
+"""Every error fintech-infra raises on purpose: the library's, the harness's and the gate's, in one tree.
 
-    FintechInfraError
-     └── ConfigError          a stack config or component argument is invalid
-          └── ResidencyError  a region is not permitted for the jurisdiction
+    FintechInfraError               base of every error below; catch it to catch them all
+     ├── ConfigError                a stack config, component argument or gate option is invalid (a ValueError)
+     │    └── ResidencyError        a region is not permitted for the jurisdiction
+     ├── ProgramError               the gate: the stack program raised something other than a ConfigError
+     ├── PolicyPackError            the gate: the policy pack could not be started or did not answer
+     └── RelayError                 the gate: the analyzer relay (or the pack behind it) failed or went away
 
-Every message names the config key path, the bad value (``repr``) and what is allowed.
+Library errors are raised before any resource is registered; every message names the config key path,
+the bad value (``repr``) and what is allowed. The gate's errors live here too, so one ``except`` covers a
+whole run; the gate exits 2 on any of them. ``tests/test_errors.py`` checks this drawing against the classes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-__all__ = ["ConfigError", "FintechInfraError", "ResidencyError", "allowed", "key_path"]
+__all__ = [
+    "ConfigError",
+    "FintechInfraError",
+    "PolicyPackError",
+    "ProgramError",
+    "RelayError",
+    "ResidencyError",
+    "allowed",
+    "key_path",
+]
 
 
 class FintechInfraError(Exception):
-    """Base class of every error this library raises on purpose."""
+    """Base class of every error this project raises on purpose."""
 
 
 class ConfigError(FintechInfraError, ValueError):
@@ -33,6 +47,22 @@ class ConfigError(FintechInfraError, ValueError):
 
 class ResidencyError(ConfigError):
     """A regional resource would land outside its jurisdiction's permitted regions."""
+
+
+class ProgramError(FintechInfraError):
+    """The stack program raised something other than a :class:`ConfigError`; ``detail`` is its traceback."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class PolicyPackError(FintechInfraError):
+    """The policy pack could not be started or did not answer."""
+
+
+class RelayError(FintechInfraError):
+    """The analyzer relay (or the pack behind it) answered with an error, or went away."""
 
 
 def key_path(*parts: str | int) -> str:

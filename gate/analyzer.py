@@ -18,6 +18,7 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -35,24 +36,26 @@ import yaml
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from fintech_infra.errors import FintechInfraError
-from fintech_infra_gate.policyconfig import Check, reconcile, schema_problems
-from fintech_infra_gate.relay import AnalyzerCalls, LocalRelay, Relay, RelayError, local_channels_open, open_channel
+from fintech_infra.errors import PolicyPackError, RelayError
+from fintech_infra_gate.policyconfig import reconcile
+from fintech_infra_gate.policyschema import Check, schema_problems
+from fintech_infra_gate.relay import AnalyzerCalls, not_listening, open_channel
+from fintech_infra_gate.relay_client import LocalRelay, Relay, answered, local_channels_open
 from fintech_infra_gate.verdict import (
     ENFORCEMENT_LEVELS,
 )
 
-__all__ = ["PolicyPackError", "PolicyPackProcess", "channels_open", "pack_python", "pack_version"]
+__all__ = ["SPEEDUPS_OFF", "PolicyPackError", "PolicyPackProcess", "channels_open", "pack_python", "pack_version"]
 
 ENGINE_ADDRESS = "127.0.0.1:0"
 IN_FLIGHT = 16
 """Analyze calls kept in flight: enough to keep the pack's four server threads busy without a queue."""
 
+SPEEDUPS_OFF = re.compile(r"^[\w.-]+: speedups off: .+$", re.MULTILINE)
+"""A line a pack writes to its stderr when it runs without its speed-ups (say, after an SDK upgrade):
+``<pack>: speedups off: <why>``. The gate shows it once per run (:meth:`PolicyPackProcess.notices`)."""
+
 _LIVE: weakref.WeakSet[PolicyPackProcess] = weakref.WeakSet()
-
-
-class PolicyPackError(FintechInfraError):
-    """The policy pack could not be started or did not answer."""
 
 
 def _stop_all() -> None:
@@ -185,6 +188,10 @@ class PolicyPackProcess:
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace").strip()
 
+    def notices(self) -> tuple[str, ...]:
+        """The pack's :data:`SPEEDUPS_OFF` lines, read from its stderr (after :meth:`close` too)."""
+        return tuple(found.group(0) for found in SPEEDUPS_OFF.finditer(self.stderr_text() or self.last_stderr))
+
     def _fail(self, what: str) -> PolicyPackError:
         tail = self.stderr_text()[-4000:]
         return PolicyPackError(f"policy pack {str(self.pack_dir)!r} {what}" + (f":\n{tail}" if tail else ""))
@@ -230,10 +237,9 @@ class PolicyPackProcess:
         """Wait for the port, open the channel; idempotent."""
         if self._stub is not None:
             return self._stub
-        try:
-            self._channel = open_channel(self.port(), self.start_timeout)
-        except RelayError as error:
-            raise self._fail(str(error)) from None
+        self._channel = open_channel(self.port(), self.start_timeout)
+        if self._channel is None:
+            raise self._fail(not_listening(self.port()))
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self._stub
 
@@ -358,7 +364,7 @@ class PolicyPackProcess:
         for request in requests:
             calls.analyze(request.SerializeToString())
         try:
-            return [analyzer_pb2.AnalyzeResponse.FromString(answer) for answer in calls.answers()]
+            return [analyzer_pb2.AnalyzeResponse.FromString(answered(answer)) for answer in calls.answers()]
         except RelayError as error:
             raise self._fail(str(error)) from None
 

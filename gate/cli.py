@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import gc
 import json
 import os
 import re
@@ -23,12 +22,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from fintech_infra.errors import ConfigError, FintechInfraError
+from fintech_infra.errors import ConfigError, FintechInfraError, ProgramError
+from fintech_infra_gate import speedups
 from fintech_infra_gate.formats import FORMATS, render, render_sarif
 from fintech_infra_gate.graph import GRAPH_SUFFIXES, graph_text
 from fintech_infra_gate.report import verdict_line
 from fintech_infra_gate.result import PlanResult
-from fintech_infra_gate.runner import GateOptions, ProgramError, plan, plan_stack
+from fintech_infra_gate.runner import GateOptions, plan, plan_stack
 from fintech_infra_gate.stackfiles import Project, find_project_dir, load_project
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
@@ -153,6 +153,12 @@ def _deliver(args: argparse.Namespace, result: PlanResult, report: str) -> None:
         sys.stdout.write(report)
 
 
+def _tell(notices: Sequence[str]) -> None:
+    """Each speed-up that is off against the user's wish (the gate's own, the packs'), once per run."""
+    for notice in dict.fromkeys(notices):
+        print(notice, file=sys.stderr)
+
+
 def _exit_now(code: int) -> NoReturn:
     """End the console script without the interpreter's teardown of every imported module.
 
@@ -170,10 +176,7 @@ def _exit_now(code: int) -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script (``argv`` None: read ``sys.argv`` and exit the process) or an in-process call."""
     if argv is None:
-        # The console script is a short-lived process that ends with os._exit: it leaves the cyclic
-        # collector off rather than trace each synthesis's ~150,000 objects of cyclic garbage (0.1-0.25 s
-        # a stack) that the exit frees anyway.
-        gc.disable()
+        speedups.collector_off()  # a short-lived process that ends with os._exit
     code = _main(argv)
     if argv is None:
         _exit_now(code)
@@ -192,10 +195,13 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"error: {error}", file=sys.stderr)
         if error.detail:
             print(error.detail.rstrip(), file=sys.stderr)
+        _tell(speedups.notices())
         return EXIT_ERROR
     except FintechInfraError as error:
         print(f"error: {error}", file=sys.stderr)
+        _tell(speedups.notices())
         return EXIT_ERROR
+    _tell((*speedups.notices(), *result.notices))
     _deliver(args, result, report)
     if diagram is not None:
         _write_atomically(args.graph, diagram)

@@ -1,22 +1,25 @@
 """Judge a recording: send its resources to a running pack and turn the pack's answers into a :class:`Verdict`.
 
-:func:`judge_recording` does it after synthesis, in this process (the library's ``judge`` and its pytest
-fixture); :class:`StreamingJudge` does it while the program still registers resources, through a relay
-(:mod:`fintech_infra_gate.relay`), as ``fintech-infra plan`` does. The pack process and the protocol calls
-are :mod:`fintech_infra_gate.analyzer`'s.
+:func:`judge` is the one call a test makes (``from fintech_infra_gate.judge import judge``; the ``judge_policy``
+fixture of :mod:`fintech_infra_gate.pytest_plugin` keeps one pack per session). :func:`judge_recording` does
+it after synthesis, in this process, with a pack the caller started; :class:`StreamingJudge` does it while
+the program still registers resources, through a relay (:mod:`fintech_infra_gate.relay`), as
+``fintech-infra plan`` does. The pack process and the protocol calls are :mod:`fintech_infra_gate.analyzer`'s.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pulumi.runtime.proto import analyzer_pb2
 
 from fintech_infra.testing import RecordedResource, Recording, engine_config
 from fintech_infra_gate.analyzer import PolicyPackProcess, pack_version
-from fintech_infra_gate.relay import LocalRelay, Relay, RelayError
+from fintech_infra_gate.policyconfig import read_policy_config
+from fintech_infra_gate.relay_client import LocalRelay, Relay, RelayError
 from fintech_infra_gate.requests import (
     Providers,
     analyze_request,
@@ -24,6 +27,7 @@ from fintech_infra_gate.requests import (
     stack_analyze_request,
     stack_request,
 )
+from fintech_infra_gate.stackfiles import policy_config_path
 from fintech_infra_gate.verdict import (
     ENFORCEMENT_LEVELS,
     SEVERITIES,
@@ -34,7 +38,7 @@ from fintech_infra_gate.verdict import (
     is_undeterminable,
 )
 
-__all__ = ["StreamingJudge", "judge_recording"]
+__all__ = ["StreamingJudge", "judge", "judge_recording"]
 
 
 def _policy_infos(info: analyzer_pb2.AnalyzerInfo, levels: Mapping[str, str]) -> tuple[PolicyInfo, ...]:
@@ -113,10 +117,57 @@ def judge_recording(
     )
 
 
+def judge(
+    recording: Recording,
+    *,
+    policy_pack: str | Path = "policy",
+    policy_config: Mapping[str, Any] | str | Path | None = None,
+    stack_config: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    process: PolicyPackProcess | None = None,
+) -> Verdict:
+    """Judge ``recording`` with a policy pack exactly as the gate (and the Pulumi engine) does.
+
+    ``policy_config`` is the ``--policy-pack-config`` object or a path to its JSON file; by default the
+    pack's ``config/<environment>.json`` for the ``<project>:environment`` in ``stack_config``. Pass a
+    started ``process`` to reuse one pack across calls (the ``judge_policy`` pytest fixture does); otherwise a
+    pack process is started and always stopped before this returns::
+
+        verdict = judge(synthesize(program, config=config), stack_config=config)
+        assert verdict.passed, verdict.mandatory
+    """
+    pack_dir = Path(policy_pack)
+    config = dict(stack_config or {})
+    if policy_config is None:
+        found = policy_config_path(pack_dir, config.get(f"{recording.project}:environment"))
+        policy_config = found if found is not None else {}
+    given = read_policy_config(Path(policy_config)) if isinstance(policy_config, str | Path) else policy_config
+    owned = process is None
+    if process is None:
+        process = PolicyPackProcess(
+            pack_dir,
+            project=recording.project,
+            stack=recording.stack,
+            dry_run=recording.preview,
+            config=engine_config(config),
+        )
+    try:
+        return judge_recording(
+            recording,
+            process,
+            policy_config=given,
+            stack_config=config,
+            tags={"pulumi:project": recording.project, **(tags or {})},
+        )
+    finally:
+        if owned:
+            process.close()
+
+
 class StreamingJudge:
     """Analyze resources while the program still registers them, as the engine does during an update.
 
-    The calls go through a :class:`~fintech_infra_gate.relay.Relay`, so this process (the one running the
+    The calls go through a :class:`~fintech_infra_gate.relay_client.Relay`, so this process (the one running the
     program) only serializes each request and writes it to a pipe. A background thread waits for the pack,
     sends ``GetAnalyzerInfo``, ``Configure`` and ``ConfigureStack``; resources that register before that
     are held and sent right after, in order, then each one as it registers (:meth:`submit`, called from

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fintech_infra.errors import ConfigError, allowed
+from fintech_infra_gate.policyschema import Check, schema_problems
 from fintech_infra_gate.verdict import ENFORCEMENT_LEVELS
 
 __all__ = ["Check", "PolicySettings", "Validator", "read_policy_config", "reconcile", "schema_problems"]
@@ -74,27 +75,6 @@ def _apply(result: dict[str, PolicySettings], given: Mapping[str, Any], source: 
         level, properties = _split(f"{source}: {name}", value)
         current = result[name]
         result[name] = PolicySettings(level or current.enforcement, {**current.properties, **properties})
-
-
-Check = tuple[str, Mapping[str, Any], Mapping[str, Any]]
-"""One policy's (name, config schema, resolved properties) to validate."""
-
-
-def schema_problems(checks: list[Check], source: str) -> list[str]:
-    """One line per property that does not match its policy's schema (JSON Schema draft 7, as the engine).
-
-    Without ``jsonschema`` installed (a runtime install without the dev extras) nothing is checked.
-    """
-    try:
-        import jsonschema  # type: ignore[import-untyped]
-    except ImportError:
-        return []
-    lines: list[str] = []
-    for name, schema, properties in checks:
-        document = {"type": "object", **schema}
-        errors = sorted(jsonschema.Draft7Validator(document).iter_errors(dict(properties)), key=lambda e: list(e.path))
-        lines += [f"{source}: {name}.{'.'.join(str(p) for p in e.path) or '(properties)'}: {e.message}" for e in errors]
-    return lines
 
 
 Validator = Callable[[list[Check], str], list[str]]

@@ -7,7 +7,8 @@ loaded ``pulumi_*`` submodule that a project module names through an ``import pu
 (``aws.rds.Instance`` loads ``pulumi_aws.rds``). Forked workers inherit all of it.
 
 Only a speed-up: the program itself is never run here, and anything :func:`preload` misses is imported by
-the worker as before. Failures are ignored for the same reason.
+the worker as before. Failures are ignored for the same reason, and ``FINTECH_INFRA_SPEEDUPS=0`` skips it
+with the gate's other speed-ups (:mod:`fintech_infra_gate.speedups`).
 """
 
 from __future__ import annotations

@@ -186,6 +186,9 @@ class StackResult:
     timings: Timings = field(default_factory=Timings)
     references: Mapping[str, str] = field(default_factory=dict)
     """Cell name to the stack file it reads through StackReference (the global stack)."""
+    notices: tuple[str, ...] = field(default=(), compare=False)
+    """Lines the policy pack addressed to the person running the gate, not findings (its speed-ups are off,
+    and why): the console script prints each once per run on stderr; never written to a report."""
 
     def __post_init__(self) -> None:
         # Canonical order whatever the caller passed (registration order varies between runs); the frozen
@@ -226,6 +229,7 @@ class StackResult:
         environment: str | None,
         timings: Timings,
         references: Mapping[str, str] | None = None,
+        notices: tuple[str, ...] = (),
     ) -> StackResult:
         return cls(
             stack=recording.stack,
@@ -237,6 +241,7 @@ class StackResult:
             exports=dict(recording.exports),
             timings=timings,
             references=dict(references or {}),
+            notices=notices,
         )
 
     @classmethod
@@ -272,10 +277,15 @@ class PlanResult:
     def registration_count(self) -> int:
         return sum(stack.registration_count for stack in self.stacks)
 
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Every stack's notices, each once (the packs of every stack say the same)."""
+        return tuple(dict.fromkeys(notice for stack in self.stacks for notice in stack.notices))
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for stack, result in zip(data["stacks"], self.stacks, strict=True):
-            del stack["exports"]
+            del stack["exports"], stack["notices"]
             stack["resource_counts"] = _counts(result.cloud_resource_count, result.registration_count)
         totals = {
             **_counts(self.cloud_resource_count, self.registration_count),

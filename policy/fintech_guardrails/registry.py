@@ -55,7 +55,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from fintech_guardrails.model import Findings, Resource, Stack, _plain_once
+from fintech_guardrails.model import Findings, Resource, Stack
 from fintech_guardrails.settings import SHARED_SCHEMA, Settings, cached_settings
 
 __all__ = [
@@ -166,18 +166,7 @@ class Guardrail:
         if not self.applies(args.resource_type):
             return
         settings = self._settings(args.get_config())
-        provider = args.provider
-        subject = Resource(
-            type=args.resource_type,
-            name=args.name,
-            urn=args.urn,
-            # Copied once per proxy: with speedups installed every policy gets the same proxies.
-            props=_plain_once(args.props),
-            protect=bool(args.opts.protect) if args.opts is not None else False,
-            provider_props=None if provider is None else _plain_once(provider.props),
-            settings=settings,
-            stack_tags=args.stack_tags,
-        )
+        subject = Resource.of(args, settings)
         findings = self.run(subject, settings)
         self._conclude(findings, settings, report, args.not_applicable, lambda urn: (args.urn, args.name))
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +93,17 @@ def no_pack_left() -> Iterator[None]:
     assert not left, f"policy pack processes left running: {sorted(left)} (test pid {os.getpid()})"
     relays = set(relay_processes()) - before
     assert not relays, f"analyzer relays left running: {sorted(relays)} (test pid {os.getpid()})"
+
+
+def comparable_plan(plan: dict[str, Any]) -> Any:
+    """A ``--format json`` plan with what may differ between two runs of the same code taken out: timings,
+    and the order of every list (the SDK registers resources from several threads, so their order varies)."""
+
+    def canonical(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: canonical(item) for key, item in value.items() if key not in ("timings", "wall_seconds")}
+        if isinstance(value, list | tuple):
+            return sorted((canonical(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
+        return value
+
+    return canonical(plan)

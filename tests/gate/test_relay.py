@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +19,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from fintech_infra.testing import Recording, synthesize
 from fintech_infra_gate.analyzer import PolicyPackError, PolicyPackProcess
 from fintech_infra_gate.judge import StreamingJudge, judge_recording
-from fintech_infra_gate.relay import LocalRelay, Relay, RelayError
+from fintech_infra_gate.relay_client import LocalRelay, Relay, RelayError
 from tests.gate.conftest import PACK
 
 CONFIG = {"fintech-infra:environment": "dev"}
@@ -158,7 +160,7 @@ def test_policy_config_is_checked_against_the_packs_schemas_wherever_the_calls_a
 
 
 def test_schema_problems_name_the_policy_and_the_property():
-    from fintech_infra_gate.policyconfig import schema_problems
+    from fintech_infra_gate.policyschema import schema_problems
 
     schema = {"properties": {"days": {"type": "integer", "minimum": 7}}, "required": ["days"]}
     assert schema_problems([("backups", schema, {"days": 30})], "cfg") == []
@@ -168,3 +170,13 @@ def test_schema_problems_name_the_policy_and_the_property():
     assert schema_problems([("backups", schema, {})], "cfg") == [
         "cfg: backups.(properties): 'days' is a required property"
     ]
+
+
+def test_the_relay_process_imports_nothing_of_the_library():
+    """The relay starts beside every pack: it must not pay for ``fintech_infra`` (which imports its components)."""
+    code = (
+        "import sys, fintech_infra_gate.relay\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fintech_infra', 'pulumi', 'pydantic')))"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"

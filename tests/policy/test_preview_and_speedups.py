@@ -45,20 +45,66 @@ def test_speedups_change_no_outcome() -> None:
     assert mismatches == []
 
 
-def test_stack_policies_of_one_request_share_one_index_of_the_same_resources() -> None:
+def test_stack_policies_of_one_request_share_one_index_only_with_speedups() -> None:
     from types import SimpleNamespace
 
+    from fintech_guardrails import model
     from fintech_guardrails.model import Stack
     from fintech_guardrails.settings import Settings
 
     def resource(name: str) -> SimpleNamespace:
-        return SimpleNamespace(resource_type="aws:s3/bucket:Bucket", name=name, urn=f"urn:{name}", opts=None)
+        props = {"bucket": name}
+        return SimpleNamespace(
+            resource_type="aws:s3/bucket:Bucket", name=name, urn=f"urn:{name}", opts=None, props=props
+        )
 
     shared = [resource("a"), resource("b")]
     tags = {"Jurisdiction": "eu-gdpr"}
-    first, second = Stack(shared, Settings(), tags), Stack(list(shared), Settings(), tags)
-    assert second.nodes is first.nodes and second.settings is not first.settings
-    # Other resource objects (the SDK's own loop builds new ones per policy), or other tags: a new index.
-    assert Stack([resource("a"), resource("b")], Settings(), tags).nodes is not first.nodes
-    assert Stack(shared, Settings(), {}).nodes is not first.nodes
-    assert [node.name for node in first.of_type("aws:s3/bucket:Bucket")] == ["a", "b"]
+    was = speedups.installed()
+    speedups.uninstall()
+    try:
+        # Plain: nothing is cached by identity; every Stack builds its own index and copies its own props.
+        first, second = Stack(shared, Settings(), tags), Stack(list(shared), Settings(), tags)
+        assert second.nodes is not first.nodes
+        assert second.nodes[0].props == first.nodes[0].props and second.nodes[0].props is not first.nodes[0].props
+        assert model.props_of(shared[0].props) is not model.props_of(shared[0].props)
+        assert speedups.install()
+        first, second = Stack(shared, Settings(), tags), Stack(list(shared), Settings(), tags)
+        assert second.nodes is first.nodes and second.settings is not first.settings
+        assert model.props_of(shared[0].props) is model.props_of(shared[0].props)
+        # Other resource objects (the SDK's own loop builds new ones per policy), or other tags: a new index.
+        assert Stack([resource("a"), resource("b")], Settings(), tags).nodes is not first.nodes
+        assert Stack(shared, Settings(), {}).nodes is not first.nodes
+        assert [node.name for node in first.of_type("aws:s3/bucket:Bucket")] == ["a", "b"]
+    finally:
+        if not was:
+            speedups.uninstall()
+
+
+def test_start_installs_unless_switched_off_and_names_the_reason_when_it_cannot(monkeypatch) -> None:
+    import gc
+    import io
+
+    from pulumi_policy import policy as sdk
+
+    tuned: list[str] = []  # the pack's collector tuning, noted rather than applied to the test process
+    monkeypatch.setattr(gc, "freeze", lambda: tuned.append("freeze"))
+    monkeypatch.setattr(gc, "set_threshold", lambda *threshold: tuned.append("threshold"))
+    was = speedups.installed()
+    speedups.uninstall()
+    try:
+        said = io.StringIO()
+        assert speedups.start({speedups.SWITCH: "0"}, said) is False and not speedups.installed()
+        assert speedups.start({}, said) is True and speedups.installed() and said.getvalue() == ""
+        speedups.uninstall()
+        monkeypatch.setattr(sdk._PolicyAnalyzerServicer, "AnalyzeStack", lambda self, request, context: None)
+        assert speedups.start({}, said) is False and not speedups.installed()
+        (line,) = said.getvalue().splitlines()
+        assert line.startswith("fintech-guardrails: speedups off: pulumi-policy 1.21.0 is not the SDK they were")
+        assert line.endswith(f", written for {speedups.SDK_DIGEST[:12]}); results are unchanged, only slower")
+        assert line == speedups.refusal()
+        assert tuned == ["freeze", "threshold"] * 2  # switched off: not tuned; refused: tuned all the same
+    finally:
+        monkeypatch.undo()
+        if was:
+            assert speedups.install()

@@ -17,7 +17,7 @@ from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as sdk
 
-from fintech_guardrails import PACK_NAME, speedups
+from fintech_guardrails import PACK_NAME, speedups, speedups_servicer
 from fintech_guardrails.registry import REGISTRY, guardrails, policies, type_filter
 from fintech_infra_gate.order import referenced_closure
 from fintech_infra_gate.policyconfig import read_policy_config, reconcile
@@ -185,11 +185,11 @@ def test_install_refuses_a_changed_sdk_and_the_pack_still_works(monkeypatch: pyt
     monkeypatch.setattr(sdk._PolicyAnalyzerServicer, "AnalyzeStack", lambda self, request, context: None)
     assert speedups.install() is False and not speedups.installed()
     monkeypatch.setattr(sdk._PolicyAnalyzerServicer, "AnalyzeStack", original)
-    assert sdk._PolicyAnalyzerServicer.Analyze is not speedups._analyze
+    assert sdk._PolicyAnalyzerServicer.Analyze is not speedups_servicer.analyze
     service = _servicer("prod", {}, {})
     bucket = analyzer_pb2.AnalyzeRequest(
         type="aws:s3/bucket:Bucket", urn="urn:pulumi:s::p::aws:s3/bucket:Bucket::b", name="b"
     )
     answer = service.Analyze(bucket, None)
     assert {d.policyName for d in answer.diagnostics} & {g.name for g in REGISTRY.values() if g.kind == "resource"}
-    assert speedups.install() and sdk._PolicyAnalyzerServicer.Analyze is speedups._analyze
+    assert speedups.install() and sdk._PolicyAnalyzerServicer.Analyze is speedups_servicer.analyze

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from fintech_infra.testing import Recording, judge
+from fintech_infra.testing import Recording
+from fintech_infra_gate.judge import judge
 from tests.stacks.test_stacks import ROOT, stack_config
 
 STACKS = ("dev", "staging", "prod-eu", "prod-au", "prod-uk", "global")

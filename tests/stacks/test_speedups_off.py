@@ -1,0 +1,37 @@
+"""Every speed-up can go without changing a verdict: the gate plans every shipped stack with all of them
+(gate/speedups.py, gate/preload.py, policy/fintech_guardrails/speedups*.py) and with none
+(``FINTECH_INFRA_SPEEDUPS=0``), and the two plans are the same but for timings.
+
+The shipped stacks pass their own policy config with nothing to report, which would make the comparison
+trivial, so dev and staging are judged against the production config here: their verdicts then hold
+mandatory violations (dev keeps 7 days of RDS backups, production asks for more) next to the clean ones.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from fintech_infra_gate import speedups
+from fintech_infra_gate.runner import GateOptions, plan
+from tests.gate.conftest import comparable_plan
+from tests.stacks.test_stacks import ROOT
+
+STACKS = {"dev", "staging", "prod-eu", "prod-au", "prod-uk", "global"}
+
+
+def test_every_shipped_stack_gets_the_same_verdict_without_any_speedup(tmp_path, monkeypatch):
+    pack = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy", pack, ignore=shutil.ignore_patterns("__pycache__"))
+    for environment in ("dev", "staging"):
+        shutil.copy(pack / "config" / "pulumi" / "prod.json", pack / "config" / "pulumi" / f"{environment}.json")
+    options = GateOptions(project_dir=ROOT, pack_dir=pack, jobs=2)
+    monkeypatch.delenv(speedups.SWITCH, raising=False)
+    fast = plan(options)
+    monkeypatch.setenv(speedups.SWITCH, "0")  # read by the gate, and by each pack from the gate's environment
+    slow = plan(options)
+    assert {stack.stack for stack in fast.stacks} == STACKS
+    failed = {stack.stack for stack in fast.stacks if not stack.passed}
+    assert failed == {"dev", "staging"}
+    assert comparable_plan(slow.to_dict()) == comparable_plan(fast.to_dict())
+    print(f"plan --all: {fast.wall_seconds:.1f} s with the speed-ups, {slow.wall_seconds:.1f} s without")
+    assert fast.notices == slow.notices == ()
