@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from fintech_guardrails.registry import Guardrail, guardrails
+from fintech_guardrails.catalog import guardrails
+from fintech_guardrails.registry import Guardrail
 from fintech_guardrails.settings import CONFIG_DIR, ENVIRONMENTS, load_environment
 
 __all__ = ["BEGIN", "END", "render_policy_table", "update_readme"]

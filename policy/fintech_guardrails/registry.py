@@ -62,12 +62,9 @@ __all__ = [
     "REGISTRY",
     "Framework",
     "Guardrail",
-    "config_schemas",
     "dora",
     "gdpr",
-    "guardrails",
     "pci",
-    "policies",
     "resource_rule",
     "stack_rule",
     "type_filter",
@@ -299,21 +296,10 @@ def stack_rule(**meta: Any) -> Callable[[Callable[[Stack, Findings], None]], Cal
     return _register("stack", types=meta.pop("types", ()), **meta)
 
 
-def guardrails() -> list[Guardrail]:
-    """Every registered guardrail, rule modules imported, in name order."""
-    import fintech_guardrails.rules  # noqa: F401  (registers every rule family)
-
-    return [REGISTRY[name] for name in sorted(REGISTRY)]
-
-
 def exemptible_policies() -> dict[str, bool]:
-    return {guardrail.name: guardrail.exemptible for guardrail in guardrails()}
+    """Policy name -> whether it may be exempted, for every rule registered so far.
 
-
-def policies() -> list[Policy]:
-    """The SDK policy objects for the pack."""
-    return [guardrail.policy() for guardrail in guardrails()]
-
-
-def config_schemas() -> dict[str, dict[str, dict[str, Any]]]:
-    return {guardrail.name: guardrail.schema() for guardrail in guardrails()}
+    Read when a policy runs, by which time the pack (:mod:`fintech_guardrails.catalog`) has imported every rule
+    family; the registry itself never imports the rules (they import it).
+    """
+    return {name: guardrail.exemptible for name, guardrail in sorted(REGISTRY.items())}

@@ -12,8 +12,8 @@ import pytest
 import tests.policy.rules as case_modules
 from fintech_guardrails import awstypes
 from fintech_guardrails import types as t
+from fintech_guardrails.catalog import config_schemas, guardrails, policies
 from fintech_guardrails.docs import BEGIN, END, render_policy_table
-from fintech_guardrails.registry import config_schemas, guardrails, policies
 from fintech_guardrails.settings import CONFIG_DIR, ENVIRONMENTS, expand, load_environment
 
 REPO = Path(__file__).resolve().parents[2]
