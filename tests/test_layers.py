@@ -78,13 +78,13 @@ def project_modules() -> list[Module]:
         relative = path.relative_to(pack)
         name = (
             _module_name("fintech_guardrails", pack / "fintech_guardrails", path)
-            if relative.parts[0] == ("fintech_guardrails")
+            if relative.parts[0] == "fintech_guardrails"
             else "policy." + ".".join(relative.with_suffix("").parts)
         )
         found.append(Module(name, path, "pack"))
-    for folder in ("stacks", "examples", "benchmarks"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            found.append(Module(_module_name(folder, ROOT / folder, path), path, folder))
+    for top in ("stacks", "examples", "benchmarks"):
+        for source in sorted((ROOT / top).rglob("*.py")):
+            found.append(Module(_module_name(top, ROOT / top, source), source, top))
     return found
 
 
