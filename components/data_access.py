@@ -8,6 +8,9 @@ omitted block is simply not managed, so standalone rules are the only form that 
 the rotation function's egress, attach to the same groups). A new group still has no egress: the provider
 revokes AWS's default allow-all egress rule when it creates a group in a VPC
 (:data:`fintech_infra.aws_facts.SECURITY_GROUP_RULES_SOURCE`), and a data store never initiates connections.
+``egress=[]``, the provider's documented way to strip a group, is itself an inline block and would delete
+rules others attach, so it is not used; ``revoke_rules_on_delete`` is not needed either, because every rule
+is a resource Pulumi deletes before the groups it joins.
 """
 
 from __future__ import annotations
