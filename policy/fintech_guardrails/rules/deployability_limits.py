@@ -136,6 +136,8 @@ def physical_name_length(r: Resource, out: Findings) -> None:
     never auto-names), the physical name will be the logical name plus Pulumi's suffix ("-" and 7 characters),
     and that length is judged. A name built from a prefix is not judged; an unknown name is pending.
     """
+    # pulumi/pulumi pkg/resource/deploy/step_generator.go: Analyze gets the inputs the provider's Check returned,
+    # autonaming included; a Check that refuses the name (target groups) stops the preview before any policy runs.
     token = ALIASES.get(r.type, r.type)
     field, limit = NAME_FIELDS[token], int(NAME_LIMITS[token]["max_length"])
     name = r.get(field)

@@ -256,6 +256,8 @@ def security_group_rules_not_mixed(stack: Stack, out: Findings) -> None:
     provider reads rule-resource rules back into the group, which this matching tells apart; a rule added outside
     the stack reads the same way and is reported too. Unknown entries are pending.
     """
+    # AnalyzeStack sees outputs, not inputs (pulumi/pulumi step_generator.go): after a deployment a group's
+    # ingress/egress holds the rule resources' rules too, hence the matching instead of "the block is set".
     managed: dict[str, set[Permission]] = {}
     for rule in stack.of_type(t.SG_INGRESS_RULE, t.SG_EGRESS_RULE, t.SG_RULE):
         groups = stack.refs(rule, "securityGroupId", t.SECURITY_GROUP)
