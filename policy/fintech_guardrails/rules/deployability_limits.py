@@ -85,7 +85,7 @@ def fargate_task_size(r: Resource, out: Findings) -> None:
         out.fail("a Fargate task definition needs task-level cpu and memory")
         return
     cpu, memory = _size(raw_cpu, "vcpu"), _size(raw_memory, "gb")
-    if cpu not in FARGATE_SIZES:
+    if cpu is None or cpu not in FARGATE_SIZES:
         out.fail(f"cpu is not a Fargate task size; allowed: {', '.join(map(str, sorted(FARGATE_SIZES)))} units")
         return
     if memory not in FARGATE_SIZES[cpu]:
