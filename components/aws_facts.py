@@ -29,6 +29,8 @@ __all__ = [
     "CHECKED",
     "DNS_LABEL_MAX",
     "DNS_NAME_MAX",
+    "ECS_BLUE_GREEN_LISTENER_SOURCE",
+    "ECS_BLUE_GREEN_SCALING_SOURCE",
     "ECS_SECURITY_GROUPS_PER_SERVICE",
     "EKS_DEFAULT_VERSION",
     "EKS_UPGRADE_POLICY_SOURCE",
@@ -36,13 +38,20 @@ __all__ = [
     "ELASTICACHE_WINDOW_MIN_MINUTES",
     "FARGATE_SOURCE",
     "FARGATE_TASK_SIZES",
+    "FARGATE_WINDOWS_CPU_UNITS",
     "NAME_LIMITS",
     "POSTGRES_MINOR_SOURCE",
     "POSTGRES_MIN_CREATABLE_MINOR",
     "POSTGRES_VERSIONS",
     "RDS_WINDOW_MIN_MINUTES",
+    "REQUEST_COUNT_PER_TARGET_SOURCE",
     "ROUTE53_TAGS_PER_RESOURCE",
+    "SECURITY_GROUP_RULES_SOURCE",
     "TAG_RULES",
+    "TARGET_GROUPS_PER_FORWARD_ACTION",
+    "TARGET_TRACKING_METRIC_MATH_SOURCE",
+    "VPC_SECURITY_GROUPS_PER_ENI",
+    "VPC_SECURITY_GROUPS_PER_ENI_MAX",
     "Fact",
     "NameLimit",
     "Source",
@@ -133,6 +142,91 @@ FARGATE_TASK_SIZES: Mapping[int, tuple[int, ...]] = {
 }
 """Fargate (Linux) task CPU units -> the memory sizes (MiB) AWS accepts with it. Source: :data:`FARGATE_SOURCE`."""
 FARGATE_SOURCE = _FARGATE_SIZES
+FARGATE_WINDOWS_CPU_UNITS = (1024, 2048, 4096)
+"""The CPU sizes a Windows task on Fargate may take (same memory table): "The CPU units cannot be less than 1 vCPU
+when you use Windows containers on Fargate", and the 8 and 16 vCPU sizes are Linux only (:data:`FARGATE_SOURCE`)."""
+
+# -- Security groups --------------------------------------------------------------------------------------
+
+VPC_SECURITY_GROUPS_PER_ENI = Fact(
+    5,
+    "security groups on one network interface (the account's default quota; adjustable up to "
+    "VPC_SECURITY_GROUPS_PER_ENI_MAX, and the quota times the rules per group may not exceed 1,000)",
+    Source(
+        "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
+        quote="Security groups per network interface | 5 | Yes (up to 16) | This quota multiplied by the quota "
+        "for rules per security group cannot exceed 1,000.",
+        verify="aws service-quotas get-service-quota --service-code vpc --quota-code L-2AFB9258",
+        offline=False,
+    ),
+)
+VPC_SECURITY_GROUPS_PER_ENI_MAX = 16
+"""The highest the per-interface quota can be raised to (same source)."""
+
+SECURITY_GROUP_RULES_SOURCE = Source(
+    "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/securitygroup/",
+    quote="You should not use the ec2.SecurityGroup resource with in-line rules (using the ingress and egress "
+    "arguments of ec2.SecurityGroup) in conjunction with the vpc.SecurityGroupEgressRule and "
+    "vpc.SecurityGroupIngressRule resources or the ec2.SecurityGroupRule resource. Doing so may cause rule "
+    "conflicts, perpetual differences, and result in rules being overwritten. ... When creating a new Security "
+    "Group inside a VPC, this provider will remove this default rule",
+)
+"""Why the library declares every rule as its own resource, and why a group without inline blocks still has no
+egress: the provider revokes AWS's default allow-all egress when it creates a VPC group, whatever the
+configuration (pulumi-aws 7.51.1 ``ec2/security_group.py``; terraform-provider-aws
+``internal/service/ec2/vpc_security_group.go``, ``resourceSecurityGroupCreate``)."""
+
+# -- ECS blue/green behind an Application Load Balancer -----------------------------------------------------
+
+ECS_BLUE_GREEN_LISTENER_SOURCE = Source(
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html",
+    quote="A primary target group for the blue service revision (current production traffic) ... An alternate "
+    "target group for the green service revision (new version) ... During a blue/green deployment, Amazon ECS "
+    "automatically registers tasks with the appropriate target group based on the deployment stage.",
+    verify="aws ecs describe-service-deployments --cluster <cluster> --service-deployment-arns <arn> "
+    "(after a deployment through a listener whose default action is a fixed-response)",
+    offline=False,
+)
+"""The ALB layout of ECS-native blue/green: both target groups on the production rule's forward action, weights
+100 (primary) and 0 (alternate), which ECS rewrites to shift traffic (weights 0-999, at most
+:data:`TARGET_GROUPS_PER_FORWARD_ACTION` groups per action); a test listener rule is optional. Older
+translations of the page (de, es, pt, id) also say a deployment fails when "listener rules contain a mixture of
+forward and non-forward actions (redirect, fixed-response, authenticate)"; the English page, which those
+translations defer to, no longer does. The library keeps each rule ECS manages forward-only, which satisfies
+either reading, and lists the listener's fixed-response default in the pre-flight checks (``verify``)."""
+TARGET_GROUPS_PER_FORWARD_ACTION = Fact(
+    5,
+    "target groups in one forward action of an ALB listener rule (weights 0-999 each)",
+    Source(
+        "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html",
+        quote="Target groups per action per Application Load Balancer: 5 (not adjustable)",
+    ),
+)
+
+ECS_BLUE_GREEN_SCALING_SOURCE = Source(
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-autoscaling-targettracking.html",
+    quote="The ALBRequestCountPerTarget metric for target tracking scaling policies is not supported for the "
+    "blue/green deployment type.",
+)
+"""Why a blue/green service does not scale on the predefined ``ALBRequestCountPerTarget``: its resource label
+names one target group, and after a traffic shift production runs through the other one."""
+TARGET_TRACKING_METRIC_MATH_SOURCE = Source(
+    "https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking-metric-math.html",
+    quote="You can use any arithmetic operator (+ - * / ^), statistical function (such as AVG or SUM), or other "
+    "function that CloudWatch supports. ... Any expressions used in a metric specification must eventually return "
+    "a single time series.",
+)
+REQUEST_COUNT_PER_TARGET_SOURCE = Source(
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html",
+    quote="RequestCountPerTarget: The average number of requests received by each target in a target group. You "
+    "must specify the target group using the TargetGroup dimension. ... The only valid statistic is Sum. Note that "
+    "this represents the average not the sum. Dimensions: TargetGroup; TargetGroup, LoadBalancer",
+    verify="aws cloudwatch list-metrics --namespace AWS/ApplicationELB --metric-name RequestCountPerTarget "
+    "--dimensions Name=TargetGroup,Value=<targetgroup/...>",
+    offline=False,
+)
+"""The metric a blue/green service's request policy sums over both target groups (with ``FILL(..., 0)``: a
+group that serves no traffic publishes no data points)."""
 
 # -- RDS / Aurora PostgreSQL ----------------------------------------------------------------------------------
 
@@ -415,8 +509,17 @@ def facts_document() -> dict[str, object]:
         "ecs_security_groups_per_service": _fact(ECS_SECURITY_GROUPS_PER_SERVICE),
         "fargate_task_sizes": {
             "sizes": {str(cpu): list(memory) for cpu, memory in FARGATE_TASK_SIZES.items()},
+            "windows_cpu": list(FARGATE_WINDOWS_CPU_UNITS),
             "source": _source(FARGATE_SOURCE),
         },
+        "vpc_security_groups_per_eni": {
+            **_fact(VPC_SECURITY_GROUPS_PER_ENI),
+            "max": VPC_SECURITY_GROUPS_PER_ENI_MAX,
+        },
+        "security_group_rules": _source(SECURITY_GROUP_RULES_SOURCE),
+        "ecs_blue_green_listener": _source(ECS_BLUE_GREEN_LISTENER_SOURCE),
+        "ecs_blue_green_scaling": _source(ECS_BLUE_GREEN_SCALING_SOURCE),
+        "target_groups_per_forward_action": _fact(TARGET_GROUPS_PER_FORWARD_ACTION),
         "postgres_versions": {str(major): _window(window) for major, window in POSTGRES_VERSIONS.items()},
         "postgres_min_creatable_minor": {
             "minors": {str(major): minor for major, minor in POSTGRES_MIN_CREATABLE_MINOR.items()},

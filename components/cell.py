@@ -3,8 +3,8 @@
 A cell composes the other components; it never inlines them. In the primary region (one explicit provider,
 handed to every child through ``providers``; invokes follow it through ``parent``): the key ring, VPC and
 alarm topic (:class:`~fintech_infra.cell_region.CellRegion`), an access-log sink, the audit trail, the
-compute tier's groundwork (ECS marker groups, or the EKS cluster and its baseline: the data stores'
-clients), one database per concern, the cache, the backup plan, the edge (ALB + WAF), the routing
+compute tier's groundwork (each ECS service's own security group, or the EKS cluster and its baseline: the
+data stores' clients), one database per concern, the cache, the backup plan, the edge (ALB + WAF), the routing
 manifest, then the services behind the edge. The compute kind is one strategy per kind
 (:mod:`fintech_infra.cell_compute`), picked once from the config. In the DR region (a second provider):
 keys, VPC, alarm topic, each database's DR copy (through :class:`DrPlacement`), and a **warm standby**: a

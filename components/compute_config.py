@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from fintech_infra._config_base import DataConcern, FrozenSettings, Name
+from fintech_infra._config_base import ROTATION_CLIENT, DataConcern, FrozenSettings, Name
 from fintech_infra.errors import allowed
 
 __all__ = [
@@ -72,7 +72,14 @@ class EcsServiceSettings(FrozenSettings):
         description="ALB requests per task per minute the request policy tracks. Defaults to 1000.",
     )
     concerns: tuple[DataConcern, ...] = Field(
-        (), description="Data concerns whose databases it may reach. Defaults to none."
+        (),
+        description="Data concerns whose databases it may reach: each one's database security group admits "
+        "this service's own group, and it may read that database's master secret. Defaults to none.",
+    )
+    cache: bool = Field(
+        False,
+        description="Whether it reaches the cell's cache: the cache's security group admits this service's own "
+        "group, and it may read the cache's auth secret. Defaults to False.",
     )
     secrets: dict[str, str] = Field(
         default_factory=dict,
@@ -142,6 +149,20 @@ class EcsSettings(FrozenSettings):
 
     kind: Literal["ecs"] = Field("ecs", description="Compute discriminator. Defaults to `ecs`.")
     services: tuple[EcsServiceSettings, ...] = Field(default=(), description="Fargate services. Defaults to none.")
+
+    @model_validator(mode="after")
+    def _distinct_names(self) -> EcsSettings:
+        # Each service's group is admitted by the data stores under the service's name (one rule per name).
+        names = [service.name for service in self.services]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"services: names {repeated!r} repeat; allowed: one service per name")
+        if ROTATION_CLIENT in names:
+            raise ValueError(
+                f"services: the name {ROTATION_CLIENT!r} is taken by the data stores' rotation function; "
+                "allowed: any other name"
+            )
+        return self
 
 
 _GRAVITON = re.compile(r"^[a-z]+\d+[a-z-]*g[a-z-]*\.")

@@ -41,12 +41,13 @@ from fintech_infra._naming import physical
 from fintech_infra.alarms import database_alarms
 from fintech_infra.aurora import AuroraCluster
 from fintech_infra.config import AlarmSettings, DatabaseSettings
+from fintech_infra.data_access import check_client_labels
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.rds_baseline import POSTGRES_PORT, EngineMode, EngineWiring, data_network, monitoring_role
 from fintech_infra.rds_instance import RdsInstance
 from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
-from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
+from fintech_infra.wiring import ROTATION_CLIENT, DataNetwork, DrPlacement, KeyRef
 
 if TYPE_CHECKING:
     from fintech_infra.rotation import RotationFunction
@@ -106,9 +107,15 @@ class FinancialDatabase(FintechComponent):
                 f"{path}: rotation template {rotation.template!r} cannot rotate a PostgreSQL master user; "
                 "allowed: 'postgresql-single-user'"
             )
+        check_client_labels(path, network, dr.network if dr is not None else None)
+        if rotation is not None and ROTATION_CLIENT in network.client_security_group_ids:
+            raise ConfigError(
+                f"{path}: a client labelled {ROTATION_CLIENT!r} clashes with the rotation function's admission; "
+                f"allowed: any other client label (rename the service)"
+            )
         if rotation is not None and rotation.security_group_id is not None:
             # The rotation function logs in to the writer: admit it like an application client.
-            clients = [*network.client_security_group_ids, rotation.security_group_id]
+            clients = {**network.client_security_group_ids, ROTATION_CLIENT: rotation.security_group_id}
             network = dataclasses.replace(network, client_security_group_ids=clients)
         super().__init__(
             "fintech:database:FinancialDatabase", name, opts, scope={"DataConcern": settings.concern.value}

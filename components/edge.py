@@ -9,8 +9,9 @@
   and ``::/0``. Egress goes only to the application security groups, on their ports, one rule per
   :meth:`Edge.add_service_target` call (which also adds the matching ingress rule on the app's group).
 - HTTPS listener with ``ELBSecurityPolicy-TLS13-1-2-2021-06`` (TLS 1.3 and 1.2 only), HSTS and
-  ``nosniff``/``DENY`` response headers; a default 404 so only routed paths reach a service. Port 80
-  only redirects to HTTPS (301).
+  ``nosniff``/``DENY`` response headers; a default 404 so only routed paths reach a service (kept with ECS
+  blue/green, whose rules stay forward-only: :mod:`fintech_infra.edge_targets` says why). Port 80 only
+  redirects to HTTPS (301).
 - WAF: see :mod:`fintech_infra.waf`. Alarms on the cell's topic: 5xx share of requests and p99 latency.
 
 Certificate flow (the entity hostnames' ACM certificate, DNS-validated, with or without the global

@@ -29,7 +29,7 @@ from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra.alarms import cache_alarms
 from fintech_infra.config import AlarmSettings, RedisSettings
-from fintech_infra.data_access import data_security_group
+from fintech_infra.data_access import check_client_labels, data_security_group
 from fintech_infra.errors import ConfigError
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.secrets import AppSecret
@@ -89,6 +89,7 @@ class RedisCluster(FintechComponent):
             raise ConfigError(
                 f"{path}: {name!r} makes a replication group id over 40 characters; allowed: a shorter name"
             )
+        check_client_labels(path, network)
         super().__init__("fintech:redis:RedisCluster", name, opts)
 
         self.security_group = data_security_group(

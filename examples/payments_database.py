@@ -44,7 +44,8 @@ def main() -> None:
         cell="cy",
         jurisdiction=DEFAULT_REGISTRY["cysec"],
         key=keys.ref("payments"),
-        network=vpc.data_network(client_security_group_ids=[app.id]),
+        # Admitted by label: the database gets one ingress rule, `cy-payments-sg-from-payments-api`.
+        network=vpc.data_network(client_security_group_ids={"payments-api": app.id}),
         opts=opts,
     )
     pulumi.export("payments_writer", database.writer_endpoint)

@@ -134,7 +134,13 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
     if typ == "aws:kms/key:Key":
         return {"keyId": resource_id}
     if typ == "aws:eks/cluster:Cluster":
+        vpc_config = inputs.get("vpcConfig")
         return {
+            # EKS creates the cluster security group (the nodes wear it too) and reports it here.
+            "vpcConfig": {
+                **(vpc_config if isinstance(vpc_config, Mapping) else {}),
+                "clusterSecurityGroupId": f"sg-{resource_id}",
+            },
             "endpoint": f"https://{resource_id.upper()}.gr7.{region}.eks.amazonaws.com",
             "certificateAuthority": {"data": "TU9DSy1DQQ=="},
             "identities": [

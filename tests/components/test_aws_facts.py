@@ -15,6 +15,9 @@ def _sources() -> list[aws_facts.Source]:
     found += [limit.source for limit in aws_facts.NAME_LIMITS.values()]
     found += [aws_facts.TAG_RULES.source, aws_facts.FARGATE_SOURCE, aws_facts.POSTGRES_MINOR_SOURCE]
     found += [aws_facts.AURORA_GLOBAL_SOURCE, aws_facts.EKS_UPGRADE_POLICY_SOURCE]
+    found += [aws_facts.SECURITY_GROUP_RULES_SOURCE, aws_facts.ECS_BLUE_GREEN_LISTENER_SOURCE]
+    found += [aws_facts.ECS_BLUE_GREEN_SCALING_SOURCE, aws_facts.TARGET_TRACKING_METRIC_MATH_SOURCE]
+    found += [aws_facts.REQUEST_COUNT_PER_TARGET_SOURCE]
     return found
 
 
@@ -64,3 +67,15 @@ def test_the_facts_document_is_plain_json_with_every_source() -> None:
     assert document["checked"] == CHECKED.isoformat()
     assert parsed["name_limits"]["aws:lb/targetGroup:TargetGroup"]["max_length"] == 32
     assert parsed["eks_versions"]["1.34"]["end_of_standard_support"] == "2026-12-02"
+
+
+def test_fargate_windows_sizes_are_in_the_linux_table_and_at_least_one_vcpu() -> None:
+    assert set(aws_facts.FARGATE_WINDOWS_CPU_UNITS) <= set(aws_facts.FARGATE_TASK_SIZES)
+    assert min(aws_facts.FARGATE_WINDOWS_CPU_UNITS) == 1024
+
+
+def test_the_eni_quota_starts_at_the_ecs_limit_and_stays_within_its_maximum() -> None:
+    assert aws_facts.VPC_SECURITY_GROUPS_PER_ENI.value == aws_facts.ECS_SECURITY_GROUPS_PER_SERVICE.value == 5
+    assert aws_facts.VPC_SECURITY_GROUPS_PER_ENI_MAX == 16
+    document = aws_facts.facts_document()["vpc_security_groups_per_eni"]
+    assert isinstance(document, dict) and document["value"] == 5 and document["max"] == 16

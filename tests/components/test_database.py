@@ -16,6 +16,7 @@ from fintech_infra.errors import ConfigError, ResidencyError
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 from fintech_infra.testing import synthesize
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
+from tests.components.helpers import admitted, rules_of
 
 CYSEC = DEFAULT_REGISTRY["cysec"]
 TIGHT = RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
@@ -31,7 +32,11 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 
 
 def _network(vpc: str, subnets: list[str], clients: list[pulumi.Input[str]]) -> DataNetwork:
-    return DataNetwork(vpc_id=vpc, subnet_ids=subnets, client_security_group_ids=clients)
+    """The data network admitting ``clients`` as ``app`` (and ``app-2``, ...): one service per group."""
+    labels = ["app", *(f"app-{n}" for n in range(2, len(clients) + 1))]
+    return DataNetwork(
+        vpc_id=vpc, subnet_ids=subnets, client_security_group_ids=dict(zip(labels, clients, strict=True))
+    )
 
 
 def program() -> None:
@@ -110,11 +115,14 @@ def test_security_group_admits_only_the_app_tier_on_5432(rec) -> None:
     app = rec.named("app", SG).outputs["id"]
     for concern in CONCERNS:
         sg = rec.named(f"eu-{concern}-sg", SG)
-        assert sg.inputs["egress"] == []
-        (rule,) = sg.inputs["ingress"]
-        assert (rule["fromPort"], rule["toPort"], rule["protocol"]) == (5432, 5432, "tcp")
-        assert rule["securityGroups"] == [app] and not rule.get("cidrBlocks")
-        assert rule["description"] and sg.inputs["description"]
+        # Standalone rules only: no inline block, and the provider removes AWS's default egress on creation.
+        assert "ingress" not in sg.inputs and "egress" not in sg.inputs
+        assert rules_of(rec, sg.outputs["id"], egress=True) == []
+        (rule,) = rules_of(rec, sg.outputs["id"])
+        assert rule.name == f"eu-{concern}-sg-from-app"
+        assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (5432, 5432, "tcp")
+        assert rule.inputs["referencedSecurityGroupId"] == app and not rule.inputs.get("cidrIpv4")
+        assert rule.inputs["description"] and sg.inputs["description"]
 
 
 def test_instance_properties(rec) -> None:
@@ -207,9 +215,9 @@ def test_instance_dr_backups_replication_and_cross_region_replica(rec) -> None:
     assert replica.inputs["parameterGroupName"] == "eu-crm-dr-params-postgres16"
     assert rec.named("eu-crm-dr-subnets").region == "eu-west-1"
     assert rec.named("eu-crm-dr-subnets").inputs["subnetIds"] == ["subnet-dr-a", "subnet-dr-b"]
-    assert rec.named("eu-crm-dr-sg", SG).inputs["ingress"][0]["securityGroups"] == [
-        rec.named("dr-app", SG).outputs["id"]
-    ]
+    dr_sg = rec.named("eu-crm-dr-sg", SG)
+    assert admitted(rec, dr_sg.outputs["id"]) == [rec.named("dr-app", SG).outputs["id"]]
+    assert rec.named("eu-crm-dr-sg-from-app").region == "eu-west-1"
     # The audit concern has no dr_read_replica: backups replication only.
     assert rec.named("eu-audit-dr-backups").region == "eu-west-1"
     assert not [r for r in rec if r.name == "eu-audit-dr-replica"]
@@ -481,14 +489,15 @@ def test_global_master_secret_rotates_through_the_postgresql_function(rotated) -
 def test_rotation_function_reaches_the_writer_and_only_it(rotated) -> None:
     function_sg = rotated.named("eu-trading-rotation-sg", SG).outputs["id"]
     db_sg = rotated.named("eu-trading-sg", SG)
-    assert [rule["securityGroups"] for rule in db_sg.inputs["ingress"]] == [["sg-app"], [function_sg]]
-    assert {rule["fromPort"] for rule in db_sg.inputs["ingress"]} == {5432}
+    assert admitted(rotated, db_sg.outputs["id"]) == sorted(["sg-app", function_sg])
+    assert rotated.named("eu-trading-sg-from-rotation").inputs["referencedSecurityGroupId"] == function_sg
+    assert {rule.inputs["fromPort"] for rule in rules_of(rotated, db_sg.outputs["id"])} == {5432}
     egress = rotated.named("eu-trading-rotation-egress")
     assert egress.inputs["securityGroupId"] == function_sg
     assert egress.inputs["referencedSecurityGroupId"] == db_sg.outputs["id"]
     assert egress.inputs["fromPort"] == egress.inputs["toPort"] == 5432
     # The DR copy keeps admitting only the DR application tier: rotation runs in the primary region.
-    assert [r["securityGroups"] for r in rotated.named("eu-trading-dr-sg", SG).inputs["ingress"]] == [["sg-dr-app"]]
+    assert admitted(rotated, rotated.named("eu-trading-dr-sg", SG).outputs["id"]) == ["sg-dr-app"]
 
 
 def test_rotation_is_refused_where_rds_manages_the_password() -> None:
@@ -512,4 +521,53 @@ def test_rotation_is_refused_where_rds_manages_the_password() -> None:
     assert _registers_nothing(build) == (
         "cells.eu.concerns[0].engine: 'rds-instance' without an Aurora global database has an RDS-managed master "
         "password, which RDS rotates itself; allowed: rotation only for engine 'aurora' with a DR region"
+    )
+
+
+def test_a_client_labelled_rotation_is_refused_when_the_rotation_function_is_admitted() -> None:
+    stand_in = types.SimpleNamespace(template="postgresql-single-user", security_group_id="sg-rotation")
+
+    def build() -> None:
+        FinancialDatabase(
+            "eu-trading",
+            CONCERNS["trading"],
+            cell="eu",
+            jurisdiction=CYSEC,
+            network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-1"], client_security_group_ids={"rotation": "sg-x"}),
+            key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/trading"),
+            dr=DrPlacement(
+                region="eu-west-1",
+                provider=aws.Provider("dr", region="eu-west-1"),
+                key=KeyRef(arn="arn:aws:kms:eu-west-1:123456789012:key/dr", alias="alias/eu/trading"),
+                network=_network("vpc-dr", ["s-dr"], ["sg-dr-app"]),
+            ),
+            rotation=stand_in,  # type: ignore[arg-type]
+            config_path="cells.eu.concerns[1]",
+        )
+
+    assert _registers_nothing(build) == (
+        "cells.eu.concerns[1]: a client labelled 'rotation' clashes with the rotation function's admission; "
+        "allowed: any other client label (rename the service)"
+    )
+
+
+def test_client_labels_must_be_kebab_case_they_name_the_rules() -> None:
+    def build() -> None:
+        _build_plain_with_clients({"Bad Label": "sg-1"})
+
+    assert _registers_nothing(build) == (
+        "cells.eu.concerns[0].network.client_security_group_ids: labels ['Bad Label'] are not kebab-case; "
+        "allowed: lowercase letters, digits and single hyphens (they name the ingress rules)"
+    )
+
+
+def _build_plain_with_clients(clients: dict[str, str]) -> None:
+    FinancialDatabase(
+        "eu-crm",
+        DatabaseSettings(concern="crm", objectives=RecoveryObjectives(rpo_seconds=0, rto_seconds=300, scope="zone")),
+        cell="eu",
+        jurisdiction=CYSEC,
+        network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-1", "s-2"], client_security_group_ids=clients),
+        key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/crm"),
+        config_path="cells.eu.concerns[0]",
     )

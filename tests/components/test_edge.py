@@ -246,9 +246,32 @@ def test_blue_green_target_has_an_alternate_group_and_ecs_owns_the_rule_action(r
     rule = rec.named("eu-edge-checkout-rule")
     assert rule.inputs["priority"] == 110
     assert rule.ignore_changes == ("actions",)
+    primary = rec.named("eu-edge-checkout-tg").outputs["arn"]
+    alternate = rec.named("eu-edge-checkout-tg-alt").outputs["arn"]
+    # AWS's layout: one forward action listing both groups; ECS shifts traffic by rewriting the weights.
+    assert rule.inputs["actions"] == [
+        {
+            "type": "forward",
+            "forward": {"targetGroups": [{"arn": primary, "weight": 100}, {"arn": alternate, "weight": 0}]},
+        }
+    ]
     advanced = rec.named("eu-checkout-service").inputs["loadBalancers"][0]["advancedConfiguration"]
-    assert advanced["alternateTargetGroupArn"] == rec.named("eu-edge-checkout-tg-alt").outputs["arn"]
+    assert advanced["alternateTargetGroupArn"] == alternate
     assert advanced["productionListenerRule"] == rule.outputs["arn"]
+    assert "testListenerRule" not in advanced  # optional in AWS's layout, and no lifecycle hook would use it
+    assert not [r for r in rec.of_type("aws:lb/listenerRule:ListenerRule") if "test" in r.name]
+
+
+def test_blue_green_request_scaling_reads_both_target_groups(rec: Recording) -> None:
+    config = rec.named("eu-checkout-scale-requests").inputs["targetTrackingScalingPolicyConfiguration"]
+    groups = [
+        next(d["value"] for d in query["metricStat"]["metric"]["dimensions"] if d["name"] == "TargetGroup")
+        for query in config["customizedMetricSpecification"]["metrics"]
+        if "metricStat" in query
+    ]
+    assert groups == [
+        rec.named(name).outputs["arnSuffix"] for name in ("eu-edge-checkout-tg", "eu-edge-checkout-tg-alt")
+    ]
 
 
 # --- WAF -------------------------------------------------------------------------------------------------
