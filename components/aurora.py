@@ -50,12 +50,12 @@ from fintech_infra.wiring import DrPlacement, KeyRef
 if TYPE_CHECKING:
     from fintech_infra.rotation import RotationFunction
 
-__all__ = ["AURORA_ENGINE", "PASSWORD_VERSION", "AuroraCluster"]
+__all__ = ["AURORA_ENGINE", "LOG_EXPORTS", "PASSWORD_VERSION", "AuroraCluster"]
 
 AURORA_ENGINE = "aurora-postgresql"
 PASSWORD_VERSION = 1
 """Version of the generated master password of a global cluster; bump to rotate."""
-_LOG_EXPORTS = ["postgresql"]  # Aurora PostgreSQL exports only the postgresql log (no "upgrade" log).
+LOG_EXPORTS = ["postgresql"]  # Aurora PostgreSQL has no "upgrade" log (aws_facts.RDS_LOG_EXPORTS).
 
 
 def _zone_for(names: list[str], *, index: int) -> str:
@@ -121,7 +121,7 @@ class AuroraCluster:
             port=POSTGRES_PORT,
             storage_encrypted=True,
             kms_key_id=key.arn,
-            enabled_cloudwatch_logs_exports=_LOG_EXPORTS,
+            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
             **data_safety(name, settings),
             **credentials,
             opts=stateful(
@@ -160,7 +160,7 @@ class AuroraCluster:
                 db_cluster_parameter_group_name=dr_params.name,
                 storage_encrypted=True,
                 kms_key_id=dr.key.arn,
-                enabled_cloudwatch_logs_exports=_LOG_EXPORTS,
+                enabled_cloudwatch_logs_exports=LOG_EXPORTS,
                 # backup_safety, not data_safety: the secondary has never carried allow_major_version_upgrade.
                 **backup_safety(name, settings, final_snapshot="dr-final"),
                 opts=stateful(
