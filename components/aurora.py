@@ -21,6 +21,20 @@ cluster, so the password is generated and handled like this:
    replicates it to the secondary, Secrets Manager replicates the secret. The rotation is configured after
    the writer instances and the first secret value exist. Bumping ``PASSWORD_VERSION`` still resets both
    the cluster and the secret to a fresh generated password.
+
+Versions. A standalone cluster takes ``engine_version`` as given (a major by default, ``"16"``): Aurora picks
+the minor and upgrades it in the maintenance window, and the provider shows no drift while the actual version
+starts with the major. A global cluster cannot: the provider stores the global cluster's actual version on every
+read, so a major alone would show a change on every ``pulumi up``. It is therefore created on a full version
+(:func:`~fintech_infra.versions.aurora_global_version`: the pinned one, or the major's long-term-support minor
+from :data:`~fintech_infra.aws_facts.AURORA_GLOBAL_ENGINE_VERSIONS`), both member clusters copy it and carry
+``ignore_changes=["engineVersion"]`` as the provider's GlobalCluster documentation requires (otherwise an upgrade
+fails with "inconsistent final plan"), and cluster instances set no version at all. Upgrading a global database
+is a planned change: raise the pinned version and the provider upgrades the global cluster (for a minor it calls
+ModifyDBCluster on each member, because ModifyGlobalCluster does not upgrade Aurora PostgreSQL minors;
+terraform-provider-aws#45398); AWS upgrades secondaries before the primary, and managed failover needs every
+member on the same version. A major upgrade also needs the new major's parameter group family and
+``allow_major_version_upgrade``, which this component does not set.
 """
 
 from __future__ import annotations
@@ -45,6 +59,7 @@ from fintech_infra.rds_baseline import (
     stateful,
 )
 from fintech_infra.secrets import AppSecret
+from fintech_infra.versions import aurora_global_version
 from fintech_infra.wiring import DrPlacement, KeyRef
 
 if TYPE_CHECKING:
@@ -77,6 +92,10 @@ class AuroraCluster:
 
         self.global_cluster: aws.rds.GlobalCluster | None = None
         credentials: dict[str, Any]
+        # A standalone cluster takes the major and lets Aurora manage minors; a global cluster needs a full
+        # version, which its members copy and then ignore (the provider's documented setup for upgrades).
+        engine_version = settings.engine_version if dr is None else aurora_global_version(settings.engine_version)
+        member_ignores = [] if dr is None else ["engineVersion"]
         if dr is None:
             credentials = {"manage_master_user_password": True, "master_user_secret_kms_key_id": key.arn}
         else:
@@ -84,7 +103,7 @@ class AuroraCluster:
                 child(name, "global"),
                 global_cluster_identifier=physical(name, "global"),
                 engine=AURORA_ENGINE,
-                engine_version=settings.engine_version,
+                engine_version=engine_version,
                 database_name=settings.concern.value,
                 storage_encrypted=True,
                 deletion_protection=True,
@@ -112,7 +131,7 @@ class AuroraCluster:
             child(name, "cluster"),
             cluster_identifier=wiring.identifier,
             engine=AURORA_ENGINE,
-            engine_version=settings.engine_version,
+            engine_version=engine_version,
             database_name=settings.concern.value,
             master_username=MASTER_USERNAME,
             db_subnet_group_name=wiring.subnet_group.name,
@@ -126,7 +145,12 @@ class AuroraCluster:
             **credentials,
             opts=stateful(
                 pulumi.ResourceOptions(parent=parent),
-                ignore_changes=["snapshotIdentifier", "globalClusterIdentifier", "replicationSourceIdentifier"],
+                ignore_changes=[
+                    "snapshotIdentifier",
+                    "globalClusterIdentifier",
+                    "replicationSourceIdentifier",
+                    *member_ignores,
+                ],
             ),
         )
         self.instances = self._instances(
@@ -153,7 +177,7 @@ class AuroraCluster:
                 child(name, "dr-cluster"),
                 cluster_identifier=physical(name, "dr"),
                 engine=AURORA_ENGINE,
-                engine_version=settings.engine_version,
+                engine_version=engine_version,
                 global_cluster_identifier=self.global_cluster.id if self.global_cluster else None,
                 db_subnet_group_name=dr_subnets.name,
                 vpc_security_group_ids=[dr_sg.id],
@@ -167,7 +191,12 @@ class AuroraCluster:
                     dr_opts,
                     # A secondary can only join once the primary has a writer.
                     depends_on=self.instances,
-                    ignore_changes=["globalClusterIdentifier", "replicationSourceIdentifier", "snapshotIdentifier"],
+                    ignore_changes=[
+                        "globalClusterIdentifier",
+                        "replicationSourceIdentifier",
+                        "snapshotIdentifier",
+                        *member_ignores,
+                    ],
                 ),
             )
             self.dr_instances = self._instances("dr-instance", self.secondary, dr.key.arn, None, dr_opts)
@@ -209,8 +238,8 @@ class AuroraCluster:
                     child(self._name, f"{role}-{number}"),
                     identifier=physical(self._name, f"{role}-{number}"),
                     cluster_identifier=cluster.id,
+                    # No engine_version: an instance runs its cluster's version (the provider docs: they must match).
                     engine=aws.rds.EngineType.AURORA_POSTGRESQL,
-                    engine_version=settings.engine_version,
                     instance_class=settings.instance_class,
                     availability_zone=zone,
                     promotion_tier=min(number - 1, 15),

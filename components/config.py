@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from fintech_infra import versions
 from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
 from fintech_infra.compute_config import (
     ComputeSettings,
@@ -345,6 +346,9 @@ def _rules_problems(config: StackConfig) -> list[str]:
                     f"(first at concerns[{seen[database.concern]}]); each concern gets its own database"
                 )
             seen.setdefault(database.concern, index)
+            global_problem = versions.aurora_global_version_problem(database.engine_version)
+            if cell.dr_region is not None and database.engine == "aurora" and global_problem:
+                problems.append(f"{at}.concerns[{index}].engine_version: {database.engine_version!r} {global_problem}")
         entity_names = [entity.name for entity in cell.entities]
         for index, name in enumerate(entity_names):
             if name in entity_names[:index]:

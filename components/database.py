@@ -17,8 +17,8 @@ its backups):
 - the component's name and the cell name: they derive the identifier (``physical(name)``), the final
   snapshot name and every child's logical name;
 - ``engine`` (rds-instance <-> aurora is a migration, not an update) and the major version of
-  ``engine_version`` outside a planned upgrade (pass a major such as ``"16"`` to let automatic minor
-  upgrades proceed without drift);
+  ``engine_version`` outside a planned upgrade (the default is a major, ``"16"``, so automatic minor
+  upgrades proceed without drift; :mod:`fintech_infra.versions` says what else is refused and why);
 - the concern's KMS key (``kms_key_id`` forces a new database) and the subnet group's subnets/VPC;
 - the DR region (the replica, secondary cluster or replicated backups live there).
 
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pulumi
 
-from fintech_infra import aws_limits
+from fintech_infra import aws_limits, versions
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import physical
 from fintech_infra.alarms import database_alarms
@@ -187,6 +187,9 @@ class FinancialDatabase(FintechComponent):
                 f"{dr_path}: {dr.region!r} is not permitted for {jurisdiction.code}; {allowed(jurisdiction.dr_regions)}"
             )
         aws_limits.check_instance_class(settings.engine, settings.instance_class, path=f"{path}.instance_class")
+        global_problem = versions.aurora_global_version_problem(settings.engine_version)
+        if settings.engine == "aurora" and dr is not None and global_problem:
+            raise ConfigError(f"{path}.engine_version: {settings.engine_version!r} {global_problem}")
         aws_limits.check_backup_retention(settings.backup_retention_days, path=f"{path}.backup_retention_days")
         aws_limits.check_performance_insights_retention(
             settings.performance_insights_retention_days, path=f"{path}.performance_insights_retention_days"

@@ -144,7 +144,8 @@ def _stack(concern: dict[str, object]) -> dict[str, object]:
         ),
         (
             {"concern": "crm", "engine_version": "12.4"},
-            "cells.eu.concerns[0].engine_version: '12.4' is not a supported PostgreSQL version; allowed majors: 13",
+            "cells.eu.concerns[0].engine_version: '12.4' is not a PostgreSQL major in the RDS release calendar; "
+            "allowed majors: 14, 15, 16, 17",
         ),
     ],
 )

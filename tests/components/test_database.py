@@ -236,6 +236,23 @@ def test_aurora_global_database(rec) -> None:
     assert [r.region for r in rec if r.name.startswith("eu-trading-dr-instance-")] == ["eu-west-1", "eu-west-1"]
 
 
+def test_a_global_cluster_runs_a_full_version_its_members_copy_and_ignore(rec) -> None:
+    """The provider keeps a global cluster's actual version, so it gets a full one; members ignore it (docs)."""
+    assert rec.named("eu-trading-global").inputs["engineVersion"] == "16.8"
+    for member in ("eu-trading-cluster", "eu-trading-dr-cluster"):
+        cluster = rec.named(member, CLUSTER)
+        assert cluster.inputs["engineVersion"] == "16.8" and "engineVersion" in cluster.ignore_changes
+    instances = [r for r in rec.of_type("aws:rds/clusterInstance:ClusterInstance") if r.name.startswith("eu-trading")]
+    assert len(instances) == 4 and all("engineVersion" not in i.inputs for i in instances)
+
+
+def test_standalone_databases_take_the_major_and_let_rds_manage_minors(rec) -> None:
+    cluster = rec.named("local-trading-cluster", CLUSTER)
+    assert cluster.inputs["engineVersion"] == "16" and "engineVersion" not in cluster.ignore_changes
+    instance = rec.named("local-crm-db", INSTANCE)
+    assert instance.inputs["engineVersion"] == "16" and instance.inputs["autoMinorVersionUpgrade"] is True
+
+
 def test_global_cluster_password_is_write_only_secret_and_replicated(rec) -> None:
     cluster = rec.named("eu-trading-cluster", CLUSTER)
     secret_sig = "4dabf18193072939515e22adb298388d"
