@@ -55,6 +55,7 @@ from fintech_infra.rds_baseline import (
     cluster_parameter_group,
     data_network,
     data_safety,
+    export_log_groups,
     instance_baseline,
     stateful,
 )
@@ -85,6 +86,7 @@ class AuroraCluster:
         key, dr, family, security_group = wiring.key, wiring.dr, wiring.family, wiring.security_group
         self._parent, self._name, self._settings = parent, name, settings
         self._monitoring_role_arn = wiring.monitoring_role_arn
+        self._monitoring_log_groups = list(wiring.monitoring_log_groups)
         params = cluster_parameter_group(
             name, settings, family=family, role="params", opts=pulumi.ResourceOptions(parent=parent)
         )
@@ -127,6 +129,16 @@ class AuroraCluster:
                 "global_cluster_identifier": self.global_cluster.id,
             }
 
+        cluster_logs = export_log_groups(
+            name,
+            "cluster",
+            kind="cluster",
+            identifier=wiring.identifier,
+            log_types=LOG_EXPORTS,
+            key=key,
+            retention_days=wiring.log_retention_days,
+            parent=parent,
+        )
         self.cluster = aws.rds.Cluster(
             child(name, "cluster"),
             cluster_identifier=wiring.identifier,
@@ -151,6 +163,7 @@ class AuroraCluster:
                     "replicationSourceIdentifier",
                     *member_ignores,
                 ],
+                depends_on=cluster_logs,
             ),
         )
         self.instances = self._instances(
@@ -173,9 +186,21 @@ class AuroraCluster:
             dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
             dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=parent, dr_provider=dr.provider)
             dr_params = cluster_parameter_group(name, settings, family=family, role="dr-params", opts=dr_opts)
+            dr_identifier = physical(name, "dr")
+            dr_logs = export_log_groups(
+                name,
+                "dr-cluster",
+                kind="cluster",
+                identifier=dr_identifier,
+                log_types=LOG_EXPORTS,
+                key=dr.key,
+                retention_days=wiring.log_retention_days,
+                parent=parent,
+                provider=dr.provider,
+            )
             self.secondary = aws.rds.Cluster(
                 child(name, "dr-cluster"),
-                cluster_identifier=physical(name, "dr"),
+                cluster_identifier=dr_identifier,
                 engine=AURORA_ENGINE,
                 engine_version=engine_version,
                 global_cluster_identifier=self.global_cluster.id if self.global_cluster else None,
@@ -190,7 +215,7 @@ class AuroraCluster:
                 opts=stateful(
                     dr_opts,
                     # A secondary can only join once the primary has a writer.
-                    depends_on=self.instances,
+                    depends_on=[*self.instances, *dr_logs],
                     ignore_changes=[
                         "globalClusterIdentifier",
                         "replicationSourceIdentifier",
@@ -245,7 +270,8 @@ class AuroraCluster:
                     promotion_tier=min(number - 1, 15),
                     copy_tags_to_snapshot=True,
                     **instance_baseline(settings, key_arn=key_arn, monitoring_role_arn=self._monitoring_role_arn),
-                    opts=stateful(opts),
+                    # Enhanced monitoring writes to RDSOSMetrics; it must exist with its key and retention first.
+                    opts=stateful(opts, depends_on=self._monitoring_log_groups),
                 )
             )
         return instances

@@ -165,6 +165,7 @@ class JurisdictionCell(FintechComponent):
                 rotation=self._rotation(concern, "postgresql-single-user", retention)
                 if FinancialDatabase.generates_password(settings, placement)
                 else None,
+                monitoring_log_groups=[region.monitoring_logs for region in (self.primary, self.dr) if region],
                 config_path=key_path("cells", name, "concerns", index),
                 opts=here,
             )

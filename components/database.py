@@ -91,9 +91,14 @@ class FinancialDatabase(FintechComponent):
         alarms: AlarmSettings = AlarmSettings(),  # noqa: B008 - frozen model, safe as a default
         availability_zones: Sequence[str] | None = None,
         rotation: RotationFunction | None = None,
+        monitoring_log_groups: Sequence[pulumi.Resource] = (),
         config_path: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``monitoring_log_groups``: the ``RDSOSMetrics`` groups of the database's regions, pre-created by the
+        caller (one per account and region, :class:`~fintech_infra.cell_region.CellRegion`); every instance waits
+        for them. The groups its logs are exported to are created here, with ``key`` and the jurisdiction's
+        audit-log retention."""
         path = config_path or f"concerns.{settings.concern.value}"
         plan = self._validate(settings, cell=cell, jurisdiction=jurisdiction, dr=dr, path=path)
         if rotation is not None and not self.generates_password(settings, dr):
@@ -140,6 +145,8 @@ class FinancialDatabase(FintechComponent):
                 monitoring_role_arn=self.monitoring_role.arn,
                 availability_zones=availability_zones,
                 rotation=rotation,
+                log_retention_days=jurisdiction.min_audit_log_retention_days,
+                monitoring_log_groups=monitoring_log_groups,
             )
         )
 

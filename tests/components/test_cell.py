@@ -123,6 +123,24 @@ def test_audit_and_flow_logs_keep_the_jurisdiction_minimum(recording: Recording)
     assert all(g.inputs["retentionInDays"] in (days, 0) for g in groups)
 
 
+def test_each_region_precreates_the_enhanced_monitoring_group_every_instance_waits_for(recording: Recording) -> None:
+    groups = {
+        r.region: r for r in recording.of_type("aws:cloudwatch/logGroup:LogGroup") if r.name.endswith("-os-metrics")
+    }
+    assert set(groups) == {"eu-central-1", "eu-west-1"}
+    for region, group in groups.items():
+        assert group.inputs["name"] == "RDSOSMetrics" and group.protect
+        assert group.inputs["retentionInDays"] == cloudwatch_retention(
+            DEFAULT_REGISTRY["cysec"].min_audit_log_retention_days
+        )
+        logs_key = next(k for k in recording.of_type("aws:kms/key:Key") if k.region == region and "-logs-" in k.name)
+        assert group.inputs["kmsKeyId"] == logs_key.outputs["arn"]
+    instances = recording.of_type("aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance")
+    assert instances
+    for instance in instances:
+        assert {group.urn for group in groups.values()} <= set(instance.depends_on), instance.name
+
+
 def _group_ids(recording: Recording, *names: str) -> list[str]:
     return [recording.named(name, SG).outputs["id"] for name in names]
 

@@ -530,3 +530,60 @@ def test_rotation_is_refused_where_rds_manages_the_password() -> None:
         "cells.eu.concerns[0].engine: 'rds-instance' without an Aurora global database has an RDS-managed master "
         "password, which RDS rotates itself; allowed: rotation only for engine 'aurora' with a DR region"
     )
+
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+@pytest.mark.parametrize(
+    ("group", "name", "region", "key", "database"),
+    [
+        ("eu-crm-db-logs-postgresql", "/aws/rds/instance/eu-crm/postgresql", "eu-central-1", "key-crm", "eu-crm-db"),
+        ("eu-crm-db-logs-upgrade", "/aws/rds/instance/eu-crm/upgrade", "eu-central-1", "key-crm", "eu-crm-db"),
+        (
+            "eu-crm-replica-1-logs-postgresql",
+            "/aws/rds/instance/eu-crm-replica-1/postgresql",
+            "eu-central-1",
+            "key-crm",
+            "eu-crm-replica-1",
+        ),
+        (
+            "eu-crm-dr-replica-logs-upgrade",
+            "/aws/rds/instance/eu-crm-dr/upgrade",
+            "eu-west-1",
+            "dr-key-crm",
+            "eu-crm-dr-replica",
+        ),
+        (
+            "eu-trading-cluster-logs-postgresql",
+            "/aws/rds/cluster/eu-trading/postgresql",
+            "eu-central-1",
+            "key-trading",
+            "eu-trading-cluster",
+        ),
+        (
+            "eu-trading-dr-cluster-logs-postgresql",
+            "/aws/rds/cluster/eu-trading-dr/postgresql",
+            "eu-west-1",
+            "dr-key-trading",
+            "eu-trading-dr-cluster",
+        ),
+    ],
+)
+def test_exported_logs_go_to_precreated_groups_with_the_concerns_key(rec, group, name, region, key, database) -> None:
+    """Named as RDS names them, so RDS writes into them instead of creating unencrypted, never-expiring ones."""
+    created = rec.named(group, LOG_GROUP)
+    assert created.inputs["name"] == name and created.region == region and created.protect
+    assert created.inputs["kmsKeyId"] == _key_arn(rec, key)
+    assert created.inputs["retentionInDays"] == 1827  # CySEC keeps evidence 1825 days, rounded up
+    # The database waits for the group, or RDS could create it first and this creation would fail.
+    assert created.urn in rec.named(database).depends_on
+
+
+def test_every_exported_log_type_has_its_group(rec) -> None:
+    names = {r.inputs["name"] for r in rec.of_type(LOG_GROUP)}
+    for database in rec.of_type(INSTANCE, CLUSTER):
+        identifier = database.inputs.get("identifier") or database.inputs["clusterIdentifier"]
+        kind = "instance" if database.type == INSTANCE else "cluster"
+        for log_type in database.inputs.get("enabledCloudwatchLogsExports", []):
+            assert f"/aws/rds/{kind}/{identifier}/{log_type}" in names
