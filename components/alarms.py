@@ -300,7 +300,13 @@ def certificate_expiry_alarm(
     thresholds: AlarmSettings,
     topic_arn: pulumi.Input[str] | None,
 ) -> aws.cloudwatch.MetricAlarm:
-    """ACM publishes ``DaysToExpiry`` once a day; page when fewer than ``certificate_expiry_days`` remain."""
+    """Page when fewer than ``certificate_expiry_days`` remain before the certificate expires.
+
+    ACM publishes ``DaysToExpiry`` (``AWS/CertificateManager``, dimension ``CertificateArn``) twice a day in the
+    certificate's region, for issued and imported certificates alike, and stops at expiry: the alarm must live in
+    that region (``parent``'s provider) and treats missing data as breaching. ACM renews the certificates it
+    issued when their DNS validation records are still in place; an imported one only a person renews.
+    """
     return _alarm(
         name,
         description=f"Certificate expires in fewer than {thresholds.certificate_expiry_days} days",
@@ -314,6 +320,6 @@ def certificate_expiry_alarm(
         opts=pulumi.ResourceOptions(parent=parent),
         period=86400,
         evaluation_periods=1,
-        # A certificate nobody renews stops reporting; silence must page too.
+        # An expired certificate stops reporting; silence must page too.
         treat_missing_data="breaching",
     )
