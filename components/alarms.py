@@ -5,7 +5,8 @@
   and lets CloudWatch alarms of this account publish. The key's policy must let ``cloudwatch.amazonaws.com``
   use it (``kms:Decrypt``, ``kms:GenerateDataKey*``); the cell's key ring does.
 - Factories, thresholds from :class:`~fintech_infra.config.AlarmSettings`:
-  :func:`database_alarms` (connections above a share of the instance class's ``max_connections``, CPU,
+  :func:`database_alarms` (connections above a share of the instance class's ``max_connections``, estimated
+  from below by :func:`~fintech_infra.aws_limits.max_connections` since RDS publishes no formula, CPU,
   free storage, replica lag above the concern's RPO), :func:`cache_alarms` (memory, evictions, engine CPU)
   and :func:`certificate_expiry_alarm` (ACM ``DaysToExpiry``).
 
@@ -150,7 +151,7 @@ def database_alarms(
         alarms.append(
             _alarm(
                 child(name, f"connections{suffix}"),
-                description=f"Connections above {thresholds.db_connections_pct}% of max_connections ({limit})",
+                description=f"Connections above {thresholds.db_connections_pct}% of max_connections (estimated {limit})",
                 namespace="AWS/RDS",
                 metric="DatabaseConnections",
                 dimensions=dims,

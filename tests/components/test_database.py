@@ -313,8 +313,8 @@ def test_recovery_outputs(rec) -> None:
 
 def test_database_alarms(rec) -> None:
     connections = rec.named("eu-crm-connections")
-    # db.r6g.large: LEAST(16 GiB / 9531392, 5000) = 1802; 80 % -> 1441.
-    assert connections.inputs["threshold"] == 1441 and connections.inputs["metricName"] == "DatabaseConnections"
+    # db.r6g.large: LEAST((16 GiB - the estimated RDS reserve) / 9531392, 5000) = 1733; 80 % -> 1386.
+    assert connections.inputs["threshold"] == 1386 and connections.inputs["metricName"] == "DatabaseConnections"
     assert connections.inputs["dimensions"] == {"DBInstanceIdentifier": "eu-crm"}
     assert connections.inputs["alarmActions"] == ["arn:aws:sns:eu-central-1:123456789012:alarms"]
     assert rec.named("eu-crm-cpu").inputs["threshold"] == 80
