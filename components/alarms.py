@@ -151,7 +151,9 @@ def database_alarms(
         alarms.append(
             _alarm(
                 child(name, f"connections{suffix}"),
-                description=f"Connections above {thresholds.db_connections_pct}% of max_connections (estimated {limit})",
+                description=(
+                    f"Connections above {thresholds.db_connections_pct}% of max_connections (estimated at {limit})"
+                ),
                 namespace="AWS/RDS",
                 metric="DatabaseConnections",
                 dimensions=dims,
