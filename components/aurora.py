@@ -50,6 +50,7 @@ from fintech_infra._naming import child, physical
 from fintech_infra.rds_baseline import (
     MASTER_USERNAME,
     POSTGRES_PORT,
+    DatabaseWindows,
     EngineWiring,
     backup_safety,
     cluster_parameter_group,
@@ -153,6 +154,8 @@ class AuroraCluster:
             storage_encrypted=True,
             kms_key_id=key.arn,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            preferred_backup_window=wiring.windows.backup,
+            preferred_maintenance_window=wiring.windows.maintenance,
             **data_safety(name, settings),
             **credentials,
             opts=stateful(
@@ -167,7 +170,7 @@ class AuroraCluster:
             ),
         )
         self.instances = self._instances(
-            "instance", self.cluster, key.arn, zones, pulumi.ResourceOptions(parent=parent)
+            "instance", self.cluster, key.arn, zones, wiring.windows, pulumi.ResourceOptions(parent=parent)
         )
 
         self.writer_endpoint: pulumi.Output[str] = self.cluster.endpoint
@@ -186,6 +189,8 @@ class AuroraCluster:
             dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
             dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=parent, dr_provider=dr.provider)
             dr_params = cluster_parameter_group(name, settings, family=family, role="dr-params", opts=dr_opts)
+            assert wiring.dr_windows is not None  # set whenever there is a DR placement
+            dr_windows = wiring.dr_windows
             dr_identifier = physical(name, "dr")
             dr_logs = export_log_groups(
                 name,
@@ -210,6 +215,8 @@ class AuroraCluster:
                 storage_encrypted=True,
                 kms_key_id=dr.key.arn,
                 enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+                preferred_backup_window=dr_windows.backup,
+                preferred_maintenance_window=dr_windows.maintenance,
                 # backup_safety, not data_safety: the secondary has never carried allow_major_version_upgrade.
                 **backup_safety(name, settings, final_snapshot="dr-final"),
                 opts=stateful(
@@ -224,7 +231,7 @@ class AuroraCluster:
                     ],
                 ),
             )
-            self.dr_instances = self._instances("dr-instance", self.secondary, dr.key.arn, None, dr_opts)
+            self.dr_instances = self._instances("dr-instance", self.secondary, dr.key.arn, None, dr_windows, dr_opts)
             self.dr_endpoint = self.secondary.reader_endpoint
             self.dr_resource_arn = self.secondary.arn
 
@@ -252,6 +259,7 @@ class AuroraCluster:
         cluster: aws.rds.Cluster,
         key_arn: pulumi.Input[str],
         zones: pulumi.Output[list[str]] | None,
+        windows: DatabaseWindows,
         opts: pulumi.ResourceOptions,
     ) -> list[aws.rds.ClusterInstance]:
         settings = self._settings
@@ -268,6 +276,8 @@ class AuroraCluster:
                     instance_class=settings.instance_class,
                     availability_zone=zone,
                     promotion_tier=min(number - 1, 15),
+                    # Backups belong to the cluster; an instance only has a maintenance window.
+                    preferred_maintenance_window=windows.maintenance,
                     copy_tags_to_snapshot=True,
                     **instance_baseline(settings, key_arn=key_arn, monitoring_role_arn=self._monitoring_role_arn),
                     # Enhanced monitoring writes to RDSOSMetrics; it must exist with its key and retention first.

@@ -43,7 +43,15 @@ from fintech_infra.aurora import AuroraCluster
 from fintech_infra.config import AlarmSettings, DatabaseSettings
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
-from fintech_infra.rds_baseline import POSTGRES_PORT, EngineMode, EngineWiring, data_network, monitoring_role
+from fintech_infra.maintenance import Windows, region_defaults
+from fintech_infra.rds_baseline import (
+    POSTGRES_PORT,
+    DatabaseWindows,
+    EngineMode,
+    EngineWiring,
+    data_network,
+    monitoring_role,
+)
 from fintech_infra.rds_instance import RdsInstance
 from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
@@ -92,13 +100,16 @@ class FinancialDatabase(FintechComponent):
         availability_zones: Sequence[str] | None = None,
         rotation: RotationFunction | None = None,
         monitoring_log_groups: Sequence[pulumi.Resource] = (),
+        windows: Windows | None = None,
+        dr_windows: Windows | None = None,
         config_path: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``monitoring_log_groups``: the ``RDSOSMetrics`` groups of the database's regions, pre-created by the
         caller (one per account and region, :class:`~fintech_infra.cell_region.CellRegion`); every instance waits
         for them. The groups its logs are exported to are created here, with ``key`` and the jurisdiction's
-        audit-log retention."""
+        audit-log retention. ``windows`` and ``dr_windows`` (:mod:`fintech_infra.maintenance`) set the backup and
+        maintenance windows of the primary and of the DR copies; without them, each region's night defaults."""
         path = config_path or f"concerns.{settings.concern.value}"
         plan = self._validate(settings, cell=cell, jurisdiction=jurisdiction, dr=dr, path=path)
         if rotation is not None and not self.generates_password(settings, dr):
@@ -147,6 +158,10 @@ class FinancialDatabase(FintechComponent):
                 rotation=rotation,
                 log_retention_days=jurisdiction.min_audit_log_retention_days,
                 monitoring_log_groups=monitoring_log_groups,
+                windows=DatabaseWindows.of(windows, parent=self),
+                dr_windows=None
+                if dr is None
+                else DatabaseWindows.of(dr_windows or region_defaults(dr.region), parent=self),
             )
         )
 

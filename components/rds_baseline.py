@@ -25,6 +25,7 @@ from fintech_infra._naming import child, physical
 from fintech_infra.config import DatabaseSettings
 from fintech_infra.data_access import data_security_group
 from fintech_infra.logs import encrypted_log_group
+from fintech_infra.maintenance import Windows, region_defaults
 from fintech_infra.recovery import RecoveryPlan
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
 
@@ -35,6 +36,7 @@ __all__ = [
     "CA_CERT_IDENTIFIER",
     "MASTER_USERNAME",
     "POSTGRES_PORT",
+    "DatabaseWindows",
     "EngineMode",
     "EngineWiring",
     "backup_safety",
@@ -66,6 +68,22 @@ _ALWAYS: dict[str, Any] = {
 
 
 @dataclass(frozen=True)
+class DatabaseWindows:
+    """A database's backup and maintenance windows (UTC), as AWS takes them."""
+
+    backup: pulumi.Input[str]
+    maintenance: pulumi.Input[str]
+
+    @classmethod
+    def of(cls, windows: Windows | None, *, parent: pulumi.Resource) -> DatabaseWindows:
+        """``windows``' database pair; without, the defaults of the region ``parent``'s provider deploys to."""
+        if windows is not None:
+            return cls(windows.backup, windows.maintenance)
+        found = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region.apply(region_defaults)
+        return cls(found.apply(lambda w: w.backup), found.apply(lambda w: w.maintenance))
+
+
+@dataclass(frozen=True)
 class EngineWiring:
     """What a FinancialDatabase hands the engine mode it picked: its settings, plan and shared children."""
 
@@ -88,6 +106,9 @@ class EngineWiring:
     """The jurisdiction's audit-log retention: the exported-log groups keep events at least this long."""
     monitoring_log_groups: Sequence[pulumi.Resource]
     """The regions' ``RDSOSMetrics`` groups: every instance with enhanced monitoring waits for them."""
+    windows: DatabaseWindows
+    dr_windows: DatabaseWindows | None
+    """The DR copies' windows (in the DR region's night); None without a DR region."""
 
 
 class EngineMode(Protocol):

@@ -108,6 +108,8 @@ class RdsInstance:
             manage_master_user_password=True,
             master_user_secret_kms_key_id=wiring.key.arn,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            backup_window=wiring.windows.backup,
+            maintenance_window=wiring.windows.maintenance,
             **data_safety(name, settings),
             **instance_baseline(settings, key_arn=wiring.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
             opts=stateful(
@@ -139,6 +141,8 @@ class RdsInstance:
             vpc_security_group_ids=[wiring.security_group.id],
             parameter_group_name=self.parameter_group.name,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            # A replica keeps no backups of its own; it is patched in the same window as its source.
+            maintenance_window=wiring.windows.maintenance,
             **replica_safety(),
             **instance_baseline(settings, key_arn=wiring.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
             opts=stateful(self._opts, ignore_changes=["replicateSourceDb"], depends_on=groups),
@@ -160,6 +164,8 @@ class RdsInstance:
         dr_params = parameter_group(
             name, settings, family=wiring.family, role="dr-params", opts=dr_opts, label=f"{settings.concern.value} DR"
         )
+        assert wiring.dr_windows is not None  # FinancialDatabase sets them whenever there is a DR placement
+        dr_windows = wiring.dr_windows
         dr_identifier = physical(name, "dr")
         dr_groups = self._log_groups("dr-replica", dr_identifier, dr.key, dr.provider)
         self.dr_replica = aws.rds.Instance(
@@ -177,6 +183,8 @@ class RdsInstance:
             parameter_group_name=dr_params.name,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
             backup_retention_period=settings.backup_retention_days,
+            backup_window=dr_windows.backup,
+            maintenance_window=dr_windows.maintenance,
             **replica_safety(),
             **instance_baseline(settings, key_arn=dr.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
             opts=stateful(dr_opts, ignore_changes=["replicateSourceDb"], depends_on=dr_groups),

@@ -406,3 +406,29 @@ def test_dr_copies_are_selected_by_a_dr_region_backup_plan(global_recording: Rec
     assert selection.inputs["resources"] == expected
     (rule,) = global_recording.named("eu-backup-dr-plan").inputs["rules"]
     assert rule["targetVaultName"] == "eu-backup-dr-vault" and rule["lifecycle"]["deleteAfter"] >= 90
+
+
+def test_a_cells_maintenance_settings_reach_every_database_and_the_cache() -> None:
+    crm = {
+        "concern": "crm",
+        "instance_class": "db.t4g.medium",
+        "dr_read_replica": True,
+        "objectives": {"rpo_seconds": 86400, "rto_seconds": 86400},
+    }
+    config = _cell(
+        concerns=[crm],
+        maintenance={"backup_window": "00:00-00:30", "cache_maintenance_window": "wed:01:00-wed:02:00"},
+        dr_maintenance={"maintenance_window": "sun:03:00-sun:03:30"},
+    )
+    recording = synthesize(lambda: _program(config), stack="staging")
+    primary = recording.named("eu-crm-db").inputs
+    assert (primary["backupWindow"], primary["maintenanceWindow"]) == ("00:00-00:30", "mon:02:00-mon:03:00")
+    cache = recording.named("eu-cache-cache").inputs
+    assert (cache["snapshotWindow"], cache["maintenanceWindow"]) == ("01:00-02:00", "wed:01:00-wed:02:00")
+    # The DR copy takes dr_maintenance, and its own region's night for what that leaves unset.
+    replica = recording.named("eu-crm-dr-replica")
+    assert replica.region == "eu-west-1"
+    assert (replica.inputs["backupWindow"], replica.inputs["maintenanceWindow"]) == (
+        "02:00-03:00",
+        "sun:03:00-sun:03:30",
+    )

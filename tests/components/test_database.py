@@ -587,3 +587,33 @@ def test_every_exported_log_type_has_its_group(rec) -> None:
         kind = "instance" if database.type == INSTANCE else "cluster"
         for log_type in database.inputs.get("enabledCloudwatchLogsExports", []):
             assert f"/aws/rds/{kind}/{identifier}/{log_type}" in names
+
+
+@pytest.mark.parametrize(
+    ("resource", "backup", "maintenance"),
+    [
+        # No windows given: each region's night, Frankfurt for the primary copies, Ireland for the DR copies.
+        ("eu-crm-db", ("backupWindow", "01:00-02:00"), ("maintenanceWindow", "mon:02:00-mon:03:00")),
+        ("eu-crm-replica-1", None, ("maintenanceWindow", "mon:02:00-mon:03:00")),
+        ("eu-crm-dr-replica", ("backupWindow", "02:00-03:00"), ("maintenanceWindow", "mon:03:00-mon:04:00")),
+        (
+            "eu-trading-cluster",
+            ("preferredBackupWindow", "01:00-02:00"),
+            ("preferredMaintenanceWindow", "mon:02:00-mon:03:00"),
+        ),
+        ("eu-trading-instance-1", None, ("preferredMaintenanceWindow", "mon:02:00-mon:03:00")),
+        (
+            "eu-trading-dr-cluster",
+            ("preferredBackupWindow", "02:00-03:00"),
+            ("preferredMaintenanceWindow", "mon:03:00-mon:04:00"),
+        ),
+        ("eu-trading-dr-instance-1", None, ("preferredMaintenanceWindow", "mon:03:00-mon:04:00")),
+    ],
+)
+def test_every_database_copy_gets_explicit_windows(rec, resource, backup, maintenance) -> None:
+    inputs = rec.named(resource).inputs
+    assert inputs[maintenance[0]] == maintenance[1]
+    if backup is None:
+        assert "backupWindow" not in inputs and "preferredBackupWindow" not in inputs
+    else:
+        assert inputs[backup[0]] == backup[1]
