@@ -165,13 +165,14 @@ def _check_group(stack: Stack, db: Node, groups: list[Node], name: str, what: st
         return
     group = here[0]
     key, retention = group.get("kmsKeyId"), group.get("retentionInDays")
-    if is_unknown(key) or is_unknown(retention):
-        out.wait(f"{name} kmsKeyId/retentionInDays", db.urn)
-        return
-    minimum = jurisdiction_minimum(stack.settings.registry, stack.jurisdiction(group), "min_audit_log_retention_days")
-    if not customer_managed(key):
+    if is_unknown(key):
+        out.wait(f"{name} kmsKeyId", db.urn)
+    elif not customer_managed(key):
         out.fail(f"log group {name} must be encrypted with a customer-managed KMS key", db.urn)
-    if retention is None or (retention == 0 and minimum <= _NEVER_EXPIRE_NEEDED):
+    minimum = jurisdiction_minimum(stack.settings.registry, stack.jurisdiction(group), "min_audit_log_retention_days")
+    if is_unknown(retention):
+        out.wait(f"{name} retentionInDays", db.urn)
+    elif retention is None or (retention == 0 and minimum <= _NEVER_EXPIRE_NEEDED):
         out.fail(f"log group {name} must set retentionInDays (unset, its events never expire)", db.urn)
 
 

@@ -121,6 +121,20 @@ CASES = {
             type_=t.RDS_CLUSTER,
         ),
         logs({**DB, "identifier": U}, BOTH, "pending", "identifier unknown", unknown=True),
+        logs(
+            DB,
+            {name: {**GROUP, "kmsKeyId": U} for name in BOTH},
+            "pending",
+            "keys unknown at a first preview",
+            unknown=True,
+        ),
+        logs(
+            DB,
+            {**BOTH, "/aws/rds/instance/eu-crm/postgresql": {"kmsKeyId": U}},
+            "fail",
+            "a known missing retention fails even while the key is unknown",
+            unknown=True,
+        ),
     ],
     "maintenance-windows-set": [
         rc(t.RDS_INSTANCE, WINDOWS, "pass", "both windows, touching but not overlapping"),
