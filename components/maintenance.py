@@ -28,6 +28,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from fintech_infra import aws_facts
 from fintech_infra._config_base import FrozenSettings
+from fintech_infra.errors import ConfigError
 
 __all__ = [
     "MaintenanceSettings",
@@ -78,8 +79,14 @@ def _weekly(start: int) -> str:
 
 
 def region_defaults(region: str) -> Windows:
-    """``region``'s night windows (see the module docstring); a KeyError names a region with no clock."""
-    summer = aws_facts.REGION_CLOCKS[region].daylight_offset
+    """``region``'s night windows (see the module docstring); a ConfigError for a region with no known clock."""
+    clock = aws_facts.REGION_CLOCKS.get(region)
+    if clock is None:
+        raise ConfigError(
+            f"region: {region!r} has no default maintenance windows; allowed: pass the windows explicitly, or one of "
+            f"{', '.join(sorted(aws_facts.REGION_CLOCKS))}"
+        )
+    summer = clock.daylight_offset
     backup = _BACKUP_LOCAL - summer
     monday = _MAINTENANCE_LOCAL - summer  # minutes into the week, Monday 00:00 UTC = 0
     return Windows(

@@ -121,6 +121,13 @@ def test_overlaps_are_found_across_days_and_the_week_end() -> None:
     assert window_problems(touching) == []
 
 
+def test_a_region_without_a_clock_is_one_clear_error() -> None:
+    with pytest.raises(
+        ConfigError, match=r"^region: 'us-gov-west-1' has no default maintenance windows; allowed: pass"
+    ):
+        region_defaults("us-gov-west-1")
+
+
 def test_settings_override_the_region_default_window_by_window() -> None:
     settings = MaintenanceSettings(maintenance_window="sat:22:00-sat:23:00")
     assert resolve_windows(settings, "eu-central-1") == Windows(
