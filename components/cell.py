@@ -40,6 +40,7 @@ from fintech_infra.database import FinancialDatabase
 from fintech_infra.edge import Edge
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.jurisdictions import Jurisdiction
+from fintech_infra.maintenance import resolve_windows
 from fintech_infra.providers import RegionalProviders
 from fintech_infra.redis import RedisCluster
 from fintech_infra.residency import check_regions, dr_vpc_settings
@@ -165,6 +166,9 @@ class JurisdictionCell(FintechComponent):
                 rotation=self._rotation(concern, "postgresql-single-user", retention)
                 if FinancialDatabase.generates_password(settings, placement)
                 else None,
+                monitoring_log_groups=[region.monitoring_logs for region in (self.primary, self.dr) if region],
+                windows=resolve_windows(config.maintenance, config.primary_region),
+                dr_windows=resolve_windows(config.dr_maintenance, config.dr_region) if config.dr_region else None,
                 config_path=key_path("cells", name, "concerns", index),
                 opts=here,
             )
@@ -179,6 +183,7 @@ class JurisdictionCell(FintechComponent):
             alarm_topic_arn=self.primary.alarm_topic.arn,
             alarms=config.alarms,
             rotation=self._rotation("cache", "elasticache-user", retention),
+            windows=resolve_windows(config.maintenance, config.primary_region),
             config_path=key_path("cells", name, "redis"),
             opts=here,
         )

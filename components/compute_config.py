@@ -6,12 +6,14 @@ secret reference, never a plaintext value (:func:`looks_like_secret`).
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from fintech_infra import aws_facts, versions
 from fintech_infra._config_base import ROTATION_CLIENT, DataConcern, FrozenSettings, Name
 from fintech_infra.errors import allowed
 
@@ -173,7 +175,14 @@ class EksSettings(FrozenSettings):
     """Run the cell's services on EKS."""
 
     kind: Literal["eks"] = Field("eks", description="Compute discriminator. Defaults to `eks`.")
-    version: str = Field("1.33", pattern=r"^1\.\d{2}$", description="Kubernetes version. Defaults to 1.33.")
+    version: str = Field(
+        aws_facts.EKS_DEFAULT_VERSION,
+        pattern=r"^1\.\d{2}$",
+        description=(
+            "Kubernetes version, in EKS standard support on the day the program runs (the cluster's upgrade policy "
+            f"is STANDARD). Defaults to {aws_facts.EKS_DEFAULT_VERSION}."
+        ),
+    )
     node_instance_types: tuple[str, ...] = Field(
         ("m7g.large",), min_length=1, description="Node instance types. Defaults to (m7g.large,) (Graviton)."
     )
@@ -195,6 +204,14 @@ class EksSettings(FrozenSettings):
         description="Workload namespace to the data concerns its workloads reach; empty (default) gives one "
         "namespace per concern of the cell, named after it.",
     )
+
+    @field_validator("version")
+    @classmethod
+    def _in_standard_support(cls, value: str) -> str:
+        problem = versions.eks_version_problem(value, today=dt.date.today())
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("namespaces")
     @classmethod

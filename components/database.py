@@ -17,8 +17,8 @@ its backups):
 - the component's name and the cell name: they derive the identifier (``physical(name)``), the final
   snapshot name and every child's logical name;
 - ``engine`` (rds-instance <-> aurora is a migration, not an update) and the major version of
-  ``engine_version`` outside a planned upgrade (pass a major such as ``"16"`` to let automatic minor
-  upgrades proceed without drift);
+  ``engine_version`` outside a planned upgrade (the default is a major, ``"16"``, so automatic minor
+  upgrades proceed without drift; :mod:`fintech_infra.versions` says what else is refused and why);
 - the concern's KMS key (``kms_key_id`` forces a new database) and the subnet group's subnets/VPC;
 - the DR region (the replica, secondary cluster or replicated backups live there).
 
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pulumi
 
-from fintech_infra import aws_limits
+from fintech_infra import aws_limits, versions
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import physical
 from fintech_infra.alarms import database_alarms
@@ -44,7 +44,15 @@ from fintech_infra.config import AlarmSettings, DatabaseSettings
 from fintech_infra.data_access import check_client_labels
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
-from fintech_infra.rds_baseline import POSTGRES_PORT, EngineMode, EngineWiring, data_network, monitoring_role
+from fintech_infra.maintenance import Windows, region_defaults
+from fintech_infra.rds_baseline import (
+    POSTGRES_PORT,
+    DatabaseWindows,
+    EngineMode,
+    EngineWiring,
+    data_network,
+    monitoring_role,
+)
 from fintech_infra.rds_instance import RdsInstance
 from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
 from fintech_infra.wiring import ROTATION_CLIENT, DataNetwork, DrPlacement, KeyRef
@@ -92,9 +100,17 @@ class FinancialDatabase(FintechComponent):
         alarms: AlarmSettings = AlarmSettings(),  # noqa: B008 - frozen model, safe as a default
         availability_zones: Sequence[str] | None = None,
         rotation: RotationFunction | None = None,
+        monitoring_log_groups: Sequence[pulumi.Resource] = (),
+        windows: Windows | None = None,
+        dr_windows: Windows | None = None,
         config_path: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``monitoring_log_groups``: the ``RDSOSMetrics`` groups of the database's regions, pre-created by the
+        caller (one per account and region, :class:`~fintech_infra.cell_region.CellRegion`); every instance waits
+        for them. The groups its logs are exported to are created here, with ``key`` and the jurisdiction's
+        audit-log retention. ``windows`` and ``dr_windows`` (:mod:`fintech_infra.maintenance`) set the backup and
+        maintenance windows of the primary and of the DR copies; without them, each region's night defaults."""
         path = config_path or f"concerns.{settings.concern.value}"
         plan = self._validate(settings, cell=cell, jurisdiction=jurisdiction, dr=dr, path=path)
         if rotation is not None and not self.generates_password(settings, dr):
@@ -147,6 +163,12 @@ class FinancialDatabase(FintechComponent):
                 monitoring_role_arn=self.monitoring_role.arn,
                 availability_zones=availability_zones,
                 rotation=rotation,
+                log_retention_days=jurisdiction.min_audit_log_retention_days,
+                monitoring_log_groups=monitoring_log_groups,
+                windows=DatabaseWindows.of(windows, parent=self),
+                dr_windows=None
+                if dr is None
+                else DatabaseWindows.of(dr_windows or region_defaults(dr.region), parent=self),
             )
         )
 
@@ -194,6 +216,9 @@ class FinancialDatabase(FintechComponent):
                 f"{dr_path}: {dr.region!r} is not permitted for {jurisdiction.code}; {allowed(jurisdiction.dr_regions)}"
             )
         aws_limits.check_instance_class(settings.engine, settings.instance_class, path=f"{path}.instance_class")
+        global_problem = versions.aurora_global_version_problem(settings.engine_version)
+        if settings.engine == "aurora" and dr is not None and global_problem:
+            raise ConfigError(f"{path}.engine_version: {settings.engine_version!r} {global_problem}")
         aws_limits.check_backup_retention(settings.backup_retention_days, path=f"{path}.backup_retention_days")
         aws_limits.check_performance_insights_retention(
             settings.performance_insights_retention_days, path=f"{path}.performance_insights_retention_days"

@@ -29,6 +29,7 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
+from fintech_infra.alarms import certificate_expiry_alarm
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.config import AlarmSettings, EdgeSettings
 from fintech_infra.edge_certificate import dns_validated_certificate
@@ -256,6 +257,14 @@ class Edge(FintechComponent):
             parent=self,
         )
         self._alarms(name, alarms, alarm_topic_arn)
+        # Requested or given, the certificate is watched where ACM publishes its metric: its (this) region.
+        certificate_expiry_alarm(
+            self,
+            child(name, "certificate-expiry"),
+            certificate_arn=certificate_arn,
+            thresholds=alarms,
+            topic_arn=alarm_topic_arn,
+        )
 
         self.load_balancer_arn: pulumi.Output[str] = self.load_balancer.arn
         self.load_balancer_arn_suffix: pulumi.Output[str] = self.load_balancer.arn_suffix

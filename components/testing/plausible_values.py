@@ -92,6 +92,11 @@ class PlausibleValues(pulumi.runtime.Mocks):
         if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
             # A fixed stand-in: the real invoke's value only ever reaches write-only inputs.
             return {"randomPassword": "Mock-Passw0rd-Not-A-Secret-0000", "id": "mock"}
+        if token == "aws:eks/getAddonVersion:getAddonVersion":
+            # kube-proxy follows the Kubernetes version; the others have their own numbering.
+            name, kubernetes = str(args.args.get("addonName")), str(args.args.get("kubernetesVersion"))
+            version = f"v{kubernetes}.0-eksbuild.1" if name == "kube-proxy" else "v1.0.0-eksbuild.1"
+            return {"addonName": name, "kubernetesVersion": kubernetes, "version": version, "id": name}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         raise NotImplementedError(

@@ -125,9 +125,8 @@ class Guardrail:
     check: Callable[..., None] = field(repr=False)
     applies_to: Callable[[str], bool] | None = field(default=None, repr=False)
     """For resource policies over an open set of types (e.g. every namespaced Kubernetes kind)."""
-    url: str = ""
-    """Where the fact the rule enforces is documented (an AWS page for the deployability rules); the SDK's
-    ``Policy.url``, shown in the policy table."""
+    url: str | None = None
+    """Where the AWS (or provider) behaviour the rule encodes is documented; the SDK's ``url`` and the docs link."""
 
     def applies(self, resource_type: str) -> bool:
         return self.applies_to(resource_type) if self.applies_to is not None else resource_type in self.types
@@ -150,7 +149,7 @@ class Guardrail:
             "tags": list(self.tags),
             "remediation_steps": self.remediation,
             "display_name": self.summary,
-            "url": self.url or None,
+            "url": self.url,
         }
         if self.kind == "resource":
             policy = ResourceValidationPolicy(validate=self._validate_resource, **common)
@@ -258,7 +257,7 @@ def _register(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
     applies_to: Callable[[str], bool] | None = None,
-    url: str = "",
+    url: str | None = None,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     def decorate(check: Callable[..., None]) -> Callable[..., None]:
         if name in REGISTRY:

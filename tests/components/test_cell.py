@@ -127,6 +127,24 @@ def test_audit_and_flow_logs_keep_the_jurisdiction_minimum(recording: Recording)
     assert all(g.inputs["retentionInDays"] in (days, 0) for g in groups)
 
 
+def test_each_region_precreates_the_enhanced_monitoring_group_every_instance_waits_for(recording: Recording) -> None:
+    groups = {
+        r.region: r for r in recording.of_type("aws:cloudwatch/logGroup:LogGroup") if r.name.endswith("-os-metrics")
+    }
+    assert set(groups) == {"eu-central-1", "eu-west-1"}
+    for region, group in groups.items():
+        assert group.inputs["name"] == "RDSOSMetrics" and group.protect
+        assert group.inputs["retentionInDays"] == cloudwatch_retention(
+            DEFAULT_REGISTRY["cysec"].min_audit_log_retention_days
+        )
+        logs_key = next(k for k in recording.of_type("aws:kms/key:Key") if k.region == region and "-logs-" in k.name)
+        assert group.inputs["kmsKeyId"] == logs_key.outputs["arn"]
+    instances = recording.of_type("aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance")
+    assert instances
+    for instance in instances:
+        assert {group.urn for group in groups.values()} <= set(instance.depends_on), instance.name
+
+
 def _group_ids(recording: Recording, *names: str) -> list[str]:
     return [recording.named(name, SG).outputs["id"] for name in names]
 
@@ -417,3 +435,29 @@ def test_dr_copies_are_selected_by_a_dr_region_backup_plan(global_recording: Rec
     assert selection.inputs["resources"] == expected
     (rule,) = global_recording.named("eu-backup-dr-plan").inputs["rules"]
     assert rule["targetVaultName"] == "eu-backup-dr-vault" and rule["lifecycle"]["deleteAfter"] >= 90
+
+
+def test_a_cells_maintenance_settings_reach_every_database_and_the_cache() -> None:
+    crm = {
+        "concern": "crm",
+        "instance_class": "db.t4g.medium",
+        "dr_read_replica": True,
+        "objectives": {"rpo_seconds": 86400, "rto_seconds": 86400},
+    }
+    config = _cell(
+        concerns=[crm],
+        maintenance={"backup_window": "00:00-00:30", "cache_maintenance_window": "wed:01:00-wed:02:00"},
+        dr_maintenance={"maintenance_window": "sun:03:00-sun:03:30"},
+    )
+    recording = synthesize(lambda: _program(config), stack="staging")
+    primary = recording.named("eu-crm-db").inputs
+    assert (primary["backupWindow"], primary["maintenanceWindow"]) == ("00:00-00:30", "mon:02:00-mon:03:00")
+    cache = recording.named("eu-cache-cache").inputs
+    assert (cache["snapshotWindow"], cache["maintenanceWindow"]) == ("01:00-02:00", "wed:01:00-wed:02:00")
+    # The DR copy takes dr_maintenance, and its own region's night for what that leaves unset.
+    replica = recording.named("eu-crm-dr-replica")
+    assert replica.region == "eu-west-1"
+    assert (replica.inputs["backupWindow"], replica.inputs["maintenanceWindow"]) == (
+        "02:00-03:00",
+        "sun:03:00-sun:03:30",
+    )

@@ -244,6 +244,23 @@ def test_aurora_global_database(rec) -> None:
     assert [r.region for r in rec if r.name.startswith("eu-trading-dr-instance-")] == ["eu-west-1", "eu-west-1"]
 
 
+def test_a_global_cluster_runs_a_full_version_its_members_copy_and_ignore(rec) -> None:
+    """The provider keeps a global cluster's actual version, so it gets a full one; members ignore it (docs)."""
+    assert rec.named("eu-trading-global").inputs["engineVersion"] == "16.8"
+    for member in ("eu-trading-cluster", "eu-trading-dr-cluster"):
+        cluster = rec.named(member, CLUSTER)
+        assert cluster.inputs["engineVersion"] == "16.8" and "engineVersion" in cluster.ignore_changes
+    instances = [r for r in rec.of_type("aws:rds/clusterInstance:ClusterInstance") if r.name.startswith("eu-trading")]
+    assert len(instances) == 4 and all("engineVersion" not in i.inputs for i in instances)
+
+
+def test_standalone_databases_take_the_major_and_let_rds_manage_minors(rec) -> None:
+    cluster = rec.named("local-trading-cluster", CLUSTER)
+    assert cluster.inputs["engineVersion"] == "16" and "engineVersion" not in cluster.ignore_changes
+    instance = rec.named("local-crm-db", INSTANCE)
+    assert instance.inputs["engineVersion"] == "16" and instance.inputs["autoMinorVersionUpgrade"] is True
+
+
 def test_global_cluster_password_is_write_only_secret_and_replicated(rec) -> None:
     cluster = rec.named("eu-trading-cluster", CLUSTER)
     secret_sig = "4dabf18193072939515e22adb298388d"
@@ -304,8 +321,8 @@ def test_recovery_outputs(rec) -> None:
 
 def test_database_alarms(rec) -> None:
     connections = rec.named("eu-crm-connections")
-    # db.r6g.large: LEAST(16 GiB / 9531392, 5000) = 1802; 80 % -> 1441.
-    assert connections.inputs["threshold"] == 1441 and connections.inputs["metricName"] == "DatabaseConnections"
+    # db.r6g.large: LEAST((16 GiB - the estimated RDS reserve) / 9531392, 5000) = 1733; 80 % -> 1386.
+    assert connections.inputs["threshold"] == 1386 and connections.inputs["metricName"] == "DatabaseConnections"
     assert connections.inputs["dimensions"] == {"DBInstanceIdentifier": "eu-crm"}
     assert connections.inputs["alarmActions"] == ["arn:aws:sns:eu-central-1:123456789012:alarms"]
     assert rec.named("eu-crm-cpu").inputs["threshold"] == 80
@@ -571,3 +588,90 @@ def _build_plain_with_clients(clients: dict[str, str]) -> None:
         key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/crm"),
         config_path="cells.eu.concerns[0]",
     )
+
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+@pytest.mark.parametrize(
+    ("group", "name", "region", "key", "database"),
+    [
+        ("eu-crm-db-logs-postgresql", "/aws/rds/instance/eu-crm/postgresql", "eu-central-1", "key-crm", "eu-crm-db"),
+        ("eu-crm-db-logs-upgrade", "/aws/rds/instance/eu-crm/upgrade", "eu-central-1", "key-crm", "eu-crm-db"),
+        (
+            "eu-crm-replica-1-logs-postgresql",
+            "/aws/rds/instance/eu-crm-replica-1/postgresql",
+            "eu-central-1",
+            "key-crm",
+            "eu-crm-replica-1",
+        ),
+        (
+            "eu-crm-dr-replica-logs-upgrade",
+            "/aws/rds/instance/eu-crm-dr/upgrade",
+            "eu-west-1",
+            "dr-key-crm",
+            "eu-crm-dr-replica",
+        ),
+        (
+            "eu-trading-cluster-logs-postgresql",
+            "/aws/rds/cluster/eu-trading/postgresql",
+            "eu-central-1",
+            "key-trading",
+            "eu-trading-cluster",
+        ),
+        (
+            "eu-trading-dr-cluster-logs-postgresql",
+            "/aws/rds/cluster/eu-trading-dr/postgresql",
+            "eu-west-1",
+            "dr-key-trading",
+            "eu-trading-dr-cluster",
+        ),
+    ],
+)
+def test_exported_logs_go_to_precreated_groups_with_the_concerns_key(rec, group, name, region, key, database) -> None:
+    """Named as RDS names them, so RDS writes into them instead of creating unencrypted, never-expiring ones."""
+    created = rec.named(group, LOG_GROUP)
+    assert created.inputs["name"] == name and created.region == region and created.protect
+    assert created.inputs["kmsKeyId"] == _key_arn(rec, key)
+    assert created.inputs["retentionInDays"] == 1827  # CySEC keeps evidence 1825 days, rounded up
+    # The database waits for the group, or RDS could create it first and this creation would fail.
+    assert created.urn in rec.named(database).depends_on
+
+
+def test_every_exported_log_type_has_its_group(rec) -> None:
+    names = {r.inputs["name"] for r in rec.of_type(LOG_GROUP)}
+    for database in rec.of_type(INSTANCE, CLUSTER):
+        identifier = database.inputs.get("identifier") or database.inputs["clusterIdentifier"]
+        kind = "instance" if database.type == INSTANCE else "cluster"
+        for log_type in database.inputs.get("enabledCloudwatchLogsExports", []):
+            assert f"/aws/rds/{kind}/{identifier}/{log_type}" in names
+
+
+@pytest.mark.parametrize(
+    ("resource", "backup", "maintenance"),
+    [
+        # No windows given: each region's night, Frankfurt for the primary copies, Ireland for the DR copies.
+        ("eu-crm-db", ("backupWindow", "01:00-02:00"), ("maintenanceWindow", "mon:02:00-mon:03:00")),
+        ("eu-crm-replica-1", None, ("maintenanceWindow", "mon:02:00-mon:03:00")),
+        ("eu-crm-dr-replica", ("backupWindow", "02:00-03:00"), ("maintenanceWindow", "mon:03:00-mon:04:00")),
+        (
+            "eu-trading-cluster",
+            ("preferredBackupWindow", "01:00-02:00"),
+            ("preferredMaintenanceWindow", "mon:02:00-mon:03:00"),
+        ),
+        ("eu-trading-instance-1", None, ("preferredMaintenanceWindow", "mon:02:00-mon:03:00")),
+        (
+            "eu-trading-dr-cluster",
+            ("preferredBackupWindow", "02:00-03:00"),
+            ("preferredMaintenanceWindow", "mon:03:00-mon:04:00"),
+        ),
+        ("eu-trading-dr-instance-1", None, ("preferredMaintenanceWindow", "mon:03:00-mon:04:00")),
+    ],
+)
+def test_every_database_copy_gets_explicit_windows(rec, resource, backup, maintenance) -> None:
+    inputs = rec.named(resource).inputs
+    assert inputs[maintenance[0]] == maintenance[1]
+    if backup is None:
+        assert "backupWindow" not in inputs and "preferredBackupWindow" not in inputs
+    else:
+        assert inputs[backup[0]] == backup[1]

@@ -345,6 +345,19 @@ def test_latency_alarm_on_p99(rec: Recording) -> None:
     assert alarm["alarmActions"] == [TOPIC]
 
 
+@pytest.mark.parametrize(("edge", "days"), [("eu-edge", 30), ("eu-byo", 30)])
+def test_every_certificate_requested_or_given_pages_before_it_expires(rec: Recording, edge: str, days: int) -> None:
+    """ACM's DaysToExpiry, in the certificate's (the edge's) region; silence after expiry pages too."""
+    alarm = rec.named(f"{edge}-certificate-expiry")
+    certificate = rec.named(f"{edge}-https").inputs["certificateArn"]
+    assert alarm.region == REGION
+    assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == ("AWS/CertificateManager", "DaysToExpiry")
+    assert alarm.inputs["dimensions"] == {"CertificateArn": certificate}
+    assert (alarm.inputs["comparisonOperator"], alarm.inputs["threshold"]) == ("LessThanThreshold", days)
+    assert alarm.inputs["treatMissingData"] == "breaching"
+    assert alarm.inputs["alarmActions"] == [TOPIC]
+
+
 def test_bad_edge_input_is_one_error_registering_nothing(rec: Recording) -> None:
     (error,) = ERRORS
     assert error.problems == (

@@ -187,3 +187,9 @@ def test_a_postgresql_function_is_refused_for_the_cache() -> None:
         "cells.eu.redis: rotation template 'postgresql-single-user' cannot rotate an ElastiCache user; "
         "allowed: 'elasticache-user'"
     ]
+
+
+def test_snapshot_and_maintenance_windows_default_to_the_regions_night(rec) -> None:
+    """No windows given: the region the cache deploys to (Frankfurt here) decides, never AWS's random pick."""
+    group = rec.named("eu-cache-cache").inputs
+    assert (group["snapshotWindow"], group["maintenanceWindow"]) == ("01:00-02:00", "tue:02:00-tue:03:00")

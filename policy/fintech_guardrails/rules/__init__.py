@@ -16,6 +16,8 @@ from fintech_guardrails.rules import (  # noqa: F401
     databases,
     deployability_limits,
     deployability_network,
+    deployability_operations,
+    deployability_versions,
     ecs,
     eks,
     exemptions_valid,

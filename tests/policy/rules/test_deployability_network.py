@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from fintech_guardrails import types as t
-from fintech_guardrails.docs import render_policy_table
 from fintech_guardrails.catalog import guardrails, policies
+from fintech_guardrails.docs import render_policy_table
 from tests.policy.harness import Case, R, U, case_params, rc, run_case
 
 REGION = "eu-central-1"
