@@ -24,7 +24,6 @@ def _sources() -> list[aws_facts.Source]:
     found += [aws_facts.ECS_BLUE_GREEN_SCALING_SOURCE, aws_facts.TARGET_TRACKING_METRIC_MATH_SOURCE]
     found += [aws_facts.REQUEST_COUNT_PER_TARGET_SOURCE]
 
-
     found += [
         aws_facts.RDS_EXTENDED_SUPPORT_SOURCE,
         aws_facts.RDS_LOG_EXPORTS_SOURCE,
