@@ -287,6 +287,6 @@ def test_every_deployability_rule_links_its_source_in_the_policy_table() -> None
     assert len(family) >= 8
     sdk = {policy.name: policy for policy in policies()}
     for guardrail in family:
-        assert guardrail.url.startswith("https://"), guardrail.name
+        assert guardrail.url is not None and guardrail.url.startswith("https://"), guardrail.name
         assert f"([source]({guardrail.url}))" in table
         assert sdk[guardrail.name].url == guardrail.url
