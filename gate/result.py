@@ -185,7 +185,8 @@ class StackResult:
     """Handed to the stacks that reference this one; never written to a report (a secret may be among them)."""
     timings: Timings = field(default_factory=Timings)
     references: Mapping[str, str] = field(default_factory=dict)
-    """Cell name to the stack file it reads through StackReference (the global stack)."""
+    """Config key path (``routing.cell_stacks.eu``, ``dns.zones_stack``) to the stack file it reads through
+    StackReference."""
 
     def __post_init__(self) -> None:
         # Canonical order whatever the caller passed (registration order varies between runs); the frozen

@@ -51,11 +51,27 @@ def test_missing_and_malformed_stack_files(project, tmp_path):
 
 
 def test_references_and_levels(project):
-    assert references_of(project, project.stack("global")) == {"eu": "dev", "us": "cell-b"}
+    assert references_of(project, project.stack("global")) == {
+        "routing.cell_stacks.eu": "dev",
+        "routing.cell_stacks.us": "cell-b",
+    }
     assert project.stack("global").organization == "acme"
     assert dependency_levels(project, ["global"]) == [["cell-b", "dev"], ["global"]]
     assert referenced_closure(project, "global") == ["cell-b", "dev"]
     assert referenced_closure(project, "dev") == []
+
+
+def test_a_cell_stack_reads_its_zones_stack_first(project, tmp_path):
+    copy = tmp_path / "p"
+    shutil.copytree(PROJECT, copy)
+    dev = copy / "stacks" / "Pulumi.dev.yaml"
+    dev.write_text(dev.read_text() + "  fintech-infra:dns:\n    zones_stack: acme/fintech-infra/cell-b\n")
+    zoned = load_project(copy)
+    assert references_of(zoned, zoned.stack("dev")) == {"dns.zones_stack": "cell-b"}
+    assert dependency_levels(zoned, ["dev"]) == [["cell-b"], ["dev"]]
+    # The routing stack reads dev, which reads cell-b: cell-b first, whatever the routing stack names first.
+    assert dependency_levels(zoned, ["global"]) == [["cell-b"], ["dev"], ["global"]]
+    assert referenced_closure(zoned, "dev") == ["cell-b"]
 
 
 def _with_global(tmp_path: Path, routing: str) -> Path:
@@ -82,8 +98,8 @@ def _with_global(tmp_path: Path, routing: str) -> Path:
         ),
         (
             "      eu: acme/fintech-infra/global\n",
-            "fintech-infra:routing.cell_stacks: the stacks global reference each other in a cycle; "
-            "a cell stack may not reference the stack that routes to it",
+            "fintech-infra: the stacks global reference each other in a cycle (routing.cell_stacks, "
+            "routing.zones_stack, dns.zones_stack); a stack may not read a stack that reads it",
         ),
     ],
 )
