@@ -37,6 +37,7 @@ from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, c
 from fintech_infra.cell_region import CellRegion
 from fintech_infra.config import CellConfig, DeploymentIdentity, Environment
 from fintech_infra.database import FinancialDatabase
+from fintech_infra.dns_validation import ZoneAccess
 from fintech_infra.edge import Edge
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.jurisdictions import Jurisdiction
@@ -78,10 +79,13 @@ class JurisdictionCell(FintechComponent):
         jurisdiction: Jurisdiction,
         environment: Environment,
         deployment: DeploymentIdentity | None = None,
+        zone_access: ZoneAccess | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``jurisdiction`` is the effective rule set (:func:`~fintech_infra.residency.check_residency` gives it);
-        it is re-checked here."""
+        it is re-checked here. ``zone_access`` (the zones stack, :func:`~fintech_infra.dns_validation.read_zone_access`)
+        lets the edges write their certificates' validation records; without it a requested certificate only
+        validates once someone publishes the exported records."""
         if jurisdiction.code != config.jurisdiction:
             raise ConfigError(
                 f"{key_path('cells', name, 'jurisdiction')}: {config.jurisdiction!r} does not match the rules "
@@ -133,6 +137,19 @@ class JurisdictionCell(FintechComponent):
                 purposes=list(dict.fromkeys((*concerns, *DR_PLATFORM_PURPOSES))),
                 provider=providers.get(config.dr_region),
             )
+        self._validation = (
+            zone_access.validation_for(
+                name,
+                {
+                    entity.hostname: key_path("cells", name, "entities", index, "hostname")
+                    for index, entity in enumerate(config.entities)
+                },
+                region=config.primary_region,
+                parent=self,
+            )
+            if zone_access is not None and config.edge.certificate_arn is None
+            else None
+        )
         unexpected = [region for region in providers.regions if region not in self.permitted_regions]
         if unexpected:  # pragma: no cover - a guard against future edits, not reachable from config
             raise ResidencyError(f"cell {name!r}: providers for {unexpected!r}; {allowed(self.permitted_regions)}")
@@ -264,6 +281,7 @@ class JurisdictionCell(FintechComponent):
             alarms=self.config.alarms,
             waf_logs_key=region.keys.ref("logs"),
             log_retention_days=retention,
+            validation=self._validation,
             opts=region.opts,
         )
 

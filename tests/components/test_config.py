@@ -190,9 +190,9 @@ def test_registry_override_adds_a_region_per_stack() -> None:
     assert config.registry["cysec"].dr_regions == ("eu-west-1", "eu-north-1")
 
 
-def test_stack_needs_cells_or_routing() -> None:
+def test_stack_needs_cells_zones_or_routing() -> None:
     message = error_for({"environment": "prod", "tags": VALID["tags"]})
-    assert message == "invalid stack config: (stack): a stack needs `cells` or `routing`; neither is set"
+    assert message == "invalid stack config: (stack): a stack needs `cells`, `zones` or `routing`; none is set"
 
 
 def test_config_is_read_from_pulumi_config_before_any_resource() -> None:

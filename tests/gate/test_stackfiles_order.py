@@ -150,10 +150,12 @@ def test_plan_all_starts_what_others_read_first_and_each_stack_once_its_referenc
             return future
 
     runner._run_as_ready(Inline(), options, real, levels, results, exports)
-    reads = set(references_of(real, real.stack("global")).values())
-    assert reads == {"prod-eu", "prod-au", "prod-uk"}
+    reads = set(references_of(real, real.stack("routing")).values())
+    assert reads == {"global", "prod-eu", "prod-au", "prod-uk"}
     assert sorted(started) == sorted(real.stack_names()) and set(results) == set(started)
-    assert set(started[:3]) == reads  # what global reads goes first
+    assert started[0] == "global"  # every other stack reads the zones stack
+    assert set(started[1:4]) == reads - {"global"}  # then what routing reads
     assert started.index("staging") < started.index("dev")  # the smaller non-production stacks last
-    assert seen_exports["global"] >= reads  # and global gets their exports
-    assert exports["global"] == {"stack": "global"}
+    assert seen_exports["routing"] >= reads  # and routing gets their exports
+    assert all(seen_exports[cell] >= {"global"} for cell in ("dev", "staging", "prod-eu", "prod-au", "prod-uk"))
+    assert exports["routing"] == {"stack": "routing"}

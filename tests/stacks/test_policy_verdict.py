@@ -11,7 +11,7 @@ import pytest
 from fintech_infra.testing import Recording, judge
 from tests.stacks.test_stacks import ROOT, stack_config
 
-STACKS = ("dev", "staging", "prod-eu", "prod-au", "prod-uk", "global")
+STACKS = ("global", "dev", "staging", "prod-eu", "prod-au", "prod-uk", "routing")
 
 
 @pytest.mark.parametrize("stack", STACKS)
