@@ -11,12 +11,15 @@ per region. Each answers the same questions, so the cell never asks which kind i
   the manifests' SSM parameters injected instead);
 - :meth:`~CellCompute.serve`: the targets the edge gets and the services behind them.
 
-A standby tier (the DR region's warm standby) runs at its floor: one task per service, or one node.
+A standby tier (the DR region's warm standby) runs at its floor: one task per service, or one node. It must
+start with the primary region gone, so it depends on nothing there: its services pull their images from the DR
+region's registry (:func:`~fintech_infra.images.dr_image`, filled by ECR replication) and read the DR region's
+secrets under the DR region's keys (the :class:`ServiceData` the cell builds for that region).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,11 +33,13 @@ from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.eks import EksCluster
 from fintech_infra.fargate import FargateService
+from fintech_infra.images import dr_image
 from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import KeyRing
 from fintech_infra.rds_baseline import POSTGRES_PORT
 from fintech_infra.redis import REDIS_PORT
 from fintech_infra.routing import KubernetesTarget, RoutingManifest
+from fintech_infra.wiring import KeyRef
 
 __all__ = [
     "ROUTING_ENV_PREFIX",
@@ -67,13 +72,28 @@ class ComputeScope:
 
 @dataclass(frozen=True)
 class ServiceData:
-    """The data stores a service may use: their secrets, and the keys those secrets are encrypted with."""
+    """The data stores a region's services may use: their secrets there, and the keys those are encrypted with.
+
+    Everything in one region: the primary region's secrets under its keys, or, for the warm standby, the DR
+    region's replicas under the DR region's keys.
+    """
 
     secret_arns: Mapping[str, pulumi.Output[str]]
-    """Concern to the database's master secret."""
-    cache_secret_arn: pulumi.Output[str]
+    """Concern to the database's master secret in this region (a concern without one there is left out)."""
+    cache_secret_arn: pulumi.Output[str] | None
+    """The cache's ``auth`` secret; None where there is no cache (the DR region rebuilds it on failover)."""
     keys: KeyRing
-    """The primary region's keys (one per concern, and ``cache``)."""
+    """This region's keys (one per concern, and ``cache`` where there is a cache)."""
+
+    def readable(self, concerns: Sequence[str]) -> list[pulumi.Input[str]]:
+        """The secrets a service of ``concerns`` may read: its concerns' that exist here, and the cache's."""
+        found: list[pulumi.Input[str]] = [self.secret_arns[c] for c in concerns if c in self.secret_arns]
+        return found + ([self.cache_secret_arn] if self.cache_secret_arn is not None else [])
+
+    def decrypt_keys(self, concerns: Sequence[str]) -> list[KeyRef]:
+        """The keys those secrets are encrypted with, in this region."""
+        found = [self.keys.ref(c) for c in concerns if c in self.secret_arns]
+        return found + ([self.keys.ref("cache")] if self.cache_secret_arn is not None else [])
 
 
 class CellCompute(Protocol):
@@ -133,7 +153,11 @@ class EcsCompute:
             for entity, parameter in routing.parameters.items()
         }
         for service in self._settings.services:
-            settings = service.model_copy(update={"min_tasks": 1}) if scope.standby else service
+            settings = (
+                service.model_copy(update={"min_tasks": 1, "image": dr_image(service.image, region.region)})
+                if scope.standby
+                else service
+            )
             group = self._service_group(service.name)
             target = edge.add_service_target(
                 service.name,
@@ -158,14 +182,8 @@ class EcsCompute:
                 vpc_id=region.vpc.vpc_id,
                 **target.fargate_args(),
                 injected_secrets=manifests,
-                secret_arns_readable=[
-                    *(data.secret_arns[c] for c in concerns if c in data.secret_arns),
-                    data.cache_secret_arn,
-                ],
-                secret_keys=[
-                    *(data.keys.ref(c) for c in concerns if c in data.secret_arns),
-                    data.keys.ref("cache"),
-                ],
+                secret_arns_readable=data.readable(concerns),
+                secret_keys=data.decrypt_keys(concerns),
                 opts=region.opts,
             )
 

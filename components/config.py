@@ -47,6 +47,7 @@ from fintech_infra.compute_config import (
 )
 from fintech_infra.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
+from fintech_infra.images import image_problems
 from fintech_infra.jurisdictions import (
     AWS_REGIONS,
     DEFAULT_REGISTRY,
@@ -451,6 +452,7 @@ def _rules_problems(config: StackConfig) -> list[str]:
                     problems.append(f"{at}.concerns[{index}].multi_az: False is not allowed in prod; allowed: True")
             if cell.vpc.nat_gateways == "single":
                 problems.append(f"{at}.vpc.nat_gateways: 'single' is not allowed in prod; allowed: one_per_az")
+    problems += _image_problems(config)
     hostnames: dict[str, str] = {}
     for cell_name, cell in config.cells.items():
         for index, entity in enumerate(cell.entities):
@@ -458,6 +460,19 @@ def _rules_problems(config: StackConfig) -> list[str]:
             if entity.hostname in hostnames:
                 problems.append(f"{where}: {entity.hostname!r} is already used at {hostnames[entity.hostname]}")
             hostnames.setdefault(entity.hostname, where)
+    return problems
+
+
+def _image_problems(config: StackConfig) -> list[str]:
+    """A cell with a DR region pulls its standby's images from the DR registry that ECR replication fills."""
+    problems: list[str] = []
+    account = config.deployment.account_id if config.deployment is not None else None
+    for cell_name, cell in config.cells.items():
+        if cell.dr_region is None or not isinstance(cell.compute, EcsSettings):
+            continue
+        for index, service in enumerate(cell.compute.services):
+            path = key_path("cells", cell_name, "compute", "services", index, "image")
+            problems += image_problems(path, service.image, primary_region=cell.primary_region, account_id=account)
     return problems
 
 

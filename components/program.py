@@ -27,6 +27,7 @@ from fintech_infra.config import StackConfig, load_stack_config, read_pulumi_con
 from fintech_infra.dns import CELLS_OUTPUT, GlobalRouting
 from fintech_infra.dns_validation import read_zone_access
 from fintech_infra.dns_zones import WRITERS_OUTPUT, ZONES_OUTPUT, SharedZones
+from fintech_infra.images import ReplicationRule, merged_rules
 from fintech_infra.residency import check_residency
 
 __all__ = ["build", "main"]
@@ -48,6 +49,7 @@ def build(config: StackConfig) -> dict[str, Any]:
         if config.dns is not None and config.cells
         else None
     )
+    replication = _registry_replication(config)
     for name, cell in config.cells.items():
         built[name] = JurisdictionCell(
             name,
@@ -56,6 +58,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             environment=config.environment,
             deployment=config.deployment,
             zone_access=zone_access,
+            image_replication_rules=replication.get(name, ()),
         )
     if built:
         pulumi.export(CELLS_OUTPUT, {name: component.export for name, component in built.items()})
@@ -72,6 +75,20 @@ def build(config: StackConfig) -> dict[str, Any]:
         pulumi.export("entities", routing.entities)
     pulumi.export("environment", config.environment)
     return built
+
+
+def _registry_replication(config: StackConfig) -> dict[str, list[ReplicationRule]]:
+    """Per primary region, the first cell there writes the registry's one replication configuration, with
+    every cell's rule (ECR keeps one per registry and region; two writers would replace each other's)."""
+    writers: dict[str, str] = {}
+    rules: dict[str, list[ReplicationRule]] = {}
+    for name, cell in config.cells.items():
+        rule = JurisdictionCell.replication_rule_of(cell)
+        if rule is None:
+            continue
+        writer = writers.setdefault(cell.primary_region, name)
+        rules.setdefault(writer, []).append(rule)
+    return {writer: merged_rules(found) for writer, found in rules.items()}
 
 
 def main() -> None:

@@ -232,3 +232,33 @@ def test_region_outside_the_jurisdiction_is_a_residency_error() -> None:
     with pytest.raises(ConfigError) as caught:
         load_stack_config(config_with(**{"cells.cy.concerns": [{"concern": "crm"}] * 2}))
     assert not isinstance(caught.value, ResidencyError)
+
+
+ECR_IMAGE = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "b" * 64
+
+
+def _with_services(raw: dict[str, Any], image: str) -> dict[str, Any]:
+    raw["deployment"] = {"account_id": "111111111111"}
+    raw["cells"]["cy"]["compute"] = {"kind": "ecs", "services": [{"name": "api", "image": image}]}
+    return raw
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "docker.io/acme/api:1.2",
+        "222222222222.dkr.ecr.eu-central-1.amazonaws.com/api:1",  # another account's registry
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/api:1",  # not the primary region's registry
+    ],
+)
+def test_a_dr_cells_images_must_be_replicable_from_its_primary_registry(image: str) -> None:
+    message = error_for(_with_services(config_with(), image))
+    assert message == (
+        f"invalid stack config: cells.cy.compute.services[0].image: {image!r} is not an ECR image of this account "
+        "in eu-central-1; allowed: 111111111111.dkr.ecr.eu-central-1.amazonaws.com/<repository>@sha256:<digest> "
+        "(a cell with a DR region runs its standby from the DR region's registry, which ECR replication fills from "
+        "this account's registry in the primary region only)"
+    )
+    without_dr = _with_services(config_with(), image)
+    del without_dr["cells"]["cy"]["dr_region"]
+    assert load_stack_config(without_dr).cells["cy"].dr_region is None  # nothing to replicate to

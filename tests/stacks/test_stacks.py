@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import runpy
 from collections.abc import Iterator
 from pathlib import Path
@@ -275,6 +276,64 @@ def test_routing_manifests_only_reference_their_own_cell(recordings: dict[str, R
         for value in [*endpoints, *_strings(document["cache"] or {})]:
             if "." in value or value.startswith("arn:"):
                 assert value in own_text, (parameter.inputs["name"], value)
+
+
+ARN_REGION = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
+
+
+@pytest.mark.parametrize("stack", ("staging", "prod-eu", "prod-uk"))
+def test_the_dr_region_depends_on_nothing_in_the_primary_region(recordings: dict[str, Recording], stack: str) -> None:
+    """DR manifests, task definitions and the DR tasks' role policies name only DR-region ARNs and endpoints."""
+    recording = recordings[stack]
+    _, _, primary, dr_region = CELLS[stack]
+    assert dr_region is not None
+    dr: str = dr_region
+    checked = {"manifest": 0, "task": 0, "policy": 0}
+    for resource in recording:
+        if resource.region != dr:
+            continue
+        if resource.type == PARAMETER and "/routing/" in resource.inputs["name"]:
+            document = json.loads(resource.inputs["insecureValue"])
+            assert manifest_problems(document, permitted_regions=(dr,)) == [], resource.name
+            checked["manifest"] += 1
+        elif resource.type == "aws:ecs/taskDefinition:TaskDefinition":
+            (container,) = json.loads(resource.inputs["containerDefinitions"])
+            assert f".dkr.ecr.{dr}.amazonaws.com/" in container["image"]
+            assert {ARN_REGION.findall(item["valueFrom"])[0] for item in container["secrets"]} == {dr}
+            checked["task"] += 1
+        elif resource.type == "aws:iam/rolePolicy:RolePolicy" and "-dr-" in resource.name:
+            text = resource.inputs["policy"]
+            assert {region for region in ARN_REGION.findall(text) if region} <= {dr}, resource.name
+            assert f".{primary}.amazonaws.com" not in text, resource.name
+            checked["policy"] += 1
+    assert all(checked.values()), checked
+
+
+def test_cells_sharing_a_primary_registry_write_one_replication_configuration() -> None:
+    """ECR keeps one replication configuration per registry: the first cell of the region writes it for both."""
+    config = copy.deepcopy(stack_config("prod-eu"))
+    cells = config["fintech-infra:cells"]
+    second = copy.deepcopy(cells["eu"])
+    second["entities"] = [{"name": "eu-mt", "legal_name": "Example MT Ltd", "hostname": "api.cy.fintech.example.com"}]
+    second["vpc"]["cidr"] = "10.60.0.0/16"
+    second["compute"]["services"][0]["image"] = second["compute"]["services"][0]["image"].replace(
+        "/fintech-api@", "/fintech-mt-api@"
+    )
+    cells["mt"] = second
+    cells["eu"]["entities"] = cells["eu"]["entities"][1:]  # the hostname moves to the new cell
+    zones = run_stack("global")
+    recording = run_stack("prod-eu", config, stack_outputs={f"{ORG}/global": dict(zones.exports)})
+    (replication,) = recording.of_type("aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    assert replication.name == "eu-ecr-replication"
+    assert replication.inputs["replicationConfiguration"]["rules"] == [
+        {
+            "destinations": [{"region": "eu-west-1", "registryId": "333333333333"}],
+            "repositoryFilters": [
+                {"filter": "fintech-api", "filterType": "PREFIX_MATCH"},
+                {"filter": "fintech-mt-api", "filterType": "PREFIX_MATCH"},
+            ],
+        }
+    ]
 
 
 def test_routing_stack_routes_every_entity_from_the_cell_exports(recordings: dict[str, Recording]) -> None:
