@@ -128,6 +128,9 @@ class Guardrail:
     check: Callable[..., None] = field(repr=False)
     applies_to: Callable[[str], bool] | None = field(default=None, repr=False)
     """For resource policies over an open set of types (e.g. every namespaced Kubernetes kind)."""
+    url: str = ""
+    """The AWS (or provider) source of the limit or behaviour the rule enforces; the SDK's ``Policy.url`` and a
+    link in the README table."""
 
     def applies(self, resource_type: str) -> bool:
         return self.applies_to(resource_type) if self.applies_to is not None else resource_type in self.types
@@ -150,6 +153,7 @@ class Guardrail:
             "tags": list(self.tags),
             "remediation_steps": self.remediation,
             "display_name": self.summary,
+            "url": self.url or None,
         }
         if self.kind == "resource":
             policy = ResourceValidationPolicy(validate=self._validate_resource, **common)
@@ -268,6 +272,7 @@ def _register(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
     applies_to: Callable[[str], bool] | None = None,
+    url: str = "",
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     def decorate(check: Callable[..., None]) -> Callable[..., None]:
         if name in REGISTRY:
@@ -292,6 +297,7 @@ def _register(
             enforcement=enforcement,
             check=check,
             applies_to=applies_to,
+            url=url,
         )
         return check
 
