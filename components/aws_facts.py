@@ -484,8 +484,7 @@ RDS_ORDERABLE_INSTANCE_CLASSES = Source(
     "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeOrderableDBInstanceOptions.html",
     quote="Describes the orderable DB instance options for a specified DB engine.",
     verify="aws rds describe-orderable-db-instance-options --region <region> --engine <engine> "
-    "--engine-version <engine-version> --db-instance-class <instance-class> "
-    "--query 'length(OrderableDBInstanceOptions)'",
+    "--db-instance-class <instance-class> --query 'length(OrderableDBInstanceOptions)'   # more than 0",
     offline=False,
 )
 AUTOSCALING_SERVICE_LINKED_ROLE = Source(
