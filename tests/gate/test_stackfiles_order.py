@@ -74,6 +74,19 @@ def test_a_cell_stack_reads_its_zones_stack_first(project, tmp_path):
     assert referenced_closure(zoned, "dev") == ["cell-b"]
 
 
+def test_a_zones_stack_without_a_stack_file_is_a_config_error(tmp_path):
+    copy = tmp_path / "p"
+    shutil.copytree(PROJECT, copy)
+    dev = copy / "stacks" / "Pulumi.dev.yaml"
+    dev.write_text(dev.read_text() + "  fintech-infra:dns:\n    zones_stack: acme/fintech-infra/zones\n")
+    with pytest.raises(ConfigError) as error:
+        dependency_levels(load_project(copy), ["dev"])
+    assert str(error.value) == (
+        "dev: fintech-infra:dns.zones_stack: 'acme/fintech-infra/zones' names no stack file in stacks/; "
+        "allowed: bad, broken, cell-b, dev, global"
+    )
+
+
 def _with_global(tmp_path: Path, routing: str) -> Path:
     copy = tmp_path / "p"
     shutil.copytree(PROJECT, copy)
