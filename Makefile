@@ -56,6 +56,7 @@ bench-quick: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m fintech_infra_gate.docs README.md --write
+	$(BIN)/python -m fintech_infra_gate.preflight docs/deployment.md --write
 
 # The facts the pack shares with the library (policy/fintech_guardrails/data/*.json), regenerated from the library.
 packdata: $(STAMP)

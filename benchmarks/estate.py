@@ -4,6 +4,10 @@ Each generated cell copies a template cell from a shipped stack (by default ``pr
 with DR) and changes only what must be unique per cell: its name, its entities' names and hostnames, and
 its VPC range. The result is validated with :func:`fintech_infra.config.load_stack_config` before it is written,
 so the generator fails loudly when the schema moves on.
+
+A template stack that validates its certificates in a zones stack (``dns.zones_stack``) keeps doing so: the
+estate's hostnames go under ``estate.<zone>`` and the written project gets a copy of the zones stack with a
+validation writer per estate stack for that name, so the estate registers what a real cell stack does.
 """
 
 from __future__ import annotations
@@ -23,11 +27,32 @@ from fintech_infra_gate.stackfiles import load_project
 __all__ = ["estate_config", "write_estate"]
 
 
-def _cell(template: Mapping[str, Any], index: int) -> tuple[str, dict[str, Any]]:
+ZONES_KEY = f"{CONFIG_NAMESPACE}:zones"
+DNS_KEY = f"{CONFIG_NAMESPACE}:dns"
+
+
+def _zones_stack(project_dir: Path, raw: Mapping[str, Any]) -> str | None:
+    """The stack file name of the template's zones stack; None when its cells validate no other way."""
+    dns = raw.get(DNS_KEY)
+    if not isinstance(dns, Mapping) or not dns.get("zones_stack"):
+        return None
+    project = load_project(project_dir)
+    return project.stack_for_reference(str(dns["zones_stack"]), where=f"{DNS_KEY}.zones_stack")
+
+
+def _estate_domain(project_dir: Path, raw: Mapping[str, Any]) -> str:
+    zones_stack = _zones_stack(project_dir, raw)
+    if zones_stack is None:
+        return "estate.example.com"
+    zones = load_project(project_dir).stack(zones_stack).config[ZONES_KEY]
+    return f"estate.{zones['zone_name']}"
+
+
+def _cell(template: Mapping[str, Any], index: int, domain: str) -> tuple[str, dict[str, Any]]:
     name = f"c{index:02d}"
     cell = copy.deepcopy(dict(template))
     cell["entities"] = [
-        {**entity, "name": f"{name}-{entity['name']}"[:25], "hostname": f"api.{name}.{j}.estate.example.com"}
+        {**entity, "name": f"{name}-{entity['name']}"[:25], "hostname": f"api.{name}.{j}.{domain}"}
         for j, entity in enumerate(template["entities"])
     ]
     vpc = dict(cell.get("vpc") or {})
@@ -48,7 +73,8 @@ def estate_config(
     }
     template_cells = raw[f"{prefix}cells"]
     template = template_cells[template_cell or next(iter(template_cells))]
-    raw[f"{prefix}cells"] = dict(_cell(template, index) for index in range(1, cells + 1))
+    domain = _estate_domain(project_dir, raw)
+    raw[f"{prefix}cells"] = dict(_cell(template, index, domain) for index in range(1, cells + 1))
     load_stack_config({key[len(prefix) :]: value for key, value in raw.items() if key.startswith(prefix)})
     return raw
 
@@ -64,9 +90,29 @@ def write_estate(project_dir: Path, target: Path, sizes: tuple[int, ...], **opti
         if item.suffix == ".py":
             shutil.copy(item, stack_dir / item.name)
     names = {}
+    raw: dict[str, Any] = {}
     for size in sizes:
         name = f"estate-{size}"
-        document = {"config": estate_config(project_dir, size, **options)}
+        raw = estate_config(project_dir, size, **options)
+        document = {"config": raw}
         (stack_dir / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
         names[size] = name
+    zones_stack = _zones_stack(project_dir, raw) if raw else None
+    if zones_stack is not None:
+        _write_zones_stack(project, zones_stack, stack_dir, raw, list(names.values()))
     return names
+
+
+def _write_zones_stack(
+    project: Any, zones_stack: str, stack_dir: Path, raw: Mapping[str, Any], estate_stacks: list[str]
+) -> None:
+    """The zones stack, copied with a validation writer per estate stack for the estate's names."""
+    source = project.stack(zones_stack)
+    document = yaml.safe_load(source.path.read_text(encoding="utf-8"))
+    zones = document["config"][ZONES_KEY]
+    role = raw[f"{CONFIG_NAMESPACE}:deployment"]["deploy_role_arn"]
+    writers = dict(zones.get("validation_writers") or {})
+    for stack in estate_stacks:
+        writers[stack] = {"deploy_role_arn": role, "names": [f"estate.{zones['zone_name']}"]}
+    zones["validation_writers"] = writers
+    (stack_dir / source.path.name).write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")

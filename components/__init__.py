@@ -24,6 +24,7 @@ from fintech_infra.config import (
 )
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns import GlobalRouting
+from fintech_infra.dns_zones import SharedZones
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.eks import EksCluster
@@ -38,7 +39,7 @@ from fintech_infra.rotation import RotationFunction
 from fintech_infra.routing import RoutingManifest
 from fintech_infra.secrets import AppSecret
 from fintech_infra.vpc import SecureVpc
-from fintech_infra.wiring import AppNetwork, DataNetwork, DrPlacement, KeyRef
+from fintech_infra.wiring import AppNetwork, DataNetwork, DrPlacement, KeyRef, ValidationZones
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -74,7 +75,9 @@ __all__ = [
     "RoutingManifest",
     "SecureBucket",
     "SecureVpc",
+    "SharedZones",
     "StackConfig",
+    "ValidationZones",
     "apply_tag_convention",
     "encrypted_log_group",
     "load_stack_config",

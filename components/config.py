@@ -7,7 +7,9 @@ A stack file (``stacks/Pulumi.<stack>.yaml``) holds these keys under the ``finte
     fintech-infra:deployment    the identity that deploys the stack (assumed role per account)
     fintech-infra:jurisdictions overrides and additions to the jurisdiction registry
     fintech-infra:cells         one entry per regulatory jurisdiction cell
-    fintech-infra:routing       only in the ``global`` stack: the shared zone and the cell stacks
+    fintech-infra:dns           cell stacks: the zones stack their certificates validate in
+    fintech-infra:zones         only in the ``global`` stack: the hosted zones and who may validate names in them
+    fintech-infra:routing       only in the ``routing`` stack: entity failover over the cell stacks
 
 :func:`load_stack_config` validates the whole tree and raises one :class:`ConfigError` naming every bad
 key path, the bad value and what is allowed, before the program registers a single resource.
@@ -46,6 +48,7 @@ from fintech_infra.compute_config import (
 )
 from fintech_infra.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
+from fintech_infra.images import image_problems
 from fintech_infra.jurisdictions import (
     AWS_REGIONS,
     DEFAULT_REGISTRY,
@@ -63,6 +66,7 @@ __all__ = [
     "DatabaseEngine",
     "DatabaseSettings",
     "DeploymentIdentity",
+    "DnsConfig",
     "EcsServiceSettings",
     "EcsSettings",
     "EdgeSettings",
@@ -75,13 +79,17 @@ __all__ = [
     "RoutingConfig",
     "StackConfig",
     "TagValues",
+    "ValidationWriter",
     "VpcSettings",
+    "ZonesConfig",
     "default_objectives",
     "load_stack_config",
     "read_pulumi_config",
 ]
 
 CONFIG_NAMESPACE = "fintech-infra"
+ROLE_ARN = r"^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$"
+QUALIFIED_STACK = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 
 
 def _region(value: str) -> str:
@@ -109,7 +117,7 @@ class DeploymentIdentity(FrozenSettings):
     account_id: str = Field(pattern=r"^\d{12}$", description="AWS account the stack deploys into. Required.")
     deploy_role_arn: str | None = Field(
         None,
-        pattern=r"^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$",
+        pattern=ROLE_ARN,
         description="Role every provider assumes. Defaults to none (use the caller's credentials).",
     )
     external_id: str | None = Field(None, min_length=2, description="sts:ExternalId for the assume-role call.")
@@ -266,10 +274,91 @@ class CellConfig(FrozenSettings):
         return None if value is None else _region(value)
 
 
-class RoutingConfig(FrozenSettings):
-    """The global stack: the shared DNS zone and the cell stacks it routes to."""
+def _in_zone(name: str, zone: str) -> bool:
+    return name == zone or name.endswith(f".{zone}")
 
-    zone_name: Hostname = Field(description="Public hosted zone that holds every entity hostname.")
+
+class ValidationWriter(FrozenSettings):
+    """A stack allowed to write its certificates' ACM validation records in the shared zones."""
+
+    deploy_role_arn: str = Field(
+        pattern=ROLE_ARN,
+        description=(
+            "The stack's deploy role (its `deployment.deploy_role_arn`): the only principal the writer role trusts. "
+            "Required."
+        ),
+    )
+    names: tuple[Hostname, ...] = Field(
+        min_length=1,
+        description=(
+            "Names the stack may prove control of: it may write CNAME records `_<token>.<name>` (and below) and "
+            "nothing else. Required; e.g. the stack's entity hostnames, or a whole subzone."
+        ),
+    )
+
+
+class ZonesConfig(FrozenSettings):
+    """The zones stack (`global`): the public zone, delegated subzones and the validation writers."""
+
+    zone_name: Hostname = Field(description="Public hosted zone that holds every entity hostname. Required.")
+    subzones: tuple[Name, ...] = Field(
+        (),
+        description=(
+            "Labels of subzones delegated from the zone, one per non-production environment (`dev` makes "
+            "`dev.<zone_name>`). Defaults to none."
+        ),
+    )
+    validation_writers: dict[Name, ValidationWriter] = Field(
+        default_factory=dict,
+        description=(
+            "Cell stack name to the role its certificates' validation records are written with (a role in this "
+            "account, trusted by that stack's deploy role only). Defaults to none."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _names_in_zone(self) -> ZonesConfig:
+        for index, label in enumerate(self.subzones):
+            if label in self.subzones[:index]:
+                raise ValueError(f"subzone {label!r} is listed twice (subzones[{index}])")
+        for writer, spec in self.validation_writers.items():
+            for index, name in enumerate(spec.names):
+                if not _in_zone(name, self.zone_name):
+                    raise ValueError(
+                        f"validation_writers.{writer}.names[{index}]: {name!r} is outside the zone; "
+                        f"allowed: names under {self.zone_name}"
+                    )
+        return self
+
+    @property
+    def zone_names(self) -> tuple[str, ...]:
+        """The zone and its subzones, most general first."""
+        return (self.zone_name, *(f"{label}.{self.zone_name}" for label in self.subzones))
+
+
+class DnsConfig(FrozenSettings):
+    """A cell stack's certificate validation: records written in the zones stack's zones, in the same run."""
+
+    zones_stack: str = Field(
+        pattern=QUALIFIED_STACK,
+        description=(
+            "The stack that owns the hosted zones (`org/fintech-infra/global`), read through a StackReference; "
+            "deploy it first. Required."
+        ),
+    )
+    writer: Name | None = Field(
+        None,
+        description="The zones stack's `validation_writers` entry to write as. Defaults to this stack's name.",
+    )
+
+
+class RoutingConfig(FrozenSettings):
+    """The routing stack: entity failover records over the cell stacks, in the zones stack's zone."""
+
+    zones_stack: str = Field(
+        pattern=QUALIFIED_STACK,
+        description="The stack that owns the hosted zones (`org/fintech-infra/global`). Required.",
+    )
     cell_stacks: dict[Name, str] = Field(
         min_length=1, description="Cell name to fully qualified stack (`org/fintech-infra/prod-eu`)."
     )
@@ -287,7 +376,7 @@ class RoutingConfig(FrozenSettings):
     @classmethod
     def _qualified(cls, value: dict[str, str]) -> dict[str, str]:
         for cell, stack in value.items():
-            if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", stack):
+            if not re.fullmatch(QUALIFIED_STACK, stack):
                 raise ValueError(f"{cell}: {stack!r} is not a fully qualified stack; allowed: <org>/<project>/<stack>")
         return value
 
@@ -302,12 +391,20 @@ class StackConfig(FrozenSettings):
         default_factory=dict, description="Registry overrides and additions."
     )
     cells: dict[Name, CellConfig] = Field(default_factory=dict, description="Cells by name.")
-    routing: RoutingConfig | None = Field(None, description="Only in the global stack.")
+    dns: DnsConfig | None = Field(
+        None,
+        description=(
+            "Where the cells' certificates validate: the zones stack. Defaults to none, which only suits cells "
+            "that bring their own `edge.certificate_arn`."
+        ),
+    )
+    zones: ZonesConfig | None = Field(None, description="Only in the zones (`global`) stack.")
+    routing: RoutingConfig | None = Field(None, description="Only in the routing stack.")
 
     @model_validator(mode="after")
     def _has_work(self) -> StackConfig:
-        if not self.cells and self.routing is None:
-            raise ValueError("a stack needs `cells` or `routing`; neither is set")
+        if not self.cells and self.routing is None and self.zones is None:
+            raise ValueError("a stack needs `cells`, `zones` or `routing`; none is set")
         return self
 
     @property
@@ -378,6 +475,7 @@ def _rules_problems(config: StackConfig) -> list[str]:
                     problems.append(f"{at}.concerns[{index}].multi_az: False is not allowed in prod; allowed: True")
             if cell.vpc.nat_gateways == "single":
                 problems.append(f"{at}.vpc.nat_gateways: 'single' is not allowed in prod; allowed: one_per_az")
+    problems += _image_problems(config)
     hostnames: dict[str, str] = {}
     for cell_name, cell in config.cells.items():
         for index, entity in enumerate(cell.entities):
@@ -385,6 +483,19 @@ def _rules_problems(config: StackConfig) -> list[str]:
             if entity.hostname in hostnames:
                 problems.append(f"{where}: {entity.hostname!r} is already used at {hostnames[entity.hostname]}")
             hostnames.setdefault(entity.hostname, where)
+    return problems
+
+
+def _image_problems(config: StackConfig) -> list[str]:
+    """A cell with a DR region pulls its standby's images from the DR registry that ECR replication fills."""
+    problems: list[str] = []
+    account = config.deployment.account_id if config.deployment is not None else None
+    for cell_name, cell in config.cells.items():
+        if cell.dr_region is None or not isinstance(cell.compute, EcsSettings):
+            continue
+        for index, service in enumerate(cell.compute.services):
+            path = key_path("cells", cell_name, "compute", "services", index, "image")
+            problems += image_problems(path, service.image, primary_region=cell.primary_region, account_id=account)
     return problems
 
 

@@ -74,6 +74,10 @@ class FinancialDatabase(FintechComponent):
         "reader_endpoint": "Hostname for reads: Aurora reader endpoint, else the first read replica, else the writer.",
         "port": "PostgreSQL port (5432).",
         "master_secret_arn": "Secrets Manager secret holding the master credentials (never the value).",
+        "dr_secret_arn": (
+            "The master credentials' secret in the DR region (the replica of an Aurora global cluster's secret); "
+            "None for an RDS-managed password, which Secrets Manager cannot replicate."
+        ),
         "security_group_id": "The database's security group (admits only the application tier).",
         "resource_arn": "The instance or cluster ARN, for the cell's AWS Backup selection.",
         "recovery_mechanism": "The mechanism judged against the objectives (e.g. aurora-global-database).",
@@ -187,6 +191,7 @@ class FinancialDatabase(FintechComponent):
         self.writer_endpoint = pulumi.Output.from_input(self.engine.writer_endpoint)
         self.reader_endpoint = pulumi.Output.from_input(self.engine.reader_endpoint)
         self.master_secret_arn = self.engine.master_secret_arn
+        self.dr_secret_arn = self.engine.dr_secret_arn
         self.resource_arn = self.engine.resource_arn
         self.dr_resource_arn = self.engine.dr_resource_arn
         self.port = POSTGRES_PORT

@@ -66,7 +66,8 @@ def _program(project: Project) -> Callable[[], None]:
 
 def _qualified_outputs(stack: StackFile, references: Mapping[str, str], exports: Exports) -> dict[str, Any]:
     """StackReference answers keyed by the fully qualified names the program passes."""
-    return {stack.cell_stacks[cell]: dict(exports[name]) for cell, name in references.items() if name in exports}
+    qualified = stack.references
+    return {qualified[path]: dict(exports[name]) for path, name in references.items() if name in exports}
 
 
 def synthesize_stack(

@@ -33,6 +33,9 @@ SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"
 """What a ``secure:`` config value reads as offline; a per-key suffix keeps distinct secrets distinct."""
 
 ROUTING_KEY = "routing"
+REFERENCE_KEYS: tuple[tuple[str, str], ...] = (("routing", "zones_stack"), ("dns", "zones_stack"))
+"""Config keys (besides ``routing.cell_stacks``) that name a stack the program reads through ``StackReference``:
+the routing stack's and the cell stacks' zones stack."""
 
 
 def find_project_dir(start: Path) -> Path:
@@ -93,22 +96,39 @@ class StackFile:
         value = self.config.get(f"{self.project}:environment")
         return value if isinstance(value, str) else None
 
+    def _mapping(self, key: str) -> Mapping[str, Any]:
+        value = self.config.get(f"{self.project}:{key}")
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                return {}
+        return value if isinstance(value, Mapping) else {}
+
     @property
     def cell_stacks(self) -> dict[str, str]:
         """``routing.cell_stacks``: cell name to fully qualified stack name; empty for a cell stack."""
-        routing = self.config.get(f"{self.project}:{ROUTING_KEY}")
-        if isinstance(routing, str):
-            try:
-                routing = json.loads(routing)
-            except json.JSONDecodeError:
-                return {}
-        stacks = routing.get("cell_stacks") if isinstance(routing, Mapping) else None
+        stacks = self._mapping(ROUTING_KEY).get("cell_stacks")
         return {str(k): str(v) for k, v in stacks.items()} if isinstance(stacks, Mapping) else {}
+
+    @property
+    def references(self) -> dict[str, str]:
+        """Every stack the program reads through ``StackReference``: config key path to fully qualified name.
+
+        ``routing.cell_stacks.<cell>`` (the routing stack's cells), ``routing.zones_stack`` and
+        ``dns.zones_stack`` (the stack that owns the hosted zones).
+        """
+        found = {f"{ROUTING_KEY}.cell_stacks.{cell}": stack for cell, stack in self.cell_stacks.items()}
+        for key, field_name in REFERENCE_KEYS:
+            value = self._mapping(key).get(field_name)
+            if isinstance(value, str) and value:
+                found[f"{key}.{field_name}"] = value
+        return found
 
     @property
     def organization(self) -> str:
         """The organization the stacks it references live in; ``organization`` (the DIY default) otherwise."""
-        for qualified in self.cell_stacks.values():
+        for qualified in self.references.values():
             parts = qualified.split("/")
             if len(parts) == 3:
                 return parts[0]

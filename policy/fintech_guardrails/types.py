@@ -89,6 +89,18 @@ EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
+# DNS, certificates, identity, registries and parameters (Route 53 and IAM are global services: not regional)
+ACM_CERTIFICATE = "aws:acm/certificate:Certificate"
+ACM_CERTIFICATE_VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
+ROUTE53_ZONE = "aws:route53/zone:Zone"
+ROUTE53_RECORD = "aws:route53/record:Record"
+ROUTE53_HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+IAM_ROLE = "aws:iam/role:Role"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+
 ALL_AWS: tuple[str, ...] = (
     tuple(
         value

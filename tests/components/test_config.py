@@ -190,9 +190,9 @@ def test_registry_override_adds_a_region_per_stack() -> None:
     assert config.registry["cysec"].dr_regions == ("eu-west-1", "eu-north-1")
 
 
-def test_stack_needs_cells_or_routing() -> None:
+def test_stack_needs_cells_zones_or_routing() -> None:
     message = error_for({"environment": "prod", "tags": VALID["tags"]})
-    assert message == "invalid stack config: (stack): a stack needs `cells` or `routing`; neither is set"
+    assert message == "invalid stack config: (stack): a stack needs `cells`, `zones` or `routing`; none is set"
 
 
 def test_config_is_read_from_pulumi_config_before_any_resource() -> None:
@@ -234,8 +234,11 @@ def test_region_outside_the_jurisdiction_is_a_residency_error() -> None:
     assert not isinstance(caught.value, ResidencyError)
 
 
+SERVICE_IMAGE = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/app@sha256:" + "a" * 64
+
+
 def _services(*names: str) -> dict[str, Any]:
-    return {"kind": "ecs", "services": [{"name": name, "image": "x/app:1"} for name in names]}
+    return {"kind": "ecs", "services": [{"name": name, "image": SERVICE_IMAGE} for name in names]}
 
 
 def test_service_names_are_distinct_and_never_the_rotation_label() -> None:
@@ -253,6 +256,38 @@ def test_service_names_are_distinct_and_never_the_rotation_label() -> None:
 
 
 def test_a_service_reaches_the_cache_only_when_it_says_so() -> None:
-    config = load_stack_config(config_with(**{"cells.cy.compute": _services("api")}))
+    config = load_stack_config(
+        config_with(**{"cells.cy.compute": _services("api"), "deployment": {"account_id": "111111111111"}})
+    )
     (service,) = config.cells["cy"].compute.services  # type: ignore[union-attr]
     assert service.cache is False and service.concerns == ()
+
+
+ECR_IMAGE = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "b" * 64
+
+
+def _with_services(raw: dict[str, Any], image: str) -> dict[str, Any]:
+    raw["deployment"] = {"account_id": "111111111111"}
+    raw["cells"]["cy"]["compute"] = {"kind": "ecs", "services": [{"name": "api", "image": image}]}
+    return raw
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "docker.io/acme/api:1.2",
+        "222222222222.dkr.ecr.eu-central-1.amazonaws.com/api:1",  # another account's registry
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/api:1",  # not the primary region's registry
+    ],
+)
+def test_a_dr_cells_images_must_be_replicable_from_its_primary_registry(image: str) -> None:
+    message = error_for(_with_services(config_with(), image))
+    assert message == (
+        f"invalid stack config: cells.cy.compute.services[0].image: {image!r} is not an ECR image of this account "
+        "in eu-central-1; allowed: 111111111111.dkr.ecr.eu-central-1.amazonaws.com/<repository>@sha256:<digest> "
+        "(a cell with a DR region runs its standby from the DR region's registry, which ECR replication fills from "
+        "this account's registry in the primary region only)"
+    )
+    without_dr = _with_services(config_with(), image)
+    del without_dr["cells"]["cy"]["dr_region"]
+    assert load_stack_config(without_dr).cells["cy"].dr_region is None  # nothing to replicate to

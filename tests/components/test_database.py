@@ -675,3 +675,13 @@ def test_every_database_copy_gets_explicit_windows(rec, resource, backup, mainte
         assert "backupWindow" not in inputs and "preferredBackupWindow" not in inputs
     else:
         assert inputs[backup[0]] == backup[1]
+
+
+def test_dr_secret_is_the_global_clusters_replica_and_none_for_rds_managed_passwords(rec) -> None:
+    trading = rec.exports["trading"]
+    assert trading["dr_secret_arn"] == trading["master_secret_arn"].replace(":eu-central-1:", ":eu-west-1:", 1)
+    # Secrets Manager cannot replicate a secret RDS manages: the cross-region replica and the replicated
+    # backups have no credentials in the DR region until the DR runbook promotes or restores them.
+    assert rec.exports["crm"]["dr_secret_arn"] is None
+    assert rec.exports["audit"]["dr_secret_arn"] is None
+    assert rec.exports["local-trading"]["dr_secret_arn"] is None

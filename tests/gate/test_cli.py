@@ -238,7 +238,7 @@ def test_all_orders_references_and_runs_cells_in_parallel(tmp_path, no_pack_left
     assert main([*args, "--project-dir", str(project), "--policy-pack", str(PACK)]) == 0
     result = PlanResult.from_dict(json.loads(out.read_text()))
     assert [stack.stack for stack in result.stacks] == ["cell-b", "dev", "global"]
-    assert result.stacks[-1].references == {"eu": "dev", "us": "cell-b"}
+    assert result.stacks[-1].references == {"routing.cell_stacks.eu": "dev", "routing.cell_stacks.us": "cell-b"}
     graph = (tmp_path / "a.mmd").read_text()
     assert all(
         f'subgraph n_stack_{name.replace("-", "_")}["stack {name} ' in graph for name in ("cell-b", "dev", "global")

@@ -97,19 +97,22 @@ def test_pull_requests_gate_and_preview_every_stack_and_upload_sarif():
     assert "--policy-pack policy --policy-pack-config" in command
 
 
-def test_deploys_approve_production_and_run_global_last():
+def test_deploys_approve_production_and_run_zones_first_and_routing_last():
     deploy, up = load("deploy.yml"), load("pulumi-up.yml")
     assert triggers(deploy)["push"]["branches"] == ["main"]
     assert up["jobs"]["up"]["environment"] == "${{ inputs.environment }}"
     assert "pulumi up" in steps(up["jobs"]["up"])[-1]["run"]
     jobs = deploy["jobs"]
-    for name in ("production-cells", "production-global"):
+    for name in ("zones", "production-cells", "production-routing"):
         assert jobs[name]["with"]["environment"] == "production"
-    assert jobs["production-global"]["needs"] == "production-cells"
+    assert (jobs["zones"]["with"]["stack"], jobs["zones"]["needs"]) == ("global", "gate")
+    assert jobs["dev"]["needs"] == "zones"
+    assert jobs["production-routing"]["needs"] == "production-cells"
+    assert jobs["production-routing"]["with"]["stack"] == "routing"
     cells = set(jobs["production-cells"]["strategy"]["matrix"]["stack"])
     stacks = stack_environments()
     if stacks:
-        assert cells == {name for name, env in stacks.items() if env == "prod" and name != "global"}
+        assert cells == {name for name, env in stacks.items() if env == "prod" and name not in ("global", "routing")}
 
 
 def test_drift_detection_covers_every_production_stack_and_alerts():
