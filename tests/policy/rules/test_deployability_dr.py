@@ -233,4 +233,5 @@ def test_case(policy: str, case: Case) -> None:
 
 def test_every_deployability_rule_names_its_aws_source() -> None:
     for name in CASES:
-        assert REGISTRY[name].url.startswith("https://"), name
+        url = REGISTRY[name].url
+        assert url is not None and url.startswith("https://"), name
