@@ -74,7 +74,7 @@ lint: $(STAMP)
 TYPING := build/typing
 typecheck: $(STAMP)
 	mkdir -p $(TYPING) && ln -sfn ../../components $(TYPING)/fintech_infra && ln -sfn ../../gate $(TYPING)/fintech_infra_gate
-	$(BIN)/mypy $$(find -L $(TYPING) -name '*.py') policy/fintech_guardrails stacks tests benchmarks examples scripts
+	$(BIN)/mypy $$(find -L $(TYPING) -name '*.py') policy/fintech_guardrails stacks tests benchmarks scripts
 
 check: lint typecheck test
 

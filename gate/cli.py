@@ -56,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         "plan",
         help="synthesize stacks offline and judge them with the policy pack",
         description=_plain(
-            "Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and "
-            "judge it with the policy pack exactly as `pulumi preview --policy-pack` would."
+            "Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and judge it "
+            "with the policy pack over the analyzer protocol `pulumi preview --policy-pack` uses; values AWS "
+            "would compute are plausible stand-ins (--preview leaves them unknown)."
         ),
     )
     which = plan_cmd.add_mutually_exclusive_group(required=True)

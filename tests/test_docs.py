@@ -1,4 +1,4 @@
-"""The README's reference sections are generated from the code and must not go stale."""
+"""The generated parts of the README and docs/ come from the code and must not go stale."""
 
 from __future__ import annotations
 
@@ -11,12 +11,33 @@ import pytest
 from fintech_infra_gate import docs
 from fintech_infra_gate.analyzer import PolicyPackError
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_readme_reference_sections_are_current() -> None:
-    current = README.read_text()
-    assert docs.rewrite(current, docs.render_sections()) == current, "README is stale: run `make docs`"
+def test_every_generated_page_is_current() -> None:
+    pages = docs.render_pages()
+    assert {path.relative_to(REPO_ROOT).as_posix() for path in pages} == set(docs.PAGES)
+    stale = [str(path.relative_to(REPO_ROOT)) for path, (current, updated) in pages.items() if updated != current]
+    assert stale == [], f"stale: {stale}: run `make docs`"
+
+
+def test_every_section_is_on_exactly_one_page_and_rendered() -> None:
+    placed = [section for sections in docs.PAGES.values() for section in sections]
+    assert sorted(placed) == sorted(set(placed))
+    text = {page: (REPO_ROOT / page).read_text() for page in docs.PAGES}
+    for page, sections in docs.PAGES.items():
+        for section in sections:
+            assert f"<!-- BEGIN {section} -->" in text[page] and f"<!-- END {section} -->" in text[page], page
+
+
+def test_the_plan_sample_is_a_real_run_with_only_the_time_masked() -> None:
+    sample = docs.render_plan_sample()
+    assert sample.startswith("```text\n$ make plan\n.venv/bin/fintech-infra plan --stack dev\n== stack dev ")
+    assert sample.rstrip().endswith("0 mandatory, 0 advisory, 0 exempted, 0 pending (… s)\n```")
+
+
+def test_the_readme_stays_short() -> None:
+    assert len((REPO_ROOT / "README.md").read_text().splitlines()) <= 250
 
 
 def test_every_component_documents_its_outputs_and_token() -> None:
@@ -41,7 +62,7 @@ def test_the_policy_table_comes_from_the_pack_process_without_importing_the_pack
     probe = (
         "import sys\n"
         "from fintech_infra_gate import docs\n"
-        "table = docs.render_sections()['POLICY TABLE']\n"
+        "table = docs._policy_table()\n"
         "assert table.startswith('| Policy | What it checks |'), table[:80]\n"
         "leaked = sorted(name for name in sys.modules if name.split('.')[0] in ('fintech_guardrails', 'docs'))\n"
         "assert not leaked, leaked\n"
