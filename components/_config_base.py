@@ -12,7 +12,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-__all__ = ["DataConcern", "DatabaseEngine", "Environment", "FrozenSettings", "Hostname", "Name"]
+__all__ = ["ROTATION_CLIENT", "DataConcern", "DatabaseEngine", "Environment", "FrozenSettings", "Hostname", "Name"]
+
+ROTATION_CLIENT = "rotation"
+"""The client label a data store admits its rotation function under (rule ``<store>-sg-from-rotation``); no
+application service may take it as its name."""
 
 Environment = Literal["dev", "staging", "prod"]
 DatabaseEngine = Literal["rds-instance", "aurora"]

@@ -5,7 +5,8 @@
   and lets CloudWatch alarms of this account publish. The key's policy must let ``cloudwatch.amazonaws.com``
   use it (``kms:Decrypt``, ``kms:GenerateDataKey*``); the cell's key ring does.
 - Factories, thresholds from :class:`~fintech_infra.config.AlarmSettings`:
-  :func:`database_alarms` (connections above a share of the instance class's ``max_connections``, CPU,
+  :func:`database_alarms` (connections above a share of the instance class's ``max_connections``, estimated
+  from below by :func:`~fintech_infra.aws_limits.max_connections` since RDS publishes no formula, CPU,
   free storage, replica lag above the concern's RPO), :func:`cache_alarms` (memory, evictions, engine CPU)
   and :func:`certificate_expiry_alarm` (ACM ``DaysToExpiry``).
 
@@ -150,7 +151,9 @@ def database_alarms(
         alarms.append(
             _alarm(
                 child(name, f"connections{suffix}"),
-                description=f"Connections above {thresholds.db_connections_pct}% of max_connections ({limit})",
+                description=(
+                    f"Connections above {thresholds.db_connections_pct}% of max_connections (estimated at {limit})"
+                ),
                 namespace="AWS/RDS",
                 metric="DatabaseConnections",
                 dimensions=dims,
@@ -300,7 +303,13 @@ def certificate_expiry_alarm(
     thresholds: AlarmSettings,
     topic_arn: pulumi.Input[str] | None,
 ) -> aws.cloudwatch.MetricAlarm:
-    """ACM publishes ``DaysToExpiry`` once a day; page when fewer than ``certificate_expiry_days`` remain."""
+    """Page when fewer than ``certificate_expiry_days`` remain before the certificate expires.
+
+    ACM publishes ``DaysToExpiry`` (``AWS/CertificateManager``, dimension ``CertificateArn``) twice a day in the
+    certificate's region, for issued and imported certificates alike, and stops at expiry: the alarm must live in
+    that region (``parent``'s provider) and treats missing data as breaching. ACM renews the certificates it
+    issued when their DNS validation records are still in place; an imported one only a person renews.
+    """
     return _alarm(
         name,
         description=f"Certificate expires in fewer than {thresholds.certificate_expiry_days} days",
@@ -314,6 +323,6 @@ def certificate_expiry_alarm(
         opts=pulumi.ResourceOptions(parent=parent),
         period=86400,
         evaluation_periods=1,
-        # A certificate nobody renews stops reporting; silence must page too.
+        # An expired certificate stops reporting; silence must page too.
         treat_missing_data="breaching",
     )

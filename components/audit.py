@@ -3,8 +3,11 @@
 The bucket is a :class:`~fintech_infra.bucket.SecureBucket` with Object Lock in COMPLIANCE mode for the
 jurisdiction's audit retention, so no one (not even the account root) can delete or shorten evidence
 before it expires. Log files are SSE-KMS with the audit concern's key and carry digest files (log file
-validation) that prove they were not altered. The trail also records S3 data events on its own bucket,
-so every read or attempted deletion of evidence is itself evidence.
+validation) that prove they were not altered. The trail records management events and S3 object-level
+(data) events on every bucket except its own (:func:`trail_event_selectors`): logging its own bucket would log
+CloudTrail's deliveries, each delivery a new event, without end (AWS calls this recursive logging). Reads and
+deletions of the evidence itself are still visible: the bucket's server access logs go to the cell's
+access-log bucket, and Object Lock refuses the deletions.
 
 CloudTrail may only write with ``aws:SourceArn`` equal to this trail's ARN. That ARN is deterministic
 (the trail's physical name is fixed), so the bucket policy exists before the trail does, which CloudTrail
@@ -26,7 +29,37 @@ from fintech_infra.errors import ConfigError
 from fintech_infra.logs import cloudwatch_retention, encrypted_log_group
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["AuditTrail"]
+__all__ = ["AuditTrail", "trail_event_selectors"]
+
+
+def trail_event_selectors(trail_bucket_arn: pulumi.Input[str]) -> list[aws.cloudtrail.TrailAdvancedEventSelectorArgs]:
+    """Management events, and S3 object-level events on every bucket except the trail's own.
+
+    CloudTrail's own delivery (PutObject into the trail bucket) would otherwise be a data event, delivered as a
+    new log file, logged again: recursive logging. The provider has no ``RecursiveLogging`` argument, so the
+    bucket is excluded by ARN prefix. Advanced selectors replace basic ones entirely (the API takes one kind),
+    so management events need their own selector.
+    """
+    return [
+        aws.cloudtrail.TrailAdvancedEventSelectorArgs(
+            name="Management events",
+            field_selectors=[
+                aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(field="eventCategory", equals=["Management"])
+            ],
+        ),
+        aws.cloudtrail.TrailAdvancedEventSelectorArgs(
+            name="S3 object events except the trail bucket",
+            field_selectors=[
+                aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(field="eventCategory", equals=["Data"]),
+                aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
+                    field="resources.type", equals=["AWS::S3::Object"]
+                ),
+                aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
+                    field="resources.ARN", not_starts_withs=[pulumi.Output.concat(trail_bucket_arn, "/")]
+                ),
+            ],
+        ),
+    ]
 
 
 class AuditTrail(FintechComponent):
@@ -156,15 +189,7 @@ class AuditTrail(FintechComponent):
             kms_key_id=key.arn,
             cloud_watch_logs_group_arn=pulumi.Output.concat(group.arn, ":*"),
             cloud_watch_logs_role_arn=role.arn,
-            event_selectors=[
-                {
-                    "read_write_type": "All",
-                    "include_management_events": True,
-                    "data_resources": [
-                        {"type": "AWS::S3::Object", "values": [pulumi.Output.concat(bucket.arn, "/")]},
-                    ],
-                }
-            ],
+            advanced_event_selectors=trail_event_selectors(bucket.arn),
             tags={},
             # CloudTrail checks the bucket policy and the role when the trail is created.
             opts=pulumi.ResourceOptions(parent=self, protect=True, depends_on=[bucket, role_policy]),

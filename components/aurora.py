@@ -21,6 +21,20 @@ cluster, so the password is generated and handled like this:
    replicates it to the secondary, Secrets Manager replicates the secret. The rotation is configured after
    the writer instances and the first secret value exist. Bumping ``PASSWORD_VERSION`` still resets both
    the cluster and the secret to a fresh generated password.
+
+Versions. A standalone cluster takes ``engine_version`` as given (a major by default, ``"16"``): Aurora picks
+the minor and upgrades it in the maintenance window, and the provider shows no drift while the actual version
+starts with the major. A global cluster cannot: the provider stores the global cluster's actual version on every
+read, so a major alone would show a change on every ``pulumi up``. It is therefore created on a full version
+(:func:`~fintech_infra.versions.aurora_global_version`: the pinned one, or the major's long-term-support minor
+from :data:`~fintech_infra.aws_facts.AURORA_GLOBAL_ENGINE_VERSIONS`), both member clusters copy it and carry
+``ignore_changes=["engineVersion"]`` as the provider's GlobalCluster documentation requires (otherwise an upgrade
+fails with "inconsistent final plan"), and cluster instances set no version at all. Upgrading a global database
+is a planned change: raise the pinned version and the provider upgrades the global cluster (for a minor it calls
+ModifyDBCluster on each member, because ModifyGlobalCluster does not upgrade Aurora PostgreSQL minors;
+terraform-provider-aws#45398); AWS upgrades secondaries before the primary, and managed failover needs every
+member on the same version. A major upgrade also needs the new major's parameter group family and
+``allow_major_version_upgrade``, which this component does not set.
 """
 
 from __future__ import annotations
@@ -36,26 +50,29 @@ from fintech_infra._naming import child, physical
 from fintech_infra.rds_baseline import (
     MASTER_USERNAME,
     POSTGRES_PORT,
+    DatabaseWindows,
     EngineWiring,
     backup_safety,
     cluster_parameter_group,
     data_network,
     data_safety,
+    export_log_groups,
     instance_baseline,
     stateful,
 )
 from fintech_infra.secrets import AppSecret
+from fintech_infra.versions import aurora_global_version
 from fintech_infra.wiring import DrPlacement, KeyRef
 
 if TYPE_CHECKING:
     from fintech_infra.rotation import RotationFunction
 
-__all__ = ["AURORA_ENGINE", "PASSWORD_VERSION", "AuroraCluster"]
+__all__ = ["AURORA_ENGINE", "LOG_EXPORTS", "PASSWORD_VERSION", "AuroraCluster"]
 
 AURORA_ENGINE = "aurora-postgresql"
 PASSWORD_VERSION = 1
 """Version of the generated master password of a global cluster; bump to rotate."""
-_LOG_EXPORTS = ["postgresql"]  # Aurora PostgreSQL exports only the postgresql log (no "upgrade" log).
+LOG_EXPORTS = ["postgresql"]  # Aurora PostgreSQL has no "upgrade" log (aws_facts.RDS_LOG_EXPORTS).
 
 
 def _zone_for(names: list[str], *, index: int) -> str:
@@ -70,6 +87,7 @@ class AuroraCluster:
         key, dr, family, security_group = wiring.key, wiring.dr, wiring.family, wiring.security_group
         self._parent, self._name, self._settings = parent, name, settings
         self._monitoring_role_arn = wiring.monitoring_role_arn
+        self._monitoring_log_groups = list(wiring.monitoring_log_groups)
         params = cluster_parameter_group(
             name, settings, family=family, role="params", opts=pulumi.ResourceOptions(parent=parent)
         )
@@ -77,6 +95,10 @@ class AuroraCluster:
 
         self.global_cluster: aws.rds.GlobalCluster | None = None
         credentials: dict[str, Any]
+        # A standalone cluster takes the major and lets Aurora manage minors; a global cluster needs a full
+        # version, which its members copy and then ignore (the provider's documented setup for upgrades).
+        engine_version = settings.engine_version if dr is None else aurora_global_version(settings.engine_version)
+        member_ignores = [] if dr is None else ["engineVersion"]
         if dr is None:
             credentials = {"manage_master_user_password": True, "master_user_secret_kms_key_id": key.arn}
         else:
@@ -84,7 +106,7 @@ class AuroraCluster:
                 child(name, "global"),
                 global_cluster_identifier=physical(name, "global"),
                 engine=AURORA_ENGINE,
-                engine_version=settings.engine_version,
+                engine_version=engine_version,
                 database_name=settings.concern.value,
                 storage_encrypted=True,
                 deletion_protection=True,
@@ -108,11 +130,21 @@ class AuroraCluster:
                 "global_cluster_identifier": self.global_cluster.id,
             }
 
+        cluster_logs = export_log_groups(
+            name,
+            "cluster",
+            kind="cluster",
+            identifier=wiring.identifier,
+            log_types=LOG_EXPORTS,
+            key=key,
+            retention_days=wiring.log_retention_days,
+            parent=parent,
+        )
         self.cluster = aws.rds.Cluster(
             child(name, "cluster"),
             cluster_identifier=wiring.identifier,
             engine=AURORA_ENGINE,
-            engine_version=settings.engine_version,
+            engine_version=engine_version,
             database_name=settings.concern.value,
             master_username=MASTER_USERNAME,
             db_subnet_group_name=wiring.subnet_group.name,
@@ -121,16 +153,24 @@ class AuroraCluster:
             port=POSTGRES_PORT,
             storage_encrypted=True,
             kms_key_id=key.arn,
-            enabled_cloudwatch_logs_exports=_LOG_EXPORTS,
+            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            preferred_backup_window=wiring.windows.backup,
+            preferred_maintenance_window=wiring.windows.maintenance,
             **data_safety(name, settings),
             **credentials,
             opts=stateful(
                 pulumi.ResourceOptions(parent=parent),
-                ignore_changes=["snapshotIdentifier", "globalClusterIdentifier", "replicationSourceIdentifier"],
+                ignore_changes=[
+                    "snapshotIdentifier",
+                    "globalClusterIdentifier",
+                    "replicationSourceIdentifier",
+                    *member_ignores,
+                ],
+                depends_on=cluster_logs,
             ),
         )
         self.instances = self._instances(
-            "instance", self.cluster, key.arn, zones, pulumi.ResourceOptions(parent=parent)
+            "instance", self.cluster, key.arn, zones, wiring.windows, pulumi.ResourceOptions(parent=parent)
         )
 
         self.writer_endpoint: pulumi.Output[str] = self.cluster.endpoint
@@ -149,28 +189,49 @@ class AuroraCluster:
             dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
             dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=parent, dr_provider=dr.provider)
             dr_params = cluster_parameter_group(name, settings, family=family, role="dr-params", opts=dr_opts)
+            assert wiring.dr_windows is not None  # set whenever there is a DR placement
+            dr_windows = wiring.dr_windows
+            dr_identifier = physical(name, "dr")
+            dr_logs = export_log_groups(
+                name,
+                "dr-cluster",
+                kind="cluster",
+                identifier=dr_identifier,
+                log_types=LOG_EXPORTS,
+                key=dr.key,
+                retention_days=wiring.log_retention_days,
+                parent=parent,
+                provider=dr.provider,
+            )
             self.secondary = aws.rds.Cluster(
                 child(name, "dr-cluster"),
-                cluster_identifier=physical(name, "dr"),
+                cluster_identifier=dr_identifier,
                 engine=AURORA_ENGINE,
-                engine_version=settings.engine_version,
+                engine_version=engine_version,
                 global_cluster_identifier=self.global_cluster.id if self.global_cluster else None,
                 db_subnet_group_name=dr_subnets.name,
                 vpc_security_group_ids=[dr_sg.id],
                 db_cluster_parameter_group_name=dr_params.name,
                 storage_encrypted=True,
                 kms_key_id=dr.key.arn,
-                enabled_cloudwatch_logs_exports=_LOG_EXPORTS,
+                enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+                preferred_backup_window=dr_windows.backup,
+                preferred_maintenance_window=dr_windows.maintenance,
                 # backup_safety, not data_safety: the secondary has never carried allow_major_version_upgrade.
                 **backup_safety(name, settings, final_snapshot="dr-final"),
                 opts=stateful(
                     dr_opts,
                     # A secondary can only join once the primary has a writer.
-                    depends_on=self.instances,
-                    ignore_changes=["globalClusterIdentifier", "replicationSourceIdentifier", "snapshotIdentifier"],
+                    depends_on=[*self.instances, *dr_logs],
+                    ignore_changes=[
+                        "globalClusterIdentifier",
+                        "replicationSourceIdentifier",
+                        "snapshotIdentifier",
+                        *member_ignores,
+                    ],
                 ),
             )
-            self.dr_instances = self._instances("dr-instance", self.secondary, dr.key.arn, None, dr_opts)
+            self.dr_instances = self._instances("dr-instance", self.secondary, dr.key.arn, None, dr_windows, dr_opts)
             self.dr_endpoint = self.secondary.reader_endpoint
             self.dr_resource_arn = self.secondary.arn
 
@@ -198,6 +259,7 @@ class AuroraCluster:
         cluster: aws.rds.Cluster,
         key_arn: pulumi.Input[str],
         zones: pulumi.Output[list[str]] | None,
+        windows: DatabaseWindows,
         opts: pulumi.ResourceOptions,
     ) -> list[aws.rds.ClusterInstance]:
         settings = self._settings
@@ -209,14 +271,17 @@ class AuroraCluster:
                     child(self._name, f"{role}-{number}"),
                     identifier=physical(self._name, f"{role}-{number}"),
                     cluster_identifier=cluster.id,
+                    # No engine_version: an instance runs its cluster's version (the provider docs: they must match).
                     engine=aws.rds.EngineType.AURORA_POSTGRESQL,
-                    engine_version=settings.engine_version,
                     instance_class=settings.instance_class,
                     availability_zone=zone,
                     promotion_tier=min(number - 1, 15),
+                    # Backups belong to the cluster; an instance only has a maintenance window.
+                    preferred_maintenance_window=windows.maintenance,
                     copy_tags_to_snapshot=True,
                     **instance_baseline(settings, key_arn=key_arn, monitoring_role_arn=self._monitoring_role_arn),
-                    opts=stateful(opts),
+                    # Enhanced monitoring writes to RDSOSMetrics; it must exist with its key and retention first.
+                    opts=stateful(opts, depends_on=self._monitoring_log_groups),
                 )
             )
         return instances

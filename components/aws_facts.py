@@ -18,17 +18,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
+    "ACM_DAYS_TO_EXPIRY_SOURCE",
     "ACM_DOMAIN_NAME_MAX",
     "ALB_IDLE_TIMEOUT_SECONDS",
     "ALB_RULES_PER_LOAD_BALANCER",
     "ALB_RULE_CONDITION_VALUES",
     "ALB_RULE_PRIORITIES",
     "AURORA_GLOBAL_ENGINE_VERSION",
+    "AURORA_GLOBAL_ENGINE_VERSIONS",
     "AURORA_GLOBAL_SOURCE",
     "AUTONAME_SUFFIX_LENGTH",
     "CHECKED",
+    "CLOUDTRAIL_RECURSIVE_LOGGING_SOURCE",
+    "CLOUDTRAIL_SELECTORS_SOURCE",
+    "DB_INSTANCE_CLASS_MEMORY_RESERVE",
     "DNS_LABEL_MAX",
     "DNS_NAME_MAX",
+    "ECS_BLUE_GREEN_LISTENER_SOURCE",
+    "ECS_BLUE_GREEN_SCALING_SOURCE",
     "ECS_SECURITY_GROUPS_PER_SERVICE",
     "EKS_DEFAULT_VERSION",
     "EKS_UPGRADE_POLICY_SOURCE",
@@ -36,15 +43,36 @@ __all__ = [
     "ELASTICACHE_WINDOW_MIN_MINUTES",
     "FARGATE_SOURCE",
     "FARGATE_TASK_SIZES",
+    "FARGATE_WINDOWS_CPU_UNITS",
     "NAME_LIMITS",
     "POSTGRES_MINOR_SOURCE",
     "POSTGRES_MIN_CREATABLE_MINOR",
     "POSTGRES_VERSIONS",
+    "RDS_BACKUP_WINDOW_FORMAT",
+    "RDS_ENHANCED_MONITORING_LOG_GROUP",
+    "RDS_ENHANCED_MONITORING_SOURCE",
+    "RDS_EXTENDED_SUPPORT_SOURCE",
+    "RDS_LOG_EXPORTS",
+    "RDS_LOG_EXPORTS_SOURCE",
+    "RDS_LOG_GROUP_NAMES",
+    "RDS_LOG_GROUP_SOURCE",
+    "RDS_MAINTENANCE_WINDOW_FORMAT",
     "RDS_WINDOW_MIN_MINUTES",
+    "REGION_CLOCKS",
+    "REGION_CLOCKS_SOURCE",
+    "REQUEST_COUNT_PER_TARGET_SOURCE",
     "ROUTE53_TAGS_PER_RESOURCE",
+    "SECURITY_GROUP_RULES_SOURCE",
     "TAG_RULES",
+    "TARGET_GROUPS_PER_FORWARD_ACTION",
+    "TARGET_TRACKING_METRIC_MATH_SOURCE",
+    "VPC_SECURITY_GROUPS_PER_ENI",
+    "VPC_SECURITY_GROUPS_PER_ENI_MAX",
+    "WINDOW_FORMAT_SOURCE",
     "Fact",
+    "MemoryReserve",
     "NameLimit",
+    "RegionClock",
     "Source",
     "SupportWindow",
     "TagRules",
@@ -133,6 +161,91 @@ FARGATE_TASK_SIZES: Mapping[int, tuple[int, ...]] = {
 }
 """Fargate (Linux) task CPU units -> the memory sizes (MiB) AWS accepts with it. Source: :data:`FARGATE_SOURCE`."""
 FARGATE_SOURCE = _FARGATE_SIZES
+FARGATE_WINDOWS_CPU_UNITS = (1024, 2048, 4096)
+"""The CPU sizes a Windows task on Fargate may take (same memory table): "The CPU units cannot be less than 1 vCPU
+when you use Windows containers on Fargate", and the 8 and 16 vCPU sizes are Linux only (:data:`FARGATE_SOURCE`)."""
+
+# -- Security groups --------------------------------------------------------------------------------------
+
+VPC_SECURITY_GROUPS_PER_ENI = Fact(
+    5,
+    "security groups on one network interface (the account's default quota; adjustable up to "
+    "VPC_SECURITY_GROUPS_PER_ENI_MAX, and the quota times the rules per group may not exceed 1,000)",
+    Source(
+        "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
+        quote="Security groups per network interface | 5 | Yes (up to 16) | This quota multiplied by the quota "
+        "for rules per security group cannot exceed 1,000.",
+        verify="aws service-quotas get-service-quota --service-code vpc --quota-code L-2AFB9258",
+        offline=False,
+    ),
+)
+VPC_SECURITY_GROUPS_PER_ENI_MAX = 16
+"""The highest the per-interface quota can be raised to (same source)."""
+
+SECURITY_GROUP_RULES_SOURCE = Source(
+    "https://www.pulumi.com/registry/packages/aws/api-docs/ec2/securitygroup/",
+    quote="You should not use the ec2.SecurityGroup resource with in-line rules (using the ingress and egress "
+    "arguments of ec2.SecurityGroup) in conjunction with the vpc.SecurityGroupEgressRule and "
+    "vpc.SecurityGroupIngressRule resources or the ec2.SecurityGroupRule resource. Doing so may cause rule "
+    "conflicts, perpetual differences, and result in rules being overwritten. ... When creating a new Security "
+    "Group inside a VPC, this provider will remove this default rule",
+)
+"""Why the library declares every rule as its own resource, and why a group without inline blocks still has no
+egress: the provider revokes AWS's default allow-all egress when it creates a VPC group, whatever the
+configuration (pulumi-aws 7.51.1 ``ec2/security_group.py``; terraform-provider-aws
+``internal/service/ec2/vpc_security_group.go``, ``resourceSecurityGroupCreate``)."""
+
+# -- ECS blue/green behind an Application Load Balancer -----------------------------------------------------
+
+ECS_BLUE_GREEN_LISTENER_SOURCE = Source(
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html",
+    quote="A primary target group for the blue service revision (current production traffic) ... An alternate "
+    "target group for the green service revision (new version) ... During a blue/green deployment, Amazon ECS "
+    "automatically registers tasks with the appropriate target group based on the deployment stage.",
+    verify="aws ecs describe-service-deployments --cluster <cluster> --service-deployment-arns <arn> "
+    "(after a deployment through a listener whose default action is a fixed-response)",
+    offline=False,
+)
+"""The ALB layout of ECS-native blue/green: both target groups on the production rule's forward action, weights
+100 (primary) and 0 (alternate), which ECS rewrites to shift traffic (weights 0-999, at most
+:data:`TARGET_GROUPS_PER_FORWARD_ACTION` groups per action); a test listener rule is optional. Older
+translations of the page (de, es, pt, id) also say a deployment fails when "listener rules contain a mixture of
+forward and non-forward actions (redirect, fixed-response, authenticate)"; the English page, which those
+translations defer to, no longer does. The library keeps each rule ECS manages forward-only, which satisfies
+either reading, and lists the listener's fixed-response default in the pre-flight checks (``verify``)."""
+TARGET_GROUPS_PER_FORWARD_ACTION = Fact(
+    5,
+    "target groups in one forward action of an ALB listener rule (weights 0-999 each)",
+    Source(
+        "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html",
+        quote="Target groups per action per Application Load Balancer: 5 (not adjustable)",
+    ),
+)
+
+ECS_BLUE_GREEN_SCALING_SOURCE = Source(
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-autoscaling-targettracking.html",
+    quote="The ALBRequestCountPerTarget metric for target tracking scaling policies is not supported for the "
+    "blue/green deployment type.",
+)
+"""Why a blue/green service does not scale on the predefined ``ALBRequestCountPerTarget``: its resource label
+names one target group, and after a traffic shift production runs through the other one."""
+TARGET_TRACKING_METRIC_MATH_SOURCE = Source(
+    "https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking-metric-math.html",
+    quote="You can use any arithmetic operator (+ - * / ^), statistical function (such as AVG or SUM), or other "
+    "function that CloudWatch supports. ... Any expressions used in a metric specification must eventually return "
+    "a single time series.",
+)
+REQUEST_COUNT_PER_TARGET_SOURCE = Source(
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html",
+    quote="RequestCountPerTarget: The average number of requests received by each target in a target group. You "
+    "must specify the target group using the TargetGroup dimension. ... The only valid statistic is Sum. Note that "
+    "this represents the average not the sum. Dimensions: TargetGroup; TargetGroup, LoadBalancer",
+    verify="aws cloudwatch list-metrics --namespace AWS/ApplicationELB --metric-name RequestCountPerTarget "
+    "--dimensions Name=TargetGroup,Value=<targetgroup/...>",
+    offline=False,
+)
+"""The metric a blue/green service's request policy sums over both target groups (with ``FILL(..., 0)``: a
+group that serves no traffic publishes no data points)."""
 
 # -- RDS / Aurora PostgreSQL ----------------------------------------------------------------------------------
 
@@ -174,6 +287,9 @@ AURORA_GLOBAL_ENGINE_VERSION = "16.8"
 major-only value would show a change on every ``pulumi up`` (terraform-provider-aws ``global_cluster.go``).
 16.8 is Aurora PostgreSQL 16's long-term-support minor (release calendar: supported into 2029). Members copy it
 and ignore ``engineVersion`` (provider docs), so minor upgrades of the members never fight the program."""
+AURORA_GLOBAL_ENGINE_VERSIONS: Mapping[int, str] = {16: AURORA_GLOBAL_ENGINE_VERSION}
+"""The full version a global cluster of each PostgreSQL major is created on (majors without an entry are refused
+for Aurora with a DR region until one is added)."""
 AURORA_GLOBAL_SOURCE = Source(
     "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/aurorapostgresql-release-calendar.html",
     quote="To avoid an `inconsistent final plan` error while upgrading, use the `lifecycle` `ignore_changes` for "
@@ -381,6 +497,184 @@ ALB_IDLE_TIMEOUT_SECONDS = range(1, 4001)
 """``idle_timeout.timeout_seconds``: 1-4000 (default 60)."""
 
 
+# -- RDS / Aurora: Extended Support, log exports, enhanced monitoring, connections, windows ----------------
+
+RDS_EXTENDED_SUPPORT_SOURCE = Source(
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html",
+    quote="By default, this value is set to open-source-rds-extended-support, which enrolls your DB instance into "
+    "Amazon RDS Extended Support. At the end of standard support, you can avoid charges for Extended Support by "
+    "setting the value to open-source-rds-extended-support-disabled. In this case, creating the DB instance will "
+    "fail if the DB major version is past its end of standard support date.",
+)
+"""Why a major past its end of standard support is refused at config time: AWS would create it and bill Extended
+Support (the default), or, with Extended Support disabled, refuse it and later force a major upgrade."""
+
+RDS_LOG_EXPORTS: Mapping[str, tuple[str, ...]] = {
+    "postgres": ("postgresql", "upgrade", "iam-db-auth-error"),
+    "aurora-postgresql": ("instance", "postgresql", "iam-db-auth-error"),
+}
+"""Log types each PostgreSQL engine can export to CloudWatch Logs (``enabled_cloudwatch_logs_exports``)."""
+RDS_LOG_EXPORTS_SOURCE = Source(
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html",
+    quote="RDS for PostgreSQL: Possible values are postgresql, upgrade, and iam-db-auth-error. Aurora PostgreSQL: "
+    "Possible value are instance, postgresql, and iam-db-auth-error.",
+)
+
+RDS_LOG_GROUP_NAMES: Mapping[str, str] = {
+    "instance": "/aws/rds/instance/{identifier}/{log_type}",
+    "cluster": "/aws/rds/cluster/{identifier}/{log_type}",
+}
+"""Where RDS (per DB instance) and Aurora (per DB cluster) write an exported log type. RDS writes into an existing
+group of that name, so a group created beforehand keeps its KMS key and retention; otherwise RDS creates one
+without a key that never expires."""
+RDS_LOG_GROUP_SOURCE = Source(
+    "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html",
+    quote="If a log group with the specified name exists, Aurora uses that log group to export log data for the "
+    "Aurora DB cluster. ... Otherwise, a new log group is automatically created using the default log retention "
+    "period, Never Expire (RDS for PostgreSQL: 'the PostgreSQL log data is stored within the log group "
+    "/aws/rds/instance/my_instance/postgresql', USER_LogAccess.Concepts.PostgreSQL).",
+)
+
+RDS_ENHANCED_MONITORING_LOG_GROUP = "RDSOSMetrics"
+"""The one log group per account and region that enhanced monitoring of every DB instance writes to."""
+RDS_ENHANCED_MONITORING_SOURCE = Source(
+    "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.overview.html",
+    quote="By default, Enhanced Monitoring metrics are stored in the CloudWatch Logs for 30 days. To modify the "
+    "amount of time the metrics are stored in the CloudWatch Logs, change the retention for the RDSOSMetrics log "
+    "group in the CloudWatch console.",
+    verify="aws logs describe-log-groups --log-group-name-prefix RDSOSMetrics "
+    "--query 'logGroups[].{n:logGroupName,k:kmsKeyId,r:retentionInDays}'",
+    offline=False,
+)
+
+
+@dataclass(frozen=True)
+class MemoryReserve:
+    """An estimate of the memory RDS keeps from ``DBInstanceClassMemory``: ``base_mib`` plus ``share`` of the class."""
+
+    base_mib: int
+    share: float
+    measured: tuple[tuple[float, int], ...]
+    """(nominal GiB, observed default ``max_connections``) pairs the estimate is checked against."""
+    source: Source
+
+    def reserved_bytes(self, nominal_gib: float) -> int:
+        return int((self.base_mib + self.share * nominal_gib * 1024) * 1024**2)
+
+
+DB_INSTANCE_CLASS_MEMORY_RESERVE = MemoryReserve(
+    base_mib=300,
+    share=0.02,
+    # SHOW max_connections on default parameter groups (t2.small, t2.medium, t2.large/m4.large, r4.large).
+    measured=((2.0, 198), (4.0, 413), (8.0, 856), (15.25, 1660)),
+    source=Source(
+        "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html",
+        quote="Because of memory reserved for the operating system and RDS management processes, this memory size is "
+        "smaller than the value in gibibytes (GiB) shown in Hardware specifications for DB instance classes. "
+        "(No formula is published. ESTIMATE: the smallest round base and share that reserve at least as much as "
+        "the measured figures imply: 248, 342, 411 and 527 MiB.)",
+        verify="aws rds describe-db-parameters --db-parameter-group-name default.postgres16 --query "
+        "\"Parameters[?ParameterName=='max_connections'].ParameterValue\" (the formula only; the figure itself: "
+        "psql -c 'SHOW max_connections' on the instance)",
+        offline=False,
+    ),
+)
+"""AWS publishes no formula for ``DBInstanceClassMemory``, only that it is smaller than nominal memory. This
+estimate reserves more than every measured class implies, so a connection threshold computed from it is lower than
+the real limit, never above it."""
+
+RDS_BACKUP_WINDOW_FORMAT = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+"""``PreferredBackupWindow`` / ElastiCache ``SnapshotWindow``: ``hh24:mi-hh24:mi`` in UTC."""
+RDS_MAINTENANCE_WINDOW_FORMAT = (
+    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$"
+)
+"""``PreferredMaintenanceWindow`` (RDS, Aurora, ElastiCache): ``ddd:hh24:mi-ddd:hh24:mi`` in UTC, days mon-sun."""
+WINDOW_FORMAT_SOURCE = Source(
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html",
+    quote="PreferredBackupWindow: Must be in the format hh24:mi-hh24:mi. Must be in Universal Coordinated Time "
+    "(UTC). Must not conflict with the preferred maintenance window. PreferredMaintenanceWindow: Format: "
+    "ddd:hh24:mi-ddd:hh24:mi ... Valid Days: Mon, Tue, Wed, Thu, Fri, Sat, Sun. Constraints: Minimum 30-minute window.",
+)
+
+
+@dataclass(frozen=True)
+class RegionClock:
+    """Where a region's data centres keep time: its IANA zone and UTC offsets (minutes) in winter and summer."""
+
+    zone: str
+    standard_offset: int
+    daylight_offset: int
+
+
+_REGION_LOCATIONS = Source(
+    "https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html",
+    quote="Region name / Geography, e.g. eu-central-1 Europe (Frankfurt), ap-southeast-4 Asia Pacific (Melbourne); "
+    "the zone is the IANA time zone of that city (offsets checked against the tz database for 2026-2027).",
+)
+REGION_CLOCKS: Mapping[str, RegionClock] = {
+    "us-east-1": RegionClock("America/New_York", -300, -240),
+    "us-east-2": RegionClock("America/New_York", -300, -240),  # Ohio: Eastern time
+    "us-west-1": RegionClock("America/Los_Angeles", -480, -420),
+    "us-west-2": RegionClock("America/Los_Angeles", -480, -420),  # Oregon: Pacific time
+    "ca-central-1": RegionClock("America/Toronto", -300, -240),  # Montreal
+    "ca-west-1": RegionClock("America/Edmonton", -420, -360),  # Calgary
+    "mx-central-1": RegionClock("America/Mexico_City", -360, -360),  # Queretaro; no DST since 2022
+    "sa-east-1": RegionClock("America/Sao_Paulo", -180, -180),
+    "eu-central-1": RegionClock("Europe/Berlin", 60, 120),  # Frankfurt
+    "eu-central-2": RegionClock("Europe/Zurich", 60, 120),
+    "eu-west-1": RegionClock("Europe/Dublin", 0, 60),
+    "eu-west-2": RegionClock("Europe/London", 0, 60),
+    "eu-west-3": RegionClock("Europe/Paris", 60, 120),
+    "eu-north-1": RegionClock("Europe/Stockholm", 60, 120),
+    "eu-south-1": RegionClock("Europe/Rome", 60, 120),  # Milan
+    "eu-south-2": RegionClock("Europe/Madrid", 60, 120),  # Aragon
+    "il-central-1": RegionClock("Asia/Jerusalem", 120, 180),  # Tel Aviv
+    "me-south-1": RegionClock("Asia/Bahrain", 180, 180),
+    "me-central-1": RegionClock("Asia/Dubai", 240, 240),
+    "af-south-1": RegionClock("Africa/Johannesburg", 120, 120),  # Cape Town
+    "ap-east-1": RegionClock("Asia/Hong_Kong", 480, 480),
+    "ap-east-2": RegionClock("Asia/Taipei", 480, 480),
+    "ap-south-1": RegionClock("Asia/Kolkata", 330, 330),  # Mumbai
+    "ap-south-2": RegionClock("Asia/Kolkata", 330, 330),  # Hyderabad
+    "ap-southeast-1": RegionClock("Asia/Singapore", 480, 480),
+    "ap-southeast-2": RegionClock("Australia/Sydney", 600, 660),
+    "ap-southeast-3": RegionClock("Asia/Jakarta", 420, 420),
+    "ap-southeast-4": RegionClock("Australia/Melbourne", 600, 660),
+    "ap-southeast-5": RegionClock("Asia/Kuala_Lumpur", 480, 480),  # Malaysia
+    "ap-southeast-7": RegionClock("Asia/Bangkok", 420, 420),  # Thailand
+    "ap-northeast-1": RegionClock("Asia/Tokyo", 540, 540),
+    "ap-northeast-2": RegionClock("Asia/Seoul", 540, 540),
+    "ap-northeast-3": RegionClock("Asia/Tokyo", 540, 540),  # Osaka
+}
+"""Each region's local clock, so maintenance defaults land in its local night (:mod:`fintech_infra.maintenance`)."""
+REGION_CLOCKS_SOURCE = _REGION_LOCATIONS
+
+# -- CloudTrail ---------------------------------------------------------------------------------------------
+
+CLOUDTRAIL_RECURSIVE_LOGGING_SOURCE = Source(
+    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-recursive-logging.html",
+    quote="when CloudTrail delivers a log file to your Amazon S3 bucket, it performs a PutObject API call. If your "
+    "trail is configured to log Amazon S3 data events, this delivery operation is recorded as an event, which is "
+    "then delivered to your bucket, generating another event, and so on. These are called recursive events.",
+)
+"""Why a trail must not log S3 data events on its own bucket (pulumi-aws 7.51.1's Trail has no ``RecursiveLogging``
+argument, so the bucket is excluded with an advanced event selector)."""
+CLOUDTRAIL_SELECTORS_SOURCE = Source(
+    "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html",
+    quote="You can use either AdvancedEventSelectors or EventSelectors, but not both. If you apply "
+    "AdvancedEventSelectors to a trail, any existing EventSelectors are overwritten.",
+)
+
+# -- ACM ------------------------------------------------------------------------------------------------------
+
+ACM_DAYS_TO_EXPIRY_SOURCE = Source(
+    "https://docs.aws.amazon.com/acm/latest/userguide/cloudwatch-metrics.html",
+    quote="DaysToExpiry: Number of days until a certificate expires. ACM publishes this metric twice per day for "
+    "every certificate until expiration, and stops publishing it after a certificate expires. "
+    "(Namespace AWS/CertificateManager, dimension CertificateArn; regional, in the certificate's Region.)",
+)
+
+
 # -- Export -------------------------------------------------------------------------------------------------
 
 
@@ -415,8 +709,17 @@ def facts_document() -> dict[str, object]:
         "ecs_security_groups_per_service": _fact(ECS_SECURITY_GROUPS_PER_SERVICE),
         "fargate_task_sizes": {
             "sizes": {str(cpu): list(memory) for cpu, memory in FARGATE_TASK_SIZES.items()},
+            "windows_cpu": list(FARGATE_WINDOWS_CPU_UNITS),
             "source": _source(FARGATE_SOURCE),
         },
+        "vpc_security_groups_per_eni": {
+            **_fact(VPC_SECURITY_GROUPS_PER_ENI),
+            "max": VPC_SECURITY_GROUPS_PER_ENI_MAX,
+        },
+        "security_group_rules": _source(SECURITY_GROUP_RULES_SOURCE),
+        "ecs_blue_green_listener": _source(ECS_BLUE_GREEN_LISTENER_SOURCE),
+        "ecs_blue_green_scaling": _source(ECS_BLUE_GREEN_SCALING_SOURCE),
+        "target_groups_per_forward_action": _fact(TARGET_GROUPS_PER_FORWARD_ACTION),
         "postgres_versions": {str(major): _window(window) for major, window in POSTGRES_VERSIONS.items()},
         "postgres_min_creatable_minor": {
             "minors": {str(major): minor for major, minor in POSTGRES_MIN_CREATABLE_MINOR.items()},
@@ -457,4 +760,22 @@ def facts_document() -> dict[str, object]:
         "alb_rule_condition_values": _fact(ALB_RULE_CONDITION_VALUES),
         "alb_rule_priorities": [ALB_RULE_PRIORITIES.start, ALB_RULE_PRIORITIES.stop - 1],
         "alb_idle_timeout_seconds": [ALB_IDLE_TIMEOUT_SECONDS.start, ALB_IDLE_TIMEOUT_SECONDS.stop - 1],
+        "rds_extended_support": _source(RDS_EXTENDED_SUPPORT_SOURCE),
+        "rds_log_exports": {
+            "types": {engine: list(types) for engine, types in RDS_LOG_EXPORTS.items()},
+            "source": _source(RDS_LOG_EXPORTS_SOURCE),
+        },
+        "rds_log_group_names": {"patterns": dict(RDS_LOG_GROUP_NAMES), "source": _source(RDS_LOG_GROUP_SOURCE)},
+        "rds_enhanced_monitoring_log_group": {
+            "name": RDS_ENHANCED_MONITORING_LOG_GROUP,
+            "source": _source(RDS_ENHANCED_MONITORING_SOURCE),
+        },
+        "maintenance_window_formats": {
+            "backup": RDS_BACKUP_WINDOW_FORMAT,
+            "maintenance": RDS_MAINTENANCE_WINDOW_FORMAT,
+            "source": _source(WINDOW_FORMAT_SOURCE),
+        },
+        "cloudtrail_recursive_logging": _source(CLOUDTRAIL_RECURSIVE_LOGGING_SOURCE),
+        "cloudtrail_selectors": _source(CLOUDTRAIL_SELECTORS_SOURCE),
+        "acm_days_to_expiry": _source(ACM_DAYS_TO_EXPIRY_SOURCE),
     }

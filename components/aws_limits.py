@@ -6,8 +6,9 @@ check here raises one :class:`~fintech_infra.errors.ConfigError` naming the key 
 what AWS allows, so the same mistake fails before a single resource is registered.
 
 The tables are data, not guesses at run time: RDS for PostgreSQL / Aurora PostgreSQL instance classes
-(RDS User Guide "DB instance classes" and "Supported DB engines for DB instance classes"), their memory
-(for ``max_connections``), and ElastiCache node types. A class missing here is refused until it is added,
+(RDS User Guide "DB instance classes" and "Supported DB engines for DB instance classes"), their nominal memory
+(for the ``max_connections`` estimate, with the reserve from :mod:`fintech_infra.aws_facts`), and ElastiCache
+node types. A class missing here is refused until it is added,
 which is the safe direction: the error says which classes are known.
 """
 
@@ -17,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
+from fintech_infra import aws_facts
 from fintech_infra.errors import ConfigError, allowed
 
 __all__ = [
@@ -160,18 +162,21 @@ def check_instance_class(mode: EngineMode, instance_class: str, *, path: str = "
 
 
 def max_connections(instance_class: str) -> int:
-    """PostgreSQL's default ``max_connections`` on this class: LEAST(memory / 9531392, 5000).
+    """PostgreSQL's default ``max_connections`` on this class, estimated from below.
 
-    Computed from the class's nominal memory. AWS's ``DBInstanceClassMemory`` excludes memory reserved for
-    the OS and RDS processes, so the engine's real value is a little lower; alarms built on this figure
-    should therefore use a percentage below 100.
+    RDS sets ``LEAST({DBInstanceClassMemory/9531392}, 5000)``, where ``DBInstanceClassMemory`` is the class's
+    memory less what RDS keeps for the OS and its own processes. AWS publishes no formula for that reserve, so it
+    is :data:`~fintech_infra.aws_facts.DB_INSTANCE_CLASS_MEMORY_RESERVE`'s estimate, which reserves more than any
+    measured class: the figure is a little below the engine's real value, never above it, and an alarm at a share
+    of it fires at or before that share of the real limit (db.r6g.large: 1733 against 1802 from nominal memory).
     """
     if instance_class not in INSTANCE_MEMORY_GIB:
         raise ConfigError(
             f"instance_class: {instance_class!r} has no memory figure; {allowed(sorted(INSTANCE_MEMORY_GIB))}"
         )
-    memory_bytes = int(INSTANCE_MEMORY_GIB[instance_class] * 1024**3)
-    return min(memory_bytes // _BYTES_PER_CONNECTION, MAX_CONNECTIONS_CAP)
+    nominal_gib = INSTANCE_MEMORY_GIB[instance_class]
+    class_memory = int(nominal_gib * 1024**3) - aws_facts.DB_INSTANCE_CLASS_MEMORY_RESERVE.reserved_bytes(nominal_gib)
+    return min(class_memory // _BYTES_PER_CONNECTION, MAX_CONNECTIONS_CAP)
 
 
 def parameter_group_family(mode: EngineMode, engine_version: str, *, path: str = "engine_version") -> str:

@@ -3,8 +3,8 @@
 A cell composes the other components; it never inlines them. In the primary region (one explicit provider,
 handed to every child through ``providers``; invokes follow it through ``parent``): the key ring, VPC and
 alarm topic (:class:`~fintech_infra.cell_region.CellRegion`), an access-log sink, the audit trail, the
-compute tier's groundwork (ECS marker groups, or the EKS cluster and its baseline: the data stores'
-clients), one database per concern, the cache, the backup plan, the edge (ALB + WAF), the routing
+compute tier's groundwork (each ECS service's own security group, or the EKS cluster and its baseline: the
+data stores' clients), one database per concern, the cache, the backup plan, the edge (ALB + WAF), the routing
 manifest, then the services behind the edge. The compute kind is one strategy per kind
 (:mod:`fintech_infra.cell_compute`), picked once from the config. In the DR region (a second provider):
 keys, VPC, alarm topic, each database's DR copy (through :class:`DrPlacement`), and a **warm standby**: a
@@ -40,6 +40,7 @@ from fintech_infra.database import FinancialDatabase
 from fintech_infra.edge import Edge
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.jurisdictions import Jurisdiction
+from fintech_infra.maintenance import resolve_windows
 from fintech_infra.providers import RegionalProviders
 from fintech_infra.redis import RedisCluster
 from fintech_infra.residency import check_regions, dr_vpc_settings
@@ -165,6 +166,9 @@ class JurisdictionCell(FintechComponent):
                 rotation=self._rotation(concern, "postgresql-single-user", retention)
                 if FinancialDatabase.generates_password(settings, placement)
                 else None,
+                monitoring_log_groups=[region.monitoring_logs for region in (self.primary, self.dr) if region],
+                windows=resolve_windows(config.maintenance, config.primary_region),
+                dr_windows=resolve_windows(config.dr_maintenance, config.dr_region) if config.dr_region else None,
                 config_path=key_path("cells", name, "concerns", index),
                 opts=here,
             )
@@ -179,6 +183,7 @@ class JurisdictionCell(FintechComponent):
             alarm_topic_arn=self.primary.alarm_topic.arn,
             alarms=config.alarms,
             rotation=self._rotation("cache", "elasticache-user", retention),
+            windows=resolve_windows(config.maintenance, config.primary_region),
             config_path=key_path("cells", name, "redis"),
             opts=here,
         )

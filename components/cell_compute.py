@@ -4,12 +4,18 @@ cluster with its Kubernetes baseline (:class:`EksCompute`).
 The cell picks the strategy once, from the config's compute kind (:func:`compute_tier`), and builds one
 per region. Each answers the same questions, so the cell never asks which kind it runs:
 
-- on construction, what the region needs before the databases: ECS makes the marker security groups a
-  workload wears to reach one data store; EKS makes the cluster, whose node group is every store's client;
-- :meth:`~CellCompute.clients`: the security groups a data store admits;
+- on construction, what the region needs before the databases: ECS makes each service's own security
+  group; EKS makes the cluster, whose node group is every store's client;
+- :meth:`~CellCompute.clients`: the security groups a data store admits, by label;
 - :meth:`~CellCompute.kubernetes`: the routing manifests' Kubernetes part (ECS: none; ECS services get
   the manifests' SSM parameters injected instead);
 - :meth:`~CellCompute.serve`: the targets the edge gets and the services behind them.
+
+An ECS service wears exactly one security group, its own, however many concerns it declares: each
+concern's database group admits the groups of the services that declare that concern (one ingress rule per
+service, on the database's side), and the cache admits the services that declare ``cache``. AWS allows at
+most five groups per service (:data:`fintech_infra.aws_facts.ECS_SECURITY_GROUPS_PER_SERVICE`); a marker
+group per concern would need one more group per concern, and reach that limit with four concerns and the cache.
 
 A standby tier (the DR region's warm standby) runs at its floor: one task per service, or one node.
 """
@@ -25,7 +31,7 @@ import pulumi_aws as aws
 
 from fintech_infra._naming import child
 from fintech_infra.cell_region import CellRegion, data_cidrs
-from fintech_infra.config import CellConfig, ComputeSettings, EcsSettings, EksSettings
+from fintech_infra.config import CellConfig, ComputeSettings, EcsServiceSettings, EcsSettings, EksSettings
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.eks import EksCluster
@@ -79,8 +85,8 @@ class ServiceData:
 class CellCompute(Protocol):
     """One region's compute tier, whatever its kind."""
 
-    def clients(self, concern: str) -> list[pulumi.Input[str]]:
-        """Security groups the data store of ``concern`` (or ``cache``) admits."""
+    def clients(self, concern: str) -> dict[str, pulumi.Input[str]]:
+        """Security groups the data store of ``concern`` (or ``cache``) admits, by a stable label."""
         ...
 
     def kubernetes(self) -> KubernetesTarget | None:
@@ -100,20 +106,22 @@ def compute_tier(settings: ComputeSettings) -> Callable[[ComputeScope], CellComp
 
 
 class EcsCompute:
-    """ECS: marker security groups per data store, then a cluster and one Fargate service per service."""
+    """ECS: one security group per service (before the databases, which admit them), then a cluster and one
+    Fargate service per service."""
 
     def __init__(self, settings: EcsSettings, scope: ComputeScope) -> None:
         self._settings, self._scope = settings, scope
-        # Marker groups: a workload wearing `<concern>` may reach that concern's database, nothing else.
-        # They carry no rules (an empty egress list drops AWS's allow-all default).
-        self.concern_groups: dict[str, aws.ec2.SecurityGroup] = {}
-        for database in scope.config.concerns:
-            concern = database.concern.value
-            self.concern_groups[concern] = self._marker(concern, f"clients of the {concern} database")
-        self.concern_groups["cache"] = self._marker("cache", "clients of the cell's cache")
+        self.service_groups: dict[str, aws.ec2.SecurityGroup] = {
+            service.name: self._service_group(service) for service in settings.services
+        }
 
-    def clients(self, concern: str) -> list[pulumi.Input[str]]:
-        return [self.concern_groups[concern].id]
+    def clients(self, concern: str) -> dict[str, pulumi.Input[str]]:
+        """The groups of the services that declare ``concern`` (``cache``: that declare ``cache``), by service."""
+        return {
+            service.name: self.service_groups[service.name].id
+            for service in self._settings.services
+            if (service.cache if concern == "cache" else concern in service.concerns)
+        }
 
     def kubernetes(self) -> KubernetesTarget | None:
         return None
@@ -134,7 +142,7 @@ class EcsCompute:
         }
         for service in self._settings.services:
             settings = service.model_copy(update={"min_tasks": 1}) if scope.standby else service
-            group = self._service_group(service.name)
+            group = self.service_groups[service.name]
             target = edge.add_service_target(
                 service.name,
                 port=service.container_port,
@@ -142,70 +150,67 @@ class EcsCompute:
                 app_security_group_id=group.id,
                 blue_green=service.deployment == "blue_green",
             )
-            concerns = [concern.value for concern in service.concerns]
+            concerns = [concern.value for concern in service.concerns if concern.value in data.secret_arns]
             FargateService(
                 child(scope.prefix, service.name),
                 settings,
                 cluster=cluster,
                 subnet_ids=region.vpc.private_subnet_ids,
-                security_group_ids=[
-                    group.id,
-                    *(self.concern_groups[concern].id for concern in concerns if concern in self.concern_groups),
-                    self.concern_groups["cache"].id,
-                ],
+                security_group_ids=[group.id],
                 logs_key=region.keys.ref("logs"),
                 log_retention_days=scope.log_retention_days,
                 vpc_id=region.vpc.vpc_id,
                 **target.fargate_args(),
                 injected_secrets=manifests,
                 secret_arns_readable=[
-                    *(data.secret_arns[c] for c in concerns if c in data.secret_arns),
-                    data.cache_secret_arn,
+                    *(data.secret_arns[concern] for concern in concerns),
+                    *([data.cache_secret_arn] if service.cache else []),
                 ],
                 secret_keys=[
-                    *(data.keys.ref(c) for c in concerns if c in data.secret_arns),
-                    data.keys.ref("cache"),
+                    *(data.keys.ref(concern) for concern in concerns),
+                    *([data.keys.ref("cache")] if service.cache else []),
                 ],
                 opts=region.opts,
             )
 
-    def _marker(self, role: str, what: str) -> aws.ec2.SecurityGroup:
-        region = self._scope.region
-        return aws.ec2.SecurityGroup(
-            child(self._scope.prefix, f"app-{role}-sg"),
+    def _service_group(self, service: EcsServiceSettings) -> aws.ec2.SecurityGroup:
+        """A service's own group: the edge adds its ingress; egress to HTTPS (APIs through NAT or endpoints) and,
+        for what the service declares, to the data subnets on the PostgreSQL and cache ports.
+
+        Every rule is its own resource (no inline blocks, see :mod:`fintech_infra.data_access`): the edge adds
+        the ALB's ingress rule to this group later. Data egress is keyed by availability zone.
+        """
+        prefix, region = self._scope.prefix, self._scope.region
+        name = child(prefix, f"{service.name}-sg")
+        group = aws.ec2.SecurityGroup(
+            name,
             vpc_id=region.vpc.vpc_id,
-            description=f"Application tier: {what}",
-            ingress=[],
-            egress=[],
+            description=f"Service {service.name}: ingress from the edge only",
+            tags={},
             opts=region.opts,
         )
 
-    def _service_group(self, service: str) -> aws.ec2.SecurityGroup:
-        """A service's own group: the edge adds ingress; egress to HTTPS (APIs through NAT/endpoints) and data."""
-        region = self._scope.region
-        data = data_cidrs(region.vpc)
-        return aws.ec2.SecurityGroup(
-            child(self._scope.prefix, f"{service}-sg"),
-            vpc_id=region.vpc.vpc_id,
-            description=f"Service {service}: ingress from the edge only",
-            ingress=[],
-            egress=[
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=443, to_port=443, cidr_blocks=["0.0.0.0/0"], description="HTTPS out"
-                ),
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp",
-                    from_port=POSTGRES_PORT,
-                    to_port=POSTGRES_PORT,
-                    cidr_blocks=data,
-                    description="PostgreSQL",
-                ),
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="tcp", from_port=REDIS_PORT, to_port=REDIS_PORT, cidr_blocks=data, description="Cache"
-                ),
-            ],
-            opts=region.opts,
-        )
+        def egress(role: str, port: int, cidr: str, description: str) -> None:
+            aws.vpc.SecurityGroupEgressRule(
+                child(name, role),
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=cidr,
+                description=description,
+                tags={},
+                opts=region.opts,
+            )
+
+        egress("https-out", 443, "0.0.0.0/0", "HTTPS out (AWS APIs through NAT or interface endpoints)")
+        zones = dict(zip(region.vpc.availability_zones, data_cidrs(region.vpc), strict=True))
+        for zone, cidr in zones.items():
+            if service.concerns:
+                egress(f"postgres-out-{zone}", POSTGRES_PORT, cidr, f"PostgreSQL in the data subnet of {zone}")
+            if service.cache:
+                egress(f"cache-out-{zone}", REDIS_PORT, cidr, f"Cache in the data subnet of {zone}")
+        return group
 
 
 class EksCompute:
@@ -239,8 +244,9 @@ class EksCompute:
             opts=region.opts,
         )
 
-    def clients(self, concern: str) -> list[pulumi.Input[str]]:
-        return [self.cluster.node_security_group_id]
+    def clients(self, concern: str) -> dict[str, pulumi.Input[str]]:
+        # Pod security groups come later; until then every data store admits the nodes (the EKS cluster group).
+        return {"nodes": self.cluster.node_security_group_id}
 
     def kubernetes(self) -> KubernetesTarget | None:
         return KubernetesTarget(

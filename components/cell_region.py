@@ -1,4 +1,5 @@
-"""What a JurisdictionCell builds once per region before anything else: keys, VPC and alarm topic."""
+"""What a JurisdictionCell builds once per region before anything else: keys, VPC, alarm topic and the
+region's enhanced-monitoring log group."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from fintech_infra import aws_facts
 from fintech_infra._naming import child
 from fintech_infra.alarms import AlarmTopic
 from fintech_infra.config import CellConfig, VpcSettings
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.kms import KeyRing
+from fintech_infra.logs import encrypted_log_group
 from fintech_infra.vpc import SecureVpc, subnet_cidr
 
 __all__ = ["CellRegion", "data_cidrs"]
@@ -25,7 +28,12 @@ def data_cidrs(vpc: SecureVpc) -> list[str]:
 
 
 class CellRegion:
-    """What the cell builds once per region before anything else: keys, VPC and alarm topic.
+    """What the cell builds once per region before anything else: keys, VPC, alarm topic, ``RDSOSMetrics``.
+
+    ``RDSOSMetrics`` is one group per account and region, shared by every DB instance there; the cell owns its
+    account, so it creates it. Two cells in one account and region would both try (the second fails with
+    ResourceAlreadyExistsException), and so does an account whose RDS already created it: import it then
+    (docs/deployment.md).
 
     Not a component: its children are the cell's, on the region's provider (``opts``). The region's compute
     tier (:mod:`fintech_infra.cell_compute`) builds on it.
@@ -60,6 +68,16 @@ class CellRegion:
             region=region,
             flow_logs_key=self.keys.ref("logs"),
             flow_log_retention_days=rules.min_audit_log_retention_days,
+            opts=self.opts,
+        )
+        # Enhanced monitoring of every DB instance in the account and region writes to this one group; created
+        # here, before any database, it is encrypted and kept for the audit retention instead of RDS's default.
+        self.monitoring_logs = encrypted_log_group(
+            child(prefix, "rds-os-metrics"),
+            key=self.keys.ref("logs"),
+            retention_days=rules.min_audit_log_retention_days,
+            parent=cell,
+            log_group_name=aws_facts.RDS_ENHANCED_MONITORING_LOG_GROUP,
             opts=self.opts,
         )
         self.alarm_topic = AlarmTopic(

@@ -6,13 +6,15 @@ secret reference, never a plaintext value (:func:`looks_like_secret`).
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from fintech_infra._config_base import DataConcern, FrozenSettings, Name
+from fintech_infra import aws_facts, versions
+from fintech_infra._config_base import ROTATION_CLIENT, DataConcern, FrozenSettings, Name
 from fintech_infra.errors import allowed
 
 __all__ = [
@@ -72,7 +74,14 @@ class EcsServiceSettings(FrozenSettings):
         description="ALB requests per task per minute the request policy tracks. Defaults to 1000.",
     )
     concerns: tuple[DataConcern, ...] = Field(
-        (), description="Data concerns whose databases it may reach. Defaults to none."
+        (),
+        description="Data concerns whose databases it may reach: each one's database security group admits "
+        "this service's own group, and it may read that database's master secret. Defaults to none.",
+    )
+    cache: bool = Field(
+        False,
+        description="Whether it reaches the cell's cache: the cache's security group admits this service's own "
+        "group, and it may read the cache's auth secret. Defaults to False.",
     )
     secrets: dict[str, str] = Field(
         default_factory=dict,
@@ -143,6 +152,20 @@ class EcsSettings(FrozenSettings):
     kind: Literal["ecs"] = Field("ecs", description="Compute discriminator. Defaults to `ecs`.")
     services: tuple[EcsServiceSettings, ...] = Field(default=(), description="Fargate services. Defaults to none.")
 
+    @model_validator(mode="after")
+    def _distinct_names(self) -> EcsSettings:
+        # Each service's group is admitted by the data stores under the service's name (one rule per name).
+        names = [service.name for service in self.services]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"services: names {repeated!r} repeat; allowed: one service per name")
+        if ROTATION_CLIENT in names:
+            raise ValueError(
+                f"services: the name {ROTATION_CLIENT!r} is taken by the data stores' rotation function; "
+                "allowed: any other name"
+            )
+        return self
+
 
 _GRAVITON = re.compile(r"^[a-z]+\d+[a-z-]*g[a-z-]*\.")
 _RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -152,7 +175,14 @@ class EksSettings(FrozenSettings):
     """Run the cell's services on EKS."""
 
     kind: Literal["eks"] = Field("eks", description="Compute discriminator. Defaults to `eks`.")
-    version: str = Field("1.33", pattern=r"^1\.\d{2}$", description="Kubernetes version. Defaults to 1.33.")
+    version: str = Field(
+        aws_facts.EKS_DEFAULT_VERSION,
+        pattern=r"^1\.\d{2}$",
+        description=(
+            "Kubernetes version, in EKS standard support on the day the program runs (the cluster's upgrade policy "
+            f"is STANDARD). Defaults to {aws_facts.EKS_DEFAULT_VERSION}."
+        ),
+    )
     node_instance_types: tuple[str, ...] = Field(
         ("m7g.large",), min_length=1, description="Node instance types. Defaults to (m7g.large,) (Graviton)."
     )
@@ -174,6 +204,14 @@ class EksSettings(FrozenSettings):
         description="Workload namespace to the data concerns its workloads reach; empty (default) gives one "
         "namespace per concern of the cell, named after it.",
     )
+
+    @field_validator("version")
+    @classmethod
+    def _in_standard_support(cls, value: str) -> str:
+        problem = versions.eks_version_problem(value, today=dt.date.today())
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("namespaces")
     @classmethod

@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from fintech_infra import versions
 from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
 from fintech_infra.compute_config import (
     ComputeSettings,
@@ -51,6 +52,7 @@ from fintech_infra.jurisdictions import (
     JurisdictionOverride,
     JurisdictionRegistry,
 )
+from fintech_infra.maintenance import MaintenanceSettings, resolve_windows, window_problems
 
 __all__ = [
     "CONFIG_NAMESPACE",
@@ -67,6 +69,7 @@ __all__ = [
     "EksSettings",
     "EntitySettings",
     "Environment",
+    "MaintenanceSettings",
     "RecoveryObjectives",
     "RedisSettings",
     "RoutingConfig",
@@ -246,6 +249,15 @@ class CellConfig(FrozenSettings):
     compute: ComputeSettings = Field(default_factory=EcsSettings, description="`ecs` (default) or `eks`.")
     edge: EdgeSettings = Field(default_factory=EdgeSettings, description="ALB + WAF.")
     alarms: AlarmSettings = Field(default_factory=AlarmSettings, description="Alarm thresholds.")
+    maintenance: MaintenanceSettings = Field(
+        default_factory=MaintenanceSettings,
+        description="Backup, snapshot and maintenance windows in the primary region (UTC); each defaults to the "
+        "region's night.",
+    )
+    dr_maintenance: MaintenanceSettings = Field(
+        default_factory=MaintenanceSettings,
+        description="The same windows for the DR copies in the DR region; each defaults to that region's night.",
+    )
     key_deletion_window_days: int = Field(30, ge=7, le=30, description="KMS deletion window (AWS: 7-30).")
 
     @field_validator("primary_region", "dr_region")
@@ -345,10 +357,21 @@ def _rules_problems(config: StackConfig) -> list[str]:
                     f"(first at concerns[{seen[database.concern]}]); each concern gets its own database"
                 )
             seen.setdefault(database.concern, index)
+            global_problem = versions.aurora_global_version_problem(database.engine_version)
+            if cell.dr_region is not None and database.engine == "aurora" and global_problem:
+                problems.append(f"{at}.concerns[{index}].engine_version: {database.engine_version!r} {global_problem}")
         entity_names = [entity.name for entity in cell.entities]
         for index, name in enumerate(entity_names):
             if name in entity_names[:index]:
                 problems.append(f"{at}.entities[{index}].name: {name!r} is listed twice")
+        for key, settings, region in (
+            ("maintenance", cell.maintenance, cell.primary_region),
+            ("dr_maintenance", cell.dr_maintenance, cell.dr_region),
+        ):
+            if region is not None:
+                problems.extend(f"{at}.{key}: {p}" for p in window_problems(resolve_windows(settings, region)))
+            elif settings != MaintenanceSettings():
+                problems.append(f"{at}.{key}: is set without a dr_region; allowed: a dr_region, or remove it")
         if config.environment == "prod":
             for index, database in enumerate(cell.concerns):
                 if not database.multi_az:

@@ -6,11 +6,12 @@ recovery objectives each concern declares or inherits (:func:`default_objectives
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from fintech_infra import aws_limits
+from fintech_infra import aws_limits, versions
 from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings
 from fintech_infra.errors import allowed
 
@@ -54,7 +55,16 @@ class DatabaseSettings(FrozenSettings):
     engine: DatabaseEngine = Field(
         "rds-instance", description="`rds-instance` (Multi-AZ instance) or `aurora`. Defaults to `rds-instance`."
     )
-    engine_version: str = Field("16.6", pattern=r"^\d{2}(\.\d+)?$", description="PostgreSQL version. Defaults to 16.6.")
+    engine_version: str = Field(
+        "16",
+        pattern=r"^\d{2}(\.\d+)?$",
+        description=(
+            "PostgreSQL major (RDS picks the minor and upgrades it in the maintenance window) or major.minor. The "
+            "major must be in RDS standard support on the day the program runs; a pinned RDS minor must be one RDS "
+            "still creates. An Aurora global cluster (aurora with a dr_region) runs the major's known full version "
+            "unless one is pinned. Defaults to 16."
+        ),
+    )
     instance_class: str = Field(
         "db.r6g.large",
         pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$",
@@ -108,10 +118,13 @@ class DatabaseSettings(FrozenSettings):
 
     @field_validator("engine_version")
     @classmethod
-    def _supported_major(cls, value: str) -> str:
-        if int(value.split(".")[0]) not in aws_limits.POSTGRES_MAJOR_VERSIONS:
-            majors = ", ".join(map(str, sorted(aws_limits.POSTGRES_MAJOR_VERSIONS)))
-            raise ValueError(f"is not a supported PostgreSQL version; allowed majors: {majors}")
+    def _supported_version(cls, value: str, info: ValidationInfo) -> str:
+        # Judged on the day the program runs: a major that leaves standard support is refused from then on.
+        problem = versions.postgres_version_problem(
+            info.data.get("engine", "rds-instance"), value, today=dt.date.today()
+        )
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("performance_insights_retention_days")

@@ -17,8 +17,8 @@ its backups):
 - the component's name and the cell name: they derive the identifier (``physical(name)``), the final
   snapshot name and every child's logical name;
 - ``engine`` (rds-instance <-> aurora is a migration, not an update) and the major version of
-  ``engine_version`` outside a planned upgrade (pass a major such as ``"16"`` to let automatic minor
-  upgrades proceed without drift);
+  ``engine_version`` outside a planned upgrade (the default is a major, ``"16"``, so automatic minor
+  upgrades proceed without drift; :mod:`fintech_infra.versions` says what else is refused and why);
 - the concern's KMS key (``kms_key_id`` forces a new database) and the subnet group's subnets/VPC;
 - the DR region (the replica, secondary cluster or replicated backups live there).
 
@@ -35,19 +35,29 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pulumi
 
-from fintech_infra import aws_limits
+from fintech_infra import aws_limits, versions
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import physical
 from fintech_infra._tags import stack_convention
 from fintech_infra.alarms import database_alarms
 from fintech_infra.aurora import AuroraCluster
+from fintech_infra.aws_facts import RDS_ENHANCED_MONITORING_LOG_GROUP
 from fintech_infra.config import AlarmSettings, DatabaseSettings, default_objectives
+from fintech_infra.data_access import check_client_labels
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
-from fintech_infra.rds_baseline import POSTGRES_PORT, EngineMode, EngineWiring, data_network, monitoring_role
+from fintech_infra.maintenance import Windows, region_defaults
+from fintech_infra.rds_baseline import (
+    POSTGRES_PORT,
+    DatabaseWindows,
+    EngineMode,
+    EngineWiring,
+    data_network,
+    monitoring_role,
+)
 from fintech_infra.rds_instance import RdsInstance
 from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
-from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
+from fintech_infra.wiring import ROTATION_CLIENT, DataNetwork, DrPlacement, KeyRef
 
 if TYPE_CHECKING:
     from fintech_infra.rotation import RotationFunction
@@ -92,9 +102,17 @@ class FinancialDatabase(FintechComponent):
         alarms: AlarmSettings = AlarmSettings(),  # noqa: B008 - frozen model, safe as a default
         availability_zones: Sequence[str] | None = None,
         rotation: RotationFunction | None = None,
+        monitoring_log_groups: Sequence[pulumi.Resource] = (),
+        windows: Windows | None = None,
+        dr_windows: Windows | None = None,
         config_path: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``monitoring_log_groups``: the ``RDSOSMetrics`` groups of the database's regions, pre-created by the
+        caller (one per account and region, :class:`~fintech_infra.cell_region.CellRegion`); every instance waits
+        for them. The groups its logs are exported to are created here, with ``key`` and the jurisdiction's
+        audit-log retention. ``windows`` and ``dr_windows`` (:mod:`fintech_infra.maintenance`) set the backup and
+        maintenance windows of the primary and of the DR copies; without them, each region's night defaults."""
         # Standalone (no config path): messages name the arguments, ``settings.*`` and ``dr``.
         path = config_path or "settings"
         dr_path = f"cells.{cell}.dr_region" if config_path else "dr"
@@ -115,9 +133,15 @@ class FinancialDatabase(FintechComponent):
                 f"{path}: rotation template {rotation.template!r} cannot rotate a PostgreSQL master user; "
                 "allowed: 'postgresql-single-user'"
             )
+        check_client_labels(path, network, dr.network if dr is not None else None)
+        if rotation is not None and ROTATION_CLIENT in network.client_security_group_ids:
+            raise ConfigError(
+                f"{path}: a client labelled {ROTATION_CLIENT!r} clashes with the rotation function's admission; "
+                f"allowed: any other client label (rename the service)"
+            )
         if rotation is not None and rotation.security_group_id is not None:
             # The rotation function logs in to the writer: admit it like an application client.
-            clients = [*network.client_security_group_ids, rotation.security_group_id]
+            clients = {**network.client_security_group_ids, ROTATION_CLIENT: rotation.security_group_id}
             network = dataclasses.replace(network, client_security_group_ids=clients)
         if alarm_topic_arn is None:
             raise ConfigError(
@@ -128,6 +152,14 @@ class FinancialDatabase(FintechComponent):
             raise ConfigError(
                 f"FinancialDatabase {name!r}: dr_alarm_topic_arn: None would leave the alarms on its DR copy "
                 f"({plan.dr_mechanisms[-1].value}) notifying no one; allowed: an SNS topic ARN in {dr.region}"
+            )
+        if not monitoring_log_groups:
+            raise ConfigError(
+                f"FinancialDatabase {name!r}: monitoring_log_groups: () would leave "
+                f"{RDS_ENHANCED_MONITORING_LOG_GROUP} to RDS, which creates it without a key and without expiry "
+                "(the policy pack's rds-log-groups-precreated); allowed: the group of each region the database "
+                "runs in, created first: "
+                f"encrypted_log_group(..., log_group_name={RDS_ENHANCED_MONITORING_LOG_GROUP!r})"
             )
         super().__init__(
             "fintech:database:FinancialDatabase",
@@ -163,6 +195,12 @@ class FinancialDatabase(FintechComponent):
                 monitoring_role_arn=self.monitoring_role.arn,
                 availability_zones=availability_zones,
                 rotation=rotation,
+                log_retention_days=jurisdiction.min_audit_log_retention_days,
+                monitoring_log_groups=monitoring_log_groups,
+                windows=DatabaseWindows.of(windows, parent=self),
+                dr_windows=None
+                if dr is None
+                else DatabaseWindows.of(dr_windows or region_defaults(dr.region), parent=self),
             )
         )
 
@@ -228,6 +266,9 @@ class FinancialDatabase(FintechComponent):
                 f"{dr_path}: {dr.region!r} is not permitted for {jurisdiction.code}; {allowed(jurisdiction.dr_regions)}"
             )
         aws_limits.check_instance_class(settings.engine, settings.instance_class, path=f"{path}.instance_class")
+        global_problem = versions.aurora_global_version_problem(settings.engine_version)
+        if settings.engine == "aurora" and dr is not None and global_problem:
+            raise ConfigError(f"{path}.engine_version: {settings.engine_version!r} {global_problem}")
         aws_limits.check_backup_retention(settings.backup_retention_days, path=f"{path}.backup_retention_days")
         aws_limits.check_performance_insights_retention(
             settings.performance_insights_retention_days, path=f"{path}.performance_insights_retention_days"

@@ -9,8 +9,9 @@
   and ``::/0``. Egress goes only to the application security groups, on their ports, one rule per
   :meth:`Edge.add_service_target` call (which also adds the matching ingress rule on the app's group).
 - HTTPS listener with ``ELBSecurityPolicy-TLS13-1-2-2021-06`` (TLS 1.3 and 1.2 only), HSTS and
-  ``nosniff``/``DENY`` response headers; a default 404 so only routed paths reach a service. Port 80
-  only redirects to HTTPS (301).
+  ``nosniff``/``DENY`` response headers; a default 404 so only routed paths reach a service (kept with ECS
+  blue/green, whose rules stay forward-only: :mod:`fintech_infra.edge_targets` says why). Port 80 only
+  redirects to HTTPS (301).
 - WAF: see :mod:`fintech_infra.waf`. Alarms on the cell's topic: 5xx share of requests and p99 latency.
 
 Certificate flow (the entity hostnames' ACM certificate, DNS-validated, with or without the global
@@ -28,6 +29,7 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
+from fintech_infra.alarms import certificate_expiry_alarm
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.config import AlarmSettings, EdgeSettings
 from fintech_infra.edge_certificate import dns_validated_certificate
@@ -255,6 +257,14 @@ class Edge(FintechComponent):
             parent=self,
         )
         self._alarms(name, alarms, alarm_topic_arn)
+        # Requested or given, the certificate is watched where ACM publishes its metric: its (this) region.
+        certificate_expiry_alarm(
+            self,
+            child(name, "certificate-expiry"),
+            certificate_arn=certificate_arn,
+            thresholds=alarms,
+            topic_arn=alarm_topic_arn,
+        )
 
         self.load_balancer_arn: pulumi.Output[str] = self.load_balancer.arn
         self.load_balancer_arn_suffix: pulumi.Output[str] = self.load_balancer.arn_suffix

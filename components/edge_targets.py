@@ -2,6 +2,20 @@
 
 :meth:`fintech_infra.edge.Edge.add_service_target` calls :func:`service_target` once per service and
 hands the :class:`ServiceTarget` on to the service (``FargateService(..., **target.fargate_args())``).
+
+Blue/green (ECS-native) follows AWS's "Application Load Balancer resources for blue/green deployments"
+(:data:`fintech_infra.aws_facts.ECS_BLUE_GREEN_LISTENER_SOURCE`): two IP target groups, and one production
+listener rule whose single forward action lists both, the primary at weight 100 and the alternate at 0. ECS
+moves traffic by rewriting those weights, so the program ignores changes to the rule's actions. Decisions:
+
+- No test listener rule (AWS: optional). It would only serve a lifecycle hook that tests the green revision
+  before the shift, and none is configured; on this internet-facing ALB it would also expose the unreleased
+  revision to anyone who finds the route.
+- The HTTPS listener keeps its fixed-response 404 default. The limitation some translations of that page
+  still carry ("a mixture of forward and non-forward actions ... the deployment fails") is gone from the
+  English page they defer to, and read strictly it concerns the rules ECS manages: the production rule here
+  has exactly one action, a forward. A sandbox deployment confirms it before a first production use (the
+  fact's ``verify`` command, in docs/deployment.md's pre-flight checks).
 """
 
 from __future__ import annotations
@@ -15,7 +29,12 @@ import pulumi_aws as aws
 
 from fintech_infra._naming import child
 
-__all__ = ["ServiceTarget", "service_target"]
+__all__ = ["ALTERNATE_WEIGHT", "PRIMARY_WEIGHT", "ServiceTarget", "service_target"]
+
+PRIMARY_WEIGHT = 100
+"""The primary (blue) target group's weight on a blue/green production rule when it is created."""
+ALTERNATE_WEIGHT = 0
+"""The alternate (green) group's: it takes traffic only when ECS shifts the weights during a deployment."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +47,7 @@ class ServiceTarget:
     load_balancer_arn_suffix: pulumi.Output[str]
     listener_rule_arn: pulumi.Output[str]
     alternate_target_group_arn: pulumi.Output[str] | None = None
+    alternate_arn_suffix: pulumi.Output[str] | None = None
 
     def fargate_args(self) -> dict[str, Any]:
         """Keyword arguments of :class:`fintech_infra.fargate.FargateService` for this target."""
@@ -36,6 +56,7 @@ class ServiceTarget:
             "target_group_arn_suffix": self.arn_suffix,
             "load_balancer_arn_suffix": self.load_balancer_arn_suffix,
             "alternate_target_group_arn": self.alternate_target_group_arn,
+            "alternate_target_group_arn_suffix": self.alternate_arn_suffix,
             "production_listener_rule_arn": self.listener_rule_arn,
         }
 
@@ -98,14 +119,26 @@ def service_target(
                 host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=list(host_headers))
             )
         )
+    if alternate is None:
+        action = aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=primary.arn)
+    else:
+        action = aws.lb.ListenerRuleActionArgs(
+            type="forward",
+            forward=aws.lb.ListenerRuleActionForwardArgs(
+                target_groups=[
+                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=primary.arn, weight=PRIMARY_WEIGHT),
+                    aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=alternate.arn, weight=ALTERNATE_WEIGHT),
+                ]
+            ),
+        )
     rule = aws.lb.ListenerRule(
         child(base, "rule"),
         listener_arn=https_listener_arn,
         priority=priority,
         conditions=conditions,
-        actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=primary.arn)],
+        actions=[action],
         tags={},
-        # ECS blue/green moves traffic by rewriting this rule's action.
+        # ECS blue/green moves traffic by rewriting the weights of this rule's forward action.
         opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["actions"] if blue_green else None),
     )
     aws.vpc.SecurityGroupEgressRule(
@@ -137,4 +170,5 @@ def service_target(
         load_balancer_arn_suffix=load_balancer_arn_suffix,
         listener_rule_arn=rule.arn,
         alternate_target_group_arn=alternate.arn if alternate is not None else None,
+        alternate_arn_suffix=alternate.arn_suffix if alternate is not None else None,
     )

@@ -14,7 +14,11 @@ Defaults, none of which has an off switch:
   (:mod:`fintech_infra.eks_nodes`).
 - IRSA through the cluster's OIDC provider (the VPC CNI uses it) and the Pod Identity agent; managed
   vpc-cni (with NetworkPolicy enforcement on, which the Kubernetes baseline relies on), coredns,
-  kube-proxy and eks-pod-identity-agent (:mod:`fintech_infra.eks_addons`).
+  kube-proxy and eks-pod-identity-agent at the newest version EKS lists for the cluster's version
+  (:mod:`fintech_infra.eks_addons`).
+- A Kubernetes version in EKS standard support (checked at config time against
+  :data:`~fintech_infra.aws_facts.EKS_VERSIONS` on the day the program runs) with ``upgradePolicy.supportType``
+  STANDARD: EKS upgrades the control plane when standard support ends instead of billing extended support.
 
 Python cannot pass an ``Output[Provider]`` in resource options (pulumi/pulumi#7012), so the Kubernetes
 provider is created here from a kubeconfig built out of the cluster's endpoint, CA and name, with
@@ -243,7 +247,13 @@ class EksCluster(FintechComponent):
             policy_arn=aws_managed_policy(partition, "AmazonEKS_CNI_Policy"),
             parent=self,
         )
-        addons = addons_before_nodes(name, cluster_name=self.cluster.name, cni_role_arn=cni_role.arn, parent=self)
+        addons = addons_before_nodes(
+            name,
+            cluster_name=self.cluster.name,
+            kubernetes_version=settings.version,
+            cni_role_arn=cni_role.arn,
+            parent=self,
+        )
 
         nodes = ManagedNodes(
             self,
@@ -261,7 +271,12 @@ class EksCluster(FintechComponent):
         self.node_role, self.launch_template, self.node_group = nodes.node_role, nodes.launch_template, nodes.node_group
         # CoreDNS pods need nodes to schedule on, or the add-on never becomes ACTIVE.
         addons["coredns"] = addon(
-            name, "coredns", cluster_name=self.cluster.name, parent=self, depends_on=[self.node_group]
+            name,
+            "coredns",
+            cluster_name=self.cluster.name,
+            kubernetes_version=settings.version,
+            parent=self,
+            depends_on=[self.node_group],
         )
         self.addons = addons
 

@@ -2,7 +2,8 @@
 
 vpc-cni (under its own IRSA role, with NetworkPolicy enforcement on, which the Kubernetes baseline relies
 on), kube-proxy and eks-pod-identity-agent go in before the nodes; coredns after them, because its pods
-need nodes to schedule on or the add-on never becomes ACTIVE.
+need nodes to schedule on or the add-on never becomes ACTIVE. Each runs the newest version EKS lists for the
+cluster's Kubernetes version (:func:`addon`).
 """
 
 from __future__ import annotations
@@ -78,16 +79,29 @@ def addon(
     addon: str,
     *,
     cluster_name: pulumi.Input[str],
+    kubernetes_version: str,
     parent: pulumi.Resource,
     service_account_role_arn: pulumi.Input[str] | None = None,
     configuration_values: str | None = None,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> aws.eks.Addon:
-    """One managed add-on: EKS's defaults overwritten on create, our edits preserved on update."""
+    """One managed add-on at the newest version EKS lists for ``kubernetes_version``.
+
+    EKS's defaults are overwritten on create, our edits preserved on update. The version is resolved when the
+    program runs (``get_addon_version``, most recent), never pinned: it moves with the cluster's version, so an
+    upgraded control plane never keeps add-ons built for the previous one.
+    """
+    version = aws.eks.get_addon_version_output(
+        addon_name=addon,
+        kubernetes_version=kubernetes_version,
+        most_recent=True,
+        opts=pulumi.InvokeOutputOptions(parent=parent),
+    ).version
     return aws.eks.Addon(
         child(name, addon),
         cluster_name=cluster_name,
         addon_name=addon,
+        addon_version=version,
         service_account_role_arn=service_account_role_arn,
         configuration_values=configuration_values,
         resolve_conflicts_on_create="OVERWRITE",
@@ -98,7 +112,12 @@ def addon(
 
 
 def addons_before_nodes(
-    name: str, *, cluster_name: pulumi.Input[str], cni_role_arn: pulumi.Input[str], parent: pulumi.Resource
+    name: str,
+    *,
+    cluster_name: pulumi.Input[str],
+    kubernetes_version: str,
+    cni_role_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
 ) -> dict[str, aws.eks.Addon]:
     """The :data:`BEFORE_NODES` add-ons, by name; vpc-cni runs under ``cni_role_arn`` with NetworkPolicy on."""
     return {
@@ -106,6 +125,7 @@ def addons_before_nodes(
             name,
             name_,
             cluster_name=cluster_name,
+            kubernetes_version=kubernetes_version,
             parent=parent,
             service_account_role_arn=cni_role_arn if name_ == "vpc-cni" else None,
             configuration_values=json.dumps({"enableNetworkPolicy": "true"}) if name_ == "vpc-cni" else None,

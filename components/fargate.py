@@ -11,7 +11,15 @@ What it always does (no switch turns these off):
 - Zero-downtime deployments: circuit breaker with rollback, minimum healthy 100 %, maximum 200 %,
   ``wait_for_steady_state`` so ``pulumi up`` fails when a rollout does.
 - Application Auto Scaling between ``min_tasks`` and ``max_tasks`` on average CPU and, behind an ALB, on
-  ``ALBRequestCountPerTarget``.
+  requests per task: the predefined ``ALBRequestCountPerTarget`` for a rolling service; for blue/green, where
+  AWS does not support that metric (its label names one target group, and after a shift production runs
+  through the other), a customized metric that adds ``RequestCountPerTarget`` of both target groups, each
+  ``FILL``-ed with 0 because a group without traffic publishes nothing
+  (:data:`fintech_infra.aws_facts.ECS_BLUE_GREEN_SCALING_SOURCE`,
+  :data:`~fintech_infra.aws_facts.TARGET_TRACKING_METRIC_MATH_SOURCE`). The idle group's targets count for
+  nothing in the sum, so it follows whichever group is live, also during the bake time when both run.
+- At most :data:`~fintech_infra.aws_facts.ECS_SECURITY_GROUPS_PER_SERVICE` security groups (AWS's limit per
+  ``awsvpcConfiguration``), refused before anything is registered.
 
 Blue/green: ``deployment="blue_green"`` uses ECS-native blue/green (``deployment_configuration.strategy =
 BLUE_GREEN``, available in the installed pulumi-aws 7.51), not CodeDeploy: it keeps the deployment in the
@@ -30,6 +38,7 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
+from fintech_infra.aws_facts import ECS_SECURITY_GROUPS_PER_SERVICE
 from fintech_infra.config import EcsServiceSettings
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.errors import ConfigError, key_path
@@ -51,6 +60,13 @@ def _validate(name: str, settings: EcsServiceSettings, **wiring: Any) -> None:
                 f"{key_path(name, key)}: {list(wiring[key])!r} is empty; allowed: one or more ids "
                 "(a FargateService never falls back to a default VPC or a default security group)"
             )
+    groups = len(list(wiring["security_group_ids"]))
+    limit = ECS_SECURITY_GROUPS_PER_SERVICE.value
+    if groups > limit:
+        problems.append(
+            f"{key_path(name, 'security_group_ids')}: {groups} security groups; allowed: 1 to {limit} "
+            f"({ECS_SECURITY_GROUPS_PER_SERVICE.what}: {ECS_SECURITY_GROUPS_PER_SERVICE.source.url})"
+        )
     behind_alb = wiring["target_group_arn"] is not None
     if behind_alb:
         for key in ("load_balancer_arn_suffix", "target_group_arn_suffix"):
@@ -60,7 +76,10 @@ def _validate(name: str, settings: EcsServiceSettings, **wiring: Any) -> None:
                     "group's arn_suffix (the ALBRequestCountPerTarget scaling policy needs both)"
                 )
     if settings.deployment == "blue_green":
-        for key in ("target_group_arn", "alternate_target_group_arn", "production_listener_rule_arn"):
+        keys = ["target_group_arn", "alternate_target_group_arn", "production_listener_rule_arn"]
+        if behind_alb:
+            keys.append("alternate_target_group_arn_suffix")  # the request policy reads both groups
+        for key in keys:
             if wiring[key] is None:
                 problems.append(
                     f"{key_path(name, 'deployment')}: 'blue_green' needs {key}; allowed: 'rolling', or pass the "
@@ -97,6 +116,7 @@ class FargateService(FintechComponent):
         load_balancer_arn_suffix: pulumi.Input[str] | None = None,
         target_group_arn_suffix: pulumi.Input[str] | None = None,
         alternate_target_group_arn: pulumi.Input[str] | None = None,
+        alternate_target_group_arn_suffix: pulumi.Input[str] | None = None,
         production_listener_rule_arn: pulumi.Input[str] | None = None,
         injected_secrets: Mapping[str, pulumi.Input[str]] | None = None,
         secret_arns_readable: Sequence[pulumi.Input[str]] = (),
@@ -120,6 +140,7 @@ class FargateService(FintechComponent):
             load_balancer_arn_suffix=load_balancer_arn_suffix,
             target_group_arn_suffix=target_group_arn_suffix,
             alternate_target_group_arn=alternate_target_group_arn,
+            alternate_target_group_arn_suffix=alternate_target_group_arn_suffix,
             production_listener_rule_arn=production_listener_rule_arn,
         )
         injected = dict(injected_secrets or {})
@@ -221,12 +242,20 @@ class FargateService(FintechComponent):
             tags={},
             opts=child_opts,
         )
-        self._tracking_policy(name, "cpu", "ECSServiceAverageCPUUtilization", float(settings.cpu_target_pct))
-        if target_group_arn is not None:
-            label = pulumi.Output.concat(load_balancer_arn_suffix or "", "/", target_group_arn_suffix or "")
-            self._tracking_policy(
-                name, "requests", "ALBRequestCountPerTarget", float(settings.requests_per_target), label
-            )
+        self._tracking_policy(name, "cpu", _predefined("ECSServiceAverageCPUUtilization"), settings.cpu_target_pct)
+        if (
+            target_group_arn is not None
+            and load_balancer_arn_suffix is not None
+            and target_group_arn_suffix is not None
+        ):
+            if blue_green and alternate_target_group_arn_suffix is not None:
+                metric = _requests_over_both(
+                    load_balancer_arn_suffix, (target_group_arn_suffix, alternate_target_group_arn_suffix)
+                )
+            else:
+                label = pulumi.Output.concat(load_balancer_arn_suffix, "/", target_group_arn_suffix)
+                metric = _predefined("ALBRequestCountPerTarget", label)
+            self._tracking_policy(name, "requests", metric, settings.requests_per_target)
 
         self.service_name: pulumi.Output[str] = self.service.name
         self.task_definition_arn: pulumi.Output[str] = self.task_definition.arn
@@ -273,9 +302,7 @@ class FargateService(FintechComponent):
         )
         return role
 
-    def _tracking_policy(
-        self, name: str, role: str, metric: str, target: float, label: pulumi.Input[str] | None = None
-    ) -> aws.appautoscaling.Policy:
+    def _tracking_policy(self, name: str, role: str, metric: _Metric, target: float) -> aws.appautoscaling.Policy:
         return aws.appautoscaling.Policy(
             child(name, f"scale-{role}"),
             policy_type="TargetTrackingScaling",
@@ -283,12 +310,47 @@ class FargateService(FintechComponent):
             scalable_dimension=self.scaling_target.scalable_dimension,
             resource_id=self.scaling_target.resource_id,
             target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                target_value=target,
-                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                    predefined_metric_type=metric, resource_label=label
-                ),
+                target_value=float(target),
                 scale_in_cooldown=300,
                 scale_out_cooldown=60,
+                **metric,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+_Metric = dict[str, Any]
+"""The metric half of a target tracking configuration: a predefined or a customized metric specification."""
+
+
+def _predefined(metric: str, label: pulumi.Input[str] | None = None) -> _Metric:
+    return {"predefined_metric_specification": {"predefined_metric_type": metric, "resource_label": label}}
+
+
+def _requests_over_both(load_balancer: pulumi.Input[str], target_groups: tuple[pulumi.Input[str], ...]) -> _Metric:
+    """Requests per task of whichever target group is live: the sum of both groups' ``RequestCountPerTarget``."""
+    queries: list[dict[str, Any]] = [
+        {
+            "id": query_id,
+            "return_data": False,
+            "metric_stat": {
+                "stat": "Sum",  # the only statistic RequestCountPerTarget has; it is already an average per target
+                "metric": {
+                    "namespace": "AWS/ApplicationELB",
+                    "metric_name": "RequestCountPerTarget",
+                    "dimensions": [
+                        {"name": "LoadBalancer", "value": load_balancer},
+                        {"name": "TargetGroup", "value": target_group},
+                    ],
+                },
+            },
+        }
+        for query_id, target_group in zip(("primary", "alternate"), target_groups, strict=True)
+    ]
+    total = {
+        "id": "requests",
+        "expression": "FILL(primary, 0) + FILL(alternate, 0)",
+        "label": "Requests per task on the live target group",
+        "return_data": True,
+    }
+    return {"customized_metric_specification": {"metrics": [*queries, total]}}

@@ -41,7 +41,9 @@ use a key through grants created with the caller's IAM permissions, which the ro
 
 PURPOSE_SERVICES: Mapping[str, tuple[str, ...]] = {
     "logs": (LOGS, CLOUDTRAIL, LOG_DELIVERY),  # log groups, flow logs, the trail's log group
-    DataConcern.AUDIT.value: (CLOUDTRAIL,),  # the trail and its Object Lock bucket
+    # A concern's database exports its logs to groups encrypted with the concern's own key.
+    **{concern.value: (LOGS,) for concern in DataConcern},
+    DataConcern.AUDIT.value: (CLOUDTRAIL, LOGS),  # the trail and its Object Lock bucket; the audit database's logs
     "platform": (CLOUDWATCH, EVENTS),  # alarms and rules publishing to encrypted SNS topics
 }
 """The services :class:`KeyRing` admits per purpose; purposes not listed admit none."""

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pulumi
 import pulumi_aws as aws
 
+from fintech_infra import aws_facts
 from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child, physical
 from fintech_infra.config import DatabaseSettings
 from fintech_infra.data_access import data_security_group
+from fintech_infra.logs import encrypted_log_group
+from fintech_infra.maintenance import Windows, region_defaults
 from fintech_infra.recovery import RecoveryPlan
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
 
@@ -33,6 +36,7 @@ __all__ = [
     "CA_CERT_IDENTIFIER",
     "MASTER_USERNAME",
     "POSTGRES_PORT",
+    "DatabaseWindows",
     "EngineMode",
     "EngineWiring",
     "backup_safety",
@@ -40,6 +44,7 @@ __all__ = [
     "data_network",
     "data_safety",
     "db_parameters",
+    "export_log_groups",
     "instance_baseline",
     "monitoring_role",
     "parameter_group",
@@ -63,6 +68,22 @@ _ALWAYS: dict[str, Any] = {
 
 
 @dataclass(frozen=True)
+class DatabaseWindows:
+    """A database's backup and maintenance windows (UTC), as AWS takes them."""
+
+    backup: pulumi.Input[str]
+    maintenance: pulumi.Input[str]
+
+    @classmethod
+    def of(cls, windows: Windows | None, *, parent: pulumi.Resource) -> DatabaseWindows:
+        """``windows``' database pair; without, the defaults of the region ``parent``'s provider deploys to."""
+        if windows is not None:
+            return cls(windows.backup, windows.maintenance)
+        found = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region.apply(region_defaults)
+        return cls(found.apply(lambda w: w.backup), found.apply(lambda w: w.maintenance))
+
+
+@dataclass(frozen=True)
 class EngineWiring:
     """What a FinancialDatabase hands the engine mode it picked: its settings, plan and shared children."""
 
@@ -81,6 +102,13 @@ class EngineWiring:
     monitoring_role_arn: pulumi.Input[str]
     availability_zones: Sequence[str] | None
     rotation: RotationFunction | None
+    log_retention_days: int
+    """The jurisdiction's audit-log retention: the exported-log groups keep events at least this long."""
+    monitoring_log_groups: Sequence[pulumi.Resource]
+    """The regions' ``RDSOSMetrics`` groups: every instance with enhanced monitoring waits for them."""
+    windows: DatabaseWindows
+    dr_windows: DatabaseWindows | None
+    """The DR copies' windows (in the DR region's night); None without a DR region."""
 
 
 class EngineMode(Protocol):
@@ -163,6 +191,38 @@ def instance_baseline(
         "ca_cert_identifier": CA_CERT_IDENTIFIER,
         "publicly_accessible": False,
     }
+
+
+def export_log_groups(
+    name: str,
+    role: str,
+    *,
+    kind: Literal["instance", "cluster"],
+    identifier: str,
+    log_types: Sequence[str],
+    key: KeyRef,
+    retention_days: int,
+    parent: pulumi.Resource,
+    provider: pulumi.ProviderResource | None = None,
+) -> list[aws.cloudwatch.LogGroup]:
+    """The log groups an RDS instance (``kind="instance"``) or Aurora cluster exports ``log_types`` to.
+
+    Named as RDS names them (``/aws/rds/<kind>/<identifier>/<type>``, :data:`aws_facts.RDS_LOG_GROUP_NAMES`),
+    encrypted with ``key`` (the concern's) and kept ``retention_days`` (rounded up). RDS writes into a group that
+    exists; one it creates itself has no key and never expires. The database must depend on these, or RDS may
+    create the group first and this creation then fails.
+    """
+    return [
+        encrypted_log_group(
+            child(name, f"{role}-logs-{log_type}"),
+            key=key,
+            retention_days=retention_days,
+            parent=parent,
+            log_group_name=aws_facts.RDS_LOG_GROUP_NAMES[kind].format(identifier=identifier, log_type=log_type),
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+        for log_type in log_types
+    ]
 
 
 def monitoring_role(name: str, *, parent: pulumi.Resource) -> aws.iam.Role:

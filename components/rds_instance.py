@@ -20,13 +20,14 @@ from fintech_infra.rds_baseline import (
     EngineWiring,
     data_network,
     data_safety,
+    export_log_groups,
     instance_baseline,
     parameter_group,
     replica_safety,
     stateful,
 )
 from fintech_infra.recovery import Mechanism
-from fintech_infra.wiring import DrPlacement
+from fintech_infra.wiring import DrPlacement, KeyRef
 
 __all__ = ["LOG_EXPORTS", "RdsInstance"]
 
@@ -66,6 +67,24 @@ class RdsInstance:
             "dr_replicas": [self.dr_replica.identifier] if self.dr_replica is not None else [],
         }
 
+    def _log_groups(
+        self, role: str, identifier: str, key: KeyRef, provider: pulumi.ProviderResource | None = None
+    ) -> list[pulumi.Resource]:
+        """The instance's exported-log groups, then the regions' enhanced-monitoring groups: what it waits for."""
+        wiring = self._wiring
+        groups = export_log_groups(
+            wiring.name,
+            role,
+            kind="instance",
+            identifier=identifier,
+            log_types=LOG_EXPORTS,
+            key=key,
+            retention_days=wiring.log_retention_days,
+            parent=wiring.parent,
+            provider=provider,
+        )
+        return [*groups, *wiring.monitoring_log_groups]
+
     def _instance(self) -> aws.rds.Instance:
         wiring, settings, name = self._wiring, self._wiring.settings, self._wiring.name
         return aws.rds.Instance(
@@ -89,31 +108,45 @@ class RdsInstance:
             manage_master_user_password=True,
             master_user_secret_kms_key_id=wiring.key.arn,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            backup_window=wiring.windows.backup,
+            maintenance_window=wiring.windows.maintenance,
             **data_safety(name, settings),
             **instance_baseline(settings, key_arn=wiring.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
-            opts=stateful(self._opts, ignore_changes=["snapshotIdentifier"]),
+            opts=stateful(
+                self._opts,
+                ignore_changes=["snapshotIdentifier"],
+                depends_on=self._log_groups("db", wiring.identifier, wiring.key),
+            ),
         )
 
     def _read_replicas(self) -> list[aws.rds.Instance]:
         wiring, settings, name = self._wiring, self._wiring.settings, self._wiring.name
-        return [
-            aws.rds.Instance(
-                child(name, f"replica-{number}"),
-                identifier=physical(name, f"replica-{number}"),
-                replicate_source_db=self.instance.identifier,
-                instance_class=settings.instance_class,
-                storage_type="gp3",
-                storage_encrypted=True,
-                kms_key_id=wiring.key.arn,
-                vpc_security_group_ids=[wiring.security_group.id],
-                parameter_group_name=self.parameter_group.name,
-                enabled_cloudwatch_logs_exports=LOG_EXPORTS,
-                **replica_safety(),
-                **instance_baseline(settings, key_arn=wiring.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
-                opts=stateful(self._opts, ignore_changes=["replicateSourceDb"]),
-            )
-            for number in range(1, settings.read_replicas + 1)
-        ]
+        replicas = []
+        for number in range(1, settings.read_replicas + 1):
+            identifier = physical(name, f"replica-{number}")
+            groups = self._log_groups(f"replica-{number}", identifier, wiring.key)
+            replicas.append(self._read_replica(number, identifier, groups))
+        return replicas
+
+    def _read_replica(self, number: int, identifier: str, groups: Sequence[pulumi.Resource]) -> aws.rds.Instance:
+        wiring, settings, name = self._wiring, self._wiring.settings, self._wiring.name
+        return aws.rds.Instance(
+            child(name, f"replica-{number}"),
+            identifier=identifier,
+            replicate_source_db=self.instance.identifier,
+            instance_class=settings.instance_class,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=wiring.key.arn,
+            vpc_security_group_ids=[wiring.security_group.id],
+            parameter_group_name=self.parameter_group.name,
+            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            # A replica keeps no backups of its own; it is patched in the same window as its source.
+            maintenance_window=wiring.windows.maintenance,
+            **replica_safety(),
+            **instance_baseline(settings, key_arn=wiring.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
+            opts=stateful(self._opts, ignore_changes=["replicateSourceDb"], depends_on=groups),
+        )
 
     def _dr(self, dr: DrPlacement) -> None:
         wiring, settings, name = self._wiring, self._wiring.settings, self._wiring.name
@@ -131,9 +164,13 @@ class RdsInstance:
         dr_params = parameter_group(
             name, settings, family=wiring.family, role="dr-params", opts=dr_opts, label=f"{settings.concern.value} DR"
         )
+        assert wiring.dr_windows is not None  # FinancialDatabase sets them whenever there is a DR placement
+        dr_windows = wiring.dr_windows
+        dr_identifier = physical(name, "dr")
+        dr_groups = self._log_groups("dr-replica", dr_identifier, dr.key, dr.provider)
         self.dr_replica = aws.rds.Instance(
             child(name, "dr-replica"),
-            identifier=physical(name, "dr"),
+            identifier=dr_identifier,
             # Cross-region replicas need the source ARN and a key in their own region.
             replicate_source_db=self.instance.arn,
             instance_class=settings.instance_class,
@@ -146,9 +183,11 @@ class RdsInstance:
             parameter_group_name=dr_params.name,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
             backup_retention_period=settings.backup_retention_days,
+            backup_window=dr_windows.backup,
+            maintenance_window=dr_windows.maintenance,
             **replica_safety(),
             **instance_baseline(settings, key_arn=dr.key.arn, monitoring_role_arn=wiring.monitoring_role_arn),
-            opts=stateful(dr_opts, ignore_changes=["replicateSourceDb"]),
+            opts=stateful(dr_opts, ignore_changes=["replicateSourceDb"], depends_on=dr_groups),
         )
         self.dr_endpoint = self.dr_replica.address
         self.dr_resource_arn = self.dr_replica.arn

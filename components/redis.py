@@ -2,8 +2,9 @@
 
 Encrypted at rest with a customer-managed key and in transit (``transit_encryption_mode: required``),
 Multi-AZ with automatic failover over at least two nodes, daily snapshots and a final snapshot with a
-deterministic name, in the isolated data subnets behind a security group open only to the application
-tier, with the slow log delivered to a KMS-encrypted log group.
+deterministic name, explicit snapshot and maintenance windows (the region's night by default), in the isolated
+data subnets behind a security group open only to the application tier, with the slow log delivered to a
+KMS-encrypted log group.
 
 Authentication is RBAC. The mandatory ``default`` user is replaced by a disabled one (``off``, no
 commands) and the application user's password goes through write-only inputs only: the installed
@@ -29,9 +30,10 @@ from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra.alarms import cache_alarms
 from fintech_infra.config import AlarmSettings, RedisSettings
-from fintech_infra.data_access import data_security_group
+from fintech_infra.data_access import check_client_labels, data_security_group
 from fintech_infra.errors import ConfigError
 from fintech_infra.logs import encrypted_log_group
+from fintech_infra.maintenance import Windows, region_defaults
 from fintech_infra.secrets import AppSecret
 from fintech_infra.wiring import DataNetwork, KeyRef
 
@@ -71,9 +73,12 @@ class RedisCluster(FintechComponent):
         alarm_topic_arn: pulumi.Input[str] | None = None,
         alarms: AlarmSettings = AlarmSettings(),  # noqa: B008 - frozen model, safe as a default
         rotation: RotationFunction | None = None,
+        windows: Windows | None = None,
         config_path: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``windows`` (:mod:`fintech_infra.maintenance`) sets the snapshot and maintenance windows; without it,
+        those of the night of the region the cache deploys to."""
         path = config_path or f"cells.{cell}.redis"
         aws_limits.check_cache_node_type(settings.node_type, path=f"{path}.node_type")
         aws_limits.check_cache_snapshot_retention(
@@ -89,6 +94,7 @@ class RedisCluster(FintechComponent):
             raise ConfigError(
                 f"{path}: {name!r} makes a replication group id over 40 characters; allowed: a shorter name"
             )
+        check_client_labels(path, network)
         super().__init__("fintech:redis:RedisCluster", name, opts)
 
         self.security_group = data_security_group(
@@ -105,6 +111,7 @@ class RedisCluster(FintechComponent):
         slow_log = encrypted_log_group(
             child(name, "slow-log"), key=logs_key, retention_days=log_retention_days, parent=self
         )
+        snapshot_window, maintenance_window = self._windows(windows)
         self.group = aws.elasticache.ReplicationGroup(
             child(name, "cache"),
             replication_group_id=group_id,
@@ -124,6 +131,8 @@ class RedisCluster(FintechComponent):
             security_group_ids=[self.security_group.id],
             port=REDIS_PORT,
             snapshot_retention_limit=settings.snapshot_retention_days,
+            snapshot_window=snapshot_window,
+            maintenance_window=maintenance_window,
             final_snapshot_identifier=physical(name, "final"),
             auto_minor_version_upgrade=True,
             log_delivery_configurations=[
@@ -145,6 +154,12 @@ class RedisCluster(FintechComponent):
         self.port = REDIS_PORT
         self.security_group_id = self.security_group.id
         self.register_outputs({output: getattr(self, output) for output in self.OUTPUTS})
+
+    def _windows(self, windows: Windows | None) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
+        if windows is not None:
+            return windows.cache_snapshot, windows.cache_maintenance
+        found = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region.apply(region_defaults)
+        return found.apply(lambda w: w.cache_snapshot), found.apply(lambda w: w.cache_maintenance)
 
     def _password(self) -> pulumi.Output[str]:
         # ElastiCache passwords: 16-128 printable characters; punctuation excluded to avoid forbidden ones.

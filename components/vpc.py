@@ -262,12 +262,12 @@ class SecureVpc(FintechComponent):
             public_subnet_ids=self.public_subnet_ids,
         )
 
-    def data_network(self, client_security_group_ids: Sequence[pulumi.Input[str]]) -> DataNetwork:
-        """The isolated subnets, admitting only ``client_security_group_ids``."""
+    def data_network(self, client_security_group_ids: Mapping[str, pulumi.Input[str]]) -> DataNetwork:
+        """The isolated subnets, admitting only ``client_security_group_ids`` (label to group id)."""
         return DataNetwork(
             vpc_id=self.vpc_id,
             subnet_ids=self.isolated_subnet_ids,
-            client_security_group_ids=tuple(client_security_group_ids),
+            client_security_group_ids=dict(client_security_group_ids),
         )
 
     def _subnet(

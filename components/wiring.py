@@ -7,12 +7,14 @@ component's signature says exactly what it needs from its neighbours.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
-__all__ = ["AppNetwork", "DataNetwork", "DrPlacement", "KeyRef"]
+from fintech_infra._config_base import ROTATION_CLIENT
+
+__all__ = ["ROTATION_CLIENT", "AppNetwork", "DataNetwork", "DrPlacement", "KeyRef"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,10 @@ class DataNetwork:
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     """Isolated data subnets: no route out of the VPC."""
-    client_security_group_ids: Sequence[pulumi.Input[str]]
-    """The application tier's security groups: the only sources admitted on the engine port."""
+    client_security_group_ids: Mapping[str, pulumi.Input[str]]
+    """The clients' security groups by a stable kebab-case label (a service name, ``rotation``, ``nodes``): the
+    only sources admitted on the engine port, one ingress rule each, named after the label (group ids exist
+    only as Outputs, so they cannot name a resource)."""
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ PAGES: dict[str, tuple[str, ...]] = {
 MINIMAL_STACK = Path("examples") / "Pulumi.minimal.yaml"
 TEAM_PROJECT = Path("templates") / "team-project"
 SAMPLE_STACK = "dev"
-SAMPLE_HEAD, SAMPLE_TAIL = 5, 9
+SAMPLE_HEAD, SAMPLE_TAIL = 5, 5
 """Lines of the sample report shown before and after the elision."""
 PACK_RENDERER = "fintech_guardrails.docs"
 """The pack module that renders its README table (``--table`` prints it)."""

@@ -10,7 +10,7 @@ one it was written for. Without it every verdict is the same, only slower.
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 from fintech_guardrails import PACK_DESCRIPTION, PACK_NAME, speedups
-from fintech_guardrails.registry import policies
+from fintech_guardrails.catalog import policies
 
 speedups.start()
 

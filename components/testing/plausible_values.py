@@ -92,6 +92,11 @@ class PlausibleValues(pulumi.runtime.Mocks):
         if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
             # A fixed stand-in: the real invoke's value only ever reaches write-only inputs.
             return {"randomPassword": "Mock-Passw0rd-Not-A-Secret-0000", "id": "mock"}
+        if token == "aws:eks/getAddonVersion:getAddonVersion":
+            # kube-proxy follows the Kubernetes version; the others have their own numbering.
+            name, kubernetes = str(args.args.get("addonName")), str(args.args.get("kubernetesVersion"))
+            version = f"v{kubernetes}.0-eksbuild.1" if name == "kube-proxy" else "v1.0.0-eksbuild.1"
+            return {"addonName": name, "kubernetesVersion": kubernetes, "version": version, "id": name}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         raise NotImplementedError(
@@ -134,7 +139,13 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
     if typ == "aws:kms/key:Key":
         return {"keyId": resource_id}
     if typ == "aws:eks/cluster:Cluster":
+        vpc_config = inputs.get("vpcConfig")
         return {
+            # EKS creates the cluster security group (the nodes wear it too) and reports it here.
+            "vpcConfig": {
+                **(vpc_config if isinstance(vpc_config, Mapping) else {}),
+                "clusterSecurityGroupId": f"sg-{resource_id}",
+            },
             "endpoint": f"https://{resource_id.upper()}.gr7.{region}.eks.amazonaws.com",
             "certificateAuthority": {"data": "TU9DSy1DQQ=="},
             "identities": [

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from fintech_guardrails.registry import Guardrail, guardrails
+from fintech_guardrails.catalog import guardrails
+from fintech_guardrails.registry import Guardrail
 from fintech_guardrails.settings import CONFIG_DIR, ENVIRONMENTS, load_environment
 
 __all__ = ["BEGIN", "END", "render_policy_table", "update_readme"]
@@ -36,7 +37,8 @@ def _enforcement(guardrail: Guardrail, levels: dict[str, dict[str, str]]) -> str
 
 
 def render_policy_table(config_dir: Path = CONFIG_DIR) -> str:
-    """The policy table: policy, what it checks, severity, framework reference, enforcement, exemptible."""
+    """The policy table: policy, what it checks (with a link to its source when the rule names one), severity,
+    framework reference, enforcement, exemptible."""
     levels = {env: dict(load_environment(env, config_dir=config_dir).get("enforcement", {})) for env in ENVIRONMENTS}
     lines = [
         "| Policy | What it checks | Severity | Framework | Enforcement | Exemptible |",
@@ -44,8 +46,9 @@ def render_policy_table(config_dir: Path = CONFIG_DIR) -> str:
     ]
     for guardrail in guardrails():
         kind = " (stack)" if guardrail.kind == "stack" else ""
+        source = f" ([source]({guardrail.url}))" if guardrail.url else ""
         lines.append(
-            f"| `{guardrail.name}`{kind} | {_cell(guardrail.summary)} | {guardrail.severity.value} | "
+            f"| `{guardrail.name}`{kind} | {_cell(guardrail.summary)}{source} | {guardrail.severity.value} | "
             f"{_cell(guardrail.framework.label)} | {_enforcement(guardrail, levels)} | "
             f"{'yes' if guardrail.exemptible else 'no'} |"
         )

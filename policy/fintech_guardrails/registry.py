@@ -62,12 +62,9 @@ __all__ = [
     "REGISTRY",
     "Framework",
     "Guardrail",
-    "config_schemas",
     "dora",
     "gdpr",
-    "guardrails",
     "pci",
-    "policies",
     "resource_rule",
     "stack_rule",
     "type_filter",
@@ -128,6 +125,8 @@ class Guardrail:
     check: Callable[..., None] = field(repr=False)
     applies_to: Callable[[str], bool] | None = field(default=None, repr=False)
     """For resource policies over an open set of types (e.g. every namespaced Kubernetes kind)."""
+    url: str | None = None
+    """Where the AWS (or provider) behaviour the rule encodes is documented; the SDK's ``url`` and the docs link."""
 
     def applies(self, resource_type: str) -> bool:
         return self.applies_to(resource_type) if self.applies_to is not None else resource_type in self.types
@@ -150,6 +149,7 @@ class Guardrail:
             "tags": list(self.tags),
             "remediation_steps": self.remediation,
             "display_name": self.summary,
+            "url": self.url,
         }
         if self.kind == "resource":
             policy = ResourceValidationPolicy(validate=self._validate_resource, **common)
@@ -257,6 +257,7 @@ def _register(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
     applies_to: Callable[[str], bool] | None = None,
+    url: str | None = None,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     def decorate(check: Callable[..., None]) -> Callable[..., None]:
         if name in REGISTRY:
@@ -281,6 +282,7 @@ def _register(
             enforcement=enforcement,
             check=check,
             applies_to=applies_to,
+            url=url,
         )
         return check
 
@@ -299,21 +301,10 @@ def stack_rule(**meta: Any) -> Callable[[Callable[[Stack, Findings], None]], Cal
     return _register("stack", types=meta.pop("types", ()), **meta)
 
 
-def guardrails() -> list[Guardrail]:
-    """Every registered guardrail, rule modules imported, in name order."""
-    import fintech_guardrails.rules  # noqa: F401  (registers every rule family)
-
-    return [REGISTRY[name] for name in sorted(REGISTRY)]
-
-
 def exemptible_policies() -> dict[str, bool]:
-    return {guardrail.name: guardrail.exemptible for guardrail in guardrails()}
+    """Policy name -> whether it may be exempted, for every rule registered so far.
 
-
-def policies() -> list[Policy]:
-    """The SDK policy objects for the pack."""
-    return [guardrail.policy() for guardrail in guardrails()]
-
-
-def config_schemas() -> dict[str, dict[str, dict[str, Any]]]:
-    return {guardrail.name: guardrail.schema() for guardrail in guardrails()}
+    Read when a policy runs, by which time the pack (:mod:`fintech_guardrails.catalog`) has imported every rule
+    family; the registry itself never imports the rules (they import it).
+    """
+    return {name: guardrail.exemptible for name, guardrail in sorted(REGISTRY.items())}

@@ -14,7 +14,7 @@ it into the per-policy form the engine and the gate pass to ``Configure``::
     }
 
 Every policy's expanded config carries ``environment``, ``today`` (when pinned), ``jurisdictions`` and the
-exemptions naming it; ``exemptions-valid`` receives all of them. ``python -m fintech_guardrails.settings``
+exemptions naming it; ``exemptions-valid`` receives all of them. ``python -m fintech_guardrails.configfiles``
 writes the expanded files for the CLI to ``policy/config/pulumi/<env>.json``.
 """
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,6 @@ __all__ = [
     "expand",
     "jurisdiction_minimum",
     "load_environment",
-    "main",
 ]
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -183,20 +181,3 @@ def expand(compact: Mapping[str, Any], schemas: Mapping[str, Mapping[str, Any]])
 def load_environment(environment: str, *, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
     """The compact file for one environment."""
     return dict(json.loads((config_dir / f"{environment}.json").read_text(encoding="utf-8")))
-
-
-def main() -> None:
-    """Write ``policy/config/pulumi/<env>.json`` for every environment (the CLI's --policy-pack-config)."""
-    from fintech_guardrails.registry import config_schemas
-
-    out_dir = CONFIG_DIR / "pulumi"
-    out_dir.mkdir(exist_ok=True)
-    for environment in ENVIRONMENTS:
-        expanded = expand(load_environment(environment), config_schemas())
-        target = out_dir / f"{environment}.json"
-        target.write_text(json.dumps(expanded, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        sys.stdout.write(f"wrote {target}\n")
-
-
-if __name__ == "__main__":
-    main()

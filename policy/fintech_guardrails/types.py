@@ -21,6 +21,10 @@ SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+NETWORK_INTERFACE = "aws:ec2/networkInterface:NetworkInterface"
+EC2_INSTANCE = "aws:ec2/instance:Instance"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
 
 # Keys and secrets
 KMS_KEY = "aws:kms/key:Key"
@@ -63,12 +67,21 @@ SNS_TOPIC = "aws:sns/topic:Topic"
 # Edge and compute
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+LB_LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+ALB_LISTENER_RULE = "aws:alb/listenerRule:ListenerRule"
+LISTENER_RULES = (LB_LISTENER_RULE, ALB_LISTENER_RULE)
+LB_TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+ALB_TARGET_GROUP = "aws:alb/targetGroup:TargetGroup"
+TARGET_GROUPS = (LB_TARGET_GROUP, ALB_TARGET_GROUP)
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"
 ECS_SERVICE = "aws:ecs/service:Service"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ECS_TASK_SET = "aws:ecs/taskSet:TaskSet"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 

@@ -2,9 +2,10 @@
 
 It holds what the fintech-guardrails policy pack requires around a database, and nothing more: the tag
 convention with the jurisdiction, a key per purpose, the network, the audit trail, an alarm topic, the
-database and its AWS Backup plan. ``tests/test_program.py`` synthesizes every stack file offline and judges
-it with the pack. In prod a database's objectives default to surviving the loss of the region, so it also
-needs ``dr=`` (a DrPlacement in a DR region of the jurisdiction); without one it refuses to build, and says so.
+region's enhanced-monitoring log group, the database and its AWS Backup plan. ``tests/test_program.py``
+synthesizes every stack file offline and judges it with the pack. In prod a database's objectives default
+to surviving the loss of the region, so it also needs ``dr=`` (a DrPlacement in a DR region of the
+jurisdiction); without one it refuses to build, and says so.
 """
 
 import pulumi
@@ -22,7 +23,9 @@ from fintech_infra import (
     SecureBucket,
     SecureVpc,
     apply_tag_convention,
+    encrypted_log_group,
 )
+from fintech_infra.aws_facts import RDS_ENHANCED_MONITORING_LOG_GROUP
 from fintech_infra.config import VpcSettings
 from fintech_infra.errors import ResidencyError, allowed
 
@@ -68,15 +71,25 @@ def main() -> None:
     alarms = AlarmTopic(
         f"{name}-alarms", key=keys.ref("platform"), email_endpoints=[config.require("alarm_email")], opts=opts
     )
+    # The region's RDSOSMetrics group (enhanced monitoring), one per account and region: created here first,
+    # encrypted and kept for the audit retention, rather than by RDS without either.
+    os_metrics = encrypted_log_group(
+        f"{name}-rds-os-metrics",
+        key=keys.ref("logs"),
+        retention_days=jurisdiction.min_audit_log_retention_days,
+        log_group_name=RDS_ENHANCED_MONITORING_LOG_GROUP,
+        opts=opts,
+    )
     app = aws.ec2.SecurityGroup(f"{name}-app", vpc_id=vpc.vpc_id, description="Payments service tasks", opts=opts)
     database = FinancialDatabase(
         f"{name}-payments",
         DatabaseSettings(concern=DataConcern.PAYMENTS),  # objectives: the environment's defaults
         cell=name,
         jurisdiction=jurisdiction,
-        network=vpc.data_network(client_security_group_ids=[app.id]),
+        network=vpc.data_network(client_security_group_ids={"payments-api": app.id}),  # one ingress rule per label
         key=keys.ref("payments"),
         alarm_topic_arn=alarms.arn,
+        monitoring_log_groups=[os_metrics],
         opts=opts,
     )
     # A daily recovery point in a locked vault, kept for the jurisdiction's minimum.

@@ -100,12 +100,16 @@ def test_trail_delivers_to_cloudwatch_logs_through_its_role(recording: Recording
     assert write["Resource"] == f"{group.outputs['arn']}:log-stream:*"
 
 
-def test_trail_records_data_events_on_its_own_bucket(recording: Recording) -> None:
-    (selector,) = _trail(recording).inputs["eventSelectors"]
-    assert selector["readWriteType"] == "All"
-    assert selector["includeManagementEvents"] is True
-    assert selector["dataResources"] == [
-        {"type": "AWS::S3::Object", "values": [f"{_bucket(recording).outputs['arn']}/"]}
+def test_trail_logs_management_and_s3_data_events_except_on_its_own_bucket(recording: Recording) -> None:
+    """Advanced selectors only (AWS takes one kind): CloudTrail's own deliveries must not be logged again."""
+    inputs = _trail(recording).inputs
+    assert "eventSelectors" not in inputs
+    management, data = inputs["advancedEventSelectors"]
+    assert management["fieldSelectors"] == [{"field": "eventCategory", "equals": ["Management"]}]
+    assert data["fieldSelectors"] == [
+        {"field": "eventCategory", "equals": ["Data"]},
+        {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+        {"field": "resources.ARN", "notStartsWiths": [f"{_bucket(recording).outputs['arn']}/"]},
     ]
 
 

@@ -4,17 +4,37 @@ from __future__ import annotations
 
 import pytest
 
-from fintech_infra import aws_limits
+from fintech_infra import aws_facts, aws_limits
 from fintech_infra.config import DatabaseSettings, RedisSettings, load_stack_config
 from fintech_infra.errors import ConfigError
 
 
-def test_max_connections_follows_the_postgres_formula() -> None:
-    # LEAST(DBInstanceClassMemory/9531392, 5000): 16 GiB -> 1802, 1 GiB -> 112, 512 GiB capped at 5000.
-    assert aws_limits.max_connections("db.r6g.large") == 16 * 1024**3 // 9531392 == 1802
-    assert aws_limits.max_connections("db.t4g.micro") == 112
-    assert aws_limits.max_connections("db.m6g.large") == 901
-    assert aws_limits.max_connections("db.r6g.16xlarge") == 5000
+@pytest.mark.parametrize(
+    ("instance_class", "estimate", "nominal"),
+    [
+        # The classes the shipped stacks use, then the smallest and a capped one.
+        ("db.t4g.small", 187, 225),
+        ("db.t4g.medium", 408, 450),
+        ("db.r6g.large", 1733, 1802),
+        ("db.r6g.xlarge", 3499, 3604),
+        ("db.t4g.micro", 77, 112),
+        ("db.r6g.16xlarge", 5000, 5000),
+    ],
+)
+def test_max_connections_is_estimated_below_the_nominal_formula(
+    instance_class: str, estimate: int, nominal: int
+) -> None:
+    """LEAST(DBInstanceClassMemory/9531392, 5000) with RDS's reserve estimated conservatively (aws_facts)."""
+    assert aws_limits.max_connections(instance_class) == estimate
+    memory = aws_limits.INSTANCE_MEMORY_GIB[instance_class] * 1024**3
+    assert min(int(memory) // 9531392, 5000) == nominal
+
+
+def test_the_estimate_is_never_above_a_measured_max_connections() -> None:
+    reserve = aws_facts.DB_INSTANCE_CLASS_MEMORY_RESERVE
+    for nominal_gib, observed in reserve.measured:
+        estimated = (int(nominal_gib * 1024**3) - reserve.reserved_bytes(nominal_gib)) // 9531392
+        assert observed * 0.9 <= estimated <= observed, nominal_gib
 
 
 def test_max_connections_refuses_an_unknown_class() -> None:
@@ -144,7 +164,8 @@ def _stack(concern: dict[str, object]) -> dict[str, object]:
         ),
         (
             {"concern": "crm", "engine_version": "12.4"},
-            "cells.eu.concerns[0].engine_version: '12.4' is not a supported PostgreSQL version; allowed majors: 13",
+            "cells.eu.concerns[0].engine_version: '12.4' is not a PostgreSQL major in the RDS release calendar; "
+            "allowed majors: 14, 15, 16, 17",
         ),
     ],
 )

@@ -18,6 +18,7 @@ from fintech_infra.logs import cloudwatch_retention
 from fintech_infra.providers import regional_provider
 from fintech_infra.residency import check_residency, dr_vpc_settings, effective_jurisdiction
 from fintech_infra.testing import RecordedResource, Recording, synthesize
+from tests.components.helpers import admitted, rules_of
 
 IMAGE = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "a" * 64
 IDENTITY = DeploymentIdentity(account_id="111111111111", deploy_role_arn="arn:aws:iam::111111111111:role/deploy")
@@ -46,7 +47,10 @@ def _cell(**changes: Any) -> CellConfig:
         "redis": {"node_type": "cache.t4g.small"},
         "compute": {
             "kind": "ecs",
-            "services": [{"name": "api", "image": IMAGE, "min_tasks": 2, "max_tasks": 4, "concerns": ["trading"]}],
+            "services": [
+                {"name": "api", "image": IMAGE, "min_tasks": 2, "max_tasks": 4, "concerns": ["trading"], "cache": True},
+                {"name": "reports", "image": IMAGE, "min_tasks": 1, "max_tasks": 2, "concerns": ["crm"]},
+            ],
         },
     }
     raw.update(changes)
@@ -123,31 +127,77 @@ def test_audit_and_flow_logs_keep_the_jurisdiction_minimum(recording: Recording)
     assert all(g.inputs["retentionInDays"] in (days, 0) for g in groups)
 
 
+def test_each_region_precreates_the_enhanced_monitoring_group_every_instance_waits_for(recording: Recording) -> None:
+    groups = {
+        r.region: r for r in recording.of_type("aws:cloudwatch/logGroup:LogGroup") if r.name.endswith("-os-metrics")
+    }
+    assert set(groups) == {"eu-central-1", "eu-west-1"}
+    for region, group in groups.items():
+        assert group.inputs["name"] == "RDSOSMetrics" and group.protect
+        assert group.inputs["retentionInDays"] == cloudwatch_retention(
+            DEFAULT_REGISTRY["cysec"].min_audit_log_retention_days
+        )
+        logs_key = next(k for k in recording.of_type("aws:kms/key:Key") if k.region == region and "-logs-" in k.name)
+        assert group.inputs["kmsKeyId"] == logs_key.outputs["arn"]
+    instances = recording.of_type("aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance")
+    assert instances
+    for instance in instances:
+        assert {group.urn for group in groups.values()} <= set(instance.depends_on), instance.name
+
+
 def _group_ids(recording: Recording, *names: str) -> list[str]:
     return [recording.named(name, SG).outputs["id"] for name in names]
 
 
-def test_each_database_admits_only_its_concerns_marker_group(recording: Recording) -> None:
-    for concern in ("crm", "trading"):
-        group = recording.named(f"eu-{concern}-sg", SG)
-        assert [rule["securityGroups"] for rule in group.inputs["ingress"]] == [
-            _group_ids(recording, f"eu-app-{concern}-sg")
-        ]
-    marker = recording.named("eu-app-trading-sg", SG).inputs
-    assert marker["ingress"] == [] and marker["egress"] == []
+def test_each_data_store_admits_exactly_the_services_that_declare_it(recording: Recording) -> None:
+    api, reports = _group_ids(recording, "eu-api-sg", "eu-reports-sg")
+    assert admitted(recording, recording.named("eu-trading-sg", SG).outputs["id"]) == [api]
+    assert admitted(recording, recording.named("eu-crm-sg", SG).outputs["id"]) == [reports]
+    assert admitted(recording, recording.named("eu-cache-sg", SG).outputs["id"]) == [api]
+    assert recording.named("eu-trading-sg-from-api").inputs["fromPort"] == 5432
+    assert recording.named("eu-cache-sg-from-api").inputs["fromPort"] == 6379
+    assert not [r for r in recording.of_type(SG) if "-app-" in r.name]  # no marker groups any more
 
 
-def test_service_wears_its_own_group_its_concerns_and_the_cache(recording: Recording) -> None:
-    service = recording.named("eu-api-service", "aws:ecs/service:Service")
-    groups = service.inputs["networkConfiguration"]["securityGroups"]
-    assert groups == _group_ids(recording, "eu-api-sg", "eu-app-trading-sg", "eu-app-cache-sg")
-    assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
-    egress = recording.named("eu-api-sg", SG).inputs["egress"]
-    assert [(rule["fromPort"], rule["cidrBlocks"]) for rule in egress] == [
-        (443, ["0.0.0.0/0"]),
-        (5432, ["10.30.128.0/21", "10.30.136.0/21"]),
-        (6379, ["10.30.128.0/21", "10.30.136.0/21"]),
-    ]
+def test_every_service_wears_exactly_its_own_group(recording: Recording) -> None:
+    for name in ("api", "reports", "dr-api", "dr-reports"):
+        service = recording.named(f"eu-{name}-service", "aws:ecs/service:Service")
+        assert service.inputs["networkConfiguration"]["securityGroups"] == _group_ids(recording, f"eu-{name}-sg")
+        assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
+
+
+def test_service_groups_have_standalone_rules_only(recording: Recording) -> None:
+    group = recording.named("eu-api-sg", SG)
+    assert "ingress" not in group.inputs and "egress" not in group.inputs
+    egress = {rule.name: rule.inputs for rule in rules_of(recording, group.outputs["id"], egress=True)}
+    assert {name: (rule["fromPort"], rule["cidrIpv4"]) for name, rule in egress.items()} == {
+        "eu-api-sg-https-out": (443, "0.0.0.0/0"),
+        "eu-api-sg-postgres-out-eu-central-1a": (5432, "10.30.128.0/21"),
+        "eu-api-sg-cache-out-eu-central-1a": (6379, "10.30.128.0/21"),
+        "eu-api-sg-postgres-out-eu-central-1b": (5432, "10.30.136.0/21"),
+        "eu-api-sg-cache-out-eu-central-1b": (6379, "10.30.136.0/21"),
+    }
+    # The edge's ingress from the ALB is the group's only ingress.
+    (ingress,) = rules_of(recording, group.outputs["id"])
+    assert ingress.name == "eu-edge-api-app-in"
+    # A service without the cache gets no egress to it.
+    reports = rules_of(recording, recording.named("eu-reports-sg", SG).outputs["id"], egress=True)
+    assert {rule.inputs["fromPort"] for rule in reports} == {443, 5432}
+
+
+def test_services_read_only_the_secrets_of_what_they_declare(recording: Recording) -> None:
+    def statements(service: str) -> dict[str, Any]:
+        policy = json.loads(recording.named(f"eu-{service}-task-policy").inputs["policy"])
+        return {statement["Sid"]: statement for statement in policy["Statement"]}
+
+    key = {
+        p: recording.named(f"eu-keys-{p}-key", "aws:kms/key:Key").outputs["arn"] for p in ("crm", "trading", "cache")
+    }
+    api, reports = statements("api"), statements("reports")
+    assert len(api["ReadRuntimeSecrets"]["Resource"]) == 2  # the trading database's and the cache's
+    assert api["DecryptSecretsViaStores"]["Resource"] == [key["trading"], key["cache"]]
+    assert len(reports["ReadRuntimeSecrets"]["Resource"]) == 1  # the crm database's only
+    assert reports["DecryptSecretsViaStores"]["Resource"] == [key["crm"]]
 
 
 def test_service_receives_each_entitys_manifest_from_ssm(recording: Recording) -> None:
@@ -292,11 +342,11 @@ def eks_recording() -> Recording:
 
 def test_eks_cell_databases_admit_the_node_group(eks_recording: Recording) -> None:
     cluster: RecordedResource = eks_recording.named("eu-eks-cluster", "aws:eks/cluster:Cluster")
-    group = eks_recording.named("eu-crm-sg", SG)
-    (rule,) = group.inputs["ingress"]
-    assert len(rule["securityGroups"]) == 1
-    # The mock computes no clusterSecurityGroupId; the dependency shows where the admitted group comes from.
-    assert group.property_dependencies["ingress"] == (cluster.urn,)
+    (rule,) = rules_of(eks_recording, eks_recording.named("eu-crm-sg", SG).outputs["id"])
+    assert rule.name == "eu-crm-sg-from-nodes"
+    # The nodes wear the EKS-managed cluster security group: that is the group the databases admit.
+    assert rule.inputs["referencedSecurityGroupId"] == cluster.outputs["vpcConfig"]["clusterSecurityGroupId"]
+    assert cluster.urn in rule.property_dependencies["referencedSecurityGroupId"]
     maps = [
         m
         for m in eks_recording.of_type("kubernetes:core/v1:ConfigMap")
@@ -367,11 +417,8 @@ def test_global_database_secret_rotates_in_the_primary_region(global_recording: 
     assert params["kmsKeyArn"] == global_recording.named("eu-keys-trading-key", "aws:kms/key:Key").outputs["arn"]
     assert params["vpcSubnetIds"].count("eu-vpc-private-") == 2
     function_sg = global_recording.named("eu-trading-rotation-sg", SG).outputs["id"]
-    ingress = global_recording.named("eu-trading-sg", SG).inputs["ingress"]
-    assert [rule["securityGroups"] for rule in ingress] == [
-        _group_ids(global_recording, "eu-app-trading-sg"),
-        [function_sg],
-    ]
+    trading = global_recording.named("eu-trading-sg", SG).outputs["id"]
+    assert admitted(global_recording, trading) == sorted([*_group_ids(global_recording, "eu-api-sg"), function_sg])
     rotation = global_recording.named("eu-trading-master-rotation")
     assert app.urn in rotation.property_dependencies["rotationLambdaArn"]
     # One function per secret and key: crm keeps its RDS-managed password.
@@ -388,3 +435,29 @@ def test_dr_copies_are_selected_by_a_dr_region_backup_plan(global_recording: Rec
     assert selection.inputs["resources"] == expected
     (rule,) = global_recording.named("eu-backup-dr-plan").inputs["rules"]
     assert rule["targetVaultName"] == "eu-backup-dr-vault" and rule["lifecycle"]["deleteAfter"] >= 90
+
+
+def test_a_cells_maintenance_settings_reach_every_database_and_the_cache() -> None:
+    crm = {
+        "concern": "crm",
+        "instance_class": "db.t4g.medium",
+        "dr_read_replica": True,
+        "objectives": {"rpo_seconds": 86400, "rto_seconds": 86400},
+    }
+    config = _cell(
+        concerns=[crm],
+        maintenance={"backup_window": "00:00-00:30", "cache_maintenance_window": "wed:01:00-wed:02:00"},
+        dr_maintenance={"maintenance_window": "sun:03:00-sun:03:30"},
+    )
+    recording = synthesize(lambda: _program(config), stack="staging")
+    primary = recording.named("eu-crm-db").inputs
+    assert (primary["backupWindow"], primary["maintenanceWindow"]) == ("00:00-00:30", "mon:02:00-mon:03:00")
+    cache = recording.named("eu-cache-cache").inputs
+    assert (cache["snapshotWindow"], cache["maintenanceWindow"]) == ("01:00-02:00", "wed:01:00-wed:02:00")
+    # The DR copy takes dr_maintenance, and its own region's night for what that leaves unset.
+    replica = recording.named("eu-crm-dr-replica")
+    assert replica.region == "eu-west-1"
+    assert (replica.inputs["backupWindow"], replica.inputs["maintenanceWindow"]) == (
+        "02:00-03:00",
+        "sun:03:00-sun:03:30",
+    )

@@ -232,3 +232,27 @@ def test_region_outside_the_jurisdiction_is_a_residency_error() -> None:
     with pytest.raises(ConfigError) as caught:
         load_stack_config(config_with(**{"cells.cy.concerns": [{"concern": "crm"}] * 2}))
     assert not isinstance(caught.value, ResidencyError)
+
+
+def _services(*names: str) -> dict[str, Any]:
+    return {"kind": "ecs", "services": [{"name": name, "image": "x/app:1"} for name in names]}
+
+
+def test_service_names_are_distinct_and_never_the_rotation_label() -> None:
+    # Each service's group is admitted under its name: two services with one name, or one called `rotation`
+    # (the label the data stores admit their rotation function under), would share an ingress rule.
+    message = error_for(config_with(**{"cells.cy.compute": _services("api", "api")}))
+    assert message == (
+        "invalid stack config: cells.cy.compute: services: names ['api'] repeat; allowed: one service per name"
+    )
+    message = error_for(config_with(**{"cells.cy.compute": _services("api", "rotation")}))
+    assert message == (
+        "invalid stack config: cells.cy.compute: services: the name 'rotation' is taken by the data stores' "
+        "rotation function; allowed: any other name"
+    )
+
+
+def test_a_service_reaches_the_cache_only_when_it_says_so() -> None:
+    config = load_stack_config(config_with(**{"cells.cy.compute": _services("api")}))
+    (service,) = config.cells["cy"].compute.services  # type: ignore[union-attr]
+    assert service.cache is False and service.concerns == ()

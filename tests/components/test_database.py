@@ -16,6 +16,7 @@ from fintech_infra.errors import ConfigError, ResidencyError
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 from fintech_infra.testing import synthesize
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
+from tests.components.helpers import admitted, rules_of
 
 CYSEC = DEFAULT_REGISTRY["cysec"]
 TIGHT = RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
@@ -32,12 +33,24 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 
 
 def _network(vpc: str, subnets: list[str], clients: list[pulumi.Input[str]]) -> DataNetwork:
-    return DataNetwork(vpc_id=vpc, subnet_ids=subnets, client_security_group_ids=clients)
+    """The data network admitting ``clients`` as ``app`` (and ``app-2``, ...): one service per group."""
+    labels = ["app", *(f"app-{n}" for n in range(2, len(clients) + 1))]
+    return DataNetwork(
+        vpc_id=vpc, subnet_ids=subnets, client_security_group_ids=dict(zip(labels, clients, strict=True))
+    )
+
+
+def _os_metrics(provider: pulumi.ProviderResource | None = None, suffix: str = "") -> aws.cloudwatch.LogGroup:
+    """The region's RDSOSMetrics group: one per account and region, so a database's caller creates it first."""
+    return aws.cloudwatch.LogGroup(
+        f"rds-os-metrics{suffix}", name="RDSOSMetrics", opts=pulumi.ResourceOptions(provider=provider)
+    )
 
 
 def program() -> None:
     apply_tag_convention(environment="prod", owner="data", cost_center="cc-1", compliance_scope="pci-dss")
     dr_provider = aws.Provider("dr", region="eu-west-1")
+    monitoring = [_os_metrics(), _os_metrics(dr_provider, "-dr")]
     app_sg = aws.ec2.SecurityGroup("app", vpc_id="vpc-primary", description="app tier")
     dr_app_sg = aws.ec2.SecurityGroup(
         "dr-app", vpc_id="vpc-dr", description="app tier", opts=pulumi.ResourceOptions(provider=dr_provider)
@@ -64,6 +77,7 @@ def program() -> None:
             dr=dr,
             alarm_topic_arn=topic,
             dr_alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms",
+            monitoring_log_groups=monitoring,
             alarms=AlarmSettings(),
             availability_zones=["eu-central-1a", "eu-central-1b", "eu-central-1c"],
             config_path=f"cells.eu.concerns[{list(CONCERNS).index(concern)}]",
@@ -81,6 +95,7 @@ def program() -> None:
             network=_network("vpc-local", ["subnet-x", "subnet-y"], [app_sg.id]),
             key=KeyRef(arn=key.arn, alias=f"alias/local/{concern}"),
             alarm_topic_arn=TOPIC,
+            monitoring_log_groups=monitoring[:1],
         )
         pulumi.export(f"local-{concern}", {k: getattr(db, k) for k in FinancialDatabase.OUTPUTS})
 
@@ -112,11 +127,14 @@ def test_security_group_admits_only_the_app_tier_on_5432(rec) -> None:
     app = rec.named("app", SG).outputs["id"]
     for concern in CONCERNS:
         sg = rec.named(f"eu-{concern}-sg", SG)
-        assert sg.inputs["egress"] == []
-        (rule,) = sg.inputs["ingress"]
-        assert (rule["fromPort"], rule["toPort"], rule["protocol"]) == (5432, 5432, "tcp")
-        assert rule["securityGroups"] == [app] and not rule.get("cidrBlocks")
-        assert rule["description"] and sg.inputs["description"]
+        # Standalone rules only: no inline block, and the provider removes AWS's default egress on creation.
+        assert "ingress" not in sg.inputs and "egress" not in sg.inputs
+        assert rules_of(rec, sg.outputs["id"], egress=True) == []
+        (rule,) = rules_of(rec, sg.outputs["id"])
+        assert rule.name == f"eu-{concern}-sg-from-app"
+        assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (5432, 5432, "tcp")
+        assert rule.inputs["referencedSecurityGroupId"] == app and not rule.inputs.get("cidrIpv4")
+        assert rule.inputs["description"] and sg.inputs["description"]
 
 
 def test_instance_properties(rec) -> None:
@@ -209,9 +227,9 @@ def test_instance_dr_backups_replication_and_cross_region_replica(rec) -> None:
     assert replica.inputs["parameterGroupName"] == "eu-crm-dr-params-postgres16"
     assert rec.named("eu-crm-dr-subnets").region == "eu-west-1"
     assert rec.named("eu-crm-dr-subnets").inputs["subnetIds"] == ["subnet-dr-a", "subnet-dr-b"]
-    assert rec.named("eu-crm-dr-sg", SG).inputs["ingress"][0]["securityGroups"] == [
-        rec.named("dr-app", SG).outputs["id"]
-    ]
+    dr_sg = rec.named("eu-crm-dr-sg", SG)
+    assert admitted(rec, dr_sg.outputs["id"]) == [rec.named("dr-app", SG).outputs["id"]]
+    assert rec.named("eu-crm-dr-sg-from-app").region == "eu-west-1"
     # The audit concern has no dr_read_replica: backups replication only.
     assert rec.named("eu-audit-dr-backups").region == "eu-west-1"
     assert not [r for r in rec if r.name == "eu-audit-dr-replica"]
@@ -236,6 +254,23 @@ def test_aurora_global_database(rec) -> None:
     assert secondary.inputs["globalClusterIdentifier"] == glob.outputs["id"]
     assert "masterPasswordWo" not in secondary.inputs and secondary.protect
     assert [r.region for r in rec if r.name.startswith("eu-trading-dr-instance-")] == ["eu-west-1", "eu-west-1"]
+
+
+def test_a_global_cluster_runs_a_full_version_its_members_copy_and_ignore(rec) -> None:
+    """The provider keeps a global cluster's actual version, so it gets a full one; members ignore it (docs)."""
+    assert rec.named("eu-trading-global").inputs["engineVersion"] == "16.8"
+    for member in ("eu-trading-cluster", "eu-trading-dr-cluster"):
+        cluster = rec.named(member, CLUSTER)
+        assert cluster.inputs["engineVersion"] == "16.8" and "engineVersion" in cluster.ignore_changes
+    instances = [r for r in rec.of_type("aws:rds/clusterInstance:ClusterInstance") if r.name.startswith("eu-trading")]
+    assert len(instances) == 4 and all("engineVersion" not in i.inputs for i in instances)
+
+
+def test_standalone_databases_take_the_major_and_let_rds_manage_minors(rec) -> None:
+    cluster = rec.named("local-trading-cluster", CLUSTER)
+    assert cluster.inputs["engineVersion"] == "16" and "engineVersion" not in cluster.ignore_changes
+    instance = rec.named("local-crm-db", INSTANCE)
+    assert instance.inputs["engineVersion"] == "16" and instance.inputs["autoMinorVersionUpgrade"] is True
 
 
 def test_global_cluster_password_is_write_only_secret_and_replicated(rec) -> None:
@@ -298,8 +333,8 @@ def test_recovery_outputs(rec) -> None:
 
 def test_database_alarms(rec) -> None:
     connections = rec.named("eu-crm-connections")
-    # db.r6g.large: LEAST(16 GiB / 9531392, 5000) = 1802; 80 % -> 1441.
-    assert connections.inputs["threshold"] == 1441 and connections.inputs["metricName"] == "DatabaseConnections"
+    # db.r6g.large: LEAST((16 GiB - the estimated RDS reserve) / 9531392, 5000) = 1733; 80 % -> 1386.
+    assert connections.inputs["threshold"] == 1386 and connections.inputs["metricName"] == "DatabaseConnections"
     assert connections.inputs["dimensions"] == {"DBInstanceIdentifier": "eu-crm"}
     assert connections.inputs["alarmActions"] == ["arn:aws:sns:eu-central-1:123456789012:alarms"]
     assert rec.named("eu-crm-cpu").inputs["threshold"] == 80
@@ -460,6 +495,7 @@ def _rotated_program() -> None:
         ),
         alarm_topic_arn=TOPIC,
         dr_alarm_topic_arn=DR_TOPIC,
+        monitoring_log_groups=[_os_metrics(), _os_metrics(dr_provider, "-dr")],
         availability_zones=["eu-central-1a", "eu-central-1b"],
         rotation=rotation,
     )
@@ -486,14 +522,15 @@ def test_global_master_secret_rotates_through_the_postgresql_function(rotated) -
 def test_rotation_function_reaches_the_writer_and_only_it(rotated) -> None:
     function_sg = rotated.named("eu-trading-rotation-sg", SG).outputs["id"]
     db_sg = rotated.named("eu-trading-sg", SG)
-    assert [rule["securityGroups"] for rule in db_sg.inputs["ingress"]] == [["sg-app"], [function_sg]]
-    assert {rule["fromPort"] for rule in db_sg.inputs["ingress"]} == {5432}
+    assert admitted(rotated, db_sg.outputs["id"]) == sorted(["sg-app", function_sg])
+    assert rotated.named("eu-trading-sg-from-rotation").inputs["referencedSecurityGroupId"] == function_sg
+    assert {rule.inputs["fromPort"] for rule in rules_of(rotated, db_sg.outputs["id"])} == {5432}
     egress = rotated.named("eu-trading-rotation-egress")
     assert egress.inputs["securityGroupId"] == function_sg
     assert egress.inputs["referencedSecurityGroupId"] == db_sg.outputs["id"]
     assert egress.inputs["fromPort"] == egress.inputs["toPort"] == 5432
     # The DR copy keeps admitting only the DR application tier: rotation runs in the primary region.
-    assert [r["securityGroups"] for r in rotated.named("eu-trading-dr-sg", SG).inputs["ingress"]] == [["sg-dr-app"]]
+    assert admitted(rotated, rotated.named("eu-trading-dr-sg", SG).outputs["id"]) == ["sg-dr-app"]
 
 
 def test_rotation_is_refused_where_rds_manages_the_password() -> None:
@@ -531,15 +568,20 @@ def _standalone(
     topic: str | None = TOPIC,
     dr_topic: str | None = None,
     with_dr: bool = False,
+    with_monitoring: bool = True,
 ) -> None:
     apply_tag_convention(
         environment=environment, jurisdiction="cysec", owner="data", cost_center="cc-1", compliance_scope="pci-dss"
     )
+    # The RDSOSMetrics groups are cloud resources of their own: the refusal tests, which require that nothing
+    # is registered, leave them out (the database checks for them after everything else).
     dr = None
+    dr_provider = aws.Provider("dr", region="eu-west-1") if with_dr else None
+    monitoring = [_os_metrics(), *([_os_metrics(dr_provider, "-dr")] if with_dr else [])] if with_monitoring else []
     if with_dr:
         dr = DrPlacement(
             region="eu-west-1",
-            provider=aws.Provider("dr", region="eu-west-1"),
+            provider=dr_provider,  # type: ignore[arg-type]  # set when with_dr
             key=KeyRef(arn="arn:aws:kms:eu-west-1:123456789012:key/dr", alias="alias/cy/payments"),
             network=_network("vpc-dr", ["s-dr-1", "s-dr-2"], ["sg-dr-app"]),
         )
@@ -553,6 +595,7 @@ def _standalone(
         alarm_topic_arn=topic,  # type: ignore[arg-type]  # None on purpose in one test
         dr=dr,
         dr_alarm_topic_arn=dr_topic,
+        monitoring_log_groups=monitoring,
     )
     pulumi.export("mechanism", db.recovery_mechanism)
     pulumi.export("objectives", db.settings.objectives.model_dump() if db.settings.objectives else None)
@@ -573,7 +616,9 @@ def test_standalone_objectives_default_to_the_environments() -> None:
 
 
 def test_standalone_prod_without_dr_asks_for_dr_and_says_where_the_objectives_came_from() -> None:
-    message = _registers_nothing(lambda: _standalone("prod", DatabaseSettings(concern="payments")))
+    message = _registers_nothing(
+        lambda: _standalone("prod", DatabaseSettings(concern="payments"), with_monitoring=False)
+    )
     assert message == (
         "settings.objectives.scope: 'region' needs a DR region, and dr is not set; set dr to a region the "
         "jurisdiction permits, or set objectives.scope: zone to accept losing the data with the region "
@@ -582,14 +627,165 @@ def test_standalone_prod_without_dr_asks_for_dr_and_says_where_the_objectives_ca
 
 
 def test_a_database_without_an_alarm_topic_is_refused() -> None:
-    message = _registers_nothing(lambda: _standalone("staging", DatabaseSettings(concern="payments"), topic=None))
+    message = _registers_nothing(
+        lambda: _standalone("staging", DatabaseSettings(concern="payments"), topic=None, with_monitoring=False)
+    )
     assert message == (
         "FinancialDatabase 'cy-payments': alarm_topic_arn: None would leave its alarms notifying no one (the policy "
         "pack's cloudwatch-alarm-actions); allowed: an SNS topic ARN, e.g. AlarmTopic(...).arn"
     )
     aurora_global = DatabaseSettings(concern="payments", engine="aurora")
-    message = _registers_nothing(lambda: _standalone("prod", aurora_global, with_dr=True))
+    message = _registers_nothing(lambda: _standalone("prod", aurora_global, with_dr=True, with_monitoring=False))
     assert message == (
         "FinancialDatabase 'cy-payments': dr_alarm_topic_arn: None would leave the alarms on its DR copy "
         "(aurora-global-database) notifying no one; allowed: an SNS topic ARN in eu-west-1"
     )
+
+
+def test_a_database_without_its_regions_rds_os_metrics_group_is_refused() -> None:
+    message = _registers_nothing(
+        lambda: _standalone("staging", DatabaseSettings(concern="payments"), with_monitoring=False)
+    )
+    assert message == (
+        "FinancialDatabase 'cy-payments': monitoring_log_groups: () would leave RDSOSMetrics to RDS, which creates "
+        "it without a key and without expiry (the policy pack's rds-log-groups-precreated); allowed: the group of "
+        "each region the database runs in, created first: encrypted_log_group(..., log_group_name='RDSOSMetrics')"
+    )
+
+
+def test_a_client_labelled_rotation_is_refused_when_the_rotation_function_is_admitted() -> None:
+    stand_in = types.SimpleNamespace(template="postgresql-single-user", security_group_id="sg-rotation")
+
+    def build() -> None:
+        FinancialDatabase(
+            "eu-trading",
+            CONCERNS["trading"],
+            cell="eu",
+            jurisdiction=CYSEC,
+            network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-1"], client_security_group_ids={"rotation": "sg-x"}),
+            key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/trading"),
+            alarm_topic_arn=TOPIC,
+            dr=DrPlacement(
+                region="eu-west-1",
+                provider=aws.Provider("dr", region="eu-west-1"),
+                key=KeyRef(arn="arn:aws:kms:eu-west-1:123456789012:key/dr", alias="alias/eu/trading"),
+                network=_network("vpc-dr", ["s-dr"], ["sg-dr-app"]),
+            ),
+            rotation=stand_in,  # type: ignore[arg-type]
+            config_path="cells.eu.concerns[1]",
+        )
+
+    assert _registers_nothing(build) == (
+        "cells.eu.concerns[1]: a client labelled 'rotation' clashes with the rotation function's admission; "
+        "allowed: any other client label (rename the service)"
+    )
+
+
+def test_client_labels_must_be_kebab_case_they_name_the_rules() -> None:
+    def build() -> None:
+        _build_plain_with_clients({"Bad Label": "sg-1"})
+
+    assert _registers_nothing(build) == (
+        "cells.eu.concerns[0].network.client_security_group_ids: labels ['Bad Label'] are not kebab-case; "
+        "allowed: lowercase letters, digits and single hyphens (they name the ingress rules)"
+    )
+
+
+def _build_plain_with_clients(clients: dict[str, str]) -> None:
+    FinancialDatabase(
+        "eu-crm",
+        DatabaseSettings(concern="crm", objectives=RecoveryObjectives(rpo_seconds=0, rto_seconds=300, scope="zone")),
+        cell="eu",
+        jurisdiction=CYSEC,
+        network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-1", "s-2"], client_security_group_ids=clients),
+        key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/crm"),
+        alarm_topic_arn=TOPIC,
+        config_path="cells.eu.concerns[0]",
+    )
+
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+@pytest.mark.parametrize(
+    ("group", "name", "region", "key", "database"),
+    [
+        ("eu-crm-db-logs-postgresql", "/aws/rds/instance/eu-crm/postgresql", "eu-central-1", "key-crm", "eu-crm-db"),
+        ("eu-crm-db-logs-upgrade", "/aws/rds/instance/eu-crm/upgrade", "eu-central-1", "key-crm", "eu-crm-db"),
+        (
+            "eu-crm-replica-1-logs-postgresql",
+            "/aws/rds/instance/eu-crm-replica-1/postgresql",
+            "eu-central-1",
+            "key-crm",
+            "eu-crm-replica-1",
+        ),
+        (
+            "eu-crm-dr-replica-logs-upgrade",
+            "/aws/rds/instance/eu-crm-dr/upgrade",
+            "eu-west-1",
+            "dr-key-crm",
+            "eu-crm-dr-replica",
+        ),
+        (
+            "eu-trading-cluster-logs-postgresql",
+            "/aws/rds/cluster/eu-trading/postgresql",
+            "eu-central-1",
+            "key-trading",
+            "eu-trading-cluster",
+        ),
+        (
+            "eu-trading-dr-cluster-logs-postgresql",
+            "/aws/rds/cluster/eu-trading-dr/postgresql",
+            "eu-west-1",
+            "dr-key-trading",
+            "eu-trading-dr-cluster",
+        ),
+    ],
+)
+def test_exported_logs_go_to_precreated_groups_with_the_concerns_key(rec, group, name, region, key, database) -> None:
+    """Named as RDS names them, so RDS writes into them instead of creating unencrypted, never-expiring ones."""
+    created = rec.named(group, LOG_GROUP)
+    assert created.inputs["name"] == name and created.region == region and created.protect
+    assert created.inputs["kmsKeyId"] == _key_arn(rec, key)
+    assert created.inputs["retentionInDays"] == 1827  # CySEC keeps evidence 1825 days, rounded up
+    # The database waits for the group, or RDS could create it first and this creation would fail.
+    assert created.urn in rec.named(database).depends_on
+
+
+def test_every_exported_log_type_has_its_group(rec) -> None:
+    names = {r.inputs["name"] for r in rec.of_type(LOG_GROUP)}
+    for database in rec.of_type(INSTANCE, CLUSTER):
+        identifier = database.inputs.get("identifier") or database.inputs["clusterIdentifier"]
+        kind = "instance" if database.type == INSTANCE else "cluster"
+        for log_type in database.inputs.get("enabledCloudwatchLogsExports", []):
+            assert f"/aws/rds/{kind}/{identifier}/{log_type}" in names
+
+
+@pytest.mark.parametrize(
+    ("resource", "backup", "maintenance"),
+    [
+        # No windows given: each region's night, Frankfurt for the primary copies, Ireland for the DR copies.
+        ("eu-crm-db", ("backupWindow", "01:00-02:00"), ("maintenanceWindow", "mon:02:00-mon:03:00")),
+        ("eu-crm-replica-1", None, ("maintenanceWindow", "mon:02:00-mon:03:00")),
+        ("eu-crm-dr-replica", ("backupWindow", "02:00-03:00"), ("maintenanceWindow", "mon:03:00-mon:04:00")),
+        (
+            "eu-trading-cluster",
+            ("preferredBackupWindow", "01:00-02:00"),
+            ("preferredMaintenanceWindow", "mon:02:00-mon:03:00"),
+        ),
+        ("eu-trading-instance-1", None, ("preferredMaintenanceWindow", "mon:02:00-mon:03:00")),
+        (
+            "eu-trading-dr-cluster",
+            ("preferredBackupWindow", "02:00-03:00"),
+            ("preferredMaintenanceWindow", "mon:03:00-mon:04:00"),
+        ),
+        ("eu-trading-dr-instance-1", None, ("preferredMaintenanceWindow", "mon:03:00-mon:04:00")),
+    ],
+)
+def test_every_database_copy_gets_explicit_windows(rec, resource, backup, maintenance) -> None:
+    inputs = rec.named(resource).inputs
+    assert inputs[maintenance[0]] == maintenance[1]
+    if backup is None:
+        assert "backupWindow" not in inputs and "preferredBackupWindow" not in inputs
+    else:
+        assert inputs[backup[0]] == backup[1]

@@ -76,6 +76,7 @@ def _program() -> None:
         load_balancer_arn_suffix="app/eu-alb/1234",
         target_group_arn_suffix="targetgroup/api/0123",
         alternate_target_group_arn=ALT_TG_ARN,
+        alternate_target_group_arn_suffix="targetgroup/api-green/0456",
         production_listener_rule_arn=RULE_ARN,
         **common,
     )
@@ -84,6 +85,7 @@ def _program() -> None:
         ("eu-no-subnets", {"subnet_ids": []}),
         ("eu-no-network", {"subnet_ids": [], "security_group_ids": []}),
         ("eu-bg-no-target", {}),
+        ("eu-six-groups", {"security_group_ids": [f"sg-{n}" for n in range(6)]}),
     ):
         settings = CHECKOUT if bad_name == "eu-bg-no-target" else WORKER
         BAD_NAMES.append(bad_name)
@@ -318,6 +320,38 @@ def test_scaling_on_cpu_and_requests_per_target(rec: Recording) -> None:
     assert "eu-worker-scale-cpu" in names and "eu-worker-scale-requests" not in names
 
 
+def test_blue_green_scales_on_requests_of_both_target_groups(rec: Recording) -> None:
+    """AWS does not support ALBRequestCountPerTarget with blue/green: the policy sums both groups' metric."""
+    config = _one(rec, "aws:appautoscaling/policy:Policy", "eu-checkout-scale-requests").inputs[
+        "targetTrackingScalingPolicyConfiguration"
+    ]
+    assert "predefinedMetricSpecification" not in config and config["targetValue"] == 1000
+    primary, alternate, total = config["customizedMetricSpecification"]["metrics"]
+    assert total == {
+        "id": "requests",
+        "expression": "FILL(primary, 0) + FILL(alternate, 0)",
+        "label": "Requests per task on the live target group",
+        "returnData": True,
+    }
+    for query, group in ((primary, "targetgroup/api/0123"), (alternate, "targetgroup/api-green/0456")):
+        assert query["returnData"] is False
+        assert query["metricStat"] == {
+            "stat": "Sum",
+            "metric": {
+                "namespace": "AWS/ApplicationELB",
+                "metricName": "RequestCountPerTarget",
+                "dimensions": [
+                    {"name": "LoadBalancer", "value": "app/eu-alb/1234"},
+                    {"name": "TargetGroup", "value": group},
+                ],
+            },
+        }
+    cpu = _one(rec, "aws:appautoscaling/policy:Policy", "eu-checkout-scale-cpu").inputs
+    assert cpu["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"] == {
+        "predefinedMetricType": "ECSServiceAverageCPUUtilization"
+    }
+
+
 # --- bad input ----------------------------------------------------------------------------------------
 
 
@@ -339,7 +373,17 @@ def test_blue_green_without_alternate_target_fails(rec: Recording) -> None:
         "eu-bg-no-target.deployment: 'blue_green' needs target_group_arn; allowed: 'rolling', or pass the "
         "target from Edge.add_service_target(..., blue_green=True)"
     )
-    assert len(ERRORS) == 3
+
+
+def test_more_security_groups_than_ecs_allows_are_refused(rec: Recording) -> None:
+    assert ERRORS[3].problems == (
+        "eu-six-groups.security_group_ids: 6 security groups; allowed: 1 to 5 (security groups in one ECS "
+        "service's (or task's) awsvpc network configuration; the VPC quota of security groups per network "
+        "interface (default 5, adjustable to 16) does not lift it: "
+        "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AwsVpcConfiguration.html)",
+    )
+    assert len(ERRORS) == 4
+    assert not [r for r in rec if r.name.startswith("eu-six-groups")]
 
 
 @pytest.mark.parametrize("env_name", ["DB_PASSWORD", "API_KEY", "AUTH_TOKEN", "CLIENT_SECRET", "DATABASE_DSN"])

@@ -246,9 +246,32 @@ def test_blue_green_target_has_an_alternate_group_and_ecs_owns_the_rule_action(r
     rule = rec.named("eu-edge-checkout-rule")
     assert rule.inputs["priority"] == 110
     assert rule.ignore_changes == ("actions",)
+    primary = rec.named("eu-edge-checkout-tg").outputs["arn"]
+    alternate = rec.named("eu-edge-checkout-tg-alt").outputs["arn"]
+    # AWS's layout: one forward action listing both groups; ECS shifts traffic by rewriting the weights.
+    assert rule.inputs["actions"] == [
+        {
+            "type": "forward",
+            "forward": {"targetGroups": [{"arn": primary, "weight": 100}, {"arn": alternate, "weight": 0}]},
+        }
+    ]
     advanced = rec.named("eu-checkout-service").inputs["loadBalancers"][0]["advancedConfiguration"]
-    assert advanced["alternateTargetGroupArn"] == rec.named("eu-edge-checkout-tg-alt").outputs["arn"]
+    assert advanced["alternateTargetGroupArn"] == alternate
     assert advanced["productionListenerRule"] == rule.outputs["arn"]
+    assert "testListenerRule" not in advanced  # optional in AWS's layout, and no lifecycle hook would use it
+    assert not [r for r in rec.of_type("aws:lb/listenerRule:ListenerRule") if "test" in r.name]
+
+
+def test_blue_green_request_scaling_reads_both_target_groups(rec: Recording) -> None:
+    config = rec.named("eu-checkout-scale-requests").inputs["targetTrackingScalingPolicyConfiguration"]
+    groups = [
+        next(d["value"] for d in query["metricStat"]["metric"]["dimensions"] if d["name"] == "TargetGroup")
+        for query in config["customizedMetricSpecification"]["metrics"]
+        if "metricStat" in query
+    ]
+    assert groups == [
+        rec.named(name).outputs["arnSuffix"] for name in ("eu-edge-checkout-tg", "eu-edge-checkout-tg-alt")
+    ]
 
 
 # --- WAF -------------------------------------------------------------------------------------------------
@@ -320,6 +343,19 @@ def test_latency_alarm_on_p99(rec: Recording) -> None:
     assert alarm["extendedStatistic"] == "p99"
     assert alarm["threshold"] == 0.8
     assert alarm["alarmActions"] == [TOPIC]
+
+
+@pytest.mark.parametrize(("edge", "days"), [("eu-edge", 30), ("eu-byo", 30)])
+def test_every_certificate_requested_or_given_pages_before_it_expires(rec: Recording, edge: str, days: int) -> None:
+    """ACM's DaysToExpiry, in the certificate's (the edge's) region; silence after expiry pages too."""
+    alarm = rec.named(f"{edge}-certificate-expiry")
+    certificate = rec.named(f"{edge}-https").inputs["certificateArn"]
+    assert alarm.region == REGION
+    assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == ("AWS/CertificateManager", "DaysToExpiry")
+    assert alarm.inputs["dimensions"] == {"CertificateArn": certificate}
+    assert (alarm.inputs["comparisonOperator"], alarm.inputs["threshold"]) == ("LessThanThreshold", days)
+    assert alarm.inputs["treatMissingData"] == "breaching"
+    assert alarm.inputs["alarmActions"] == [TOPIC]
 
 
 def test_bad_edge_input_is_one_error_registering_nothing(rec: Recording) -> None:

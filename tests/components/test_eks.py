@@ -200,6 +200,17 @@ def test_core_addons_with_network_policy_enforcement(rec: Recording) -> None:
     assert rec.named("eu-eks-nodes").urn in addons["coredns"].depends_on
 
 
+def test_cluster_runs_the_default_version_and_addons_follow_it(rec: Recording) -> None:
+    cluster = _inputs(rec, "eu-eks-cluster", CLUSTER)
+    assert cluster["version"] == "1.35" and cluster["upgradePolicy"] == {"supportType": "STANDARD"}
+    addons = {
+        r.inputs["addonName"]: r.inputs for r in rec.of_type("aws:eks/addon:Addon") if r.name.startswith("eu-eks-")
+    }
+    # Resolved by get_addon_version (most recent for 1.35); the harness answers like EKS would.
+    assert addons["kube-proxy"]["addonVersion"] == "v1.35.0-eksbuild.1"
+    assert all(inputs["addonVersion"].endswith("-eksbuild.1") for inputs in addons.values())
+
+
 def test_roles_and_policies(rec: Recording) -> None:
     attachments = {
         r.name: r.inputs["policyArn"] for r in rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")

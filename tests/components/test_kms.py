@@ -119,9 +119,13 @@ def test_root_of_this_account_administers_every_key(recording: Recording) -> Non
         }
 
 
-def test_data_keys_admit_no_service(recording: Recording) -> None:
-    for purpose in ("crm", "trading", "payments", "cache", "backup"):
+def test_data_keys_admit_no_service_but_cloudwatch_logs_for_their_databases_logs(recording: Recording) -> None:
+    for purpose in ("cache", "backup"):
         assert _sids(_key(recording, purpose)) == ["EnableRootAccountAdministration"]
+    for concern in ("crm", "trading", "payments"):
+        key = _key(recording, concern)
+        assert _sids(key) == ["EnableRootAccountAdministration", "AllowCloudWatchLogs"]
+        assert _statements(key)[1] == _statements(_key(recording, "logs"))[1]
 
 
 def test_logs_key_admits_regional_logs_with_encryption_context(recording: Recording) -> None:
@@ -145,9 +149,14 @@ def test_logs_key_admits_regional_logs_with_encryption_context(recording: Record
 
 def test_audit_key_admits_cloudtrail_for_this_accounts_trails(recording: Recording) -> None:
     key = _key(recording, "audit")
-    assert _sids(key) == ["EnableRootAccountAdministration", "AllowCloudTrailEncrypt", "AllowCloudTrailDescribe"]
+    assert _sids(key) == [
+        "EnableRootAccountAdministration",
+        "AllowCloudTrailEncrypt",
+        "AllowCloudTrailDescribe",
+        "AllowCloudWatchLogs",
+    ]
     trails = f"arn:aws:cloudtrail:*:{MOCK_ACCOUNT_ID}:trail/*"
-    encrypt, describe = _statements(key)[1:]
+    encrypt, describe = _statements(key)[1:3]
     assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
     assert encrypt["Action"] == "kms:GenerateDataKey*"
     assert encrypt["Condition"] == {

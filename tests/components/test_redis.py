@@ -15,6 +15,7 @@ from fintech_infra.redis import RedisCluster
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.testing import synthesize
 from fintech_infra.wiring import DataNetwork, KeyRef
+from tests.components.helpers import admitted, rules_of
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
@@ -27,7 +28,7 @@ def program() -> None:
         "eu-cache",
         RedisSettings(nodes=3, snapshot_retention_days=14),
         cell="eu",
-        network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-a", "s-b"], client_security_group_ids=[app.id]),
+        network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-a", "s-b"], client_security_group_ids={"app": app.id}),
         key=KeyRef(arn=key.arn, alias="alias/eu/cache"),
         logs_key=KeyRef(arn=logs.arn, alias="alias/eu/logs"),
         log_retention_days=1825,
@@ -85,9 +86,11 @@ def test_replication_group(rec) -> None:
 
 def test_security_group_only_from_app_tier(rec) -> None:
     sg = rec.named("eu-cache-sg")
-    (rule,) = sg.inputs["ingress"]
-    assert rule["securityGroups"] == [rec.named("app").outputs["id"]] and rule["fromPort"] == 6379
-    assert not rule.get("cidrBlocks") and sg.inputs["egress"] == []
+    assert "ingress" not in sg.inputs and "egress" not in sg.inputs
+    (rule,) = rules_of(rec, sg.outputs["id"])
+    assert rule.name == "eu-cache-sg-from-app" and rule.inputs["fromPort"] == rule.inputs["toPort"] == 6379
+    assert rule.inputs["referencedSecurityGroupId"] == rec.named("app").outputs["id"]
+    assert not rule.inputs.get("cidrIpv4") and rules_of(rec, sg.outputs["id"], egress=True) == []
 
 
 def test_rbac_default_user_disabled_and_passwords_write_only(rec) -> None:
@@ -127,7 +130,7 @@ def test_bad_node_type_registers_nothing() -> None:
                 "eu-cache",
                 RedisSettings.model_construct(**{**RedisSettings().model_dump(), "node_type": "cache.x9.large"}),
                 cell="eu",
-                network=DataNetwork(vpc_id="v", subnet_ids=["s"], client_security_group_ids=["sg"]),
+                network=DataNetwork(vpc_id="v", subnet_ids=["s"], client_security_group_ids={"app": "sg"}),
                 key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/k"),
                 logs_key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/l", alias="alias/l"),
                 log_retention_days=365,
@@ -157,8 +160,7 @@ def test_auth_secret_rotates_through_the_elasticache_user_function(rec) -> None:
     waits = {rec.named(n).urn for n in ("eu-cache-app-user", "eu-cache-auth-version", "eu-cache-rotation-grant")}
     assert waits | {function.urn, rec.named("eu-cache-rotation-invoke").urn} <= set(rotation.depends_on)
     # The function calls the ElastiCache API and never the cache: the cache admits the app tier only.
-    (rule,) = rec.named("eu-cache-sg").inputs["ingress"]
-    assert rule["securityGroups"] == [rec.named("app").outputs["id"]]
+    assert admitted(rec, rec.named("eu-cache-sg").outputs["id"]) == [rec.named("app").outputs["id"]]
 
 
 def test_a_postgresql_function_is_refused_for_the_cache() -> None:
@@ -171,7 +173,7 @@ def test_a_postgresql_function_is_refused_for_the_cache() -> None:
                 "eu-cache",
                 RedisSettings(),
                 cell="eu",
-                network=DataNetwork(vpc_id="v", subnet_ids=["s"], client_security_group_ids=["sg"]),
+                network=DataNetwork(vpc_id="v", subnet_ids=["s"], client_security_group_ids={"app": "sg"}),
                 key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/k"),
                 logs_key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/l", alias="alias/l"),
                 log_retention_days=365,
@@ -185,3 +187,9 @@ def test_a_postgresql_function_is_refused_for_the_cache() -> None:
         "cells.eu.redis: rotation template 'postgresql-single-user' cannot rotate an ElastiCache user; "
         "allowed: 'elasticache-user'"
     ]
+
+
+def test_snapshot_and_maintenance_windows_default_to_the_regions_night(rec) -> None:
+    """No windows given: the region the cache deploys to (Frankfurt here) decides, never AWS's random pick."""
+    group = rec.named("eu-cache-cache").inputs
+    assert (group["snapshotWindow"], group["maintenanceWindow"]) == ("01:00-02:00", "tue:02:00-tue:03:00")

@@ -57,7 +57,7 @@ def _program() -> None:
     )
     jp = _vpc("jp", VpcSettings(cidr=ipaddress.IPv4Network("10.2.0.0/16")), tokyo, region="ap-northeast-1")
     app = vpc.app_network()
-    data = vpc.data_network(["sg-app"])
+    data = vpc.data_network({"app": "sg-app"})
     pulumi.export("zones", {"eu": vpc.availability_zones, "dev": dev.availability_zones, "jp": jp.availability_zones})
     pulumi.export("cidr", vpc.cidr)
     pulumi.export("public", vpc.public_subnet_ids)
@@ -65,7 +65,7 @@ def _program() -> None:
     pulumi.export("isolated", vpc.isolated_subnet_ids)
     pulumi.export("endpoint_sg", vpc.endpoint_security_group_id)
     pulumi.export("app", [app.vpc_id, app.vpc_cidr, list(app.private_subnet_ids), list(app.public_subnet_ids)])
-    pulumi.export("data", [data.vpc_id, list(data.subnet_ids), list(data.client_security_group_ids)])
+    pulumi.export("data", [data.vpc_id, list(data.subnet_ids), dict(data.client_security_group_ids)])
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +253,7 @@ def test_wiring_hands_off_the_right_tiers(recording: Recording) -> None:
         recording.exports["private"],
         recording.exports["public"],
     ]
-    assert recording.exports["data"] == [vpc_id, recording.exports["isolated"], ["sg-app"]]
+    assert recording.exports["data"] == [vpc_id, recording.exports["isolated"], {"app": "sg-app"}]
 
 
 def _grow(zones: tuple[str, ...]) -> Recording:

@@ -84,7 +84,7 @@ def test_the_pack_venv_cannot_import_the_project() -> None:
         assert result.returncode == 1, f"the pack venv imports {module}"
         assert f"No module named '{module}'" in result.stderr
     result = subprocess.run(
-        [str(PACK_PYTHON), "-c", "import pulumi_policy, fintech_guardrails.registry as r; print(len(r.guardrails()))"],
+        [str(PACK_PYTHON), "-c", "import pulumi_policy, fintech_guardrails.catalog as c; print(len(c.guardrails()))"],
         cwd=PACK,
         capture_output=True,
         text=True,

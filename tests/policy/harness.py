@@ -20,7 +20,8 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNK
 
 import fintech_guardrails.rules  # noqa: F401  (registers every guardrail)
 from fintech_guardrails import PACK_NAME
-from fintech_guardrails.registry import REGISTRY, policies
+from fintech_guardrails.catalog import policies
+from fintech_guardrails.registry import REGISTRY
 
 U = UNKNOWN_STRING_VALUE
 """An unknown value as the engine sends it during preview (any sentinel works for the pack)."""

@@ -61,7 +61,7 @@ def test_a_non_exemptible_policy_ignores_the_exemption_and_the_register_reports_
 
 
 def test_the_register_is_mandatory_even_when_configured_advisory() -> None:
-    from fintech_guardrails.registry import config_schemas
+    from fintech_guardrails.catalog import config_schemas
     from fintech_guardrails.settings import expand, load_environment
 
     expanded = expand({**load_environment("dev"), "enforcement": {"default": "advisory"}}, config_schemas())

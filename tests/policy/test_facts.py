@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from fintech_guardrails import facts
+from fintech_guardrails.catalog import config_schemas
 from fintech_guardrails.jurisdictions import DEFAULT_REGISTRY, OverrideError
-from fintech_guardrails.registry import config_schemas
 from fintech_guardrails.rules import recovery
 from fintech_guardrails.settings import Settings
 from fintech_infra.config import DataConcern, Environment, default_objectives

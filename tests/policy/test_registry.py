@@ -12,8 +12,8 @@ import pytest
 import tests.policy.rules as case_modules
 from fintech_guardrails import awstypes
 from fintech_guardrails import types as t
+from fintech_guardrails.catalog import config_schemas, guardrails, policies
 from fintech_guardrails.docs import BEGIN, END, render_policy_table
-from fintech_guardrails.registry import config_schemas, guardrails, policies
 from fintech_guardrails.settings import CONFIG_DIR, ENVIRONMENTS, expand, load_environment
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,13 +105,30 @@ def test_cli_config_files_are_current(environment: str) -> None:
     assert expanded["exemptions-valid"]["enforcementLevel"] == "mandatory"
 
 
-def test_prod_is_mandatory_everywhere_and_dev_relaxes_only_costly_controls() -> None:
+EARLY_WARNINGS = {"rds-engine-version-support-ending", "eks-version-support-ending"}
+"""Advisory by design in every environment: they report a date ahead; the matching rules are mandatory after it."""
+
+
+def test_prod_is_mandatory_everywhere_but_the_early_warnings_and_dev_relaxes_only_costly_controls() -> None:
     prod = expand(load_environment("prod"), config_schemas())
-    assert {entry["enforcementLevel"] for entry in prod.values()} == {"mandatory"}
+    assert {name for name, entry in prod.items() if entry["enforcementLevel"] != "mandatory"} == EARLY_WARNINGS
+    for environment in ENVIRONMENTS:
+        levels = expand(load_environment(environment), config_schemas())
+        assert {levels[name]["enforcementLevel"] for name in EARLY_WARNINGS} == {"advisory"}
     dev = expand(load_environment("dev"), config_schemas())
     advisory = {name for name, entry in dev.items() if entry["enforcementLevel"] == "advisory"}
     assert "rds-multi-az" in advisory
     assert not advisory & {g.name for g in guardrails() if not g.exemptible}
+
+
+def test_deployability_rules_link_their_aws_source() -> None:
+    table = render_policy_table()
+    by_name = {p.name: p for p in policies()}
+    for guardrail in guardrails():
+        if "deployability" in guardrail.tags:
+            assert guardrail.url and guardrail.url.startswith("https://docs.aws.amazon.com/"), guardrail.name
+            assert by_name[guardrail.name].url == guardrail.url
+            assert f"([source]({guardrail.url}))" in table
 
 
 def test_expand_rejects_typos() -> None:

@@ -18,7 +18,8 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as sdk
 
 from fintech_guardrails import PACK_NAME, speedups, speedups_servicer
-from fintech_guardrails.registry import REGISTRY, guardrails, policies, type_filter
+from fintech_guardrails.catalog import guardrails, policies
+from fintech_guardrails.registry import REGISTRY, type_filter
 from fintech_infra_gate.order import referenced_closure
 from fintech_infra_gate.policyconfig import read_policy_config, reconcile
 from fintech_infra_gate.requests import analyze_requests, stack_request

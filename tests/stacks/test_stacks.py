@@ -138,17 +138,21 @@ def test_prod_eu_four_databases_on_four_keys_and_four_groups(recordings: dict[st
         assert f"eu-keys-{concern}-key" in keys
         assert f"eu-dr-keys-{concern}-key" in keys
         group = recording.named(f"eu-{concern}-sg", "aws:ec2/securityGroup:SecurityGroup")
-        marker = recording.named(f"eu-app-{concern}-sg", "aws:ec2/securityGroup:SecurityGroup")
-        # The concern's own application group; Aurora Global secrets also admit their rotation function.
-        expected = [marker.outputs["id"]]
+        service = recording.named("eu-api-sg", "aws:ec2/securityGroup:SecurityGroup")
+        # The service that declares the concern; Aurora Global secrets also admit their rotation function.
+        expected = [service.outputs["id"]]
         if concern in ("trading", "payments"):
             rotation = recording.named(f"eu-{concern}-rotation-sg", "aws:ec2/securityGroup:SecurityGroup")
             expected.append(rotation.outputs["id"])
-        rules = group.inputs["ingress"]
-        assert sorted(source for rule in rules for source in rule["securityGroups"]) == sorted(expected)
+        rules = [
+            rule.inputs
+            for rule in recording.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            if rule.inputs.get("securityGroupId") == group.outputs["id"]
+        ]
+        assert sorted(rule["referencedSecurityGroupId"] for rule in rules) == sorted(expected)
         assert {(rule["fromPort"], rule["toPort"]) for rule in rules} == {(5432, 5432)}
-        assert not any(rule.get("cidrBlocks") for rule in rules), "never a CIDR source"
-        assert group.inputs["egress"] == []
+        assert not any(rule.get("cidrIpv4") or rule.get("cidrIpv6") for rule in rules), "never a CIDR source"
+        assert "ingress" not in group.inputs and "egress" not in group.inputs, "standalone rules only"
     # Primary: 4 concerns (audit also keys the trail) + logs, platform, cache, backup; DR: 4 + logs, platform, backup.
     assert len(recording.of_type(KEY)) == 8 + 7
 
