@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from fintech_infra.config import CONFIG_NAMESPACE, load_stack_config
+from fintech_infra.config import CONFIG_NAMESPACE
+from fintech_infra.validation import load_stack_config
 from fintech_infra_gate.stackfiles import load_project
 
 __all__ = ["estate_config", "write_estate"]
