@@ -51,11 +51,11 @@ class NamePattern:
     """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
     scope: Literal["cell", "region", "service", "concern"]
     """What it repeats over: once per cell, per region of the cell, per service and region, per concern."""
-    when: Literal["always", "ecs", "eks", "blue_green", "rds_instance", "rotated"] = "always"
+    when: Literal["always", "ecs", "eks", "blue_green"] = "always"
 
 
 _IAM_ROLE, _BUCKET, _TOPIC = "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic"
-_ALB, _TG, _DB = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:rds/instance:Instance"
+_ALB, _TG = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"
 
 AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_TOPIC, "{region}-alarms-topic", "region"),
@@ -68,8 +68,6 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_IAM_ROLE, "{cell}-backup-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-cache-rotation-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-{concern}-monitoring", "concern"),
-    NamePattern(_IAM_ROLE, "{cell}-{concern}-rotation-role", "concern", "rotated"),
-    NamePattern(_DB, "{cell}-{concern}-db", "concern", "rds_instance"),
     NamePattern(_TG, "{region}-edge-{service}-tg", "service", "ecs"),
     NamePattern(_TG, "{region}-edge-{service}-tg-alt", "service", "blue_green"),
     NamePattern(_IAM_ROLE, "{region}-{service}-execution-role", "service", "ecs"),
@@ -99,12 +97,11 @@ def cell_autonamed(
     has_dr: bool,
     compute: Literal["ecs", "eks"],
     services: Sequence[tuple[str, bool]] = (),
-    concerns: Sequence[tuple[str, bool, bool]] = (),
+    concerns: Sequence[str] = (),
 ) -> list[DerivedName]:
     """The logical names of cell ``cell``'s auto-named children.
 
-    ``services`` are ``(name, blue_green)``; ``concerns`` are ``(concern, rds_instance, has_rotation)``
-    (``has_rotation``: an Aurora global database, whose generated password a rotation function rotates).
+    ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns.
     """
     regions = [cell, f"{cell}-dr"] if has_dr else [cell]
     names: list[DerivedName] = []
@@ -116,9 +113,7 @@ def cell_autonamed(
         elif pattern.scope == "region":
             names += [DerivedName(pattern.type_token, pattern.template.format(region=r)) for r in regions]
         elif pattern.scope == "concern":
-            for concern, rds_instance, rotated in concerns:
-                if (pattern.when == "rds_instance" and not rds_instance) or (pattern.when == "rotated" and not rotated):
-                    continue
+            for concern in concerns:
                 names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=concern)))
         elif compute == "ecs":
             for service, blue_green in services:

@@ -26,7 +26,7 @@ from fintech_infra.aws_facts import (
 from fintech_infra.config import CellConfig, EcsSettings, StackConfig
 from fintech_infra.errors import key_path
 
-__all__ = ["CHECKS", "fargate_memory_allowed"]
+__all__ = ["CHECKS", "derived_names", "fargate_memory_allowed"]
 
 Check = Callable[[StackConfig], Iterator[str]]
 
@@ -37,7 +37,6 @@ _ARN_REGION_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):(?
 _WHAT = {
     "aws:lb/loadBalancer:LoadBalancer": "load balancer",
     "aws:lb/targetGroup:TargetGroup": "target group",
-    "aws:rds/instance:Instance": "RDS instance identifier",
     "aws:iam/role:Role": "IAM role",
     "aws:s3/bucket:Bucket": "S3 bucket",
     "aws:sns/topic:Topic": "SNS topic",
@@ -66,17 +65,15 @@ def fargate_task_sizes(config: StackConfig) -> Iterator[str]:
                 )
 
 
-def _derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
+def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
+    """The logical names of the auto-named resources cell ``cell_name`` registers (:data:`AUTONAMED`)."""
     compute = cell.compute
     services = (
         [(service.name, service.deployment == "blue_green") for service in compute.services]
         if isinstance(compute, EcsSettings)
         else []
     )
-    concerns = [
-        (d.concern.value, d.engine == "rds-instance", d.engine == "aurora" and cell.dr_region is not None)
-        for d in cell.concerns
-    ]
+    concerns = [database.concern.value for database in cell.concerns]
     return cell_autonamed(
         cell_name, has_dr=cell.dr_region is not None, compute=compute.kind, services=services, concerns=concerns
     )
@@ -97,7 +94,7 @@ def _longest_allowed(value: str, names: Sequence[DerivedName]) -> tuple[int, Der
 def physical_name_lengths(config: StackConfig) -> Iterator[str]:
     """Cell and service names leave every auto-named physical name within AWS's limit, Pulumi's suffix included."""
     for cell_name, cell in config.cells.items():
-        names = [name for name in _derived_names(cell_name, cell) if name.type_token in NAME_LIMITS]
+        names = [name for name in derived_names(cell_name, cell) if name.type_token in NAME_LIMITS]
         by_key: dict[str, tuple[str, list[DerivedName]]] = {key_path("cells", cell_name): (cell_name, names)}
         if isinstance(cell.compute, EcsSettings):
             for index, service in enumerate(cell.compute.services):

@@ -326,8 +326,8 @@ def test_zone_outside_the_primary_region_fails_and_registers_nothing() -> None:
 
     errors, recording = _forbidden("prod-eu", edit)
     assert [str(e) for e in errors] == [
-        "invalid stack config: cells.eu.vpc.availability_zones[1]: 'eu-west-1b' is outside the cell's primary region 'eu-central-1'; "
-        "allowed: availability zones of eu-central-1"
+        "invalid stack config: cells.eu.vpc.availability_zones[1]: 'eu-west-1b' is outside the cell's primary "
+        "region 'eu-central-1'; allowed: availability zones of eu-central-1"
     ]
     assert list(recording) == []
 
