@@ -223,8 +223,10 @@ def _describe(root: type[BaseModel], error: Mapping[str, Any]) -> str:
         bound = "at least" if kind == "too_short" else "at most"
         return f"{path}: {shown} has too {'few' if kind == 'too_short' else 'many'} items; allowed: {bound} {limit}"
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if value is None or isinstance(value, Mapping | list | tuple) or message.startswith(("'", '"')):
+    if value is None or isinstance(value, Mapping | list | tuple):
         return f"{path}: {message}"
+    if message.startswith(("'", '"')):  # the message quotes a part of the value: show the whole value first
+        return f"{path}: {shown} is not allowed: {message}"
     return f"{path}: {shown} {message[0].lower()}{message[1:]}"
 
 

@@ -79,7 +79,7 @@ def may_be_secret(loc: Sequence[str | int], value: Any) -> bool:
     names = [part for part in loc if isinstance(part, str)]
     if any(looks_like_credential_key(name) for name in names) or "external_id" in names:
         return True
-    if any(name in _SERVICE_MAPS for name in names[:-1]) or (names and names[-1] in _SERVICE_MAPS):
+    if "services" in names and any(name in _SERVICE_MAPS for name in names[names.index("services") :]):
         return True
     return credential_kind(value) is not None
 

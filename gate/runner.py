@@ -159,7 +159,12 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
                 project, stack, preview=options.preview, exports=exports, on_register=judge.submit
             )
         except BaseException:
+            # Close the pack at once rather than wait for it to finish starting: a refused config is reported
+            # in a fraction of a second. The configuration thread then fails on the closed pack and ends.
             judge.cancel()
+            process.close()
+            relay.close()
+            judge.stopped(process.stop_timeout)
             raise
         synthesis = time.perf_counter() - synthesis_started
         # Policy time is what remains after synthesis: the Analyze calls ran alongside it on the pack's core.
