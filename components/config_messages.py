@@ -22,7 +22,14 @@ from pydantic.fields import FieldInfo
 from fintech_infra.config_secrets import HIDDEN, may_be_secret
 from fintech_infra.errors import key_path
 
-__all__ = ["PATTERN_WORDS", "did_you_mean", "render_value", "validation_problems"]
+__all__ = [
+    "PATTERN_WORDS",
+    "did_you_mean",
+    "file_loc",
+    "model_fields_at",
+    "render_value",
+    "validation_problems",
+]
 
 Loc = tuple[str | int, ...]
 
@@ -166,13 +173,13 @@ def _literal_choices(ctx: Mapping[str, Any]) -> list[str]:
     return [part.strip().strip("'") for part in expected.replace(" or ", ",").split(",") if part.strip()]
 
 
-def _shown(loc: Loc) -> Loc:
+def file_loc(loc: Loc) -> Loc:
     # A discriminated union puts its tag (`ecs`/`eks`) in the location; the stack file has no such key.
     return tuple(part for index, part in enumerate(loc) if not (index and part in ("ecs", "eks")))
 
 
 def _path(loc: Loc) -> str:
-    shown = [part for part in _shown(loc) if part != "[key]"]
+    shown = [part for part in file_loc(loc) if part != "[key]"]
     return key_path(*shown) if shown else "(stack)"
 
 
@@ -182,7 +189,7 @@ def _describe(root: type[BaseModel], error: Mapping[str, Any]) -> str:
     value = error.get("input")
     found = field_at(root, loc)
     info = found[1] if found is not None else None
-    hidden = may_be_secret(_shown(loc), value)
+    hidden = may_be_secret(file_loc(loc), value)
     shown = render_value(value, hidden=hidden)
     if loc and loc[-1] == "[key]":
         return f"{_path(loc[:-1])}: key {shown} is not allowed here; {_allowed_for(kind, ctx, info)}"

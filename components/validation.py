@@ -11,8 +11,10 @@ key path, the bad value (masked where it may be a credential) and what is allowe
 2. credentials in plain config (:mod:`fintech_infra.config_secrets`), in every namespace;
 3. shapes and types, strictly: pydantic's strict mode on the JSON form, so ``true`` is never a number and
    ``"2"`` never an integer; unknown keys get a "did you mean" (:mod:`fintech_infra.config_messages`);
-4. once the shapes are right (the rules need typed values): every rule that spans keys
-   (:data:`fintech_infra.config_checks.CHECKS`) and every AWS limit (:data:`fintech_infra.config_limits.CHECKS`).
+4. every rule that spans keys (:data:`fintech_infra.config_checks.CHECKS`) and every AWS limit
+   (:data:`fintech_infra.config_limits.CHECKS`); they need typed values, so when step 3 found problems they
+   judge the config with the bad keys taken out (a typo'd key read as the key it most likely means), and
+   are skipped only when that leaves a required key missing.
 
 The checks are data (two tuples), so a new rule is one function added to one of them. A new settings model
 is picked up by steps 2 and 3 without any change here. File-level problems (encoding, duplicate keys, YAML
@@ -23,6 +25,7 @@ syntax) are the reader's: under ``pulumi up`` the Pulumi CLI reads the file, und
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -32,9 +35,9 @@ from pydantic import ValidationError
 
 from fintech_infra import config_checks, config_limits
 from fintech_infra.config import CONFIG_NAMESPACE, StackConfig, default_objectives
-from fintech_infra.config_messages import did_you_mean, validation_problems
+from fintech_infra.config_messages import did_you_mean, file_loc, model_fields_at, validation_problems
 from fintech_infra.config_secrets import credential_problems
-from fintech_infra.errors import ConfigError, ResidencyError
+from fintech_infra.errors import ConfigError, ResidencyError, key_path
 
 __all__ = [
     "PROVIDER_NAMESPACES",
@@ -105,6 +108,40 @@ def _resolve_defaults(config: StackConfig) -> StackConfig:
     return config.model_copy(update={"cells": cells})
 
 
+def _repaired(raw: dict[str, Any], error: ValidationError) -> tuple[StackConfig, list[str]] | None:
+    """The config with every bad key taken out (a typo'd key renamed to the key it most likely means), so the
+    rules can still judge the rest; None when that is not possible (a required key is bad or missing, or a
+    list item is). Returns the typed config and the key paths taken out."""
+    fixed: dict[str, Any] = copy.deepcopy(raw)
+    removed: list[str] = []
+    items = error.errors(include_url=False)
+    for item in sorted(items, key=lambda i: i["type"] != "extra_forbidden"):
+        loc = file_loc(tuple(item["loc"]))
+        if item["type"] == "missing" or not loc or "[key]" in loc:
+            continue
+        holder: Any = fixed
+        for part in loc[:-1]:
+            if isinstance(holder, dict):
+                holder = holder.get(part)
+            elif isinstance(holder, list) and isinstance(part, int) and 0 <= part < len(holder):
+                holder = holder[part]
+            else:
+                holder = None
+        if not isinstance(holder, dict) or loc[-1] not in holder:
+            return None
+        value = holder.pop(loc[-1])
+        guess = did_you_mean(str(loc[-1]), model_fields_at(StackConfig, tuple(item["loc"])[:-1]))
+        if item["type"] == "extra_forbidden" and guess is not None and guess not in holder:
+            holder[guess] = value
+        else:
+            removed.append(key_path(*loc))
+    try:
+        config = StackConfig.model_validate_json(json.dumps(_json_ready(fixed)), strict=True)
+    except ValidationError:
+        return None
+    return config, removed
+
+
 def _rule_problems(config: StackConfig) -> list[str]:
     return [problem for check in (*config_checks.CHECKS, *config_limits.CHECKS) for problem in check(config)]
 
@@ -137,6 +174,7 @@ def validate_stack_config(
     prefix = f"{namespace}:"
     raw = {key[len(prefix) :]: value for key, value in full.items() if key.startswith(prefix)}
     config: StackConfig | None = None
+    removed: list[str] = []
     if not raw:
         problems.append(f"(stack): no {namespace}:* keys; required: {_REQUIRED} (is the stack file empty?)")
     else:
@@ -146,10 +184,12 @@ def validate_stack_config(
             shapes = validation_problems(StackConfig, error)
             # A credential is reported once, by the scan; the model's complaint about its mapping goes.
             problems += [p for p in shapes if not any(_within(_path_of(s), _path_of(p)) for s in secrets)]
+            # The rules still judge everything else: on the config with the bad keys taken out.
+            config, removed = _repaired(raw, error) or (None, [])
     residency = False
     if config is not None:
-        config = _resolve_defaults(config)
-        rules = _rule_problems(config)
+        rules = _rule_problems(_resolve_defaults(config))
+        rules = [r for r in rules if not any(_path_of(r) == p or _within(_path_of(r), p) for p in removed)]
         residency = any(getattr(problem, "residency", False) for problem in rules)
         problems += rules
     problems = [*secrets, *problems]
@@ -157,7 +197,7 @@ def validate_stack_config(
         error_type = ResidencyError if residency else ConfigError
         raise error_type(_join(problems), problems=[str(problem) for problem in problems])
     assert config is not None
-    return config
+    return _resolve_defaults(config)
 
 
 def load_stack_config(raw: Mapping[str, Any], *, namespace: str = CONFIG_NAMESPACE) -> StackConfig:

@@ -84,7 +84,7 @@ class _StackFileLoader(yaml.SafeLoader):
                 seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_int(self, node: Any) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: Any) -> int:
         text = str(self.construct_scalar(node))
         if text.startswith("0o"):
             return int(text[2:], 8)

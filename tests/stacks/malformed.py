@@ -159,6 +159,11 @@ def _dr_cell_twin(doc: Doc) -> None:
     cells["eu-dr"] = twin
 
 
+def _namespace_without_its_concern(doc: Doc) -> None:
+    _compute(doc)["namespaces"] = {"loans": ["crm"]}
+    _cell(doc)["concerns"] = _cell(doc)["concerns"][1:]
+
+
 def _latin1(text: str) -> bytes:
     return text.replace("Example Markets (Cyprus) Ltd", "Exämple Märkets (Cyprus) Ltd").encode("latin-1")
 
@@ -681,10 +686,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "namespace-concern-missing",
         "prod-au",
-        lambda d: (
-            _compute(d).update(namespaces={"loans": ["crm"]})
-            or _cell(d).__setitem__("concerns", _cell(d)["concerns"][1:])
-        ),
+        _namespace_without_its_concern,
         "cells.au.compute.namespaces.loans[0]",
         "'crm' has no database in this cell",
     ),
@@ -892,3 +894,16 @@ CASES: tuple[Case, ...] = (
     ),
     Case("external-id-short", "dev", setting(_deployment, "external_id", "z"), "deployment.external_id", HIDDEN),
 )
+
+
+def _readme_example(doc: Doc) -> None:
+    """Four mistakes at once, as the README's configuration section shows them."""
+    _config(doc)["fintech-infra:enviroment"] = _config(doc).pop("fintech-infra:environment")
+    service = _service(doc)
+    service["min_tasks"] = True
+    service["memory_mb"] = 4096
+    service["environment"] = {"DATABASE_URL": "postgres://app:s3cr3t-pw@db.internal/app"}
+
+
+README_EXAMPLE = Case("example", "dev", _readme_example, "environment", "did you mean", secret="s3cr3t-pw")
+"""Not in CASES (it breaks four things): the README shows its output, and a test keeps that text current."""

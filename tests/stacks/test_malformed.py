@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 
-from fintech_infra.testing import RecordedResource
+from fintech_infra.testing import RecordedResource, synthesize
 from fintech_infra_gate import cli, runner
-from tests.stacks.malformed import CASES, HIDDEN, STACKS, Case, file_bytes
+from tests.stacks.malformed import CASES, HIDDEN, README_EXAMPLE, STACKS, Case, file_bytes
 
 ROOT = STACKS.parent
 PACK = ROOT / "policy"
+README = ROOT / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def registrations(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Names of the resources the stack under test registers, seen where the gate hands them to the pack."""
     seen: list[str] = []
-    real = runner.synthesize
+    real = synthesize
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         forward = kwargs.get("on_register")
@@ -98,3 +99,16 @@ def test_console_script_refuses_with_exit_2_and_no_traceback(project: Path, name
     assert completed.stderr.startswith("error: ") and "Traceback" not in completed.stderr
     assert case.path in completed.stderr and case.value in completed.stderr
     assert case.secret is None or case.secret not in completed.stderr
+
+
+def test_readme_shows_the_gates_real_output_for_a_broken_stack_file(
+    tmp_path: Path, registrations: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copytree(STACKS, tmp_path / "stacks")
+    (tmp_path / "stacks" / "Pulumi.example.yaml").write_bytes(file_bytes(README_EXAMPLE))
+    code = cli.main(["plan", "--project-dir", str(tmp_path), "--policy-pack", str(PACK), "--stack", "example"])
+    err = capsys.readouterr().err
+    assert code == 2 and registrations == [] and "s3cr3t-pw" not in err
+    shown = f'```text\n$ fintech-infra plan --stack example; echo "exit $?"\n{err}exit 2\n```'
+    assert shown in README.read_text(encoding="utf-8"), f"README's example is stale; it should read:\n{shown}"
