@@ -95,25 +95,35 @@ def physical_name_lengths(config: StackConfig) -> Iterator[str]:
     """Cell and service names leave every auto-named physical name within AWS's limit, Pulumi's suffix included."""
     for cell_name, cell in config.cells.items():
         names = [name for name in derived_names(cell_name, cell) if name.type_token in NAME_LIMITS]
-        by_key: dict[str, tuple[str, list[DerivedName]]] = {key_path("cells", cell_name): (cell_name, names)}
+        # The cell's name is judged on the names only it shapes; a service's on the names it shapes with the cell's.
+        cell_only = [name for name in names if name.service is None]
+        by_key: dict[str, tuple[str, list[DerivedName]]] = {key_path("cells", cell_name): (cell_name, cell_only)}
         if isinstance(cell.compute, EcsSettings):
             for index, service in enumerate(cell.compute.services):
                 mine = [name for name in names if name.service == service.name]
                 if mine:
                     by_key[key_path("cells", cell_name, "compute", "services", index, "name")] = (service.name, mine)
         for where, (value, derived) in by_key.items():
+            if not derived:
+                continue
             longest, binding = _longest_allowed(value, derived)
             if len(value) <= longest:
                 continue
             limit = NAME_LIMITS[binding.type_token]
             total = len(binding.logical) + (AUTONAME_SUFFIX_LENGTH if limit.autonamed else 0)
             what = "cell name" if where.count(".") == 1 else "service name"
+            allowed_text = (
+                f"a {what} of at most {longest} characters"
+                if longest > 0
+                else f"a shorter cell name first ({cell_name!r} leaves no room for a service name)"
+            )
             yield (
                 f"{where}: {what} {value!r} ({len(value)} characters) makes the {_WHAT[binding.type_token]} name "
                 f"{binding.logical!r} {total} characters with Pulumi's {AUTONAME_SUFFIX_LENGTH}-character suffix, "
-                f"over AWS's {limit.max_length} for {binding.type_token}; allowed: a {what} of at most "
-                f"{max(longest, 0)} characters"
+                f"over AWS's {limit.max_length} for {binding.type_token}; allowed: {allowed_text}"
             )
+            if what == "cell name":
+                break  # the services' names are judged once the cell's name fits
 
 
 def _dns_problems(where: str, hostname: str) -> Iterator[str]:

@@ -76,6 +76,7 @@ def _json_ready(value: Any) -> Any:
 
 
 def _namespace_problems(keys: Sequence[str], namespace: str) -> list[str]:
+    """Keys without a namespace or in an unknown one (each with the key it most likely means)."""
     known = (namespace, *PROVIDER_NAMESPACES)
     problems = []
     for key in keys:
@@ -173,6 +174,12 @@ def validate_stack_config(
     secrets = credential_problems(full, secret_keys=secret_keys, namespace=namespace)
     prefix = f"{namespace}:"
     raw = {key[len(prefix) :]: value for key, value in full.items() if key.startswith(prefix)}
+    # A key in a misspelled namespace is judged as the key it most likely means (its typo is one problem,
+    # not two: the namespace, and the project key it leaves missing).
+    for key, value in full.items():
+        meant, _, rest = key.partition(":")
+        if rest and meant != namespace and did_you_mean(meant, (namespace, *PROVIDER_NAMESPACES)) == namespace:
+            raw.setdefault(rest, value)
     config: StackConfig | None = None
     removed: list[str] = []
     if not raw:
