@@ -247,7 +247,7 @@ class FinancialDatabase(FintechComponent):
     def _default_objectives(settings: DatabaseSettings, *, has_dr: bool) -> tuple[DatabaseSettings, str | None]:
         """Objectives left unset take the environment's defaults, from the stack's tag convention.
 
-        A stack config has already resolved them (:func:`~fintech_infra.config.load_stack_config`); this is
+        A stack config has already resolved them (:func:`~fintech_infra.validation.load_stack_config`); this is
         for programs that build databases themselves. Returns the settings and, when a default was taken,
         what it was (for error messages); without a convention the settings are returned unchanged and
         :func:`~fintech_infra.recovery.plan_recovery` asks for objectives.

@@ -2,7 +2,8 @@
 ``fintech-infra pack``: the policy pack this package ships, for a team's project.
 
 Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 bad config, a program error or a policy
-pack that would not run (the message goes to stderr and no output file is written or replaced).
+pack that would not run (one `error:` block goes to stderr, without a traceback unless --debug, and no
+output file is written or replaced).
 
 With ``--output`` the report goes to the file and stdout still gets the one-line verdict (PASS or FAIL
 with the counts); ``--quiet`` prints only that line.
@@ -19,6 +20,7 @@ import re
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -75,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     plan_cmd.add_argument("--policy-pack", type=Path, help="the policy pack directory (default: <project>/policy)")
     plan_cmd.add_argument(
         "--jobs", type=int, default=int(os.environ.get("JOBS", "2")), help="parallel stacks for --all (default 2)"
+    )
+    plan_cmd.add_argument(
+        "--debug", action="store_true", help="on an error, also print the traceback (of the program or the gate)"
     )
     render_cmd = commands.add_parser(
         "render",
@@ -182,6 +187,16 @@ def _deliver(args: argparse.Namespace, result: PlanResult, report: str) -> None:
         sys.stdout.write(report)
 
 
+def _fail(message: str, detail: str = "", *, hint: bool = True) -> None:
+    """One ``error:`` block on stderr (the traceback only with --debug), then any speed-up notices."""
+    print(f"error: {message}", file=sys.stderr)
+    if detail:
+        print(detail.rstrip(), file=sys.stderr)
+    elif hint and message.startswith(("internal error", "stack ")):
+        print("(run with --debug for the traceback)", file=sys.stderr)
+    _tell(speedups.notices())
+
+
 def _tell(notices: Sequence[str]) -> None:
     """Each speed-up that is off against the user's wish (the gate's own, the packs'), once per run."""
     for notice in dict.fromkeys(notices):
@@ -222,15 +237,12 @@ def _main(argv: Sequence[str] | None) -> int:
         result, project = run_plan(args)
         report = render(result, args.format, project_root=project.root, stack_dir=project.stack_dir)
         diagram = graph_text(result, args.graph) if args.graph is not None else None
-    except ProgramError as error:
-        print(f"error: {error}", file=sys.stderr)
-        if error.detail:
-            print(error.detail.rstrip(), file=sys.stderr)
-        _tell(speedups.notices())
-        return EXIT_ERROR
     except FintechInfraError as error:
-        print(f"error: {error}", file=sys.stderr)
-        _tell(speedups.notices())
+        detail = error.detail if isinstance(error, ProgramError) else ""
+        _fail(str(error), detail if args.debug else "", hint=bool(detail) and not args.debug)
+        return EXIT_ERROR
+    except Exception as error:  # a bug in the gate: still one error block and exit 2, never exit 1's meaning
+        _fail(f"internal error: {type(error).__name__}: {error}", traceback.format_exc() if args.debug else "")
         return EXIT_ERROR
     _tell((*speedups.notices(), *result.notices))
     _deliver(args, result, report)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
 from fintech_infra import program
-from fintech_infra.config import load_stack_config
-from fintech_infra.errors import ConfigError
 from fintech_infra.testing import Recording, synthesize
+from fintech_infra.validation import load_stack_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MINIMAL_STACK = REPO_ROOT / "examples" / "Pulumi.minimal.yaml"
@@ -53,5 +53,7 @@ def test_the_minimal_stack_passes_the_policy_pack(recording: Recording, judge_po
 
 
 def test_in_prod_the_minimal_stack_asks_for_a_dr_region() -> None:
-    with pytest.raises(ConfigError, match=r"objectives\.scope: 'region' needs a DR region, and cells\.cy\.dr_region"):
+    with pytest.raises(
+        pulumi.RunError, match=r"objectives\.scope: 'region' needs a DR region, and cells\.cy\.dr_region"
+    ):
         synthesize(program.main, stack="minimal", config=_config(environment="prod"))

@@ -10,11 +10,12 @@ import pulumi_aws as aws
 import pytest
 
 from fintech_infra._tags import apply_tag_convention
-from fintech_infra.config import AlarmSettings, DatabaseSettings, RecoveryObjectives, load_stack_config
+from fintech_infra.config import AlarmSettings, DatabaseSettings, RecoveryObjectives
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.errors import ConfigError, ResidencyError
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 from fintech_infra.testing import synthesize
+from fintech_infra.validation import load_stack_config
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
 from tests.components.helpers import admitted, rules_of
 
