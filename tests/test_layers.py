@@ -213,3 +213,12 @@ def test_the_import_reader_sees_late_typing_and_dynamic_imports(tmp_path: Path) 
         ("fintech_infra.testing", ("sibling",)),
         ("fintech_infra.cell", ()),
     ]
+
+
+def test_the_development_guide_shows_these_layers() -> None:
+    text = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+    table = text.split("<!-- BEGIN LAYERS -->", 1)[1].split("<!-- END LAYERS -->", 1)[0]
+    rows = [line.strip("|").split("|") for line in table.strip().splitlines()[2:]]
+    documented = {cells[0].strip(): cells[3].strip() for cells in rows}
+    expected = {layer.name: ", ".join(layer.may_import) or "nothing of the project" for layer in LAYERS}
+    assert documented == expected
