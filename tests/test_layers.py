@@ -222,3 +222,25 @@ def test_the_development_guide_shows_these_layers() -> None:
     documented = {cells[0].strip(): cells[3].strip() for cells in rows}
     expected = {layer.name: ", ".join(layer.may_import) or "nothing of the project" for layer in LAYERS}
     assert documented == expected
+
+
+README_LAYER_OF_ROW = {
+    "`fintech_infra` (`components/`)": "library",
+    "`stacks/`": "stacks",
+    "`policy/`": "pack",
+    "`fintech_infra_gate` (`gate/`)": "gate",
+    "`fintech_infra.testing`": "harness",
+}
+
+
+def test_the_readme_says_what_each_package_may_import() -> None:
+    rows = [line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
+    said = {}
+    for row in rows:
+        package, text = (cell.strip() for cell in row.strip("|").split("|", 1))
+        said[package] = text.rsplit("May import: ", 1)[1].rstrip(" |").removesuffix(".")
+    expected = {
+        row: ", ".join(BY_NAME[layer].may_import) or "nothing of the project"
+        for row, layer in README_LAYER_OF_ROW.items()
+    }
+    assert said == expected
