@@ -37,6 +37,7 @@ from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
 from fintech_infra.cell_region import CellRegion
+from fintech_infra.compute_config import with_default_deployments
 from fintech_infra.config import CellConfig, DeploymentIdentity, EcsSettings, Environment
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns_validation import ZoneAccess
@@ -102,6 +103,8 @@ class JurisdictionCell(FintechComponent):
         check_regions(name, config, jurisdiction)
         self._check_images(name, config, deployment)
         super().__init__(self.TYPE, name, opts, scope={"Jurisdiction": jurisdiction.code})
+        # A config built in code rather than read from a stack file gets the environment's strategy here.
+        config = config.model_copy(update={"compute": with_default_deployments(config.compute, environment)})
         self.cell_name = name
         self.config = config
         self.jurisdiction = jurisdiction
