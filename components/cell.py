@@ -32,7 +32,7 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
-from fintech_infra.audit import AuditTrail
+from fintech_infra.audit import DEPLOY_RECORDS_PREFIX, AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
@@ -134,8 +134,10 @@ class JurisdictionCell(FintechComponent):
             logs_key=keys.ref("logs"),
             retention_days=retention,
             access_log_bucket=self.access_logs.bucket,
+            deploy_records_writer=deployment.deploy_role_arn if deployment else None,
             opts=here,
         )
+        self._retention_days = retention
         self.dr: CellRegion | None = None
         if config.dr_region is not None:
             self.dr = CellRegion(
@@ -469,4 +471,10 @@ class JurisdictionCell(FintechComponent):
             "parameters": self._out_parameters(),
             "keys": self._out_key_arns(),
             "recovery": self._out_recovery(),
+            # Where CI leaves each deploy's record, and for how long Object Lock keeps it (docs/deployment.md).
+            "deploy_records": {
+                "bucket": self.audit.bucket_name,
+                "prefix": DEPLOY_RECORDS_PREFIX,
+                "retain_days": self._retention_days,
+            },
         }
