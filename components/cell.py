@@ -471,6 +471,8 @@ class JurisdictionCell(FintechComponent):
             "parameters": self._out_parameters(),
             "keys": self._out_key_arns(),
             "recovery": self._out_recovery(),
+            # Where the drift check and other CI alerts publish (the primary region's alarm topic).
+            "alarm_topic": self.primary.alarm_topic.arn,
             # Where CI leaves each deploy's record, and for how long Object Lock keeps it (docs/deployment.md).
             "deploy_records": {
                 "bucket": self.audit.bucket_name,

@@ -55,6 +55,7 @@ __all__ = [
     "DatabaseSettings",
     "DeploymentIdentity",
     "DnsConfig",
+    "DriftSettings",
     "EcsServiceSettings",
     "EcsSettings",
     "EdgeSettings",
@@ -377,6 +378,16 @@ class RoutingConfig(FrozenSettings):
         return value
 
 
+class DriftSettings(FrozenSettings):
+    """What the scheduled drift check (`.github/workflows/drift.yml`) does when the cloud no longer matches."""
+
+    reconcile: bool = Field(
+        False,
+        description="Run `pulumi up` to put the stack back as the code says (non-production stacks only). Defaults "
+        "to false: open or update the stack's drift issue and alert.",
+    )
+
+
 class StackConfig(FrozenSettings):
     """Everything one stack says."""
 
@@ -396,11 +407,17 @@ class StackConfig(FrozenSettings):
     )
     zones: ZonesConfig | None = Field(None, description="Only in the zones (`global`) stack.")
     routing: RoutingConfig | None = Field(None, description="Only in the routing stack.")
+    drift: DriftSettings = Field(default_factory=lambda: DriftSettings(), description="What drift detection does.")
 
     @model_validator(mode="after")
     def _has_work(self) -> StackConfig:
         if not self.cells and self.routing is None and self.zones is None:
             raise ValueError("a stack needs `cells`, `zones` or `routing`; none is set")
+        if self.drift.reconcile and self.environment == "prod":
+            raise ValueError(
+                "drift.reconcile: true in a prod stack; allowed: false (production drift is investigated through its "
+                "issue and fixed by a reviewed change, never overwritten on a schedule)"
+            )
         return self
 
     @property

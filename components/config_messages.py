@@ -236,8 +236,8 @@ def _describe(root: type[BaseModel], error: Mapping[str, Any]) -> str:
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if value is None or isinstance(value, Mapping | list | tuple):
         # A model-level check that names the key below it (`services[1].name: ...`) extends the path.
-        if path != "(stack)" and _SUBKEY.match(message):
-            return f"{path}.{message}"
+        if _SUBKEY.match(message):
+            return message if path == "(stack)" else f"{path}.{message}"
         return f"{path}: {message}"
     if message.startswith(("'", '"')):  # the message quotes a part of the value: show the whole value first
         return f"{path}: {shown} is not allowed: {message}"

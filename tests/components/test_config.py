@@ -296,3 +296,12 @@ def test_a_dr_cells_images_must_be_replicable_from_its_primary_registry(image: s
     without_dr = _with_services(config_with(environment="staging"), image)  # prod refuses a cell without DR
     del without_dr["cells"]["cy"]["dr_region"]
     assert load_stack_config(without_dr).cells["cy"].dr_region is None  # nothing to replicate to
+
+
+def test_drift_reconcile_is_for_non_production_stacks_only() -> None:
+    assert load_stack_config(config_with(environment="staging", drift={"reconcile": True})).drift.reconcile is True
+    assert load_stack_config(VALID).drift.reconcile is False  # the default only reports
+    assert error_for(config_with(drift={"reconcile": True})) == (
+        "invalid stack config: drift.reconcile: true in a prod stack; allowed: false (production drift is "
+        "investigated through its issue and fixed by a reviewed change, never overwritten on a schedule)"
+    )

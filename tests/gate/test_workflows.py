@@ -137,17 +137,33 @@ def test_deploys_approve_production_and_run_zones_first_and_routing_last():
         assert cells == {name for name, env in stacks.items() if env == "prod" and name not in ("global", "routing")}
 
 
-def test_drift_detection_covers_every_production_stack_and_alerts():
+def test_drift_is_checked_hourly_in_production_alerts_and_reconciles_only_where_allowed():
     drift = load("drift.yml")
-    assert triggers(drift)["schedule"][0]["cron"]
+    crons = [entry["cron"] for entry in triggers(drift)["schedule"]]
+    hourly = "17 * * * *"
+    assert hourly in crons and len(crons) == 2
     job = drift["jobs"]["drift"]
-    command = next(s["run"] for s in steps(job) if s.get("id") == "preview")
-    assert "--refresh --expect-no-changes" in command
-    alert = steps(job)[-1]
-    assert alert["if"].startswith("failure()") and "gh issue create" in alert["run"]
+    named = {step.get("name", step.get("uses", "")): step for step in steps(job)}
+    # Drift is the cloud against the state (a refresh that changes nothing), not the program against the state.
+    refresh = named["pulumi refresh --preview-only --expect-no-changes"]["run"]
+    assert "pulumi refresh" in refresh and "--preview-only --expect-no-changes" in refresh and "pipefail" in refresh
+    issue, alert = named["Open or update the stack's drift issue"], named["Alert the stack's alarm topics"]
+    for step in (issue, alert):
+        assert step["if"] == "failure() && steps.refresh.outcome == 'failure'"
+    assert "gh issue comment" in issue["run"] and "gh issue create" in issue["run"]  # one issue per stack
+    assert "aws sns publish" in alert["run"] and ".alarm_topic" in alert["run"]
+    reconcile = named["Reconcile (pulumi up)"]
+    assert reconcile["if"] == "failure() && steps.switch.outputs.reconcile == 'true'"
+    switch = named["Does the stack ask to be reconciled?"]
+    assert "matrix.cron != '17 * * * *'" in switch["if"]  # production is never reconciled on a schedule
+    assert "fintech-infra:drift.reconcile" in switch["run"]
+    cadence = {entry["stack"]: entry["cron"] for entry in job["strategy"]["matrix"]["include"]}
     stacks = stack_environments()
     if stacks:
-        assert set(job["strategy"]["matrix"]["stack"]) == {name for name, env in stacks.items() if env == "prod"}
+        assert set(cadence) == set(stacks)
+        assert {name for name, cron in cadence.items() if cron == hourly} == {
+            name for name, env in stacks.items() if env == "prod"
+        }
 
 
 def test_cloud_access_is_oidc_only_and_no_registry_hosts():
