@@ -9,6 +9,7 @@ registered; AWS's own limits are in :mod:`fintech_infra.config_limits`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from fintech_infra import versions
@@ -196,6 +197,27 @@ def replicable_images(config: StackConfig) -> Iterator[str]:
             yield from image_problems(path, service.image, primary_region=cell.primary_region, account_id=account)
 
 
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+PINNED_ENVIRONMENTS = ("staging", "prod")
+"""Where a tag is not enough: what runs must be exactly the image the pipeline scanned and the gate saw."""
+
+
+def pinned_images(config: StackConfig) -> Iterator[str]:
+    """In staging and prod every service image is pinned by digest (a tag can be moved to other bytes)."""
+    if config.environment not in PINNED_ENVIRONMENTS:
+        return
+    for _, at, cell in _cells(config):
+        if not isinstance(cell.compute, EcsSettings):
+            continue
+        for index, service in enumerate(cell.compute.services):
+            if not _DIGEST.search(service.image):
+                yield (
+                    f"{key_path(at, 'compute', 'services', index, 'image')}: {service.image!r} is not pinned by "
+                    f"digest; allowed in {config.environment}: <registry>/<repository>@sha256:<64 hex digits> (the "
+                    "digest the image scan passed; a tag can later name other bytes)"
+                )
+
+
 CHECKS: tuple[Check, ...] = (
     jurisdictions_and_regions,
     networks_apart,
@@ -206,5 +228,6 @@ CHECKS: tuple[Check, ...] = (
     aurora_global_versions,
     maintenance_windows,
     replicable_images,
+    pinned_images,
 )
 """Every cross-key rule, in the order its problems are reported."""

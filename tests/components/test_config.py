@@ -280,9 +280,9 @@ def _with_services(raw: dict[str, Any], image: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "image",
     [
-        "docker.io/acme/api:1.2",
-        "222222222222.dkr.ecr.eu-central-1.amazonaws.com/api:1",  # another account's registry
-        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/api:1",  # not the primary region's registry
+        "docker.io/acme/api@sha256:" + "c" * 64,
+        "222222222222.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "c" * 64,  # another account's registry
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:" + "c" * 64,  # not the primary region's registry
     ],
 )
 def test_a_dr_cells_images_must_be_replicable_from_its_primary_registry(image: str) -> None:
@@ -296,6 +296,24 @@ def test_a_dr_cells_images_must_be_replicable_from_its_primary_registry(image: s
     without_dr = _with_services(config_with(environment="staging"), image)  # prod refuses a cell without DR
     del without_dr["cells"]["cy"]["dr_region"]
     assert load_stack_config(without_dr).cells["cy"].dr_region is None  # nothing to replicate to
+
+
+@pytest.mark.parametrize("environment", ["staging", "prod"])
+def test_staging_and_prod_run_only_images_pinned_by_digest(environment: str) -> None:
+    tagged = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api:1.4.2"
+    message = error_for(_with_services(config_with(environment=environment), tagged))
+    assert message == (
+        f"invalid stack config: cells.cy.compute.services[0].image: {tagged!r} is not pinned by digest; allowed in "
+        f"{environment}: <registry>/<repository>@sha256:<64 hex digits> (the digest the image scan passed; a tag can "
+        "later name other bytes)"
+    )
+    assert load_stack_config(_with_services(config_with(environment=environment), ECR_IMAGE))
+
+
+def test_dev_may_run_a_tag() -> None:
+    raw = _with_services(config_with(environment="dev"), "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api:dev")
+    del raw["cells"]["cy"]["dr_region"]
+    assert load_stack_config(raw).cells["cy"].compute.services[0].image.endswith(":dev")  # type: ignore[union-attr]
 
 
 def test_drift_reconcile_is_for_non_production_stacks_only() -> None:

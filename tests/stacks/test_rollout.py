@@ -7,7 +7,9 @@ alarm topic, and are the alarms ECS reads. Taking them away (or the rollback) fa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -85,3 +87,17 @@ def test_taking_the_rollback_away_fails_the_pack(
     verdict = judge_policy(broken, policy_pack=ROOT / "policy", stack_config=stack_config("prod-eu"))
     found = [(f.policy, f.urn.rsplit("::", 1)[-1]) for f in verdict.mandatory]
     assert ("ecs-deployment-rolls-back", "eu-api-service") in found, what
+
+
+def test_a_tagged_image_put_back_into_prod_fails_the_pack(
+    recordings: dict[str, Recording], judge_policy: Callable[..., Verdict]
+) -> None:
+    def tagged(task: Any) -> dict[str, Any]:
+        containers = json.loads(task.inputs["containerDefinitions"])
+        containers[0]["image"] = containers[0]["image"].split("@")[0] + ":1.4.2"
+        return {"containerDefinitions": json.dumps(containers)}
+
+    broken = replace(recordings["prod-eu"], "eu-api-task", tagged)
+    verdict = judge_policy(broken, policy_pack=ROOT / "policy", stack_config=stack_config("prod-eu"))
+    found = [(f.policy, f.urn.rsplit("::", 1)[-1]) for f in verdict.mandatory]
+    assert found == [("ecs-image-pinned-by-digest", "eu-api-task")]

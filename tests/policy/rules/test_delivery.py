@@ -1,5 +1,7 @@
 """delivery.py: an ECS deployment that fails rolls back by itself (circuit breaker; alarms behind a load balancer)."""
 
+import json
+
 import pytest
 
 from fintech_guardrails import types as t
@@ -49,4 +51,42 @@ CASES = {
 
 @pytest.mark.parametrize(("policy", "case"), case_params(CASES))
 def test_rule(policy: str, case: Case) -> None:
+    run_case(policy, case)
+
+
+def _task(environment: object, *images: str) -> dict:
+    containers = [{"name": f"c{n}", "image": image} for n, image in enumerate(images)]
+    return {"containerDefinitions": json.dumps(containers), "tags": {"Environment": environment}}
+
+
+DIGEST = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "a" * 64
+TAGGED = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api:1.4.2"
+SIDECAR = "public.ecr.aws/aws-observability/aws-otel-collector:latest"
+TD = t.ECS_TASK_DEFINITION
+PINNING = {
+    "ecs-image-pinned-by-digest": [
+        rc(TD, _task("prod", DIGEST), "pass", "prod, by digest"),
+        rc(TD, _task("staging", DIGEST, DIGEST), "pass", "staging, every container by digest"),
+        rc(TD, _task("dev", TAGGED), "pass", "dev may run a tag"),
+        rc(TD, _task("prod", TAGGED), "fail", "prod runs a tag"),
+        rc(
+            TD,
+            _task("staging", DIGEST, "public.ecr.aws/aws-observability/aws-otel-collector:latest"),
+            "fail",
+            "a tagged sidecar",
+        ),
+        rc(TD, _task(U, TAGGED), "pending", "environment unknown", unknown=True),
+        rc(
+            TD,
+            {"containerDefinitions": U, "tags": {"Environment": "prod"}},
+            "pending",
+            "definitions unknown",
+            unknown=True,
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize(("policy", "case"), case_params(PINNING))
+def test_pinning(policy: str, case: Case) -> None:
     run_case(policy, case)
