@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from fintech_infra import aws_facts, versions
 from fintech_infra._config_base import ROTATION_CLIENT, DataConcern, FrozenSettings, Name
+from fintech_infra.eks_config import EksAlertSettings, EksServiceSettings, GitOpsSettings
 from fintech_infra.errors import allowed
 
 __all__ = [
@@ -22,7 +23,10 @@ __all__ = [
     "ComputeSettings",
     "EcsServiceSettings",
     "EcsSettings",
+    "EksAlertSettings",
+    "EksServiceSettings",
     "EksSettings",
+    "GitOpsSettings",
     "looks_like_secret",
 ]
 
@@ -203,6 +207,21 @@ class EksSettings(FrozenSettings):
         default_factory=dict,
         description="Workload namespace to the data concerns its workloads reach; empty (default) gives one "
         "namespace per concern of the cell, named after it.",
+    )
+    services: tuple[EksServiceSettings, ...] = Field(
+        (), description="Services run on the cluster, each in its concern's namespace. Defaults to none."
+    )
+    gitops: GitOpsSettings | None = Field(
+        None, description="Argo CD's repository, path and credential reference; required when services are set."
+    )
+    alerts: EksAlertSettings = Field(
+        default_factory=EksAlertSettings, description="Golden-signal thresholds of the Prometheus alert rules."
+    )
+    break_glass_role_arn: str | None = Field(
+        None,
+        pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$",
+        description="The emergency role mapped as cluster admin beside the deploy role; no other principal gets "
+        "an access entry. Defaults to none (the deploy role only).",
     )
 
     @field_validator("version")

@@ -45,6 +45,7 @@ from fintech_infra.compute_config import (
     EksSettings,
 )
 from fintech_infra.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
+from fintech_infra.eks_config import EksWorkloads, eks_problems
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.jurisdictions import (
     AWS_REGIONS,
@@ -378,6 +379,23 @@ def _rules_problems(config: StackConfig) -> list[str]:
                     problems.append(f"{at}.concerns[{index}].multi_az: False is not allowed in prod; allowed: True")
             if cell.vpc.nat_gateways == "single":
                 problems.append(f"{at}.vpc.nat_gateways: 'single' is not allowed in prod; allowed: one_per_az")
+    problems.extend(
+        eks_problems(
+            [
+                (
+                    name,
+                    EksWorkloads(
+                        namespaces=cell.compute.namespaces, services=cell.compute.services, gitops=cell.compute.gitops
+                    ),
+                    [database.concern.value for database in cell.concerns],
+                )
+                for name, cell in config.cells.items()
+                if isinstance(cell.compute, EksSettings)
+            ],
+            environment=config.environment,
+            deploy_role_arn=config.deployment.deploy_role_arn if config.deployment else None,
+        )
+    )
     hostnames: dict[str, str] = {}
     for cell_name, cell in config.cells.items():
         for index, entity in enumerate(cell.entities):

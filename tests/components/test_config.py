@@ -11,6 +11,7 @@ import pytest
 
 from fintech_infra.config import (
     DataConcern,
+    EcsSettings,
     RecoveryObjectives,
     StackConfig,
     default_objectives,
@@ -254,5 +255,7 @@ def test_service_names_are_distinct_and_never_the_rotation_label() -> None:
 
 def test_a_service_reaches_the_cache_only_when_it_says_so() -> None:
     config = load_stack_config(config_with(**{"cells.cy.compute": _services("api")}))
-    (service,) = config.cells["cy"].compute.services  # type: ignore[union-attr]
+    compute = config.cells["cy"].compute
+    assert isinstance(compute, EcsSettings)
+    (service,) = compute.services
     assert service.cache is False and service.concerns == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,13 @@ def named_stacks() -> dict[str, set[str]]:
     return found
 
 
+def stack_compute(name: str) -> str | None:
+    """The compute kind of a stack's cells (``eks`` or ``ecs``), None for a stack without cells."""
+    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{name}.yaml").read_text())["config"]
+    kinds = {cell.get("compute", {}).get("kind", "ecs") for cell in config.get("fintech-infra:cells", {}).values()}
+    return next(iter(kinds)) if len(kinds) == 1 else None
+
+
 def stack_environments() -> dict[str, str | None]:
     project = load_project(ROOT)
     return {name: project.stack(name).environment for name in project.stack_names()}
@@ -101,12 +109,12 @@ def test_deploys_approve_production_and_run_global_last():
     deploy, up = load("deploy.yml"), load("pulumi-up.yml")
     assert triggers(deploy)["push"]["branches"] == ["main"]
     assert up["jobs"]["up"]["environment"] == "${{ inputs.environment }}"
-    assert "pulumi up" in steps(up["jobs"]["up"])[-1]["run"]
+    assert "pulumi up" in steps(up["jobs"]["up"])[-2]["run"]
     jobs = deploy["jobs"]
     for name in ("production-cells", "production-global"):
         assert jobs[name]["with"]["environment"] == "production"
     assert jobs["production-global"]["needs"] == "production-cells"
-    cells = set(jobs["production-cells"]["strategy"]["matrix"]["stack"])
+    cells = {entry["stack"] for entry in jobs["production-cells"]["strategy"]["matrix"]["include"]}
     stacks = stack_environments()
     if stacks:
         assert cells == {name for name, env in stacks.items() if env == "prod" and name != "global"}
@@ -122,7 +130,9 @@ def test_drift_detection_covers_every_production_stack_and_alerts():
     assert alert["if"].startswith("failure()") and "gh issue create" in alert["run"]
     stacks = stack_environments()
     if stacks:
-        assert set(job["strategy"]["matrix"]["stack"]) == {name for name, env in stacks.items() if env == "prod"}
+        assert {e["stack"] for e in job["strategy"]["matrix"]["include"]} == {
+            name for name, env in stacks.items() if env == "prod"
+        }
 
 
 def test_cloud_access_is_oidc_only_and_no_registry_hosts():
@@ -139,3 +149,31 @@ def test_cloud_access_is_oidc_only_and_no_registry_hosts():
                 assert role["with"]["role-to-assume"].startswith("${{ vars.")
             if "uses" in job and job["uses"].endswith("pulumi-up.yml"):
                 assert job["permissions"]["id-token"] == "write", f"{path.name}:{name} must grant OIDC"
+
+
+SELF_HOSTED = ["self-hosted", "fintech-infra-prod-au"]
+"""The runner label of prod-au: its EKS API endpoints are private, so only a runner inside the VPC reaches them."""
+
+
+def test_eks_stacks_deploy_and_drift_on_self_hosted_runners_in_the_vpc():
+    deploy, drift, up = load("deploy.yml"), load("drift.yml"), load("pulumi-up.yml")
+    assert up["jobs"]["up"]["runs-on"] == "${{ fromJSON(inputs.runner) }}"
+    assert triggers(up)["workflow_call"]["inputs"]["runner"]["default"] == '["ubuntu-latest"]'
+    assert drift["jobs"]["drift"]["runs-on"] == "${{ fromJSON(matrix.runner) }}"
+    assert deploy["jobs"]["production-cells"]["with"]["runner"] == "${{ matrix.runner }}"
+    for matrix in (
+        deploy["jobs"]["production-cells"]["strategy"]["matrix"],
+        drift["jobs"]["drift"]["strategy"]["matrix"],
+    ):
+        runners = {entry["stack"]: json.loads(entry["runner"]) for entry in matrix["include"]}
+        eks = {name for name in runners if stack_compute(name) == "eks"}
+        assert eks == {"prod-au"}
+        assert {name for name, labels in runners.items() if labels == SELF_HOSTED} == eks
+        assert all(labels == ["ubuntu-latest"] for name, labels in runners.items() if name not in eks)
+
+
+def test_rendered_manifests_are_published_with_a_secret_token():
+    step = steps(load("pulumi-up.yml")["jobs"]["up"])[-1]
+    assert step["if"] == "hashFiles('stacks/rendered/**') != ''"
+    assert step["env"]["GITOPS_PUSH_TOKEN"] == "${{ secrets.GITOPS_PUSH_TOKEN }}"
+    assert "cp -R stacks/rendered/." in step["run"]
