@@ -19,11 +19,10 @@ from fintech_infra.config import (
     DataConcern,
     RecoveryObjectives,
     StackConfig,
-    load_stack_config,
-    read_pulumi_config,
 )
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns import GlobalRouting
+from fintech_infra.dns_zones import SharedZones
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.eks import EksCluster
@@ -38,8 +37,9 @@ from fintech_infra.redis import RedisCluster
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.routing import RoutingManifest
 from fintech_infra.secrets import AppSecret
+from fintech_infra.validation import load_stack_config, read_pulumi_config, validate_stack_config
 from fintech_infra.vpc import SecureVpc
-from fintech_infra.wiring import AppNetwork, DataNetwork, DrPlacement, KeyRef
+from fintech_infra.wiring import AppNetwork, DataNetwork, DrPlacement, KeyRef, ValidationZones
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -76,10 +76,13 @@ __all__ = [
     "RoutingManifest",
     "SecureBucket",
     "SecureVpc",
+    "SharedZones",
     "StackConfig",
+    "ValidationZones",
     "apply_tag_convention",
     "encrypted_log_group",
     "load_stack_config",
     "read_pulumi_config",
     "tag_convention",
+    "validate_stack_config",
 ]

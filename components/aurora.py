@@ -21,6 +21,9 @@ cluster, so the password is generated and handled like this:
    replicates it to the secondary, Secrets Manager replicates the secret. The rotation is configured after
    the writer instances and the first secret value exist. Bumping ``PASSWORD_VERSION`` still resets both
    the cluster and the secret to a fresh generated password.
+4. DR: the secret's replica in the DR region (``dr_secret_arn``) is what the DR region's workloads read. Its
+   ``host`` is the primary writer's, as replicas copy the value: DR workloads take the endpoint from the DR
+   routing manifest and only the credentials from the secret.
 
 Versions. A standalone cluster takes ``engine_version`` as given (a major by default, ``"16"``): Aurora picks
 the minor and upgrades it in the maintenance window, and the provider shows no drift while the actual version
@@ -178,13 +181,15 @@ class AuroraCluster:
         self.resource_arn: pulumi.Output[str] = self.cluster.arn
         self.dr_endpoint: pulumi.Output[str] | None = None
         self.dr_resource_arn: pulumi.Output[str] | None = None
+        self.dr_secret_arn: pulumi.Output[str] | None = None
         self.secondary: aws.rds.Cluster | None = None
         if dr is None:
             self.master_secret_arn: pulumi.Output[str] = self.cluster.master_user_secrets.apply(
                 lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
             )
         else:
-            self.master_secret_arn = self._password_secret(key, dr, password, wiring.rotation, security_group)
+            secret = self._password_secret(key, dr, password, wiring.rotation, security_group)
+            self.master_secret_arn, self.dr_secret_arn = secret.arn, secret.replica_arn
             assert dr.network is not None  # checked by FinancialDatabase before registration
             dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
             dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=parent, dr_provider=dr.provider)
@@ -293,7 +298,7 @@ class AuroraCluster:
         password: pulumi.Output[str],
         rotation: RotationFunction | None,
         security_group: aws.ec2.SecurityGroup,
-    ) -> pulumi.Output[str]:
+    ) -> AppSecret:
         waits: list[pulumi.Resource] = []
         if rotation is not None:
             rotation.allow_to(
@@ -327,4 +332,4 @@ class AuroraCluster:
             rotation_after=waits,
             opts=pulumi.ResourceOptions(parent=self._parent),
         )
-        return secret.arn
+        return secret

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "ACM_DAYS_TO_EXPIRY_SOURCE",
     "ACM_DOMAIN_NAME_MAX",
+    "ACM_VALIDATION_WAITS",
     "ALB_IDLE_TIMEOUT_SECONDS",
     "ALB_RULES_PER_LOAD_BALANCER",
     "ALB_RULE_CONDITION_VALUES",
@@ -28,12 +29,17 @@ __all__ = [
     "AURORA_GLOBAL_ENGINE_VERSIONS",
     "AURORA_GLOBAL_SOURCE",
     "AUTONAME_SUFFIX_LENGTH",
+    "AUTOSCALING_SERVICE_LINKED_ROLE",
     "CHECKED",
     "CLOUDTRAIL_RECURSIVE_LOGGING_SOURCE",
     "CLOUDTRAIL_SELECTORS_SOURCE",
     "DB_INSTANCE_CLASS_MEMORY_RESERVE",
     "DNS_LABEL_MAX",
     "DNS_NAME_MAX",
+    "EC2_INSTANCE_TYPE_OFFERINGS",
+    "ECR_IMAGE_IN_REGION",
+    "ECR_REPLICATION",
+    "ECR_REPLICATION_SERVICE_LINKED_ROLE",
     "ECS_BLUE_GREEN_LISTENER_SOURCE",
     "ECS_BLUE_GREEN_SCALING_SOURCE",
     "ECS_SECURITY_GROUPS_PER_SERVICE",
@@ -44,6 +50,7 @@ __all__ = [
     "FARGATE_SOURCE",
     "FARGATE_TASK_SIZES",
     "FARGATE_WINDOWS_CPU_UNITS",
+    "KMS_VIA_SERVICE",
     "NAME_LIMITS",
     "POSTGRES_MINOR_SOURCE",
     "POSTGRES_MIN_CREATABLE_MINOR",
@@ -57,12 +64,19 @@ __all__ = [
     "RDS_LOG_GROUP_NAMES",
     "RDS_LOG_GROUP_SOURCE",
     "RDS_MAINTENANCE_WINDOW_FORMAT",
+    "RDS_ORDERABLE_INSTANCE_CLASSES",
     "RDS_WINDOW_MIN_MINUTES",
     "REGION_CLOCKS",
     "REGION_CLOCKS_SOURCE",
+    "REGION_OPT_IN",
     "REQUEST_COUNT_PER_TARGET_SOURCE",
+    "ROUTE53_RECORD_CONDITION_KEYS",
     "ROUTE53_TAGS_PER_RESOURCE",
+    "ROUTE53_ZONE_DELEGATION",
+    "SECRETS_MANAGED_BY_RDS_NOT_REPLICABLE",
+    "SECRETS_REPLICA_ARN",
     "SECURITY_GROUP_RULES_SOURCE",
+    "STS_ASSUME_WRITER_ROLE",
     "TAG_RULES",
     "TARGET_GROUPS_PER_FORWARD_ACTION",
     "TARGET_TRACKING_METRIC_MATH_SOURCE",
@@ -673,6 +687,113 @@ ACM_DAYS_TO_EXPIRY_SOURCE = Source(
     "every certificate until expiration, and stops publishing it after a certificate expires. "
     "(Namespace AWS/CertificateManager, dimension CertificateArn; regional, in the certificate's Region.)",
 )
+# -- DNS and certificates ---------------------------------------------------------------------------------------
+
+ROUTE53_RECORD_CONDITION_KEYS = Source(
+    "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html",
+    quote="For route53:ChangeResourceRecordSetsNormalizedRecordNames: All letters must be lowercase. The DNS name must "
+    "be without the trailing dot. ... For route53:ChangeResourceRecordSetsActions, the value can be any of the "
+    "following and must be uppercase: CREATE, UPSERT, DELETE. For route53:ChangeResourceRecordSetsRecordTypes: The "
+    "value must be in uppercase",
+)
+"""The IAM condition keys that confine a validation writer role to CNAMEs named ``_*.<name>``."""
+
+ACM_VALIDATION_WAITS = Source(
+    "https://www.pulumi.com/registry/packages/aws/api-docs/acm/certificatevalidation/",
+    quote="This resource represents a successful validation of an ACM certificate in concert with other resources. "
+    "... deploy the required validation records and wait for validation to complete.",
+)
+"""A CertificateValidation waits until the certificate is issued: with no record written, until its timeout."""
+
+ROUTE53_ZONE_DELEGATION = Source(
+    "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/domain-name-servers-glue-records.html",
+    quote="Route 53 automatically assigns a delegation set, a set of four name servers, to every hosted zone. ... "
+    "update the name servers for the domain with your registrar",
+    verify="dig +short NS <zone-name>   # must list the zones stack's exported name_servers",
+    offline=False,
+)
+
+# -- DR: secrets, keys, images ----------------------------------------------------------------------------------
+
+SECRETS_REPLICA_ARN = Source(
+    "https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html",
+    quote="The ARN for a replicated secret is the same as the primary secret except for the Region",
+)
+SECRETS_MANAGED_BY_RDS_NOT_REPLICABLE = Source(
+    "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicateSecretToRegions.html",
+    quote="InvalidRequestException ... The secret is managed by another service, and you must use that service to "
+    "update it.",
+)
+"""An RDS-managed master secret has no DR-region copy: a DR restore or promotion creates its own."""
+KMS_VIA_SERVICE = Source(
+    "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service",
+    quote="The kms:ViaService condition key limits use of a KMS key to requests from specified AWS services. ... "
+    "the endpoint name of the service in a Region, such as secretsmanager.us-west-2.amazonaws.com",
+)
+"""``kms:ViaService`` names one region's endpoint; a KMS key is regional, so the two must name the same region."""
+ECR_REPLICATION = Source(
+    "https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html",
+    quote="Only images pushed to a repository after replication is configured are copied. ... When configuring "
+    "cross-Region replication within your own registry, specify your own account ID.",
+    verify="aws ecr describe-registry --region <primary-region> --query 'replicationConfiguration.rules'",
+    offline=False,
+)
+"""Registry-level, one configuration per registry and region; copies only pushes made after it exists."""
+ECR_REPLICATION_SERVICE_LINKED_ROLE = Source(
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-replicationconfiguration.html",
+    quote="When you create a replication configuration for a private registry, a service-linked IAM role is created "
+    "in your account for the replication process.",
+    verify="aws iam get-role --role-name AWSServiceRoleForECRReplication   # or: the deploy role may "
+    "iam:CreateServiceLinkedRole for replication.ecr.amazonaws.com",
+    offline=False,
+)
+ECR_IMAGE_IN_REGION = Source(
+    "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImages.html",
+    quote="Returns metadata about the images in a repository.",
+    verify="aws ecr describe-images --region <dr-region> --repository-name <repository> "
+    "--image-ids imageDigest=<digest>",
+    offline=False,
+)
+"""The DR copy of each image a standby service names exists before its first ``pulumi up``."""
+
+# -- Account pre-flight -------------------------------------------------------------------------------------------
+
+REGION_OPT_IN = Source(
+    "https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html",
+    quote="Regions launched before March 20, 2019 are enabled by default. ... Opt-in Regions - Regions launched "
+    "after March 20, 2019 are disabled by default",
+    verify="aws account get-region-opt-status --region-name <region>   # ENABLED or ENABLED_BY_DEFAULT",
+    offline=False,
+)
+EC2_INSTANCE_TYPE_OFFERINGS = Source(
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html",
+    quote="Lists the instance types that are offered for the specified location.",
+    verify="aws ec2 describe-instance-type-offerings --region <region> --filters Name=instance-type,Values="
+    "<instance-type> --query 'InstanceTypeOfferings[].InstanceType'",
+    offline=False,
+)
+RDS_ORDERABLE_INSTANCE_CLASSES = Source(
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeOrderableDBInstanceOptions.html",
+    quote="Describes the orderable DB instance options for a specified DB engine.",
+    verify="aws rds describe-orderable-db-instance-options --region <region> --engine <engine> "
+    "--db-instance-class <instance-class> --query 'length(OrderableDBInstanceOptions)'   # more than 0",
+    offline=False,
+)
+AUTOSCALING_SERVICE_LINKED_ROLE = Source(
+    "https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html",
+    quote="Amazon EC2 Auto Scaling uses the service-linked role named AWSServiceRoleForAutoScaling",
+    verify="aws iam get-role --role-name AWSServiceRoleForAutoScaling   # else: aws iam create-service-linked-role "
+    "--aws-service-name autoscaling.amazonaws.com",
+    offline=False,
+)
+"""The EKS node volume key grant names this role: it must exist before the first EKS cell deploys (audit B12)."""
+STS_ASSUME_WRITER_ROLE = Source(
+    "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html",
+    quote="Returns a set of temporary security credentials that you can use to access AWS resources.",
+    verify="aws sts assume-role --role-arn <writer-role-arn> --role-session-name preflight   # as the deploy role",
+    offline=False,
+)
+"""The cell stack's deploy role may assume its validation writer role in the zones account."""
 
 
 # -- Export -------------------------------------------------------------------------------------------------
@@ -778,4 +899,9 @@ def facts_document() -> dict[str, object]:
         "cloudtrail_recursive_logging": _source(CLOUDTRAIL_RECURSIVE_LOGGING_SOURCE),
         "cloudtrail_selectors": _source(CLOUDTRAIL_SELECTORS_SOURCE),
         "acm_days_to_expiry": _source(ACM_DAYS_TO_EXPIRY_SOURCE),
+        "route53_record_condition_keys": _source(ROUTE53_RECORD_CONDITION_KEYS),
+        "acm_validation_waits": _source(ACM_VALIDATION_WAITS),
+        "secrets_replica_arn": _source(SECRETS_REPLICA_ARN),
+        "kms_via_service": _source(KMS_VIA_SERVICE),
+        "ecr_replication": _source(ECR_REPLICATION),
     }

@@ -24,9 +24,11 @@ every cell first, and the cell's providers are only ever created for the two che
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import pulumi
+import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
@@ -35,10 +37,13 @@ from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
 from fintech_infra.cell_region import CellRegion
+from fintech_infra.compute_config import service_images
 from fintech_infra.config import CellConfig, DeploymentIdentity, Environment
 from fintech_infra.database import FinancialDatabase
+from fintech_infra.dns_validation import ZoneAccess
 from fintech_infra.edge import Edge
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
+from fintech_infra.images import ReplicationRule, image_problems, image_replication, parse_ecr_image, replication_rule
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.maintenance import resolve_windows
 from fintech_infra.providers import RegionalProviders
@@ -79,16 +84,24 @@ class JurisdictionCell(FintechComponent):
         jurisdiction: Jurisdiction,
         environment: Environment,
         deployment: DeploymentIdentity | None = None,
+        zone_access: ZoneAccess | None = None,
+        image_replication_rules: Sequence[ReplicationRule] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``jurisdiction`` is the effective rule set (:func:`~fintech_infra.residency.check_residency` gives it);
-        it is re-checked here."""
+        it is re-checked here. ``zone_access`` (the zones stack, :func:`~fintech_infra.dns_validation.read_zone_access`)
+        lets the edges write their certificates' validation records; without it a requested certificate only
+        validates once someone publishes the exported records. ``image_replication_rules`` are the rules of the
+        primary registry's ECR replication configuration this cell writes: by default its own
+        (:meth:`replication_rule`); ECR keeps one configuration per registry, so a stack whose cells share a
+        primary region passes all their rules to one of them and ``()`` to the others."""
         if jurisdiction.code != config.jurisdiction:
             raise ConfigError(
                 f"{key_path('cells', name, 'jurisdiction')}: {config.jurisdiction!r} does not match the rules "
                 f"passed for {jurisdiction.code!r}; allowed: {jurisdiction.code}"
             )
         check_regions(name, config, jurisdiction)
+        self._check_images(name, config, deployment)
         super().__init__(self.TYPE, name, opts, scope={"Jurisdiction": jurisdiction.code})
         self.cell_name = name
         self.config = config
@@ -134,6 +147,19 @@ class JurisdictionCell(FintechComponent):
                 purposes=list(dict.fromkeys((*concerns, *DR_PLATFORM_PURPOSES))),
                 provider=providers.get(config.dr_region),
             )
+        self._validation = (
+            zone_access.validation_for(
+                name,
+                {
+                    entity.hostname: key_path("cells", name, "entities", index, "hostname")
+                    for index, entity in enumerate(config.entities)
+                },
+                region=config.primary_region,
+                parent=self,
+            )
+            if zone_access is not None and config.edge.certificate_arn is None
+            else None
+        )
         unexpected = [region for region in providers.regions if region not in self.permitted_regions]
         if unexpected:  # pragma: no cover - a guard against future edits, not reachable from config
             raise ResidencyError(f"cell {name!r}: providers for {unexpected!r}; {allowed(self.permitted_regions)}")
@@ -203,6 +229,10 @@ class JurisdictionCell(FintechComponent):
             cache_secret_arn=self.cache.auth_secret_arn,
             keys=keys,
         )
+        rules = [own] if image_replication_rules is None and (own := self.replication_rule()) else []
+        self.image_replication = self._image_replication(
+            deployment, rules if image_replication_rules is None else image_replication_rules
+        )
         self.edge = self._edge(name, self.primary, retention)
         self.routing = self._manifest(child(name, "routing"), self.primary, "primary", self.compute)
         self.compute.serve(self.edge, self.routing, services)
@@ -213,7 +243,18 @@ class JurisdictionCell(FintechComponent):
             # Warm standby: a live edge and the compute tier at its floor, so DNS fails over to a working ALB.
             self.dr_edge = self._edge(child(name, "dr"), self.dr, retention)
             self.dr_routing = self._manifest(child(name, "dr-routing"), self.dr, "dr", self.dr_compute)
-            self.dr_compute.serve(self.dr_edge, self.dr_routing, services)
+            # Self-sufficient: the DR region's secret replicas under its own keys; no cache (rebuilt on failover)
+            # and no RDS-managed secret (RDS cannot replicate it; the DR runbook restores the instance).
+            standby = ServiceData(
+                secret_arns={
+                    concern: database.dr_secret_arn
+                    for concern, database in self.databases.items()
+                    if database.dr_secret_arn is not None
+                },
+                cache_secret_arn=None,
+                keys=self.dr.keys,
+            )
+            self.dr_compute.serve(self.dr_edge, self.dr_routing, standby)
 
         self.register_outputs({output: getattr(self, f"_out_{output}")() for output in self.OUTPUTS})
 
@@ -232,6 +273,50 @@ class JurisdictionCell(FintechComponent):
             deploy_role_arn=role_arn,
             standby=standby,
         )
+
+    @staticmethod
+    def _check_images(name: str, config: CellConfig, deployment: DeploymentIdentity | None) -> None:
+        """A standby can only pull what ECR replication copies: this account's images in the primary region."""
+        if config.dr_region is None:
+            return
+        account = deployment.account_id if deployment is not None else None
+        problems = [
+            problem
+            for index, image in enumerate(service_images(config.compute))
+            for problem in image_problems(
+                key_path("cells", name, "compute", "services", index, "image"),
+                image,
+                primary_region=config.primary_region,
+                account_id=account,
+            )
+        ]
+        if problems:
+            raise ConfigError("\n".join(problems), problems=problems)
+
+    def replication_rule(self) -> ReplicationRule | None:
+        """What this cell needs replicated: its services' repositories to its DR region (cells with DR)."""
+        return self.replication_rule_of(self.config)
+
+    @staticmethod
+    def replication_rule_of(config: CellConfig) -> ReplicationRule | None:
+        """:meth:`replication_rule` of a cell config, before the cell exists (the stack merges them)."""
+        return replication_rule(config.dr_region, service_images(config.compute))
+
+    def _image_replication(
+        self, deployment: DeploymentIdentity | None, rules: Sequence[ReplicationRule]
+    ) -> aws.ecr.ReplicationConfiguration | None:
+        """The primary registry's ECR replication to the DR region(s) (the standby pulls from there)."""
+        if not rules:
+            return None
+        images = [image for ref in service_images(self.config.compute) if (image := parse_ecr_image(ref)) is not None]
+        account: pulumi.Input[str] = (
+            deployment.account_id
+            if deployment is not None
+            else images[0].account
+            if images
+            else aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        )
+        return image_replication(self.cell_name, account_id=account, rules=rules, opts=self.primary.opts)
 
     def _dr_placement(self, purpose: str, *, with_network: bool) -> DrPlacement | None:
         """Where ``purpose``'s DR copy lives; ``with_network`` adds the DR region's data subnets and clients."""
@@ -269,6 +354,7 @@ class JurisdictionCell(FintechComponent):
             alarms=self.config.alarms,
             waf_logs_key=region.keys.ref("logs"),
             log_retention_days=retention,
+            validation=self._validation,
             opts=region.opts,
         )
 
@@ -280,7 +366,7 @@ class JurisdictionCell(FintechComponent):
                 writer=database.writer_endpoint if primary else database.dr_endpoint,
                 reader=database.reader_endpoint if primary else database.dr_endpoint,
                 port=database.port,
-                secret_arn=database.master_secret_arn,
+                secret_arn=database.master_secret_arn if primary else database.dr_secret_arn,
                 source=database,
             )
             for database in self.databases.values()

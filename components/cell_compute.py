@@ -17,12 +17,15 @@ service, on the database's side), and the cache admits the services that declare
 most five groups per service (:data:`fintech_infra.aws_facts.ECS_SECURITY_GROUPS_PER_SERVICE`); a marker
 group per concern would need one more group per concern, and reach that limit with four concerns and the cache.
 
-A standby tier (the DR region's warm standby) runs at its floor: one task per service, or one node.
+A standby tier (the DR region's warm standby) runs at its floor: one task per service, or one node. It must
+start with the primary region gone, so it depends on nothing there: its services pull their images from the DR
+region's registry (:func:`~fintech_infra.images.dr_image`, filled by ECR replication) and read the DR region's
+secrets under the DR region's keys (the :class:`ServiceData` the cell builds for that region).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,11 +42,13 @@ from fintech_infra.eks_config import EksServiceSettings, service_namespace
 from fintech_infra.eks_platform import EksPlatform, PlatformNetwork, ServiceRoute, service_identity
 from fintech_infra.eks_pod_network import NamespaceTraffic, PodSecurityGroups
 from fintech_infra.fargate import FargateService
+from fintech_infra.images import dr_image
 from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import KeyRing
 from fintech_infra.rds_baseline import POSTGRES_PORT
 from fintech_infra.redis import REDIS_PORT
 from fintech_infra.routing import KubernetesTarget, RoutingManifest
+from fintech_infra.wiring import KeyRef
 
 __all__ = [
     "ROUTING_ENV_PREFIX",
@@ -76,13 +81,29 @@ class ComputeScope:
 
 @dataclass(frozen=True)
 class ServiceData:
-    """The data stores a service may use: their secrets, and the keys those secrets are encrypted with."""
+    """The data stores a region's services may use: their secrets there, and the keys those are encrypted with.
+
+    Everything in one region: the primary region's secrets under its keys, or, for the warm standby, the DR
+    region's replicas under the DR region's keys.
+    """
 
     secret_arns: Mapping[str, pulumi.Output[str]]
-    """Concern to the database's master secret."""
-    cache_secret_arn: pulumi.Output[str]
+    """Concern to the database's master secret in this region (a concern without one there is left out)."""
+    cache_secret_arn: pulumi.Output[str] | None
+    """The cache's ``auth`` secret; None where there is no cache (the DR region rebuilds it on failover)."""
     keys: KeyRing
-    """The primary region's keys (one per concern, and ``cache``)."""
+    """This region's keys (one per concern, and ``cache`` where there is a cache)."""
+
+    def readable(self, concerns: Sequence[str], *, cache: bool) -> list[pulumi.Input[str]]:
+        """The secrets a service of ``concerns`` may read: its concerns' that exist here, and the cache's if it
+        uses the cache and there is one here."""
+        found: list[pulumi.Input[str]] = [self.secret_arns[c] for c in concerns if c in self.secret_arns]
+        return found + ([self.cache_secret_arn] if cache and self.cache_secret_arn is not None else [])
+
+    def decrypt_keys(self, concerns: Sequence[str], *, cache: bool) -> list[KeyRef]:
+        """The keys those secrets are encrypted with, in this region."""
+        found = [self.keys.ref(c) for c in concerns if c in self.secret_arns]
+        return found + ([self.keys.ref("cache")] if cache and self.cache_secret_arn is not None else [])
 
 
 class CellCompute(Protocol):
@@ -144,7 +165,11 @@ class EcsCompute:
             for entity, parameter in routing.parameters.items()
         }
         for service in self._settings.services:
-            settings = service.model_copy(update={"min_tasks": 1}) if scope.standby else service
+            settings = (
+                service.model_copy(update={"min_tasks": 1, "image": dr_image(service.image, region.region)})
+                if scope.standby
+                else service
+            )
             group = self.service_groups[service.name]
             target = edge.add_service_target(
                 service.name,
@@ -165,14 +190,8 @@ class EcsCompute:
                 vpc_id=region.vpc.vpc_id,
                 **target.fargate_args(),
                 injected_secrets=manifests,
-                secret_arns_readable=[
-                    *(data.secret_arns[concern] for concern in concerns),
-                    *([data.cache_secret_arn] if service.cache else []),
-                ],
-                secret_keys=[
-                    *(data.keys.ref(concern) for concern in concerns),
-                    *([data.keys.ref("cache")] if service.cache else []),
-                ],
+                secret_arns_readable=data.readable(concerns, cache=service.cache),
+                secret_keys=data.decrypt_keys(concerns, cache=service.cache),
                 opts=region.opts,
             )
 
@@ -292,6 +311,8 @@ class EksCompute:
                 app_security_group_id=self.pod_groups.groups[namespace].id,
                 path_patterns=service.path_patterns,
             )
+            if scope.standby:  # the warm standby pulls from the DR region's registry (ECR replication)
+                service = service.model_copy(update={"image": dr_image(service.image, region.region)})
             identity = service_identity(
                 service,
                 secret_arns=data.secret_arns,

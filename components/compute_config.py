@@ -28,6 +28,7 @@ __all__ = [
     "EksSettings",
     "GitOpsSettings",
     "looks_like_secret",
+    "service_images",
 ]
 
 FARGATE_CPU_UNITS = (256, 512, 1024, 2048, 4096, 8192, 16384)
@@ -160,13 +161,16 @@ class EcsSettings(FrozenSettings):
     def _distinct_names(self) -> EcsSettings:
         # Each service's group is admitted by the data stores under the service's name (one rule per name).
         names = [service.name for service in self.services]
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValueError(f"services: names {repeated!r} repeat; allowed: one service per name")
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise ValueError(
+                    f"services[{index}].name: {name!r} is listed twice (first at services[{names.index(name)}]); "
+                    "each service's resources are named after it, so allowed: a name no other service of the cell has"
+                )
         if ROTATION_CLIENT in names:
             raise ValueError(
-                f"services: the name {ROTATION_CLIENT!r} is taken by the data stores' rotation function; "
-                "allowed: any other name"
+                f"services[{names.index(ROTATION_CLIENT)}].name: {ROTATION_CLIENT!r} is taken by the data stores' "
+                "rotation function; allowed: any other name"
             )
         return self
 
@@ -262,3 +266,10 @@ class EksSettings(FrozenSettings):
 
 
 ComputeSettings = Annotated[EcsSettings | EksSettings, Field(discriminator="kind")]
+
+
+def service_images(compute: EcsSettings | EksSettings) -> list[str]:
+    """The image of each service of the compute tier, in config order (ECS tasks or EKS Deployments)."""
+    if isinstance(compute, EcsSettings):
+        return [service.image for service in compute.services]
+    return [service.image for service in compute.services]

@@ -7,10 +7,13 @@ A stack file (``stacks/Pulumi.<stack>.yaml``) holds these keys under the ``finte
     fintech-infra:deployment    the identity that deploys the stack (assumed role per account)
     fintech-infra:jurisdictions overrides and additions to the jurisdiction registry
     fintech-infra:cells         one entry per regulatory jurisdiction cell
-    fintech-infra:routing       only in the ``global`` stack: the shared zone and the cell stacks
+    fintech-infra:dns           cell stacks: the zones stack their certificates validate in
+    fintech-infra:zones         only in the ``global`` stack: the hosted zones and who may validate names in them
+    fintech-infra:routing       only in the ``routing`` stack: entity failover over the cell stacks
 
-:func:`load_stack_config` validates the whole tree and raises one :class:`ConfigError` naming every bad
-key path, the bad value and what is allowed, before the program registers a single resource.
+:func:`fintech_infra.validation.validate_stack_config` validates the whole tree (these models, strictly, and
+every rule that spans keys) and raises one :class:`ConfigError` naming every bad key path, the bad value and
+what is allowed, before the program registers a single resource.
 
 A cell's data-tier settings live in :mod:`fintech_infra.data_config`, its compute-tier settings in
 :mod:`fintech_infra.compute_config`, and the vocabulary they share in :mod:`fintech_infra._config_base`; every
@@ -19,24 +22,12 @@ public name is importable from here as well.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
-import json
 import re
-import types
-import typing
-from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
-from fintech_infra import versions
 from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
 from fintech_infra.compute_config import (
     ComputeSettings,
@@ -45,15 +36,14 @@ from fintech_infra.compute_config import (
     EksSettings,
 )
 from fintech_infra.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
-from fintech_infra.eks_config import EksWorkloads, eks_problems
-from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
+from fintech_infra.errors import allowed
 from fintech_infra.jurisdictions import (
     AWS_REGIONS,
     DEFAULT_REGISTRY,
     JurisdictionOverride,
     JurisdictionRegistry,
 )
-from fintech_infra.maintenance import MaintenanceSettings, resolve_windows, window_problems
+from fintech_infra.maintenance import MaintenanceSettings
 
 __all__ = [
     "CONFIG_NAMESPACE",
@@ -64,6 +54,7 @@ __all__ = [
     "DatabaseEngine",
     "DatabaseSettings",
     "DeploymentIdentity",
+    "DnsConfig",
     "EcsServiceSettings",
     "EcsSettings",
     "EdgeSettings",
@@ -76,13 +67,15 @@ __all__ = [
     "RoutingConfig",
     "StackConfig",
     "TagValues",
+    "ValidationWriter",
     "VpcSettings",
+    "ZonesConfig",
     "default_objectives",
-    "load_stack_config",
-    "read_pulumi_config",
 ]
 
 CONFIG_NAMESPACE = "fintech-infra"
+ROLE_ARN = r"^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$"
+QUALIFIED_STACK = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 
 
 def _region(value: str) -> str:
@@ -99,8 +92,9 @@ class TagValues(FrozenSettings):
 
     owner: str = Field(min_length=2, max_length=128, description="Team accountable for the stack. Required.")
     cost_center: str = Field(min_length=2, max_length=64, description="Cost center code. Required.")
-    compliance_scope: str = Field(
-        "pci-dss", min_length=2, max_length=64, description="Compliance scope tag. Defaults to `pci-dss`."
+    compliance_scope: Literal["pci-dss", "non-pci"] = Field(
+        "pci-dss",
+        description="Compliance scope tag: `pci-dss` (default) or `non-pci`, the values the policy pack allows.",
     )
 
 
@@ -110,7 +104,7 @@ class DeploymentIdentity(FrozenSettings):
     account_id: str = Field(pattern=r"^\d{12}$", description="AWS account the stack deploys into. Required.")
     deploy_role_arn: str | None = Field(
         None,
-        pattern=r"^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$",
+        pattern=ROLE_ARN,
         description="Role every provider assumes. Defaults to none (use the caller's credentials).",
     )
     external_id: str | None = Field(None, min_length=2, description="sts:ExternalId for the assume-role call.")
@@ -267,10 +261,91 @@ class CellConfig(FrozenSettings):
         return None if value is None else _region(value)
 
 
-class RoutingConfig(FrozenSettings):
-    """The global stack: the shared DNS zone and the cell stacks it routes to."""
+def _in_zone(name: str, zone: str) -> bool:
+    return name == zone or name.endswith(f".{zone}")
 
-    zone_name: Hostname = Field(description="Public hosted zone that holds every entity hostname.")
+
+class ValidationWriter(FrozenSettings):
+    """A stack allowed to write its certificates' ACM validation records in the shared zones."""
+
+    deploy_role_arn: str = Field(
+        pattern=ROLE_ARN,
+        description=(
+            "The stack's deploy role (its `deployment.deploy_role_arn`): the only principal the writer role trusts. "
+            "Required."
+        ),
+    )
+    names: tuple[Hostname, ...] = Field(
+        min_length=1,
+        description=(
+            "Names the stack may prove control of: it may write CNAME records `_<token>.<name>` (and below) and "
+            "nothing else. Required; e.g. the stack's entity hostnames, or a whole subzone."
+        ),
+    )
+
+
+class ZonesConfig(FrozenSettings):
+    """The zones stack (`global`): the public zone, delegated subzones and the validation writers."""
+
+    zone_name: Hostname = Field(description="Public hosted zone that holds every entity hostname. Required.")
+    subzones: tuple[Name, ...] = Field(
+        (),
+        description=(
+            "Labels of subzones delegated from the zone, one per non-production environment (`dev` makes "
+            "`dev.<zone_name>`). Defaults to none."
+        ),
+    )
+    validation_writers: dict[Name, ValidationWriter] = Field(
+        default_factory=dict,
+        description=(
+            "Cell stack name to the role its certificates' validation records are written with (a role in this "
+            "account, trusted by that stack's deploy role only). Defaults to none."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _names_in_zone(self) -> ZonesConfig:
+        for index, label in enumerate(self.subzones):
+            if label in self.subzones[:index]:
+                raise ValueError(f"subzone {label!r} is listed twice (subzones[{index}])")
+        for writer, spec in self.validation_writers.items():
+            for index, name in enumerate(spec.names):
+                if not _in_zone(name, self.zone_name):
+                    raise ValueError(
+                        f"validation_writers.{writer}.names[{index}]: {name!r} is outside the zone; "
+                        f"allowed: names under {self.zone_name}"
+                    )
+        return self
+
+    @property
+    def zone_names(self) -> tuple[str, ...]:
+        """The zone and its subzones, most general first."""
+        return (self.zone_name, *(f"{label}.{self.zone_name}" for label in self.subzones))
+
+
+class DnsConfig(FrozenSettings):
+    """A cell stack's certificate validation: records written in the zones stack's zones, in the same run."""
+
+    zones_stack: str = Field(
+        pattern=QUALIFIED_STACK,
+        description=(
+            "The stack that owns the hosted zones (`org/fintech-infra/global`), read through a StackReference; "
+            "deploy it first. Required."
+        ),
+    )
+    writer: Name | None = Field(
+        None,
+        description="The zones stack's `validation_writers` entry to write as. Defaults to this stack's name.",
+    )
+
+
+class RoutingConfig(FrozenSettings):
+    """The routing stack: entity failover records over the cell stacks, in the zones stack's zone."""
+
+    zones_stack: str = Field(
+        pattern=QUALIFIED_STACK,
+        description="The stack that owns the hosted zones (`org/fintech-infra/global`). Required.",
+    )
     cell_stacks: dict[Name, str] = Field(
         min_length=1, description="Cell name to fully qualified stack (`org/fintech-infra/prod-eu`)."
     )
@@ -288,7 +363,7 @@ class RoutingConfig(FrozenSettings):
     @classmethod
     def _qualified(cls, value: dict[str, str]) -> dict[str, str]:
         for cell, stack in value.items():
-            if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", stack):
+            if not re.fullmatch(QUALIFIED_STACK, stack):
                 raise ValueError(f"{cell}: {stack!r} is not a fully qualified stack; allowed: <org>/<project>/<stack>")
         return value
 
@@ -303,232 +378,23 @@ class StackConfig(FrozenSettings):
         default_factory=dict, description="Registry overrides and additions."
     )
     cells: dict[Name, CellConfig] = Field(default_factory=dict, description="Cells by name.")
-    routing: RoutingConfig | None = Field(None, description="Only in the global stack.")
+    dns: DnsConfig | None = Field(
+        None,
+        description=(
+            "Where the cells' certificates validate: the zones stack. Defaults to none, which only suits cells "
+            "that bring their own `edge.certificate_arn`."
+        ),
+    )
+    zones: ZonesConfig | None = Field(None, description="Only in the zones (`global`) stack.")
+    routing: RoutingConfig | None = Field(None, description="Only in the routing stack.")
 
     @model_validator(mode="after")
     def _has_work(self) -> StackConfig:
-        if not self.cells and self.routing is None:
-            raise ValueError("a stack needs `cells` or `routing`; neither is set")
+        if not self.cells and self.routing is None and self.zones is None:
+            raise ValueError("a stack needs `cells`, `zones` or `routing`; none is set")
         return self
 
     @property
     def registry(self) -> JurisdictionRegistry:
         """The jurisdiction registry with this stack's overrides applied."""
         return DEFAULT_REGISTRY.with_overrides(self.jurisdictions)
-
-
-_NOT_PERMITTED = "is not permitted for"
-
-
-def _rules_problems(config: StackConfig) -> list[str]:
-    """Checks that need the registry or span several keys; each problem names its key path."""
-    problems: list[str] = []
-    try:
-        registry = config.registry
-    except ConfigError as error:
-        return [str(error)]
-    for cell_name, cell in config.cells.items():
-        at = key_path("cells", cell_name)
-        if cell.jurisdiction not in registry:
-            problems.append(
-                f"{at}.jurisdiction: {cell.jurisdiction!r} is not a known jurisdiction; {allowed(registry)}"
-            )
-            continue
-        rules = registry[cell.jurisdiction]
-        if cell.primary_region not in rules.primary_regions:
-            problems.append(
-                f"{at}.primary_region: {cell.primary_region!r} {_NOT_PERMITTED} {rules.code}; "
-                f"{allowed(rules.primary_regions)}"
-            )
-        if cell.dr_region is not None:
-            if cell.dr_region not in rules.dr_regions:
-                problems.append(
-                    f"{at}.dr_region: {cell.dr_region!r} {_NOT_PERMITTED} {rules.code}; {allowed(rules.dr_regions)}"
-                )
-            elif cell.dr_region == cell.primary_region:
-                problems.append(
-                    f"{at}.dr_region: {cell.dr_region!r} is the primary region; a DR copy needs another "
-                    f"region; {allowed(r for r in rules.dr_regions if r != cell.primary_region)}"
-                )
-        seen: dict[DataConcern, int] = {}
-        for index, database in enumerate(cell.concerns):
-            if database.concern in seen:
-                problems.append(
-                    f"{at}.concerns[{index}].concern: {database.concern.value!r} is listed twice "
-                    f"(first at concerns[{seen[database.concern]}]); each concern gets its own database"
-                )
-            seen.setdefault(database.concern, index)
-            global_problem = versions.aurora_global_version_problem(database.engine_version)
-            if cell.dr_region is not None and database.engine == "aurora" and global_problem:
-                problems.append(f"{at}.concerns[{index}].engine_version: {database.engine_version!r} {global_problem}")
-        entity_names = [entity.name for entity in cell.entities]
-        for index, name in enumerate(entity_names):
-            if name in entity_names[:index]:
-                problems.append(f"{at}.entities[{index}].name: {name!r} is listed twice")
-        for key, settings, region in (
-            ("maintenance", cell.maintenance, cell.primary_region),
-            ("dr_maintenance", cell.dr_maintenance, cell.dr_region),
-        ):
-            if region is not None:
-                problems.extend(f"{at}.{key}: {p}" for p in window_problems(resolve_windows(settings, region)))
-            elif settings != MaintenanceSettings():
-                problems.append(f"{at}.{key}: is set without a dr_region; allowed: a dr_region, or remove it")
-        if config.environment == "prod":
-            for index, database in enumerate(cell.concerns):
-                if not database.multi_az:
-                    problems.append(f"{at}.concerns[{index}].multi_az: False is not allowed in prod; allowed: True")
-            if cell.vpc.nat_gateways == "single":
-                problems.append(f"{at}.vpc.nat_gateways: 'single' is not allowed in prod; allowed: one_per_az")
-    problems.extend(
-        eks_problems(
-            [
-                (
-                    name,
-                    EksWorkloads(
-                        namespaces=cell.compute.namespaces, services=cell.compute.services, gitops=cell.compute.gitops
-                    ),
-                    [database.concern.value for database in cell.concerns],
-                )
-                for name, cell in config.cells.items()
-                if isinstance(cell.compute, EksSettings)
-            ],
-            environment=config.environment,
-            deploy_role_arn=config.deployment.deploy_role_arn if config.deployment else None,
-        )
-    )
-    hostnames: dict[str, str] = {}
-    for cell_name, cell in config.cells.items():
-        for index, entity in enumerate(cell.entities):
-            where = key_path("cells", cell_name, "entities", index, "hostname")
-            if entity.hostname in hostnames:
-                problems.append(f"{where}: {entity.hostname!r} is already used at {hostnames[entity.hostname]}")
-            hostnames.setdefault(entity.hostname, where)
-    return problems
-
-
-def _resolve_defaults(config: StackConfig) -> StackConfig:
-    cells = {}
-    for name, cell in config.cells.items():
-        concerns = tuple(
-            database
-            if database.objectives is not None
-            else database.model_copy(
-                update={
-                    "objectives": default_objectives(
-                        config.environment, database.concern, has_dr_region=cell.dr_region is not None
-                    )
-                }
-            )
-            for database in cell.concerns
-        )
-        cells[name] = cell.model_copy(update={"concerns": concerns})
-    return config.model_copy(update={"cells": cells})
-
-
-def _fields_at(model: Any, loc: Sequence[str | int]) -> list[str] | None:
-    """The field names of the model found by walking ``loc`` from ``model``; None if it can't be found."""
-    current: Any = model
-    for part in loc:
-        origin = typing.get_origin(current)
-        args = typing.get_args(current)
-        if origin is Annotated:
-            current, origin, args = args[0], typing.get_origin(args[0]), typing.get_args(args[0])
-        if origin in (types.UnionType, typing.Union):
-            members = [arg for arg in args if arg is not type(None)]
-            by_kind = {
-                getattr(member, "model_fields", {}).get("kind", None): member
-                for member in members
-                if isinstance(member, type) and issubclass(member, BaseModel)
-            }
-            kinds = {field.default: member for field, member in by_kind.items() if field is not None}
-            if part in kinds:
-                current = kinds[part]
-                continue
-            current = members[0] if len(members) == 1 else None
-            if current is None:
-                return None
-            origin, args = typing.get_origin(current), typing.get_args(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            if not isinstance(part, str) or part not in current.model_fields:
-                return None
-            current = current.model_fields[part].annotation
-        elif origin in (dict, Mapping) and args:
-            current = args[1]
-        elif origin in (tuple, list, Sequence) and args:
-            current = args[0]
-        else:
-            return None
-    while typing.get_origin(current) in (Annotated, types.UnionType, typing.Union):
-        members = [arg for arg in typing.get_args(current) if arg is not type(None)]
-        current = members[0]
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return None
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    loc: tuple[str | int, ...] = tuple(error["loc"])
-    # A discriminated union puts the tag (`ecs`/`eks`) in the location; the stack file has no such key.
-    shown = tuple(part for part in loc if part not in ("ecs", "eks") or loc.index(part) == 0)
-    path = key_path(*shown) if shown else "(stack)"
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        fields = _fields_at(StackConfig, loc[:-1])
-        known = allowed(fields) if fields else "remove it"
-        return f"{path}: unknown key; {known}"
-    if kind == "missing":
-        return f"{path}: is required but missing"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if "input" in error and not isinstance(error["input"], Mapping):
-        return f"{path}: {error['input']!r} {message[0].lower()}{message[1:]}"
-    return f"{path}: {message}"
-
-
-def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
-    """Validate a stack's config (keys without the namespace) into a :class:`StackConfig`.
-
-    Raises one :class:`ConfigError` listing every problem, one line each.
-    """
-    try:
-        config = StackConfig.model_validate(dict(raw))
-    except ValidationError as error:
-        items = error.errors(include_url=False)
-        # A list whose only item failed also reports "too short"; the item's own error says it better.
-        failing_items = {tuple(item["loc"][:-2]) for item in items if len(item["loc"]) >= 2}
-        items = [i for i in items if not (i["type"] == "too_short" and tuple(i["loc"]) in failing_items)]
-        problems = [_describe(item) for item in items]
-        raise ConfigError(_join(problems), problems=problems) from None
-    problems = _rules_problems(config)
-    if problems:
-        # A region outside the jurisdiction is the residency case callers may want to tell apart.
-        error_type = ResidencyError if any(_NOT_PERMITTED in problem for problem in problems) else ConfigError
-        raise error_type(_join(problems), problems=problems)
-    return _resolve_defaults(config)
-
-
-def _join(problems: Sequence[str]) -> str:
-    if len(problems) == 1:
-        return f"invalid stack config: {problems[0]}"
-    return "invalid stack config:\n" + "\n".join(f"  - {problem}" for problem in problems)
-
-
-def read_pulumi_config() -> dict[str, Any]:
-    """Every ``fintech-infra:*`` key of the running stack, with structured values parsed.
-
-    Reads both the SDK's in-process config and the ``PULUMI_CONFIG`` the CLI hands a program, so it
-    behaves the same under ``pulumi up`` and under the mock engine.
-    """
-    from pulumi.runtime import config as runtime_config
-
-    merged: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = f"{CONFIG_NAMESPACE}:"
-    raw: dict[str, Any] = {}
-    for key, value in merged.items():
-        if not key.startswith(prefix):
-            continue
-        name = key[len(prefix) :]
-        if isinstance(value, str):
-            with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
-        raw[name] = value
-    return raw

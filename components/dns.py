@@ -1,26 +1,25 @@
-"""GlobalRouting: the shared DNS zone and one failover hostname per regulatory entity (the ``global`` stack).
+"""GlobalRouting: one failover hostname per regulatory entity over the cell stacks (the ``routing`` stack).
 
-Each cell is its own stack (own state, own approvals, blast radius of one jurisdiction). The global stack
-owns only what must be shared: the public hosted zone, the entity records in it, the Route 53 health
-checks and the cells' ACM validation records. It reads each cell stack's ``cells`` export through a
-``pulumi.StackReference``; the shape of that export is :data:`CELL_EXPORT` (written by
-:class:`fintech_infra.cell.JurisdictionCell`).
-
-Per entity:
+Each cell is its own stack (own state, own approvals, blast radius of one jurisdiction). The routing stack is
+deployed last: it reads each cell stack's ``cells`` export and the zones stack's ``zones`` export through
+``pulumi.StackReference``s (the shape of a cell's export is :data:`CELL_EXPORT`, written by
+:class:`fintech_infra.cell.JurisdictionCell`; the zones come from :mod:`fintech_infra.dns_zones`). It writes, in
+the zone that holds each entity hostname:
 
 - a Route 53 HTTPS health check against the cell's primary-region ALB (not the entity hostname: a check
   that followed the failover record would see the DR ALB after a failover and flap back);
 - a ``PRIMARY`` failover alias record to the primary ALB (with the health check) and a ``SECONDARY`` one
   to the DR-region ALB, both inside the jurisdiction; a cell without a DR region gets one plain alias.
 
-Records are created from the referenced stack's outputs, which Pulumi knows at preview time, so they
-show in every preview. Query logging is deliberately not enabled: Route 53 query logs must live in
-us-east-1 and contain client IP addresses, i.e. personal data leaving the jurisdictions.
+The cells write their own ACM validation records (:mod:`fintech_infra.dns_validation`), so nothing here waits
+on a certificate. Records are created from the referenced stacks' outputs, which Pulumi knows at preview
+time, so they show in every preview. Query logging is deliberately not enabled: Route 53 query logs must live
+in us-east-1 and contain client IP addresses, i.e. personal data leaving the jurisdictions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import pulumi
@@ -29,16 +28,14 @@ import pulumi_aws as aws
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra.config import DeploymentIdentity, RoutingConfig
+from fintech_infra.dns_zones import ROUTE53_CONTROL_REGION, ZONES_OUTPUT, zone_for
 from fintech_infra.errors import ConfigError, allowed, key_path
 from fintech_infra.providers import RegionalProviders
 
 __all__ = ["CELLS_OUTPUT", "CELL_EXPORT", "ROUTE53_CONTROL_REGION", "GlobalRouting", "entity_record_plan"]
 
 CELLS_OUTPUT = "cells"
-"""The stack output every cell stack exports and the global stack reads."""
-
-ROUTE53_CONTROL_REGION = "us-east-1"
-"""Route 53 is a global service whose control plane AWS serves from us-east-1; no data is stored there."""
+"""The stack output every cell stack exports and the routing stack reads."""
 
 CELL_EXPORT: dict[str, str] = {
     "jurisdiction": "jurisdiction code",
@@ -54,13 +51,13 @@ CELL_EXPORT: dict[str, str] = {
 """Shape of one cell in a cell stack's ``cells`` output."""
 
 
-def _in_zone(hostname: str, zone: str) -> bool:
-    host = hostname.rstrip(".")
-    return host == zone or host.endswith(f".{zone}")
+def entity_record_plan(
+    cell: str, export: Mapping[str, Any], *, zones: Mapping[str, str], stack: str
+) -> list[dict[str, Any]]:
+    """Per entity of one cell export: hostname, its zone id, primary and DR ALB targets.
 
-
-def entity_record_plan(cell: str, export: Mapping[str, Any], *, zone_name: str, stack: str) -> list[dict[str, Any]]:
-    """Per entity of one cell export: hostname, primary and DR ALB targets. Raises ConfigError on a bad export."""
+    ``zones`` is the zones stack's zone name to zone id. Raises ConfigError on a bad export.
+    """
     at = key_path("routing", "cell_stacks", cell)
     plan = []
     primary = export.get("primary") or {}
@@ -69,22 +66,23 @@ def entity_record_plan(cell: str, export: Mapping[str, Any], *, zone_name: str, 
         raise ConfigError(f"{at}: stack {stack!r} exports no primary ALB for cell {cell!r}; deploy the cell first")
     for entity in export.get("entities") or []:
         hostname = str(entity["hostname"])
-        if not _in_zone(hostname, zone_name):
+        zone = zone_for(hostname, list(zones))
+        if zone is None:
             raise ConfigError(
-                f"{at}: entity {entity['name']!r} hostname {hostname!r} is outside the zone; "
-                f"allowed: names under {zone_name}"
+                f"{at}: entity {entity['name']!r} hostname {hostname!r} is outside every zone; "
+                f"allowed: names under {', '.join(sorted(zones)) or 'a zone of the zones stack'}"
             )
-        plan.append({"entity": str(entity["name"]), "hostname": hostname, "primary": primary, "dr": dr})
+        plan.append(
+            {"entity": str(entity["name"]), "hostname": hostname, "zone_id": zones[zone], "primary": primary, "dr": dr}
+        )
     return plan
 
 
 class GlobalRouting(FintechComponent):
-    """The shared zone, entity failover records and health checks over every cell stack."""
+    """Entity failover records and health checks over every cell stack, in the zones stack's zones."""
 
     TYPE: ClassVar[str] = "fintech:dns:GlobalRouting"
     OUTPUTS: ClassVar[dict[str, str]] = {
-        "zone_id": "Route 53 hosted zone id of the shared zone.",
-        "name_servers": "Name servers to delegate the zone to.",
         "entities": "Entity name to {cell, hostname, primary_alb, dr_alb} as routed.",
     }
 
@@ -101,24 +99,17 @@ class GlobalRouting(FintechComponent):
         self._routing = routing
         providers = RegionalProviders(name, identity=deployment, parent=self)
         self._in_control = pulumi.ResourceOptions(parent=self, providers={"aws": providers.get(ROUTE53_CONTROL_REGION)})
-
-        self.zone = aws.route53.Zone(
-            child(name, "zone"),
-            name=routing.zone_name,
-            comment="fintech-infra shared zone: one failover hostname per regulatory entity",
-            force_destroy=False,
-            opts=pulumi.ResourceOptions.merge(self._in_control, pulumi.ResourceOptions(protect=True)),
-        )
+        zones = pulumi.StackReference(
+            child(name, "zones-stack"), stack_name=routing.zones_stack, opts=pulumi.ResourceOptions(parent=self)
+        ).get_output(ZONES_OUTPUT)
 
         routed: dict[str, pulumi.Output[list[dict[str, Any]]]] = {}
         for cell, stack in sorted(routing.cell_stacks.items()):
             reference = pulumi.StackReference(
                 child(name, f"{cell}-stack"), stack_name=stack, opts=pulumi.ResourceOptions(parent=self)
             )
-            routed[cell] = reference.get_output(CELLS_OUTPUT).apply(self._router(cell, stack))
+            routed[cell] = pulumi.Output.all(reference.get_output(CELLS_OUTPUT), zones).apply(self._router(cell, stack))
 
-        self.zone_id = self.zone.zone_id
-        self.name_servers = self.zone.name_servers
         self.entities = (
             pulumi.Output.all(**routed).apply(
                 lambda by_cell: {item["entity"]: item for items in by_cell.values() for item in items}
@@ -126,12 +117,12 @@ class GlobalRouting(FintechComponent):
             if routed
             else pulumi.Output.from_input({})
         )
-        self.register_outputs({"zone_id": self.zone_id, "name_servers": self.name_servers, "entities": self.entities})
+        self.register_outputs({"entities": self.entities})
 
-    def _router(self, cell: str, stack: str) -> Callable[[Any], list[dict[str, Any]]]:
-        return lambda cells: self._route_cell(cell, stack, cells)
+    def _router(self, cell: str, stack: str) -> Callable[[list[Any]], list[dict[str, Any]]]:
+        return lambda values: self._route_cell(cell, stack, values[0], values[1])
 
-    def _route_cell(self, cell: str, stack: str, cells: Any) -> list[dict[str, Any]]:
+    def _route_cell(self, cell: str, stack: str, cells: Any, zones: Any) -> list[dict[str, Any]]:
         # Runs once the referenced stack's outputs are known (they are, at preview, for a deployed cell).
         if not isinstance(cells, Mapping) or cell not in cells:
             known = sorted(cells) if isinstance(cells, Mapping) else []
@@ -140,10 +131,10 @@ class GlobalRouting(FintechComponent):
                 f"in its {CELLS_OUTPUT!r} output; {allowed(known) if known else 'deploy the cell stack first'}"
             )
         export: Mapping[str, Any] = cells[cell]
-        plan = entity_record_plan(cell, export, zone_name=self._routing.zone_name, stack=stack)
+        zone_ids = {str(zone): str(zone_id) for zone, zone_id in (zones or {}).items()}
+        plan = entity_record_plan(cell, export, zones=zone_ids, stack=stack)
         for item in plan:
             self._entity_records(cell, item)
-        self._validation_records(cell, export)
         return [
             {
                 "cell": cell,
@@ -164,13 +155,16 @@ class GlobalRouting(FintechComponent):
                 name=target["alb_dns_name"], zone_id=target["alb_zone_id"], evaluate_target_health=True
             )
 
+        # allow_overwrite: the records of a stack that owned them before (the global stack up to the zones /
+        # routing split) are taken over in place, with no gap in resolution (docs/deployment.md, "Migrating").
         if not dr:
             aws.route53.Record(
                 child(self._name, f"{entity}-record"),
-                zone_id=self.zone.zone_id,
+                zone_id=item["zone_id"],
                 name=hostname,
                 type="A",
                 aliases=[alias(primary)],
+                allow_overwrite=True,
                 opts=self._in_control,
             )
             return
@@ -190,32 +184,13 @@ class GlobalRouting(FintechComponent):
         for role, target, check in (("primary", primary, health.id), ("secondary", dr, None)):
             aws.route53.Record(
                 child(self._name, f"{entity}-{role}"),
-                zone_id=self.zone.zone_id,
+                zone_id=item["zone_id"],
                 name=hostname,
                 type="A",
                 set_identifier=f"{entity}-{role}-{target['region']}",
                 failover_routing_policies=[aws.route53.RecordFailoverRoutingPolicyArgs(type=role.upper())],
                 health_check_id=check,
                 aliases=[alias(target)],
+                allow_overwrite=True,
                 opts=self._in_control,
             )
-
-    def _validation_records(self, cell: str, export: Mapping[str, Any]) -> None:
-        seen: set[str] = set()
-        for role in ("primary", "dr"):
-            side: Sequence[Mapping[str, Any]] = (export.get(role) or {}).get("certificate_validation_records") or []
-            for record in side:
-                # ACM gives the same CNAME for a domain in every region of an account: create it once.
-                if record["name"] in seen:
-                    continue
-                seen.add(record["name"])
-                aws.route53.Record(
-                    child(self._name, f"{cell}-acm-{physical(str(record['name']), limit=120)}"),
-                    zone_id=self.zone.zone_id,
-                    name=record["name"],
-                    type=record["type"],
-                    records=[record["value"]],
-                    ttl=300,
-                    allow_overwrite=True,
-                    opts=self._in_control,
-                )

@@ -14,9 +14,9 @@
   redirects to HTTPS (301).
 - WAF: see :mod:`fintech_infra.waf`. Alarms on the cell's topic: 5xx share of requests and p99 latency.
 
-Certificate flow (the entity hostnames' ACM certificate, DNS-validated, with or without the global
-stack's zone): :mod:`fintech_infra.edge_certificate`. Routes to services (target groups, listener rules,
-the matching security group rules): :mod:`fintech_infra.edge_targets`.
+Certificate flow (the entity hostnames' ACM certificate, DNS-validated, its records written through
+``validation`` in the zones stack's zones): :mod:`fintech_infra.edge_certificate`. Routes to services
+(target groups, listener rules, the matching security group rules): :mod:`fintech_infra.edge_targets`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from fintech_infra.edge_certificate import dns_validated_certificate
 from fintech_infra.edge_targets import ServiceTarget, service_target
 from fintech_infra.errors import ConfigError, key_path
 from fintech_infra.waf import WAF_LOG_PREFIX, web_acl, web_acl_logging
-from fintech_infra.wiring import AppNetwork, KeyRef
+from fintech_infra.wiring import AppNetwork, KeyRef, ValidationZones
 
 __all__ = [
     "ALB_ACCESS_LOG_PREFIX",
@@ -120,7 +120,7 @@ class Edge(FintechComponent):
         alarms: AlarmSettings | None = None,
         waf_logs_key: KeyRef,
         log_retention_days: int,
-        validation_zone_id: pulumi.Input[str] | None = None,
+        validation: ValidationZones | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         _validate(name, settings, network, hostnames)
@@ -199,7 +199,7 @@ class Edge(FintechComponent):
             self.certificate_validation_records = pulumi.Output.from_input([])
         else:
             certificate_arn, self.certificate_validation_records = dns_validated_certificate(
-                name, hostnames, validation_zone_id, parent=self
+                name, hostnames, validation, parent=self
             )
 
         self.https_listener = aws.lb.Listener(

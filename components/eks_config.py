@@ -36,9 +36,6 @@ _INTERNAL = tuple(
     for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10", "127.0.0.0/8")
 )
 """Addresses inside the VPC, peered networks, link-local (instance metadata), carrier-grade NAT, loopback."""
-_TARGET_GROUP_NAME_MAX = 32
-_AUTONAME_SUFFIX = 8
-"""ELB target group names are at most 32 characters; Pulumi adds an 8-character suffix to the logical name."""
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$"
 _SECRET_ARN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$"
 
@@ -202,14 +199,6 @@ def _problems_for(
         at = f"{where}.services[{index}]"
         if service.name in names[:index]:
             problems.append(f"{at}.name: {service.name!r} is listed twice; allowed: one service per name")
-        target_group = f"{cell}-dr-edge-{service.name}-tg"
-        if len(target_group) + _AUTONAME_SUFFIX > _TARGET_GROUP_NAME_MAX:
-            problems.append(
-                f"{at}.name: {service.name!r} makes target group {target_group!r} "
-                f"{len(target_group) + _AUTONAME_SUFFIX} characters with Pulumi's suffix; allowed: at most "
-                f"{_TARGET_GROUP_NAME_MAX} (a service name of at most "
-                f"{_TARGET_GROUP_NAME_MAX - _AUTONAME_SUFFIX - len(target_group) + len(service.name)} characters)"
-            )
         if service.name == ROTATION_CLIENT:
             problems.append(f"{at}.name: {service.name!r} is taken by the rotation function; allowed: another name")
         if service.concern.value not in concerns:

@@ -164,17 +164,18 @@ def service_identity(
     service: EksServiceSettings,
     *,
     secret_arns: Mapping[str, pulumi.Input[str]],
-    cache_secret_arn: pulumi.Input[str],
+    cache_secret_arn: pulumi.Input[str] | None,
     keys: Mapping[str, KeyRef],
 ) -> ServiceIdentity:
-    """What ``service`` may read: its concern's database secret, the cache's when it declares the cache."""
+    """What ``service`` may read in one region: its concern's database secret there, and the cache's when it
+    declares the cache and the region has one (the DR region rebuilds its cache on failover)."""
     secrets: dict[str, pulumi.Input[str]] = {}
     refs: list[KeyRef] = []
     concern = service.concern.value
     if concern in secret_arns:
         secrets["database.json"] = secret_arns[concern]
         refs.append(keys[concern])
-    if service.cache:
+    if service.cache and cache_secret_arn is not None:
         secrets["cache.json"] = cache_secret_arn
         refs.append(keys["cache"])
     return ServiceIdentity(secrets=secrets, keys=refs)

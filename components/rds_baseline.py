@@ -120,6 +120,8 @@ class EngineMode(Protocol):
     resource_arn: pulumi.Output[str]
     dr_endpoint: pulumi.Output[str] | None
     dr_resource_arn: pulumi.Output[str] | None
+    dr_secret_arn: pulumi.Output[str] | None
+    """The master credentials' secret in the DR region (a replica); None where no secret can be there."""
 
     @property
     def alarm_targets(self) -> Mapping[str, Sequence[pulumi.Input[str]]]:

@@ -55,6 +55,10 @@ class RdsInstance:
         self.resource_arn: pulumi.Output[str] = self.instance.arn
         self.dr_endpoint: pulumi.Output[str] | None = None
         self.dr_resource_arn: pulumi.Output[str] | None = None
+        # RDS manages this secret and only RDS may change it: Secrets Manager refuses to replicate a secret
+        # another service manages (ReplicateSecretToRegions, InvalidRequestException). The DR region gets
+        # credentials when the instance is restored or promoted there (docs/deployment.md, DR runbook).
+        self.dr_secret_arn: pulumi.Output[str] | None = None
         if wiring.dr is not None:
             self._dr(wiring.dr)
 

@@ -11,10 +11,15 @@ pretending, and the policy pack flags it. A secret whose first value is generate
 whatever ``rotation_after`` names (the database, the function's permissions), exist: Secrets Manager tests
 the function when rotation is configured (``rotate_immediately`` is False; the first rotation follows the
 schedule). Deletion always keeps a recovery window (7-30 days, default 30); immediate deletion is refused.
+
+With ``dr`` the secret is replicated to the DR region under the DR key. The replica's ARN is the primary's with
+the DR region in place of the primary's (Secrets Manager user guide, "Replicate secrets across Regions"):
+``replica_arn``, what a DR-region workload reads (its value follows every rotation in the primary region).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -27,7 +32,16 @@ from fintech_infra._naming import child
 from fintech_infra.errors import ConfigError
 from fintech_infra.wiring import DrPlacement, KeyRef
 
-__all__ = ["AppSecret"]
+__all__ = ["AppSecret", "replica_arn"]
+
+
+def replica_arn(arn: str, *, region: str) -> str:
+    """The ARN of a secret's replica in ``region``: the primary's ARN with that region (its 4th field)."""
+    parts = arn.split(":")
+    if len(parts) < 6 or parts[2] != "secretsmanager":
+        raise ValueError(f"{arn!r} is not a Secrets Manager secret ARN")
+    parts[3] = region
+    return ":".join(parts)
 
 
 class AppSecret(FintechComponent):
@@ -39,6 +53,7 @@ class AppSecret(FintechComponent):
         "rotation_enabled": "True only when a rotation function is attached.",
         "rotation_days": "Days between rotations; None when rotation is off.",
         "replica_region": "Region the secret is replicated to (DR), or None.",
+        "replica_arn": "ARN of the replica in the DR region (what DR-region workloads read), or None.",
     }
 
     def __init__(
@@ -75,6 +90,9 @@ class AppSecret(FintechComponent):
         self.rotation_enabled = rotation_lambda_arn is not None
         self.rotation_days: int | None = rotation_days if self.rotation_enabled else None
         self.replica_region = dr.region if dr else None
+        self.replica_arn: pulumi.Output[str] | None = (
+            self.secret.arn.apply(functools.partial(replica_arn, region=dr.region)) if dr else None
+        )
         waits: list[pulumi.Resource] = list(rotation_after)
         if value_wo is not None:
             waits.append(

@@ -14,7 +14,7 @@ import pulumi
 
 from fintech_infra._config_base import ROTATION_CLIENT
 
-__all__ = ["ROTATION_CLIENT", "AppNetwork", "DataNetwork", "DrPlacement", "KeyRef"]
+__all__ = ["ROTATION_CLIENT", "AppNetwork", "DataNetwork", "DrPlacement", "KeyRef", "ValidationZones"]
 
 
 @dataclass(frozen=True)
@@ -62,3 +62,13 @@ class DrPlacement:
     """A customer-managed key in ``region`` (cross-region copies must be re-encrypted there)."""
     network: DataNetwork | None = None
     """The DR region's isolated subnets, for mechanisms that run compute there (replicas, secondaries)."""
+
+
+@dataclass(frozen=True)
+class ValidationZones:
+    """Where an edge's ACM validation records go: the hosted zone of each hostname, and who writes there."""
+
+    zone_ids: Mapping[str, pulumi.Input[str]]
+    """Hostname to the id of the hosted zone its validation record belongs in."""
+    provider: pulumi.ProviderResource | None = None
+    """Writes the records (a role in the zones' account); None writes them with the edge's own provider."""

@@ -1,7 +1,9 @@
-"""``fintech-infra plan``: the offline preview gate; ``fintech-infra render``: re-render a saved plan.
+"""``fintech-infra plan``: the offline preview gate; ``fintech-infra render``: re-render a saved plan;
+``fintech-infra pack``: the policy pack this package ships, for a team's project.
 
 Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 bad config, a program error or a policy
-pack that would not run (the message goes to stderr and no output file is written or replaced).
+pack that would not run (one `error:` block goes to stderr, without a traceback unless --debug, and no
+output file is written or replaced).
 
 With ``--output`` the report goes to the file and stdout still gets the one-line verdict (PASS or FAIL
 with the counts); ``--quiet`` prints only that line.
@@ -18,17 +20,21 @@ import re
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from fintech_infra.errors import ConfigError, FintechInfraError, ProgramError
-from fintech_infra_gate import speedups
+from fintech_infra_gate import pack, speedups
+from fintech_infra_gate.analyzer import pack_version
 from fintech_infra_gate.formats import FORMATS, render, render_sarif
 from fintech_infra_gate.graph import GRAPH_SUFFIXES, graph_text
+from fintech_infra_gate.order import dependency_levels
 from fintech_infra_gate.report import verdict_line
 from fintech_infra_gate.result import PlanResult
 from fintech_infra_gate.runner import GateOptions, plan, plan_stack
+from fintech_infra_gate.shards import join_plans, parse_shard, shard_stacks
 from fintech_infra_gate.stackfiles import Project, find_project_dir, load_project
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
@@ -54,13 +60,20 @@ def _parser() -> argparse.ArgumentParser:
         "plan",
         help="synthesize stacks offline and judge them with the policy pack",
         description=_plain(
-            "Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and "
-            "judge it with the policy pack exactly as `pulumi preview --policy-pack` would."
+            "Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and judge it "
+            "with the policy pack over the analyzer protocol `pulumi preview --policy-pack` uses; values AWS "
+            "would compute are plausible stand-ins (--preview leaves them unknown)."
         ),
     )
     which = plan_cmd.add_mutually_exclusive_group(required=True)
     which.add_argument("--stack", help="the stack file stacks/Pulumi.<STACK>.yaml to plan")
     which.add_argument("--all", action="store_true", help="every stack file, referenced stacks first")
+    plan_cmd.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="with --all: plan only shard K of N (a stable split of the stack files, for a CI matrix; join the "
+        "shards' --format json plans with: fintech-infra render)",
+    )
     plan_cmd.add_argument(
         "--preview", action="store_true", help="a first preview: provider-computed values are unknown"
     )
@@ -73,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     plan_cmd.add_argument(
         "--jobs", type=int, default=int(os.environ.get("JOBS", "2")), help="parallel stacks for --all (default 2)"
     )
+    plan_cmd.add_argument(
+        "--debug", action="store_true", help="on an error, also print the traceback (of the program or the gate)"
+    )
     render_cmd = commands.add_parser(
         "render",
         help="re-render a saved --format json plan in another format",
@@ -81,13 +97,41 @@ def _parser() -> argparse.ArgumentParser:
             "plans once and publishes every format."
         ),
     )
-    render_cmd.add_argument("plan_json", type=Path, help="a file written by plan --format json")
+    render_cmd.add_argument(
+        "plan_json", type=Path, nargs="+", help="a file written by plan --format json; several (shards) are joined"
+    )
     render_cmd.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format")
     render_cmd.add_argument("--output", type=Path, help="write here; stdout gets only the one-line verdict")
     render_cmd.add_argument("--quiet", action="store_true", help="print only the one-line verdict (PASS or FAIL)")
     render_cmd.add_argument("--graph", type=Path, help="also write the architecture diagram (.mmd or .dot)")
     render_cmd.add_argument("--stack-dir", default="stacks", help="stack file directory for SARIF locations")
+    pack_cmd = commands.add_parser(
+        "pack",
+        help="the policy pack this package ships: copy it into a project, or show where it is",
+        description=_plain(
+            "Copy the fintech-guardrails policy pack into a folder of your project, for "
+            "`pulumi preview --policy-pack DIR`, `pulumi policy publish` and `fintech-infra plan --policy-pack DIR`."
+        ),
+    )
+    pack_what = pack_cmd.add_mutually_exclusive_group(required=True)
+    pack_what.add_argument("--export", type=Path, metavar="DIR", help="copy the pack into DIR (new or empty)")
+    pack_what.add_argument("--path", action="store_true", help="print the folder of the installed pack (read only)")
     return parser
+
+
+def _pack(args: argparse.Namespace) -> int:
+    try:
+        if args.path:
+            print(pack.pack_dir())
+            return EXIT_OK
+        files = pack.export(args.export)
+    except FintechInfraError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    where = args.export
+    print(f"fintech-guardrails {pack_version(where) or '(no version)'}: {len(files)} files in {where}")
+    print(f"its virtualenv: python -m venv {where}/venv && {where}/venv/bin/pip install -r {where}/requirements.txt")
+    return EXIT_OK
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -117,6 +161,14 @@ def run_plan(args: argparse.Namespace) -> tuple[PlanResult, Project]:
     if args.jobs < 1:
         raise ConfigError(f"--jobs: {args.jobs!r} is not a positive number of workers")
     options = GateOptions(project_dir=project_dir, pack_dir=pack_dir, preview=args.preview, jobs=args.jobs)
+    if args.shard is not None and not args.all:
+        raise ConfigError(f"--shard {args.shard}: only with --all; allowed: --all --shard K/N")
+    if args.all and args.shard is not None:
+        started = time.perf_counter()
+        names = shard_stacks(project, parse_shard(args.shard))
+        if not names:  # more shards than stacks: this runner has nothing to judge
+            return PlanResult(stacks=(), wall_seconds=time.perf_counter() - started), project
+        return plan(options, names), project
     if args.all:
         return plan(options), project
     started = time.perf_counter()
@@ -125,13 +177,16 @@ def run_plan(args: argparse.Namespace) -> tuple[PlanResult, Project]:
 
 
 def _render_saved(args: argparse.Namespace) -> int:
-    try:
-        result = PlanResult.from_dict(json.loads(args.plan_json.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        print(f"error: {args.plan_json}: not a plan saved with --format json ({error})", file=sys.stderr)
-        return EXIT_ERROR
+    plans = []
+    for path in args.plan_json:
+        try:
+            plans.append(PlanResult.from_dict(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            print(f"error: {path}: not a plan saved with --format json ({error})", file=sys.stderr)
+            return EXIT_ERROR
     try:
         _check_graph(args.graph)
+        result = plans[0] if len(plans) == 1 else join_plans(plans, order=_stack_order())
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -140,6 +195,15 @@ def _render_saved(args: argparse.Namespace) -> int:
     if args.graph is not None:
         _write_atomically(args.graph, graph_text(result, args.graph))
     return EXIT_OK if result.passed else EXIT_VIOLATIONS
+
+
+def _stack_order() -> list[str]:
+    """The order ``plan --all`` reports stacks in, when the project is here; else none (joined by name)."""
+    try:
+        project = load_project(find_project_dir(Path.cwd()))
+        return [name for level in dependency_levels(project, project.stack_names()) for name in level]
+    except FintechInfraError:
+        return []
 
 
 def _deliver(args: argparse.Namespace, result: PlanResult, report: str) -> None:
@@ -151,6 +215,16 @@ def _deliver(args: argparse.Namespace, result: PlanResult, report: str) -> None:
         print(verdict_line(result))
     else:
         sys.stdout.write(report)
+
+
+def _fail(message: str, detail: str = "", *, hint: bool = True) -> None:
+    """One ``error:`` block on stderr (the traceback only with --debug), then any speed-up notices."""
+    print(f"error: {message}", file=sys.stderr)
+    if detail:
+        print(detail.rstrip(), file=sys.stderr)
+    elif hint and message.startswith(("internal error", "stack ")):
+        print("(run with --debug for the traceback)", file=sys.stderr)
+    _tell(speedups.notices())
 
 
 def _tell(notices: Sequence[str]) -> None:
@@ -187,19 +261,18 @@ def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "render":
         return _render_saved(args)
+    if args.command == "pack":
+        return _pack(args)
     try:
         result, project = run_plan(args)
         report = render(result, args.format, project_root=project.root, stack_dir=project.stack_dir)
         diagram = graph_text(result, args.graph) if args.graph is not None else None
-    except ProgramError as error:
-        print(f"error: {error}", file=sys.stderr)
-        if error.detail:
-            print(error.detail.rstrip(), file=sys.stderr)
-        _tell(speedups.notices())
-        return EXIT_ERROR
     except FintechInfraError as error:
-        print(f"error: {error}", file=sys.stderr)
-        _tell(speedups.notices())
+        detail = error.detail if isinstance(error, ProgramError) else ""
+        _fail(str(error), detail if args.debug else "", hint=bool(detail) and not args.debug)
+        return EXIT_ERROR
+    except Exception as error:  # a bug in the gate: still one error block and exit 2, never exit 1's meaning
+        _fail(f"internal error: {type(error).__name__}: {error}", traceback.format_exc() if args.debug else "")
         return EXIT_ERROR
     _tell((*speedups.notices(), *result.notices))
     _deliver(args, result, report)

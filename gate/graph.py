@@ -32,6 +32,8 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("audit", ("aws:cloudtrail/trail:",)),
 )
 GRAPH_SUFFIXES = (".mmd", ".dot")
+CELL_STACKS_PATH = "routing.cell_stacks."
+"""The config key path prefix of a routing stack's references to its cell stacks (``StackResult.references``)."""
 TIER_WORDS = ("public", "private", "app", "data", "database", "isolated", "intra", "edge")
 AGGREGATED = ("keys", "backup")
 
@@ -189,7 +191,10 @@ def build_diagram(result: PlanResult) -> Diagram:
                     diagram.edges.append((site_ids["cache"][0], dr_ids["cache"][0], "DR copy", True))
         entry_points[stack.stack] = stack_entries
     for stack, router in routers:
-        for cell_name, target in sorted(stack.references.items()):
+        for path, target in sorted(stack.references.items()):
+            if not path.startswith(CELL_STACKS_PATH):
+                continue  # the zones stack: no site to route to
+            cell_name = path.removeprefix(CELL_STACKS_PATH)
             for entry in entry_points.get(target, []):
                 diagram.edges.append((router[0], entry, f"routes {cell_name}", False))
     return diagram

@@ -1,8 +1,11 @@
 """Which stacks read which through ``StackReference``, and the order that follows.
 
-The global stack names its cell stacks in ``<project>:routing.cell_stacks`` (cell name to
-``org/<project>/<stack>``); the stack part must name a stack file. Stacks are planned in levels: a level
-holds stacks whose references are all in earlier levels, so the stacks of one level can run in parallel.
+A stack names the stacks it reads in its config (:attr:`~fintech_infra_gate.stackfiles.StackFile.references`):
+the routing stack its cell stacks (``<project>:routing.cell_stacks``, cell name to ``org/<project>/<stack>``)
+and the zones stack (``routing.zones_stack``), a cell stack the zones stack (``dns.zones_stack``). The stack
+part must name a stack file. Stacks are planned in levels: a level holds stacks whose references are all in
+earlier levels, so the stacks of one level can run in parallel; a stack planned alone gets the stacks it reads
+synthesized first, in that order.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ __all__ = ["dependency_levels", "referenced_closure", "references_of"]
 
 
 def references_of(project: Project, stack: StackFile) -> dict[str, str]:
-    """Cell name to the stack file name each ``routing.cell_stacks`` entry names."""
+    """Config key path (``routing.cell_stacks.eu``, ``dns.zones_stack``) to the stack file it names."""
     return {
-        cell: project.stack_for_reference(qualified, where=f"{stack.name}: {project.name}:routing.cell_stacks.{cell}")
-        for cell, qualified in stack.cell_stacks.items()
+        path: project.stack_for_reference(qualified, where=f"{stack.name}: {project.name}:{path}")
+        for path, qualified in stack.references.items()
     }
 
 
@@ -38,8 +41,9 @@ def dependency_levels(project: Project, names: list[str]) -> list[list[str]]:
         if not ready:
             cycle = sorted(name for name in edges if name not in placed)
             raise ConfigError(
-                f"{project.name}:routing.cell_stacks: the stacks {', '.join(cycle)} reference each other in a cycle; "
-                "a cell stack may not reference the stack that routes to it"
+                f"{project.name}: the stacks {', '.join(cycle)} reference each other in a cycle "
+                "(routing.cell_stacks, routing.zones_stack, dns.zones_stack); a stack may not read a stack that "
+                "reads it"
             )
         levels.append(ready)
         placed.update(ready)

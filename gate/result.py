@@ -185,7 +185,8 @@ class StackResult:
     """Handed to the stacks that reference this one; never written to a report (a secret may be among them)."""
     timings: Timings = field(default_factory=Timings)
     references: Mapping[str, str] = field(default_factory=dict)
-    """Cell name to the stack file it reads through StackReference (the global stack)."""
+    """Config key path (``routing.cell_stacks.eu``, ``dns.zones_stack``) to the stack file it reads through
+    StackReference."""
     notices: tuple[str, ...] = field(default=(), compare=False)
     """Lines the policy pack addressed to the person running the gate, not findings (its speed-ups are off,
     and why): the console script prints each once per run on stderr; never written to a report."""

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pulumi
+
 from fintech_infra.errors import ConfigError, ProgramError
 from fintech_infra.testing import RecordedResource, Recording, engine_config, synthesize
 from fintech_infra_gate import speedups
@@ -41,7 +43,7 @@ from fintech_infra_gate.relay_client import LocalRelay, Relay
 from fintech_infra_gate.result import PlanResult, StackResult, Timings
 from fintech_infra_gate.stackfiles import Project, StackFile, load_project
 
-__all__ = ["GateOptions", "ProgramError", "plan", "plan_stack", "synthesize_stack"]
+__all__ = ["GateOptions", "ProgramError", "plan", "plan_stack", "stack_exports", "synthesize_stack"]
 
 Exports = Mapping[str, Mapping[str, Any]]
 
@@ -66,7 +68,12 @@ def _program(project: Project) -> Callable[[], None]:
 
 def _qualified_outputs(stack: StackFile, references: Mapping[str, str], exports: Exports) -> dict[str, Any]:
     """StackReference answers keyed by the fully qualified names the program passes."""
-    return {stack.cell_stacks[cell]: dict(exports[name]) for cell, name in references.items() if name in exports}
+    qualified = stack.references
+    return {qualified[path]: dict(exports[name]) for path, name in references.items() if name in exports}
+
+
+def _where(project: Project, stack: StackFile) -> str:
+    return str(stack.path.relative_to(project.root)) if stack.path.is_relative_to(project.root) else stack.path.name
 
 
 def synthesize_stack(
@@ -92,9 +99,11 @@ def synthesize_stack(
                 default_region=stack.aws_region,
                 on_register=on_register,
             )
-    except ConfigError:
-        raise
-    except Exception as error:  # the program's own failure, reported with its traceback (exit 2)
+    except ConfigError as error:
+        raise ConfigError(f"{_where(project, stack)}: {error}", problems=error.problems) from error
+    except pulumi.RunError as error:  # the SDK's "clean exit": a message for the user, not a crash
+        raise ConfigError(f"{_where(project, stack)}: {error}") from error
+    except Exception as error:  # the program's own failure; its traceback is shown with --debug (exit 2)
         raise ProgramError(
             f"stack {stack.name!r}: the program failed: {type(error).__name__}: {error}", traceback.format_exc()
         ) from error
@@ -151,7 +160,12 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
                 project, stack, preview=options.preview, exports=exports, on_register=judge.submit
             )
         except BaseException:
+            # Close the pack at once rather than wait for it to finish starting: a refused config is reported
+            # in a fraction of a second. The configuration thread then fails on the closed pack and ends.
             judge.cancel()
+            process.close()
+            relay.close()
+            judge.stopped(process.stop_timeout)
             raise
         synthesis = time.perf_counter() - synthesis_started
         # Policy time is what remains after synthesis: the Analyze calls ran alongside it on the pack's core.
@@ -170,6 +184,12 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
     return StackResult.of(
         recording, verdict, environment=stack.environment, timings=timings, references=references, notices=notices
     )
+
+
+def stack_exports(options: GateOptions, name: str, exports: Exports) -> Mapping[str, Any]:
+    """Synthesize ``name`` for its exports alone (a stack another shard judges, read here by StackReference)."""
+    project = load_project(options.project_dir)
+    return synthesize_stack(project, project.stack(name), preview=options.preview, exports=exports).exports
 
 
 def _forking() -> bool:
@@ -229,6 +249,7 @@ def _run_as_ready(
     levels: list[list[str]],
     results: dict[str, StackResult],
     exports: dict[str, Mapping[str, Any]],
+    judged: set[str],
 ) -> None:
     """Plan every stack of ``levels`` on ``executor``, each as soon as the stacks it reads are done.
 
@@ -236,7 +257,8 @@ def _run_as_ready(
     other stacks read goes first (the stacks waiting for it can start sooner), then by level, then production
     before staging before dev (non-production stacks are smaller by design: single-AZ, no DR region; the
     small ones last keep both workers busy to the end), then by name. A stack that reads others (``global``)
-    runs beside the last independent ones instead of after them.
+    runs beside the last independent ones instead of after them. A stack outside ``judged`` is only
+    synthesized, for the exports the judged stacks read.
     """
     stacks = {name: project.stack(name) for level in levels for name in level}
     reads = {name: set(references_of(project, stack).values()) for name, stack in stacks.items()}
@@ -247,27 +269,34 @@ def _run_as_ready(
         for name in level
     }
     waiting = set(reads)
-    running: dict[Future[StackResult], str] = {}
+    running: dict[Future[Any], str] = {}
     while waiting or running:
-        ready = sorted((name for name in waiting if reads[name] <= results.keys()), key=rank.__getitem__)
+        ready = sorted((name for name in waiting if reads[name] <= exports.keys()), key=rank.__getitem__)
         for name in ready[: max(options.jobs - len(running), 0)]:
             waiting.discard(name)
-            running[executor.submit(plan_stack, options, name, dict(exports))] = name
+            job = plan_stack if name in judged else stack_exports
+            running[executor.submit(job, options, name, dict(exports))] = name
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in finished:
             name = running.pop(future)
-            results[name] = future.result()  # a stack's error ends the run (the caller cancels the rest)
-            exports[name] = results[name].exports
+            outcome = future.result()  # a stack's error ends the run (the caller cancels the rest)
+            if name in judged:
+                results[name] = outcome
+                exports[name] = outcome.exports
+            else:
+                exports[name] = outcome
 
 
 def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
-    """Plan ``names`` (every stack file when None) and the stacks they read, in dependency order."""
+    """Plan ``names`` (every stack file when None) in dependency order; the stacks they read but that are not
+    among them are synthesized for their exports, not judged."""
     started = time.perf_counter()
     project = load_project(options.project_dir)
     wanted = names if names is not None else project.stack_names()
     if not wanted:
         raise ConfigError(f"{project.stack_dir.name}/: no Pulumi.<stack>.yaml stack files to plan")
     levels = dependency_levels(project, wanted)
+    judged = set(wanted)
     results: dict[str, StackResult] = {}
     exports: dict[str, Mapping[str, Any]] = {}
     parallel = any(len(level) > 1 for level in levels)
@@ -278,17 +307,20 @@ def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
             # Workers fork at the first submit: start every stack's pack (one at a time, on the other core),
             # and import what the program and the gate need meanwhile, so both happen before the fork and
             # neither is repeated per worker (whose collector is off: it never walks the inherited pages).
-            starter = _prestart(options, project, [name for level in levels for name in level])
+            starter = _prestart(options, project, [name for level in levels for name in level if name in judged])
             if speedups.enabled():
                 preload(project.main, project.root, also=GATE_MODULES)
             starter.join()
         if executor is None:
             for level in levels:
                 for name in level:
-                    results[name] = plan_stack(options, name, dict(exports))
-                    exports[name] = results[name].exports
+                    if name in judged:
+                        results[name] = plan_stack(options, name, dict(exports))
+                        exports[name] = results[name].exports
+                    else:
+                        exports[name] = stack_exports(options, name, dict(exports))
         else:
-            _run_as_ready(executor, options, project, levels, results, exports)
+            _run_as_ready(executor, options, project, levels, results, exports, judged)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -296,5 +328,5 @@ def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
             starter.join()
         # The workers used (and stopped) these packs; the parent started them, so it reaps them.
         _stop_prestarted()
-    ordered = [results[name] for level in levels for name in level if names is None or name in wanted]
+    ordered = [results[name] for level in levels for name in level if name in judged]
     return PlanResult(stacks=tuple(ordered), wall_seconds=time.perf_counter() - started)

@@ -156,7 +156,8 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
     if typ == "aws:route53/zone:Zone":
         return {"zoneId": f"Z{resource_id.upper()}", "nameServers": ["ns-1.awsdns-01.org"]}
     if typ == "aws:acm/certificate:Certificate":
-        domain = str(inputs.get("domainName", "example.com"))
+        # One validation option per name on the certificate: the domain name and each SAN (ACM DescribeCertificate).
+        domains = [str(inputs.get("domainName", "example.com")), *map(str, inputs.get("subjectAlternativeNames") or [])]
         return {
             "domainValidationOptions": [
                 {
@@ -165,12 +166,14 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
                     "resourceRecordType": "CNAME",
                     "resourceRecordValue": "_y.acm-validations.aws.",
                 }
+                for domain in dict.fromkeys(domains)
             ]
         }
     if typ == "aws:ecs/cluster:Cluster":
         return {"name": inputs.get("name") or resource_id}
     if typ == "aws:iam/role:Role":
-        return {"arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/{resource_id}", "name": inputs.get("name") or resource_id}
+        name = inputs.get("name") or resource_id
+        return {"arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/{name}", "name": name}
     if typ == "aws:cloudwatch/logGroup:LogGroup":
         return {"arn": f"arn:aws:logs:{region}:{MOCK_ACCOUNT_ID}:log-group:{inputs.get('name') or resource_id}"}
     if typ == "aws:s3/bucket:Bucket":

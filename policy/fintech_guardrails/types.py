@@ -97,6 +97,18 @@ K8S_SECRET = "kubernetes:core/v1:Secret"
 K8S_TARGET_GROUP_BINDING = "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"
 K8S_SECURITY_GROUP_POLICY = "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy"
 
+# DNS, certificates, identity, registries and parameters (Route 53 and IAM are global services: not regional)
+ACM_CERTIFICATE = "aws:acm/certificate:Certificate"
+ACM_CERTIFICATE_VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
+ROUTE53_ZONE = "aws:route53/zone:Zone"
+ROUTE53_RECORD = "aws:route53/record:Record"
+ROUTE53_HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+IAM_ROLE = "aws:iam/role:Role"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+
 ALL_AWS: tuple[str, ...] = (
     tuple(
         value

@@ -225,6 +225,79 @@ def test_dr_manifest_points_at_dr_endpoints_only(recording: Recording) -> None:
     assert document["role"] == "dr"
     assert document["cache"] is None
     assert sorted(document["databases"]) == ["crm", "trading"]
+    # RDS-managed passwords cannot be replicated: no secret in the DR manifest until the DR runbook restores one.
+    assert {concern: route["secret_arn"] for concern, route in document["databases"].items()} == {
+        "crm": None,
+        "trading": None,
+    }
+
+
+def _policy(recording: Recording, name: str) -> dict[str, Any]:
+    policy = recording.named(name, "aws:iam/rolePolicy:RolePolicy").inputs["policy"]
+    return {statement["Sid"]: statement for statement in json.loads(policy)["Statement"]}
+
+
+def test_the_standby_reads_dr_replicas_under_dr_keys_and_pulls_from_the_dr_registry(
+    global_recording: Recording,
+) -> None:
+    recording = global_recording
+    replica = recording.named("eu-trading-master-secret", "aws:secretsmanager/secret:Secret").outputs["arn"]
+    dr_replica = replica.replace(":eu-central-1:", ":eu-west-1:")
+    task = _policy(recording, "eu-dr-api-task-policy")
+    # trading's Aurora secret is replicated; crm's RDS-managed one is not, and the cache is rebuilt on failover.
+    assert task["ReadRuntimeSecrets"]["Resource"] == [dr_replica]
+    dr_key = recording.named("eu-dr-keys-trading-key", "aws:kms/key:Key").outputs["arn"]
+    assert task["DecryptSecretsViaStores"]["Resource"] == [dr_key]
+    assert task["DecryptSecretsViaStores"]["Condition"]["StringEquals"]["kms:ViaService"] == [
+        "secretsmanager.eu-west-1.amazonaws.com",
+        "ssm.eu-west-1.amazonaws.com",
+    ]
+    execution = _policy(recording, "eu-dr-api-execution-policy")
+    assert execution["PullOwnImage"]["Resource"] == "arn:aws:ecr:eu-west-1:111111111111:repository/api"
+    (container,) = json.loads(recording.named("eu-dr-api-task").inputs["containerDefinitions"])
+    assert container["image"] == IMAGE.replace(".eu-central-1.", ".eu-west-1.")
+    document = json.loads(recording.named("eu-dr-routing-ssm-cysec-cy").inputs["insecureValue"])
+    assert document["databases"]["trading"]["secret_arn"] == dr_replica
+    # The primary region keeps reading the primary secrets under the primary keys.
+    primary = _policy(recording, "eu-api-task-policy")
+    assert replica in primary["ReadRuntimeSecrets"]["Resource"]
+
+
+def test_the_primary_registry_replicates_the_services_repositories_to_the_dr_region_only(
+    recording: Recording,
+) -> None:
+    replication = recording.named("eu-ecr-replication", "aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    assert replication.region == "eu-central-1"
+    assert replication.inputs["replicationConfiguration"] == {
+        "rules": [
+            {
+                "destinations": [{"region": "eu-west-1", "registryId": "111111111111"}],
+                "repositoryFilters": [{"filter": "api", "filterType": "PREFIX_MATCH"}],
+            }
+        ]
+    }
+
+
+def test_a_dr_cell_refuses_an_image_ecr_cannot_replicate_before_anything_registers() -> None:
+    config = _cell(
+        compute={"kind": "ecs", "services": [{"name": "api", "image": "docker.io/acme/api:1.2", "concerns": ["crm"]}]}
+    )
+    errors: list[str] = []
+
+    def program() -> None:
+        try:
+            _program(config)
+        except ConfigError as error:
+            errors.append(str(error))
+
+    recording = synthesize(program, stack="staging")
+    assert errors == [
+        "cells.eu.compute.services[0].image: 'docker.io/acme/api:1.2' is not an ECR image of this account in "
+        "eu-central-1; allowed: 111111111111.dkr.ecr.eu-central-1.amazonaws.com/<repository>@sha256:<digest> "
+        "(a cell with a DR region runs its standby from the DR region's registry, which ECR replication fills "
+        "from this account's registry in the primary region only)"
+    ]
+    assert [r for r in recording if r.custom] == []
 
 
 def test_export_feeds_the_global_stack(recording: Recording) -> None:

@@ -15,11 +15,10 @@ from fintech_infra.config import (
     RecoveryObjectives,
     StackConfig,
     default_objectives,
-    load_stack_config,
-    read_pulumi_config,
 )
 from fintech_infra.errors import ConfigError
 from fintech_infra.testing import synthesize
+from fintech_infra.validation import load_stack_config, read_pulumi_config
 
 VALID: dict[str, Any] = {
     "environment": "prod",
@@ -82,8 +81,7 @@ def test_unknown_top_level_key() -> None:
 def test_wrong_type_names_path_and_value() -> None:
     message = error_for(config_with(**{"cells.cy.redis": {"nodes": "two"}}))
     assert message == (
-        "invalid stack config: cells.cy.redis.nodes: 'two' input should be a valid integer, "
-        "unable to parse string as an integer"
+        "invalid stack config: cells.cy.redis.nodes: 'two' (a string) is not an integer; allowed: 2 to 6"
     )
 
 
@@ -129,8 +127,8 @@ def test_concern_listed_twice() -> None:
 def test_unknown_concern_lists_the_four() -> None:
     message = error_for(config_with(**{"cells.cy.concerns": [{"concern": "loans"}]}))
     assert message == (
-        "invalid stack config: cells.cy.concerns[0].concern: 'loans' input should be "
-        "'crm', 'trading', 'payments' or 'audit'"
+        "invalid stack config: cells.cy.concerns[0].concern: 'loans' is not one of the choices; "
+        "allowed: crm, trading, payments, audit"
     )
 
 
@@ -139,7 +137,7 @@ def test_every_problem_is_reported_in_one_error() -> None:
     with pytest.raises(ConfigError) as caught:
         load_stack_config(raw)
     assert len(caught.value.problems) == 2
-    assert str(caught.value).splitlines()[0] == "invalid stack config:"
+    assert str(caught.value).splitlines()[0] == "invalid stack config (2 problems):"
 
 
 def test_prod_refuses_single_nat_and_single_az_database() -> None:
@@ -191,9 +189,9 @@ def test_registry_override_adds_a_region_per_stack() -> None:
     assert config.registry["cysec"].dr_regions == ("eu-west-1", "eu-north-1")
 
 
-def test_stack_needs_cells_or_routing() -> None:
+def test_stack_needs_cells_zones_or_routing() -> None:
     message = error_for({"environment": "prod", "tags": VALID["tags"]})
-    assert message == "invalid stack config: (stack): a stack needs `cells` or `routing`; neither is set"
+    assert message == "invalid stack config: (stack): a stack needs `cells`, `zones` or `routing`; none is set"
 
 
 def test_config_is_read_from_pulumi_config_before_any_resource() -> None:
@@ -221,8 +219,14 @@ def test_non_prod_cell_without_dr_region_defaults_to_zone_scope() -> None:
     objectives = load_stack_config(raw).cells["cy"].concerns[0].objectives
     assert objectives is not None and objectives.scope == "zone"
     raw["environment"] = "prod"
-    prod = load_stack_config(raw).cells["cy"].concerns[0].objectives
-    assert prod is not None and prod.scope == "region", "prod objectives always cover region loss"
+    # Prod objectives always cover region loss, which a cell without a DR region cannot meet: refused up front.
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(raw)
+    assert caught.value.problems[0] == (
+        "cells.cy.concerns[0].objectives.scope: 'region' needs a DR region, and cells.cy.dr_region is not set; "
+        "set cells.cy.dr_region to a region the jurisdiction permits, or set objectives.scope: zone to accept "
+        "losing the data with the region"
+    )
 
 
 def test_region_outside_the_jurisdiction_is_a_residency_error() -> None:
@@ -235,8 +239,11 @@ def test_region_outside_the_jurisdiction_is_a_residency_error() -> None:
     assert not isinstance(caught.value, ResidencyError)
 
 
+SERVICE_IMAGE = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/app@sha256:" + "a" * 64
+
+
 def _services(*names: str) -> dict[str, Any]:
-    return {"kind": "ecs", "services": [{"name": name, "image": "x/app:1"} for name in names]}
+    return {"kind": "ecs", "services": [{"name": name, "image": SERVICE_IMAGE} for name in names]}
 
 
 def test_service_names_are_distinct_and_never_the_rotation_label() -> None:
@@ -244,18 +251,51 @@ def test_service_names_are_distinct_and_never_the_rotation_label() -> None:
     # (the label the data stores admit their rotation function under), would share an ingress rule.
     message = error_for(config_with(**{"cells.cy.compute": _services("api", "api")}))
     assert message == (
-        "invalid stack config: cells.cy.compute: services: names ['api'] repeat; allowed: one service per name"
+        "invalid stack config: cells.cy.compute.services[1].name: 'api' is listed twice (first at services[0]); "
+        "each service's resources are named after it, so allowed: a name no other service of the cell has"
     )
     message = error_for(config_with(**{"cells.cy.compute": _services("api", "rotation")}))
     assert message == (
-        "invalid stack config: cells.cy.compute: services: the name 'rotation' is taken by the data stores' "
+        "invalid stack config: cells.cy.compute.services[1].name: 'rotation' is taken by the data stores' "
         "rotation function; allowed: any other name"
     )
 
 
 def test_a_service_reaches_the_cache_only_when_it_says_so() -> None:
-    config = load_stack_config(config_with(**{"cells.cy.compute": _services("api")}))
+    config = load_stack_config(
+        config_with(**{"cells.cy.compute": _services("api"), "deployment": {"account_id": "111111111111"}})
+    )
     compute = config.cells["cy"].compute
     assert isinstance(compute, EcsSettings)
     (service,) = compute.services
     assert service.cache is False and service.concerns == ()
+
+
+ECR_IMAGE = "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "b" * 64
+
+
+def _with_services(raw: dict[str, Any], image: str) -> dict[str, Any]:
+    raw["deployment"] = {"account_id": "111111111111"}
+    raw["cells"]["cy"]["compute"] = {"kind": "ecs", "services": [{"name": "api", "image": image}]}
+    return raw
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "docker.io/acme/api:1.2",
+        "222222222222.dkr.ecr.eu-central-1.amazonaws.com/api:1",  # another account's registry
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/api:1",  # not the primary region's registry
+    ],
+)
+def test_a_dr_cells_images_must_be_replicable_from_its_primary_registry(image: str) -> None:
+    message = error_for(_with_services(config_with(), image))
+    assert message == (
+        f"invalid stack config: cells.cy.compute.services[0].image: {image!r} is not an ECR image of this account "
+        "in eu-central-1; allowed: 111111111111.dkr.ecr.eu-central-1.amazonaws.com/<repository>@sha256:<digest> "
+        "(a cell with a DR region runs its standby from the DR region's registry, which ECR replication fills from "
+        "this account's registry in the primary region only)"
+    )
+    without_dr = _with_services(config_with(environment="staging"), image)  # prod refuses a cell without DR
+    del without_dr["cells"]["cy"]["dr_region"]
+    assert load_stack_config(without_dr).cells["cy"].dr_region is None  # nothing to replicate to

@@ -1,4 +1,4 @@
-"""GlobalRouting: shared zone, per-entity health check and failover records, ACM validation records."""
+"""GlobalRouting (the routing stack): per-entity health check and failover records in the zones stack's zones."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ RECORD = "aws:route53/record:Record"
 HEALTH = "aws:route53/healthCheck:HealthCheck"
 PROVIDER = "pulumi:providers:aws"
 
+ZONES_STACK = "organization/fintech-infra/global"
 ROUTING = RoutingConfig(
-    zone_name="fintech.example.com",
+    zones_stack=ZONES_STACK,
     cell_stacks={"eu": "organization/fintech-infra/prod-eu", "dev": "organization/fintech-infra/dev"},
 )
+ZONES = {"fintech.example.com": "ZAPEX", "dev.fintech.example.com": "ZDEV"}
 IDENTITY = DeploymentIdentity(account_id="666666666666", deploy_role_arn="arn:aws:iam::666666666666:role/deploy")
 
 
@@ -61,24 +63,24 @@ STACK_OUTPUTS: dict[str, dict[str, Any]] = {
             }
         }
     },
+    ZONES_STACK: {"zones": ZONES},
 }
 
 
 def _program() -> None:
-    routing = GlobalRouting("global", ROUTING, deployment=IDENTITY)
+    routing = GlobalRouting("routing", ROUTING, deployment=IDENTITY)
     pulumi.export("entities", routing.entities)
 
 
 @pytest.fixture(scope="module")
 def recording() -> Recording:
-    return synthesize(_program, stack="global", stack_outputs=STACK_OUTPUTS)
+    return synthesize(_program, stack="routing", stack_outputs=STACK_OUTPUTS)
 
 
-def test_zone_is_shared_protected_and_kept(recording: Recording) -> None:
-    (zone,) = recording.of_type(ZONE)
-    assert zone.inputs["name"] == "fintech.example.com"
-    assert zone.inputs["forceDestroy"] is False
-    assert zone.protect is True
+def test_no_zone_of_its_own_and_no_validation_records(recording: Recording) -> None:
+    # The zones stack owns the zones; the cells write their own ACM records.
+    assert recording.of_type(ZONE) == []
+    assert [r for r in recording.of_type(RECORD) if r.inputs["type"] == "CNAME"] == []
 
 
 def test_route53_goes_through_the_deploy_role_provider(recording: Recording) -> None:
@@ -90,14 +92,14 @@ def test_route53_goes_through_the_deploy_role_provider(recording: Recording) -> 
     assert role["roleArn"] == "arn:aws:iam::666666666666:role/deploy"
     assert role["sessionName"] == "fintech-infra-deploy"
     assert provider.inputs["skipMetadataApiCheck"] in (True, "true")
-    for resource in recording.of_type(ZONE, RECORD, HEALTH):
-        assert resource.provider is not None and resource.provider.endswith("::global-aws-us-east-1")
+    for resource in recording.of_type(RECORD, HEALTH):
+        assert resource.provider is not None and resource.provider.endswith("::routing-aws-us-east-1")
 
 
 def test_health_check_targets_the_primary_alb_directly(recording: Recording) -> None:
     checks = {r.name: r for r in recording.of_type(HEALTH)}
-    assert sorted(checks) == ["global-cysec-cy-health", "global-eu-nl-health"]
-    check = checks["global-cysec-cy-health"].inputs
+    assert sorted(checks) == ["routing-cysec-cy-health", "routing-eu-nl-health"]
+    check = checks["routing-cysec-cy-health"].inputs
     assert check["type"] == "HTTPS"
     assert check["fqdn"] == "alb-eu-central-1.eu-central-1.elb.amazonaws.com"
     assert check["port"] == 443
@@ -107,8 +109,8 @@ def test_health_check_targets_the_primary_alb_directly(recording: Recording) -> 
 
 
 def test_failover_records_point_primary_and_dr_albs_inside_the_jurisdiction(recording: Recording) -> None:
-    primary = recording.named("global-cysec-cy-primary", RECORD).inputs
-    secondary = recording.named("global-cysec-cy-secondary", RECORD).inputs
+    primary = recording.named("routing-cysec-cy-primary", RECORD).inputs
+    secondary = recording.named("routing-cysec-cy-secondary", RECORD).inputs
     for record in (primary, secondary):
         assert record["name"] == "api.cy.fintech.example.com"
         assert record["type"] == "A"
@@ -120,52 +122,48 @@ def test_failover_records_point_primary_and_dr_albs_inside_the_jurisdiction(reco
     assert secondary["aliases"][0]["name"] == "alb-eu-west-1.eu-west-1.elb.amazonaws.com"
     assert primary["healthCheckId"]
     assert "healthCheckId" not in secondary or not secondary["healthCheckId"]
+    assert primary["zoneId"] == secondary["zoneId"] == "ZAPEX"
+    assert primary["allowOverwrite"] is True and secondary["allowOverwrite"] is True
     assert primary["setIdentifier"] == "cysec-cy-primary-eu-central-1"
     assert secondary["setIdentifier"] == "cysec-cy-secondary-eu-west-1"
 
 
 def test_cell_without_dr_gets_one_plain_alias(recording: Recording) -> None:
-    record = recording.named("global-dev-cy-record", RECORD).inputs
+    record = recording.named("routing-dev-cy-record", RECORD).inputs
     assert record["name"] == "api.dev.fintech.example.com"
+    assert record["zoneId"] == "ZDEV", "the most specific zone holding the hostname"
     assert "failoverRoutingPolicies" not in record or not record["failoverRoutingPolicies"]
     assert not [r for r in recording.of_type(HEALTH) if "dev-cy" in r.name]
 
 
-def test_validation_records_created_once_per_name(recording: Recording) -> None:
-    validation = [r for r in recording.of_type(RECORD) if "-acm-" in r.name]
-    assert sorted(r.inputs["name"] for r in validation) == [
-        "_x.api.cy.fintech.example.com.",
-        "_x.api.dev.fintech.example.com.",
-        "_x.api.eu.fintech.example.com.",
-    ]
-    record = recording.named("global-eu-acm-x-api-cy-fintech-example-com", RECORD).inputs
-    assert record["type"] == "CNAME"
-    assert record["records"] == ["_y.acm-validations.aws."]
-    assert record["ttl"] == 300
-    assert record["allowOverwrite"] is True
-
-
 def test_record_counts(recording: Recording) -> None:
-    assert len(recording.of_type(RECORD)) == 2 * 2 + 1 + 3
+    assert len(recording.of_type(RECORD)) == 2 * 2 + 1
     assert len(recording.of_type(HEALTH)) == 2
 
 
-def test_hostname_outside_the_zone_is_refused() -> None:
+def test_health_checks_stay_within_route53s_tag_limit(recording: Recording) -> None:
+    from fintech_infra.aws_facts import ROUTE53_TAGS_PER_RESOURCE
+
+    for check in recording.of_type(HEALTH):
+        assert 0 < len(check.tags) <= ROUTE53_TAGS_PER_RESOURCE.value, check.tags
+
+
+def test_hostname_outside_every_zone_is_refused() -> None:
     export = STACK_OUTPUTS["organization/fintech-infra/dev"]["cells"]["dev"]
     with pytest.raises(ConfigError) as raised:
-        entity_record_plan("dev", export, zone_name="other.example.org", stack="organization/fintech-infra/dev")
+        entity_record_plan("dev", export, zones={"other.example.org": "Z1"}, stack="organization/fintech-infra/dev")
     assert str(raised.value) == (
-        "routing.cell_stacks.dev: entity 'dev-cy' hostname 'api.dev.fintech.example.com' is outside the zone; "
+        "routing.cell_stacks.dev: entity 'dev-cy' hostname 'api.dev.fintech.example.com' is outside every zone; "
         "allowed: names under other.example.org"
     )
 
 
 def _route(routing: RoutingConfig) -> None:
-    GlobalRouting("global", routing, deployment=None)
+    GlobalRouting("routing", routing, deployment=None)
 
 
 def test_stack_without_the_cell_fails_with_the_cells_it_has() -> None:
-    routing = RoutingConfig(zone_name="fintech.example.com", cell_stacks={"uk": "organization/fintech-infra/prod-eu"})
+    routing = RoutingConfig(zones_stack=ZONES_STACK, cell_stacks={"uk": "organization/fintech-infra/prod-eu"})
     with pytest.raises(ValueError) as raised:
         synthesize(lambda: _route(routing), stack_outputs=STACK_OUTPUTS)
     assert str(raised.value).endswith(

@@ -15,7 +15,7 @@ from fintech_infra.edge import Edge
 from fintech_infra.errors import ConfigError
 from fintech_infra.fargate import FargateService
 from fintech_infra.testing import RecordedResource, Recording, synthesize
-from fintech_infra.wiring import AppNetwork, KeyRef
+from fintech_infra.wiring import AppNetwork, KeyRef, ValidationZones
 
 REGION = "eu-central-1"
 ACCOUNT = "123456789012"
@@ -50,7 +50,7 @@ def _program() -> None:
         "eu-edge",
         EdgeSettings(waf_rate_limit=1500),
         hostnames=["api.acme.example"],
-        validation_zone_id="ZGLOBAL",
+        validation=ValidationZones(zone_ids={"api.acme.example": "ZGLOBAL"}),
         alarms=AlarmSettings(alb_5xx_pct=2.5, target_latency_seconds=0.8),
         **common,
     )
@@ -211,7 +211,7 @@ def test_certificate_is_dns_validated_before_the_listener_uses_it(rec: Recording
     ]
 
 
-def test_without_a_zone_the_records_are_exported_for_the_global_stack(rec: Recording) -> None:
+def test_without_validation_zones_the_records_are_only_exported(rec: Recording) -> None:
     assert rec.named("eu-multi-certificate").inputs["subjectAlternativeNames"] == ["b.acme.example"]
     assert not [r for r in rec.of_type("aws:route53/record:Record") if r.name.startswith("eu-multi")]
     assert rec.exports["multi_records"][0]["type"] == "CNAME"

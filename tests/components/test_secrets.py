@@ -7,7 +7,7 @@ import pulumi_aws as aws
 import pytest
 
 from fintech_infra.errors import ConfigError
-from fintech_infra.secrets import AppSecret
+from fintech_infra.secrets import AppSecret, replica_arn
 from fintech_infra.testing import synthesize
 from fintech_infra.wiring import DrPlacement, KeyRef
 
@@ -88,3 +88,16 @@ def test_a_generated_value_is_written_write_only_before_rotation_is_configured(r
     assert rotation.inputs["rotateImmediately"] is False  # the first rotation follows the schedule
     assert {version.urn, rec.named("db").urn} <= set(rotation.depends_on)
     assert not [r for r in rec if r.name == "webhook-version"]  # no value given: the container only
+
+
+def test_the_replica_arn_is_the_primary_arn_in_the_dr_region(rec) -> None:
+    exported = rec.exports["rotated"]
+    assert exported["replica_region"] == "eu-west-1"
+    assert exported["replica_arn"] == exported["arn"].replace(":eu-central-1:", ":eu-west-1:", 1)
+    assert rec.exports["plain"]["replica_arn"] is None
+    assert (
+        replica_arn("arn:aws:secretsmanager:eu-central-1:123456789012:secret:MySecret-a1b2c3", region="eu-west-1")
+        == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:MySecret-a1b2c3"
+    )
+    with pytest.raises(ValueError, match="is not a Secrets Manager secret ARN"):
+        replica_arn("arn:aws:kms:eu-central-1:123456789012:key/1", region="eu-west-1")

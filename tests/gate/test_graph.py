@@ -33,7 +33,8 @@ def cell_stack() -> StackResult:
 
 def global_stack() -> StackResult:
     zone = res("global", "aws:route53/zone:Zone", "zone", None, "us-east-1")
-    return StackResult("global", "fintech-infra", False, "prod", (zone,), VERDICT, references={"eu": "prod-eu"})
+    references = {"routing.cell_stacks.eu": "prod-eu", "routing.zones_stack": "zones"}
+    return StackResult("global", "fintech-infra", False, "prod", (zone,), VERDICT, references=references)
 
 
 def test_diagram_has_cells_tiers_databases_dr_and_routing():

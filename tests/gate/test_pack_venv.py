@@ -39,7 +39,8 @@ def real_project() -> Project:
 
 @pytest.fixture(scope="module")
 def dev_stack(real_project: Project) -> Recording:
-    return synthesize_stack(real_project, real_project.stack("dev"), preview=False)
+    zones = synthesize_stack(real_project, real_project.stack("global"), preview=False)  # dev reads it
+    return synthesize_stack(real_project, real_project.stack("dev"), preview=False, exports={"global": zones.exports})
 
 
 def _judge(project: Project, recording: Recording) -> tuple[Verdict, list[str], set[str]]:

@@ -46,16 +46,49 @@ def test_missing_and_malformed_stack_files(project, tmp_path):
     copy = tmp_path / "p"
     shutil.copytree(PROJECT, copy)
     (copy / "stacks" / "Pulumi.dev.yaml").write_text("config:\n  a: [1\n")
-    with pytest.raises(ConfigError, match=r"^Pulumi\.dev\.yaml: not valid YAML \(line 3\)"):
+    with pytest.raises(ConfigError) as error:
         load_project(copy).stack("dev")
+    assert str(error.value).startswith(
+        "stacks/Pulumi.dev.yaml line 3, column 1: while parsing a flow sequence (started on line 2): "
+        "expected ',' or ']', but got the end of the file"
+    )
 
 
 def test_references_and_levels(project):
-    assert references_of(project, project.stack("global")) == {"eu": "dev", "us": "cell-b"}
+    assert references_of(project, project.stack("global")) == {
+        "routing.cell_stacks.eu": "dev",
+        "routing.cell_stacks.us": "cell-b",
+    }
     assert project.stack("global").organization == "acme"
     assert dependency_levels(project, ["global"]) == [["cell-b", "dev"], ["global"]]
     assert referenced_closure(project, "global") == ["cell-b", "dev"]
     assert referenced_closure(project, "dev") == []
+
+
+def test_a_cell_stack_reads_its_zones_stack_first(project, tmp_path):
+    copy = tmp_path / "p"
+    shutil.copytree(PROJECT, copy)
+    dev = copy / "stacks" / "Pulumi.dev.yaml"
+    dev.write_text(dev.read_text() + "  fintech-infra:dns:\n    zones_stack: acme/fintech-infra/cell-b\n")
+    zoned = load_project(copy)
+    assert references_of(zoned, zoned.stack("dev")) == {"dns.zones_stack": "cell-b"}
+    assert dependency_levels(zoned, ["dev"]) == [["cell-b"], ["dev"]]
+    # The routing stack reads dev, which reads cell-b: cell-b first, whatever the routing stack names first.
+    assert dependency_levels(zoned, ["global"]) == [["cell-b"], ["dev"], ["global"]]
+    assert referenced_closure(zoned, "dev") == ["cell-b"]
+
+
+def test_a_zones_stack_without_a_stack_file_is_a_config_error(tmp_path):
+    copy = tmp_path / "p"
+    shutil.copytree(PROJECT, copy)
+    dev = copy / "stacks" / "Pulumi.dev.yaml"
+    dev.write_text(dev.read_text() + "  fintech-infra:dns:\n    zones_stack: acme/fintech-infra/zones\n")
+    with pytest.raises(ConfigError) as error:
+        dependency_levels(load_project(copy), ["dev"])
+    assert str(error.value) == (
+        "dev: fintech-infra:dns.zones_stack: 'acme/fintech-infra/zones' names no stack file in stacks/; "
+        "allowed: bad, broken, cell-b, dev, global"
+    )
 
 
 def _with_global(tmp_path: Path, routing: str) -> Path:
@@ -82,8 +115,8 @@ def _with_global(tmp_path: Path, routing: str) -> Path:
         ),
         (
             "      eu: acme/fintech-infra/global\n",
-            "fintech-infra:routing.cell_stacks: the stacks global reference each other in a cycle; "
-            "a cell stack may not reference the stack that routes to it",
+            "fintech-infra: the stacks global reference each other in a cycle (routing.cell_stacks, "
+            "routing.zones_stack, dns.zones_stack); a stack may not read a stack that reads it",
         ),
     ],
 )
@@ -133,11 +166,13 @@ def test_plan_all_starts_what_others_read_first_and_each_stack_once_its_referenc
             future.set_result(fn(*args, **kwargs))
             return future
 
-    runner._run_as_ready(Inline(), options, real, levels, results, exports)
-    reads = set(references_of(real, real.stack("global")).values())
-    assert reads == {"prod-eu", "prod-au", "prod-uk"}
+    runner._run_as_ready(Inline(), options, real, levels, results, exports, set(real.stack_names()))
+    reads = set(references_of(real, real.stack("routing")).values())
+    assert reads == {"global", "prod-eu", "prod-au", "prod-uk"}
     assert sorted(started) == sorted(real.stack_names()) and set(results) == set(started)
-    assert set(started[:3]) == reads  # what global reads goes first
+    assert started[0] == "global"  # every other stack reads the zones stack
+    assert set(started[1:4]) == reads - {"global"}  # then what routing reads
     assert started.index("staging") < started.index("dev")  # the smaller non-production stacks last
-    assert seen_exports["global"] >= reads  # and global gets their exports
-    assert exports["global"] == {"stack": "global"}
+    assert seen_exports["routing"] >= reads  # and routing gets their exports
+    assert all(seen_exports[cell] >= {"global"} for cell in ("dev", "staging", "prod-eu", "prod-au", "prod-uk"))
+    assert exports["routing"] == {"stack": "routing"}

@@ -88,14 +88,24 @@ def test_every_named_stack_exists_with_the_matching_policy_environment():
 def test_pull_requests_gate_and_preview_every_stack_and_upload_sarif():
     pr = load("pr.yml")
     assert "pull_request" in triggers(pr)
-    gate = pr["jobs"]["offline-gate"]
-    runs = "\n".join(step.get("run", "") for step in steps(gate))
-    assert "fintech-infra plan --all" in runs
+    shards = pr["jobs"]["offline-gate"]
+    count = len(shards["strategy"]["matrix"]["shard"])
+    assert shards["strategy"]["matrix"]["shard"] == list(range(1, count + 1)) and count >= 2
+    runs = "\n".join(step.get("run", "") for step in steps(shards))
+    assert f'fintech-infra plan --all --shard "${{{{ matrix.shard }}}}/{count}"' in runs
+    assert f"shard ${{{{ matrix.shard }}}}/{count}" in shards["name"]
+    join = pr["jobs"]["gate-report"]
+    assert join["needs"] == "offline-gate" and join["if"] == "always()"
+    runs = "\n".join(step.get("run", "") for step in steps(join))
+    assert "fintech-infra render gate/plan-*.json --format json --output gate/plan.json" in runs
     assert "--format sarif" in runs
-    upload = [s for s in steps(gate) if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    upload = [s for s in steps(join) if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
     assert upload and upload[0]["with"]["sarif_file"] == "gate/policy.sarif"
-    assert gate["permissions"]["security-events"] == "write"
+    assert join["permissions"]["security-events"] == "write"
+    assert "needs.offline-gate.result != 'success'" in steps(join)[-1]["if"]  # a failed shard fails the gate
+    assert "make check" in "\n".join(step.get("run", "") for step in steps(pr["jobs"]["checks"]))
     preview = pr["jobs"]["preview"]
+    assert set(preview["needs"]) == {"checks", "gate-report"}
     matrix_stacks = {entry["stack"] for entry in preview["strategy"]["matrix"]["include"]}
     stacks = stack_environments()
     if stacks:
@@ -105,19 +115,22 @@ def test_pull_requests_gate_and_preview_every_stack_and_upload_sarif():
     assert "--policy-pack policy --policy-pack-config" in command
 
 
-def test_deploys_approve_production_and_run_global_last():
+def test_deploys_approve_production_and_run_zones_first_and_routing_last():
     deploy, up = load("deploy.yml"), load("pulumi-up.yml")
     assert triggers(deploy)["push"]["branches"] == ["main"]
     assert up["jobs"]["up"]["environment"] == "${{ inputs.environment }}"
     assert "pulumi up" in steps(up["jobs"]["up"])[-2]["run"]
     jobs = deploy["jobs"]
-    for name in ("production-cells", "production-global"):
+    for name in ("zones", "production-cells", "production-routing"):
         assert jobs[name]["with"]["environment"] == "production"
-    assert jobs["production-global"]["needs"] == "production-cells"
+    assert (jobs["zones"]["with"]["stack"], jobs["zones"]["needs"]) == ("global", "gate")
+    assert jobs["dev"]["needs"] == "zones"
+    assert jobs["production-routing"]["needs"] == "production-cells"
+    assert jobs["production-routing"]["with"]["stack"] == "routing"
     cells = {entry["stack"] for entry in jobs["production-cells"]["strategy"]["matrix"]["include"]}
     stacks = stack_environments()
     if stacks:
-        assert cells == {name for name, env in stacks.items() if env == "prod" and name != "global"}
+        assert cells == {name for name, env in stacks.items() if env == "prod" and name not in ("global", "routing")}
 
 
 def test_drift_detection_covers_every_production_stack_and_alerts():

@@ -1,4 +1,4 @@
-"""Session fixtures: every shipped stack is synthesized once and shared by the stack and verdict tests."""
+"""Session fixtures: every shipped stack is synthesized once, in deploy order, shared by the stack and verdict tests."""
 
 from __future__ import annotations
 
@@ -17,13 +17,18 @@ def timings() -> dict[str, float]:
 
 @pytest.fixture(scope="session")
 def recordings(timings: dict[str, float]) -> dict[str, Recording]:
+    # The documented order: the zones stack, the cell stacks (which read it), then routing (which reads both).
     result = {}
+    started = time.perf_counter()
+    result["global"] = run_stack("global")
+    timings["global"] = time.perf_counter() - started
+    zones = {f"{ORG}/global": dict(result["global"].exports)}
     for stack in CELL_STACKS:
         started = time.perf_counter()
-        result[stack] = run_stack(stack)
+        result[stack] = run_stack(stack, stack_outputs=zones)
         timings[stack] = time.perf_counter() - started
     started = time.perf_counter()
     outputs = {f"{ORG}/{stack}": dict(result[stack].exports) for stack in ("prod-eu", "prod-au", "prod-uk")}
-    result["global"] = run_stack("global", stack_outputs=outputs)
-    timings["global"] = time.perf_counter() - started
+    result["routing"] = run_stack("routing", stack_outputs={**outputs, **zones})
+    timings["routing"] = time.perf_counter() - started
     return result

@@ -27,7 +27,7 @@ import pytest
 from fintech_infra.eks_charts import ARGO_CD, EXTERNAL_SECRETS, LOAD_BALANCER_CONTROLLER
 from fintech_infra.testing import RecordedResource, Recording
 from fintech_infra_gate.verdict import Verdict
-from tests.stacks.test_deployability_defects import changed
+from tests.stacks.test_deployability_network_defects import changed
 from tests.stacks.test_stacks import ROOT, stack_config
 
 STACK = "prod-au"
@@ -292,3 +292,18 @@ def test_the_gate_fails_the_defect_put_back(rec: Recording, judge_policy: Callab
     verdict = _judge(judge_policy, reintroduce(rec))
     flagged = {finding.urn.rsplit("::", 1)[-1] for finding in verdict.mandatory if finding.policy == policy}
     assert resource in flagged
+
+
+def test_the_warm_standby_pulls_its_images_from_the_dr_registry_that_ecr_replication_fills(rec: Recording) -> None:
+    images = {
+        (
+            d.name.split("-eks-platform-")[0],
+            d.inputs["spec"]["template"]["spec"]["containers"][0]["image"].split("/")[0],
+        )
+        for d in rec.of_type(DEPLOYMENT)
+    }
+    assert images == {(cluster, f"444444444444.dkr.ecr.{region}.amazonaws.com") for cluster, region in CLUSTERS.items()}
+    (replication,) = rec.of_type("aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    (rule,) = replication.inputs["replicationConfiguration"]["rules"]
+    assert rule["destinations"] == [{"region": "ap-southeast-4", "registryId": "444444444444"}]
+    assert sorted(f["filter"] for f in rule["repositoryFilters"]) == sorted(SERVICES)

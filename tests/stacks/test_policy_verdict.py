@@ -12,7 +12,7 @@ from fintech_infra.testing import Recording
 from fintech_infra_gate.judge import judge
 from tests.stacks.test_stacks import ROOT, stack_config
 
-STACKS = ("dev", "staging", "prod-eu", "prod-au", "prod-uk", "global")
+STACKS = ("global", "dev", "staging", "prod-eu", "prod-au", "prod-uk", "routing")
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -16,12 +16,14 @@ from fintech_infra_gate.runner import GateOptions, plan
 from tests.gate.conftest import comparable_plan
 from tests.stacks.test_stacks import ROOT
 
-STACKS = {"dev", "staging", "prod-eu", "prod-au", "prod-uk", "global"}
+STACKS = {"dev", "staging", "prod-eu", "prod-au", "prod-uk", "global", "routing"}
 
 
 def test_every_shipped_stack_gets_the_same_verdict_without_any_speedup(tmp_path, monkeypatch):
     pack = tmp_path / "policy"
-    shutil.copytree(ROOT / "policy", pack, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "policy", pack, ignore=shutil.ignore_patterns("__pycache__", "venv"))
+    if (ROOT / "policy" / "venv").is_dir():  # the pack's own interpreter, as PulumiPolicy.yaml names it
+        (pack / "venv").symlink_to(ROOT / "policy" / "venv")
     for environment in ("dev", "staging"):
         shutil.copy(pack / "config" / "pulumi" / "prod.json", pack / "config" / "pulumi" / f"{environment}.json")
     options = GateOptions(project_dir=ROOT, pack_dir=pack, jobs=2)

@@ -3,19 +3,22 @@
 Each stack is synthesized once per session and the recordings are shared. For every cell stack: it
 synthesizes, every AWS resource is in a permitted region of its cell's jurisdiction (read from the provider
 it uses), per-cell counts and key properties hold, and the routing manifests only reference the cell's own
-resources. The global stack is synthesized from the cell stacks' recorded exports. A stack that puts a
-cell in a forbidden region fails with a clear error and registers nothing.
+resources. The stacks run in the documented deploy order: the zones stack (``global``) first, the cell stacks
+with its exports, the routing stack with the cell stacks' and the zones stack's. A stack that puts a cell in a
+forbidden region fails with a clear error and registers nothing.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import runpy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
@@ -102,17 +105,26 @@ def test_every_aws_resource_is_in_a_permitted_region_of_its_cell(recordings: dic
         checked += 1
     assert checked > 100
     providers = {r.name: r.region for r in recording.of_type(AWS_PROVIDER)}
-    assert providers == {f"{cell_name}-aws-{region}": region for region in sorted(own)}
+    # One per region, plus the one that writes the certificates' validation records in the zones stack's zones.
+    expected = {f"{cell_name}-aws-{region}": region for region in sorted(own)}
+    assert providers == {**expected, f"{cell_name}-dns-validation": primary}
 
 
 @pytest.mark.parametrize("stack", CELL_STACKS)
 def test_providers_assume_the_stacks_deploy_role(recordings: dict[str, Recording], stack: str) -> None:
     deployment = stack_config(stack)["fintech-infra:deployment"]
+    writers = recordings["global"].exports["validation_writers"]
     for provider in recordings[stack].of_type(AWS_PROVIDER):
-        assert json.loads(provider.inputs["allowedAccountIds"]) == [deployment["account_id"]]
-        (role,) = json.loads(provider.inputs["assumeRoles"])
+        role, *then = json.loads(provider.inputs["assumeRoles"])
         assert role["roleArn"] == deployment["deploy_role_arn"]
         assert provider.inputs["skipMetadataApiCheck"] in (True, "true")
+        if provider.name.endswith("-dns-validation"):
+            # From the deploy role, the zones stack's writer role for this stack, in the zones account.
+            assert [hop["roleArn"] for hop in then] == [writers[stack]["role_arn"]]
+            assert json.loads(provider.inputs["allowedAccountIds"]) == [writers[stack]["role_arn"].split(":")[4]]
+        else:
+            assert then == []
+            assert json.loads(provider.inputs["allowedAccountIds"]) == [deployment["account_id"]]
 
 
 @pytest.mark.parametrize("stack", CELL_STACKS)
@@ -279,28 +291,115 @@ def test_routing_manifests_only_reference_their_own_cell(recordings: dict[str, R
                 assert value in own_text, (parameter.inputs["name"], value)
 
 
-def test_global_stack_routes_every_entity_from_the_cell_exports(recordings: dict[str, Recording]) -> None:
-    recording = recordings["global"]
+ARN_REGION = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
+
+
+@pytest.mark.parametrize("stack", ("staging", "prod-eu", "prod-uk"))
+def test_the_dr_region_depends_on_nothing_in_the_primary_region(recordings: dict[str, Recording], stack: str) -> None:
+    """DR manifests, task definitions and the DR tasks' role policies name only DR-region ARNs and endpoints."""
+    recording = recordings[stack]
+    _, _, primary, dr_region = CELLS[stack]
+    assert dr_region is not None
+    dr: str = dr_region
+    checked = {"manifest": 0, "task": 0, "policy": 0}
+    for resource in recording:
+        if resource.region != dr:
+            continue
+        if resource.type == PARAMETER and "/routing/" in resource.inputs["name"]:
+            document = json.loads(resource.inputs["insecureValue"])
+            assert manifest_problems(document, permitted_regions=(dr,)) == [], resource.name
+            checked["manifest"] += 1
+        elif resource.type == "aws:ecs/taskDefinition:TaskDefinition":
+            (container,) = json.loads(resource.inputs["containerDefinitions"])
+            assert f".dkr.ecr.{dr}.amazonaws.com/" in container["image"]
+            assert {ARN_REGION.findall(item["valueFrom"])[0] for item in container["secrets"]} == {dr}
+            checked["task"] += 1
+        elif resource.type == "aws:iam/rolePolicy:RolePolicy" and "-dr-" in resource.name:
+            text = resource.inputs["policy"]
+            assert {region for region in ARN_REGION.findall(text) if region} <= {dr}, resource.name
+            assert f".{primary}.amazonaws.com" not in text, resource.name
+            checked["policy"] += 1
+    assert all(checked.values()), checked
+
+
+def test_cells_sharing_a_primary_registry_write_one_replication_configuration() -> None:
+    """ECR keeps one replication configuration per registry: the first cell of the region writes it for both."""
+    config = copy.deepcopy(stack_config("prod-eu"))
+    cells = config["fintech-infra:cells"]
+    second = copy.deepcopy(cells["eu"])
+    second["entities"] = [{"name": "eu-mt", "legal_name": "Example MT Ltd", "hostname": "api.cy.fintech.example.com"}]
+    second["vpc"]["cidr"] = "10.60.0.0/16"
+    second["compute"]["services"][0]["image"] = second["compute"]["services"][0]["image"].replace(
+        "/fintech-api@", "/fintech-mt-api@"
+    )
+    cells["mt"] = second
+    cells["eu"]["entities"] = cells["eu"]["entities"][1:]  # the hostname moves to the new cell
+    zones = run_stack("global")
+    recording = run_stack("prod-eu", config, stack_outputs={f"{ORG}/global": dict(zones.exports)})
+    (replication,) = recording.of_type("aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    assert replication.name == "eu-ecr-replication"
+    assert replication.inputs["replicationConfiguration"]["rules"] == [
+        {
+            "destinations": [{"region": "eu-west-1", "registryId": "333333333333"}],
+            "repositoryFilters": [
+                {"filter": "fintech-api", "filterType": "PREFIX_MATCH"},
+                {"filter": "fintech-mt-api", "filterType": "PREFIX_MATCH"},
+            ],
+        }
+    ]
+
+
+def test_routing_stack_routes_every_entity_from_the_cell_exports(recordings: dict[str, Recording]) -> None:
+    recording = recordings["routing"]
     entities = recording.exports["entities"]
     assert sorted(entities) == ["asic-au", "cysec-cy", "eu-nl", "fca-uk"]
     checks = recording.of_type("aws:route53/healthCheck:HealthCheck")
     assert len(checks) == 4
     records = recording.of_type("aws:route53/record:Record")
     failover = [r for r in records if r.inputs.get("failoverRoutingPolicies")]
-    assert len(failover) == 8
+    assert len(failover) == 8 == len(records), "failover records only: the cells validate their own certificates"
+    apex = recordings["global"].exports["zones"]["fintech.example.com"]
+    assert {r.inputs["zoneId"] for r in records} == {apex}
     cells = {stack: recordings[stack].exports["cells"][CELLS[stack][0]] for stack in ("prod-eu", "prod-au", "prod-uk")}
     for stack, export in cells.items():
         for entity in export["entities"]:
-            primary = recording.named(f"global-{entity['name']}-primary", "aws:route53/record:Record")
-            secondary = recording.named(f"global-{entity['name']}-secondary", "aws:route53/record:Record")
+            primary = recording.named(f"routing-{entity['name']}-primary", "aws:route53/record:Record")
+            secondary = recording.named(f"routing-{entity['name']}-secondary", "aws:route53/record:Record")
             assert primary.inputs["aliases"][0]["name"] == export["primary"]["alb_dns_name"], stack
             assert secondary.inputs["aliases"][0]["name"] == export["dr"]["alb_dns_name"], stack
-    validation = [r for r in records if "-acm-" in r.name]
-    assert len(validation) == len(
-        {rec["name"] for e in cells.values() for rec in e["primary"]["certificate_validation_records"]}
-    )
-    (zone,) = recording.of_type("aws:route53/zone:Zone")
-    assert zone.protect is True
+    assert recording.of_type("aws:route53/zone:Zone") == []
+
+
+def test_zones_stack_owns_the_zones_and_a_writer_per_cell_stack(recordings: dict[str, Recording]) -> None:
+    recording = recordings["global"]
+    zones = recording.of_type("aws:route53/zone:Zone")
+    assert sorted(z.inputs["name"] for z in zones) == [
+        "dev.fintech.example.com",
+        "fintech.example.com",
+        "staging.fintech.example.com",
+    ]
+    assert all(zone.protect for zone in zones)
+    assert sorted(recording.exports["validation_writers"]) == sorted(CELL_STACKS)
+
+
+@pytest.mark.parametrize("stack", CELL_STACKS)
+def test_every_certificate_validates_within_its_own_stack(recordings: dict[str, Recording], stack: str) -> None:
+    """Each CertificateValidation waits on records this stack writes, in the zone holding each hostname."""
+    recording = recordings[stack]
+    zones = recordings["global"].exports["zones"]
+    validations = recording.of_type("aws:acm/certificateValidation:CertificateValidation")
+    assert validations
+    records = {r.urn: r for r in recording.of_type("aws:route53/record:Record")}
+    for validation in validations:
+        written = [records[urn] for urn in validation.property_dependencies["validationRecordFqdns"]]
+        certificate = recording.by_urn(validation.property_dependencies["certificateArn"][0])
+        hostnames = [certificate.inputs["domainName"], *(certificate.inputs.get("subjectAlternativeNames") or [])]
+        assert sorted(r.inputs["name"] for r in written) == sorted(f"_x.{h}." for h in hostnames)
+        for record in written:
+            hostname = record.inputs["name"].removeprefix("_x.").rstrip(".")
+            zone = max((z for z in zones if hostname.endswith(f".{z}")), key=len)
+            assert record.inputs["zoneId"] == zones[zone], (record.name, zone)
+            assert record.provider is not None and record.provider.split("::")[-1].endswith("-dns-validation")
 
 
 def _forbidden(stack: str, edit: Any) -> tuple[list[Exception], Recording]:
@@ -311,7 +410,7 @@ def _forbidden(stack: str, edit: Any) -> tuple[list[Exception], Recording]:
     def program() -> None:
         try:
             runpy.run_path(str(PROGRAM))
-        except ConfigError as error:
+        except (ConfigError, pulumi.RunError) as error:  # RunError: the program's refusal, shown without a traceback
             errors.append(error)
 
     return errors, synthesize(program, stack=stack, config=config)
@@ -337,8 +436,8 @@ def test_zone_outside_the_primary_region_fails_and_registers_nothing() -> None:
 
     errors, recording = _forbidden("prod-eu", edit)
     assert [str(e) for e in errors] == [
-        "cells.eu.vpc.availability_zones[1]: 'eu-west-1b' is outside the cell's primary region 'eu-central-1'; "
-        "allowed: availability zones of eu-central-1"
+        "invalid stack config: cells.eu.vpc.availability_zones[1]: 'eu-west-1b' is outside the cell's primary "
+        "region 'eu-central-1'; allowed: availability zones of eu-central-1"
     ]
     assert list(recording) == []
 
@@ -352,7 +451,7 @@ def test_also_regulated_by_narrows_the_regions() -> None:
         ),
     )
     assert [str(e) for e in errors] == [
-        "cells.eu.dr_region: 'eu-south-2' is not permitted for eu-gdpr and cysec; "
+        "invalid stack config: cells.eu.dr_region: 'eu-south-2' is not permitted for eu-gdpr and cysec; "
         "allowed: eu-central-1, eu-west-1, eu-south-1"
     ]
     assert list(recording) == []
@@ -360,12 +459,12 @@ def test_also_regulated_by_narrows_the_regions() -> None:
 
 def test_synthesis_times(recordings: dict[str, Recording], timings: dict[str, float]) -> None:
     counts = {stack: len(recording) for stack, recording in recordings.items()}
-    assert set(timings) == {*CELL_STACKS, "global"}
+    assert set(timings) == {*CELL_STACKS, "global", "routing"}
     assert all(seconds < 60 for seconds in timings.values()), timings
-    assert all(count > 15 for count in counts.values()), counts
+    assert all(count > 10 for count in counts.values()), counts
 
 
-@pytest.mark.parametrize("stack", (*CELL_STACKS, "global"))
+@pytest.mark.parametrize("stack", (*CELL_STACKS, "global", "routing"))
 def test_every_taggable_resource_carries_the_whole_convention(recordings: dict[str, Recording], stack: str) -> None:
     """Walks every resource: a taggable type (per the installed SDK) with any convention key missing fails."""
     from fintech_guardrails.awstypes import is_taggable
@@ -379,5 +478,5 @@ def test_every_taggable_resource_carries_the_whole_convention(recordings: dict[s
         assert missing == [], f"{resource.urn} lacks {missing}"
     concern_scoped = [r for r in taggable if "fintech:database:FinancialDatabase" in r.urn]
     assert all(r.tags.get("DataConcern") for r in concern_scoped), "database children carry DataConcern"
-    if stack != "global":
+    if stack in CELL_STACKS:
         assert concern_scoped, "cell stacks have databases"
