@@ -258,6 +258,7 @@ class EksCompute:
             opts=region.opts,
         )
         ports = sorted({service.container_port for service in settings.services}) or [8080]
+        self.traffic = self._traffic(settings, self.namespaces)
         self.baseline = KubernetesBaseline(
             child(scope.prefix, "k8s-baseline"),
             cell=scope.cell,
@@ -267,9 +268,9 @@ class EksCompute:
             vpc_cidr=region.vpc.cidr,
             data_cidrs=data_cidrs(region.vpc),
             ingress_ports=ports,
+            cache_namespaces=[namespace for namespace, traffic in self.traffic.items() if traffic.cache],
             opts=region.opts,
         )
-        self.traffic = self._traffic(settings, self.namespaces)
         self.pod_groups = PodSecurityGroups(
             scope.prefix,
             namespaces=self.traffic,

@@ -307,3 +307,14 @@ def test_the_warm_standby_pulls_its_images_from_the_dr_registry_that_ecr_replica
     (rule,) = replication.inputs["replicationConfiguration"]["rules"]
     assert rule["destinations"] == [{"region": "ap-southeast-4", "registryId": "444444444444"}]
     assert sorted(f["filter"] for f in rule["repositoryFilters"]) == sorted(SERVICES)
+
+
+def test_a_namespace_declares_the_cache_only_when_one_of_its_services_uses_it(rec: Recording) -> None:
+    labels = {
+        (n.name, n.inputs["metadata"]["name"]): n.inputs["metadata"]["labels"]["fintech-infra.io/data-concerns"]
+        for n in rec.of_type("kubernetes:core/v1:Namespace")
+        if n.inputs["metadata"]["name"] in SERVICES.values()
+    }
+    assert len(labels) == 2 * len(SERVICES)
+    for (_, namespace), label in labels.items():
+        assert label == ("trading.cache" if namespace == "trading" else namespace)  # orders declares the cache

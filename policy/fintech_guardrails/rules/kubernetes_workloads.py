@@ -24,6 +24,8 @@ CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?K
 REFERENCE_SUFFIXES = ("_DIR", "_PATH", "_FILE", "_ARN", "_ID", "_NAME", "_URL")
 """Names that point at a secret (a mounted file, an ARN) rather than hold one."""
 DATA_PORTS = frozenset({5432, 6379})
+CACHE = "cache"
+"""What a namespace's data-concerns label lists when its workloads reach the cache."""
 CONCERNS_LABEL = "fintech-infra.io/data-concerns"
 
 
@@ -337,8 +339,8 @@ def eks_pod_data_paths(stack: Stack, out: Findings) -> None:
     A data-store port (PostgreSQL 5432, Redis 6379) opened to the EKS cluster security group admits every pod
     of every namespace: a violation. A port opened to a pod security group (one a SecurityGroupPolicy hands
     to a namespace) must be on the data store of a concern that namespace declares (its
-    ``fintech-infra.io/data-concerns`` label); the cache is open to any concern namespace whose group it
-    admits. Unknown group ids are pending.
+    ``fintech-infra.io/data-concerns`` label); the cache (6379) only to a namespace whose label lists
+    ``cache``. Unknown group ids are pending.
     """
     cluster_groups = _cluster_groups(stack)
     if not cluster_groups and not stack.of_type(t.EKS_CLUSTER):
@@ -360,11 +362,16 @@ def eks_pod_data_paths(stack: Stack, out: Findings) -> None:
             out.fail("a data-store port is open to the EKS cluster security group (every pod)", rule.urn)
             continue
         namespace = pod_groups.get(str(source))
-        if namespace is None or not (low <= 5432 <= high):
+        if namespace is None:
+            continue
+        declared = concerns.get(namespace, set())
+        if not (low <= 5432 <= high):
+            if CACHE not in declared:
+                out.fail(f"namespace {namespace}'s pods reach the cache, which it does not declare", rule.urn)
             continue
         target = next(iter(stack.refs(rule, "securityGroupId", t.SECURITY_GROUP)), None)
         concern = stack.concern(target) if target is not None else None
-        if concern is not None and concern not in concerns.get(namespace, set()):
+        if concern is not None and concern not in declared:
             out.fail(
                 f"namespace {namespace}'s pods reach the {concern} database, a concern it does not declare", rule.urn
             )

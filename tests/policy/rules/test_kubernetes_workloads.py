@@ -86,12 +86,18 @@ def allow_everything() -> R:
 
 WORKLOAD = R(t.K8S_DEPLOYMENT, "orders", deployment(), region=None)
 CLUSTER = R(t.EKS_CLUSTER, "eks", {"vpcConfig": {"clusterSecurityGroupId": "sg-cluster"}})
-NAMESPACE = R(
-    t.K8S_NAMESPACE,
-    "trading-ns",
-    {"metadata": {"name": "trading", "labels": {"fintech-infra.io/data-concerns": "trading"}}},
-    region=None,
-)
+
+
+def namespace(label: str = "trading.cache") -> R:
+    return R(
+        t.K8S_NAMESPACE,
+        "trading-ns",
+        {"metadata": {"name": "trading", "labels": {"fintech-infra.io/data-concerns": label}}},
+        region=None,
+    )
+
+
+NAMESPACE = namespace()
 SGP = R(
     t.K8S_SECURITY_GROUP_POLICY,
     "trading-sgp",
@@ -174,7 +180,12 @@ CASES = {
     ],
     "eks-pod-data-paths-least-privilege": [
         Case("the concern's pods reach its database", "pass", [*PATH, ingress("sg-pods")]),
-        Case("the cache admits a concern namespace", "pass", [*PATH, ingress("sg-pods", "cache", 6379)]),
+        Case("the cache admits a namespace that declares it", "pass", [*PATH, ingress("sg-pods", "cache", 6379)]),
+        Case(
+            "the cache admits a namespace that does not declare it",
+            "fail",
+            [CLUSTER, namespace("trading"), SGP, database("trading"), ingress("sg-pods", "cache", 6379)],
+        ),
         Case("the database admits every pod (cluster group)", "fail", [*PATH, ingress("sg-cluster")]),
         Case("pods reach another concern's database", "fail", [*PATH, ingress("sg-pods", "payments")]),
         Case("source unknown", "pending", [*PATH, ingress(U)], unknown=True),
