@@ -51,7 +51,8 @@ class NamePattern:
     """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
     scope: Literal["cell", "region", "service", "concern"]
     """What it repeats over: once per cell, per region of the cell, per service and region, per concern."""
-    when: Literal["always", "ecs", "eks", "blue_green"] = "always"
+    when: Literal["always", "ecs", "eks", "blue_green", "gitops"] = "always"
+    """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set)."""
 
 
 _IAM_ROLE, _BUCKET, _TOPIC = "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic"
@@ -68,12 +69,14 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_IAM_ROLE, "{cell}-backup-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-cache-rotation-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-{concern}-monitoring", "concern"),
-    NamePattern(_TG, "{region}-edge-{service}-tg", "service", "ecs"),
+    NamePattern(_TG, "{region}-edge-{service}-tg", "service"),
     NamePattern(_TG, "{region}-edge-{service}-tg-alt", "service", "blue_green"),
     NamePattern(_IAM_ROLE, "{region}-{service}-execution-role", "service", "ecs"),
     NamePattern(_IAM_ROLE, "{region}-{service}-task-role", "service", "ecs"),
     NamePattern(_IAM_ROLE, "{region}-{service}-infrastructure-role", "service", "blue_green"),
-    NamePattern(_TG, "{region}-edge-pods-tg", "region", "eks"),
+    NamePattern(_IAM_ROLE, "{region}-eks-platform-{service}-app-role", "service", "eks"),
+    NamePattern(_IAM_ROLE, "{region}-eks-platform-lbc-role", "region", "eks"),
+    NamePattern(_IAM_ROLE, "{region}-eks-platform-argocd-repo-role", "region", "gitops"),
     NamePattern(_IAM_ROLE, "{region}-eks-cluster-role", "region", "eks"),
     NamePattern(_IAM_ROLE, "{region}-eks-node-role", "region", "eks"),
     NamePattern(_IAM_ROLE, "{region}-eks-cni-role", "region", "eks"),
@@ -98,15 +101,19 @@ def cell_autonamed(
     compute: Literal["ecs", "eks"],
     services: Sequence[tuple[str, bool]] = (),
     concerns: Sequence[str] = (),
+    gitops: bool = False,
 ) -> list[DerivedName]:
     """The logical names of cell ``cell``'s auto-named children.
 
-    ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns.
+    ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns; ``gitops`` whether an EKS
+    cell runs Argo CD.
     """
     regions = [cell, f"{cell}-dr"] if has_dr else [cell]
     names: list[DerivedName] = []
     for pattern in AUTONAMED:
         if pattern.when in ("ecs", "eks") and pattern.when != compute:
+            continue
+        if pattern.when == "gitops" and not (compute == "eks" and gitops):
             continue
         if pattern.scope == "cell":
             names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell)))
@@ -115,7 +122,7 @@ def cell_autonamed(
         elif pattern.scope == "concern":
             for concern in concerns:
                 names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=concern)))
-        elif compute == "ecs":
+        else:
             for service, blue_green in services:
                 if pattern.when == "blue_green" and not blue_green:
                     continue

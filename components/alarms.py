@@ -44,8 +44,12 @@ class AlarmTopic(FintechComponent):
         *,
         key: KeyRef,
         email_endpoints: Sequence[str] = (),
+        publishers: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``publishers`` are further service principals (from this account) allowed to publish, e.g. the
+        Prometheus alert manager (``aps.amazonaws.com``, which also reads the topic's attributes); the topic's
+        key must admit them too."""
         super().__init__("fintech:alarms:AlarmTopic", name, opts)
         self.topic = aws.sns.Topic(
             child(name, "topic"), kms_master_key_id=key.arn, opts=pulumi.ResourceOptions(parent=self)
@@ -74,6 +78,17 @@ class AlarmTopic(FintechComponent):
                             "Resource": self.topic.arn,
                             "Condition": {"StringEquals": {"aws:SourceAccount": account}},
                         },
+                        *(
+                            {
+                                "Sid": f"AllowServicePublisher{index + 1}",
+                                "Effect": "Allow",
+                                "Principal": {"Service": service},
+                                "Action": ["sns:Publish", "sns:GetTopicAttributes"],
+                                "Resource": self.topic.arn,
+                                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                            }
+                            for index, service in enumerate(publishers)
+                        ),
                     ],
                 }
             ),

@@ -37,8 +37,8 @@ from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
 from fintech_infra.cell_region import CellRegion
-from fintech_infra.compute_config import with_default_deployments
-from fintech_infra.config import CellConfig, DeploymentIdentity, EcsSettings, Environment
+from fintech_infra.compute_config import service_images, with_default_deployments
+from fintech_infra.config import CellConfig, DeploymentIdentity, Environment
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns_validation import ZoneAccess
 from fintech_infra.edge import Edge
@@ -281,15 +281,15 @@ class JurisdictionCell(FintechComponent):
     @staticmethod
     def _check_images(name: str, config: CellConfig, deployment: DeploymentIdentity | None) -> None:
         """A standby can only pull what ECR replication copies: this account's images in the primary region."""
-        if config.dr_region is None or not isinstance(config.compute, EcsSettings):
+        if config.dr_region is None:
             return
         account = deployment.account_id if deployment is not None else None
         problems = [
             problem
-            for index, service in enumerate(config.compute.services)
+            for index, image in enumerate(service_images(config.compute))
             for problem in image_problems(
                 key_path("cells", name, "compute", "services", index, "image"),
-                service.image,
+                image,
                 primary_region=config.primary_region,
                 account_id=account,
             )
@@ -298,15 +298,13 @@ class JurisdictionCell(FintechComponent):
             raise ConfigError("\n".join(problems), problems=problems)
 
     def replication_rule(self) -> ReplicationRule | None:
-        """What this cell needs replicated: its services' repositories to its DR region (ECS cells with DR)."""
+        """What this cell needs replicated: its services' repositories to its DR region (cells with DR)."""
         return self.replication_rule_of(self.config)
 
     @staticmethod
     def replication_rule_of(config: CellConfig) -> ReplicationRule | None:
         """:meth:`replication_rule` of a cell config, before the cell exists (the stack merges them)."""
-        if not isinstance(config.compute, EcsSettings):
-            return None
-        return replication_rule(config.dr_region, [service.image for service in config.compute.services])
+        return replication_rule(config.dr_region, service_images(config.compute))
 
     def _image_replication(
         self, deployment: DeploymentIdentity | None, rules: Sequence[ReplicationRule]
@@ -314,12 +312,7 @@ class JurisdictionCell(FintechComponent):
         """The primary registry's ECR replication to the DR region(s) (the standby pulls from there)."""
         if not rules:
             return None
-        compute = self.config.compute
-        images = [
-            image
-            for service in (compute.services if isinstance(compute, EcsSettings) else ())
-            if (image := parse_ecr_image(service.image)) is not None
-        ]
+        images = [image for ref in service_images(self.config.compute) if (image := parse_ecr_image(ref)) is not None]
         account: pulumi.Input[str] = (
             deployment.account_id
             if deployment is not None

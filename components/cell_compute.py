@@ -38,6 +38,9 @@ from fintech_infra.config import CellConfig, ComputeSettings, EcsServiceSettings
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.eks import EksCluster
+from fintech_infra.eks_config import EksServiceSettings, service_namespace
+from fintech_infra.eks_platform import EksPlatform, PlatformNetwork, ServiceRoute, service_identity
+from fintech_infra.eks_pod_network import NamespaceTraffic, PodSecurityGroups
 from fintech_infra.fargate import FargateService
 from fintech_infra.images import dr_image
 from fintech_infra.k8s_baseline import KubernetesBaseline
@@ -234,13 +237,15 @@ class EcsCompute:
 
 
 class EksCompute:
-    """EKS: the cluster and its Kubernetes baseline first (its nodes are the data stores' clients), then
-    one target for the pods."""
+    """EKS: the cluster, its Kubernetes baseline and one security group per workload namespace first (those
+    groups are the data stores' clients), then a target group per service and the platform that fills them
+    (:class:`~fintech_infra.eks_platform.EksPlatform`)."""
 
     def __init__(self, settings: EksSettings, scope: ComputeScope) -> None:
-        self._scope = scope
+        self._settings, self._scope = settings, scope
         region, role_arn = scope.region, scope.deploy_role_arn
         self.namespaces = self._namespaces(settings, scope.config)
+        admins = tuple(arn for arn in (role_arn, settings.break_glass_role_arn) if arn)
         self.cluster = EksCluster(
             child(scope.prefix, "eks"),
             settings.model_copy(update={"node_min": 1}) if scope.standby else settings,
@@ -249,10 +254,12 @@ class EksCompute:
             secrets_key=region.keys.ref("platform"),
             logs_key=region.keys.ref("logs"),
             log_retention_days=scope.log_retention_days,
-            admin_role_arns=(role_arn,) if role_arn else (),
+            admin_role_arns=admins,
             kubeconfig_role_arn=role_arn,
             opts=region.opts,
         )
+        ports = sorted({service.container_port for service in settings.services}) or [8080]
+        self.traffic = self._traffic(settings, self.namespaces)
         self.baseline = KubernetesBaseline(
             child(scope.prefix, "k8s-baseline"),
             cell=scope.cell,
@@ -261,12 +268,29 @@ class EksCompute:
             provider=self.cluster.kubernetes_provider,
             vpc_cidr=region.vpc.cidr,
             data_cidrs=data_cidrs(region.vpc),
+            ingress_ports=ports,
+            cache_namespaces=[namespace for namespace, traffic in self.traffic.items() if traffic.cache],
             opts=region.opts,
+        )
+        self.pod_groups = PodSecurityGroups(
+            scope.prefix,
+            namespaces=self.traffic,
+            vpc_id=region.vpc.vpc_id,
+            vpc_cidr=region.vpc.cidr,
+            data_cidrs=dict(zip(region.vpc.availability_zones, data_cidrs(region.vpc), strict=True)),
+            cluster_security_group_id=self.cluster.cluster_security_group_id,
+            provider=self.cluster.kubernetes_provider,
+            opts=region.opts,
+            depends_on=[self.baseline],
         )
 
     def clients(self, concern: str) -> dict[str, pulumi.Input[str]]:
-        # Pod security groups come later; until then every data store admits the nodes (the EKS cluster group).
-        return {"nodes": self.cluster.node_security_group_id}
+        """The pod groups of the namespaces that reach ``concern`` (``cache``: whose services declare the cache)."""
+        return {
+            f"pods-{namespace}": self.pod_groups.groups[namespace].id
+            for namespace, traffic in self.traffic.items()
+            if (traffic.cache if concern == "cache" else concern in traffic.concerns)
+        }
 
     def kubernetes(self) -> KubernetesTarget | None:
         return KubernetesTarget(
@@ -276,9 +300,46 @@ class EksCompute:
         )
 
     def serve(self, edge: Edge, routing: RoutingManifest, data: ServiceData) -> None:
-        # Pods join this target group through the AWS Load Balancer Controller (TargetGroupBinding).
-        edge.add_service_target(
-            "pods", port=8080, health_check_path="/healthz", app_security_group_id=self.cluster.node_security_group_id
+        scope, region = self._scope, self._scope.region
+        routes = []
+        for service in self._settings.services:
+            namespace = service_namespace(self._settings.namespaces, service.concern)
+            if namespace is None:  # pragma: no cover - refused by the config validation pass
+                raise ValueError(f"service {service.name!r} has no namespace")
+            target = edge.add_service_target(
+                service.name,
+                port=service.container_port,
+                health_check_path=service.health_check_path,
+                app_security_group_id=self.pod_groups.groups[namespace].id,
+                path_patterns=service.path_patterns,
+            )
+            if scope.standby:  # the warm standby pulls from the DR region's registry (ECR replication)
+                service = service.model_copy(update={"image": dr_image(service.image, region.region)})
+            identity = service_identity(
+                service,
+                secret_arns=data.secret_arns,
+                cache_secret_arn=data.cache_secret_arn,
+                keys={purpose: data.keys.ref(purpose) for purpose in data.keys.purposes},
+            )
+            routes.append(ServiceRoute(service, namespace, target.arn, identity))
+        EksPlatform(
+            child(scope.prefix, "eks-platform"),
+            self._settings,
+            cell=scope.cell,
+            jurisdiction=scope.jurisdiction,
+            cluster=self.cluster,
+            cluster_key=scope.prefix,
+            network=PlatformNetwork(
+                region=region.region,
+                vpc_id=region.vpc.vpc_id,
+                vpc_cidr=region.vpc.cidr,
+                data_cidrs=data_cidrs(region.vpc),
+                private_subnet_ids=region.vpc.private_subnet_ids,
+                alarm_topic_arn=region.alarm_topic.arn,
+            ),
+            services=routes,
+            standby=scope.standby,
+            opts=pulumi.ResourceOptions.merge(region.opts, pulumi.ResourceOptions(depends_on=[routing])),
         )
 
     @staticmethod
@@ -286,3 +347,20 @@ class EksCompute:
         if settings.namespaces:
             return {ns: tuple(c.value for c in concerns) for ns, concerns in settings.namespaces.items()}
         return {database.concern.value: (database.concern.value,) for database in config.concerns}
+
+    @staticmethod
+    def _traffic(settings: EksSettings, namespaces: Mapping[str, tuple[str, ...]]) -> dict[str, NamespaceTraffic]:
+        by_namespace: dict[str, list[EksServiceSettings]] = {namespace: [] for namespace in namespaces}
+        for service in settings.services:
+            namespace = service_namespace(settings.namespaces, service.concern)
+            if namespace in by_namespace:
+                by_namespace[namespace].append(service)
+        return {
+            namespace: NamespaceTraffic(
+                concerns=namespaces[namespace],
+                ports=tuple(sorted({service.container_port for service in services})),
+                cache=any(service.cache for service in services),
+                external_https=any(service.external_endpoints for service in services),
+            )
+            for namespace, services in by_namespace.items()
+        }

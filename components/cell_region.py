@@ -14,7 +14,7 @@ from fintech_infra._naming import child
 from fintech_infra.alarms import AlarmTopic
 from fintech_infra.config import CellConfig, VpcSettings
 from fintech_infra.jurisdictions import Jurisdiction
-from fintech_infra.kms import KeyRing
+from fintech_infra.kms import PROMETHEUS, KeyRing
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.vpc import SecureVpc, subnet_cidr
 
@@ -54,12 +54,15 @@ class CellRegion:
     ) -> None:
         self.region = region
         self.provider = provider
+        eks = config.compute.kind == "eks"
         self.opts = pulumi.ResourceOptions(parent=cell, providers={"aws": provider})
         self.keys = KeyRing(
             child(prefix, "keys"),
             cell=cell_name,
             purposes=purposes,
             deletion_window_days=config.key_deletion_window_days,
+            # An EKS cell's Prometheus alert manager publishes to the alarm topic, encrypted with this key.
+            extra_service_principals={"platform": (PROMETHEUS,)} if eks else None,
             opts=self.opts,
         )
         self.vpc = SecureVpc(
@@ -84,5 +87,6 @@ class CellRegion:
             child(prefix, "alarms"),
             key=self.keys.ref("platform"),
             email_endpoints=config.alarms.email_endpoints,
+            publishers=(PROMETHEUS,) if eks else (),
             opts=self.opts,
         )

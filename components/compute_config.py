@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from fintech_infra import aws_facts, versions
 from fintech_infra._config_base import ROTATION_CLIENT, DataConcern, FrozenSettings, Name
+from fintech_infra.eks_config import EksAlertSettings, EksServiceSettings, GitOpsSettings
 from fintech_infra.errors import allowed
 from fintech_infra.rollout_facts import BAKE_MINUTES, CANARY_PERCENT, LINEAR_STEP_PERCENT
 
@@ -24,10 +25,14 @@ __all__ = [
     "ComputeSettings",
     "EcsServiceSettings",
     "EcsSettings",
+    "EksAlertSettings",
+    "EksServiceSettings",
     "EksSettings",
+    "GitOpsSettings",
     "RolloutSettings",
     "default_deployment",
     "looks_like_secret",
+    "service_images",
     "with_default_deployments",
 ]
 
@@ -283,6 +288,21 @@ class EksSettings(FrozenSettings):
         description="Workload namespace to the data concerns its workloads reach; empty (default) gives one "
         "namespace per concern of the cell, named after it.",
     )
+    services: tuple[EksServiceSettings, ...] = Field(
+        (), description="Services run on the cluster, each in its concern's namespace. Defaults to none."
+    )
+    gitops: GitOpsSettings | None = Field(
+        None, description="Argo CD's repository, path and credential reference; required when services are set."
+    )
+    alerts: EksAlertSettings = Field(
+        default_factory=EksAlertSettings, description="Golden-signal thresholds of the Prometheus alert rules."
+    )
+    break_glass_role_arn: str | None = Field(
+        None,
+        pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$",
+        description="The emergency role mapped as cluster admin beside the deploy role; no other principal gets "
+        "an access entry. Defaults to none (the deploy role only).",
+    )
 
     @field_validator("version")
     @classmethod
@@ -333,3 +353,10 @@ def with_default_deployments(compute: ComputeSettings, environment: str) -> Comp
         for service in compute.services
     )
     return compute.model_copy(update={"services": services})
+
+
+def service_images(compute: EcsSettings | EksSettings) -> list[str]:
+    """The image of each service of the compute tier, in config order (ECS tasks or EKS Deployments)."""
+    if isinstance(compute, EcsSettings):
+        return [service.image for service in compute.services]
+    return [service.image for service in compute.services]

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 
 from fintech_infra import versions
 from fintech_infra._config_base import DataConcern
+from fintech_infra.compute_config import service_images
 from fintech_infra.config import CellConfig, EcsSettings, EksSettings, StackConfig
+from fintech_infra.eks_config import EksWorkloads, eks_problems
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.images import image_problems
 from fintech_infra.maintenance import MaintenanceSettings, resolve_windows, window_problems
@@ -190,11 +192,30 @@ def replicable_images(config: StackConfig) -> Iterator[str]:
     """A cell with a DR region pulls its standby's images from the DR registry that ECR replication fills."""
     account = config.deployment.account_id if config.deployment is not None else None
     for _, at, cell in _cells(config):
-        if cell.dr_region is None or not isinstance(cell.compute, EcsSettings):
+        if cell.dr_region is None:
             continue
-        for index, service in enumerate(cell.compute.services):
+        for index, image in enumerate(service_images(cell.compute)):
             path = key_path(at, "compute", "services", index, "image")
-            yield from image_problems(path, service.image, primary_region=cell.primary_region, account_id=account)
+            yield from image_problems(path, image, primary_region=cell.primary_region, account_id=account)
+
+
+def eks_services(config: StackConfig) -> Iterator[str]:
+    """EKS services: a namespace for each concern, images by digest outside dev, Argo CD's repository with them."""
+    yield from eks_problems(
+        [
+            (
+                name,
+                EksWorkloads(
+                    namespaces=cell.compute.namespaces, services=cell.compute.services, gitops=cell.compute.gitops
+                ),
+                [database.concern.value for database in cell.concerns],
+            )
+            for name, cell in config.cells.items()
+            if isinstance(cell.compute, EksSettings)
+        ],
+        environment=config.environment,
+        deploy_role_arn=config.deployment.deploy_role_arn if config.deployment else None,
+    )
 
 
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
@@ -229,5 +250,6 @@ CHECKS: tuple[Check, ...] = (
     maintenance_windows,
     replicable_images,
     pinned_images,
+    eks_services,
 )
 """Every cross-key rule, in the order its problems are reported."""

@@ -23,7 +23,7 @@ from fintech_infra.aws_facts import (
     NAME_LIMITS,
     TAG_RULES,
 )
-from fintech_infra.config import CellConfig, EcsSettings, StackConfig
+from fintech_infra.config import CellConfig, EcsSettings, EksSettings, StackConfig
 from fintech_infra.errors import key_path
 
 __all__ = ["CHECKS", "derived_names", "fargate_memory_allowed"]
@@ -71,11 +71,16 @@ def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
     services = (
         [(service.name, service.shifts_traffic) for service in compute.services]
         if isinstance(compute, EcsSettings)
-        else []
+        else [(service.name, False) for service in compute.services]
     )
     concerns = [database.concern.value for database in cell.concerns]
     return cell_autonamed(
-        cell_name, has_dr=cell.dr_region is not None, compute=compute.kind, services=services, concerns=concerns
+        cell_name,
+        has_dr=cell.dr_region is not None,
+        compute=compute.kind,
+        services=services,
+        concerns=concerns,
+        gitops=isinstance(compute, EksSettings) and compute.gitops is not None,
     )
 
 

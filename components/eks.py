@@ -41,7 +41,7 @@ from fintech_infra._component import FintechComponent
 from fintech_infra._iam import aws_managed_policy, service_trust_policy
 from fintech_infra._naming import child, physical
 from fintech_infra.config import EksSettings
-from fintech_infra.eks_addons import addon, addons_before_nodes, irsa_role
+from fintech_infra.eks_addons import AFTER_NODES_COMMUNITY, addon, addons_before_nodes, irsa_role
 from fintech_infra.eks_nodes import ManagedNodes
 from fintech_infra.errors import ConfigError, key_path
 from fintech_infra.logs import encrypted_log_group
@@ -200,6 +200,13 @@ class EksCluster(FintechComponent):
             policy_arn=aws_managed_policy(partition, "AmazonEKSClusterPolicy"),
             opts=child_opts,
         )
+        # Security groups for pods: EKS's VPC resource controller manages the nodes' trunk and branch ENIs.
+        vpc_resources_policy = aws.iam.RolePolicyAttachment(
+            child(name, "cluster-vpc-resources-policy"),
+            role=self.cluster_role.name,
+            policy_arn=aws_managed_policy(partition, "AmazonEKSVPCResourceController"),
+            opts=child_opts,
+        )
         public_cidrs = list(settings.public_endpoint_cidrs)
         self.cluster = aws.eks.Cluster(
             child(name, "cluster"),
@@ -226,7 +233,7 @@ class EksCluster(FintechComponent):
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
             tags={},
             opts=pulumi.ResourceOptions(
-                parent=self, protect=True, depends_on=[self.control_plane_logs, cluster_policy]
+                parent=self, protect=True, depends_on=[self.control_plane_logs, cluster_policy, vpc_resources_policy]
             ),
         )
         self.cluster_security_group_id: pulumi.Output[str] = self.cluster.vpc_config.apply(_cluster_security_group)
@@ -278,6 +285,16 @@ class EksCluster(FintechComponent):
             parent=self,
             depends_on=[self.node_group],
         )
+        # HPAs read CPU through metrics-server; the alert rules read restarts and HPA state from kube-state-metrics.
+        for community in AFTER_NODES_COMMUNITY:
+            addons[community] = addon(
+                name,
+                community,
+                cluster_name=self.cluster.name,
+                kubernetes_version=settings.version,
+                parent=self,
+                depends_on=[self.node_group],
+            )
         self.addons = addons
 
         self.cluster_name: pulumi.Output[str] = self.cluster.name

@@ -16,11 +16,35 @@ import pulumi_aws as aws
 
 from fintech_infra._naming import child
 
-__all__ = ["BEFORE_NODES", "CORE_ADDONS", "addon", "addons_before_nodes", "irsa_role"]
+__all__ = [
+    "AFTER_NODES_COMMUNITY",
+    "BEFORE_NODES",
+    "CORE_ADDONS",
+    "VPC_CNI_CONFIGURATION",
+    "addon",
+    "addons_before_nodes",
+    "irsa_role",
+]
 
 CORE_ADDONS: tuple[str, ...] = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns")
 BEFORE_NODES: tuple[str, ...] = CORE_ADDONS[:3]
 """The add-ons that need no running node; coredns, the last, waits for the node group."""
+AFTER_NODES_COMMUNITY: tuple[str, ...] = ("metrics-server", "kube-state-metrics")
+"""EKS community add-ons (EKS user guide, ``workloads/community-addons.adoc``): metrics-server (kube-system) feeds
+the HorizontalPodAutoscalers, kube-state-metrics (its own namespace) the alert rules; both need nodes."""
+
+VPC_CNI_CONFIGURATION = json.dumps(
+    {
+        # NetworkPolicy enforcement (the Kubernetes baseline's default-deny relies on it).
+        "enableNetworkPolicy": "true",
+        # Security groups for pods (fintech_infra.eks_pod_network): branch ENIs per pod, and TCP early demux
+        # off so kubelet probes reach pods behind their own groups (EKS user guide,
+        # security-groups-pods-deployment.html).
+        "env": {"ENABLE_POD_ENI": "true"},
+        "init": {"env": {"DISABLE_TCP_EARLY_DEMUX": "true"}},
+    },
+    sort_keys=True,
+)
 
 
 def irsa_role(
@@ -31,10 +55,15 @@ def irsa_role(
     oidc_provider_arn: pulumi.Input[str],
     namespace: str,
     service_account: str,
-    policy_arn: pulumi.Input[str],
+    policy_arn: pulumi.Input[str] | None = None,
+    policy_document: pulumi.Input[str] | None = None,
     parent: pulumi.Resource,
 ) -> aws.iam.Role:
-    """A role only ``namespace/service_account`` of this cluster can assume through the OIDC provider."""
+    """A role only ``namespace/service_account`` of this cluster can assume through the OIDC provider.
+
+    Its permissions: a managed ``policy_arn`` (attachment ``<name>-<role>-policy``) or an inline
+    ``policy_document`` (``<name>-<role>-permissions``), or both.
+    """
 
     def trust(values: list[str]) -> str:
         provider_arn, issuer_url = values
@@ -65,12 +94,20 @@ def irsa_role(
         tags={},
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    aws.iam.RolePolicyAttachment(
-        child(name, f"{role}-policy"),
-        role=irsa.name,
-        policy_arn=policy_arn,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+    if policy_arn is not None:
+        aws.iam.RolePolicyAttachment(
+            child(name, f"{role}-policy"),
+            role=irsa.name,
+            policy_arn=policy_arn,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+    if policy_document is not None:
+        aws.iam.RolePolicy(
+            child(name, f"{role}-permissions"),
+            role=irsa.id,
+            policy=policy_document,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
     return irsa
 
 
@@ -119,7 +156,8 @@ def addons_before_nodes(
     cni_role_arn: pulumi.Input[str],
     parent: pulumi.Resource,
 ) -> dict[str, aws.eks.Addon]:
-    """The :data:`BEFORE_NODES` add-ons, by name; vpc-cni runs under ``cni_role_arn`` with NetworkPolicy on."""
+    """The :data:`BEFORE_NODES` add-ons, by name; vpc-cni runs under ``cni_role_arn`` with
+    :data:`VPC_CNI_CONFIGURATION` (NetworkPolicy enforcement and security groups for pods)."""
     return {
         name_: addon(
             name,
@@ -128,7 +166,7 @@ def addons_before_nodes(
             kubernetes_version=kubernetes_version,
             parent=parent,
             service_account_role_arn=cni_role_arn if name_ == "vpc-cni" else None,
-            configuration_values=json.dumps({"enableNetworkPolicy": "true"}) if name_ == "vpc-cni" else None,
+            configuration_values=VPC_CNI_CONFIGURATION if name_ == "vpc-cni" else None,
         )
         for name_ in BEFORE_NODES
     }

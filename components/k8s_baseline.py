@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import ClassVar
 
 import pulumi
@@ -33,9 +33,11 @@ from fintech_infra._naming import child
 from fintech_infra.config import DataConcern
 from fintech_infra.errors import ConfigError, allowed, key_path
 
-__all__ = ["LABEL_PREFIX", "PSA_LEVEL", "RESERVED_NAMESPACES", "KubernetesBaseline", "NamespaceBudget"]
+__all__ = ["CACHE_LABEL", "LABEL_PREFIX", "PSA_LEVEL", "RESERVED_NAMESPACES", "KubernetesBaseline", "NamespaceBudget"]
 
 LABEL_PREFIX = "fintech-infra.io"
+CACHE_LABEL = "cache"
+"""What a namespace's data-concerns label lists when its workloads reach the cache (the pack reads it)."""
 PSA_LEVEL = "restricted"
 RESERVED_NAMESPACES: tuple[str, ...] = ("default", "kube-system", "kube-public", "kube-node-lease")
 POD_IDENTITY_AGENT = "169.254.170.23/32"
@@ -119,9 +121,11 @@ class KubernetesBaseline(FintechComponent):
         cache_port: int = 6379,
         ingress_ports: Sequence[int] = (8080,),
         budget: NamespaceBudget | None = None,
+        cache_namespaces: Collection[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``namespaces`` maps a workload namespace to the data concerns (``DataConcern`` values) it reaches.
+        """``namespaces`` maps a workload namespace to the data concerns (``DataConcern`` values) it reaches;
+        ``cache_namespaces`` also reach the cache, which their data-concerns label then declares (``cache``).
 
         ``data_cidrs`` are the isolated data subnets' CIDRs; namespaces reaching no concern get no data egress.
         ``vpc_cidr`` bounds ingress (from the ALB) on ``ingress_ports`` and HTTPS egress (VPC endpoints).
@@ -132,6 +136,8 @@ class KubernetesBaseline(FintechComponent):
         self.names: list[str] = []
         for namespace, concerns in namespaces.items():
             reached = sorted({str(concern) for concern in concerns})
+            if namespace in cache_namespaces:
+                reached.append(CACHE_LABEL)
             self._namespace(
                 name,
                 namespace,

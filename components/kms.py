@@ -27,15 +27,16 @@ from fintech_infra.config import DataConcern
 from fintech_infra.errors import ConfigError, allowed
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["PURPOSE_SERVICES", "SERVICE_PRINCIPALS", "EncryptionKey", "KeyRing", "key_policy"]
+__all__ = ["PROMETHEUS", "PURPOSE_SERVICES", "SERVICE_PRINCIPALS", "EncryptionKey", "KeyRing", "key_policy"]
 
 LOGS = "logs.amazonaws.com"
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 CLOUDWATCH = "cloudwatch.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
 EVENTS = "events.amazonaws.com"
+PROMETHEUS = "aps.amazonaws.com"
 
-SERVICE_PRINCIPALS: tuple[str, ...] = (CLOUDTRAIL, CLOUDWATCH, LOG_DELIVERY, EVENTS, LOGS)
+SERVICE_PRINCIPALS: tuple[str, ...] = (PROMETHEUS, CLOUDTRAIL, CLOUDWATCH, LOG_DELIVERY, EVENTS, LOGS)
 """Services a key policy can admit directly. Others (RDS, ElastiCache, Secrets Manager, EBS, AWS Backup)
 use a key through grants created with the caller's IAM permissions, which the root statement delegates."""
 
@@ -121,8 +122,8 @@ def _service_statements(
                 },
             }
         ]
-    # CloudWatch alarms and EventBridge rules publishing to an encrypted SNS topic.
-    sid = "AllowCloudWatchAlarms" if service == CLOUDWATCH else "AllowEventBridgeRules"
+    # CloudWatch alarms, EventBridge rules and the Prometheus alert manager publishing to an encrypted SNS topic.
+    sid = {CLOUDWATCH: "AllowCloudWatchAlarms", EVENTS: "AllowEventBridgeRules"}.get(service, "AllowPrometheusAlerts")
     return [
         {
             "Sid": sid,

@@ -88,6 +88,14 @@ EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 # Kubernetes
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+K8S_STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+K8S_DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
+K8S_WORKLOADS = (K8S_DEPLOYMENT, K8S_STATEFUL_SET, K8S_DAEMON_SET)
+K8S_SERVICE = "kubernetes:core/v1:Service"
+K8S_SECRET = "kubernetes:core/v1:Secret"
+K8S_TARGET_GROUP_BINDING = "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"
+K8S_SECURITY_GROUP_POLICY = "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy"
 
 # DNS, certificates, identity, registries and parameters (Route 53 and IAM are global services: not regional)
 ACM_CERTIFICATE = "aws:acm/certificate:Certificate"

@@ -413,13 +413,15 @@ def eks_recording() -> Recording:
     return synthesize(_eks_program, stack="staging")
 
 
-def test_eks_cell_databases_admit_the_node_group(eks_recording: Recording) -> None:
+def test_eks_cell_databases_admit_the_concern_namespace_pods(eks_recording: Recording) -> None:
     cluster: RecordedResource = eks_recording.named("eu-eks-cluster", "aws:eks/cluster:Cluster")
+    pods = eks_recording.named("eu-pods-crm-sg", SG)
     (rule,) = rules_of(eks_recording, eks_recording.named("eu-crm-sg", SG).outputs["id"])
-    assert rule.name == "eu-crm-sg-from-nodes"
-    # The nodes wear the EKS-managed cluster security group: that is the group the databases admit.
-    assert rule.inputs["referencedSecurityGroupId"] == cluster.outputs["vpcConfig"]["clusterSecurityGroupId"]
-    assert cluster.urn in rule.property_dependencies["referencedSecurityGroupId"]
+    assert rule.name == "eu-crm-sg-from-pods-crm"
+    # The crm namespace's pods wear their own group (security groups for pods), not the nodes' cluster group.
+    assert rule.inputs["referencedSecurityGroupId"] == pods.outputs["id"]
+    assert rule.inputs["referencedSecurityGroupId"] != cluster.outputs["vpcConfig"]["clusterSecurityGroupId"]
+    assert pods.urn in rule.property_dependencies["referencedSecurityGroupId"]
     maps = [
         m
         for m in eks_recording.of_type("kubernetes:core/v1:ConfigMap")

@@ -11,6 +11,7 @@ import pytest
 
 from fintech_infra.config import (
     DataConcern,
+    EcsSettings,
     RecoveryObjectives,
     StackConfig,
     default_objectives,
@@ -264,7 +265,9 @@ def test_a_service_reaches_the_cache_only_when_it_says_so() -> None:
     config = load_stack_config(
         config_with(**{"cells.cy.compute": _services("api"), "deployment": {"account_id": "111111111111"}})
     )
-    (service,) = config.cells["cy"].compute.services  # type: ignore[union-attr]
+    compute = config.cells["cy"].compute
+    assert isinstance(compute, EcsSettings)
+    (service,) = compute.services
     assert service.cache is False and service.concerns == ()
 
 
@@ -313,7 +316,7 @@ def test_staging_and_prod_run_only_images_pinned_by_digest(environment: str) -> 
 def test_dev_may_run_a_tag() -> None:
     raw = _with_services(config_with(environment="dev"), "111111111111.dkr.ecr.eu-central-1.amazonaws.com/api:dev")
     del raw["cells"]["cy"]["dr_region"]
-    assert load_stack_config(raw).cells["cy"].compute.services[0].image.endswith(":dev")  # type: ignore[union-attr]
+    assert load_stack_config(raw).cells["cy"].compute.services[0].image.endswith(":dev")
 
 
 def test_drift_reconcile_is_for_non_production_stacks_only() -> None:

@@ -194,11 +194,24 @@ def test_oidc_provider_for_irsa(rec: Recording) -> None:
 
 def test_core_addons_with_network_policy_enforcement(rec: Recording) -> None:
     addons = {r.inputs["addonName"]: r for r in rec.of_type("aws:eks/addon:Addon") if r.name.startswith("eu-eks-")}
-    assert set(addons) == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"}
+    assert set(addons) == {
+        "vpc-cni",
+        "coredns",
+        "kube-proxy",
+        "eks-pod-identity-agent",
+        "metrics-server",
+        "kube-state-metrics",
+    }
     cni = addons["vpc-cni"].inputs
-    assert json.loads(cni["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    # NetworkPolicy enforcement and security groups for pods (branch ENIs; probes need early demux off).
+    assert json.loads(cni["configurationValues"]) == {
+        "enableNetworkPolicy": "true",
+        "env": {"ENABLE_POD_ENI": "true"},
+        "init": {"env": {"DISABLE_TCP_EARLY_DEMUX": "true"}},
+    }
     assert cni["serviceAccountRoleArn"] == rec.named("eu-eks-cni-role").outputs["arn"]
-    assert rec.named("eu-eks-nodes").urn in addons["coredns"].depends_on
+    for after_nodes in ("coredns", "metrics-server", "kube-state-metrics"):
+        assert rec.named("eu-eks-nodes").urn in addons[after_nodes].depends_on
 
 
 def test_cluster_runs_the_default_version_and_addons_follow_it(rec: Recording) -> None:
@@ -217,6 +230,9 @@ def test_roles_and_policies(rec: Recording) -> None:
         r.name: r.inputs["policyArn"] for r in rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     }
     assert attachments["eu-eks-cluster-policy"] == "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+    assert (
+        attachments["eu-eks-cluster-vpc-resources-policy"] == "arn:aws:iam::aws:policy/AmazonEKSVPCResourceController"
+    )
     node_policies = {v.rsplit("/", 1)[1] for k, v in attachments.items() if k.startswith("eu-eks-node-")}
     assert node_policies == {"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"}
     assert attachments["eu-eks-cni-policy"].endswith("/AmazonEKS_CNI_Policy")

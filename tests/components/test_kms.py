@@ -228,7 +228,7 @@ def _key_of(**kwargs: Any) -> Callable[[pulumi.ProviderResource], object]:
         (
             _ring(extra_service_principals={"logs": ["s3.amazonaws.com"]}),
             "KeyRing 'bad': extra_service_principals.logs: 's3.amazonaws.com' is not supported; allowed: "
-            "cloudtrail.amazonaws.com, cloudwatch.amazonaws.com, delivery.logs.amazonaws.com, "
+            "aps.amazonaws.com, cloudtrail.amazonaws.com, cloudwatch.amazonaws.com, delivery.logs.amazonaws.com, "
             "events.amazonaws.com, logs.amazonaws.com",
         ),
         (
@@ -242,8 +242,9 @@ def _key_of(**kwargs: Any) -> Callable[[pulumi.ProviderResource], object]:
         ),
         (
             _key_of(service_principals=["*"]),
-            "EncryptionKey 'bad': service_principals: '*' is not supported; allowed: cloudtrail.amazonaws.com, "
-            "cloudwatch.amazonaws.com, delivery.logs.amazonaws.com, events.amazonaws.com, logs.amazonaws.com",
+            "EncryptionKey 'bad': service_principals: '*' is not supported; allowed: aps.amazonaws.com, "
+            "cloudtrail.amazonaws.com, cloudwatch.amazonaws.com, delivery.logs.amazonaws.com, events.amazonaws.com, "
+            "logs.amazonaws.com",
         ),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,13 @@ def named_stacks() -> dict[str, set[str]]:
         for literal in re.findall(r"--stack[ =]\"?([a-z0-9-]+)", path.read_text()):
             note(literal)
     return found
+
+
+def stack_compute(name: str) -> str | None:
+    """The compute kind of a stack's cells (``eks`` or ``ecs``), None for a stack without cells."""
+    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{name}.yaml").read_text())["config"]
+    kinds = {cell.get("compute", {}).get("kind", "ecs") for cell in config.get("fintech-infra:cells", {}).values()}
+    return next(iter(kinds)) if len(kinds) == 1 else None
 
 
 def stack_environments() -> dict[str, str | None]:
@@ -131,7 +139,7 @@ def test_deploys_approve_production_and_run_zones_first_and_routing_last():
     assert jobs["dev"]["needs"] == "zones"
     assert jobs["production-routing"]["needs"] == "production-cells"
     assert jobs["production-routing"]["with"]["stack"] == "routing"
-    cells = set(jobs["production-cells"]["strategy"]["matrix"]["stack"])
+    cells = {entry["stack"] for entry in jobs["production-cells"]["strategy"]["matrix"]["include"]}
     stacks = stack_environments()
     if stacks:
         assert cells == {name for name, env in stacks.items() if env == "prod" and name not in ("global", "routing")}
@@ -180,3 +188,31 @@ def test_cloud_access_is_oidc_only_and_no_registry_hosts():
                 assert role["with"]["role-to-assume"].startswith("${{ vars.")
             if "uses" in job and job["uses"].endswith("pulumi-up.yml"):
                 assert job["permissions"]["id-token"] == "write", f"{path.name}:{name} must grant OIDC"
+
+
+SELF_HOSTED = ["self-hosted", "fintech-infra-prod-au"]
+"""The runner label of prod-au: its EKS API endpoints are private, so only a runner inside the VPC reaches them."""
+
+
+def test_eks_stacks_deploy_and_drift_on_self_hosted_runners_in_the_vpc():
+    deploy, drift, up = load("deploy.yml"), load("drift.yml"), load("pulumi-up.yml")
+    assert up["jobs"]["up"]["runs-on"] == "${{ fromJSON(inputs.runner) }}"
+    assert triggers(up)["workflow_call"]["inputs"]["runner"]["default"] == '["ubuntu-latest"]'
+    assert drift["jobs"]["drift"]["runs-on"] == "${{ fromJSON(matrix.runner) }}"
+    assert deploy["jobs"]["production-cells"]["with"]["runner"] == "${{ matrix.runner }}"
+    for matrix in (
+        deploy["jobs"]["production-cells"]["strategy"]["matrix"],
+        drift["jobs"]["drift"]["strategy"]["matrix"],
+    ):
+        runners = {entry["stack"]: json.loads(entry["runner"]) for entry in matrix["include"]}
+        eks = {name for name in runners if stack_compute(name) == "eks"}
+        assert eks == {"prod-au"}
+        assert {name for name, labels in runners.items() if labels == SELF_HOSTED} == eks
+        assert all(labels == ["ubuntu-latest"] for name, labels in runners.items() if name not in eks)
+
+
+def test_rendered_manifests_are_published_with_a_secret_token():
+    (step,) = [s for s in steps(load("pulumi-up.yml")["jobs"]["up"]) if "GITOPS_PUSH_TOKEN" in s.get("env", {})]
+    assert step["if"] == "steps.up.outputs.exit == '0' && hashFiles('stacks/rendered/**') != ''"  # a good update only
+    assert step["env"]["GITOPS_PUSH_TOKEN"] == "${{ secrets.GITOPS_PUSH_TOKEN }}"
+    assert "cp -R stacks/rendered/." in step["run"]

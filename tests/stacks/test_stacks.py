@@ -233,11 +233,19 @@ def test_prod_au_runs_eks_with_routing_config_maps_in_both_regions(recordings: d
     assert sorted(m.inputs["metadata"]["namespace"] for m in routing_maps) == sorted(
         ["audit", "crm", "payments", "trading"] * 2
     )
-    k8s_providers = {r.urn for r in recording.of_type(K8S_PROVIDER)}
-    assert len(k8s_providers) == 2
+    providers = recording.of_type(K8S_PROVIDER)
+    live = {r.urn for r in providers if "renderYamlToDirectory" not in r.inputs}
+    render = {r.urn: r.inputs["renderYamlToDirectory"] for r in providers if r.urn not in live}
+    # One live provider per cluster; one render provider per service and cluster, each writing its own folder.
+    assert len(live) == 2
+    assert sorted(render.values()) == sorted(
+        f"rendered/clusters/prod-au/{cluster}/{service}"
+        for cluster in ("au", "au-dr")
+        for service in ("orders", "payments", "accounts", "audit-feed")
+    )
     for resource in recording.custom_resources():
         if resource.type.startswith("kubernetes:"):
-            assert resource.provider in k8s_providers
+            assert resource.provider in live | set(render)
     node_groups = {r.region: r.inputs["scalingConfig"] for r in recording.of_type("aws:eks/nodeGroup:NodeGroup")}
     assert node_groups["ap-southeast-4"]["minSize"] == 1
     assert node_groups["ap-southeast-2"]["minSize"] == 3

@@ -25,6 +25,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     exemptions_valid,
     kms,
     kubernetes,
+    kubernetes_workloads,
     logging,
     network,
     rds,

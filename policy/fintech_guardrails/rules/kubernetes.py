@@ -50,8 +50,8 @@ def namespace_name(node_props: dict[str, object], fallback: str) -> object:
 def k8s_default_deny(stack: Stack, out: Findings) -> None:
     """Every application namespace has a default-deny NetworkPolicy for ingress and egress.
 
-    A policy counts when it is in the namespace, selects every pod (empty ``podSelector``) and lists both
-    ``Ingress`` and ``Egress`` in ``policyTypes``. Unknown names or specs are pending.
+    A policy counts when it is in the namespace, selects every pod (empty ``podSelector``), lists both
+    ``Ingress`` and ``Egress`` in ``policyTypes`` and has no allow rule. Unknown names or specs are pending.
     """
     covered: set[str] = set()
     waiting = False
@@ -67,6 +67,9 @@ def k8s_default_deny(stack: Stack, out: Findings) -> None:
             and not dig(selector, "matchLabels")
             and not dig(selector, "matchExpressions")
             and {"Ingress", "Egress"} <= set(types)
+            # A policy with allow rules is not a deny-all, however wide its selector.
+            and not dig(policy.props, "spec", "ingress")
+            and not dig(policy.props, "spec", "egress")
         ):
             covered.add(namespace)
     for namespace in stack.of_type(t.K8S_NAMESPACE):

@@ -49,11 +49,6 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize(("policy", "case"), case_params(CASES))
-def test_rule(policy: str, case: Case) -> None:
-    run_case(policy, case)
-
-
 def _task(environment: object, *images: str) -> dict:
     containers = [{"name": f"c{n}", "image": image} for n, image in enumerate(images)]
     return {"containerDefinitions": json.dumps(containers), "tags": {"Environment": environment}}
@@ -87,6 +82,9 @@ PINNING = {
 }
 
 
-@pytest.mark.parametrize(("policy", "case"), case_params(PINNING))
-def test_pinning(policy: str, case: Case) -> None:
+CASES = {**CASES, **PINNING}
+
+
+@pytest.mark.parametrize(("policy", "case"), case_params(CASES))
+def test_rule(policy: str, case: Case) -> None:
     run_case(policy, case)

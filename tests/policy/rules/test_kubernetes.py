@@ -16,6 +16,11 @@ def deny(namespace: object = "payments", types: object = ("Ingress", "Egress"), 
     return R(t.K8S_NETWORK_POLICY, "deny", {"metadata": {"namespace": namespace}, "spec": spec}, region=None)
 
 
+def allow_all() -> R:
+    spec = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "ingress": [{}], "egress": [{}]}
+    return R(t.K8S_NETWORK_POLICY, "allow", {"metadata": {"namespace": "payments"}, "spec": spec}, region=None)
+
+
 RESTRICTED = {"metadata": {"name": "payments", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
 
 CASES = {
@@ -24,6 +29,7 @@ CASES = {
         Case("no network policy", "fail", [NS]),
         Case("ingress only", "fail", [NS, deny(types=("Ingress",))]),
         Case("selects some pods only", "fail", [NS, deny(selector={"matchLabels": {"app": "x"}})]),
+        Case("allows traffic (not a deny-all)", "fail", [NS, allow_all()]),
         Case("policy namespace unknown", "pending", [NS, deny(namespace=U)], unknown=True),
     ],
     "k8s-pod-security-restricted": [
