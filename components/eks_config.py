@@ -37,7 +37,7 @@ _INTERNAL = tuple(
 )
 """Addresses inside the VPC, peered networks, link-local (instance metadata), carrier-grade NAT, loopback."""
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$"
-_SECRET_ARN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$"
+_SECRET_ARN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$"  # noqa: S105 (a pattern for secret ARNs)
 
 
 class ExternalEndpoint(FrozenSettings):

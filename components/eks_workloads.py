@@ -248,7 +248,7 @@ def service_workload(
                                     {"name": "FINTECH_ROUTING_DIR", "value": ROUTING_MOUNT},
                                 ],
                                 "volumeMounts": [
-                                    {"name": "tmp", "mountPath": "/tmp"},
+                                    {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 (an emptyDir)
                                     {"name": "secrets", "mountPath": SECRETS_MOUNT, "readOnly": True},
                                     {"name": "routing", "mountPath": ROUTING_MOUNT, "readOnly": True},
                                 ],

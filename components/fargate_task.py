@@ -116,7 +116,7 @@ class FargateTask:
                 opts=child_opts,
             )
 
-        mounts = {"tmp": "/tmp"} | (_EXEC_AGENT_PATHS if settings.execute_command else {})
+        mounts = {"tmp": "/tmp"} | (_EXEC_AGENT_PATHS if settings.execute_command else {})  # noqa: S108 (an in-task volume)
         container: dict[str, Any] = {
             "name": settings.name,
             "image": settings.image,

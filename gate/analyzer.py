@@ -154,7 +154,7 @@ class PolicyPackProcess:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process; closed in close()
         self._started_at = time.perf_counter()
         self._owner = os.getpid()
-        self._process = subprocess.Popen(
+        self._process = subprocess.Popen(  # noqa: S603 (the pack's own interpreter and entry point)
             [pack_python(self.pack_dir), "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.pack_dir)],
             cwd=self.pack_dir,
             env=env,

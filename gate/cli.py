@@ -32,6 +32,7 @@ from fintech_infra_gate.analyzer import pack_version
 from fintech_infra_gate.deploy_record import AwsCliS3, ObjectWriter, build_record, write_record
 from fintech_infra_gate.formats import FORMATS, render, render_sarif
 from fintech_infra_gate.graph import GRAPH_SUFFIXES, graph_text
+from fintech_infra_gate.images import stack_images
 from fintech_infra_gate.order import dependency_levels
 from fintech_infra_gate.report import verdict_line
 from fintech_infra_gate.result import PlanResult
@@ -136,6 +137,12 @@ def _parser() -> argparse.ArgumentParser:
     record_cmd.add_argument("--approver", action="append", default=[], help="a reviewer who approved (repeat)")
     record_cmd.add_argument("--run-url", default="", help="the CI run")
     record_cmd.add_argument("--dry-run", action="store_true", help="print the record, write nothing")
+    images_cmd = commands.add_parser(
+        "images",
+        help="list every container image the stack files run, one per line (for the image scan)",
+        description=_plain("Print each image reference the project's stack files name, sorted, once each."),
+    )
+    images_cmd.add_argument("--project-dir", type=Path, help="the Pulumi project (default: nearest Pulumi.yaml)")
     pack_what = pack_cmd.add_mutually_exclusive_group(required=True)
     pack_what.add_argument("--export", type=Path, metavar="DIR", help="copy the pack into DIR (new or empty)")
     pack_what.add_argument("--path", action="store_true", help="print the folder of the installed pack (read only)")
@@ -315,6 +322,14 @@ def _main(argv: Sequence[str] | None) -> int:
         return _pack(args)
     if args.command == "record-deploy":
         return _record_deploy(args)
+    if args.command == "images":
+        try:
+            project = load_project((args.project_dir or find_project_dir(Path.cwd())).resolve())
+            print("\n".join(stack_images(project)))
+        except FintechInfraError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        return EXIT_OK
     try:
         result, project = run_plan(args)
         report = render(result, args.format, project_root=project.root, stack_dir=project.stack_dir)

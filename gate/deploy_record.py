@@ -104,7 +104,7 @@ class AwsCliS3:
                 "--object-lock-retain-until-date", request["ObjectLockRetainUntilDate"],
                 "--server-side-encryption", request["ServerSideEncryption"],
             ]  # fmt: skip
-            completed = subprocess.run(command, capture_output=True, text=True, check=False)
+            completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 (argv list, no shell)
         if completed.returncode != 0:
             raise ConfigError(f"s3api put-object {request['Key']}: {completed.stderr.strip()[-500:]}")
         answer: Mapping[str, Any] = json.loads(completed.stdout or "{}")

@@ -31,7 +31,7 @@ __all__ = [
     "policy_config_path",
 ]
 
-SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"
+SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"  # noqa: S105 (says it is not one)
 """What a ``secure:`` config value reads as offline; a per-key suffix keeps distinct secrets distinct."""
 
 ROUTING_KEY = "routing"

@@ -152,7 +152,7 @@ def read_yaml(path: Path, *, name: str | None = None) -> Any:
         raise ConfigError(f"{label}: cannot be read ({error.strerror or error})") from None
     text = _decoded(path, label, data)
     try:
-        document = yaml.load(text, Loader=_StackFileLoader)  # a SafeLoader subclass: no arbitrary objects
+        document = yaml.load(text, Loader=_StackFileLoader)  # noqa: S506 (a SafeLoader subclass: no arbitrary objects)
     except yaml.YAMLError as error:
         raise _yaml_problem(label, error) from None
     except RecursionError:

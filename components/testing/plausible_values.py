@@ -64,7 +64,7 @@ class PlausibleValues(pulumi.runtime.Mocks):
     def known_state(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         """The id and outputs a custom resource has once created: its inputs plus what the provider computes."""
         inputs = dict(args.inputs)
-        digest = hashlib.sha1(f"{args.typ}:{args.name}".encode()).hexdigest()[:12]
+        digest = hashlib.sha1(f"{args.typ}:{args.name}".encode(), usedforsecurity=False).hexdigest()[:12]
         region = inputs.get("region") or self.region_for(args.provider)
         resource_id = f"{args.name}-{digest}"
         service = _service_of(args.typ)

@@ -68,7 +68,7 @@ def stack_environments() -> dict[str, str | None]:
 
 
 def test_workflows_parse():
-    assert [p.name for p in FILES] == ["deploy.yml", "drift.yml", "pr.yml", "pulumi-up.yml"]
+    assert [p.name for p in FILES] == ["deploy.yml", "drift.yml", "pr.yml", "pulumi-up.yml", "security-scans.yml"]
     for path in FILES:
         workflow = yaml.safe_load(path.read_text())
         assert workflow["name"] and triggers(workflow) and workflow["jobs"]
@@ -105,7 +105,8 @@ def test_pull_requests_gate_and_preview_every_stack_and_upload_sarif():
     assert "needs.offline-gate.result != 'success'" in steps(join)[-1]["if"]  # a failed shard fails the gate
     assert "make check" in "\n".join(step.get("run", "") for step in steps(pr["jobs"]["checks"]))
     preview = pr["jobs"]["preview"]
-    assert set(preview["needs"]) == {"checks", "gate-report"}
+    assert set(preview["needs"]) == {"checks", "gate-report", "security-scans"}
+    assert pr["jobs"]["security-scans"]["uses"] == "./.github/workflows/security-scans.yml"
     matrix_stacks = {entry["stack"] for entry in preview["strategy"]["matrix"]["include"]}
     stacks = stack_environments()
     if stacks:
@@ -135,7 +136,8 @@ def test_deploys_approve_production_and_run_zones_first_and_routing_last():
     jobs = deploy["jobs"]
     for name in ("zones", "production-cells", "production-routing"):
         assert jobs[name]["with"]["environment"] == "production"
-    assert (jobs["zones"]["with"]["stack"], jobs["zones"]["needs"]) == ("global", "gate")
+    assert (jobs["zones"]["with"]["stack"], jobs["zones"]["needs"]) == ("global", ["gate", "scans"])
+    assert jobs["scans"]["uses"] == "./.github/workflows/security-scans.yml"  # every deploy waits for the scans
     assert jobs["dev"]["needs"] == "zones"
     assert jobs["production-routing"]["needs"] == "production-cells"
     assert jobs["production-routing"]["with"]["stack"] == "routing"
@@ -216,3 +218,21 @@ def test_rendered_manifests_are_published_with_a_secret_token():
     assert step["if"] == "steps.up.outputs.exit == '0' && hashFiles('stacks/rendered/**') != ''"  # a good update only
     assert step["env"]["GITOPS_PUSH_TOKEN"] == "${{ secrets.GITOPS_PUSH_TOKEN }}"
     assert "cp -R stacks/rendered/." in step["run"]
+
+
+def test_the_security_stages_scan_code_dependencies_and_every_image_and_fail_on_findings():
+    scans = load("security-scans.yml")
+    assert "workflow_call" in triggers(scans)
+    job = scans["jobs"]["scans"]
+    named = {step.get("name", step.get("uses", "")): step for step in steps(job)}
+    sast = named["SAST (ruff, flake8-bandit rules)"]["run"]
+    assert "ruff check --select S --output-format sarif" in sast
+    audit = named["Dependency audit of the locks (Trivy)"]
+    assert audit["uses"].startswith("aquasecurity/trivy-action@") and audit["with"]["exit-code"] == "1"
+    assert audit["with"]["scan-type"] == "fs" and audit["with"]["format"] == "sarif"
+    images = named["Image scan of every digest the stacks run (Trivy)"]["run"]
+    assert "fintech-infra images" in images and "--exit-code 1" in images and "--format sarif" in images
+    assert "SCAN_FAIL_SEVERITY" in str(audit["with"]["severity"])
+    upload = named["Upload the scans to code scanning"]
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@") and upload["if"] == "always()"
+    assert job["permissions"]["security-events"] == "write"
