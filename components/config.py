@@ -44,6 +44,7 @@ from fintech_infra.jurisdictions import (
     JurisdictionRegistry,
 )
 from fintech_infra.maintenance import MaintenanceSettings
+from fintech_infra.repo_config import RepositoryConfig
 
 __all__ = [
     "CONFIG_NAMESPACE",
@@ -407,12 +408,13 @@ class StackConfig(FrozenSettings):
     )
     zones: ZonesConfig | None = Field(None, description="Only in the zones (`global`) stack.")
     routing: RoutingConfig | None = Field(None, description="Only in the routing stack.")
+    repository: RepositoryConfig | None = Field(None, description="Only in the repo stack (the repository's rules).")
     drift: DriftSettings = Field(default_factory=lambda: DriftSettings(), description="What drift detection does.")
 
     @model_validator(mode="after")
     def _has_work(self) -> StackConfig:
-        if not self.cells and self.routing is None and self.zones is None:
-            raise ValueError("a stack needs `cells`, `zones` or `routing`; none is set")
+        if not self.cells and self.routing is None and self.zones is None and self.repository is None:
+            raise ValueError("a stack needs `cells`, `zones`, `routing` or `repository`; none is set")
         if self.drift.reconcile and self.environment == "prod":
             raise ValueError(
                 "drift.reconcile: true in a prod stack; allowed: false (production drift is investigated through its "

@@ -33,6 +33,7 @@ from fintech_infra.dns_validation import read_zone_access
 from fintech_infra.dns_zones import WRITERS_OUTPUT, ZONES_OUTPUT, SharedZones
 from fintech_infra.errors import ConfigError
 from fintech_infra.images import ReplicationRule, merged_rules
+from fintech_infra.repo_governance import RepositoryGovernance
 from fintech_infra.residency import check_residency
 from fintech_infra.validation import read_engine_config, validate_stack_config
 
@@ -68,6 +69,8 @@ def build(config: StackConfig) -> dict[str, Any]:
         )
     if built:
         pulumi.export(CELLS_OUTPUT, {name: component.export for name, component in built.items()})
+    if config.repository is not None:
+        RepositoryGovernance("repo", config.repository)
     if config.zones is not None:
         zones = SharedZones("global", config.zones, deployment=config.deployment)
         built["zones"] = zones

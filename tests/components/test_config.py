@@ -191,7 +191,9 @@ def test_registry_override_adds_a_region_per_stack() -> None:
 
 def test_stack_needs_cells_zones_or_routing() -> None:
     message = error_for({"environment": "prod", "tags": VALID["tags"]})
-    assert message == "invalid stack config: (stack): a stack needs `cells`, `zones` or `routing`; none is set"
+    assert message == (
+        "invalid stack config: (stack): a stack needs `cells`, `zones`, `routing` or `repository`; none is set"
+    )
 
 
 def test_config_is_read_from_pulumi_config_before_any_resource() -> None:

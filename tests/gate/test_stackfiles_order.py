@@ -171,7 +171,8 @@ def test_plan_all_starts_what_others_read_first_and_each_stack_once_its_referenc
     assert reads == {"global", "prod-eu", "prod-au", "prod-uk"}
     assert sorted(started) == sorted(real.stack_names()) and set(results) == set(started)
     assert started[0] == "global"  # every other stack reads the zones stack
-    assert set(started[1:4]) == reads - {"global"}  # then what routing reads
+    # then what routing reads (the repo stack, which reads nothing and nothing reads, may start beside global)
+    assert set([name for name in started[1:] if name != "repo"][:3]) == reads - {"global"}
     assert started.index("staging") < started.index("dev")  # the smaller non-production stacks last
     assert seen_exports["routing"] >= reads  # and routing gets their exports
     assert all(seen_exports[cell] >= {"global"} for cell in ("dev", "staging", "prod-eu", "prod-au", "prod-uk"))

@@ -144,7 +144,11 @@ def test_deploys_approve_production_and_run_zones_first_and_routing_last():
     cells = {entry["stack"] for entry in jobs["production-cells"]["strategy"]["matrix"]["include"]}
     stacks = stack_environments()
     if stacks:
-        assert cells == {name for name, env in stacks.items() if env == "prod" and name not in ("global", "routing")}
+        assert cells == {
+            name for name, env in stacks.items() if env == "prod" and name not in ("global", "routing", "repo")
+        }
+    assert jobs["repository"]["with"]["stack"] == "repo" and jobs["repository"]["needs"] == ["gate", "scans"]
+    assert jobs["repository"]["secrets"] == "inherit"
 
 
 def test_drift_is_checked_hourly_in_production_alerts_and_reconciles_only_where_allowed():

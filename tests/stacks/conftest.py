@@ -31,4 +31,7 @@ def recordings(timings: dict[str, float]) -> dict[str, Recording]:
     outputs = {f"{ORG}/{stack}": dict(result[stack].exports) for stack in ("prod-eu", "prod-au", "prod-uk")}
     result["routing"] = run_stack("routing", stack_outputs={**outputs, **zones})
     timings["routing"] = time.perf_counter() - started
+    started = time.perf_counter()
+    result["repo"] = run_stack("repo")  # reads no other stack
+    timings["repo"] = time.perf_counter() - started
     return result

@@ -32,7 +32,7 @@ from fintech_infra_gate.stackfiles import load_project
 from tests.stacks.malformed import STACKS, shipped
 
 ROOT = STACKS.parent
-NAMES = ("dev", "staging", "prod-eu", "prod-au", "prod-uk", "global")
+NAMES = ("dev", "staging", "prod-eu", "prod-au", "prod-uk", "global", "repo")
 CONFIGS = {name: shipped(name)["config"] for name in NAMES}
 
 Path_ = tuple[str | int, ...]

@@ -16,7 +16,7 @@ from fintech_infra_gate.runner import GateOptions, plan
 from tests.gate.conftest import comparable_plan
 from tests.stacks.test_stacks import ROOT
 
-STACKS = {"dev", "staging", "prod-eu", "prod-au", "prod-uk", "global", "routing"}
+STACKS = {"dev", "staging", "prod-eu", "prod-au", "prod-uk", "global", "routing", "repo"}
 
 
 def test_every_shipped_stack_gets_the_same_verdict_without_any_speedup(tmp_path, monkeypatch):
