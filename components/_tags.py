@@ -11,16 +11,18 @@ mock engine, and the tags show in every preview diff.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import pulumi
 
 __all__ = [
+    "DATA_CONCERNS_TAG",
     "MANAGED_BY",
     "REQUIRED_TAG_KEYS",
     "TagScope",
     "apply_tag_convention",
+    "data_concerns_tag",
     "scoped_tags",
     "tag_convention",
 ]
@@ -34,6 +36,16 @@ REQUIRED_TAG_KEYS: tuple[str, ...] = (
     "CostCenter",
     "Owner",
 )
+
+DATA_CONCERNS_TAG = "DataConcerns"
+"""On a data store's client (the security group a service or function wears): the concerns it declares, whose
+stores it may reach. The policy pack's data-path guardrail holds the network to exactly these."""
+
+
+def data_concerns_tag(concerns: Iterable[str]) -> dict[str, str]:
+    """``{"DataConcerns": "cache.crm.trading"}``: the declared concerns (``cache`` for the cell's cache), sorted and
+    joined with ``.`` as the Kubernetes namespaces' ``data-concerns`` label is; ``none`` when there are none."""
+    return {DATA_CONCERNS_TAG: ".".join(sorted(set(concerns))) or "none"}
 
 
 @runtime_checkable
