@@ -104,6 +104,11 @@ def recovery() -> dict[str, Any]:
                 "rtoSeconds": facts.rto_seconds,
                 "figure": facts.figure,
                 "source": facts.source,
+                **(
+                    {"failover": {"writer": facts.dr_writer, "step": facts.failover_step}}
+                    if facts.dr_writer is not None
+                    else {}
+                ),
             }
             for facts in MECHANISMS.values()
         },

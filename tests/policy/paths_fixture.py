@@ -22,6 +22,7 @@ from google.protobuf import json_format
 from fintech_infra.testing import Recording, synthesize
 from fintech_infra_gate.requests import to_struct
 from tests.policy.harness import R
+from tests.stacks.test_stacks import stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = (
@@ -186,3 +187,20 @@ def add(*items: R) -> Edit:
         return [*resources_, *items]
 
     return apply
+
+
+ORG = "organization/fintech-infra"
+
+
+@cache
+def routing_recording() -> Recording:
+    """The shipped routing stack over the cell above (and the shipped zones stack): its failover records."""
+    zones = synthesize(_program, stack="global", config=stack_config("global"))
+    routing = stack_config("routing")
+    routing["fintech-infra:routing"] = {**routing["fintech-infra:routing"], "cell_stacks": {"eu": f"{ORG}/paths"}}
+    outputs = {f"{ORG}/global": dict(zones.exports), f"{ORG}/paths": dict(recording().exports)}
+    return synthesize(_program, stack="routing", config=routing, stack_outputs=outputs)
+
+
+def routing() -> list[R]:
+    return resources(routing_recording())

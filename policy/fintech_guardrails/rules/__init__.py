@@ -28,6 +28,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     network,
     paths_alerts,
     paths_data,
+    paths_failover,
     paths_ingress,
     paths_keys,
     rds,
