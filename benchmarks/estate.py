@@ -2,7 +2,7 @@
 
 Each generated cell copies a template cell from a shipped stack (by default ``prod-eu``, a production cell
 with DR) and changes only what must be unique per cell: its name, its entities' names and hostnames, and
-its VPC range. The result is validated with :func:`fintech_infra.config.load_stack_config` before it is written,
+its VPC range. The result is validated with :func:`fintech_infra.validation.load_stack_config` before it is written,
 so the generator fails loudly when the schema moves on.
 
 A template stack that validates its certificates in a zones stack (``dns.zones_stack``) keeps doing so: the
@@ -21,7 +21,8 @@ from typing import Any
 
 import yaml
 
-from fintech_infra.config import CONFIG_NAMESPACE, load_stack_config
+from fintech_infra.config import CONFIG_NAMESPACE
+from fintech_infra.validation import load_stack_config
 from fintech_infra_gate.stackfiles import load_project
 
 __all__ = ["estate_config", "write_estate"]

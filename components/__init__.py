@@ -19,8 +19,6 @@ from fintech_infra.config import (
     DataConcern,
     RecoveryObjectives,
     StackConfig,
-    load_stack_config,
-    read_pulumi_config,
 )
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns import GlobalRouting
@@ -38,6 +36,7 @@ from fintech_infra.redis import RedisCluster
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.routing import RoutingManifest
 from fintech_infra.secrets import AppSecret
+from fintech_infra.validation import load_stack_config, read_pulumi_config, validate_stack_config
 from fintech_infra.vpc import SecureVpc
 from fintech_infra.wiring import AppNetwork, DataNetwork, DrPlacement, KeyRef, ValidationZones
 
@@ -83,4 +82,5 @@ __all__ = [
     "load_stack_config",
     "read_pulumi_config",
     "tag_convention",
+    "validate_stack_config",
 ]

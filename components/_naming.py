@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
-__all__ = ["child", "physical"]
+__all__ = ["AUTONAMED", "DerivedName", "NamePattern", "cell_autonamed", "child", "physical"]
 
 _ROLE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -27,3 +30,97 @@ def physical(*parts: str, limit: int = 63) -> str:
     if not text or not text[0].isalpha():
         text = f"x-{text}"
     return text[:limit].rstrip("-")
+
+
+# -- Physical names Pulumi derives from logical names --------------------------------------------------------
+#
+# For an auto-named resource AWS sees the logical name plus Pulumi's random suffix, so a cell or service name
+# that is too long fails at `pulumi up`, after other resources were created. The patterns below are the
+# logical names the components give every auto-named resource whose name contains a config value; the
+# validation pass checks them against the limits in fintech_infra.aws_facts.NAME_LIMITS before anything is
+# registered. tests/components/test_naming.py synthesizes stacks of every shape and fails if a component
+# registers an auto-named resource these patterns do not predict, so the two cannot drift apart.
+
+
+@dataclass(frozen=True)
+class NamePattern:
+    """One auto-named child: its type token, its logical name, and when a cell has it."""
+
+    type_token: str
+    template: str
+    """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
+    scope: Literal["cell", "region", "service", "concern"]
+    """What it repeats over: once per cell, per region of the cell, per service and region, per concern."""
+    when: Literal["always", "ecs", "eks", "blue_green"] = "always"
+
+
+_IAM_ROLE, _BUCKET, _TOPIC = "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic"
+_ALB, _TG = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"
+
+AUTONAMED: tuple[NamePattern, ...] = (
+    NamePattern(_TOPIC, "{region}-alarms-topic", "region"),
+    NamePattern(_IAM_ROLE, "{region}-vpc-flow-logs-role", "region"),
+    NamePattern(_ALB, "{region}-edge-alb", "region"),
+    NamePattern(_BUCKET, "{region}-edge-access-logs-bucket", "region"),
+    NamePattern(_BUCKET, "{cell}-access-logs-bucket", "cell"),
+    NamePattern(_BUCKET, "{cell}-audit-bucket-bucket", "cell"),
+    NamePattern(_IAM_ROLE, "{cell}-audit-logs-role", "cell"),
+    NamePattern(_IAM_ROLE, "{cell}-backup-role", "cell"),
+    NamePattern(_IAM_ROLE, "{cell}-cache-rotation-role", "cell"),
+    NamePattern(_IAM_ROLE, "{cell}-{concern}-monitoring", "concern"),
+    NamePattern(_TG, "{region}-edge-{service}-tg", "service", "ecs"),
+    NamePattern(_TG, "{region}-edge-{service}-tg-alt", "service", "blue_green"),
+    NamePattern(_IAM_ROLE, "{region}-{service}-execution-role", "service", "ecs"),
+    NamePattern(_IAM_ROLE, "{region}-{service}-task-role", "service", "ecs"),
+    NamePattern(_IAM_ROLE, "{region}-{service}-infrastructure-role", "service", "blue_green"),
+    NamePattern(_TG, "{region}-edge-pods-tg", "region", "eks"),
+    NamePattern(_IAM_ROLE, "{region}-eks-cluster-role", "region", "eks"),
+    NamePattern(_IAM_ROLE, "{region}-eks-node-role", "region", "eks"),
+    NamePattern(_IAM_ROLE, "{region}-eks-cni-role", "region", "eks"),
+)
+"""Every auto-named child whose logical name carries a config value (cell, service or concern name)."""
+
+
+@dataclass(frozen=True)
+class DerivedName:
+    """A logical name one cell's config gives an auto-named resource, and the config values in it."""
+
+    type_token: str
+    logical: str
+    service: str | None = None
+    """The service whose name is in it, if any (the cell's name always is)."""
+
+
+def cell_autonamed(
+    cell: str,
+    *,
+    has_dr: bool,
+    compute: Literal["ecs", "eks"],
+    services: Sequence[tuple[str, bool]] = (),
+    concerns: Sequence[str] = (),
+) -> list[DerivedName]:
+    """The logical names of cell ``cell``'s auto-named children.
+
+    ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns.
+    """
+    regions = [cell, f"{cell}-dr"] if has_dr else [cell]
+    names: list[DerivedName] = []
+    for pattern in AUTONAMED:
+        if pattern.when in ("ecs", "eks") and pattern.when != compute:
+            continue
+        if pattern.scope == "cell":
+            names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell)))
+        elif pattern.scope == "region":
+            names += [DerivedName(pattern.type_token, pattern.template.format(region=r)) for r in regions]
+        elif pattern.scope == "concern":
+            for concern in concerns:
+                names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=concern)))
+        elif compute == "ecs":
+            for service, blue_green in services:
+                if pattern.when == "blue_green" and not blue_green:
+                    continue
+                names += [
+                    DerivedName(pattern.type_token, pattern.template.format(region=r, service=service), service)
+                    for r in regions
+                ]
+    return names

@@ -86,7 +86,7 @@ class CellBackup(FintechComponent):
                 f"cells.{cell}.dr_region: None but {len(dr_resource_arns)} DR database(s) to back up; "
                 "allowed: a DR region whenever a database has a DR copy"
             )
-        super().__init__("fintech:backup:CellBackup", name, opts)
+        super().__init__("fintech:backup:CellBackup", name, opts, jurisdiction=jurisdiction.code)
         self.retention_days = retention
         self.vault = self._locked_vault(name, "vault", key, retention, changeable_for_days, None)
         self.dr_vault = (

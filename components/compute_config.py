@@ -156,13 +156,16 @@ class EcsSettings(FrozenSettings):
     def _distinct_names(self) -> EcsSettings:
         # Each service's group is admitted by the data stores under the service's name (one rule per name).
         names = [service.name for service in self.services]
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValueError(f"services: names {repeated!r} repeat; allowed: one service per name")
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise ValueError(
+                    f"services[{index}].name: {name!r} is listed twice (first at services[{names.index(name)}]); "
+                    "each service's resources are named after it, so allowed: a name no other service of the cell has"
+                )
         if ROTATION_CLIENT in names:
             raise ValueError(
-                f"services: the name {ROTATION_CLIENT!r} is taken by the data stores' rotation function; "
-                "allowed: any other name"
+                f"services[{names.index(ROTATION_CLIENT)}].name: {ROTATION_CLIENT!r} is taken by the data stores' "
+                "rotation function; allowed: any other name"
             )
         return self
 

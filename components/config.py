@@ -11,8 +11,9 @@ A stack file (``stacks/Pulumi.<stack>.yaml``) holds these keys under the ``finte
     fintech-infra:zones         only in the ``global`` stack: the hosted zones and who may validate names in them
     fintech-infra:routing       only in the ``routing`` stack: entity failover over the cell stacks
 
-:func:`load_stack_config` validates the whole tree and raises one :class:`ConfigError` naming every bad
-key path, the bad value and what is allowed, before the program registers a single resource.
+:func:`fintech_infra.validation.validate_stack_config` validates the whole tree (these models, strictly, and
+every rule that spans keys) and raises one :class:`ConfigError` naming every bad key path, the bad value and
+what is allowed, before the program registers a single resource.
 
 A cell's data-tier settings live in :mod:`fintech_infra.data_config`, its compute-tier settings in
 :mod:`fintech_infra.compute_config`, and the vocabulary they share in :mod:`fintech_infra._config_base`; every
@@ -21,24 +22,12 @@ public name is importable from here as well.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
-import json
 import re
-import types
-import typing
-from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
-from fintech_infra import versions
 from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
 from fintech_infra.compute_config import (
     ComputeSettings,
@@ -47,15 +36,14 @@ from fintech_infra.compute_config import (
     EksSettings,
 )
 from fintech_infra.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
-from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
-from fintech_infra.images import image_problems
+from fintech_infra.errors import allowed
 from fintech_infra.jurisdictions import (
     AWS_REGIONS,
     DEFAULT_REGISTRY,
     JurisdictionOverride,
     JurisdictionRegistry,
 )
-from fintech_infra.maintenance import MaintenanceSettings, resolve_windows, window_problems
+from fintech_infra.maintenance import MaintenanceSettings
 
 __all__ = [
     "CONFIG_NAMESPACE",
@@ -83,8 +71,6 @@ __all__ = [
     "VpcSettings",
     "ZonesConfig",
     "default_objectives",
-    "load_stack_config",
-    "read_pulumi_config",
 ]
 
 CONFIG_NAMESPACE = "fintech-infra"
@@ -106,8 +92,9 @@ class TagValues(FrozenSettings):
 
     owner: str = Field(min_length=2, max_length=128, description="Team accountable for the stack. Required.")
     cost_center: str = Field(min_length=2, max_length=64, description="Cost center code. Required.")
-    compliance_scope: str = Field(
-        "pci-dss", min_length=2, max_length=64, description="Compliance scope tag. Defaults to `pci-dss`."
+    compliance_scope: Literal["pci-dss", "non-pci"] = Field(
+        "pci-dss",
+        description="Compliance scope tag: `pci-dss` (default) or `non-pci`, the values the policy pack allows.",
     )
 
 
@@ -411,217 +398,3 @@ class StackConfig(FrozenSettings):
     def registry(self) -> JurisdictionRegistry:
         """The jurisdiction registry with this stack's overrides applied."""
         return DEFAULT_REGISTRY.with_overrides(self.jurisdictions)
-
-
-_NOT_PERMITTED = "is not permitted for"
-
-
-def _rules_problems(config: StackConfig) -> list[str]:
-    """Checks that need the registry or span several keys; each problem names its key path."""
-    problems: list[str] = []
-    try:
-        registry = config.registry
-    except ConfigError as error:
-        return [str(error)]
-    for cell_name, cell in config.cells.items():
-        at = key_path("cells", cell_name)
-        if cell.jurisdiction not in registry:
-            problems.append(
-                f"{at}.jurisdiction: {cell.jurisdiction!r} is not a known jurisdiction; {allowed(registry)}"
-            )
-            continue
-        rules = registry[cell.jurisdiction]
-        if cell.primary_region not in rules.primary_regions:
-            problems.append(
-                f"{at}.primary_region: {cell.primary_region!r} {_NOT_PERMITTED} {rules.code}; "
-                f"{allowed(rules.primary_regions)}"
-            )
-        if cell.dr_region is not None:
-            if cell.dr_region not in rules.dr_regions:
-                problems.append(
-                    f"{at}.dr_region: {cell.dr_region!r} {_NOT_PERMITTED} {rules.code}; {allowed(rules.dr_regions)}"
-                )
-            elif cell.dr_region == cell.primary_region:
-                problems.append(
-                    f"{at}.dr_region: {cell.dr_region!r} is the primary region; a DR copy needs another "
-                    f"region; {allowed(r for r in rules.dr_regions if r != cell.primary_region)}"
-                )
-        seen: dict[DataConcern, int] = {}
-        for index, database in enumerate(cell.concerns):
-            if database.concern in seen:
-                problems.append(
-                    f"{at}.concerns[{index}].concern: {database.concern.value!r} is listed twice "
-                    f"(first at concerns[{seen[database.concern]}]); each concern gets its own database"
-                )
-            seen.setdefault(database.concern, index)
-            global_problem = versions.aurora_global_version_problem(database.engine_version)
-            if cell.dr_region is not None and database.engine == "aurora" and global_problem:
-                problems.append(f"{at}.concerns[{index}].engine_version: {database.engine_version!r} {global_problem}")
-        entity_names = [entity.name for entity in cell.entities]
-        for index, name in enumerate(entity_names):
-            if name in entity_names[:index]:
-                problems.append(f"{at}.entities[{index}].name: {name!r} is listed twice")
-        for key, settings, region in (
-            ("maintenance", cell.maintenance, cell.primary_region),
-            ("dr_maintenance", cell.dr_maintenance, cell.dr_region),
-        ):
-            if region is not None:
-                problems.extend(f"{at}.{key}: {p}" for p in window_problems(resolve_windows(settings, region)))
-            elif settings != MaintenanceSettings():
-                problems.append(f"{at}.{key}: is set without a dr_region; allowed: a dr_region, or remove it")
-        if config.environment == "prod":
-            for index, database in enumerate(cell.concerns):
-                if not database.multi_az:
-                    problems.append(f"{at}.concerns[{index}].multi_az: False is not allowed in prod; allowed: True")
-            if cell.vpc.nat_gateways == "single":
-                problems.append(f"{at}.vpc.nat_gateways: 'single' is not allowed in prod; allowed: one_per_az")
-    problems += _image_problems(config)
-    hostnames: dict[str, str] = {}
-    for cell_name, cell in config.cells.items():
-        for index, entity in enumerate(cell.entities):
-            where = key_path("cells", cell_name, "entities", index, "hostname")
-            if entity.hostname in hostnames:
-                problems.append(f"{where}: {entity.hostname!r} is already used at {hostnames[entity.hostname]}")
-            hostnames.setdefault(entity.hostname, where)
-    return problems
-
-
-def _image_problems(config: StackConfig) -> list[str]:
-    """A cell with a DR region pulls its standby's images from the DR registry that ECR replication fills."""
-    problems: list[str] = []
-    account = config.deployment.account_id if config.deployment is not None else None
-    for cell_name, cell in config.cells.items():
-        if cell.dr_region is None or not isinstance(cell.compute, EcsSettings):
-            continue
-        for index, service in enumerate(cell.compute.services):
-            path = key_path("cells", cell_name, "compute", "services", index, "image")
-            problems += image_problems(path, service.image, primary_region=cell.primary_region, account_id=account)
-    return problems
-
-
-def _resolve_defaults(config: StackConfig) -> StackConfig:
-    cells = {}
-    for name, cell in config.cells.items():
-        concerns = tuple(
-            database
-            if database.objectives is not None
-            else database.model_copy(
-                update={
-                    "objectives": default_objectives(
-                        config.environment, database.concern, has_dr_region=cell.dr_region is not None
-                    )
-                }
-            )
-            for database in cell.concerns
-        )
-        cells[name] = cell.model_copy(update={"concerns": concerns})
-    return config.model_copy(update={"cells": cells})
-
-
-def _fields_at(model: Any, loc: Sequence[str | int]) -> list[str] | None:
-    """The field names of the model found by walking ``loc`` from ``model``; None if it can't be found."""
-    current: Any = model
-    for part in loc:
-        origin = typing.get_origin(current)
-        args = typing.get_args(current)
-        if origin is Annotated:
-            current, origin, args = args[0], typing.get_origin(args[0]), typing.get_args(args[0])
-        if origin in (types.UnionType, typing.Union):
-            members = [arg for arg in args if arg is not type(None)]
-            by_kind = {
-                getattr(member, "model_fields", {}).get("kind", None): member
-                for member in members
-                if isinstance(member, type) and issubclass(member, BaseModel)
-            }
-            kinds = {field.default: member for field, member in by_kind.items() if field is not None}
-            if part in kinds:
-                current = kinds[part]
-                continue
-            current = members[0] if len(members) == 1 else None
-            if current is None:
-                return None
-            origin, args = typing.get_origin(current), typing.get_args(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            if not isinstance(part, str) or part not in current.model_fields:
-                return None
-            current = current.model_fields[part].annotation
-        elif origin in (dict, Mapping) and args:
-            current = args[1]
-        elif origin in (tuple, list, Sequence) and args:
-            current = args[0]
-        else:
-            return None
-    while typing.get_origin(current) in (Annotated, types.UnionType, typing.Union):
-        members = [arg for arg in typing.get_args(current) if arg is not type(None)]
-        current = members[0]
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return None
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    loc: tuple[str | int, ...] = tuple(error["loc"])
-    # A discriminated union puts the tag (`ecs`/`eks`) in the location; the stack file has no such key.
-    shown = tuple(part for part in loc if part not in ("ecs", "eks") or loc.index(part) == 0)
-    path = key_path(*shown) if shown else "(stack)"
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        fields = _fields_at(StackConfig, loc[:-1])
-        known = allowed(fields) if fields else "remove it"
-        return f"{path}: unknown key; {known}"
-    if kind == "missing":
-        return f"{path}: is required but missing"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if "input" in error and not isinstance(error["input"], Mapping):
-        return f"{path}: {error['input']!r} {message[0].lower()}{message[1:]}"
-    return f"{path}: {message}"
-
-
-def load_stack_config(raw: Mapping[str, Any]) -> StackConfig:
-    """Validate a stack's config (keys without the namespace) into a :class:`StackConfig`.
-
-    Raises one :class:`ConfigError` listing every problem, one line each.
-    """
-    try:
-        config = StackConfig.model_validate(dict(raw))
-    except ValidationError as error:
-        items = error.errors(include_url=False)
-        # A list whose only item failed also reports "too short"; the item's own error says it better.
-        failing_items = {tuple(item["loc"][:-2]) for item in items if len(item["loc"]) >= 2}
-        items = [i for i in items if not (i["type"] == "too_short" and tuple(i["loc"]) in failing_items)]
-        problems = [_describe(item) for item in items]
-        raise ConfigError(_join(problems), problems=problems) from None
-    problems = _rules_problems(config)
-    if problems:
-        # A region outside the jurisdiction is the residency case callers may want to tell apart.
-        error_type = ResidencyError if any(_NOT_PERMITTED in problem for problem in problems) else ConfigError
-        raise error_type(_join(problems), problems=problems)
-    return _resolve_defaults(config)
-
-
-def _join(problems: Sequence[str]) -> str:
-    if len(problems) == 1:
-        return f"invalid stack config: {problems[0]}"
-    return "invalid stack config:\n" + "\n".join(f"  - {problem}" for problem in problems)
-
-
-def read_pulumi_config() -> dict[str, Any]:
-    """Every ``fintech-infra:*`` key of the running stack, with structured values parsed.
-
-    Reads both the SDK's in-process config and the ``PULUMI_CONFIG`` the CLI hands a program, so it
-    behaves the same under ``pulumi up`` and under the mock engine.
-    """
-    from pulumi.runtime import config as runtime_config
-
-    merged: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = f"{CONFIG_NAMESPACE}:"
-    raw: dict[str, Any] = {}
-    for key, value in merged.items():
-        if not key.startswith(prefix):
-            continue
-        name = key[len(prefix) :]
-        if isinstance(value, str):
-            with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
-        raw[name] = value
-    return raw

@@ -38,9 +38,11 @@ import pulumi
 from fintech_infra import aws_limits, versions
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import physical
+from fintech_infra._tags import stack_convention
 from fintech_infra.alarms import database_alarms
 from fintech_infra.aurora import AuroraCluster
-from fintech_infra.config import AlarmSettings, DatabaseSettings
+from fintech_infra.aws_facts import RDS_ENHANCED_MONITORING_LOG_GROUP
+from fintech_infra.config import AlarmSettings, DatabaseSettings, default_objectives
 from fintech_infra.data_access import check_client_labels
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
@@ -98,8 +100,8 @@ class FinancialDatabase(FintechComponent):
         jurisdiction: Jurisdiction,
         network: DataNetwork,
         key: KeyRef,
+        alarm_topic_arn: pulumi.Input[str],
         dr: DrPlacement | None = None,
-        alarm_topic_arn: pulumi.Input[str] | None = None,
         dr_alarm_topic_arn: pulumi.Input[str] | None = None,
         alarms: AlarmSettings = AlarmSettings(),  # noqa: B008 - frozen model, safe as a default
         availability_zones: Sequence[str] | None = None,
@@ -115,8 +117,16 @@ class FinancialDatabase(FintechComponent):
         for them. The groups its logs are exported to are created here, with ``key`` and the jurisdiction's
         audit-log retention. ``windows`` and ``dr_windows`` (:mod:`fintech_infra.maintenance`) set the backup and
         maintenance windows of the primary and of the DR copies; without them, each region's night defaults."""
-        path = config_path or f"concerns.{settings.concern.value}"
-        plan = self._validate(settings, cell=cell, jurisdiction=jurisdiction, dr=dr, path=path)
+        # Standalone (no config path): messages name the arguments, ``settings.*`` and ``dr``.
+        path = config_path or "settings"
+        dr_path = f"cells.{cell}.dr_region" if config_path else "dr"
+        settings, defaulted = self._default_objectives(settings, has_dr=dr is not None)
+        try:
+            plan = self._validate(settings, jurisdiction=jurisdiction, dr=dr, path=path, dr_path=dr_path)
+        except ConfigError as error:
+            if defaulted is None or isinstance(error, ResidencyError):
+                raise
+            raise ConfigError(f"{error} ({path}.objectives not given: {defaulted})") from None
         if rotation is not None and not self.generates_password(settings, dr):
             raise ConfigError(
                 f"{path}.engine: {settings.engine!r} without an Aurora global database has an RDS-managed "
@@ -137,8 +147,30 @@ class FinancialDatabase(FintechComponent):
             # The rotation function logs in to the writer: admit it like an application client.
             clients = {**network.client_security_group_ids, ROTATION_CLIENT: rotation.security_group_id}
             network = dataclasses.replace(network, client_security_group_ids=clients)
+        if alarm_topic_arn is None:
+            raise ConfigError(
+                f"FinancialDatabase {name!r}: alarm_topic_arn: None would leave its alarms notifying no one "
+                "(the policy pack's cloudwatch-alarm-actions); allowed: an SNS topic ARN, e.g. AlarmTopic(...).arn"
+            )
+        if dr_alarm_topic_arn is None and dr is not None and _runs_dr_instances(plan):
+            raise ConfigError(
+                f"FinancialDatabase {name!r}: dr_alarm_topic_arn: None would leave the alarms on its DR copy "
+                f"({plan.dr_mechanisms[-1].value}) notifying no one; allowed: an SNS topic ARN in {dr.region}"
+            )
+        if not monitoring_log_groups:
+            raise ConfigError(
+                f"FinancialDatabase {name!r}: monitoring_log_groups: () would leave "
+                f"{RDS_ENHANCED_MONITORING_LOG_GROUP} to RDS, which creates it without a key and without expiry "
+                "(the policy pack's rds-log-groups-precreated); allowed: the group of each region the database "
+                "runs in, created first: "
+                f"encrypted_log_group(..., log_group_name={RDS_ENHANCED_MONITORING_LOG_GROUP!r})"
+            )
         super().__init__(
-            "fintech:database:FinancialDatabase", name, opts, scope={"DataConcern": settings.concern.value}
+            "fintech:database:FinancialDatabase",
+            name,
+            opts,
+            scope={"DataConcern": settings.concern.value},
+            jurisdiction=jurisdiction.code,
         )
         assert settings.objectives is not None  # plan_recovery refuses None
         objectives = settings.objectives
@@ -212,10 +244,28 @@ class FinancialDatabase(FintechComponent):
     # -- validation (before anything is registered) -------------------------------------------------------
 
     @staticmethod
+    def _default_objectives(settings: DatabaseSettings, *, has_dr: bool) -> tuple[DatabaseSettings, str | None]:
+        """Objectives left unset take the environment's defaults, from the stack's tag convention.
+
+        A stack config has already resolved them (:func:`~fintech_infra.validation.load_stack_config`); this is
+        for programs that build databases themselves. Returns the settings and, when a default was taken,
+        what it was (for error messages); without a convention the settings are returned unchanged and
+        :func:`~fintech_infra.recovery.plan_recovery` asks for objectives.
+        """
+        convention = stack_convention()
+        if settings.objectives is not None or convention is None:
+            return settings, None
+        objectives = default_objectives(convention.environment, settings.concern, has_dr_region=has_dr)
+        described = (
+            f"the {convention.environment} default for {settings.concern.value} applies: RPO "
+            f"{objectives.rpo_seconds} s, RTO {objectives.rto_seconds} s, scope {objectives.scope!r}"
+        )
+        return settings.model_copy(update={"objectives": objectives}), described
+
+    @staticmethod
     def _validate(
-        settings: DatabaseSettings, *, cell: str, jurisdiction: Jurisdiction, dr: DrPlacement | None, path: str
+        settings: DatabaseSettings, *, jurisdiction: Jurisdiction, dr: DrPlacement | None, path: str, dr_path: str
     ) -> RecoveryPlan:
-        dr_path = f"cells.{cell}.dr_region"
         if dr is not None and dr.region not in jurisdiction.dr_regions:
             raise ResidencyError(
                 f"{dr_path}: {dr.region!r} is not permitted for {jurisdiction.code}; {allowed(jurisdiction.dr_regions)}"
@@ -237,12 +287,14 @@ class FinancialDatabase(FintechComponent):
             path=path,
             dr_path=dr_path,
         )
-        needs_dr_network = (
-            Mechanism.CROSS_REGION_REPLICA in plan.dr_mechanisms or Mechanism.AURORA_GLOBAL in plan.dr_mechanisms
-        )
-        if needs_dr_network and dr is not None and dr.network is None:
+        if _runs_dr_instances(plan) and dr is not None and dr.network is None:
             raise ConfigError(
                 f"{dr_path}: {dr.region!r} has no DR network; {plan.dr_mechanisms[-1].value} runs instances there, "
                 "so the cell must pass DrPlacement.network (the DR region's isolated subnets)"
             )
         return plan
+
+
+def _runs_dr_instances(plan: RecoveryPlan) -> bool:
+    """Whether the plan runs database instances in the DR region (which need a network there, and alarms)."""
+    return Mechanism.CROSS_REGION_REPLICA in plan.dr_mechanisms or Mechanism.AURORA_GLOBAL in plan.dr_mechanisms

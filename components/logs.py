@@ -50,7 +50,7 @@ def encrypted_log_group(
     *,
     key: KeyRef,
     retention_days: int,
-    parent: pulumi.Resource,
+    parent: pulumi.Resource | None = None,
     log_group_name: pulumi.Input[str] | None = None,
     opts: pulumi.ResourceOptions | None = None,
 ) -> aws.cloudwatch.LogGroup:
@@ -60,7 +60,8 @@ def encrypted_log_group(
     fixes the physical name where a service expects one (``/aws/eks/<cluster>/cluster``), otherwise
     Pulumi picks one. The retention is rounded up, see :func:`cloudwatch_retention`. Log groups hold
     evidence, so they are protected; a caller may pass ``opts=ResourceOptions(protect=False)``
-    explicitly (e.g. for scratch stacks). ``key`` must allow ``logs.<region>.amazonaws.com`` with an
+    explicitly (e.g. for scratch stacks). ``parent`` None makes it a top-level resource of the program (a
+    team's ``RDSOSMetrics``, say). ``key`` must allow ``logs.<region>.amazonaws.com`` with an
     encryption-context condition (the ``logs`` key of :class:`fintech_infra.kms.KeyRing` does).
     """
     retention = cloudwatch_retention(retention_days)

@@ -2,9 +2,10 @@
 
 Order matters and is fixed here:
 
-1. read every ``fintech-infra:*`` key and validate it into a :class:`StackConfig` (one ConfigError);
-2. check every cell's residency (primary region, DR region, jurisdictions it also answers to) so a
-   forbidden region stops the program before the first resource of any cell is registered;
+1. read the stack config and validate all of it (:func:`~fintech_infra.validation.validate_stack_config`:
+   shapes, credentials, residency, recovery objectives, AWS limits), every problem in one error;
+2. resolve every cell's residency (the effective jurisdiction; the validation pass already refused a
+   forbidden region, so this only re-checks before the first resource of any cell is registered);
 3. register the tag convention once, for the whole stack;
 4. for cell stacks with a ``dns`` key, one StackReference to the zones stack (the zones and the role the
    cells write their certificates' validation records with); one :class:`JurisdictionCell` per cell; the
@@ -23,12 +24,14 @@ import pulumi
 
 from fintech_infra._tags import apply_tag_convention
 from fintech_infra.cell import JurisdictionCell
-from fintech_infra.config import StackConfig, load_stack_config, read_pulumi_config
+from fintech_infra.config import StackConfig
 from fintech_infra.dns import CELLS_OUTPUT, GlobalRouting
 from fintech_infra.dns_validation import read_zone_access
 from fintech_infra.dns_zones import WRITERS_OUTPUT, ZONES_OUTPUT, SharedZones
+from fintech_infra.errors import ConfigError
 from fintech_infra.images import ReplicationRule, merged_rules
 from fintech_infra.residency import check_residency
+from fintech_infra.validation import read_engine_config, validate_stack_config
 
 __all__ = ["build", "main"]
 
@@ -92,5 +95,14 @@ def _registry_replication(config: StackConfig) -> dict[str, list[ReplicationRule
 
 
 def main() -> None:
-    """Entry point of ``stacks/__main__.py``: the running stack's config, built."""
-    build(load_stack_config(read_pulumi_config()))
+    """Entry point of ``stacks/__main__.py``: the running stack's config, validated whole, then built.
+
+    A refused config ends the program as a :class:`pulumi.RunError`, which the Pulumi CLI reports as a
+    message rather than a traceback; nothing has been registered by then.
+    """
+    values, secret_keys = read_engine_config()
+    try:
+        config = validate_stack_config(values, secret_keys=secret_keys)
+    except ConfigError as error:
+        raise pulumi.RunError(str(error)) from None
+    build(config)

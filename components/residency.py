@@ -17,7 +17,13 @@ from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.vpc import resolve_zones
 
-__all__ = ["check_regions", "check_residency", "dr_vpc_settings", "effective_jurisdiction"]
+__all__ = [
+    "check_regions",
+    "check_residency",
+    "dr_vpc_settings",
+    "effective_jurisdiction",
+    "region_problems",
+]
 
 
 def _label(cell: CellConfig) -> str:
@@ -73,39 +79,66 @@ def dr_vpc_settings(name: str, cell: CellConfig) -> VpcSettings:
     return VpcSettings(cidr=following, az_count=cell.vpc.zone_count, nat_gateways=cell.vpc.nat_gateways)
 
 
-def _check_zones(at: str, settings: VpcSettings, region: str, where: str) -> None:
+def _zone_problems(at: str, settings: VpcSettings, region: str, where: str) -> list[ConfigError]:
     for index, zone in enumerate(settings.availability_zones or ()):
         if not zone.startswith(region) or zone[len(region) :] not in tuple("abcdefgh"):
-            raise ResidencyError(
-                f"{key_path(at, 'availability_zones', index)}: {zone!r} is outside the cell's {where} region "
-                f"{region!r}; allowed: availability zones of {region}"
+            return [
+                ResidencyError(
+                    f"{key_path(at, 'availability_zones', index)}: {zone!r} is outside the cell's {where} region "
+                    f"{region!r}; allowed: availability zones of {region}"
+                )
+            ]
+    try:
+        resolve_zones(settings, region, path=at)
+    except ConfigError as error:
+        return [error]
+    return []
+
+
+def region_problems(name: str, cell: CellConfig, rules: Jurisdiction) -> list[ConfigError]:
+    """Every problem with cell ``name``'s primary region, DR region, DR network and zones against ``rules``."""
+    at = key_path("cells", name)
+    problems: list[ConfigError] = []
+    if cell.primary_region not in rules.primary_regions:
+        problems.append(
+            ResidencyError(
+                f"{at}.primary_region: {cell.primary_region!r} is not permitted for {_label(cell)}; "
+                f"{allowed(rules.primary_regions)}"
             )
-    resolve_zones(settings, region, path=at)
+        )
+    if cell.dr_region is not None and cell.dr_region not in rules.dr_regions:
+        problems.append(
+            ResidencyError(
+                f"{at}.dr_region: {cell.dr_region!r} is not permitted for {_label(cell)}; {allowed(rules.dr_regions)}"
+            )
+        )
+    elif cell.dr_region is not None and cell.dr_region == cell.primary_region:
+        problems.append(
+            ResidencyError(
+                f"{at}.dr_region: {cell.dr_region!r} is the primary region; a DR copy needs another region; "
+                f"{allowed(r for r in rules.dr_regions if r != cell.primary_region)}"
+            )
+        )
+    problems += _zone_problems(f"{at}.vpc", cell.vpc, cell.primary_region, "primary")
+    if cell.dr_region is not None:
+        try:
+            dr_vpc = dr_vpc_settings(name, cell)
+        except ConfigError as error:
+            problems.append(error)
+        else:
+            problems += _zone_problems(f"{at}.dr_vpc", dr_vpc, cell.dr_region, "DR")
+    elif cell.dr_vpc is not None:
+        problems.append(
+            ConfigError(f"{at}.dr_vpc: a DR network without dr_region is never built; allowed: set dr_region too")
+        )
+    return problems
 
 
 def check_regions(name: str, cell: CellConfig, rules: Jurisdiction) -> None:
     """Cell ``name``'s primary region, DR region and zones against ``rules``; the first problem raises."""
-    at = key_path("cells", name)
-    if cell.primary_region not in rules.primary_regions:
-        raise ResidencyError(
-            f"{at}.primary_region: {cell.primary_region!r} is not permitted for {_label(cell)}; "
-            f"{allowed(rules.primary_regions)}"
-        )
-    if cell.dr_region is not None:
-        if cell.dr_region not in rules.dr_regions:
-            raise ResidencyError(
-                f"{at}.dr_region: {cell.dr_region!r} is not permitted for {_label(cell)}; {allowed(rules.dr_regions)}"
-            )
-        if cell.dr_region == cell.primary_region:
-            raise ResidencyError(
-                f"{at}.dr_region: {cell.dr_region!r} is the primary region; "
-                f"{allowed(r for r in rules.dr_regions if r != cell.primary_region)}"
-            )
-    _check_zones(f"{at}.vpc", cell.vpc, cell.primary_region, "primary")
-    if cell.dr_region is not None:
-        _check_zones(f"{at}.dr_vpc", dr_vpc_settings(name, cell), cell.dr_region, "DR")
-    elif cell.dr_vpc is not None:
-        raise ConfigError(f"{at}.dr_vpc: a DR network without dr_region is never built; allowed: set dr_region too")
+    problems = region_problems(name, cell, rules)
+    if problems:
+        raise problems[0]
 
 
 def check_residency(name: str, cell: CellConfig, registry: Mapping[str, Jurisdiction]) -> Jurisdiction:

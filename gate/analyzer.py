@@ -41,6 +41,7 @@ from fintech_infra_gate.policyconfig import reconcile
 from fintech_infra_gate.policyschema import Check, schema_problems
 from fintech_infra_gate.relay import AnalyzerCalls, not_listening, open_channel
 from fintech_infra_gate.relay_client import LocalRelay, Relay, answered, local_channels_open
+from fintech_infra_gate.stackfiles import PULUMI_CONFIG_MAX_BYTES
 from fintech_infra_gate.verdict import (
     ENFORCEMENT_LEVELS,
 )
@@ -135,13 +136,20 @@ class PolicyPackProcess:
         """Launch the process without waiting for it (so synthesis can overlap its start-up)."""
         if self._process is not None:
             return self
+        config_json = json.dumps(self.config)
+        if len(config_json.encode("utf-8")) > PULUMI_CONFIG_MAX_BYTES:
+            # Popen would fail with E2BIG ("Argument list too long"), as the Pulumi CLI does (pulumi/pulumi#20402).
+            raise PolicyPackError(
+                f"policy pack {str(self.pack_dir)!r}: the stack config is {len(config_json.encode()):,} bytes in "
+                f"PULUMI_CONFIG; allowed: at most {PULUMI_CONFIG_MAX_BYTES:,} (Linux's limit on one environment string)"
+            )
         env = {
             **os.environ,
             "PULUMI_PROJECT": self.project,
             "PULUMI_STACK": self.stack,
             "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
             "PULUMI_ORGANIZATION": self.organization,
-            "PULUMI_CONFIG": json.dumps(self.config),
+            "PULUMI_CONFIG": config_json,
         }
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process; closed in close()
         self._started_at = time.perf_counter()

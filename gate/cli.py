@@ -1,7 +1,9 @@
-"""``fintech-infra plan``: the offline preview gate; ``fintech-infra render``: re-render a saved plan.
+"""``fintech-infra plan``: the offline preview gate; ``fintech-infra render``: re-render a saved plan;
+``fintech-infra pack``: the policy pack this package ships, for a team's project.
 
 Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 bad config, a program error or a policy
-pack that would not run (the message goes to stderr and no output file is written or replaced).
+pack that would not run (one `error:` block goes to stderr, without a traceback unless --debug, and no
+output file is written or replaced).
 
 With ``--output`` the report goes to the file and stdout still gets the one-line verdict (PASS or FAIL
 with the counts); ``--quiet`` prints only that line.
@@ -18,12 +20,14 @@ import re
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from fintech_infra.errors import ConfigError, FintechInfraError, ProgramError
-from fintech_infra_gate import speedups
+from fintech_infra_gate import pack, speedups
+from fintech_infra_gate.analyzer import pack_version
 from fintech_infra_gate.formats import FORMATS, render, render_sarif
 from fintech_infra_gate.graph import GRAPH_SUFFIXES, graph_text
 from fintech_infra_gate.report import verdict_line
@@ -54,8 +58,9 @@ def _parser() -> argparse.ArgumentParser:
         "plan",
         help="synthesize stacks offline and judge them with the policy pack",
         description=_plain(
-            "Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and "
-            "judge it with the policy pack exactly as `pulumi preview --policy-pack` would."
+            "Synthesize a stack under the Pulumi mock engine (no cloud account, no Pulumi CLI) and judge it "
+            "with the policy pack over the analyzer protocol `pulumi preview --policy-pack` uses; values AWS "
+            "would compute are plausible stand-ins (--preview leaves them unknown)."
         ),
     )
     which = plan_cmd.add_mutually_exclusive_group(required=True)
@@ -73,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     plan_cmd.add_argument(
         "--jobs", type=int, default=int(os.environ.get("JOBS", "2")), help="parallel stacks for --all (default 2)"
     )
+    plan_cmd.add_argument(
+        "--debug", action="store_true", help="on an error, also print the traceback (of the program or the gate)"
+    )
     render_cmd = commands.add_parser(
         "render",
         help="re-render a saved --format json plan in another format",
@@ -87,7 +95,33 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("--quiet", action="store_true", help="print only the one-line verdict (PASS or FAIL)")
     render_cmd.add_argument("--graph", type=Path, help="also write the architecture diagram (.mmd or .dot)")
     render_cmd.add_argument("--stack-dir", default="stacks", help="stack file directory for SARIF locations")
+    pack_cmd = commands.add_parser(
+        "pack",
+        help="the policy pack this package ships: copy it into a project, or show where it is",
+        description=_plain(
+            "Copy the fintech-guardrails policy pack into a folder of your project, for "
+            "`pulumi preview --policy-pack DIR`, `pulumi policy publish` and `fintech-infra plan --policy-pack DIR`."
+        ),
+    )
+    pack_what = pack_cmd.add_mutually_exclusive_group(required=True)
+    pack_what.add_argument("--export", type=Path, metavar="DIR", help="copy the pack into DIR (new or empty)")
+    pack_what.add_argument("--path", action="store_true", help="print the folder of the installed pack (read only)")
     return parser
+
+
+def _pack(args: argparse.Namespace) -> int:
+    try:
+        if args.path:
+            print(pack.pack_dir())
+            return EXIT_OK
+        files = pack.export(args.export)
+    except FintechInfraError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    where = args.export
+    print(f"fintech-guardrails {pack_version(where) or '(no version)'}: {len(files)} files in {where}")
+    print(f"its virtualenv: python -m venv {where}/venv && {where}/venv/bin/pip install -r {where}/requirements.txt")
+    return EXIT_OK
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -153,6 +187,16 @@ def _deliver(args: argparse.Namespace, result: PlanResult, report: str) -> None:
         sys.stdout.write(report)
 
 
+def _fail(message: str, detail: str = "", *, hint: bool = True) -> None:
+    """One ``error:`` block on stderr (the traceback only with --debug), then any speed-up notices."""
+    print(f"error: {message}", file=sys.stderr)
+    if detail:
+        print(detail.rstrip(), file=sys.stderr)
+    elif hint and message.startswith(("internal error", "stack ")):
+        print("(run with --debug for the traceback)", file=sys.stderr)
+    _tell(speedups.notices())
+
+
 def _tell(notices: Sequence[str]) -> None:
     """Each speed-up that is off against the user's wish (the gate's own, the packs'), once per run."""
     for notice in dict.fromkeys(notices):
@@ -187,19 +231,18 @@ def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "render":
         return _render_saved(args)
+    if args.command == "pack":
+        return _pack(args)
     try:
         result, project = run_plan(args)
         report = render(result, args.format, project_root=project.root, stack_dir=project.stack_dir)
         diagram = graph_text(result, args.graph) if args.graph is not None else None
-    except ProgramError as error:
-        print(f"error: {error}", file=sys.stderr)
-        if error.detail:
-            print(error.detail.rstrip(), file=sys.stderr)
-        _tell(speedups.notices())
-        return EXIT_ERROR
     except FintechInfraError as error:
-        print(f"error: {error}", file=sys.stderr)
-        _tell(speedups.notices())
+        detail = error.detail if isinstance(error, ProgramError) else ""
+        _fail(str(error), detail if args.debug else "", hint=bool(detail) and not args.debug)
+        return EXIT_ERROR
+    except Exception as error:  # a bug in the gate: still one error block and exit 2, never exit 1's meaning
+        _fail(f"internal error: {type(error).__name__}: {error}", traceback.format_exc() if args.debug else "")
         return EXIT_ERROR
     _tell((*speedups.notices(), *result.notices))
     _deliver(args, result, report)

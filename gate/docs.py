@@ -1,17 +1,21 @@
-"""Generate the README's reference sections from the code, the way terraform-docs does for modules.
+"""Generate the reference parts of the README and of ``docs/`` from the code, as terraform-docs does for modules.
 
-Sections live between ``<!-- BEGIN X -->`` and ``<!-- END X -->`` markers:
+Generated parts live between ``<!-- BEGIN X -->`` and ``<!-- END X -->`` markers; :data:`PAGES` says which
+page holds which:
 
-- ``COMPONENT REFERENCE``: every :class:`~fintech_infra._component.FintechComponent` subclass in the package:
-  type token, inputs (settings-model fields with defaults and descriptions, then keyword wiring
-  parameters), and outputs (the class's ``OUTPUTS``).
-- ``CONFIG REFERENCE``: the stack config tree (:class:`~fintech_infra.config.StackConfig`).
-- ``JURISDICTIONS``: the jurisdiction registry.
-- ``POLICY TABLE``: the policy pack's table, printed by the pack's own renderer run with the pack's interpreter.
-- ``EXAMPLE``: ``examples/payments_database.py``, which a test synthesizes.
+- ``README.md``: ``PLAN SAMPLE`` (the head and tail of a real ``fintech-infra plan --stack dev`` run, its
+  wall time masked), ``MINIMAL STACK`` (``examples/Pulumi.minimal.yaml``, which a test synthesizes and
+  judges), ``TEAM PROGRAM`` and ``TEAM TEST`` (the team-project template's ``program.py`` and its test,
+  which the suite runs in and out of a clean venv);
+- ``docs/components.md``: ``COMPONENT REFERENCE``, every :class:`~fintech_infra._component.FintechComponent`
+  subclass: type token, inputs (settings-model fields with defaults and descriptions, then keyword wiring
+  parameters), and outputs (the class's ``OUTPUTS``);
+- ``docs/config.md``: ``CONFIG REFERENCE``, the stack config tree (:class:`~fintech_infra.config.StackConfig`);
+- ``docs/jurisdictions.md``: ``JURISDICTIONS``, the jurisdiction registry;
+- ``docs/policies.md``: ``POLICY TABLE``, printed by the pack's own renderer run with the pack's interpreter.
 
-``python -m fintech_infra_gate.docs --write README.md`` rewrites them; ``--check`` exits 1 when they are stale
-(a test runs the check so a stale README fails the suite).
+``python -m fintech_infra_gate.docs --write`` rewrites every page (or the pages named); ``--check`` exits 1
+when one is stale (``tests/test_docs.py`` runs the check, so a stale page fails the suite).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import collections.abc
 import contextlib
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -42,10 +47,23 @@ from fintech_infra.config import StackConfig
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 from fintech_infra_gate.analyzer import PolicyPackError, pack_python
 
-__all__ = ["main", "render_sections", "rewrite"]
+__all__ = ["PAGES", "main", "render_pages", "render_sections", "rewrite"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Modules that define no components or would import optional tooling.
+PAGES: dict[str, tuple[str, ...]] = {
+    "README.md": ("PLAN SAMPLE", "MINIMAL STACK", "TEAM PROGRAM", "TEAM TEST"),
+    "docs/components.md": ("COMPONENT REFERENCE",),
+    "docs/config.md": ("CONFIG REFERENCE",),
+    "docs/jurisdictions.md": ("JURISDICTIONS",),
+    "docs/policies.md": ("POLICY TABLE",),
+}
+"""Each generated page (relative to the repository) and the sections it holds."""
+MINIMAL_STACK = Path("examples") / "Pulumi.minimal.yaml"
+TEAM_PROJECT = Path("templates") / "team-project"
+SAMPLE_STACK = "dev"
+SAMPLE_HEAD, SAMPLE_TAIL = 5, 5
+"""Lines of the sample report shown before and after the elision."""
 PACK_RENDERER = "fintech_guardrails.docs"
 """The pack module that renders its README table (``--table`` prints it)."""
 _SKIP_MODULES = {"fintech_infra_gate.docs", "fintech_infra.testing.pytest_plugin"}
@@ -246,15 +264,40 @@ def _policy_table() -> str | None:
     return result.stdout
 
 
-def render_example() -> str:
-    """The example program, verbatim (``tests/test_examples.py`` runs it)."""
-    source = (REPO_ROOT / "examples" / "payments_database.py").read_text()
-    return f"```python\n{source}```\n"
+def _code(path: Path, language: str, *, start: str | None = None) -> str:
+    """A file verbatim in a fenced block; with ``start``, from its first line that starts with it."""
+    lines = (REPO_ROOT / path).read_text(encoding="utf-8").splitlines(keepends=True)
+    if start is not None:
+        lines = lines[next(i for i, line in enumerate(lines) if line.startswith(start)) :]
+    return f"```{language}\n{''.join(lines)}```\n"
+
+
+@functools.cache
+def render_plan_sample() -> str:
+    """The head and tail of a real ``fintech-infra plan`` run on the sample stack; the wall time masked.
+
+    Everything a report lists is ordered by the resource tree and the names, never by registration order,
+    so two runs print the same bytes apart from the time (``tests/gate/test_determinism.py``).
+    """
+    command = [sys.executable, "-m", "fintech_infra_gate.cli", "plan", "--stack", SAMPLE_STACK]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"`fintech-infra plan --stack {SAMPLE_STACK}` exited {result.returncode}: {result.stderr}")
+    lines = re.sub(r"\(\d+\.\d+ s\)$", "(… s)", result.stdout.rstrip("\n"), flags=re.MULTILINE).splitlines()
+    elided = len(lines) - SAMPLE_HEAD - SAMPLE_TAIL
+    shown = [*lines[:SAMPLE_HEAD], f"[... {elided} more lines: the rest of the tree, cloud resources per type ...]"]
+    echo = f"$ make plan\n.venv/bin/fintech-infra plan --stack {SAMPLE_STACK}\n"
+    return "```text\n" + echo + "\n".join([*shown, *lines[-SAMPLE_TAIL:]]) + "\n```\n"
 
 
 def render_sections() -> dict[str, str]:
+    """Every generated section, by marker name."""
+    team = TEAM_PROJECT / "tests" / "test_program.py"
     sections = {
-        "EXAMPLE": render_example(),
+        "PLAN SAMPLE": render_plan_sample(),
+        "MINIMAL STACK": _code(MINIMAL_STACK, "yaml"),
+        "TEAM PROGRAM": _code(TEAM_PROJECT / "program.py", "python", start="def main"),
+        "TEAM TEST": _code(team, "python", start="PROJECT ="),
         "COMPONENT REFERENCE": render_component_reference(),
         "CONFIG REFERENCE": render_config_reference(),
         "JURISDICTIONS": render_jurisdictions(),
@@ -273,30 +316,48 @@ def rewrite(text: str, sections: dict[str, str]) -> str:
     for marker, body in sections.items():
         pattern = re.compile(rf"(<!-- BEGIN {marker} -->\n).*?(<!-- END {marker} -->)", re.DOTALL)
         if not pattern.search(text):
-            raise ValueError(f"README has no <!-- BEGIN {marker} --> / <!-- END {marker} --> markers")
+            raise ValueError(f"page has no <!-- BEGIN {marker} --> / <!-- END {marker} --> markers")
         text = pattern.sub(_replacement(body), text)
     return text
 
 
+def render_pages(pages: list[str] | None = None) -> dict[Path, tuple[str, str]]:
+    """Each page (all of :data:`PAGES`, or those named): its path, its current text and its text regenerated."""
+    wanted = [
+        str(Path(page).resolve().relative_to(REPO_ROOT)) if Path(page).is_absolute() else page
+        for page in (pages or list(PAGES))
+    ]
+    unknown = [page for page in wanted if page not in PAGES]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a generated page; allowed: {', '.join(PAGES)}")
+    sections = render_sections()
+    result = {}
+    for page in wanted:
+        path = REPO_ROOT / page
+        current = path.read_text(encoding="utf-8")
+        result[path] = (current, rewrite(current, {name: sections[name] for name in PAGES[page] if name in sections}))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Regenerate the README reference sections.")
-    parser.add_argument("readme", nargs="?", default=str(REPO_ROOT / "README.md"))
+    parser = argparse.ArgumentParser(description="Regenerate the generated parts of the README and docs/.")
+    parser.add_argument("pages", nargs="*", help=f"pages to regenerate (default all: {', '.join(PAGES)})")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="rewrite the sections in place")
-    mode.add_argument("--check", action="store_true", help="exit 1 if the sections are stale")
+    mode.add_argument("--write", action="store_true", help="rewrite the pages in place")
+    mode.add_argument("--check", action="store_true", help="exit 1 if a page is stale")
     args = parser.parse_args(argv)
-    path = Path(args.readme)
-    current = path.read_text()
-    updated = rewrite(current, render_sections())
-    if args.check:
-        if updated != current:
-            print(f"{path} is stale: run `make docs`", file=sys.stderr)
-            return 1
-        return 0
-    if args.write:
-        path.write_text(updated)
-    else:
-        sys.stdout.write(updated)
+    stale = []
+    for path, (current, updated) in render_pages(args.pages).items():
+        if updated == current:
+            continue
+        stale.append(path)
+        if args.write:
+            path.write_text(updated, encoding="utf-8")
+        elif not args.check:
+            sys.stdout.write(updated)
+    if args.check and stale:
+        print(f"stale: {', '.join(str(p.relative_to(REPO_ROOT)) for p in stale)}: run `make docs`", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -238,8 +238,15 @@ class StreamingJudge:
                 self._error = self.process._fail(str(error)) if isinstance(error, RelayError) else error
 
     def cancel(self) -> None:
-        """Stop (synthesis failed); the caller closes the relay and the process."""
-        self._thread.join()
+        """Synthesis failed: nothing more will be sent. The caller closes the relay and the process without
+        waiting for the pack to finish starting (a refused config is reported at once); the configuration
+        thread then fails on the closed pack and ends, and :meth:`stopped` waits for that."""
+        with self._lock:
+            self._error = self._error or RuntimeError("synthesis failed")
+
+    def stopped(self, timeout: float) -> None:
+        """Wait (up to ``timeout``) for the configuration thread to end, after the pack was closed."""
+        self._thread.join(timeout)
 
     def finish(self, recording: Recording) -> Verdict:
         self._thread.join()

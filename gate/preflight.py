@@ -25,9 +25,10 @@ from typing import Any
 
 from fintech_infra import aws_facts as facts
 from fintech_infra.aws_facts import Source
-from fintech_infra.config import CONFIG_NAMESPACE, CellConfig, EcsSettings, EksSettings, StackConfig, load_stack_config
+from fintech_infra.config import CONFIG_NAMESPACE, CellConfig, EcsSettings, EksSettings, StackConfig
 from fintech_infra.dns_zones import writer_role_name
 from fintech_infra.images import parse_ecr_image
+from fintech_infra.validation import load_stack_config
 from fintech_infra_gate.docs import rewrite
 from fintech_infra_gate.order import dependency_levels
 from fintech_infra_gate.stackfiles import Project, StackFile, load_project

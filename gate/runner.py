@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pulumi
+
 from fintech_infra.errors import ConfigError, ProgramError
 from fintech_infra.testing import RecordedResource, Recording, engine_config, synthesize
 from fintech_infra_gate import speedups
@@ -70,6 +72,10 @@ def _qualified_outputs(stack: StackFile, references: Mapping[str, str], exports:
     return {qualified[path]: dict(exports[name]) for path, name in references.items() if name in exports}
 
 
+def _where(project: Project, stack: StackFile) -> str:
+    return str(stack.path.relative_to(project.root)) if stack.path.is_relative_to(project.root) else stack.path.name
+
+
 def synthesize_stack(
     project: Project,
     stack: StackFile,
@@ -93,9 +99,11 @@ def synthesize_stack(
                 default_region=stack.aws_region,
                 on_register=on_register,
             )
-    except ConfigError:
-        raise
-    except Exception as error:  # the program's own failure, reported with its traceback (exit 2)
+    except ConfigError as error:
+        raise ConfigError(f"{_where(project, stack)}: {error}", problems=error.problems) from error
+    except pulumi.RunError as error:  # the SDK's "clean exit": a message for the user, not a crash
+        raise ConfigError(f"{_where(project, stack)}: {error}") from error
+    except Exception as error:  # the program's own failure; its traceback is shown with --debug (exit 2)
         raise ProgramError(
             f"stack {stack.name!r}: the program failed: {type(error).__name__}: {error}", traceback.format_exc()
         ) from error
@@ -152,7 +160,12 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
                 project, stack, preview=options.preview, exports=exports, on_register=judge.submit
             )
         except BaseException:
+            # Close the pack at once rather than wait for it to finish starting: a refused config is reported
+            # in a fraction of a second. The configuration thread then fails on the closed pack and ends.
             judge.cancel()
+            process.close()
+            relay.close()
+            judge.stopped(process.stop_timeout)
             raise
         synthesis = time.perf_counter() - synthesis_started
         # Policy time is what remains after synthesis: the Analyze calls ran alongside it on the pack's core.

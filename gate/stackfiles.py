@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fintech_infra.errors import ConfigError, allowed
+from fintech_infra_gate.stackyaml import read_yaml
 
 __all__ = [
+    "PULUMI_CONFIG_MAX_BYTES",
     "SECRET_PLACEHOLDER",
     "Project",
     "StackFile",
+    "check_config_size",
+    "engine_json",
     "find_project_dir",
     "load_project",
     "policy_config_path",
@@ -46,13 +48,49 @@ def find_project_dir(start: Path) -> Path:
     raise ConfigError(f"no Pulumi.yaml in {str(start)!r} or any parent; pass --project-dir")
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ConfigError(f"{path.name}: not valid YAML{where}: {getattr(error, 'problem', error)}") from None
+PULUMI_CONFIG_MAX_BYTES = 131_072 - len("PULUMI_CONFIG=") - 1
+"""The largest stack config the Pulumi CLI can hand a program or a policy pack on Linux.
+
+The CLI passes the whole config as one environment variable, ``PULUMI_CONFIG`` (the language host's
+``pulumiConfigVar`` and the analyzer plugin's ``constructEnv`` in pulumi/pulumi), and Linux refuses an
+environment string longer than MAX_ARG_STRLEN, 32 pages = 131,072 bytes with its name and NUL (execve(2),
+"Limits on size of arguments and environment"); pulumi/pulumi#20402 is the CLI failing that way."""
+
+
+def engine_json(config: Mapping[str, Any]) -> str:
+    """The config as the CLI serializes it into ``PULUMI_CONFIG``: compact JSON, structured values as JSON text,
+    and ``<``, ``>``, ``&`` escaped the way Go's encoder does (``secure:`` values as the gate's placeholders)."""
+    values = {
+        key: value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        for key, value in config.items()
+    }
+    text = json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def check_config_size(config: Mapping[str, Any], *, where: str) -> None:
+    """Refuse a config the Pulumi CLI could not pass in ``PULUMI_CONFIG`` (:data:`PULUMI_CONFIG_MAX_BYTES`)."""
+    size = len(engine_json(config).encode("utf-8"))
+    if size > PULUMI_CONFIG_MAX_BYTES:
+        raise ConfigError(
+            f"{where}: the stack config is {size:,} bytes in PULUMI_CONFIG, the one environment variable the Pulumi "
+            "CLI passes it to the program and the policy pack in; Linux refuses an environment string over "
+            f"131,072 bytes (execve's MAX_ARG_STRLEN), so `pulumi up` could not start them; allowed: at most "
+            f"{PULUMI_CONFIG_MAX_BYTES:,} bytes (move bulky data into a file the program reads, or split the stack)"
+        )
+
+
+def _read_yaml(path: Path, root: Path | None = None) -> Any:
+    name = str(path.relative_to(root)) if root is not None and path.is_relative_to(root) else path.name
+    return read_yaml(path, name=name)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return "text" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
 def _full_key(project: str, key: str) -> str:
@@ -168,12 +206,16 @@ class Project:
                 f"stack {name!r}: no stack file {path.relative_to(self.root)}; "
                 + (allowed(known) if known else "the project has no stack files")
             )
-        document = _read_yaml(path) or {}
+        where = str(path.relative_to(self.root)) if path.is_relative_to(self.root) else path.name
+        document = _read_yaml(path, self.root)
         if not isinstance(document, Mapping):
-            raise ConfigError(f"{path.name}: expected a mapping with a `config:` key, got {type(document).__name__}")
+            raise ConfigError(
+                f"{where}: the file holds {_kind(document)}; allowed: a mapping with a `config:` key (and optionally "
+                "`secretsprovider:`, `encryptedkey:`, `environment:`)"
+            )
         raw = document.get("config") or {}
         if not isinstance(raw, Mapping):
-            raise ConfigError(f"{path.name}: config: expected a mapping of keys to values")
+            raise ConfigError(f"{where}: config: holds {_kind(raw)}; allowed: a mapping of config keys to values")
         config: dict[str, Any] = dict(self.defaults)
         secrets: list[str] = []
         for key, value in raw.items():
@@ -182,6 +224,7 @@ class Project:
             config[full] = revealed
             if secret:
                 secrets.append(full)
+        check_config_size(config, where=where)
         return StackFile(name=name, path=path, config=config, secret_keys=tuple(sorted(secrets)), project=self.name)
 
     def stack_for_reference(self, qualified: str, *, where: str) -> str:
@@ -219,7 +262,7 @@ def load_project(root: Path) -> Project:
     path = root / "Pulumi.yaml"
     if not path.is_file():
         raise ConfigError(f"{str(root)!r}: no Pulumi.yaml; pass --project-dir")
-    document = _read_yaml(path)
+    document = _read_yaml(path, root)
     if not isinstance(document, Mapping) or not isinstance(document.get("name"), str):
         raise ConfigError("Pulumi.yaml: `name` is required")
     name = document["name"]

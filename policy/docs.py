@@ -1,4 +1,4 @@
-"""Regenerate the README policy table: ``python policy/docs.py [README.md]``.
+"""Regenerate the policy table of docs/policies.md: ``python policy/docs.py [PAGE]``.
 
 The renderer lives in :mod:`fintech_guardrails.docs` (``render_policy_table()``, ``update_readme()``); this
 script only puts the pack directory on ``sys.path`` so it runs from the repository root.

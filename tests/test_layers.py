@@ -33,7 +33,9 @@ LAYERS: tuple[Layer, ...] = (
     Layer("gate", "the offline gate, its reports and the docs generator (fintech_infra_gate)", ("harness", "library")),
     Layer("pack", "the policy pack, published alone (policy/, fintech_guardrails)", ()),
     Layer("stacks", "the stack program (stacks/)", ("library",)),
-    Layer("examples", "the documented team program (examples/)", ("library",)),
+    Layer(
+        "templates", "the team-project template: its program and its tests (templates/)", ("gate", "harness", "library")
+    ),
     Layer("benchmarks", "make bench (benchmarks/)", ("gate", "harness", "library")),
 )
 BY_NAME = {layer.name: layer for layer in LAYERS}
@@ -82,7 +84,7 @@ def project_modules() -> list[Module]:
             else "policy." + ".".join(relative.with_suffix("").parts)
         )
         found.append(Module(name, path, "pack"))
-    for top in ("stacks", "examples", "benchmarks"):
+    for top in ("stacks", "templates", "benchmarks"):
         for source in sorted((ROOT / top).rglob("*.py")):
             found.append(Module(_module_name(top, ROOT / top, source), source, top))
     return found

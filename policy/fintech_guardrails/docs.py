@@ -1,9 +1,9 @@
-"""Render the README policy table from the registry, so the docs can't drift from the pack.
+"""Render the policy table from the registry, so the docs can't drift from the pack.
 
 ``render_policy_table()`` returns the Markdown table; ``update_readme(path)`` rewrites the text between
-``<!-- BEGIN POLICY TABLE -->`` and ``<!-- END POLICY TABLE -->``. ``python -m fintech_guardrails.docs
-[README.md]`` (with ``policy`` on ``PYTHONPATH``) or ``python policy/docs.py`` does the same from a shell;
-``--table`` prints the table instead.
+``<!-- BEGIN POLICY TABLE -->`` and ``<!-- END POLICY TABLE -->`` of a page (by default the repository's
+``docs/policies.md``). ``python -m fintech_guardrails.docs [PAGE]`` (with ``policy`` on ``PYTHONPATH``) or
+``python policy/docs.py`` does the same from a shell; ``--table`` prints the table instead.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ __all__ = ["BEGIN", "END", "render_policy_table", "update_readme"]
 
 BEGIN = "<!-- BEGIN POLICY TABLE -->"
 END = "<!-- END POLICY TABLE -->"
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
+"""The page that holds the table in the repository (the README once did, hence the name)."""
 
 
 def _cell(text: str) -> str:
@@ -68,8 +69,8 @@ def update_readme(path: Path = README) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``[README.md]`` rewrites the table in place; ``--table`` prints it (how the repository's README
-    generator reads it without importing the pack)."""
+    """``[PAGE]`` rewrites the table in place; ``--table`` prints it (how the repository's docs generator
+    reads it without importing the pack)."""
     args = sys.argv[1:] if argv is None else argv
     if args == ["--table"]:
         sys.stdout.write(render_policy_table())

@@ -26,7 +26,13 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def _program() -> None:
-    apply_tag_convention(environment="prod", owner="platform-team", cost_center="cc-42", compliance_scope="pci-dss")
+    apply_tag_convention(
+        environment="prod",
+        jurisdiction="eu-gdpr",
+        owner="platform-team",
+        cost_center="cc-42",
+        compliance_scope="pci-dss",
+    )
     provider = aws.Provider("eu", region=REGION)
     on_eu = pulumi.ResourceOptions(provider=provider)
     keys = KeyRing("eu-keys", cell="eu", purposes=["audit", "logs"], opts=on_eu)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from fintech_infra import aws_facts, aws_limits
-from fintech_infra.config import DatabaseSettings, RedisSettings, load_stack_config
+from fintech_infra.config import DatabaseSettings, RedisSettings
 from fintech_infra.errors import ConfigError
+from fintech_infra.validation import load_stack_config
 
 
 @pytest.mark.parametrize(
@@ -156,7 +157,7 @@ def _stack(concern: dict[str, object]) -> dict[str, object]:
         ),
         (
             {"concern": "crm", "backup_retention_days": 40},
-            "cells.eu.concerns[0].backup_retention_days: 40 input should be less than or equal to 35",
+            "cells.eu.concerns[0].backup_retention_days: 40 is out of range; allowed: 1 to 35",
         ),
         (
             {"concern": "crm", "performance_insights_retention_days": 30},

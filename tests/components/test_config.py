@@ -14,11 +14,10 @@ from fintech_infra.config import (
     RecoveryObjectives,
     StackConfig,
     default_objectives,
-    load_stack_config,
-    read_pulumi_config,
 )
 from fintech_infra.errors import ConfigError
 from fintech_infra.testing import synthesize
+from fintech_infra.validation import load_stack_config, read_pulumi_config
 
 VALID: dict[str, Any] = {
     "environment": "prod",
@@ -81,8 +80,7 @@ def test_unknown_top_level_key() -> None:
 def test_wrong_type_names_path_and_value() -> None:
     message = error_for(config_with(**{"cells.cy.redis": {"nodes": "two"}}))
     assert message == (
-        "invalid stack config: cells.cy.redis.nodes: 'two' input should be a valid integer, "
-        "unable to parse string as an integer"
+        "invalid stack config: cells.cy.redis.nodes: 'two' (a string) is not an integer; allowed: 2 to 6"
     )
 
 
@@ -128,8 +126,8 @@ def test_concern_listed_twice() -> None:
 def test_unknown_concern_lists_the_four() -> None:
     message = error_for(config_with(**{"cells.cy.concerns": [{"concern": "loans"}]}))
     assert message == (
-        "invalid stack config: cells.cy.concerns[0].concern: 'loans' input should be "
-        "'crm', 'trading', 'payments' or 'audit'"
+        "invalid stack config: cells.cy.concerns[0].concern: 'loans' is not one of the choices; "
+        "allowed: crm, trading, payments, audit"
     )
 
 
@@ -138,7 +136,7 @@ def test_every_problem_is_reported_in_one_error() -> None:
     with pytest.raises(ConfigError) as caught:
         load_stack_config(raw)
     assert len(caught.value.problems) == 2
-    assert str(caught.value).splitlines()[0] == "invalid stack config:"
+    assert str(caught.value).splitlines()[0] == "invalid stack config (2 problems):"
 
 
 def test_prod_refuses_single_nat_and_single_az_database() -> None:
@@ -220,8 +218,14 @@ def test_non_prod_cell_without_dr_region_defaults_to_zone_scope() -> None:
     objectives = load_stack_config(raw).cells["cy"].concerns[0].objectives
     assert objectives is not None and objectives.scope == "zone"
     raw["environment"] = "prod"
-    prod = load_stack_config(raw).cells["cy"].concerns[0].objectives
-    assert prod is not None and prod.scope == "region", "prod objectives always cover region loss"
+    # Prod objectives always cover region loss, which a cell without a DR region cannot meet: refused up front.
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(raw)
+    assert caught.value.problems[0] == (
+        "cells.cy.concerns[0].objectives.scope: 'region' needs a DR region, and cells.cy.dr_region is not set; "
+        "set cells.cy.dr_region to a region the jurisdiction permits, or set objectives.scope: zone to accept "
+        "losing the data with the region"
+    )
 
 
 def test_region_outside_the_jurisdiction_is_a_residency_error() -> None:
@@ -246,11 +250,12 @@ def test_service_names_are_distinct_and_never_the_rotation_label() -> None:
     # (the label the data stores admit their rotation function under), would share an ingress rule.
     message = error_for(config_with(**{"cells.cy.compute": _services("api", "api")}))
     assert message == (
-        "invalid stack config: cells.cy.compute: services: names ['api'] repeat; allowed: one service per name"
+        "invalid stack config: cells.cy.compute.services[1].name: 'api' is listed twice (first at services[0]); "
+        "each service's resources are named after it, so allowed: a name no other service of the cell has"
     )
     message = error_for(config_with(**{"cells.cy.compute": _services("api", "rotation")}))
     assert message == (
-        "invalid stack config: cells.cy.compute: services: the name 'rotation' is taken by the data stores' "
+        "invalid stack config: cells.cy.compute.services[1].name: 'rotation' is taken by the data stores' "
         "rotation function; allowed: any other name"
     )
 
@@ -288,6 +293,6 @@ def test_a_dr_cells_images_must_be_replicable_from_its_primary_registry(image: s
         "(a cell with a DR region runs its standby from the DR region's registry, which ECR replication fills from "
         "this account's registry in the primary region only)"
     )
-    without_dr = _with_services(config_with(), image)
+    without_dr = _with_services(config_with(environment="staging"), image)  # prod refuses a cell without DR
     del without_dr["cells"]["cy"]["dr_region"]
     assert load_stack_config(without_dr).cells["cy"].dr_region is None  # nothing to replicate to

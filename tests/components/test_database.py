@@ -10,11 +10,12 @@ import pulumi_aws as aws
 import pytest
 
 from fintech_infra._tags import apply_tag_convention
-from fintech_infra.config import AlarmSettings, DatabaseSettings, RecoveryObjectives, load_stack_config
+from fintech_infra.config import AlarmSettings, DatabaseSettings, RecoveryObjectives
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.errors import ConfigError, ResidencyError
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 from fintech_infra.testing import synthesize
+from fintech_infra.validation import load_stack_config
 from fintech_infra.wiring import DataNetwork, DrPlacement, KeyRef
 from tests.components.helpers import admitted, rules_of
 
@@ -28,6 +29,7 @@ CONCERNS = {
     "audit": DatabaseSettings(concern="audit", objectives=LOOSE),
 }
 INSTANCE, CLUSTER = "aws:rds/instance:Instance", "aws:rds/cluster:Cluster"
+TOPIC, DR_TOPIC = "arn:aws:sns:eu-central-1:123456789012:alarms", "arn:aws:sns:eu-west-1:123456789012:alarms"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 
 
@@ -39,9 +41,17 @@ def _network(vpc: str, subnets: list[str], clients: list[pulumi.Input[str]]) -> 
     )
 
 
+def _os_metrics(provider: pulumi.ProviderResource | None = None, suffix: str = "") -> aws.cloudwatch.LogGroup:
+    """The region's RDSOSMetrics group: one per account and region, so a database's caller creates it first."""
+    return aws.cloudwatch.LogGroup(
+        f"rds-os-metrics{suffix}", name="RDSOSMetrics", opts=pulumi.ResourceOptions(provider=provider)
+    )
+
+
 def program() -> None:
     apply_tag_convention(environment="prod", owner="data", cost_center="cc-1", compliance_scope="pci-dss")
     dr_provider = aws.Provider("dr", region="eu-west-1")
+    monitoring = [_os_metrics(), _os_metrics(dr_provider, "-dr")]
     app_sg = aws.ec2.SecurityGroup("app", vpc_id="vpc-primary", description="app tier")
     dr_app_sg = aws.ec2.SecurityGroup(
         "dr-app", vpc_id="vpc-dr", description="app tier", opts=pulumi.ResourceOptions(provider=dr_provider)
@@ -68,6 +78,7 @@ def program() -> None:
             dr=dr,
             alarm_topic_arn=topic,
             dr_alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms",
+            monitoring_log_groups=monitoring,
             alarms=AlarmSettings(),
             availability_zones=["eu-central-1a", "eu-central-1b", "eu-central-1c"],
             config_path=f"cells.eu.concerns[{list(CONCERNS).index(concern)}]",
@@ -84,6 +95,8 @@ def program() -> None:
             jurisdiction=CYSEC,
             network=_network("vpc-local", ["subnet-x", "subnet-y"], [app_sg.id]),
             key=KeyRef(arn=key.arn, alias=f"alias/local/{concern}"),
+            alarm_topic_arn=TOPIC,
+            monitoring_log_groups=monitoring[:1],
         )
         pulumi.export(f"local-{concern}", {k: getattr(db, k) for k in FinancialDatabase.OUTPUTS})
 
@@ -361,6 +374,7 @@ def _build_plain(settings: DatabaseSettings, *, dr_region: str | None) -> None:
         jurisdiction=CYSEC,
         network=_network("vpc-1", ["s-1", "s-2"], ["sg-app"]),
         key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/payments"),
+        alarm_topic_arn=TOPIC,
         dr=dr,
         config_path="cells.eu.concerns[2]",
     )
@@ -480,6 +494,9 @@ def _rotated_program() -> None:
             key=KeyRef(arn=dr_key.arn, alias="alias/eu/trading"),
             network=_network("vpc-dr", ["subnet-dr-a", "subnet-dr-b"], ["sg-dr-app"]),
         ),
+        alarm_topic_arn=TOPIC,
+        dr_alarm_topic_arn=DR_TOPIC,
+        monitoring_log_groups=[_os_metrics(), _os_metrics(dr_provider, "-dr")],
         availability_zones=["eu-central-1a", "eu-central-1b"],
         rotation=rotation,
     )
@@ -531,6 +548,7 @@ def test_rotation_is_refused_where_rds_manages_the_password() -> None:
             jurisdiction=CYSEC,
             network=_network("vpc-1", ["s-1", "s-2"], ["sg-app"]),
             key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/crm"),
+            alarm_topic_arn=TOPIC,
             rotation=stand_in,  # type: ignore[arg-type]
             config_path="cells.eu.concerns[0]",
         )
@@ -538,6 +556,101 @@ def test_rotation_is_refused_where_rds_manages_the_password() -> None:
     assert _registers_nothing(build) == (
         "cells.eu.concerns[0].engine: 'rds-instance' without an Aurora global database has an RDS-managed master "
         "password, which RDS rotates itself; allowed: rotation only for engine 'aurora' with a DR region"
+    )
+
+
+# -- used standalone: objectives default from the stack's environment, alarms need a topic ---------------
+
+
+def _standalone(
+    environment: str,
+    settings: DatabaseSettings,
+    *,
+    topic: str | None = TOPIC,
+    dr_topic: str | None = None,
+    with_dr: bool = False,
+    with_monitoring: bool = True,
+) -> None:
+    apply_tag_convention(
+        environment=environment, jurisdiction="cysec", owner="data", cost_center="cc-1", compliance_scope="pci-dss"
+    )
+    # The RDSOSMetrics groups are cloud resources of their own: the refusal tests, which require that nothing
+    # is registered, leave them out (the database checks for them after everything else).
+    dr = None
+    dr_provider = aws.Provider("dr", region="eu-west-1") if with_dr else None
+    monitoring = [_os_metrics(), *([_os_metrics(dr_provider, "-dr")] if with_dr else [])] if with_monitoring else []
+    if with_dr:
+        dr = DrPlacement(
+            region="eu-west-1",
+            provider=dr_provider,  # type: ignore[arg-type]  # set when with_dr
+            key=KeyRef(arn="arn:aws:kms:eu-west-1:123456789012:key/dr", alias="alias/cy/payments"),
+            network=_network("vpc-dr", ["s-dr-1", "s-dr-2"], ["sg-dr-app"]),
+        )
+    db = FinancialDatabase(
+        "cy-payments",
+        settings,
+        cell="cy",
+        jurisdiction=CYSEC,
+        network=_network("vpc-1", ["s-1", "s-2"], ["sg-app"]),
+        key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/cy/payments"),
+        alarm_topic_arn=topic,  # type: ignore[arg-type]  # None on purpose in one test
+        dr=dr,
+        dr_alarm_topic_arn=dr_topic,
+        monitoring_log_groups=monitoring,
+    )
+    pulumi.export("mechanism", db.recovery_mechanism)
+    pulumi.export("objectives", db.settings.objectives.model_dump() if db.settings.objectives else None)
+
+
+def test_standalone_objectives_default_to_the_environments() -> None:
+    staging = synthesize(lambda: _standalone("staging", DatabaseSettings(concern="payments")))
+    assert staging.exports["objectives"] == {"rpo_seconds": 86400, "rto_seconds": 86400, "scope": "zone"}
+    assert staging.exports["mechanism"] == "multi-az-instance"
+    assert staging.named("cy-payments-db", INSTANCE).tags["Jurisdiction"] == "cysec"
+    prod = synthesize(
+        lambda: _standalone(
+            "prod", DatabaseSettings(concern="payments", engine="aurora"), with_dr=True, dr_topic=DR_TOPIC
+        )
+    )
+    assert prod.exports["objectives"] == {"rpo_seconds": 60, "rto_seconds": 900, "scope": "region"}
+    assert prod.exports["mechanism"] == "aurora-global-database"
+
+
+def test_standalone_prod_without_dr_asks_for_dr_and_says_where_the_objectives_came_from() -> None:
+    message = _registers_nothing(
+        lambda: _standalone("prod", DatabaseSettings(concern="payments"), with_monitoring=False)
+    )
+    assert message == (
+        "settings.objectives.scope: 'region' needs a DR region, and dr is not set; set dr to a region the "
+        "jurisdiction permits, or set objectives.scope: zone to accept losing the data with the region "
+        "(settings.objectives not given: the prod default for payments applies: RPO 60 s, RTO 900 s, scope 'region')"
+    )
+
+
+def test_a_database_without_an_alarm_topic_is_refused() -> None:
+    message = _registers_nothing(
+        lambda: _standalone("staging", DatabaseSettings(concern="payments"), topic=None, with_monitoring=False)
+    )
+    assert message == (
+        "FinancialDatabase 'cy-payments': alarm_topic_arn: None would leave its alarms notifying no one (the policy "
+        "pack's cloudwatch-alarm-actions); allowed: an SNS topic ARN, e.g. AlarmTopic(...).arn"
+    )
+    aurora_global = DatabaseSettings(concern="payments", engine="aurora")
+    message = _registers_nothing(lambda: _standalone("prod", aurora_global, with_dr=True, with_monitoring=False))
+    assert message == (
+        "FinancialDatabase 'cy-payments': dr_alarm_topic_arn: None would leave the alarms on its DR copy "
+        "(aurora-global-database) notifying no one; allowed: an SNS topic ARN in eu-west-1"
+    )
+
+
+def test_a_database_without_its_regions_rds_os_metrics_group_is_refused() -> None:
+    message = _registers_nothing(
+        lambda: _standalone("staging", DatabaseSettings(concern="payments"), with_monitoring=False)
+    )
+    assert message == (
+        "FinancialDatabase 'cy-payments': monitoring_log_groups: () would leave RDSOSMetrics to RDS, which creates "
+        "it without a key and without expiry (the policy pack's rds-log-groups-precreated); allowed: the group of "
+        "each region the database runs in, created first: encrypted_log_group(..., log_group_name='RDSOSMetrics')"
     )
 
 
@@ -552,6 +665,7 @@ def test_a_client_labelled_rotation_is_refused_when_the_rotation_function_is_adm
             jurisdiction=CYSEC,
             network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-1"], client_security_group_ids={"rotation": "sg-x"}),
             key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/trading"),
+            alarm_topic_arn=TOPIC,
             dr=DrPlacement(
                 region="eu-west-1",
                 provider=aws.Provider("dr", region="eu-west-1"),
@@ -586,6 +700,7 @@ def _build_plain_with_clients(clients: dict[str, str]) -> None:
         jurisdiction=CYSEC,
         network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-1", "s-2"], client_security_group_ids=clients),
         key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/crm"),
+        alarm_topic_arn=TOPIC,
         config_path="cells.eu.concerns[0]",
     )
 

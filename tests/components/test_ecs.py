@@ -10,11 +10,12 @@ import pulumi_aws as aws
 import pytest
 from pydantic import ValidationError
 
-from fintech_infra.config import EcsServiceSettings, load_stack_config
+from fintech_infra.config import EcsServiceSettings
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.errors import ConfigError
 from fintech_infra.fargate import FargateService
 from fintech_infra.testing import RecordedResource, Recording, synthesize
+from fintech_infra.validation import load_stack_config
 from fintech_infra.wiring import KeyRef
 
 REGION = "eu-central-1"
@@ -415,8 +416,9 @@ def test_secret_looking_environment_is_one_config_error_with_key_path() -> None:
     with pytest.raises(ConfigError) as caught:
         load_stack_config(raw)
     assert str(caught.value) == (
-        "invalid stack config: cells.eu.compute.services[0].environment: 'DB_PASSWORD' looks like a credential; "
-        "plaintext values are not allowed for it: move it to `secrets` as a Secrets Manager ARN"
+        "invalid stack config: cells.eu.compute.services[0].environment.DB_PASSWORD: [value hidden] sits under a "
+        "key named like a credential ('DB_PASSWORD'); plaintext credentials are refused in stack config; "
+        "allowed: move it to the service's `secrets` as a Secrets Manager or SSM parameter ARN"
     )
     assert "hunter2" not in str(caught.value)
 

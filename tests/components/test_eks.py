@@ -9,10 +9,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from fintech_infra.config import EksSettings, load_stack_config
+from fintech_infra.config import EksSettings
 from fintech_infra.eks import EksCluster
 from fintech_infra.errors import ConfigError
 from fintech_infra.testing import Recording, synthesize
+from fintech_infra.validation import load_stack_config
 from fintech_infra.wiring import AppNetwork, KeyRef
 
 REGION = "eu-central-1"

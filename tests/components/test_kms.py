@@ -25,7 +25,13 @@ ALIAS = "aws:kms/alias:Alias"
 
 
 def _program() -> None:
-    apply_tag_convention(environment="prod", owner="platform-team", cost_center="cc-42", compliance_scope="pci-dss")
+    apply_tag_convention(
+        environment="prod",
+        jurisdiction="eu-gdpr",
+        owner="platform-team",
+        cost_center="cc-42",
+        compliance_scope="pci-dss",
+    )
     provider = aws.Provider("eu", region=REGION)
     ring = KeyRing("eu-keys", cell="eu", purposes=PURPOSES, opts=pulumi.ResourceOptions(provider=provider))
     EncryptionKey(

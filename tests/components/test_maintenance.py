@@ -9,7 +9,6 @@ import zoneinfo
 import pytest
 
 from fintech_infra import aws_facts
-from fintech_infra.config import load_stack_config
 from fintech_infra.errors import ConfigError
 from fintech_infra.maintenance import (
     MaintenanceSettings,
@@ -19,6 +18,7 @@ from fintech_infra.maintenance import (
     window_problem,
     window_problems,
 )
+from fintech_infra.validation import load_stack_config
 
 NIGHT = (60, 6 * 60)  # 01:00-06:00 local
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -140,7 +140,7 @@ def test_settings_override_the_region_default_window_by_window() -> None:
 
 def _stack(cell: dict) -> dict:
     return {
-        "environment": "prod",
+        "environment": "staging",
         "tags": {"owner": "platform", "cost_center": "cc-1"},
         "cells": {
             "eu": {

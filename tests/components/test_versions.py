@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from fintech_infra import aws_facts
-from fintech_infra.config import DatabaseSettings, EksSettings, load_stack_config
+from fintech_infra.config import DatabaseSettings, EksSettings
 from fintech_infra.errors import ConfigError
+from fintech_infra.validation import load_stack_config
 from fintech_infra.versions import (
     aurora_global_version,
     aurora_global_version_problem,
@@ -117,7 +118,7 @@ def test_global_clusters_get_a_full_version() -> None:
 
 def _stack(cell: dict) -> dict:
     return {
-        "environment": "prod",
+        "environment": "staging",
         "tags": {"owner": "platform", "cost_center": "cc-1"},
         "cells": {
             "eu": {

@@ -70,7 +70,9 @@ def test_broken_config_exits_2_and_writes_nothing(tmp_path, capsys, no_pack_left
     code = plan("--stack", "broken", "--format", "json", "--output", str(out), "--graph", str(graph))
     assert code == 2
     captured = capsys.readouterr()
-    assert captured.err == "error: environment: 'qa' is not an environment; allowed: dev, staging, prod\n"
+    assert captured.err == (
+        "error: stacks/Pulumi.broken.yaml: environment: 'qa' is not an environment; allowed: dev, staging, prod\n"
+    )
     assert out.read_text() == "previous report\n"
     assert not graph.exists()
     assert list(tmp_path.iterdir()) == [out]
@@ -83,11 +85,16 @@ def test_unknown_stack_exits_2_naming_the_stack_files(capsys):
     )
 
 
-def test_program_error_exits_2_with_the_traceback(tmp_path, capsys, no_pack_left):
+def test_program_error_exits_2_with_the_traceback_only_with_debug(tmp_path, capsys, no_pack_left):
     project = tmp_path / "project"
     shutil.copytree(PROJECT, project)
     (project / "stacks" / "__main__.py").write_text("raise KeyError('region')\n")
-    assert main(["plan", "--project-dir", str(project), "--policy-pack", str(PACK), "--stack", "dev"]) == 2
+    command = ["plan", "--project-dir", str(project), "--policy-pack", str(PACK), "--stack", "dev"]
+    assert main(command) == 2
+    assert capsys.readouterr().err == (
+        "error: stack 'dev': the program failed: KeyError: 'region'\n(run with --debug for the traceback)\n"
+    )
+    assert main([*command, "--debug"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: stack 'dev': the program failed: KeyError: 'region'\nTraceback")
 
@@ -251,4 +258,4 @@ def test_console_script_is_installed():
         [str(script), *BASE, "--stack", "broken"], capture_output=True, text=True, timeout=120, check=False
     )
     assert completed.returncode == 2
-    assert completed.stderr.startswith("error: environment: 'qa' is not an environment")
+    assert completed.stderr.startswith("error: stacks/Pulumi.broken.yaml: environment: 'qa' is not an environment")

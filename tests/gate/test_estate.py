@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from benchmarks.estate import estate_config, write_estate
-from fintech_infra.config import load_stack_config
+from fintech_infra.validation import load_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
@@ -401,7 +402,7 @@ def _forbidden(stack: str, edit: Any) -> tuple[list[Exception], Recording]:
     def program() -> None:
         try:
             runpy.run_path(str(PROGRAM))
-        except ConfigError as error:
+        except (ConfigError, pulumi.RunError) as error:  # RunError: the program's refusal, shown without a traceback
             errors.append(error)
 
     return errors, synthesize(program, stack=stack, config=config)
@@ -427,8 +428,8 @@ def test_zone_outside_the_primary_region_fails_and_registers_nothing() -> None:
 
     errors, recording = _forbidden("prod-eu", edit)
     assert [str(e) for e in errors] == [
-        "cells.eu.vpc.availability_zones[1]: 'eu-west-1b' is outside the cell's primary region 'eu-central-1'; "
-        "allowed: availability zones of eu-central-1"
+        "invalid stack config: cells.eu.vpc.availability_zones[1]: 'eu-west-1b' is outside the cell's primary "
+        "region 'eu-central-1'; allowed: availability zones of eu-central-1"
     ]
     assert list(recording) == []
 
@@ -442,7 +443,7 @@ def test_also_regulated_by_narrows_the_regions() -> None:
         ),
     )
     assert [str(e) for e in errors] == [
-        "cells.eu.dr_region: 'eu-south-2' is not permitted for eu-gdpr and cysec; "
+        "invalid stack config: cells.eu.dr_region: 'eu-south-2' is not permitted for eu-gdpr and cysec; "
         "allowed: eu-central-1, eu-west-1, eu-south-1"
     ]
     assert list(recording) == []

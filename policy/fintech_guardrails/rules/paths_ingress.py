@@ -1,7 +1,8 @@
 """Ingress paths: every hostname an Application Load Balancer serves reaches a container that listens for it.
 
 The walk, per internet-facing ALB and hostname (its certificate's names, the hostnames its rules name, the Route 53
-records of the stack that alias it)::
+records of the stack that alias it; for a certificate issued outside the stack, whose names are not known offline,
+the hostnames the stack routes to the ALB's region)::
 
     internet -> WAF -> ALB -> HTTPS listener -> the first rule whose conditions match the host (priority order)
       -> target group(s) of its forward action -> what registers targets (an ECS service naming the group in
@@ -81,7 +82,16 @@ class IngressWalk:
             (c, "certificateArn") for c in self.topo.referrers(listener, (t.LB_LISTENER_CERTIFICATE,), "listenerArn")
         ]
         for node, prop in sources:
-            for certificate in self.certificates(node, prop):
+            certificates = self.certificates(node, prop)
+            if not certificates and isinstance(node.get(prop), str):
+                # A certificate issued outside the stack (edge.certificate_arn): its names are not known offline, so
+                # the hostnames routed to this region are taken as its names; the rules must still match them.
+                names.update(
+                    m.hostname.lower()
+                    for m in self.topo.manifests
+                    if m.region == alb.region and isinstance(m.hostname, str)
+                )
+            for certificate in certificates:
                 for name in [certificate.get("domainName"), *known_list(certificate.get("subjectAlternativeNames"))]:
                     if is_unknown(name):
                         self.out.wait("the certificate's names", certificate.urn)
