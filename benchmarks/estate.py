@@ -25,7 +25,7 @@ from fintech_infra.config import CONFIG_NAMESPACE
 from fintech_infra.validation import load_stack_config
 from fintech_infra_gate.stackfiles import load_project
 
-__all__ = ["estate_config", "write_estate"]
+__all__ = ["estate_config", "write_estate", "write_split_estate"]
 
 
 ZONES_KEY = f"{CONFIG_NAMESPACE}:zones"
@@ -57,15 +57,21 @@ def _cell(template: Mapping[str, Any], index: int, domain: str) -> tuple[str, di
         for j, entity in enumerate(template["entities"])
     ]
     vpc = dict(cell.get("vpc") or {})
-    vpc["cidr"] = str(ipaddress.IPv4Network(f"10.{(index * 4) % 256}.0.0/16"))
+    vpc["cidr"] = str(ipaddress.IPv4Network(f"10.{(index * 4) % 256}.0.0/16"))  # unique for up to 64 cells
     cell["vpc"] = vpc
     return name, cell
 
 
 def estate_config(
-    project_dir: Path, cells: int, *, template_stack: str = "prod-eu", template_cell: str | None = None
+    project_dir: Path,
+    cells: int,
+    *,
+    template_stack: str = "prod-eu",
+    template_cell: str | None = None,
+    first: int = 1,
 ) -> dict[str, Any]:
-    """The ``config:`` mapping of a stack file with ``cells`` copies of the template cell."""
+    """The ``config:`` mapping of a stack file with ``cells`` copies of the template cell, numbered from ``first``
+    (several estate stacks number their cells apart, so names and hostnames stay unique across them)."""
     project = load_project(project_dir)
     source = project.stack(template_stack)
     prefix = f"{CONFIG_NAMESPACE}:"
@@ -75,13 +81,31 @@ def estate_config(
     template_cells = raw[f"{prefix}cells"]
     template = template_cells[template_cell or next(iter(template_cells))]
     domain = _estate_domain(project_dir, raw)
-    raw[f"{prefix}cells"] = dict(_cell(template, index, domain) for index in range(1, cells + 1))
+    raw[f"{prefix}cells"] = dict(_cell(template, index, domain) for index in range(first, first + cells))
     load_stack_config({key[len(prefix) :]: value for key, value in raw.items() if key.startswith(prefix)})
     return raw
 
 
-def write_estate(project_dir: Path, target: Path, sizes: tuple[int, ...], **options: Any) -> dict[int, str]:
-    """A copy of the project at ``target`` with one ``estate-<n>`` stack file per size; size -> stack name."""
+def write_split_estate(project_dir: Path, target: Path, *, stacks: int, cells_per_stack: int) -> list[str]:
+    """A copy of the project at ``target`` holding only an estate of ``stacks`` stack files of
+    ``cells_per_stack`` cells each (``estate-s01``...), plus the zones stack they validate in; their names."""
+    _copy_project(project_dir, target)
+    project = load_project(project_dir)
+    stack_dir = target / project.stack_dir.relative_to(project_dir)
+    names, raw = [], {}
+    for index in range(stacks):
+        name = f"estate-s{index + 1:02d}"
+        raw = estate_config(project_dir, cells_per_stack, first=index * cells_per_stack + 1)
+        (stack_dir / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": raw}, sort_keys=False), "utf-8")
+        names.append(name)
+    zones_stack = _zones_stack(project_dir, raw) if raw else None
+    if zones_stack is not None:
+        _write_zones_stack(project, zones_stack, stack_dir, raw, names)
+    return names
+
+
+def _copy_project(project_dir: Path, target: Path) -> None:
+    """Pulumi.yaml and the program, without the stack files."""
     project = load_project(project_dir)
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(project_dir / "Pulumi.yaml", target / "Pulumi.yaml")
@@ -90,6 +114,13 @@ def write_estate(project_dir: Path, target: Path, sizes: tuple[int, ...], **opti
     for item in project.main.parent.iterdir():
         if item.suffix == ".py":
             shutil.copy(item, stack_dir / item.name)
+
+
+def write_estate(project_dir: Path, target: Path, sizes: tuple[int, ...], **options: Any) -> dict[int, str]:
+    """A copy of the project at ``target`` with one ``estate-<n>`` stack file per size; size -> stack name."""
+    _copy_project(project_dir, target)
+    project = load_project(project_dir)
+    stack_dir = target / project.stack_dir.relative_to(project_dir)
     names = {}
     raw: dict[str, Any] = {}
     for size in sizes:

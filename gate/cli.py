@@ -30,9 +30,11 @@ from fintech_infra_gate import pack, speedups
 from fintech_infra_gate.analyzer import pack_version
 from fintech_infra_gate.formats import FORMATS, render, render_sarif
 from fintech_infra_gate.graph import GRAPH_SUFFIXES, graph_text
+from fintech_infra_gate.order import dependency_levels
 from fintech_infra_gate.report import verdict_line
 from fintech_infra_gate.result import PlanResult
 from fintech_infra_gate.runner import GateOptions, plan, plan_stack
+from fintech_infra_gate.shards import join_plans, parse_shard, shard_stacks
 from fintech_infra_gate.stackfiles import Project, find_project_dir, load_project
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
@@ -67,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--stack", help="the stack file stacks/Pulumi.<STACK>.yaml to plan")
     which.add_argument("--all", action="store_true", help="every stack file, referenced stacks first")
     plan_cmd.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="with --all: plan only shard K of N (a stable split of the stack files, for a CI matrix; join the "
+        "shards' --format json plans with: fintech-infra render)",
+    )
+    plan_cmd.add_argument(
         "--preview", action="store_true", help="a first preview: provider-computed values are unknown"
     )
     plan_cmd.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default text)")
@@ -89,7 +97,9 @@ def _parser() -> argparse.ArgumentParser:
             "plans once and publishes every format."
         ),
     )
-    render_cmd.add_argument("plan_json", type=Path, help="a file written by plan --format json")
+    render_cmd.add_argument(
+        "plan_json", type=Path, nargs="+", help="a file written by plan --format json; several (shards) are joined"
+    )
     render_cmd.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format")
     render_cmd.add_argument("--output", type=Path, help="write here; stdout gets only the one-line verdict")
     render_cmd.add_argument("--quiet", action="store_true", help="print only the one-line verdict (PASS or FAIL)")
@@ -151,6 +161,14 @@ def run_plan(args: argparse.Namespace) -> tuple[PlanResult, Project]:
     if args.jobs < 1:
         raise ConfigError(f"--jobs: {args.jobs!r} is not a positive number of workers")
     options = GateOptions(project_dir=project_dir, pack_dir=pack_dir, preview=args.preview, jobs=args.jobs)
+    if args.shard is not None and not args.all:
+        raise ConfigError(f"--shard {args.shard}: only with --all; allowed: --all --shard K/N")
+    if args.all and args.shard is not None:
+        started = time.perf_counter()
+        names = shard_stacks(project, parse_shard(args.shard))
+        if not names:  # more shards than stacks: this runner has nothing to judge
+            return PlanResult(stacks=(), wall_seconds=time.perf_counter() - started), project
+        return plan(options, names), project
     if args.all:
         return plan(options), project
     started = time.perf_counter()
@@ -159,13 +177,16 @@ def run_plan(args: argparse.Namespace) -> tuple[PlanResult, Project]:
 
 
 def _render_saved(args: argparse.Namespace) -> int:
-    try:
-        result = PlanResult.from_dict(json.loads(args.plan_json.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        print(f"error: {args.plan_json}: not a plan saved with --format json ({error})", file=sys.stderr)
-        return EXIT_ERROR
+    plans = []
+    for path in args.plan_json:
+        try:
+            plans.append(PlanResult.from_dict(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            print(f"error: {path}: not a plan saved with --format json ({error})", file=sys.stderr)
+            return EXIT_ERROR
     try:
         _check_graph(args.graph)
+        result = plans[0] if len(plans) == 1 else join_plans(plans, order=_stack_order())
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -174,6 +195,15 @@ def _render_saved(args: argparse.Namespace) -> int:
     if args.graph is not None:
         _write_atomically(args.graph, graph_text(result, args.graph))
     return EXIT_OK if result.passed else EXIT_VIOLATIONS
+
+
+def _stack_order() -> list[str]:
+    """The order ``plan --all`` reports stacks in, when the project is here; else none (joined by name)."""
+    try:
+        project = load_project(find_project_dir(Path.cwd()))
+        return [name for level in dependency_levels(project, project.stack_names()) for name in level]
+    except FintechInfraError:
+        return []
 
 
 def _deliver(args: argparse.Namespace, result: PlanResult, report: str) -> None:

@@ -43,7 +43,7 @@ from fintech_infra_gate.relay_client import LocalRelay, Relay
 from fintech_infra_gate.result import PlanResult, StackResult, Timings
 from fintech_infra_gate.stackfiles import Project, StackFile, load_project
 
-__all__ = ["GateOptions", "ProgramError", "plan", "plan_stack", "synthesize_stack"]
+__all__ = ["GateOptions", "ProgramError", "plan", "plan_stack", "stack_exports", "synthesize_stack"]
 
 Exports = Mapping[str, Mapping[str, Any]]
 
@@ -186,6 +186,12 @@ def plan_stack(options: GateOptions, name: str, exports: Exports | None = None) 
     )
 
 
+def stack_exports(options: GateOptions, name: str, exports: Exports) -> Mapping[str, Any]:
+    """Synthesize ``name`` for its exports alone (a stack another shard judges, read here by StackReference)."""
+    project = load_project(options.project_dir)
+    return synthesize_stack(project, project.stack(name), preview=options.preview, exports=exports).exports
+
+
 def _forking() -> bool:
     # Elsewhere fork is unsafe (macOS) or missing (Windows); spawned workers import everything themselves.
     # A process that already talks gRPC to a pack (a library caller's) spawns too: gRPC state isn't fork-safe.
@@ -243,6 +249,7 @@ def _run_as_ready(
     levels: list[list[str]],
     results: dict[str, StackResult],
     exports: dict[str, Mapping[str, Any]],
+    judged: set[str],
 ) -> None:
     """Plan every stack of ``levels`` on ``executor``, each as soon as the stacks it reads are done.
 
@@ -250,7 +257,8 @@ def _run_as_ready(
     other stacks read goes first (the stacks waiting for it can start sooner), then by level, then production
     before staging before dev (non-production stacks are smaller by design: single-AZ, no DR region; the
     small ones last keep both workers busy to the end), then by name. A stack that reads others (``global``)
-    runs beside the last independent ones instead of after them.
+    runs beside the last independent ones instead of after them. A stack outside ``judged`` is only
+    synthesized, for the exports the judged stacks read.
     """
     stacks = {name: project.stack(name) for level in levels for name in level}
     reads = {name: set(references_of(project, stack).values()) for name, stack in stacks.items()}
@@ -261,27 +269,34 @@ def _run_as_ready(
         for name in level
     }
     waiting = set(reads)
-    running: dict[Future[StackResult], str] = {}
+    running: dict[Future[Any], str] = {}
     while waiting or running:
-        ready = sorted((name for name in waiting if reads[name] <= results.keys()), key=rank.__getitem__)
+        ready = sorted((name for name in waiting if reads[name] <= exports.keys()), key=rank.__getitem__)
         for name in ready[: max(options.jobs - len(running), 0)]:
             waiting.discard(name)
-            running[executor.submit(plan_stack, options, name, dict(exports))] = name
+            job = plan_stack if name in judged else stack_exports
+            running[executor.submit(job, options, name, dict(exports))] = name
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in finished:
             name = running.pop(future)
-            results[name] = future.result()  # a stack's error ends the run (the caller cancels the rest)
-            exports[name] = results[name].exports
+            outcome = future.result()  # a stack's error ends the run (the caller cancels the rest)
+            if name in judged:
+                results[name] = outcome
+                exports[name] = outcome.exports
+            else:
+                exports[name] = outcome
 
 
 def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
-    """Plan ``names`` (every stack file when None) and the stacks they read, in dependency order."""
+    """Plan ``names`` (every stack file when None) in dependency order; the stacks they read but that are not
+    among them are synthesized for their exports, not judged."""
     started = time.perf_counter()
     project = load_project(options.project_dir)
     wanted = names if names is not None else project.stack_names()
     if not wanted:
         raise ConfigError(f"{project.stack_dir.name}/: no Pulumi.<stack>.yaml stack files to plan")
     levels = dependency_levels(project, wanted)
+    judged = set(wanted)
     results: dict[str, StackResult] = {}
     exports: dict[str, Mapping[str, Any]] = {}
     parallel = any(len(level) > 1 for level in levels)
@@ -292,17 +307,20 @@ def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
             # Workers fork at the first submit: start every stack's pack (one at a time, on the other core),
             # and import what the program and the gate need meanwhile, so both happen before the fork and
             # neither is repeated per worker (whose collector is off: it never walks the inherited pages).
-            starter = _prestart(options, project, [name for level in levels for name in level])
+            starter = _prestart(options, project, [name for level in levels for name in level if name in judged])
             if speedups.enabled():
                 preload(project.main, project.root, also=GATE_MODULES)
             starter.join()
         if executor is None:
             for level in levels:
                 for name in level:
-                    results[name] = plan_stack(options, name, dict(exports))
-                    exports[name] = results[name].exports
+                    if name in judged:
+                        results[name] = plan_stack(options, name, dict(exports))
+                        exports[name] = results[name].exports
+                    else:
+                        exports[name] = stack_exports(options, name, dict(exports))
         else:
-            _run_as_ready(executor, options, project, levels, results, exports)
+            _run_as_ready(executor, options, project, levels, results, exports, judged)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -310,5 +328,5 @@ def plan(options: GateOptions, names: list[str] | None = None) -> PlanResult:
             starter.join()
         # The workers used (and stopped) these packs; the parent started them, so it reaps them.
         _stop_prestarted()
-    ordered = [results[name] for level in levels for name in level if names is None or name in wanted]
+    ordered = [results[name] for level in levels for name in level if name in judged]
     return PlanResult(stacks=tuple(ordered), wall_seconds=time.perf_counter() - started)

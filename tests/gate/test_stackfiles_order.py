@@ -166,7 +166,7 @@ def test_plan_all_starts_what_others_read_first_and_each_stack_once_its_referenc
             future.set_result(fn(*args, **kwargs))
             return future
 
-    runner._run_as_ready(Inline(), options, real, levels, results, exports)
+    runner._run_as_ready(Inline(), options, real, levels, results, exports, set(real.stack_names()))
     reads = set(references_of(real, real.stack("routing")).values())
     assert reads == {"global", "prod-eu", "prod-au", "prod-uk"}
     assert sorted(started) == sorted(real.stack_names()) and set(results) == set(started)

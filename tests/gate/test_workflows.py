@@ -80,14 +80,24 @@ def test_every_named_stack_exists_with_the_matching_policy_environment():
 def test_pull_requests_gate_and_preview_every_stack_and_upload_sarif():
     pr = load("pr.yml")
     assert "pull_request" in triggers(pr)
-    gate = pr["jobs"]["offline-gate"]
-    runs = "\n".join(step.get("run", "") for step in steps(gate))
-    assert "fintech-infra plan --all" in runs
+    shards = pr["jobs"]["offline-gate"]
+    count = len(shards["strategy"]["matrix"]["shard"])
+    assert shards["strategy"]["matrix"]["shard"] == list(range(1, count + 1)) and count >= 2
+    runs = "\n".join(step.get("run", "") for step in steps(shards))
+    assert f'fintech-infra plan --all --shard "${{{{ matrix.shard }}}}/{count}"' in runs
+    assert f"shard ${{{{ matrix.shard }}}}/{count}" in shards["name"]
+    join = pr["jobs"]["gate-report"]
+    assert join["needs"] == "offline-gate" and join["if"] == "always()"
+    runs = "\n".join(step.get("run", "") for step in steps(join))
+    assert "fintech-infra render gate/plan-*.json --format json --output gate/plan.json" in runs
     assert "--format sarif" in runs
-    upload = [s for s in steps(gate) if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    upload = [s for s in steps(join) if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
     assert upload and upload[0]["with"]["sarif_file"] == "gate/policy.sarif"
-    assert gate["permissions"]["security-events"] == "write"
+    assert join["permissions"]["security-events"] == "write"
+    assert "needs.offline-gate.result != 'success'" in steps(join)[-1]["if"]  # a failed shard fails the gate
+    assert "make check" in "\n".join(step.get("run", "") for step in steps(pr["jobs"]["checks"]))
     preview = pr["jobs"]["preview"]
+    assert set(preview["needs"]) == {"checks", "gate-report"}
     matrix_stacks = {entry["stack"] for entry in preview["strategy"]["matrix"]["include"]}
     stacks = stack_environments()
     if stacks:
