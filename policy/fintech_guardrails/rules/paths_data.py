@@ -244,11 +244,18 @@ class DataWalk:
         problems: dict[str, list[tuple[str, str | None]]] = {w.node.urn: [] for w in workloads}
         reached: dict[str, list[Store]] = {w.node.urn: [] for w in workloads}
         waiting: set[str] = set()
+        networks = {item.node.urn: self._networks(item.subnets) for item in [*stores, *workloads]}
         for store in stores:
             self.over_wide(store, workloads)
             for workload in workloads:
                 if store.node.region != workload.node.region and workload.namespace is None:
                     continue
+                if (
+                    networks[store.node.urn]
+                    and networks[workload.node.urn]
+                    and not (networks[store.node.urn] & networks[workload.node.urn])
+                ):
+                    continue  # another VPC (another cell): no security group rule can join them
                 if workload.namespace is not None and not self._same_region(workload, store):
                     continue
                 verdict, missing, admitting = self.reach(workload, store)
@@ -309,6 +316,10 @@ class DataWalk:
             return []
         admitted, rules = self.topo.admits(store.groups, "ingress", store.port, workload.groups, [])
         return rules if admitted is True else []
+
+    def _networks(self, subnets: list[Node]) -> frozenset[str]:
+        """The VPCs of these subnets (empty when none is known)."""
+        return frozenset(vpc.urn for subnet in subnets for vpc in self.stack.refs(subnet, "vpcId", t.VPC))
 
     def _same_region(self, workload: Workload, store: Store) -> bool:
         return bool(workload.subnets) and all(s.region == store.node.region for s in workload.subnets)

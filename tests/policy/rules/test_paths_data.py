@@ -10,13 +10,27 @@ its own through a SecurityGroupPolicy.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 
 from fintech_guardrails import types as t
+from fintech_infra.testing import synthesize
 from tests.policy.harness import Case, R, case_params, run_case
-from tests.policy.paths_fixture import Edit, cell, cell_preview, clone, edit, named, without
+from tests.policy.paths_fixture import (
+    CELL,
+    Edit,
+    _program,
+    cell,
+    cell_preview,
+    clone,
+    config,
+    edit,
+    named,
+    resources,
+    without,
+)
 
 POLICY = "data-paths-least-privilege"
 CLUSTER_GROUP = "sg-0eks0cluster0"
@@ -245,3 +259,15 @@ def test_a_proved_path_lists_each_store_reached() -> None:
         '"links":["ecs service eu-api-service","security groups eu-api-sg","cache: eu-cache-cache:6379",'
         '"crm: eu-crm-db:5432","trading: eu-trading-cluster:5432"]'
     ) in reason
+
+
+def test_two_cells_each_service_needs_only_the_stores_of_its_own_vpc() -> None:
+    """Two cells in one stack (as the benchmark estate has 16): a service declaring crm needs its own cell's crm
+    store, not the other cell's, which lives in another VPC that no security group rule can join."""
+    other = copy.deepcopy(CELL)
+    other["entities"] = [{"name": "eu-nl", "legal_name": "Example eu-nl", "hostname": "api.nl.fintech.example.com"}]
+    other["vpc"] = {"cidr": "10.31.0.0/16", "az_count": 2}
+    two = synthesize(_program, stack="paths", config={**config(), "fintech-infra:cells": {"eu": CELL, "nl": other}})
+    items = resources(two)
+    assert {r.name for r in items if r.type == t.ECS_SERVICE} >= {"eu-api-service", "nl-api-service"}
+    assert run_case(POLICY, Case("two cells", "pass", items)).outcome(POLICY) == "pass"
