@@ -62,6 +62,37 @@ def trail_event_selectors(trail_bucket_arn: pulumi.Input[str]) -> list[aws.cloud
     ]
 
 
+DEPLOY_RECORDS_PREFIX = "deployments/"
+"""Where each `pulumi up` of a CI deploy leaves its record (fintech_infra_gate.deploy_record)."""
+_RECORD_WRITES = ["s3:PutObject", "s3:PutObjectRetention"]
+
+
+def _deploy_record_statements(bucket_arn: pulumi.Output[str], writer: str | None) -> list[pulumi.Input[dict[str, Any]]]:
+    """The deploy role may add records under the prefix, with their retention, and write nothing else here.
+
+    Object Lock (compliance mode, the bucket's default) keeps every record for the audit retention, whoever asks.
+    """
+    if writer is None:
+        return []
+    records = pulumi.Output.format("{0}/{1}*", bucket_arn, DEPLOY_RECORDS_PREFIX)
+    return [
+        {
+            "Sid": "DeployRecordsWrite",
+            "Effect": "Allow",
+            "Principal": {"AWS": writer},
+            "Action": _RECORD_WRITES,
+            "Resource": records,
+        },
+        {
+            "Sid": "DeployRecordsOnly",
+            "Effect": "Deny",
+            "Principal": {"AWS": writer},
+            "Action": [*_RECORD_WRITES, "s3:PutObjectLegalHold", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            "NotResource": records,
+        },
+    ]
+
+
 class AuditTrail(FintechComponent):
     """The account's API audit trail for one cell: CloudTrail + Object Lock bucket + CloudWatch Logs."""
 
@@ -79,11 +110,14 @@ class AuditTrail(FintechComponent):
         logs_key: KeyRef,
         retention_days: int,
         access_log_bucket: pulumi.Input[str],
+        deploy_records_writer: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``key`` (the audit concern's key, admitting cloudtrail.amazonaws.com) encrypts the bucket and the
         log files; ``logs_key`` the log group. ``retention_days`` is the jurisdiction's minimum audit
-        retention: the Object Lock period, and the log group's retention rounded up."""
+        retention: the Object Lock period, and the log group's retention rounded up. ``deploy_records_writer``
+        (the stack's deploy role) may write deployment records under :data:`DEPLOY_RECORDS_PREFIX`, and no other
+        object of the bucket."""
         if isinstance(retention_days, bool) or not isinstance(retention_days, int) or retention_days < 1:
             raise ConfigError(
                 f"AuditTrail {name!r}: retention_days: {retention_days!r} is not a retention period; "
@@ -124,6 +158,7 @@ class AuditTrail(FintechComponent):
                     "Resource": pulumi.Output.format("{0}/AWSLogs/{1}/*", bucket_arn, account),
                     "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **only_this_trail}},
                 },
+                *_deploy_record_statements(bucket_arn, deploy_records_writer),
             ]
 
         bucket = SecureBucket(

@@ -32,11 +32,12 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
-from fintech_infra.audit import AuditTrail
+from fintech_infra.audit import DEPLOY_RECORDS_PREFIX, AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
 from fintech_infra.cell_region import CellRegion
+from fintech_infra.compute_config import with_default_deployments
 from fintech_infra.config import CellConfig, DeploymentIdentity, EcsSettings, Environment
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns_validation import ZoneAccess
@@ -102,6 +103,8 @@ class JurisdictionCell(FintechComponent):
         check_regions(name, config, jurisdiction)
         self._check_images(name, config, deployment)
         super().__init__(self.TYPE, name, opts, scope={"Jurisdiction": jurisdiction.code})
+        # A config built in code rather than read from a stack file gets the environment's strategy here.
+        config = config.model_copy(update={"compute": with_default_deployments(config.compute, environment)})
         self.cell_name = name
         self.config = config
         self.jurisdiction = jurisdiction
@@ -132,8 +135,10 @@ class JurisdictionCell(FintechComponent):
             logs_key=keys.ref("audit"),
             retention_days=retention,
             access_log_bucket=self.access_logs.bucket,
+            deploy_records_writer=deployment.deploy_role_arn if deployment else None,
             opts=here,
         )
+        self._retention_days = retention
         self.dr: CellRegion | None = None
         if config.dr_region is not None:
             self.dr = CellRegion(
@@ -469,4 +474,10 @@ class JurisdictionCell(FintechComponent):
             "parameters": self._out_parameters(),
             "keys": self._out_key_arns(),
             "recovery": self._out_recovery(),
+            # Where CI leaves each deploy's record, and for how long Object Lock keeps it (docs/deployment.md).
+            "deploy_records": {
+                "bucket": self.audit.bucket_name,
+                "prefix": DEPLOY_RECORDS_PREFIX,
+                "retain_days": self._retention_days,
+            },
         }

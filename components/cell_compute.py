@@ -174,7 +174,7 @@ class EcsCompute:
                 port=service.container_port,
                 health_check_path=service.health_check_path,
                 app_security_group_id=group.id,
-                blue_green=service.deployment == "blue_green",
+                blue_green=service.shifts_traffic,  # canary and linear shift traffic on the blue/green layout
             )
             concerns = [concern.value for concern in service.concerns if concern.value in data.secret_arns]
             FargateService(
@@ -187,6 +187,7 @@ class EcsCompute:
                 log_retention_days=scope.log_retention_days,
                 vpc_id=region.vpc.vpc_id,
                 **target.fargate_args(),
+                alarm_topic_arn=region.alarm_topic.arn,
                 injected_secrets=manifests,
                 secret_arns_readable=data.readable(concerns, cache=service.cache),
                 secret_keys=data.decrypt_keys(concerns, cache=service.cache),

@@ -16,14 +16,19 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from fintech_infra import aws_facts, versions
 from fintech_infra._config_base import ROTATION_CLIENT, DataConcern, FrozenSettings, Name
 from fintech_infra.errors import allowed
+from fintech_infra.rollout_facts import BAKE_MINUTES, CANARY_PERCENT, LINEAR_STEP_PERCENT
 
 __all__ = [
     "FARGATE_CPU_UNITS",
+    "SHIFTING_DEPLOYMENTS",
     "ComputeSettings",
     "EcsServiceSettings",
     "EcsSettings",
     "EksSettings",
+    "RolloutSettings",
+    "default_deployment",
     "looks_like_secret",
+    "with_default_deployments",
 ]
 
 FARGATE_CPU_UNITS = (256, 512, 1024, 2048, 4096, 8192, 16384)
@@ -43,6 +48,66 @@ def looks_like_secret(env_name: str) -> bool:
     if upper.endswith(_NOT_SECRET_SUFFIXES):
         return False
     return any(word in upper for word in _SECRET_WORDS) or bool(_SECRET_TOKENS & set(upper.split("_")))
+
+
+Deployment = Literal["rolling", "blue_green", "canary", "linear"]
+SHIFTING_DEPLOYMENTS = frozenset({"blue_green", "canary", "linear"})
+"""Strategies in which ECS shifts the production listener rule between two target groups."""
+
+
+def default_deployment(environment: str) -> Deployment:
+    """Production shifts traffic gradually (canary); elsewhere a rolling update is enough."""
+    return "canary" if environment == "prod" else "rolling"
+
+
+class RolloutSettings(FrozenSettings):
+    """How a traffic-shifting deployment proceeds, and when it rolls back by itself."""
+
+    bake_minutes: int = Field(
+        10,
+        ge=int(BAKE_MINUTES.low),
+        le=int(BAKE_MINUTES.high),
+        description="Minutes both revisions stay up after the last shift, so a rollback is a listener flip. "
+        "Defaults to 10.",
+    )
+    canary_percent: float = Field(
+        10.0, description=f"canary: traffic to the new revision first ({CANARY_PERCENT.words()} %). Defaults to 10."
+    )
+    canary_bake_minutes: int = Field(
+        10,
+        ge=int(BAKE_MINUTES.low),
+        le=int(BAKE_MINUTES.high),
+        description="canary: minutes at the canary percentage before the rest shifts. Defaults to 10.",
+    )
+    linear_step_percent: float = Field(
+        10.0, description=f"linear: traffic shifted per step ({LINEAR_STEP_PERCENT.words()} %). Defaults to 10."
+    )
+    linear_step_bake_minutes: int = Field(
+        6,
+        ge=int(BAKE_MINUTES.low),
+        le=int(BAKE_MINUTES.high),
+        description="linear: minutes between steps. Defaults to 6.",
+    )
+    rollback_error_rate_pct: float = Field(
+        1.0, gt=0, le=100, description="Roll back when a target group's 5xx share exceeds this. Defaults to 1."
+    )
+    rollback_latency_p95_seconds: float = Field(
+        1.0, gt=0, le=60, description="Roll back when a target group's p95 response time exceeds this. Defaults to 1."
+    )
+
+    @field_validator("canary_percent")
+    @classmethod
+    def _canary(cls, value: float) -> float:
+        if not CANARY_PERCENT.allows(value):
+            raise ValueError(f"{value!r} is not a canary percentage; allowed: {CANARY_PERCENT.words()}")
+        return value
+
+    @field_validator("linear_step_percent")
+    @classmethod
+    def _step(cls, value: float) -> float:
+        if not LINEAR_STEP_PERCENT.allows(value):
+            raise ValueError(f"{value!r} is not a linear step; allowed: {LINEAR_STEP_PERCENT.words()}")
+        return value
 
 
 class EcsServiceSettings(FrozenSettings):
@@ -92,10 +157,21 @@ class EcsServiceSettings(FrozenSettings):
         default_factory=dict,
         description="Non-secret env vars; names that look like credentials are rejected. Defaults to none.",
     )
-    deployment: Literal["rolling", "blue_green"] = Field(
-        "rolling",
-        description="`rolling` (default) or `blue_green` (ECS-native blue/green through an alternate target group).",
+    deployment: Deployment | None = Field(
+        None,
+        description="`rolling`, `blue_green`, `canary` or `linear` (ECS-native; the last three shift the production "
+        "listener rule between two target groups and roll back on the deployment alarms). Defaults to `canary` in "
+        "prod, `rolling` elsewhere.",
     )
+    rollout: RolloutSettings = Field(
+        default_factory=RolloutSettings, description="Traffic shifting steps, bake times and rollback alarms."
+    )
+
+    @property
+    def shifts_traffic(self) -> bool:
+        """ECS moves the production rule between two target groups (blue/green, canary, linear)."""
+        return self.deployment in SHIFTING_DEPLOYMENTS
+
     execute_command: bool = Field(
         False,
         description="Allow ECS Exec into tasks (break-glass; sessions logged to the cluster's encrypted log group). "
@@ -246,3 +322,14 @@ class EksSettings(FrozenSettings):
 
 
 ComputeSettings = Annotated[EcsSettings | EksSettings, Field(discriminator="kind")]
+
+
+def with_default_deployments(compute: ComputeSettings, environment: str) -> ComputeSettings:
+    """``compute`` with each ECS service that names no deployment strategy given the environment's default."""
+    if not isinstance(compute, EcsSettings) or all(service.deployment for service in compute.services):
+        return compute
+    services = tuple(
+        service if service.deployment else service.model_copy(update={"deployment": default_deployment(environment)})
+        for service in compute.services
+    )
+    return compute.model_copy(update={"services": services})

@@ -109,7 +109,16 @@ class DeploymentIdentity(FrozenSettings):
     )
     external_id: str | None = Field(None, min_length=2, description="sts:ExternalId for the assume-role call.")
     session_name: str = Field(
-        "fintech-infra-deploy", description="Assume-role session name. Defaults to `fintech-infra-deploy`."
+        "fintech-infra-deploy",
+        pattern=r"^[\w+=,.@-]{2,64}$",
+        description="Assume-role session name. Defaults to `fintech-infra-deploy`; a CI deploy replaces it with "
+        "`fi-<commit>-<actor>` (FINTECH_INFRA_DEPLOY_COMMIT / _ACTOR, docs/deployment.md).",
+    )
+    source_identity: str | None = Field(
+        None,
+        pattern=r"^[\w+=,.@-]{2,64}$",
+        description="sts:SourceIdentity of the deploy role session. Defaults to none; a CI deploy sets the actor "
+        "from FINTECH_INFRA_DEPLOY_ACTOR (leave it out of stack files).",
     )
     use_instance_metadata: bool = Field(
         False,

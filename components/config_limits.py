@@ -69,7 +69,7 @@ def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
     """The logical names of the auto-named resources cell ``cell_name`` registers (:data:`AUTONAMED`)."""
     compute = cell.compute
     services = (
-        [(service.name, service.deployment == "blue_green") for service in compute.services]
+        [(service.name, service.shifts_traffic) for service in compute.services]
         if isinstance(compute, EcsSettings)
         else []
     )

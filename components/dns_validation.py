@@ -97,9 +97,11 @@ class ZoneAccess:
                 aws.ProviderAssumeRoleArgs(
                     role_arn=identity.deploy_role_arn,
                     session_name=identity.session_name,
+                    source_identity=identity.source_identity,
                     external_id=identity.external_id,
                 )
             )
+        # The source identity set on the first hop carries into this one by itself (role chaining).
         hops.append(aws.ProviderAssumeRoleArgs(role_arn=role_arn, session_name=VALIDATION_SESSION))
         provider = aws.Provider(
             child(cell, "dns-validation"),

@@ -131,7 +131,8 @@ def _trust(writer: ValidationWriter) -> dict[str, Any]:
             {
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:aws:iam::{_account_of(writer.deploy_role_arn)}:root"},
-                "Action": "sts:AssumeRole",
+                # A CI deploy's session carries an sts:SourceIdentity into this role (fintech_infra.attribution).
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
                 "Condition": {"ArnEquals": {"aws:PrincipalArn": writer.deploy_role_arn}},
             }
         ],

@@ -21,7 +21,10 @@ What it always does (no switch turns these off):
 - At most :data:`~fintech_infra.aws_facts.ECS_SECURITY_GROUPS_PER_SERVICE` security groups (AWS's limit per
   ``awsvpcConfiguration``), refused before anything is registered.
 
-Blue/green: ``deployment="blue_green"`` uses ECS-native blue/green (``deployment_configuration.strategy =
+Traffic shifting: ``deployment`` ``"blue_green"``, ``"canary"`` or ``"linear"`` uses ECS's own strategies (canary and
+linear on the blue/green layout, :data:`fintech_infra.rollout_facts.GRADUAL_LAYOUT_SOURCE`), with deployment
+alarms that fail and roll back a diverging revision (:mod:`fintech_infra.rollback_alarms`).
+Blue/green is ECS-native (``deployment_configuration.strategy =
 BLUE_GREEN``, available in the installed pulumi-aws 7.51), not CodeDeploy: it keeps the deployment in the
 ECS service resource, keeps the circuit breaker and needs no CodeDeploy application. It needs the
 alternate target group and the production listener rule, which ``Edge.add_service_target(...,
@@ -44,12 +47,11 @@ from fintech_infra.ecs import EcsCluster
 from fintech_infra.errors import ConfigError, key_path
 from fintech_infra.fargate_task import FargateTask
 from fintech_infra.logs import encrypted_log_group
+from fintech_infra.rollback_alarms import deployment_configuration, rollback_alarms
+from fintech_infra.rollout_facts import STRATEGIES
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["BLUE_GREEN_BAKE_MINUTES", "FargateService"]
-
-BLUE_GREEN_BAKE_MINUTES = "10"
-"""Minutes both colours stay up after the shift, so a rollback is a listener flip, not a redeploy."""
+__all__ = ["FargateService"]
 
 
 def _validate(name: str, settings: EcsServiceSettings, **wiring: Any) -> None:
@@ -75,16 +77,27 @@ def _validate(name: str, settings: EcsServiceSettings, **wiring: Any) -> None:
                     f"{key_path(name, key)}: None with target_group_arn set; allowed: the ALB's and target "
                     "group's arn_suffix (the ALBRequestCountPerTarget scaling policy needs both)"
                 )
-    if settings.deployment == "blue_green":
+    if settings.deployment is None:
+        problems.append(
+            f"{key_path(name, 'deployment')}: None; allowed: {', '.join(map(repr, STRATEGIES))} (a stack config "
+            "resolves it per environment: canary in prod, rolling elsewhere; a component used alone says which)"
+        )
+    if settings.shifts_traffic:
         keys = ["target_group_arn", "alternate_target_group_arn", "production_listener_rule_arn"]
         if behind_alb:
             keys.append("alternate_target_group_arn_suffix")  # the request policy reads both groups
         for key in keys:
             if wiring[key] is None:
                 problems.append(
-                    f"{key_path(name, 'deployment')}: 'blue_green' needs {key}; allowed: 'rolling', or pass the "
-                    "target from Edge.add_service_target(..., blue_green=True)"
+                    f"{key_path(name, 'deployment')}: {settings.deployment!r} needs {key}; allowed: 'rolling', or "
+                    "pass the target from Edge.add_service_target(..., blue_green=True) (canary and linear use the "
+                    "blue/green layout)"
                 )
+    if behind_alb and wiring["alarm_topic_arn"] is None:
+        problems.append(
+            f"{key_path(name, 'alarm_topic_arn')}: None with target_group_arn set; allowed: the cell's alarm topic "
+            "(the deployment alarms that roll a bad revision back notify it)"
+        )
     if problems:
         message = problems[0] if len(problems) == 1 else "\n".join(problems)
         raise ConfigError(message, problems=problems)
@@ -118,6 +131,7 @@ class FargateService(FintechComponent):
         alternate_target_group_arn: pulumi.Input[str] | None = None,
         alternate_target_group_arn_suffix: pulumi.Input[str] | None = None,
         production_listener_rule_arn: pulumi.Input[str] | None = None,
+        alarm_topic_arn: pulumi.Input[str] | None = None,
         injected_secrets: Mapping[str, pulumi.Input[str]] | None = None,
         secret_arns_readable: Sequence[pulumi.Input[str]] = (),
         secret_keys: Sequence[KeyRef] = (),
@@ -142,6 +156,7 @@ class FargateService(FintechComponent):
             alternate_target_group_arn=alternate_target_group_arn,
             alternate_target_group_arn_suffix=alternate_target_group_arn_suffix,
             production_listener_rule_arn=production_listener_rule_arn,
+            alarm_topic_arn=alarm_topic_arn,
         )
         injected = dict(injected_secrets or {})
         clash = sorted(set(injected) & (set(settings.secrets) | set(settings.environment)))
@@ -182,7 +197,7 @@ class FargateService(FintechComponent):
         self.execution_role, self.task_role = task.execution_role, task.task_role
         self.task_definition = task.task_definition
 
-        blue_green = settings.deployment == "blue_green"
+        blue_green = settings.shifts_traffic
         load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] = []
         if target_group_arn is not None:
             advanced = None
@@ -200,6 +215,20 @@ class FargateService(FintechComponent):
                     advanced_configuration=advanced,
                 )
             )
+        rollback: list[aws.cloudwatch.MetricAlarm] = []
+        if load_balancer_arn_suffix is not None and target_group_arn_suffix is not None and alarm_topic_arn is not None:
+            groups = {"primary": target_group_arn_suffix}
+            if blue_green and alternate_target_group_arn_suffix is not None:
+                groups["alternate"] = alternate_target_group_arn_suffix
+            rollback = rollback_alarms(
+                name,
+                settings,
+                load_balancer_arn_suffix=load_balancer_arn_suffix,
+                target_group_arn_suffixes=groups,
+                topic_arn=alarm_topic_arn,
+                parent=self,
+            )
+        self.rollback_alarms = rollback
         self.service = aws.ecs.Service(
             child(name, "service"),
             # A fixed name: dashboards, alarms and the scaling target's resource id refer to it.
@@ -215,10 +244,10 @@ class FargateService(FintechComponent):
             load_balancers=load_balancers or None,
             health_check_grace_period_seconds=settings.health_check_grace_seconds if load_balancers else None,
             deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
-            deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(
-                strategy="BLUE_GREEN" if blue_green else "ROLLING",
-                bake_time_in_minutes=BLUE_GREEN_BAKE_MINUTES if blue_green else None,
-            ),
+            deployment_configuration=deployment_configuration(settings),
+            alarms=aws.ecs.ServiceAlarmsArgs(alarm_names=[alarm.name for alarm in rollback], enable=True, rollback=True)
+            if rollback
+            else None,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,

@@ -18,11 +18,14 @@ Deploy order (docs/deployment.md): the zones stack (``global``), then the cell s
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from fintech_infra._tags import apply_tag_convention
+from fintech_infra.attribution import attribution_from
 from fintech_infra.cell import JurisdictionCell
 from fintech_infra.config import StackConfig
 from fintech_infra.dns import CELLS_OUTPUT, GlobalRouting
@@ -102,7 +105,18 @@ def main() -> None:
     """
     values, secret_keys = read_engine_config()
     try:
-        config = validate_stack_config(values, secret_keys=secret_keys)
+        config = with_attribution(validate_stack_config(values, secret_keys=secret_keys), os.environ)
     except ConfigError as error:
         raise pulumi.RunError(str(error)) from None
     build(config)
+
+
+def with_attribution(config: StackConfig, environment: Mapping[str, str]) -> StackConfig:
+    """``config`` deploying as the CI run in ``environment`` says (:mod:`fintech_infra.attribution`), if it does."""
+    attribution = attribution_from(environment)
+    if attribution is None or config.deployment is None:
+        return config
+    identity = config.deployment.model_copy(
+        update={"session_name": attribution.session_name, "source_identity": attribution.source_identity}
+    )
+    return config.model_copy(update={"deployment": identity})

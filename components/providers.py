@@ -5,8 +5,9 @@ provider), so the region a resource lands in is decided by the cell's config and
 deploy identity is the same for every resource of a stack:
 
 - ``region``: the cell's primary or DR region, checked against the jurisdiction before the provider exists;
-- ``assume_roles``: the stack's ``fintech-infra:deployment.deploy_role_arn`` (with ``external_id`` and
-  ``session_name``) when one is configured;
+- ``assume_roles``: the stack's ``fintech-infra:deployment.deploy_role_arn`` (with ``external_id``,
+  ``session_name`` and, for a CI deploy, ``source_identity``: :mod:`fintech_infra.attribution`) when one is
+  configured;
 - ``allowed_account_ids``: the stack's ``deployment.account_id``, so credentials for the wrong account fail
   the plan instead of deploying a jurisdiction's data into it;
 - ``skip_metadata_api_check``: true unless ``deployment.use_instance_metadata`` is set, so a runner's
@@ -43,6 +44,7 @@ def regional_provider(
                 aws.ProviderAssumeRoleArgs(
                     role_arn=identity.deploy_role_arn,
                     session_name=identity.session_name,
+                    source_identity=identity.source_identity,
                     external_id=identity.external_id,
                 )
             ]

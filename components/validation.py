@@ -34,6 +34,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from fintech_infra import config_checks, config_limits
+from fintech_infra.compute_config import with_default_deployments
 from fintech_infra.config import CONFIG_NAMESPACE, StackConfig, default_objectives
 from fintech_infra.config_messages import did_you_mean, file_loc, model_fields_at, validation_problems
 from fintech_infra.config_secrets import credential_problems
@@ -105,7 +106,8 @@ def _resolve_defaults(config: StackConfig) -> StackConfig:
             )
             for database in cell.concerns
         )
-        cells[name] = cell.model_copy(update={"concerns": concerns})
+        compute = with_default_deployments(cell.compute, config.environment)
+        cells[name] = cell.model_copy(update={"concerns": concerns, "compute": compute})
     return config.model_copy(update={"cells": cells})
 
 

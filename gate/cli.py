@@ -25,9 +25,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from fintech_infra.attribution import ACTOR_VARIABLE, COMMIT_VARIABLE, attribution_from
 from fintech_infra.errors import ConfigError, FintechInfraError, ProgramError
 from fintech_infra_gate import pack, speedups
 from fintech_infra_gate.analyzer import pack_version
+from fintech_infra_gate.deploy_record import AwsCliS3, ObjectWriter, build_record, write_record
 from fintech_infra_gate.formats import FORMATS, render, render_sarif
 from fintech_infra_gate.graph import GRAPH_SUFFIXES, graph_text
 from fintech_infra_gate.order import dependency_levels
@@ -113,6 +115,27 @@ def _parser() -> argparse.ArgumentParser:
             "`pulumi preview --policy-pack DIR`, `pulumi policy publish` and `fintech-infra plan --policy-pack DIR`."
         ),
     )
+    record_cmd = commands.add_parser(
+        "record-deploy",
+        help="write a deploy's audit record into a cell's Object Lock audit bucket (CI, after pulumi up)",
+        description=_plain(
+            "Write one JSON record (stack, commit, actor, approvers, the gate plan's SHA-256, the Pulumi update, "
+            "times) under deployments/ in the bucket, locked in compliance mode for the retention. The commit and "
+            "the actor come from FINTECH_INFRA_DEPLOY_COMMIT and FINTECH_INFRA_DEPLOY_ACTOR; the write goes "
+            "through the AWS CLI."
+        ),
+    )
+    record_cmd.add_argument("--stack", required=True)
+    record_cmd.add_argument("--bucket", required=True, help="the cell's cells.<cell>.deploy_records.bucket output")
+    record_cmd.add_argument("--retain-days", type=int, required=True, help="cells.<cell>.deploy_records.retain_days")
+    record_cmd.add_argument("--plan", type=Path, required=True, help="the gate's JSON plan the deploy was approved on")
+    record_cmd.add_argument("--update-id", required=True, help="the Pulumi update (pulumi stack history)")
+    record_cmd.add_argument("--outcome", choices=("succeeded", "failed"), required=True)
+    record_cmd.add_argument("--started", required=True, help="ISO 8601 time with offset")
+    record_cmd.add_argument("--finished", required=True, help="ISO 8601 time with offset")
+    record_cmd.add_argument("--approver", action="append", default=[], help="a reviewer who approved (repeat)")
+    record_cmd.add_argument("--run-url", default="", help="the CI run")
+    record_cmd.add_argument("--dry-run", action="store_true", help="print the record, write nothing")
     pack_what = pack_cmd.add_mutually_exclusive_group(required=True)
     pack_what.add_argument("--export", type=Path, metavar="DIR", help="copy the pack into DIR (new or empty)")
     pack_what.add_argument("--path", action="store_true", help="print the folder of the installed pack (read only)")
@@ -131,6 +154,33 @@ def _pack(args: argparse.Namespace) -> int:
     where = args.export
     print(f"fintech-guardrails {pack_version(where) or '(no version)'}: {len(files)} files in {where}")
     print(f"its virtualenv: python -m venv {where}/venv && {where}/venv/bin/pip install -r {where}/requirements.txt")
+    return EXIT_OK
+
+
+def _record_deploy(args: argparse.Namespace, client: ObjectWriter | None = None) -> int:
+    try:
+        attribution = attribution_from(os.environ)
+        if attribution is None:
+            raise ConfigError(f"{COMMIT_VARIABLE} and {ACTOR_VARIABLE}: unset; allowed: the deploy's commit and actor")
+        record = build_record(
+            stack=args.stack,
+            attribution=attribution,
+            approvers=args.approver,
+            plan=args.plan,
+            update_id=args.update_id,
+            outcome=args.outcome,
+            started=args.started,
+            finished=args.finished,
+            run_url=args.run_url,
+        )
+        if args.dry_run:
+            sys.stdout.write(record.body().decode("utf-8"))
+            return EXIT_OK
+        request = write_record(record, bucket=args.bucket, retain_days=args.retain_days, client=client or AwsCliS3())
+    except (FintechInfraError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"recorded s3://{args.bucket}/{request['Key']} (locked until {request['ObjectLockRetainUntilDate']})")
     return EXIT_OK
 
 
@@ -263,6 +313,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return _render_saved(args)
     if args.command == "pack":
         return _pack(args)
+    if args.command == "record-deploy":
+        return _record_deploy(args)
     try:
         result, project = run_plan(args)
         report = render(result, args.format, project_root=project.root, stack_dir=project.stack_dir)

@@ -171,6 +171,9 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
         }
     if typ == "aws:ecs/cluster:Cluster":
         return {"name": inputs.get("name") or resource_id}
+    if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":  # AWS names an unnamed alarm as Pulumi auto-names it
+        alarm = inputs.get("name") or resource_id
+        return {"name": alarm, "arn": f"arn:aws:cloudwatch:{region}:{MOCK_ACCOUNT_ID}:alarm:{alarm}"}
     if typ == "aws:iam/role:Role":
         name = inputs.get("name") or resource_id
         return {"arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:role/{name}", "name": name}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -10,6 +11,7 @@ import pulumi_aws as aws
 import pytest
 from pydantic import ValidationError
 
+from fintech_infra.compute_config import RolloutSettings
 from fintech_infra.config import EcsServiceSettings
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.errors import ConfigError
@@ -37,11 +39,35 @@ API = EcsServiceSettings(
     max_tasks=12,
     secrets={"STRIPE_API_KEY": API_SECRET},
     environment={"LOG_LEVEL": "info"},
+    deployment="rolling",
 )
-WORKER = EcsServiceSettings(name="worker", image="public.ecr.aws/acme/worker:1.2.3", min_tasks=1, max_tasks=2)
+WORKER = EcsServiceSettings(
+    name="worker", image="public.ecr.aws/acme/worker:1.2.3", min_tasks=1, max_tasks=2, deployment="rolling"
+)
 CHECKOUT = EcsServiceSettings(
     name="checkout", image="public.ecr.aws/acme/checkout:2.0", deployment="blue_green", execute_command=True
 )
+ORDERS = EcsServiceSettings(
+    name="orders",
+    image="public.ecr.aws/acme/orders:3.1",
+    deployment="canary",
+    rollout=RolloutSettings(canary_percent=5.0, canary_bake_minutes=15, rollback_latency_p95_seconds=0.5),
+)
+QUOTES = EcsServiceSettings(
+    name="quotes",
+    image="public.ecr.aws/acme/quotes:1.0",
+    deployment="linear",
+    rollout=RolloutSettings(linear_step_percent=20.0, linear_step_bake_minutes=3, bake_minutes=30),
+)
+TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:eu-alarms"
+SHIFTING_TARGET: dict[str, Any] = {
+    "target_group_arn": TG_ARN,
+    "load_balancer_arn_suffix": "app/eu-alb/1234",
+    "target_group_arn_suffix": "targetgroup/api/0123",
+    "alternate_target_group_arn": ALT_TG_ARN,
+    "alternate_target_group_arn_suffix": "targetgroup/api-green/0456",
+    "production_listener_rule_arn": RULE_ARN,
+}
 BAD_NAMES: list[str] = []
 ERRORS: list[ConfigError] = []
 
@@ -56,6 +82,7 @@ def _program() -> None:
         "security_group_ids": ["sg-app"],
         "logs_key": LOGS_KEY,
         "log_retention_days": 2000,
+        "alarm_topic_arn": TOPIC_ARN,
         "opts": opts,
     }
     FargateService(
@@ -70,25 +97,23 @@ def _program() -> None:
         **common,
     )
     FargateService("eu-worker", WORKER, **common)
-    FargateService(
-        "eu-checkout",
-        CHECKOUT,
-        target_group_arn=TG_ARN,
-        load_balancer_arn_suffix="app/eu-alb/1234",
-        target_group_arn_suffix="targetgroup/api/0123",
-        alternate_target_group_arn=ALT_TG_ARN,
-        alternate_target_group_arn_suffix="targetgroup/api-green/0456",
-        production_listener_rule_arn=RULE_ARN,
-        **common,
-    )
+    FargateService("eu-checkout", CHECKOUT, **SHIFTING_TARGET, **common)
+    FargateService("eu-orders", ORDERS, **SHIFTING_TARGET, **common)
+    FargateService("eu-quotes", QUOTES, **SHIFTING_TARGET, **common)
     overrides: dict[str, Any]
     for bad_name, overrides in (
         ("eu-no-subnets", {"subnet_ids": []}),
         ("eu-no-network", {"subnet_ids": [], "security_group_ids": []}),
         ("eu-bg-no-target", {}),
         ("eu-six-groups", {"security_group_ids": [f"sg-{n}" for n in range(6)]}),
+        ("eu-no-strategy", {}),
+        ("eu-alb-no-topic", {**SHIFTING_TARGET, "alarm_topic_arn": None}),
     ):
-        settings = CHECKOUT if bad_name == "eu-bg-no-target" else WORKER
+        settings = {
+            "eu-bg-no-target": ORDERS,
+            "eu-no-strategy": WORKER.model_copy(update={"deployment": None}),
+            "eu-alb-no-topic": CHECKOUT,
+        }.get(bad_name, WORKER)
         BAD_NAMES.append(bad_name)
         try:
             FargateService(bad_name, settings, **{**common, **overrides})
@@ -369,11 +394,118 @@ def test_service_without_subnets_fails_and_registers_nothing(rec: Recording) -> 
     assert not [r for r in rec if any(r.name.startswith(bad) for bad in BAD_NAMES)]
 
 
-def test_blue_green_without_alternate_target_fails(rec: Recording) -> None:
+def test_traffic_shifting_without_alternate_target_fails(rec: Recording) -> None:
     assert ERRORS[2].problems[0] == (
-        "eu-bg-no-target.deployment: 'blue_green' needs target_group_arn; allowed: 'rolling', or pass the "
-        "target from Edge.add_service_target(..., blue_green=True)"
+        "eu-bg-no-target.deployment: 'canary' needs target_group_arn; allowed: 'rolling', or pass the target from "
+        "Edge.add_service_target(..., blue_green=True) (canary and linear use the blue/green layout)"
     )
+
+
+def test_a_service_used_alone_names_its_strategy_and_its_alarm_topic(rec: Recording) -> None:
+    assert ERRORS[4].problems == (
+        "eu-no-strategy.deployment: None; allowed: 'rolling', 'blue_green', 'canary', 'linear' (a stack config "
+        "resolves it per environment: canary in prod, rolling elsewhere; a component used alone says which)",
+    )
+    assert ERRORS[5].problems == (
+        "eu-alb-no-topic.alarm_topic_arn: None with target_group_arn set; allowed: the cell's alarm topic "
+        "(the deployment alarms that roll a bad revision back notify it)",
+    )
+    assert not [r for r in rec if r.name.startswith(("eu-no-strategy", "eu-alb-no-topic"))]
+
+
+def test_canary_and_linear_use_ecs_strategies_with_their_steps(rec: Recording) -> None:
+    orders = _one(rec, "aws:ecs/service:Service", "eu-orders-service")
+    assert orders.inputs["deploymentConfiguration"] == {
+        "strategy": "CANARY",
+        "bakeTimeInMinutes": "10",
+        "canaryConfiguration": {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": "15"},
+    }
+    quotes = _one(rec, "aws:ecs/service:Service", "eu-quotes-service")
+    assert quotes.inputs["deploymentConfiguration"] == {
+        "strategy": "LINEAR",
+        "bakeTimeInMinutes": "30",
+        "linearConfiguration": {"stepPercent": 20.0, "stepBakeTimeInMinutes": "3"},
+    }
+    for service, name in ((orders, "orders"), (quotes, "quotes")):
+        (target,) = service.inputs["loadBalancers"]  # the blue/green layout: ECS moves the production rule
+        role = _one(rec, "aws:iam/role:Role", f"eu-{name}-infrastructure-role")
+        assert target["advancedConfiguration"] == {
+            "alternateTargetGroupArn": ALT_TG_ARN,
+            "productionListenerRule": RULE_ARN,
+            "roleArn": role.outputs["arn"],
+        }
+
+
+def _rollback_alarms(rec: Recording, service: str) -> dict[str, RecordedResource]:
+    prefix = f"eu-{service}-rollback-"
+    return {
+        r.name[len(prefix) :]: r
+        for r in rec.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.name.startswith(prefix)
+    }
+
+
+@pytest.mark.parametrize(("service", "groups"), [("api", ["primary"]), ("orders", ["primary", "alternate"])])
+def test_the_deployment_rolls_back_on_alarms_watching_every_group_traffic_runs_through(
+    rec: Recording, service: str, groups: list[str]
+) -> None:
+    alarms = _rollback_alarms(rec, service)
+    assert sorted(alarms) == sorted(f"{kind}-{group}" for kind in ("5xx", "latency") for group in groups)
+    ecs = _one(rec, "aws:ecs/service:Service", f"eu-{service}-service")
+    # ECS reads exactly these alarms, by the names AWS gave them, and rolls back when one goes to ALARM.
+    assert ecs.inputs["alarms"] == {
+        "alarmNames": [alarms[f"{kind}-{group}"].outputs["name"] for group in groups for kind in ("5xx", "latency")],
+        "enable": True,
+        "rollback": True,
+    }
+    suffixes = {"primary": "targetgroup/api/0123", "alternate": "targetgroup/api-green/0456"}
+    for group in groups:
+        errors, latency = alarms[f"5xx-{group}"].inputs, alarms[f"latency-{group}"].inputs
+        for alarm in (errors, latency):
+            assert alarm["alarmActions"] == alarm["okActions"] == [TOPIC_ARN]  # a rollback pages too
+            assert (alarm["evaluationPeriods"], alarm["datapointsToAlarm"]) == (3, 2)
+            assert alarm["comparisonOperator"] == "GreaterThanThreshold"
+            assert alarm["treatMissingData"] == "notBreaching"
+        queries = {query["id"]: query for query in errors["metricQueries"]}
+        assert queries["error_rate"] == {
+            "id": "error_rate",
+            "expression": "100 * FILL(errors, 0) / requests",
+            "label": "5xx share of responses (%)",
+            "returnData": True,
+        }
+        for metric_id, metric in (("errors", "HTTPCode_Target_5XX_Count"), ("requests", "RequestCount")):
+            assert queries[metric_id]["metric"] == {
+                "namespace": "AWS/ApplicationELB",
+                "metricName": metric,
+                "dimensions": {"LoadBalancer": "app/eu-alb/1234", "TargetGroup": suffixes[group]},
+                "period": 60,
+                "stat": "Sum",
+            }
+        assert errors["threshold"] == 1.0
+        assert latency["metricName"] == "TargetResponseTime" and latency["extendedStatistic"] == "p95"
+        assert latency["dimensions"] == {"LoadBalancer": "app/eu-alb/1234", "TargetGroup": suffixes[group]}
+        assert latency["period"] == 60
+        assert latency["threshold"] == (0.5 if service == "orders" else 1.0)
+
+
+def test_a_service_without_a_load_balancer_has_no_rollback_alarms(rec: Recording) -> None:
+    assert _rollback_alarms(rec, "worker") == {}
+    assert "alarms" not in _one(rec, "aws:ecs/service:Service", "eu-worker-service").inputs
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("canary_percent", 0.05, "0.05 is not a canary percentage; allowed: 0.1 to 100 in steps of 0.1"),
+        ("canary_percent", 12.34, "12.34 is not a canary percentage; allowed: 0.1 to 100 in steps of 0.1"),
+        ("linear_step_percent", 2.0, "2.0 is not a linear step; allowed: 3 to 100 in steps of 0.1"),
+        ("canary_bake_minutes", 1441, "less than or equal to 1440"),
+        ("bake_minutes", -1, "greater than or equal to 0"),
+    ],
+)
+def test_rollout_values_aws_would_refuse_are_refused(field: str, value: float, message: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        RolloutSettings(**{field: value})
 
 
 def test_more_security_groups_than_ecs_allows_are_refused(rec: Recording) -> None:
@@ -383,7 +515,7 @@ def test_more_security_groups_than_ecs_allows_are_refused(rec: Recording) -> Non
         "interface (default 5, adjustable to 16) does not lift it: "
         "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AwsVpcConfiguration.html)",
     )
-    assert len(ERRORS) == 4
+    assert len(ERRORS) == 6
     assert not [r for r in rec if r.name.startswith("eu-six-groups")]
 
 

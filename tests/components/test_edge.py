@@ -70,9 +70,12 @@ def _program() -> None:
         "security_group_ids": [app_sg.id],
         "logs_key": KEY,
         "log_retention_days": 400,
+        "alarm_topic_arn": TOPIC,
         "opts": opts,
     }
-    FargateService("eu-api", EcsServiceSettings(name="api", image="x/api:1"), **api.fargate_args(), **service)
+    FargateService(
+        "eu-api", EcsServiceSettings(name="api", image="x/api:1", deployment="rolling"), **api.fargate_args(), **service
+    )
     FargateService(
         "eu-checkout",
         EcsServiceSettings(name="checkout", image="x/co:1", container_port=8081, deployment="blue_green"),

@@ -111,7 +111,19 @@ def test_deploys_approve_production_and_run_zones_first_and_routing_last():
     deploy, up = load("deploy.yml"), load("pulumi-up.yml")
     assert triggers(deploy)["push"]["branches"] == ["main"]
     assert up["jobs"]["up"]["environment"] == "${{ inputs.environment }}"
-    assert "pulumi up" in steps(up["jobs"]["up"])[-1]["run"]
+    named = {step.get("name", ""): step for step in steps(up["jobs"]["up"])}
+    deploy_step = named["pulumi up with the policy pack"]
+    assert "pulumi up" in deploy_step["run"]
+    # The same commit passed the gate in this job before the update, and the update is attributable.
+    order = list(named)
+    assert order.index("Offline gate on this stack") < order.index("pulumi up with the policy pack")
+    assert "fintech-infra plan --stack" in named["Offline gate on this stack"]["run"]
+    assert deploy_step["env"]["FINTECH_INFRA_DEPLOY_COMMIT"] == "${{ github.sha }}"
+    assert deploy_step["env"]["FINTECH_INFRA_DEPLOY_ACTOR"] == "${{ github.triggering_actor }}"
+    record = named["Record the deploy in the audit buckets"]
+    assert record["if"].startswith("always()")  # a failed update is recorded too
+    assert "fintech-infra record-deploy" in record["run"] and "--plan gate/plan.json" in record["run"]
+    assert order[-1] == "Fail when pulumi up failed"
     jobs = deploy["jobs"]
     for name in ("zones", "production-cells", "production-routing"):
         assert jobs[name]["with"]["environment"] == "production"

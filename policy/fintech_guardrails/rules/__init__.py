@@ -14,6 +14,7 @@ family's own expectations (``customer_managed_key`` in :mod:`.secrets`) live in 
 from fintech_guardrails.rules import (  # noqa: F401
     alb,
     databases,
+    delivery,
     deployability_dr,
     deployability_limits,
     deployability_network,
