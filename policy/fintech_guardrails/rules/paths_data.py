@@ -244,7 +244,8 @@ class DataWalk:
         problems: dict[str, list[tuple[str, str | None]]] = {w.node.urn: [] for w in workloads}
         reached: dict[str, list[Store]] = {w.node.urn: [] for w in workloads}
         waiting: set[str] = set()
-        networks = {item.node.urn: self._networks(item.subnets) for item in [*stores, *workloads]}
+        networks = {store.node.urn: self._networks(store.subnets) for store in stores}
+        networks.update({workload.node.urn: self._networks(workload.subnets) for workload in workloads})
         for store in stores:
             self.over_wide(store, workloads)
             for workload in workloads:
