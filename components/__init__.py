@@ -34,6 +34,7 @@ from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import EncryptionKey, KeyRing
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.redis import RedisCluster
+from fintech_infra.repo_governance import RepositoryGovernance
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.routing import RoutingManifest
 from fintech_infra.secrets import AppSecret
@@ -71,6 +72,7 @@ __all__ = [
     "KubernetesBaseline",
     "RecoveryObjectives",
     "RedisCluster",
+    "RepositoryGovernance",
     "ResidencyError",
     "RotationFunction",
     "RoutingManifest",

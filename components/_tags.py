@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import typing
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -28,11 +28,13 @@ from fintech_infra.errors import ConfigError, allowed
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY, Jurisdiction
 
 __all__ = [
+    "DATA_CONCERNS_TAG",
     "MANAGED_BY",
     "REQUIRED_TAG_KEYS",
     "TagConvention",
     "TagScope",
     "apply_tag_convention",
+    "data_concerns_tag",
     "scoped_tags",
     "stack_convention",
     "tag_convention",
@@ -48,6 +50,16 @@ REQUIRED_TAG_KEYS: tuple[str, ...] = (
     "Owner",
 )
 _ENVIRONMENTS: tuple[str, ...] = typing.get_args(Environment)
+
+DATA_CONCERNS_TAG = "DataConcerns"
+"""On a data store's client (the security group a service or function wears): the concerns it declares, whose
+stores it may reach. The policy pack's data-path guardrail holds the network to exactly these."""
+
+
+def data_concerns_tag(concerns: Iterable[str]) -> dict[str, str]:
+    """``{"DataConcerns": "cache.crm.trading"}``: the declared concerns (``cache`` for the cell's cache), sorted and
+    joined with ``.`` as the Kubernetes namespaces' ``data-concerns`` label is; ``none`` when there are none."""
+    return {DATA_CONCERNS_TAG: ".".join(sorted(set(concerns))) or "none"}
 
 
 @runtime_checkable

@@ -131,7 +131,8 @@ class JurisdictionCell(FintechComponent):
         self.audit = AuditTrail(
             child(name, "audit"),
             key=keys.ref("audit"),
-            logs_key=keys.ref("logs"),
+            # The trail's log group holds the audit concern's records: the audit key, not the platform logs key.
+            logs_key=keys.ref("audit"),
             retention_days=retention,
             access_log_bucket=self.access_logs.bucket,
             deploy_records_writer=deployment.deploy_role_arn if deployment else None,
@@ -344,6 +345,8 @@ class JurisdictionCell(FintechComponent):
             key=self.primary.keys.ref(purpose),
             logs_key=self.primary.keys.ref("logs"),
             log_retention_days=retention,
+            # A PostgreSQL rotation logs in to its concern's database; the cache's rotates users through the API.
+            data_concerns=(purpose,) if template == "postgresql-single-user" else (),
             opts=self.primary.opts,
         )
 

@@ -33,6 +33,7 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._naming import child
+from fintech_infra._tags import data_concerns_tag
 from fintech_infra.cell_region import CellRegion, data_cidrs
 from fintech_infra.config import CellConfig, ComputeSettings, EcsServiceSettings, EcsSettings, EksSettings
 from fintech_infra.ecs import EcsCluster
@@ -209,7 +210,7 @@ class EcsCompute:
             name,
             vpc_id=region.vpc.vpc_id,
             description=f"Service {service.name}: ingress from the edge only",
-            tags={},
+            tags=data_concerns_tag([*(c.value for c in service.concerns), *(["cache"] if service.cache else [])]),
             opts=region.opts,
         )
 

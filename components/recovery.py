@@ -30,6 +30,7 @@ from fintech_infra.errors import ConfigError
 __all__ = ["MECHANISMS", "Mechanism", "MechanismFacts", "RecoveryPlan", "available_mechanisms", "plan_recovery"]
 
 Scope = Literal["zone", "region"]
+DrWriter = Literal["promote", "restore"]
 
 
 class Mechanism(enum.StrEnum):
@@ -65,6 +66,12 @@ class MechanismFacts:
     source: str
     configure: str
     """What a stack file sets to get it, for error messages."""
+    dr_writer: DrWriter | None = None
+    """How the DR region gets a writer (region-scoped mechanisms): its copy is ``promote``-d in place (it keeps an
+    endpoint the DR routing manifest names), or a new database is ``restore``-d from the copy (the manifest names no
+    writer until then). None for zone-scoped mechanisms."""
+    failover_step: str = ""
+    """The documented step that makes the DR region's writer; the policy pack's failover guardrail quotes it."""
 
     @property
     def evidence(self) -> str:
@@ -136,6 +143,11 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
             ),
             source=_PROMOTE,
             configure="engine: rds-instance with a dr_region and dr_read_replica: true",
+            dr_writer="promote",
+            failover_step=(
+                "promote the cross-region read replica (aws rds promote-read-replica); it keeps its endpoint and "
+                "becomes a standalone writer"
+            ),
         ),
         MechanismFacts(
             Mechanism.AUTOMATED_BACKUPS_REPLICATION,
@@ -149,6 +161,12 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
             ),
             source=_REPLICATE_BACKUPS,
             configure="engine: rds-instance with a dr_region (automated-backups replication)",
+            dr_writer="restore",
+            failover_step=(
+                "restore the replicated automated backups to a new instance in the DR region (aws rds "
+                "restore-db-instance-to-point-in-time --source-db-instance-automated-backups-arn); RDS creates its "
+                "managed master secret there"
+            ),
         ),
         MechanismFacts(
             Mechanism.AURORA_GLOBAL,
@@ -159,6 +177,11 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
             figure="replication to the secondary region typically under 1 second; promotion in under a minute",
             source=_GLOBAL,
             configure="engine: aurora with a dr_region (Aurora Global Database)",
+            dr_writer="promote",
+            failover_step=(
+                "switch over or fail over the global database to the secondary cluster (aws rds "
+                "switchover-global-cluster / failover-global-cluster); the secondary becomes the writer"
+            ),
         ),
         MechanismFacts(
             Mechanism.AWS_BACKUP_COPY,
@@ -173,6 +196,11 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
             ),
             source=_BACKUP_COPY,
             configure="a dr_region (the cell's CellBackup copies every recovery point to the DR vault)",
+            dr_writer="restore",
+            failover_step=(
+                "start a restore job from the copied recovery point in the DR region's vault (aws backup "
+                "start-restore-job); the restored database is the writer"
+            ),
         ),
     )
 }

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fintech_infra._component import FintechComponent
 from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child, physical
+from fintech_infra._tags import data_concerns_tag
 from fintech_infra.errors import ConfigError
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.rotation_templates import ELASTICACHE_HANDLER, SAR_APPLICATIONS, RotationTemplate
@@ -77,8 +78,12 @@ class RotationFunction(FintechComponent):
         security_group_ids: Sequence[pulumi.Input[str]] | None = None,
         rotation_days: int = 30,
         semantic_version: str | None = None,
+        data_concerns: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``data_concerns`` are the stores the function connects to (a PostgreSQL rotation, its concern): its own
+        security group declares them (``DataConcerns`` tag), and the data-path guardrail holds it to exactly those."""
+        self._data_concerns = tuple(data_concerns)
         self.settings = _settings(name, template, rotation_days, semantic_version)
         if (vpc_id is None) == (security_group_ids is None):
             raise ConfigError(
@@ -186,6 +191,7 @@ class RotationFunction(FintechComponent):
             child(name, "sg"),
             vpc_id=vpc_id,
             description=f"Secrets Manager rotation function {self.function_name}: egress only",
+            tags=data_concerns_tag(self._data_concerns),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.vpc.SecurityGroupEgressRule(

@@ -116,7 +116,7 @@ def render_sarif(result: PlanResult, *, stack_dir: str = "stacks") -> str:
                     "level": "note",
                     "message": {"text": f"{stack.stack}: {resource_label(stack, exemption.urn)}: exempted"},
                     "locations": [_location(stack, stack_dir, exemption.urn)],
-                    "suppressions": [{"kind": "external", "justification": exemption.reason}],
+                    "suppressions": [{"kind": "external", "justification": exemption.text}],
                     "properties": {"stack": stack.stack},
                 }
             )
@@ -178,7 +178,7 @@ def render_junit(result: PlanResult) -> str:
                 out.text = "\n".join(
                     [f"{f.enforcement}: {resource_label(stack, f.urn)}: {f.detail.strip()}" for f in advisory]
                     + [f"pending: {resource_label(stack, urn)}: {reason}" for urn, reason in pending]
-                    + [f"exempted: {resource_label(stack, e.urn)}: {e.reason}" for e in exempted]
+                    + [f"exempted: {resource_label(stack, e.urn)}: {e.text}" for e in exempted]
                 )
         suite.set("tests", str(len(verdict.policies)))
         suite.set("failures", str(suite_failures))

@@ -12,6 +12,9 @@ only its ``requirements.txt``. What the pack must agree on with the library ther
 - ``aws_limits.json``: the AWS limits the pack's config schemas mirror (:mod:`fintech_infra.aws_limits`).
 - ``aws_facts.json``: the AWS limits, allowed values and support calendars the deployability rules judge by,
   each with its source and the date it was checked (:func:`fintech_infra.aws_facts.facts_document`).
+- ``path_facts.json``: the AWS behaviour the functional path guardrails rely on (listener rule order, security
+  group and network ACL evaluation, encrypted alarm topics, Route 53 failover), each with its source
+  (:func:`fintech_infra.path_facts.facts_document`).
 
 Each file opens with a ``_generated`` header naming its source modules and the command that rewrites it.
 ``python -m fintech_infra_gate.packdata --write`` (``make packdata``) rewrites the files; ``--check`` exits 1
@@ -29,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fintech_infra import aws_facts, aws_limits
+from fintech_infra import aws_facts, aws_limits, path_facts
 from fintech_infra.config import DataConcern, Environment
 from fintech_infra.data_config import DatabaseSettings, default_objectives
 from fintech_infra.jurisdictions import AWS_REGIONS, DEFAULT_REGISTRY, Jurisdiction, JurisdictionOverride
@@ -101,6 +104,11 @@ def recovery() -> dict[str, Any]:
                 "rtoSeconds": facts.rto_seconds,
                 "figure": facts.figure,
                 "source": facts.source,
+                **(
+                    {"failover": {"writer": facts.dr_writer, "step": facts.failover_step}}
+                    if facts.dr_writer is not None
+                    else {}
+                ),
             }
             for facts in MECHANISMS.values()
         },
@@ -129,8 +137,13 @@ def facts() -> dict[str, Any]:
     return {"_generated": _header("fintech_infra.aws_facts"), **aws_facts.facts_document()}
 
 
+def paths() -> dict[str, Any]:
+    return {"_generated": _header("fintech_infra.path_facts"), **path_facts.facts_document()}
+
+
 FILES: dict[str, Callable[[], dict[str, Any]]] = {
     "aws_facts.json": facts,
+    "path_facts.json": paths,
     "jurisdictions.json": jurisdictions,
     "recovery.json": recovery,
     "aws_limits.json": limits,

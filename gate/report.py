@@ -5,15 +5,18 @@ resources, and registrations including providers and components), the whole reso
 (:mod:`fintech_infra_gate.tree`), counts per type, every violation with policy, severity, enforcement level,
 resource, message and compliance reference, the checks pending on values unknown at preview, every
 exemption, and what did not apply, so an auditor sees what passed and what was waived, not only what
-failed. Each section's count is the number of items it lists. :func:`verdict_line` is the one-line verdict
-that ends the text report and that ``plan --output``/``--quiet`` print on their own.
+failed; and, per regulatory entity, the paths the pack's functional guardrails proved (ingress, data, failover)
+and every broken link (:mod:`fintech_infra_gate.path_report`). Each section's count is the number of items it
+lists. :func:`verdict_line` is the one-line verdict that ends the text report and that ``plan --output`` and
+``--quiet`` print on their own.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from fintech_infra_gate import path_report
 from fintech_infra_gate.result import PlanResult, StackResult, count_phrase
 from fintech_infra_gate.tree import name_sample, tree_lines
 from fintech_infra_gate.verdict import Finding, NotApplicable, PolicyInfo
@@ -105,7 +108,7 @@ def _finding_lines(stack: StackResult, finding: Finding, info: PolicyInfo | None
 def _not_applicable_summary(items: Iterable[NotApplicable]) -> list[tuple[str, int, list[str]]]:
     grouped: dict[str, Counter[str]] = defaultdict(Counter)
     for item in items:
-        grouped[item.policy][item.reason or "(no reason given)"] += 1
+        grouped[item.policy][item.text or "(no reason given)"] += 1
     return [(policy, sum(reasons.values()), sorted(reasons)) for policy, reasons in sorted(grouped.items())]
 
 
@@ -117,7 +120,7 @@ def _stack_verdict(stack: StackResult) -> str:
     )
 
 
-def _stack_text(stack: StackResult) -> list[str]:
+def _stack_text(stack: StackResult, hosts: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
     verdict = stack.verdict
     mode = "preview (provider-computed values unknown)" if stack.preview else "known values"
     lines = [
@@ -140,7 +143,9 @@ def _stack_text(stack: StackResult) -> list[str]:
     )
     lines.extend(_pending_lines(stack))
     lines.append(f"Exemptions: {len(verdict.exemptions)}")
-    lines.extend(f"  ~ {e.policy}  {resource_label(stack, e.urn)}: {e.reason}" for e in verdict.exemptions)
+    lines.extend(f"  ~ {e.policy}  {resource_label(stack, e.urn)}: {e.text}" for e in verdict.exemptions)
+    if verdict.paths:
+        lines.extend(path_report.text_lines(stack, hosts))
     skipped = verdict.not_applicable_only
     lines.append(f"Not applicable: {_plural(len(skipped), 'result')}")
     for policy, count, reasons in _not_applicable_summary(skipped):
@@ -170,8 +175,9 @@ def verdict_line(result: PlanResult, *, timed: bool = True) -> str:
 
 def render_text(result: PlanResult) -> str:
     lines: list[str] = []
+    hosts = path_report.run_hosts(result)
     for stack in result.stacks:
-        lines.extend(_stack_text(stack))
+        lines.extend(_stack_text(stack, hosts))
         lines.append("")
     lines.append(verdict_line(result))
     return "\n".join(lines) + "\n"
@@ -185,8 +191,9 @@ def render_markdown(result: PlanResult) -> str:
     """A pull-request comment: a summary table, then per stack its violations, exemptions, pending checks,
     resource tree and counts per type.
 
-    The resource trees go in while the comment stays within :data:`COMMENT_LIMIT`, stack by stack in
-    report order; a stack whose tree would not fit says so and where to find it.
+    Each stack's path counts and broken links always go in; its list of proved paths and its resource tree go in
+    while the comment stays within :data:`COMMENT_LIMIT`, stack by stack in report order; a stack whose tree
+    would not fit says so and where to find it.
     """
     verdict_word = "passed" if result.passed else "failed"
     lines = [
@@ -208,8 +215,9 @@ def render_markdown(result: PlanResult) -> str:
             f"{stack.cloud_resource_count} | {len(v.mandatory)} | {len(v.advisory)} | {len(v.exemptions)} | "
             f"{v.pending_count} |"
         )
-    sections = [_stack_markdown(stack) for stack in result.stacks]
-    trees = [_tree_markdown(stack) for stack in result.stacks]
+    hosts = path_report.run_hosts(result)
+    sections = [_stack_markdown(stack, hosts) for stack in result.stacks]
+    trees = [path_report.markdown_detail(stack, hosts) + _tree_markdown(stack) for stack in result.stacks]
     omitted = [_tree_omitted(stack) for stack in result.stacks]
     size = len(_joined(lines)) + sum(
         len(_joined(part)) for pair in zip(sections, omitted, strict=True) for part in pair
@@ -242,12 +250,12 @@ def _tree_markdown(stack: StackResult) -> list[str]:
 def _tree_omitted(stack: StackResult) -> list[str]:
     return [
         "",
-        f"Resource tree left out: the comment would pass GitHub's {COMMENT_LIMIT:,}-character limit "
+        f"Proved paths and resource tree left out: the comment would pass GitHub's {COMMENT_LIMIT:,}-character limit "
         f"(`fintech-infra render <plan.json> --format text` shows it).",
     ]
 
 
-def _stack_markdown(stack: StackResult) -> list[str]:
+def _stack_markdown(stack: StackResult, hosts: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
     """The stack's section up to its resource tree."""
     v = stack.verdict
     lines = ["", f"### `{stack.stack}` ({v.pack}@{v.pack_version})", ""]
@@ -268,7 +276,7 @@ def _stack_markdown(stack: StackResult) -> list[str]:
         lines.append("No violations.")
     if v.exemptions:
         lines += ["", "**Exemptions**", "", "| Policy | Resource | Reason |", "|---|---|---|"]
-        lines += [f"| `{e.policy}` | {_cell(resource_label(stack, e.urn))} | {_cell(e.reason)} |" for e in v.exemptions]
+        lines += [f"| `{e.policy}` | {_cell(resource_label(stack, e.urn))} | {_cell(e.text)} |" for e in v.exemptions]
     if v.pending_count:
         lines += [
             "",
@@ -280,6 +288,7 @@ def _stack_markdown(stack: StackResult) -> list[str]:
             for policy, count, where, reasons in _pending_by_policy(stack)
         ]
         lines += ["", "</details>"]
+    lines += path_report.markdown_summary(stack, hosts)
     lines += ["", "<details><summary>Cloud resources per type</summary>", ""]
     lines += ["| Type | Count |", "|---|---:|"]
     lines += [f"| `{type_}` | {count} |" for type_, count in stack.counts_by_type().items()]

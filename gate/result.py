@@ -52,6 +52,12 @@ DESCRIPTIVE_INPUTS = (
     "replicationSourceIdentifier",
     "desiredCount",
     "name",
+    "domainName",
+    "setIdentifier",
+    "internal",
+    "protocol",
+    "port",
+    "priority",
 )
 """Inputs a diagram or a reviewer needs that are never secret; everything else stays out of reports."""
 
@@ -71,10 +77,13 @@ class ResourceSummary:
     ignore_changes: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     details: Mapping[str, Any] = field(default_factory=dict)
+    refs: tuple[str, ...] = ()
+    """The URNs its inputs depend on (the union of its property dependencies): the diagram's edges."""
 
     def __post_init__(self) -> None:
-        # A set to the engine, recorded in whatever order the SDK resolved it (it varies between runs).
+        # Sets to the engine, recorded in whatever order the SDK resolved them (it varies between runs).
         object.__setattr__(self, "depends_on", tuple(sorted(self.depends_on)))
+        object.__setattr__(self, "refs", tuple(sorted(set(self.refs))))
 
     @property
     def is_provider(self) -> bool:
@@ -100,6 +109,9 @@ class ResourceSummary:
             and isinstance(resource.inputs[key], str | int | bool | float)
             and not is_unknown(resource.inputs[key])
         }
+        names = resource.inputs.get("subjectAlternativeNames")
+        if isinstance(names, list | tuple) and all(isinstance(n, str) and not is_unknown(n) for n in names):
+            details["subjectAlternativeNames"] = sorted(names)  # a certificate's other hostnames (the diagram's DNS)
         return cls(
             urn=resource.urn,
             type=resource.type,
@@ -114,6 +126,7 @@ class ResourceSummary:
             ignore_changes=resource.ignore_changes,
             tags=tags,
             details=details,
+            refs=tuple(urn for urns in resource.property_dependencies.values() for urn in urns if urn != resource.urn),
         )
 
     @classmethod
@@ -123,6 +136,7 @@ class ResourceSummary:
                 **data,
                 "depends_on": tuple(data.get("depends_on", ())),
                 "ignore_changes": tuple(data.get("ignore_changes", ())),
+                "refs": tuple(data.get("refs", ())),
             }
         )
 

@@ -9,6 +9,10 @@ whichever way it arrived: the SDK's "can't run policy" advisory (:attr:`Finding.
 pack's own not-applicable result whose reason says ``pending:`` (:attr:`NotApplicable.pending`, what the
 fintech-guardrails registry reports). :attr:`Verdict.pending_count` counts both; every report uses it.
 
+The functional guardrails also put the paths they proved or found broken into their not-applicable reasons
+(``proved: {...}`` / ``broken: {...}``, :mod:`fintech_infra_gate.paths`): :attr:`Verdict.paths` reads them, and
+:attr:`NotApplicable.text` is a reason without them.
+
 A verdict keeps its policies, findings and not-applicable results sorted (policy, then resource URN), not
 in the order the pack answered, which follows registration order and so differs between runs.
 """
@@ -18,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from fintech_infra_gate.paths import PathNote, is_path_part, parse_reason, reason_without_paths
 
 __all__ = [
     "ENFORCEMENT_LEVELS",
@@ -103,6 +109,16 @@ class NotApplicable:
         return any(part.strip().lower().startswith(PENDING_PREFIX) for part in self.reason.split(";"))
 
     @property
+    def text(self) -> str:
+        """The reason without the path notes: what a report shows as the exemption or not-applicable reason."""
+        return reason_without_paths(self.reason)
+
+    @property
+    def paths(self) -> list[PathNote]:
+        """The paths the policy proved or found broken (:mod:`fintech_infra_gate.paths`)."""
+        return parse_reason(self.policy, self.reason) if any(is_path_part(p) for p in self.reason.split("; ")) else []
+
+    @property
     def pending_reasons(self) -> list[str]:
         """The reason's ``pending:`` parts, without the prefix."""
         parts = (part.strip() for part in self.reason.split(";"))
@@ -165,8 +181,13 @@ class Verdict:
 
     @property
     def not_applicable_only(self) -> list[NotApplicable]:
-        """Results where the policy simply does not apply: neither an exemption nor pending."""
-        return [item for item in self.not_applicable if not item.exemption and not item.pending]
+        """Results where the policy simply does not apply: neither an exemption nor pending nor path evidence alone."""
+        return [item for item in self.not_applicable if not item.exemption and not item.pending and item.text]
+
+    @property
+    def paths(self) -> list[PathNote]:
+        """Every path the functional guardrails proved or found broken, in a stable order."""
+        return sorted((note for item in self.not_applicable for note in item.paths), key=PathNote.sort_key)
 
     @property
     def passed(self) -> bool:

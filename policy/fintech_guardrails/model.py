@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from fintech_guardrails.evidence import PathNote
 from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown, plain
 from fintech_guardrails.settings import Settings
 
@@ -57,16 +58,27 @@ def props_of(proxy: Any) -> dict[str, Any]:
 
 @dataclass
 class Findings:
-    """What a rule found: violations (message, optional URN) and inputs it could not judge yet."""
+    """What a rule found: violations (message, optional URN), inputs it could not judge yet, and the paths a
+    functional guardrail proved or found broken (:mod:`fintech_guardrails.evidence`)."""
 
     violations: list[tuple[str, str | None]] = field(default_factory=list)
     pending: list[tuple[str, str | None]] = field(default_factory=list)
+    paths: list[PathNote] = field(default_factory=list)
 
     def fail(self, message: str, urn: str | None = None) -> None:
         self.violations.append((message, urn))
 
     def wait(self, what: str, urn: str | None = None) -> None:
         self.pending.append((what, urn))
+
+    def prove(self, note: PathNote) -> None:
+        """A path that exists, every link named."""
+        self.paths.append(note)
+
+    def broke(self, note: PathNote, message: str, urn: str | None = None) -> None:
+        """A path that stops at a link: the violation ``message`` on ``urn``, and the note that repeats it."""
+        self.fail(message, urn)
+        self.paths.append(replace(note, broken=message, urn=urn))
 
 
 def expect(
@@ -159,6 +171,13 @@ class Node:
         return {key: [resource.urn for resource in value] for key, value in deps.items()}
 
     @property
+    def provider_urn(self) -> str | None:
+        """The URN of the provider the resource uses (a Kubernetes provider leads to its cluster)."""
+        provider = self._source.provider
+        urn = getattr(provider, "urn", None) if provider is not None else None
+        return urn if isinstance(urn, str) and urn else None
+
+    @property
     def custom(self) -> bool:
         return self.type.startswith(("aws:", "kubernetes:")) and not self.type.startswith("pulumi:providers:")
 
@@ -187,6 +206,8 @@ class _Index:
 
     def __init__(self, resources: list[Any], stack_tags: Mapping[str, str]) -> None:
         self.stack_tags = dict(stack_tags)
+        self.shared: dict[str, Any] = {}
+        """Joins several stack rules build from this index (:meth:`Stack.shared`), built once per index."""
         self.nodes = [Node(resource, self) for resource in resources]
         self.by_urn = {node.urn: node for node in self.nodes}
         self.by_type: dict[str, list[Node]] = defaultdict(list)
@@ -245,6 +266,18 @@ class Stack:
     def of_type(self, *types: str) -> list[Node]:
         return [node for type_ in types for node in self._index.by_type.get(type_, [])]
 
+    def shared(self, key: str, build: Callable[[Stack], Any]) -> Any:
+        """``build(self)``, once per index: the stack rules of one ``AnalyzeStack`` share the index (with the
+        speed-ups), so a join several rules need (the path topology) is built once, not once per rule.
+
+        ``build`` must read only the index (nodes and their properties), never the policy settings, which
+        differ between the rules that share it.
+        """
+        found = self._index.shared.get(key)
+        if found is None:
+            found = self._index.shared[key] = build(self)
+        return found
+
     def refs(self, node: Node, prop: str, *types: str) -> list[Node]:
         """Resources ``node.prop`` refers to: its property dependencies, else a match on known identifiers."""
         found: list[Node] = []
@@ -263,6 +296,10 @@ class Stack:
                     if (not types or target.type in types) and target not in found:
                         found.append(target)
         return found
+
+    def identified(self, value: str) -> list[Node]:
+        """Resources one of whose known identifiers (id, arn, name, bucket, keyId) is ``value``."""
+        return self._index.identifiers.get(value, [])
 
     def referrers(self, target: Node, *types: str, prop: str | None = None) -> list[Node]:
         """Resources of ``types`` whose ``prop`` (any prop when None) refers to ``target``."""

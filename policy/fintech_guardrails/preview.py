@@ -23,6 +23,8 @@ __all__ = [
     "contains_unknown",
     "dig",
     "is_unknown",
+    "known",
+    "known_list",
     "plain",
     "present",
 ]
@@ -136,3 +138,14 @@ def as_list(value: Any) -> Any:
 def present(value: Any) -> bool:
     """True when an input is set: unknown counts as set (its presence is known even when its value is not)."""
     return value is UNKNOWN or value not in (None, "", [], {})
+
+
+def known(value: Any, default: Any = None) -> Any:
+    """``value``, or ``default`` when it is unset or unknown: for labels and joins where an unknown decides nothing."""
+    return default if value is None or is_unknown(value) else value
+
+
+def known_list(value: Any) -> list[Any]:
+    """``value`` as a list (:func:`as_list`), empty when unset or unknown: for walks that judged the unknown already."""
+    items = as_list(value)
+    return [] if items is UNKNOWN else list(items)

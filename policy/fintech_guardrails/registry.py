@@ -8,7 +8,8 @@ A rule is a small function over one :class:`~fintech_guardrails.model.Resource` 
 * copies inputs out of the SDK's unknown-checking proxy (see :mod:`fintech_guardrails.preview`);
 * fails closed: a rule that raises is reported as a violation, never passed silently;
 * applies valid exemptions and reports each as not applicable (with ticket, approver and expiry);
-* reports inputs that are unknown during preview as not applicable ("pending"), never as a violation.
+* reports inputs that are unknown during preview as not applicable ("pending"), never as a violation;
+* adds the paths a functional guardrail proved or found broken to that reason (:mod:`fintech_guardrails.evidence`).
 
 A typical resource rule is the decorator, a docstring (its first line is the description, the docs row and
 the test title; the rest says what unset means) and one :func:`~fintech_guardrails.checks.require` line per
@@ -200,6 +201,7 @@ class Guardrail:
     ) -> None:
         evidence: list[str] = []
         waived: dict[int, str] = {}
+        tickets: dict[tuple[str, str | None], str] = {}
         for message, urn in findings.violations:
             if not self.exemptible:
                 report(message, urn)
@@ -209,6 +211,7 @@ class Guardrail:
                 report(message, urn)
             else:
                 waived[exemption.index] = exemption.evidence()
+                tickets[(message, urn)] = exemption.ticket
         evidence.extend(waived.values())
         if not findings.violations and self.exemptible:
             for urn in {urn for _, urn in findings.pending} or {None}:
@@ -218,6 +221,9 @@ class Guardrail:
         for what, urn in findings.pending:
             where = f" on {identify(urn)[1]}" if urn else ""
             evidence.append(f"pending: {what}{where} is unknown during preview; checked again when it is known")
+        for note in findings.paths:
+            ticket = tickets.get((note.broken, note.urn)) if note.broken is not None else None
+            evidence.append((note.waive(ticket) if ticket else note).text())
         if evidence:
             not_applicable("; ".join(dict.fromkeys(evidence)))
 

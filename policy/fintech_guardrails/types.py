@@ -25,6 +25,10 @@ NETWORK_INTERFACE = "aws:ec2/networkInterface:NetworkInterface"
 EC2_INSTANCE = "aws:ec2/instance:Instance"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
+NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+NETWORK_ACL_ASSOCIATION = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
+DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
 
 # Keys and secrets
 KMS_KEY = "aws:kms/key:Key"
@@ -63,6 +67,10 @@ TRAIL = "aws:cloudtrail/trail:Trail"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+SQS_QUEUE = "aws:sqs/queue:Queue"
 
 # Edge and compute
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
@@ -73,6 +81,8 @@ LISTENER_RULES = (LB_LISTENER_RULE, ALB_LISTENER_RULE)
 LB_TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 ALB_TARGET_GROUP = "aws:alb/targetGroup:TargetGroup"
 TARGET_GROUPS = (LB_TARGET_GROUP, ALB_TARGET_GROUP)
+LB_LISTENER_CERTIFICATE = "aws:lb/listenerCertificate:ListenerCertificate"
+LB_TARGET_GROUP_ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
@@ -84,8 +94,15 @@ SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+SAR_STACK = "aws:serverlessrepository/cloudFormationStack:CloudFormationStack"
+ELASTICACHE_SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
 
-# Kubernetes
+# Kubernetes (custom resources: ``kubernetes:<group>/<version>:<kind>``, as pulumi-kubernetes names them)
+K8S_SERVICE = "kubernetes:core/v1:Service"
+K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+K8S_STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+K8S_TARGET_GROUP_BINDING = "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding"
+K8S_SECURITY_GROUP_POLICY = "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy"
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"

@@ -63,7 +63,7 @@ def main() -> None:
     AuditTrail(
         f"{name}-audit",
         key=keys.ref("audit"),
-        logs_key=keys.ref("logs"),
+        logs_key=keys.ref("audit"),  # its log group holds the audit concern's records: that concern's key
         retention_days=jurisdiction.min_audit_log_retention_days,
         access_log_bucket=access_logs.bucket,
         opts=opts,

@@ -104,3 +104,12 @@ def test_the_tree_holds_every_registration(runs):
     shown = sum(int(m.group(1)) if (m := re.match(r"\s*- \S+ x(\d+):", line)) else 1 for line in tree)
     assert shown == int(header.group(2))
     assert "        - aws:lambda/permission:Permission: dev-cache-rotation-invoke" in tree
+
+
+def test_what_the_runs_compare_includes_the_diagram_edges_and_the_paths(runs):
+    """The byte-for-byte comparison covers the parts built from references and path notes, not just names."""
+    dot, text, markdown = runs[0]["arch.dot"], runs[0]["report.txt"], runs[0]["report.md"]
+    assert re.search(r"n_\w+_edge_api_rule_ListenerRule -> n_\w+_api_service_Service \[label=\"forward\"\]", dot)
+    assert re.search(r"internet -> n_\w+_web_acl_WebAcl;", dot)
+    assert "  entity cysec-cy: ingress 1, data 2, keys 10, alerts 1 proved" in text
+    assert "**Paths** (functional guardrails): 14 proved, 0 broken" in markdown

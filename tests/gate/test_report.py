@@ -165,4 +165,4 @@ def test_markdown_stays_within_githubs_comment_limit():
     markdown = render_markdown(result)
     assert len(markdown) <= COMMENT_LIMIT
     assert markdown.count("<summary>Resource tree</summary>") >= 1
-    assert "Resource tree left out: the comment would pass GitHub's 65,536-character limit" in markdown
+    assert "Proved paths and resource tree left out: the comment would pass GitHub's 65,536-character limit" in markdown

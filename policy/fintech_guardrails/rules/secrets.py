@@ -9,7 +9,7 @@ from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
 from fintech_guardrails.checks import Expectation, require
-from fintech_guardrails.model import Findings, Resource, Stack
+from fintech_guardrails.model import Findings, Node, Resource, Stack
 from fintech_guardrails.preview import as_list, dig, is_unknown
 from fintech_guardrails.registry import pci, resource_rule, stack_rule
 
@@ -112,7 +112,7 @@ def no_plaintext_credentials(r: Resource, out: Findings) -> None:
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)", re.IGNORECASE)
 
 
-def container_definitions(r: Resource) -> list[dict[str, object]] | None:
+def container_definitions(r: Resource | Node) -> list[dict[str, object]] | None:
     """Parsed ``containerDefinitions`` (a JSON string); None when unknown or not parseable."""
     raw = r.get("containerDefinitions")
     if is_unknown(raw):

@@ -1,0 +1,223 @@
+"""Alert paths: every alarm reaches a subscribed endpoint through an encrypted topic CloudWatch may publish to.
+
+The walk, per CloudWatch alarm (metric or composite)::
+
+    alarm -> an SNS topic among its alarmActions, in the alarm's region -> the topic's customer-managed key, whose
+    policy lets cloudwatch.amazonaws.com use it (kms:Decrypt, kms:GenerateDataKey*) -> the topic's policy, when the
+    stack sets one, letting cloudwatch.amazonaws.com publish -> at least one subscription with an endpoint.
+
+An alarm without such an action pages nobody; a topic under the AWS-managed key or a key CloudWatch may not use
+drops every notification (Amazon SNS developer guide, "compatibility between event sources from AWS services and
+encrypted topics"). One proved path is reported per topic, listing how many alarms reach it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections import defaultdict
+from typing import Any
+
+from pulumi_policy import Severity
+
+from fintech_guardrails import facts
+from fintech_guardrails import types as t
+from fintech_guardrails.evidence import PathNote
+from fintech_guardrails.model import Findings, Node, Stack
+from fintech_guardrails.preview import UNKNOWN, as_list, contains_unknown, dig, is_unknown, known, known_list
+from fintech_guardrails.registry import pci, stack_rule
+from fintech_guardrails.topology import topology
+
+__all__ = ["alert_paths_reach_someone"]
+
+CLOUDWATCH = "cloudwatch.amazonaws.com"
+KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+_FACTS = facts.load("path_facts")
+
+
+def _document(value: Any) -> Any:
+    if is_unknown(value) or (isinstance(value, dict) and contains_unknown(value)):
+        return UNKNOWN
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _admits(document: Any, principal: str, actions: tuple[str, ...]) -> bool:
+    """Whether an Allow statement names ``principal`` (a service) for every one of ``actions``."""
+    granted: set[str] = set()
+    for statement in known_list(dig(document, "Statement")):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        named = dig(statement, "Principal", "Service")
+        if principal not in known_list(named) and statement.get("Principal") != "*":
+            continue
+        for action in actions:
+            if any(fnmatch.fnmatchcase(action.lower(), str(a).lower()) for a in known_list(statement.get("Action"))):
+                granted.add(action)
+    return granted >= set(actions)
+
+
+class AlertWalk:
+    def __init__(self, stack: Stack, out: Findings) -> None:
+        self.stack, self.out, self.topo = stack, out, topology(stack)
+
+    def topics(self, alarm: Node) -> Any:
+        actions = as_list(alarm.get("alarmActions"))
+        deps = self.stack.refs(alarm, "alarmActions", t.SNS_TOPIC)
+        if actions is UNKNOWN:
+            return deps or UNKNOWN
+        found: list[Node | _Outside] = []
+        for action in actions:
+            if is_unknown(action):
+                found += [d for d in deps if d not in found]
+                continue
+            if isinstance(action, str) and ":sns:" in action:
+                inside = [n for n in self.topo.find(action, t.SNS_TOPIC) if n not in found]
+                found += inside if inside else [_Outside(action)]
+        return found
+
+    def run(self) -> None:
+        reached: dict[str, list[Node]] = defaultdict(list)
+        for alarm in self.stack.of_type(t.METRIC_ALARM, t.COMPOSITE_ALARM):
+            topics = self.topics(alarm)
+            if topics is UNKNOWN:
+                self.out.wait("alarmActions", alarm.urn)
+                continue
+            note = PathNote(
+                "alerts",
+                f"alarm {alarm.name}",
+                known(alarm.region),
+                (f"alarm {alarm.name}",),
+                self.topo.entities(alarm),
+            )
+            if alarm.get("actionsEnabled") is False:
+                self.out.broke(note, f"alarm {alarm.name} has its actions disabled: it pages nobody", alarm.urn)
+                continue
+            if not topics:
+                self.out.broke(note, f"alarm {alarm.name} notifies no SNS topic: it pages nobody", alarm.urn)
+                continue
+            working: list[Node] = []
+            for topic in topics:
+                if isinstance(topic, _Outside):
+                    self.out.broke(
+                        note,
+                        f"alarm {alarm.name} notifies {topic.arn}, a topic outside the stack: its subscribers "
+                        "cannot be proved",
+                        alarm.urn,
+                    )
+                    continue
+                if not is_unknown(alarm.region) and not is_unknown(topic.region) and topic.region != alarm.region:
+                    self.out.broke(
+                        note,
+                        f"alarm {alarm.name} ({alarm.region}) notifies {topic.name} in {topic.region}: an alarm's SNS "
+                        "actions must be in its own region",
+                        alarm.urn,
+                    )
+                    continue
+                working.append(topic)
+            for topic in working:
+                reached[topic.urn].append(alarm)
+        for urn, alarms in reached.items():
+            self.topic(self.stack.by_urn[urn], alarms)
+
+    def topic(self, topic: Node, alarms: list[Node]) -> None:
+        count = f"{len(alarms)} alarm{'s' if len(alarms) != 1 else ''}"
+        links = [count, f"topic {topic.name}"]
+        note = PathNote("alerts", f"topic {topic.name}", known(topic.region), tuple(links), self.topo.entities(topic))
+        problems: list[tuple[str, str]] = []
+        waiting: list[tuple[str, str]] = []
+        key_id = topic.get("kmsMasterKeyId")
+        keys = self.topo.find(key_id, t.KMS_KEY) or self.stack.refs(topic, "kmsMasterKeyId", t.KMS_KEY)
+        if key_id is None or (isinstance(key_id, str) and "alias/aws/sns" in key_id):
+            problems.append(
+                (
+                    f"topic {topic.name} is not encrypted with a customer-managed key CloudWatch may use: {count} "
+                    "reach it unencrypted or not at all",
+                    topic.urn,
+                )
+            )
+        elif not keys:
+            if is_unknown(key_id):
+                waiting.append(("kmsMasterKeyId", topic.urn))
+            else:
+                problems.append(
+                    (f"topic {topic.name} uses a key outside the stack: its policy cannot be proved", topic.urn)
+                )
+        else:
+            key = keys[0]
+            policy = _document(key.get("policy"))
+            if policy is UNKNOWN:
+                waiting.append(("the key policy", key.urn))
+            elif not _admits(policy, CLOUDWATCH, KEY_ACTIONS):
+                problems.append(
+                    (
+                        f"{key.name}, the key of topic {topic.name}, does not let {CLOUDWATCH} use it (kms:Decrypt, "
+                        f"kms:GenerateDataKey*): the notifications of {count} are dropped",
+                        key.urn,
+                    )
+                )
+            else:
+                links.append(f"key {key.name} (CloudWatch may use it)")
+        for topic_policy in self.topo.referrers(topic, (t.SNS_TOPIC_POLICY,), "arn"):
+            document = _document(topic_policy.get("policy"))
+            if document is UNKNOWN:
+                waiting.append(("the topic policy", topic_policy.urn))
+            elif not _admits(document, CLOUDWATCH, ("sns:Publish",)):
+                problems.append(
+                    (
+                        f"{topic_policy.name} does not let {CLOUDWATCH} publish to topic {topic.name}: {count} are "
+                        "dropped",
+                        topic_policy.urn,
+                    )
+                )
+            else:
+                links.append(f"policy {topic_policy.name} (CloudWatch may publish)")
+        subscriptions = self.topo.referrers(topic, (t.SNS_SUBSCRIPTION,), "topic")
+        endpoints = [s for s in subscriptions if s.get("endpoint") not in (None, "")]
+        if not endpoints:
+            problems.append((f"topic {topic.name} has no subscription: {count} reach nobody", topic.urn))
+        else:
+            protocols = sorted({str(known(s.get("protocol"), "?")) for s in endpoints})
+            links.append(f"{len(endpoints)} subscription{'s' if len(endpoints) != 1 else ''} ({', '.join(protocols)})")
+        if problems:
+            for message, urn in problems:
+                self.out.broke(note, message, urn)
+        elif waiting:
+            for what, urn in waiting:
+                self.out.wait(what, urn)
+        else:
+            self.out.prove(PathNote("alerts", note.subject, note.region, tuple(links), note.entities))
+
+
+class _Outside:
+    """An SNS topic ARN that no resource of the stack has."""
+
+    def __init__(self, arn: str) -> None:
+        self.arn = arn
+
+
+@stack_rule(
+    name="alert-paths-reach-someone",
+    severity=Severity.HIGH,
+    framework=pci("10.7.2", "Failures of critical security control systems are detected, alerted and addressed"),
+    tags=("functional-path", "PCI DSS 4.0.1 12.10.5", "DORA Art. 10"),
+    url=str(_FACTS["sns_encrypted_topic_cloudwatch"]["url"]),
+    remediation=(
+        "Send every alarm to the cell's AlarmTopic of its region (alarm_topic_arn) and give the topic a subscriber "
+        "(alarms.email_endpoints); encrypt it with a key whose policy admits cloudwatch.amazonaws.com (the cell's "
+        "platform key does)."
+    ),
+)
+def alert_paths_reach_someone(stack: Stack, out: Findings) -> None:
+    """Every alarm reaches a subscribed endpoint through an encrypted topic whose key policy lets CloudWatch publish.
+
+    Per alarm: an SNS topic of the stack among its `alarmActions`, in the alarm's region; the topic encrypted with a
+    customer-managed key whose policy allows `cloudwatch.amazonaws.com` `kms:Decrypt` and `kms:GenerateDataKey*`;
+    the topic's policy (when the stack sets one) letting CloudWatch publish; and at least one subscription with an
+    endpoint. Values unknown during preview are pending.
+    """
+    AlertWalk(stack, out).run()
