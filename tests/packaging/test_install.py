@@ -95,7 +95,7 @@ def test_the_command_without_the_gate_extra_says_what_to_install(team_venv: Path
         "run: pip install 'fintech-infra[gate]'"
     )
     result = _probe(team_venv, "console", "gate")
-    assert result.returncode == 0 and "{plan,render,pack,record-deploy}" in result.stdout, result.stderr
+    assert result.returncode == 0 and "{plan,render,pack,record-deploy,images}" in result.stdout, result.stderr
 
 
 def test_the_wheel_carries_the_policy_pack_byte_for_byte(team_venv: Path, tmp_path: Path) -> None:
