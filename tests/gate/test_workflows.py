@@ -240,3 +240,17 @@ def test_the_security_stages_scan_code_dependencies_and_every_image_and_fail_on_
     upload = named["Upload the scans to code scanning"]
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@") and upload["if"] == "always()"
     assert job["permissions"]["security-events"] == "write"
+
+
+def test_every_deploying_job_runs_only_after_the_gate_and_the_scans():
+    jobs = load("deploy.yml")["jobs"]
+
+    def upstream(name: str) -> set[str]:
+        needs = jobs[name].get("needs", [])
+        direct = {needs} if isinstance(needs, str) else set(needs)
+        return direct.union(*(upstream(need) for need in direct)) if direct else set()
+
+    deploying = [name for name, job in jobs.items() if job.get("uses") == "./.github/workflows/pulumi-up.yml"]
+    assert deploying
+    for name in deploying:
+        assert {"gate", "scans"} <= upstream(name), name
