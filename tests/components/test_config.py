@@ -285,7 +285,7 @@ def _with_services(raw: dict[str, Any], image: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "image",
     [
-        "docker.io/acme/api@sha256:" + "c" * 64,
+        "registry.example.com/acme/api@sha256:" + "c" * 64,  # not ECR at all
         "222222222222.dkr.ecr.eu-central-1.amazonaws.com/api@sha256:" + "c" * 64,  # another account's registry
         "111111111111.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:" + "c" * 64,  # not the primary region's registry
     ],
