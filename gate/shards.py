@@ -21,7 +21,7 @@ from fintech_infra_gate.order import dependency_levels, referenced_closure
 from fintech_infra_gate.result import PlanResult, StackResult
 from fintech_infra_gate.stackfiles import Project, StackFile
 
-__all__ = ["Shard", "join_plans", "parse_shard", "shard_stacks", "stack_weight"]
+__all__ = ["Shard", "join_plans", "parse_shard", "shard_stacks", "split_stacks", "stack_weight"]
 
 _SHARD = re.compile(r"^([1-9]\d*)/([1-9]\d*)$")
 JUDGED, SYNTHESIZED = 10, 9
@@ -65,6 +65,11 @@ def stack_weight(stack: StackFile) -> int:
 
 def shard_stacks(project: Project, shard: Shard, names: Sequence[str] | None = None) -> list[str]:
     """The stacks shard ``shard`` judges, in dependency order; the shards of one ``count`` partition ``names``."""
+    return split_stacks(project, shard.count, names)[shard.index - 1]
+
+
+def split_stacks(project: Project, count: int, names: Sequence[str] | None = None) -> list[list[str]]:
+    """All ``count`` shards at once: shard K is item K-1, each in dependency order."""
     wanted = sorted(names if names is not None else project.stack_names())
     dependency_levels(project, wanted)  # a reference cycle or a dangling reference fails every shard alike
     reads = {name: referenced_closure(project, name) for name in wanted}
@@ -75,17 +80,17 @@ def shard_stacks(project: Project, shard: Shard, names: Sequence[str] | None = N
         cost = JUDGED * weights[name] - (SYNTHESIZED * weights[name] if name in present else 0)
         return cost + sum(SYNTHESIZED * weights[read] for read in reads[name] if read not in present)
 
-    load = [0] * shard.count
-    present: list[set[str]] = [set() for _ in range(shard.count)]
+    load = [0] * count
+    present: list[set[str]] = [set() for _ in range(count)]
     owner: dict[str, int] = {}
     # Heaviest first counting what each must synthesize; each to the shard it leaves lightest.
     for name in sorted(wanted, key=lambda name: (-added(name, set()), name)):
-        best = min(range(shard.count), key=lambda index: (load[index] + added(name, present[index]), index))
+        best = min(range(count), key=lambda index: (load[index] + added(name, present[index]), index))
         load[best] += added(name, present[best])
         present[best].update([name, *reads[name]])
-        owner[name] = best + 1
-    mine = [name for name in wanted if owner[name] == shard.index]
-    return [name for level in dependency_levels(project, mine) for name in level if name in mine]
+        owner[name] = best
+    order = [name for level in dependency_levels(project, wanted) for name in level]
+    return [[name for name in order if owner[name] == index] for index in range(count)]
 
 
 def join_plans(plans: Sequence[PlanResult], *, order: Sequence[str] | None = None) -> PlanResult:

@@ -13,7 +13,7 @@ from fintech_infra.errors import ConfigError
 from fintech_infra_gate.cli import main
 from fintech_infra_gate.order import dependency_levels, referenced_closure
 from fintech_infra_gate.result import PlanResult
-from fintech_infra_gate.shards import Shard, parse_shard, shard_stacks, stack_weight
+from fintech_infra_gate.shards import Shard, parse_shard, shard_stacks, split_stacks, stack_weight
 from fintech_infra_gate.stackfiles import load_project
 from tests.gate.conftest import PACK, PROJECT
 
@@ -22,7 +22,8 @@ REAL = load_project(Path(__file__).resolve().parents[2])
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 8])
 def test_the_shards_partition_the_stacks(count: int) -> None:
-    parts = [shard_stacks(REAL, Shard(index, count)) for index in range(1, count + 1)]
+    parts = split_stacks(REAL, count)
+    assert shard_stacks(REAL, Shard(count, count)) == parts[-1]  # K/N is item K-1 of the split
     judged = [name for part in parts for name in part]
     assert sorted(judged) == REAL.stack_names()  # every stack once
     assert len(judged) == len(set(judged))
@@ -30,8 +31,7 @@ def test_the_shards_partition_the_stacks(count: int) -> None:
 
 @pytest.mark.parametrize("count", [2, 3, 4])
 def test_each_shard_lists_its_stacks_after_what_they_read(count: int) -> None:
-    for index in range(1, count + 1):
-        part = shard_stacks(REAL, Shard(index, count))
+    for part in split_stacks(REAL, count):
         for position, name in enumerate(part):
             later = set(part[position + 1 :])
             assert not later & set(referenced_closure(REAL, name)), (name, part)
@@ -40,15 +40,14 @@ def test_each_shard_lists_its_stacks_after_what_they_read(count: int) -> None:
 def test_the_split_is_stable_whatever_order_the_files_are_listed_in() -> None:
     names = REAL.stack_names()
     for count in (2, 3):
-        forward = [shard_stacks(REAL, Shard(k, count), names) for k in range(1, count + 1)]
-        backward = [shard_stacks(REAL, Shard(k, count), list(reversed(names))) for k in range(1, count + 1)]
-        assert forward == backward == [shard_stacks(REAL, Shard(k, count)) for k in range(1, count + 1)]
+        forward = split_stacks(REAL, count, names)
+        assert forward == split_stacks(REAL, count, list(reversed(names))) == split_stacks(REAL, count)
 
 
 def test_the_split_balances_by_size_from_the_stack_files() -> None:
     weights = {name: stack_weight(REAL.stack(name)) for name in REAL.stack_names()}
     assert weights["prod-eu"] > weights["dev"] > weights["global"]  # a DR cell weighs more than a single-region one
-    first, second = (shard_stacks(REAL, Shard(k, 2)) for k in (1, 2))
+    first, second = split_stacks(REAL, 2)
     heavy = {"prod-eu", "prod-uk", "prod-au", "staging"}
     assert heavy & set(first) and heavy & set(second)  # the big stacks are not all on one runner
 

@@ -16,10 +16,11 @@ from fintech_infra_gate.runner import GateOptions, plan
 from tests.gate.conftest import comparable_plan
 from tests.stacks.test_stacks import ROOT
 
-STACKS = ["global", "repo", "dev", "prod-eu", "prod-au"]
-"""One stack per program path: the zones, the repository's rules, ECS in one region (dev), ECS with Aurora and a
-DR region (prod-eu), EKS with a DR region (prod-au). staging and prod-uk take dev's and prod-eu's paths, routing
-only reads the others' exports: planning every stack twice cost 49 s of a 3-minute suite for no other path."""
+STACKS = ["global", "repo", "dev", "prod-au"]
+"""The gate end to end on the zones, the repository's rules, ECS in one region (dev, judged against prod's config
+so its verdict holds violations) and EKS with a DR region (prod-au). The ECS-with-Aurora-and-DR path (prod-eu)
+is compared answer by answer, with and without the pack's speed-ups, in tests/policy/test_speedups_equivalence.py;
+planning every stack twice cost 49 s of a suite whose target is 3 minutes."""
 
 
 def test_every_shipped_stack_gets_the_same_verdict_without_any_speedup(tmp_path, monkeypatch):
