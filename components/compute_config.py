@@ -357,6 +357,4 @@ def with_default_deployments(compute: ComputeSettings, environment: str) -> Comp
 
 def service_images(compute: EcsSettings | EksSettings) -> list[str]:
     """The image of each service of the compute tier, in config order (ECS tasks or EKS Deployments)."""
-    if isinstance(compute, EcsSettings):
-        return [service.image for service in compute.services]
     return [service.image for service in compute.services]

@@ -8,19 +8,14 @@ of the same digest, so scanning the primary reference covers it).
 from __future__ import annotations
 
 from fintech_infra.compute_config import service_images
-from fintech_infra.config import CONFIG_NAMESPACE
-from fintech_infra.validation import load_stack_config
 from fintech_infra_gate.stackfiles import Project
 
 __all__ = ["stack_images"]
 
 
 def stack_images(project: Project) -> list[str]:
-    prefix = f"{CONFIG_NAMESPACE}:"
     found: set[str] = set()
     for name in project.stack_names():
-        stack = project.stack(name)
-        config = load_stack_config({k[len(prefix) :]: v for k, v in stack.config.items() if k.startswith(prefix)})
-        for cell in config.cells.values():
+        for cell in project.stack(name).validated().cells.values():
             found.update(service_images(cell.compute))
     return sorted(found)

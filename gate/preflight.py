@@ -25,10 +25,9 @@ from typing import Any
 
 from fintech_infra import aws_facts as facts
 from fintech_infra.aws_facts import Source
-from fintech_infra.config import CONFIG_NAMESPACE, CellConfig, EcsSettings, EksSettings, StackConfig
+from fintech_infra.config import CellConfig, EcsSettings, EksSettings
 from fintech_infra.dns_zones import writer_role_name
 from fintech_infra.images import parse_ecr_image
-from fintech_infra.validation import load_stack_config
 from fintech_infra_gate.docs import rewrite
 from fintech_infra_gate.order import dependency_levels
 from fintech_infra_gate.stackfiles import Project, StackFile, load_project
@@ -78,13 +77,6 @@ def account_only_sources() -> list[Source]:
     for name in facts.__all__:
         visit(getattr(facts, name))
     return list(found.values())
-
-
-def _config(stack: StackFile) -> StackConfig:
-    prefix = f"{CONFIG_NAMESPACE}:"
-    return load_stack_config(
-        {key[len(prefix) :]: value for key, value in stack.config.items() if key.startswith(prefix)}
-    )
 
 
 def _regions(cell: CellConfig) -> list[str]:
@@ -159,7 +151,7 @@ def _cell_checks(cell_name: str, cell: CellConfig) -> Iterator[Check]:
 
 def stack_checks(project: Project, stack: StackFile) -> list[Check]:
     """The account checks one stack's first ``pulumi up`` depends on, in a stable order."""
-    config = _config(stack)
+    config = stack.validated()
     checks: list[Check] = []
     regions = sorted({region for cell in config.cells.values() for region in _regions(cell)})
     for region in regions:
@@ -199,7 +191,7 @@ def stack_checks(project: Project, stack: StackFile) -> list[Check]:
         )
     if config.dns is not None and config.cells:
         zones_stack = project.stack(project.stack_for_reference(config.dns.zones_stack, where="dns.zones_stack"))
-        zones_account = _config(zones_stack).deployment
+        zones_account = zones_stack.validated().deployment
         account = zones_account.account_id if zones_account is not None else "<zones account>"
         role = f"arn:aws:iam::{account}:role/{writer_role_name(config.dns.writer or stack.name)}"
         source = facts.STS_ASSUME_WRITER_ROLE
@@ -233,7 +225,7 @@ def render_checklist(project: Project) -> str:
     used: set[int] = set()
     for name in names:
         stack = project.stack(name)
-        config = _config(stack)
+        config = stack.validated()
         account = config.deployment.account_id if config.deployment is not None else "the caller's account"
         checks = stack_checks(project, stack)
         used.update(id(check.source) for check in checks)

@@ -71,7 +71,8 @@ def shard_stacks(project: Project, shard: Shard, names: Sequence[str] | None = N
 def split_stacks(project: Project, count: int, names: Sequence[str] | None = None) -> list[list[str]]:
     """All ``count`` shards at once: shard K is item K-1, each in dependency order."""
     wanted = sorted(names if names is not None else project.stack_names())
-    dependency_levels(project, wanted)  # a reference cycle or a dangling reference fails every shard alike
+    # A reference cycle or a dangling reference fails every shard alike; the levels also give each shard's order.
+    order = [name for level in dependency_levels(project, wanted) for name in level]
     reads = {name: referenced_closure(project, name) for name in wanted}
     weights = {name: stack_weight(project.stack(name)) for name in {*wanted, *(r for rs in reads.values() for r in rs)}}
 
@@ -89,7 +90,6 @@ def split_stacks(project: Project, count: int, names: Sequence[str] | None = Non
         load[best] += added(name, present[best])
         present[best].update([name, *reads[name]])
         owner[name] = best
-    order = [name for level in dependency_levels(project, wanted) for name in level]
     return [[name for name in order if owner[name] == index] for index in range(count)]
 
 

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fintech_infra.config import StackConfig
 from fintech_infra.errors import ConfigError, allowed
+from fintech_infra.testing import engine_config
+from fintech_infra.validation import validate_stack_config
 from fintech_infra_gate.stackyaml import read_yaml
 
 __all__ = [
@@ -128,6 +131,10 @@ class StackFile:
     """Full keys (``fintech-infra:environment``) to values; structured values as Python data."""
     secret_keys: tuple[str, ...]
     project: str
+
+    def validated(self) -> StackConfig:
+        """The stack's config as the program reads it under `pulumi up`: validated whole, defaults resolved."""
+        return validate_stack_config(engine_config(self.config), secret_keys=self.secret_keys)
 
     @property
     def environment(self) -> str | None:
