@@ -138,7 +138,6 @@ class JurisdictionCell(FintechComponent):
             deploy_records_writer=deployment.deploy_role_arn if deployment else None,
             opts=here,
         )
-        self._retention_days = retention
         self.dr: CellRegion | None = None
         if config.dr_region is not None:
             self.dr = CellRegion(
@@ -473,6 +472,6 @@ class JurisdictionCell(FintechComponent):
             "deploy_records": {
                 "bucket": self.audit.bucket_name,
                 "prefix": DEPLOY_RECORDS_PREFIX,
-                "retain_days": self._retention_days,
+                "retain_days": self.jurisdiction.min_audit_log_retention_days,  # the trail bucket's lock
             },
         }
