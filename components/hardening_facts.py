@@ -2,10 +2,11 @@
 
 The RDS certificate authorities still in service, the Fargate platform versions that still launch tasks, the
 PostgreSQL parameters that turn on connection and statement logging, the WAF managed rule group that blocks the
-Log4j lookup, and the ephemeral port range that network ACLs must leave open for return traffic. The library
-builds its resources from these values (:mod:`fintech_infra.rds_baseline`, :mod:`fintech_infra.waf`,
-:mod:`fintech_infra.fargate`, :mod:`fintech_infra.vpc`); the policy pack receives them as
-``data/hardening_facts.json`` (:mod:`fintech_infra_gate.packdata`), never by importing this module.
+Log4j lookup, and the ephemeral port range that network ACLs must leave open for return traffic. The library's own
+values are held to these (:mod:`fintech_infra.vpc` reads the ports; the tests check the CA of
+:mod:`fintech_infra.rds_baseline`, the rule groups of :mod:`fintech_infra.waf` and the logging parameters); the
+policy pack receives them as ``data/hardening_facts.json`` (:mod:`fintech_infra_gate.packdata`), never by importing
+this module.
 """
 
 from __future__ import annotations
