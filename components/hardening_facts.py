@@ -19,12 +19,14 @@ __all__ = [
     "EPHEMERAL_PORTS_SOURCE",
     "FARGATE_PLATFORM_SOURCE",
     "FARGATE_PLATFORM_VERSIONS",
+    "KMS_KEY_ENABLED_SOURCE",
     "KNOWN_BAD_INPUTS_RULE_GROUP",
     "KNOWN_BAD_INPUTS_SOURCE",
     "POSTGRES_LOGGING_SOURCE",
     "POSTGRES_LOG_STATEMENT_VALUES",
     "RDS_CA_IDENTIFIERS",
     "RDS_CA_SOURCE",
+    "SECRET_RECOVERY_WINDOW_SOURCE",
     "facts_document",
 ]
 
@@ -65,6 +67,21 @@ KNOWN_BAD_INPUTS_SOURCE = Source(
     "the request for the Log4j JNDI lookup (CVE-2021-44228).",
 )
 
+SECRET_RECOVERY_WINDOW_SOURCE = Source(
+    "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html",
+    quote="RecoveryWindowInDays: The number of days from 7 to 30 that Secrets Manager waits before permanently "
+    "deleting the secret. ... If you don't use either, then by default Secrets Manager uses a 30 day recovery window. "
+    "... If you delete a secret with the ForceDeleteWithoutRecovery parameter, then you have no opportunity to "
+    "recover the secret.",
+)
+"""The window itself is :data:`fintech_infra.aws_limits.SECRET_RECOVERY_WINDOW_DAYS` (7-30)."""
+
+KMS_KEY_ENABLED_SOURCE = Source(
+    "https://www.pulumi.com/registry/packages/aws/api-docs/kms/key/",
+    quote="isEnabled: Specifies whether the key is enabled. Defaults to true. (ReplicaKey enabled: the same, "
+    "default true; KMS key-state.html: a disabled key cannot be used in cryptographic operations.)",
+)
+
 ADMIN_PORTS: tuple[int, ...] = (22, 3389)
 """Remote administration (SSH, RDP): never admitted from the internet."""
 EPHEMERAL_PORTS = (1024, 65535)
@@ -95,6 +112,8 @@ def facts_document() -> dict[str, object]:
             "source": _source(POSTGRES_LOGGING_SOURCE),
         },
         "known_bad_inputs": {"name": KNOWN_BAD_INPUTS_RULE_GROUP, "source": _source(KNOWN_BAD_INPUTS_SOURCE)},
+        "secret_recovery_window": {"source": _source(SECRET_RECOVERY_WINDOW_SOURCE)},
+        "kms_key_enabled": {"source": _source(KMS_KEY_ENABLED_SOURCE)},
         "admin_ports": list(ADMIN_PORTS),
         "ephemeral_ports": {"range": list(EPHEMERAL_PORTS), "source": _source(EPHEMERAL_PORTS_SOURCE)},
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fintech_infra import hardening_facts as facts
 from fintech_infra.aws_facts import CHECKED
 from fintech_infra.config import DatabaseSettings
@@ -13,13 +15,15 @@ SOURCES = (
     facts.FARGATE_PLATFORM_SOURCE,
     facts.POSTGRES_LOGGING_SOURCE,
     facts.KNOWN_BAD_INPUTS_SOURCE,
+    facts.KMS_KEY_ENABLED_SOURCE,
     facts.EPHEMERAL_PORTS_SOURCE,
+    facts.SECRET_RECOVERY_WINDOW_SOURCE,
 )
 
 
 def test_every_fact_names_an_aws_page_and_the_day_it_was_checked() -> None:
     for source in SOURCES:
-        assert source.url.startswith("https://docs.aws.amazon.com/")
+        assert source.url.startswith(("https://docs.aws.amazon.com/", "https://www.pulumi.com/registry/packages/aws/"))
         assert source.quote
         assert source.checked == CHECKED
 
@@ -42,7 +46,7 @@ def test_every_database_logs_connections_and_statements() -> None:
 
 
 def test_the_document_is_what_the_pack_reads() -> None:
-    document = facts.facts_document()
+    document: Any = facts.facts_document()
     assert document["rds_ca_identifiers"]["values"] == list(facts.RDS_CA_IDENTIFIERS)
     assert document["fargate_platform_versions"]["values"][0] == "LATEST"
     assert document["ephemeral_ports"]["range"] == [1024, 65535]

@@ -34,6 +34,7 @@ ON_VALUES = frozenset({"1", "on", "true"})
     tags=("DORA Art. 9",),
     remediation="Leave EncryptionKey/KeyRing keys enabled (isEnabled unset or true); retire a key by rotation, "
     "never by disabling it under data it still protects.",
+    url=_FACTS["kms_key_enabled"]["source"]["url"],
 )
 def kms_key_enabled(r: Resource, out: Findings) -> None:
     """KMS keys are enabled.
@@ -167,6 +168,7 @@ def rds_postgres_logging_parameters(stack: Stack, out: Findings) -> None:
     framework=dora("Art. 12", "Backup policies and procedures"),
     tags=("PCI DSS 4.0.1 3.6.1",),
     remediation="Keep AppSecret's recovery_window_days (default 30, 7-30 allowed); never 0 (force delete).",
+    url=_FACTS["secret_recovery_window"]["source"]["url"],
 )
 def secretsmanager_recovery_window(r: Resource, out: Findings) -> None:
     """Secrets Manager secrets keep a recovery window of 7 to 30 days.
