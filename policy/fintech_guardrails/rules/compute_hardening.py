@@ -187,7 +187,7 @@ def _known_bad_inputs_rules(rules: list[Any]) -> list[Any]:
     name="waf-known-bad-inputs",
     severity=Severity.HIGH,
     framework=pci("6.4.2", "An automated technical solution detects and prevents web-based attacks"),
-    tags=("checkov:CKV_AWS_192", "checkov:CKV2_AWS_47"),
+    tags=("checkov:CKV_AWS_192",),
     remediation="Keep edge protection's managed groups (waf.MANAGED_RULE_GROUPS includes "
     "AWSManagedRulesKnownBadInputsRuleSet) with overrideAction none.",
     url=_FACTS["known_bad_inputs"]["source"]["url"],
