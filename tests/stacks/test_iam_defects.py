@@ -28,6 +28,7 @@ POLICIES = (
     "iam-trust-service-confused-deputy",
     "iam-trust-web-identity-claims",
     "iam-trust-principals-conditioned",
+    "iam-policy-statements-complete",
 )
 STACKS = ("prod-eu", "prod-au", "global")
 
@@ -120,6 +121,12 @@ DEFECTS = {
         "au-eks-platform-orders-app-role",
         edit_statements("assumeRolePolicy", without_claim(":aud")),
         "iam-trust-web-identity-claims",
+    ),
+    "an app's read policy on Resource [] (a DR service with nothing to read)": Defect(
+        "prod-au",
+        "au-eks-platform-orders-app-permissions",
+        edit_statements("policy", lambda statements: [{**statements[0], "Resource": []}]),
+        "iam-policy-statements-complete",
     ),
     "a validation writer's role trusting the whole deploy account": Defect(
         "global",

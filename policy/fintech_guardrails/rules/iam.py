@@ -16,12 +16,13 @@ from fintech_guardrails import types as t
 from fintech_guardrails.iam_facts import ADMIN_EQUIVALENT_POLICIES, wildcard_only
 from fintech_guardrails.model import Findings, Resource
 from fintech_guardrails.preview import as_list, is_unknown
-from fintech_guardrails.registry import pci, resource_rule
+from fintech_guardrails.registry import dora, pci, resource_rule
 from fintech_guardrails.rules._iam_documents import (
     IDENTITY_POLICY_TYPES,
     Statement,
     allow_statements,
     grants,
+    permission_documents,
     read_document,
 )
 
@@ -211,3 +212,38 @@ def iam_passrole_constrained(r: Resource, out: Findings) -> None:
             out.fail(f"{statement.label}: iam:PassRole must name role ARNs, without wildcards")
         if "iam:passedtoservice" not in statement.condition_keys:
             out.fail(f"{statement.label}: iam:PassRole needs an iam:PassedToService condition")
+
+
+@resource_rule(
+    types=IDENTITY_POLICY_TYPES,
+    name="iam-policy-statements-complete",
+    severity=Severity.HIGH,
+    framework=dora("Art. 9(4)(e)", "ICT change management"),
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html",
+    remediation=(
+        "Leave out a statement whose resource list came out empty (a service with no secret or key in this "
+        "region), and a document with no statement at all; never write Action or Resource as []."
+    ),
+)
+def iam_policy_statements_complete(r: Resource, out: Findings) -> None:
+    """Every statement of a permission policy names at least one action and one resource, so IAM accepts it.
+
+    IAM refuses a statement without a Resource or NotResource element, and an empty list counts as none: the
+    API answers `MalformedPolicyDocument: Policy statement must contain resources` (the same for actions), so
+    `pulumi up` stops at that role (IAM user guide, "IAM JSON policy elements: Resource", checked
+    2026-12-07). A document without statements is refused the same way. Unknown documents are pending.
+    """
+    for label, document in permission_documents(r, out):
+        statements = [
+            Statement(f"{label} #{index + 1}", item) for index, item in enumerate(as_list(document.get("Statement")))
+        ]
+        if not statements:
+            out.fail(f"{label} has no statement; IAM refuses an empty policy document")
+        for statement in statements:
+            if not isinstance(statement.body, dict):
+                out.fail(f"{statement.label} is not a JSON object")
+                continue
+            if not (statement.values("Action") or statement.values("NotAction")):
+                out.fail(f"{statement.label} names no action (IAM: 'Policy statement must contain actions')")
+            if not (statement.values("Resource") or statement.values("NotResource")):
+                out.fail(f"{statement.label} names no resource (IAM: 'Policy statement must contain resources')")

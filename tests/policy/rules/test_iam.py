@@ -211,6 +211,31 @@ CASES = {
         rc(t.IAM_ROLE, trust("*", StringEquals={"aws:PrincipalOrgID": "o-1"}), "fail", "everyone, even conditioned"),
         rc(t.IAM_ROLE, {"assumeRolePolicy": U}, "pending", "trust policy unknown", unknown=True),
     ],
+    "iam-policy-statements-complete": [
+        rc(t.IAM_ROLE_POLICY, policy(allow("logs:PutLogEvents")), "pass", "an action on a resource"),
+        rc(t.IAM_ROLE_POLICY, policy(allow("secretsmanager:GetSecretValue", [])), "fail", "Resource []"),
+        rc(t.IAM_ROLE_POLICY, policy(allow([], LOG_STREAMS)), "fail", "Action []"),
+        rc(
+            t.IAM_ROLE_POLICY,
+            policy({"Effect": "Allow", "Action": "logs:PutLogEvents"}),
+            "fail",
+            "no Resource element",
+        ),
+        rc(
+            t.IAM_ROLE_POLICY,
+            policy({"Effect": "Deny", "NotAction": "logs:PutLogEvents", "NotResource": LOG_STREAMS}),
+            "pass",
+            "NotAction and NotResource count",
+        ),
+        rc(t.IAM_ROLE_POLICY, {"policy": doc()}, "fail", "a document without statements"),
+        rc(
+            t.IAM_ROLE,
+            {"inlinePolicies": [{"name": "inline", "policy": doc(allow("kms:Decrypt", []))}]},
+            "fail",
+            "a role's inline policy on Resource []",
+        ),
+        rc(t.IAM_ROLE_POLICY, {"policy": U}, "pending", "document unknown", unknown=True),
+    ],
 }
 
 
