@@ -115,9 +115,10 @@ def test_key_ring_purposes(recording: Recording) -> None:
     keys = {r.name: r.region for r in recording.of_type("aws:kms/key:Key")}
     for purpose in ("crm", "trading", "audit", "logs", "platform", "cache", "backup"):
         assert keys[f"eu-keys-{purpose}-key"] == "eu-central-1"
-    for purpose in ("crm", "trading", "logs", "platform", "backup"):
+    # audit in the DR region: the trail's Object Lock replica is encrypted there.
+    for purpose in ("crm", "trading", "audit", "logs", "platform", "backup"):
         assert keys[f"eu-dr-keys-{purpose}-key"] == "eu-west-1"
-    assert len(keys) == 12
+    assert len(keys) == 13
 
 
 def test_audit_and_flow_logs_keep_the_jurisdiction_minimum(recording: Recording) -> None:
