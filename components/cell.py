@@ -408,6 +408,7 @@ class JurisdictionCell(FintechComponent):
             entities=self.config.entities,
             databases=routes,
             cache=cache,
+            key=region.keys.ref("platform"),
             kubernetes=compute.kubernetes(),
             opts=region.opts,
         )

@@ -112,7 +112,9 @@ LAMBDA_CODE_SIGNING = Source(
 
 SSM_SECURESTRING_TIERS = Source(
     "https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html",
-    quote="Maximum size of a parameter value: Standard 4 KB, Advanced 8 KB",
+    quote="Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger "
+    "parameter value, upgrade the parameter to use the advanced-parameter tier. (PutParameter's ValidationException, "
+    "which links this page; the advanced tier's limit, 8 KB, is on the page.)",
 )
 
 # -- CloudTrail notifications ---------------------------------------------------------------------------------------

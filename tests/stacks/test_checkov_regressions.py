@@ -24,6 +24,7 @@ POLICIES = (
     "lambda-reserved-concurrency",
     "lambda-xray-tracing",
     "cloudtrail-sns-notifications",
+    "ssm-parameter-securestring-cmk",
 )
 Props = dict[str, Any]
 Change = Callable[[pulumi.ResourceTransformationArgs], Props | None]
@@ -56,7 +57,14 @@ def _trail_without_topic(args: pulumi.ResourceTransformationArgs) -> Props | Non
     return {**args.props, "sns_topic_name": None} if args.type_ == "aws:cloudtrail/trail:Trail" else None
 
 
+def _manifest_as_plain_string(args: pulumi.ResourceTransformationArgs) -> Props | None:
+    if args.type_ != "aws:ssm/parameter:Parameter":
+        return None
+    return {**args.props, "type": "String", "key_id": None, "insecure_value": args.props["value"], "value": None}
+
+
 DEFECTS: dict[str, tuple[str, str, Change]] = {
+    "a routing manifest as a plain String": ("dev", "ssm-parameter-securestring-cmk", _manifest_as_plain_string),
     "the audit trail not replicated to the DR region": ("staging", "s3-audit-replicated-to-dr", _replication_disabled),
     "port 80 open to the world with no redirect listener": (
         "dev",
