@@ -51,8 +51,8 @@ class NamePattern:
     """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
     scope: Literal["cell", "region", "service", "concern"]
     """What it repeats over: once per cell, per region of the cell, per service and region, per concern."""
-    when: Literal["always", "ecs", "eks", "blue_green", "gitops"] = "always"
-    """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set)."""
+    when: Literal["always", "ecs", "eks", "blue_green", "gitops", "dr"] = "always"
+    """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set); ``dr``: a cell with a DR region."""
 
 
 _IAM_ROLE, _BUCKET, _TOPIC = "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic"
@@ -66,6 +66,10 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_BUCKET, "{cell}-access-logs-bucket", "cell"),
     NamePattern(_BUCKET, "{cell}-audit-bucket-bucket", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-audit-logs-role", "cell"),
+    NamePattern(_TOPIC, "{cell}-audit-notifications", "cell"),
+    NamePattern(_BUCKET, "{cell}-dr-access-logs-bucket", "cell", "dr"),
+    NamePattern(_BUCKET, "{cell}-audit-replica-bucket-bucket", "cell", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-audit-replica-role", "cell", "dr"),
     NamePattern(_IAM_ROLE, "{cell}-backup-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-cache-rotation-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-{concern}-monitoring", "concern"),
@@ -114,6 +118,8 @@ def cell_autonamed(
         if pattern.when in ("ecs", "eks") and pattern.when != compute:
             continue
         if pattern.when == "gitops" and not (compute == "eks" and gitops):
+            continue
+        if pattern.when == "dr" and not has_dr:
             continue
         if pattern.scope == "cell":
             names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell)))

@@ -62,7 +62,7 @@ __all__ = [
 ]
 
 ROUTING_ENV_PREFIX = "FINTECH_ROUTING_"
-"""ECS services read each entity's routing manifest from the SSM parameter in ``FINTECH_ROUTING_<ENTITY>``."""
+"""ECS services read each entity's routing manifest (a SecureString in SSM) in ``FINTECH_ROUTING_<ENTITY>``."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,8 @@ class EcsCompute:
                 injected_secrets=manifests,
                 secret_arns_readable=data.readable(concerns, cache=service.cache),
                 secret_keys=data.decrypt_keys(concerns, cache=service.cache),
+                # The routing manifests ECS injects are SecureStrings under the platform key.
+                injected_keys=[region.keys.ref("platform")],
                 opts=region.opts,
             )
 

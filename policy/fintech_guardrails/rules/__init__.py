@@ -30,6 +30,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     kms,
     kubernetes,
     kubernetes_workloads,
+    lambda_functions,
     logging,
     network,
     network_hardening,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
 from fintech_guardrails.checks import equals, is_set, one_of, require
-from fintech_guardrails.model import Findings, Resource, Stack
-from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown, present
+from fintech_guardrails.model import Findings, Node, Resource, Stack
+from fintech_guardrails.preview import UNKNOWN, as_list, contains_unknown, dig, is_unknown, present
 from fintech_guardrails.registry import dora, pci, resource_rule, stack_rule
 from fintech_guardrails.rules._joins import internet_facing
 
@@ -187,3 +189,79 @@ def lb_waf(stack: Stack, out: Findings) -> None:
                     out.fail("the ALB's web ACL has no rules", lb.urn)
                 if not stack.referrers(acl, t.WEB_ACL_LOGGING, prop="resourceArn"):
                     out.fail("the ALB's web ACL has no logging configuration", lb.urn)
+
+
+WORLD_CIDRS = ("0.0.0.0/0", "::/0")
+
+
+def _world_on_port_80(rule: Node) -> Any:
+    """Whether an ingress rule admits the internet on a range that includes port 80; UNKNOWN while unresolved."""
+    cidrs = (rule.get("cidrIpv4"), rule.get("cidrIpv6"))
+    protocol, low, high = rule.get("ipProtocol"), rule.get("fromPort"), rule.get("toPort")
+    if any(is_unknown(value) for value in (*cidrs, protocol, low, high)):
+        return UNKNOWN
+    if not any(cidr in WORLD_CIDRS for cidr in cidrs):
+        return False
+    if str(protocol) in ("-1", "all"):
+        return True
+    numbers = all(isinstance(port, (int, float)) and not isinstance(port, bool) for port in (low, high))
+    return str(protocol) in ("tcp", "6") and numbers and low <= 80 <= high
+
+
+def _redirects_on_80(stack: Stack, group: Node) -> Any:
+    """Whether a load balancer guarded by ``group`` listens on 80 and every such listener redirects to HTTPS."""
+    answers: list[Any] = []
+    for lb in stack.referrers(group, *t.LOAD_BALANCERS, prop="securityGroups"):
+        for listener in stack.referrers(lb, *t.LISTENERS, prop="loadBalancerArn"):
+            port = listener.get("port")
+            if is_unknown(port):
+                answers.append(UNKNOWN)
+            elif port == 80:
+                actions = as_list(listener.get("defaultActions"))
+                if actions is UNKNOWN or contains_unknown(actions):
+                    answers.append(UNKNOWN)
+                else:
+                    kinds = [(dig(action, "type"), dig(action, "redirect", "protocol")) for action in actions]
+                    answers.append(kinds == [("redirect", "HTTPS")])
+    if not answers or False in answers:
+        return False
+    return UNKNOWN if UNKNOWN in answers else True
+
+
+@stack_rule(
+    name="lb-port-80-only-for-redirect",
+    severity=Severity.MEDIUM,
+    framework=pci("1.3.1", "Inbound traffic to the CDE is restricted to only traffic that is necessary"),
+    tags=("checkov:CKV_AWS_260",),
+    remediation=(
+        "Leave edge.http_redirect false (the default) for API hostnames; set it true only for a browser-facing "
+        "hostname: Edge then adds the port-80 rules together with the redirect listener."
+    ),
+)
+def port_80_only_for_redirect(stack: Stack, out: Findings) -> None:
+    """The internet reaches port 80 only where a load balancer listens there to redirect to HTTPS.
+
+    An ingress rule admitting ``0.0.0.0/0`` or ``::/0`` on a range that includes 80 (or all traffic) must be on a
+    security group of a load balancer whose port-80 listeners all redirect to HTTPS. An open port 80 with no
+    listener, on an instance or task group, or in front of a listener that serves HTTP fails. Unknowns are pending.
+    """
+    for rule in stack.of_type(t.SG_INGRESS_RULE):
+        admits = _world_on_port_80(rule)
+        if admits is False:
+            continue
+        if admits is UNKNOWN:
+            out.wait("ingress rule", rule.urn)
+            continue
+        groups = stack.refs(rule, "securityGroupId", t.SECURITY_GROUP)
+        if not groups:
+            out.wait("securityGroupId", rule.urn)
+            continue
+        for group in groups:
+            verdict = _redirects_on_80(stack, group)
+            if verdict is UNKNOWN:
+                out.wait("port-80 listeners", rule.urn)
+            elif verdict is False:
+                out.fail(
+                    "the internet is admitted on port 80 without a listener there that only redirects to HTTPS",
+                    rule.urn,
+                )

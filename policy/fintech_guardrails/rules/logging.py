@@ -51,6 +51,24 @@ def cloudtrail_kms(r: Resource, out: Findings) -> None:
 
 @resource_rule(
     types=(t.TRAIL,),
+    name="cloudtrail-sns-notifications",
+    severity=Severity.LOW,
+    framework=pci("10.4.1.1", "Automated mechanisms are used to perform audit log reviews"),
+    tags=("checkov:CKV_AWS_252",),
+    remediation="Create the trail with AuditTrail: it notifies its own topic, encrypted with the audit key.",
+    url="https://docs.aws.amazon.com/awscloudtrail/latest/userguide/configure-sns-notifications-for-cloudtrail.html",
+)
+def cloudtrail_sns_notifications(r: Resource, out: Findings) -> None:
+    """Trails notify an SNS topic of each log file they deliver (``snsTopicName`` set).
+
+    A reviewer or SIEM subscribes to know a file has arrived (and to notice when files stop arriving). The topic's
+    own encryption is ``sns-topic-encrypted``'s. Unknown values are pending.
+    """
+    require(r, out, "snsTopicName", is_set)
+
+
+@resource_rule(
+    types=(t.TRAIL,),
     name="cloudtrail-cloudwatch-logs",
     severity=Severity.MEDIUM,
     framework=pci("10.4.1", "Audit logs are reviewed at least once daily"),
