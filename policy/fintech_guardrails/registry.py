@@ -58,6 +58,7 @@ from pulumi_policy import (
 
 from fintech_guardrails.model import Findings, Resource, Stack
 from fintech_guardrails.settings import SHARED_SCHEMA, Settings, cached_settings
+from fintech_guardrails.subjects import JUDGES_PREFIX, judged_types
 
 __all__ = [
     "REGISTRY",
@@ -136,6 +137,11 @@ class Guardrail:
     def defaults(self) -> dict[str, Any]:
         return {key: schema.get("default") for key, schema in self.config.items()}
 
+    @property
+    def judges(self) -> tuple[str, ...]:
+        """The type tokens the rule judges (:func:`fintech_guardrails.subjects.judged_types`)."""
+        return judged_types(self.check, self.types, self.applies_to)
+
     def schema(self) -> dict[str, dict[str, Any]]:
         return {**SHARED_SCHEMA, **{key: dict(value) for key, value in self.config.items()}}
 
@@ -147,7 +153,7 @@ class Guardrail:
             "config_schema": PolicyConfigSchema(properties=self.schema()),
             "severity": self.severity,
             "framework": self.framework.sdk(),
-            "tags": list(self.tags),
+            "tags": [*self.tags, *(JUDGES_PREFIX + token for token in self.judges)],
             "remediation_steps": self.remediation,
             "display_name": self.summary,
             "url": self.url,
