@@ -55,12 +55,12 @@ def render_anchor_coverage() -> str:
     lines += ["", "### Resource types the library creates", ""]
     lines += ["| Pulumi type | Terraform | CloudFormation | Created by | Rules |", "|---|---|---|---|---:|"]
     for token, components in created.items():
-        row = anchors.type_map().get(token, {})
-        cfn = ", ".join(row.get("cloudformation", ())) or "-"
-        note = f" ({_cell(row['note'])})" if row.get("note") else ""
+        mapped = anchors.type_map().get(token, {})
+        cfn = ", ".join(mapped.get("cloudformation", ())) or "-"
+        note = f" ({_cell(mapped['note'])})" if mapped.get("note") else ""
         made_by = ", ".join(c.rsplit(":", 1)[-1] for c in components if c != "-") or "the stack"
         lines.append(
-            f"| `{token}` | `{row.get('terraform', '?')}` | {cfn}{note} | {made_by} | {applying.get(token, 0)} |"
+            f"| `{token}` | `{mapped.get('terraform', '?')}` | {cfn}{note} | {made_by} | {applying.get(token, 0)} |"
         )
     for name in tools:
         lines += ["", f"### {TOOL_TITLES[name]}", "", "| Rule | What it checks | Our types | Answer |"]

@@ -70,6 +70,7 @@ __all__ = [
     "resource_rule",
     "stack_rule",
     "type_filter",
+    "type_set",
 ]
 
 Kind = Literal["resource", "stack"]
@@ -161,6 +162,8 @@ class Guardrail:
         if self.kind == "resource":
             policy = ResourceValidationPolicy(validate=self._validate_resource, **common)
             _TYPE_FILTERS[policy] = self.applies
+            if self.applies_to is None:
+                _TYPE_SETS[policy] = frozenset(self.types)
             return policy
         return StackValidationPolicy(validate=self._validate_stack, **common)
 
@@ -245,6 +248,7 @@ class Guardrail:
 REGISTRY: dict[str, Guardrail] = {}
 
 _TYPE_FILTERS: weakref.WeakKeyDictionary[Policy, Callable[[str], bool]] = weakref.WeakKeyDictionary()
+_TYPE_SETS: weakref.WeakKeyDictionary[Policy, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 def type_filter(policy: Policy) -> Callable[[str], bool] | None:
@@ -254,6 +258,16 @@ def type_filter(policy: Policy) -> Callable[[str], bool] | None:
     servicer speedup (:mod:`fintech_guardrails.speedups`) may skip it without changing any result.
     """
     return _TYPE_FILTERS.get(policy)
+
+
+def type_set(policy: Policy) -> frozenset[str] | None:
+    """The exact types a resource policy built by :meth:`Guardrail.policy` applies to, when its type test is
+    membership in its declared types; None when it is not (an open test, a stack policy, another pack's policy).
+
+    The servicer speedup indexes policies by these sets, so an ``Analyze`` call only meets the policies of the
+    resource's type and those with open tests (:func:`fintech_guardrails.speedups_servicer.analyze`).
+    """
+    return _TYPE_SETS.get(policy)
 
 
 def _register(
