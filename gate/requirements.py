@@ -21,7 +21,7 @@ from fintech_infra_gate.verdict import PolicyInfo
 
 __all__ = ["NOT_EVIDENCED", "Reference", "components_by_type", "references", "render_matrix"]
 
-PCI_SOURCE = "https://docs-prv.pcisecuritystandards.org/PCI%20DSS/Standard/PCI-DSS-v4_0_1.pdf"
+PCI_SOURCE = "https://www.pcisecuritystandards.org/document_library/?category=pcidss&document=pci_dss"
 STACK_WIDE = "stack-wide"
 """What the components column says for a guardrail that judges the stack as a whole (paths, residency)."""
 

@@ -32,7 +32,6 @@ PENDING_FROM_OTHER_BRANCHES: dict[str, str] = {
     "cdk-nag:AwsSolutions-IAM5": "h15b: wildcard actions and resources in customer policies",
     "cdk-nag:PCI.DSS.321-IAMPolicyNoStatementsWithAdminAccess": "h15b: admin-equivalent policies",
     "cdk-nag:PCI.DSS.321-IAMPolicyNoStatementsWithFullAccess": "h15b: wildcard actions in customer policies",
-    "awsguard:iam-role-no-policy-management-conflicts": "h15b: the IAM family (a role managed by one means only)",
     # h15c: checkov's findings on the shipped stacks, fixed in the components and guarded
     "checkov:CKV_AWS_144": "h15c: audit-bucket replication",
     "cdk-nag:PCI.DSS.321-S3BucketReplicationEnabled": "h15c: audit-bucket replication",
