@@ -200,7 +200,12 @@ def s3_tls_only(stack: Stack, out: Findings) -> None:
     name="s3-bucket-access-logging",
     severity=Severity.MEDIUM,
     framework=pci("10.2.1", "Audit logs are enabled and active for all system components"),
-    tags=("cdk-nag:AwsSolutions-S1", "checkov:CKV_AWS_18"),
+    tags=(
+        "cdk-nag:AwsSolutions-S1",
+        "checkov:CKV_AWS_18",
+        "cdk-nag:PCI.DSS.321-S3BucketLoggingEnabled",
+        "awsguard:s3-bucket-logging-enabled",
+    ),
     remediation="Pass SecureBucket an access_log_bucket (the cell's log-sink bucket).",
 )
 def s3_access_logging(stack: Stack, out: Findings) -> None:
