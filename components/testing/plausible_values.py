@@ -171,6 +171,8 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
         }
     if typ == "aws:ecs/cluster:Cluster":
         return {"name": inputs.get("name") or resource_id}
+    if typ == "aws:ec2/vpc:Vpc":  # AWS creates every VPC with a default network ACL
+        return {"defaultNetworkAclId": f"acl-{resource_id}"}
     if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":  # AWS names an unnamed alarm as Pulumi auto-names it
         alarm = inputs.get("name") or resource_id
         return {"name": alarm, "arn": f"arn:aws:cloudwatch:{region}:{MOCK_ACCOUNT_ID}:alarm:{alarm}"}

@@ -61,6 +61,8 @@ BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 BUCKET_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+BUCKET_OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 
 # Logging and monitoring
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -134,4 +136,5 @@ ALL_AWS: tuple[str, ...] = (
     )
     + LOAD_BALANCERS
     + LISTENERS
+    + BUCKET_ACLS
 )

@@ -13,6 +13,8 @@ family's own expectations (``customer_managed_key`` in :mod:`.secrets`) live in 
 
 from fintech_guardrails.rules import (  # noqa: F401
     alb,
+    compute_hardening,
+    data_hardening,
     databases,
     delivery,
     deployability_dr,
@@ -28,6 +30,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     kubernetes_workloads,
     logging,
     network,
+    network_hardening,
     paths_alerts,
     paths_data,
     paths_failover,
