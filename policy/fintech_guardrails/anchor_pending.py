@@ -37,22 +37,5 @@ PENDING_FROM_OTHER_BRANCHES: dict[str, str] = {
     "checkov:CKV_AWS_115": "h15c: rotation-Lambda reserved concurrency",
     "checkov:CKV_AWS_50": "h15c: rotation-Lambda X-Ray tracing",
     "checkov:CKV_AWS_252": "h15c: CloudTrail SNS topic",
-    # h15d: the still-missing guardrails
-    "checkov:CKV_AWS_382": "h15d: security-group egress",
-    "checkov:CKV2_AWS_1": "h15d: NACLs",
-    "checkov:CKV_AWS_227": "h15d: KMS isEnabled",
-    "checkov:CKV_AWS_211": "h15d: RDS CA certificate",
-    "checkov:CKV2_AWS_60": "h15d: copy tags to snapshot",
-    "checkov:CKV_AWS_313": "h15d: copy tags to snapshot",
-    "checkov:CKV2_AWS_27": "h15d: query and connection logging parameters",
-    "checkov:CKV2_AWS_30": "h15d: query and connection logging parameters",
-    "checkov:CKV_AWS_223": "h15d: ECS Exec logging",
-    "checkov:CKV_AWS_224": "h15d: ECS Exec logging",
-    "checkov:CKV_AWS_249": "h15d: execution role != task role",
-    "checkov:CKV_AWS_332": "h15d: Fargate platform version",
-    "checkov:CKV_AWS_261": "h15d: target-group health checks",
-    "checkov:CKV_AWS_192": "h15d: WAF known-bad-inputs (Log4j)",
-    "checkov:CKV2_AWS_76": "h15d: WAF known-bad-inputs (Log4j)",
-    "checkov:CKV2_AWS_65": "h15d: S3 object ownership (ACLs disabled)",
 }
 """Anchor rule tag -> ``"<branch>: <what covers it>"``."""
