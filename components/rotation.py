@@ -123,7 +123,7 @@ class RotationFunction(FintechComponent):
         """Resources a SecretRotation must wait for (the function and its permissions)."""
         self.role: aws.iam.Role | None = None
         if template == "elasticache-user":
-            self.function_arn = self._own_function(name, subnet_ids, groups, log_group, account)
+            self.function_arn = self._own_function(name, subnet_ids, groups, log_group, region, account)
         else:
             self.function_arn = self._sar_function(name, subnet_ids, groups, log_group, region, account)
         self.register_outputs({output: getattr(self, output) for output in self.OUTPUTS})
@@ -257,6 +257,7 @@ class RotationFunction(FintechComponent):
         subnet_ids: Sequence[pulumi.Input[str]],
         groups: Sequence[pulumi.Input[str]],
         log_group: aws.cloudwatch.LogGroup,
+        region: pulumi.Output[str],
         account: pulumi.Output[str],
     ) -> pulumi.Output[str]:
         self.role = aws.iam.Role(
@@ -320,7 +321,11 @@ class RotationFunction(FintechComponent):
                                 "secretsmanager:PutSecretValue",
                                 "secretsmanager:UpdateSecretVersionStage",
                             ],
-                            "Resource": "*",
+                            # This account's secrets in this region; the condition narrows them to the ones
+                            # this function rotates.
+                            "Resource": pulumi.Output.concat(
+                                "arn:", self._partition, ":secretsmanager:", region, ":", account, ":secret:*"
+                            ),
                             "Condition": {
                                 "StringEquals": {"secretsmanager:resource/AllowRotationLambdaArn": function.arn}
                             },

@@ -201,7 +201,9 @@ def test_elasticache_role_is_least_privilege(rec) -> None:
             "secretsmanager:resource/AllowRotationLambdaArn": rec.named("eu-cache-rotation-function").outputs["arn"]
         }
     }
-    assert "secretsmanager:PutSecretValue" in secrets["Action"] and secrets["Resource"] == "*"
+    # This account's secrets in the function's region, narrowed by the condition: never Resource "*".
+    assert "secretsmanager:PutSecretValue" in secrets["Action"]
+    assert secrets["Resource"] == "arn:aws:secretsmanager:eu-central-1:123456789012:secret:*"
     (user,) = json.loads(rec.named("cache-grant").inputs["policy"])["Statement"]
     assert user == {
         "Effect": "Allow",

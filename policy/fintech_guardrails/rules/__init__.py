@@ -25,6 +25,8 @@ from fintech_guardrails.rules import (  # noqa: F401
     ecs,
     eks,
     exemptions_valid,
+    iam,
+    iam_trust,
     kms,
     kubernetes,
     kubernetes_workloads,
