@@ -13,24 +13,6 @@ from __future__ import annotations
 __all__ = ["PENDING_FROM_OTHER_BRANCHES"]
 
 PENDING_FROM_OTHER_BRANCHES: dict[str, str] = {
-    # h15b: the IAM guardrail family
-    "checkov:CKV_AWS_60": "h15b: IAM trust policies without conditions",
-    "checkov:CKV_AWS_61": "h15b: IAM trust policies without conditions",
-    "checkov:CKV_AWS_62": "h15b: admin-equivalent policies",
-    "checkov:CKV_AWS_63": "h15b: wildcard actions in customer policies",
-    "checkov:CKV_AWS_355": "h15b: wildcard resources in customer policies",
-    "checkov:CKV_AWS_286": "h15b: unconstrained iam:PassRole / privilege escalation",
-    "checkov:CKV_AWS_287": "h15b: wildcard actions and resources in customer policies",
-    "checkov:CKV_AWS_288": "h15b: wildcard actions and resources in customer policies",
-    "checkov:CKV_AWS_289": "h15b: wildcard actions and resources in customer policies",
-    "checkov:CKV_AWS_290": "h15b: wildcard actions and resources in customer policies",
-    "checkov:CKV2_AWS_40": "h15b: admin-equivalent policies",
-    "checkov:CKV2_AWS_56": "h15b: admin-equivalent policies",
-    "checkov:CKV_AWS_274": "h15b: admin-equivalent policies",
-    "checkov:CKV_AWS_393": "h15b: IAM trust policies without conditions",
-    "cdk-nag:AwsSolutions-IAM5": "h15b: wildcard actions and resources in customer policies",
-    "cdk-nag:PCI.DSS.321-IAMPolicyNoStatementsWithAdminAccess": "h15b: admin-equivalent policies",
-    "cdk-nag:PCI.DSS.321-IAMPolicyNoStatementsWithFullAccess": "h15b: wildcard actions in customer policies",
     # h15c: checkov's findings on the shipped stacks, fixed in the components and guarded
     "checkov:CKV_AWS_144": "h15c: audit-bucket replication",
     "cdk-nag:PCI.DSS.321-S3BucketReplicationEnabled": "h15c: audit-bucket replication",
