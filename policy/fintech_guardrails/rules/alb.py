@@ -41,6 +41,8 @@ TLS12_POLICIES = [
         "checkov:CKV_AWS_2",
         "checkov:CKV_AWS_103",
         "cdk-nag:PCI.DSS.321-ALBHttpToHttpsRedirection",
+        "checkov:CKV2_AWS_20",
+        "checkov:CKV2_AWS_74",
     ),
     exemptible=False,
     config={
@@ -95,7 +97,7 @@ def listener_tls(r: Resource, out: Findings) -> None:
     name="lb-deletion-protection",
     severity=Severity.MEDIUM,
     framework=dora("Art. 9", "Protection and prevention"),
-    tags=("checkov:CKV_AWS_150", "cdk-nag:ELBDeletionProtectionEnabled"),
+    tags=("checkov:CKV_AWS_150",),
     remediation="Edge sets enableDeletionProtection=True; keep it.",
 )
 def lb_deletion_protection(r: Resource, out: Findings) -> None:
@@ -135,7 +137,12 @@ def lb_drop_invalid_headers(r: Resource, out: Findings) -> None:
     name="lb-access-logs",
     severity=Severity.MEDIUM,
     framework=pci("10.2.1", "Audit logs are enabled and active for all system components"),
-    tags=("awsguard:elb-logging-enabled", "cdk-nag:AwsSolutions-ELB2", "checkov:CKV_AWS_91"),
+    tags=(
+        "awsguard:elb-logging-enabled",
+        "cdk-nag:AwsSolutions-ELB2",
+        "checkov:CKV_AWS_91",
+        "cdk-nag:PCI.DSS.321-ELBLoggingEnabled",
+    ),
     remediation="Edge logs to its log-sink bucket (accessLogs.enabled=True, bucket).",
 )
 def lb_access_logs(r: Resource, out: Findings) -> None:
@@ -158,6 +165,8 @@ def lb_access_logs(r: Resource, out: Findings) -> None:
         "checkov:CKV2_AWS_28",
         "checkov:CKV2_AWS_31",
         "checkov:CKV_AWS_175",
+        "cdk-nag:PCI.DSS.321-ALBWAFEnabled",
+        "cdk-nag:PCI.DSS.321-WAFv2LoggingEnabled",
     ),
     exemptible=False,
     remediation="Use Edge, which associates a WAFv2 web ACL (managed rule groups) with the ALB and logs it.",

@@ -42,7 +42,7 @@ def _exec_logged(cluster: Node) -> Any:
     name="ecs-exec-logging",
     severity=Severity.HIGH,
     framework=pci("10.2.1.2", "Audit logs capture all actions taken by any individual with administrative access"),
-    tags=("PCI DSS 4.0.1 3.5.1", "checkov:CKV_AWS_224"),
+    tags=("PCI DSS 4.0.1 3.5.1", "checkov:CKV_AWS_224", "checkov:CKV_AWS_223"),
     remediation="Create clusters with EcsCluster (exec sessions encrypted with the cell's exec key and logged to an "
     "encrypted log group), or leave FargateServiceSettings.execute_command False.",
 )
@@ -187,7 +187,7 @@ def _known_bad_inputs_rules(rules: list[Any]) -> list[Any]:
     name="waf-known-bad-inputs",
     severity=Severity.HIGH,
     framework=pci("6.4.2", "An automated technical solution detects and prevents web-based attacks"),
-    tags=("checkov:CKV_AWS_192",),
+    tags=("checkov:CKV_AWS_192", "checkov:CKV2_AWS_76"),
     remediation="Keep edge protection's managed groups (waf.MANAGED_RULE_GROUPS includes "
     "AWSManagedRulesKnownBadInputsRuleSet) with overrideAction none.",
     url=_FACTS["known_bad_inputs"]["source"]["url"],

@@ -31,7 +31,7 @@ ON_VALUES = frozenset({"1", "on", "true"})
     name="kms-key-enabled",
     severity=Severity.HIGH,
     framework=pci("3.6.1", "Procedures protect cryptographic keys against disclosure and misuse"),
-    tags=("DORA Art. 9",),
+    tags=("DORA Art. 9", "checkov:CKV_AWS_227"),
     remediation="Leave EncryptionKey/KeyRing keys enabled (isEnabled unset or true); retire a key by rotation, "
     "never by disabling it under data it still protects.",
     url=_FACTS["kms_key_enabled"]["source"]["url"],

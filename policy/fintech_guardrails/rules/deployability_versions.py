@@ -73,7 +73,7 @@ def postgres_window(r: Resource, out: Findings) -> tuple[dict[str, Any], str | N
     name="rds-engine-version-supported",
     severity=Severity.HIGH,
     framework=_PATCHES,
-    tags=("deployability", "DORA Art. 9"),
+    tags=("deployability", "DORA Art. 9", "checkov:CKV_AWS_250", "checkov:CKV_AWS_388"),
     remediation="Use DatabaseSettings.engine_version = a major in standard support (the default, '16'); RDS then "
     "picks and upgrades the minor.",
     url=_POSTGRES["16"]["source"]["url"],

@@ -104,7 +104,13 @@ def iam_no_wildcard_actions(r: Resource, out: Findings) -> None:
     name="iam-no-wildcard-resources",
     severity=Severity.HIGH,
     framework=pci("7.2.5", "System accounts are granted the least privileges necessary"),
-    tags=("checkov:CKV_AWS_355", "checkov:CKV_AWS_290", "cdk-nag:AwsSolutions-IAM5"),
+    tags=(
+        "checkov:CKV_AWS_355",
+        "checkov:CKV_AWS_290",
+        "cdk-nag:AwsSolutions-IAM5",
+        "checkov:CKV_AWS_288",
+        "checkov:CKV_AWS_289",
+    ),
     url="https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",
     remediation=(
         "Scope each statement to the ARNs it needs; keep only actions AWS lists without a resource type "

@@ -39,7 +39,13 @@ def log_sinks(stack: Stack) -> set[str]:
     name="s3-bucket-encryption",
     severity=Severity.CRITICAL,
     framework=pci("3.5.1", "Stored account data is rendered unreadable"),
-    tags=("PCI DSS 4.0.1 3.6.1", "cdk-nag:PCI.DSS.321-S3DefaultEncryptionKMS", "checkov:CKV_AWS_145", "GDPR Art. 32"),
+    tags=(
+        "PCI DSS 4.0.1 3.6.1",
+        "cdk-nag:PCI.DSS.321-S3DefaultEncryptionKMS",
+        "checkov:CKV_AWS_145",
+        "GDPR Art. 32",
+        "checkov:CKV_AWS_19",
+    ),
     exemptible=False,
     remediation=(
         "Create buckets with SecureBucket: SSE-KMS with the concern's key, or log_sink=True for log targets (SSE-S3)."
@@ -109,7 +115,20 @@ def s3_versioning(stack: Stack, out: Findings) -> None:
     framework=pci(
         "1.4.4", "System components that store cardholder data are not directly accessible from untrusted networks"
     ),
-    tags=("PCI DSS 4.0.1 7.2.1", "cdk-nag:AwsSolutions-S2", "checkov:CKV2_AWS_6"),
+    tags=(
+        "PCI DSS 4.0.1 7.2.1",
+        "cdk-nag:AwsSolutions-S2",
+        "checkov:CKV2_AWS_6",
+        "checkov:CKV_AWS_53",
+        "checkov:CKV_AWS_54",
+        "checkov:CKV_AWS_55",
+        "checkov:CKV_AWS_56",
+        "checkov:CKV_AWS_20",
+        "checkov:CKV_AWS_57",
+        "cdk-nag:PCI.DSS.321-S3BucketLevelPublicAccessProhibited",
+        "cdk-nag:PCI.DSS.321-S3BucketPublicReadProhibited",
+        "cdk-nag:PCI.DSS.321-S3BucketPublicWriteProhibited",
+    ),
     remediation="SecureBucket adds a public access block with all four flags true.",
 )
 def s3_public_access_block(stack: Stack, out: Findings) -> None:
@@ -150,7 +169,12 @@ def denies_insecure_transport(policy: Any) -> Any:
     name="s3-bucket-tls-only",
     severity=Severity.HIGH,
     framework=pci("4.2.1", "Strong cryptography protects PAN during transmission"),
-    tags=("PCI DSS 4.0.1 2.2.7", "cdk-nag:AwsSolutions-S10", "checkov:CKV_AWS_379"),
+    tags=(
+        "PCI DSS 4.0.1 2.2.7",
+        "cdk-nag:AwsSolutions-S10",
+        "checkov:CKV_AWS_379",
+        "cdk-nag:PCI.DSS.321-S3BucketSSLRequestsOnly",
+    ),
     exemptible=False,
     remediation="SecureBucket's policy denies requests with aws:SecureTransport=false; keep it.",
 )
@@ -176,7 +200,12 @@ def s3_tls_only(stack: Stack, out: Findings) -> None:
     name="s3-bucket-access-logging",
     severity=Severity.MEDIUM,
     framework=pci("10.2.1", "Audit logs are enabled and active for all system components"),
-    tags=("cdk-nag:AwsSolutions-S1", "checkov:CKV_AWS_18"),
+    tags=(
+        "cdk-nag:AwsSolutions-S1",
+        "checkov:CKV_AWS_18",
+        "cdk-nag:PCI.DSS.321-S3BucketLoggingEnabled",
+        "awsguard:s3-bucket-logging-enabled",
+    ),
     remediation="Pass SecureBucket an access_log_bucket (the cell's log-sink bucket).",
 )
 def s3_access_logging(stack: Stack, out: Findings) -> None:
