@@ -24,8 +24,6 @@ def _cell(text: str) -> str:
 def _answer(row: anchors.CoverageRow) -> str:
     if row.guardrails:
         return ", ".join(f"`{name}`" for name in row.guardrails)
-    if row.pending is not None:
-        return f"pending ({_cell(row.pending)})"
     if row.decision is None:
         return "**unanswered** (`anchors.problems()` fails the suite)"
     return f"not applicable: {_cell(row.decision.reason)} ([source]({row.decision.source}))"
@@ -41,14 +39,14 @@ def render_anchor_coverage() -> str:
             f"| {TOOL_TITLES[name]} | `{tool['repository']}` | {tool['version']} | `{tool['commit'][:12]}` | "
             f"{_cell(tool['scope'])} |"
         )
-    lines += ["", "| Tool | Rules read | Apply to a type we create | Guardrail | Not applicable | Pending |"]
-    lines += ["|---|---:|---:|---:|---:|---:|"]
+    lines += ["", "| Tool | Rules read | Apply to a type we create | Guardrail | Not applicable |"]
+    lines += ["|---|---:|---:|---:|---:|"]
     read = Counter(rule.tool for rule in anchors.anchor_rules())
     for name in tools:
         mine = [row for row in rows if row.rule.tool == name]
         lines.append(
             f"| {TOOL_TITLES[name]} | {read[name]} | {len(mine)} | {sum(1 for r in mine if r.guardrails)} | "
-            f"{sum(1 for r in mine if r.decision)} | {sum(1 for r in mine if r.pending)} |"
+            f"{sum(1 for r in mine if r.decision)} |"
         )
     applying = Counter(token for row in rows for token in row.types)
     created = anchors.created_types()

@@ -28,7 +28,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fintech_guardrails.anchor_pending import PENDING_FROM_OTHER_BRANCHES
 from fintech_guardrails.registry import Guardrail
 
 __all__ = [
@@ -95,18 +94,17 @@ class Decision:
 
 @dataclass(frozen=True)
 class CoverageRow:
-    """One applicable rule and how the pack answers it: guardrails, an argued decision, or pending."""
+    """One applicable rule and how the pack answers it: guardrails, or an argued decision."""
 
     rule: AnchorRule
     types: tuple[str, ...]
     """The Pulumi types the library creates that the rule inspects."""
     guardrails: tuple[str, ...]
     decision: Decision | None
-    pending: str | None
 
     @property
     def answered(self) -> bool:
-        return bool(self.guardrails) or self.decision is not None or self.pending is not None
+        return bool(self.guardrails) or self.decision is not None
 
 
 @cache
@@ -208,7 +206,6 @@ def coverage(guardrails: Iterable[Guardrail]) -> list[CoverageRow]:
                     types=types,
                     guardrails=tuple(sorted(by_tag.get(rule.tag, ()))),
                     decision=decisions().get(rule.tag),
-                    pending=PENDING_FROM_OTHER_BRANCHES.get(rule.tag),
                 )
             )
     return rows
@@ -236,10 +233,6 @@ def problems(guardrails: Iterable[Guardrail]) -> list[str]:
             found.append(f"{tag}: applies to {', '.join(row.types)}; no guardrail names it, no decision argues it")
         if row.guardrails and row.decision is not None:
             found.append(f"{tag}: covered by {', '.join(row.guardrails)} and also argued not applicable")
-        if row.guardrails and row.pending is not None:
-            found.append(f"{tag}: covered by {', '.join(row.guardrails)}; remove it from PENDING_FROM_OTHER_BRANCHES")
-        if row.decision is not None and row.pending is not None:
-            found.append(f"{tag}: both argued not applicable and pending")
     for tag, decision in decisions().items():
         if tag not in rows:
             found.append(f"{tag}: a decision for a rule that does not apply to a created type (or does not exist)")
@@ -247,9 +240,4 @@ def problems(guardrails: Iterable[Guardrail]) -> list[str]:
             found.append(f"{tag}: a not-applicable decision without a reason")
         if not decision.source.startswith(SOURCE_SCHEMES):
             found.append(f"{tag}: a not-applicable decision without a source URL")
-    for tag, what in PENDING_FROM_OTHER_BRANCHES.items():
-        if tag not in rows:
-            found.append(f"{tag}: pending for a rule that does not apply to a created type (or does not exist)")
-        if what.split(":", 1)[0] not in ("h15b", "h15c", "h15d"):
-            found.append(f"{tag}: pending entry {what!r} must start with the branch (h15b, h15c or h15d)")
     return found

@@ -65,13 +65,6 @@ def test_a_created_type_without_a_row_fails(monkeypatch: pytest.MonkeyPatch):
     assert "aws:sqs/queueNew:QueueNew: created by the library but has no row in resource_type_map.json" in found
 
 
-def test_a_pending_entry_for_a_covered_rule_fails(monkeypatch: pytest.MonkeyPatch):
-    pending = {"checkov:CKV_AWS_157": "h15d: multi-AZ"}
-    monkeypatch.setattr(anchors, "PENDING_FROM_OTHER_BRANCHES", pending)
-    found = anchors.problems(guardrails())
-    assert "checkov:CKV_AWS_157: covered by rds-multi-az; remove it from PENDING_FROM_OTHER_BRANCHES" in found
-
-
 @pytest.mark.parametrize(
     ("tool", "types", "expected"),
     [

@@ -288,7 +288,12 @@ def _jurisdiction_regions(stack: Stack, code: str | None) -> set[Any]:
     name="s3-audit-replicated-to-dr",
     severity=Severity.HIGH,
     framework=dora("12", "Backup policies and procedures, restoration and recovery procedures and methods"),
-    tags=("PCI DSS 4.0.1 10.5.1", "checkov:CKV_AWS_144", "GDPR Art. 32"),
+    tags=(
+        "PCI DSS 4.0.1 10.5.1",
+        "checkov:CKV_AWS_144",
+        "cdk-nag:PCI.DSS.321-S3BucketReplicationEnabled",
+        "GDPR Art. 32",
+    ),
     remediation=(
         "Give the cell a dr_region: JurisdictionCell replicates the trail bucket with AuditTrail.replicate_to into an "
         "Object Lock bucket there."
