@@ -31,6 +31,7 @@ from fintech_infra.errors import ConfigError, FintechInfraError, ResidencyError
 from fintech_infra.fargate import FargateService
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY, Jurisdiction, JurisdictionRegistry
 from fintech_infra.k8s_baseline import KubernetesBaseline
+from fintech_infra.queues import ConcernQueue
 from fintech_infra.kms import EncryptionKey, KeyRing
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.redis import RedisCluster
@@ -50,6 +51,7 @@ __all__ = [
     "AuditTrail",
     "CellBackup",
     "CellConfig",
+    "ConcernQueue",
     "ConfigError",
     "DataConcern",
     "DataNetwork",

@@ -33,6 +33,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     paths_failover,
     paths_ingress,
     paths_keys,
+    paths_queues,
     rds,
     recovery,
     redis,
