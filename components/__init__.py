@@ -33,6 +33,7 @@ from fintech_infra.jurisdictions import DEFAULT_REGISTRY, Jurisdiction, Jurisdic
 from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import EncryptionKey, KeyRing
 from fintech_infra.logs import encrypted_log_group
+from fintech_infra.queues import ConcernQueue
 from fintech_infra.redis import RedisCluster
 from fintech_infra.repo_governance import RepositoryGovernance
 from fintech_infra.rotation import RotationFunction
@@ -50,6 +51,7 @@ __all__ = [
     "AuditTrail",
     "CellBackup",
     "CellConfig",
+    "ConcernQueue",
     "ConfigError",
     "DataConcern",
     "DataNetwork",

@@ -49,14 +49,16 @@ class NamePattern:
     type_token: str
     template: str
     """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
-    scope: Literal["cell", "region", "service", "concern"]
-    """What it repeats over: once per cell, per region of the cell, per service and region, per concern."""
+    scope: Literal["cell", "region", "service", "concern", "queue"]
+    """What it repeats over: once per cell, per region of the cell, per service and region, per concern, per queue
+    (the primary region only)."""
     when: Literal["always", "ecs", "eks", "blue_green", "gitops", "dr"] = "always"
     """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set); ``dr``: a cell with a DR region."""
 
 
 _IAM_ROLE, _BUCKET, _TOPIC = "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic"
 _ALB, _TG = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"
+_QUEUE = "aws:sqs/queue:Queue"
 
 AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_TOPIC, "{region}-alarms-topic", "region"),
@@ -84,6 +86,8 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_IAM_ROLE, "{region}-eks-cluster-role", "region", "eks"),
     NamePattern(_IAM_ROLE, "{region}-eks-node-role", "region", "eks"),
     NamePattern(_IAM_ROLE, "{region}-eks-cni-role", "region", "eks"),
+    NamePattern(_QUEUE, "{cell}-{queue}-queue-sqs", "queue"),
+    NamePattern(_QUEUE, "{cell}-{queue}-queue-dlq", "queue"),
 )
 """Every auto-named child whose logical name carries a config value (cell, service or concern name)."""
 
@@ -106,11 +110,12 @@ def cell_autonamed(
     services: Sequence[tuple[str, bool]] = (),
     concerns: Sequence[str] = (),
     gitops: bool = False,
+    queues: Sequence[str] = (),
 ) -> list[DerivedName]:
     """The logical names of cell ``cell``'s auto-named children.
 
     ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns; ``gitops`` whether an EKS
-    cell runs Argo CD.
+    cell runs Argo CD; ``queues`` the names of its queues.
     """
     regions = [cell, f"{cell}-dr"] if has_dr else [cell]
     names: list[DerivedName] = []
@@ -125,6 +130,8 @@ def cell_autonamed(
             names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell)))
         elif pattern.scope == "region":
             names += [DerivedName(pattern.type_token, pattern.template.format(region=r)) for r in regions]
+        elif pattern.scope == "queue":
+            names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, queue=q)) for q in queues]
         elif pattern.scope == "concern":
             for concern in concerns:
                 names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=concern)))

@@ -5,11 +5,11 @@ handed to every child through ``providers``; invokes follow it through ``parent`
 alarm topic (:class:`~fintech_infra.cell_region.CellRegion`), an access-log sink, the audit trail, the
 compute tier's groundwork (each ECS service's own security group, or the EKS cluster and its baseline: the
 data stores' clients), one database per concern, the cache, the backup plan, the edge (ALB + WAF), the routing
-manifest, then the services behind the edge. The compute kind is one strategy per kind
-(:mod:`fintech_infra.cell_compute`), picked once from the config. In the DR region (a second provider):
-keys, VPC, alarm topic, each database's DR copy (through :class:`DrPlacement`), and a **warm standby**: a
-second edge and the compute tier at its floor (one task per service, or one node), so Route 53 fails over
-to a live ALB.
+manifest, the concerns' queues (:mod:`fintech_infra.queues`), then the services behind the edge. The compute
+kind is one strategy per kind (:mod:`fintech_infra.cell_compute`), picked once from the config. In the DR
+region (a second provider): keys, VPC, alarm topic, each database's DR copy (through :class:`DrPlacement`),
+and a **warm standby**: a second edge and the compute tier at its floor (one task per service, or one node),
+so Route 53 fails over to a live ALB.
 
 Warm standby, not pilot light, because the trading and payments RTO (< 15 min) leaves no time to create
 a load balancer, certificates and a cluster during an incident. Its standing cost per cell, at list prices
@@ -47,6 +47,7 @@ from fintech_infra.images import ReplicationRule, image_problems, image_replicat
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.maintenance import resolve_windows
 from fintech_infra.providers import RegionalProviders
+from fintech_infra.queues import ConcernQueue
 from fintech_infra.redis import RedisCluster
 from fintech_infra.residency import check_regions, dr_vpc_settings
 from fintech_infra.rotation import RotationFunction
@@ -164,8 +165,12 @@ class JurisdictionCell(FintechComponent):
             zone_access.validation_for(
                 name,
                 {
-                    entity.hostname: key_path("cells", name, "entities", index, "hostname")
+                    hostname: key_path("cells", name, "entities", index, key)
                     for index, entity in enumerate(config.entities)
+                    for key, hostname in (
+                        ("hostname", entity.hostname),
+                        *((f"hostnames.{role}", h) for role, h in entity.hostnames.items()),
+                    )
                 },
                 region=config.primary_region,
                 parent=self,
@@ -237,10 +242,21 @@ class JurisdictionCell(FintechComponent):
             opts=here,
         )
 
+        self.queues = {
+            queue.name: ConcernQueue(
+                child(name, f"{queue.name}-queue"),
+                queue,
+                key=keys.ref(queue.concern.value),
+                alarm_topic_arn=self.primary.alarm_topic.arn,
+                opts=here,
+            )
+            for queue in config.queues
+        }
         services = ServiceData(
             secret_arns={concern: database.master_secret_arn for concern, database in self.databases.items()},
             cache_secret_arn=self.cache.auth_secret_arn,
             keys=keys,
+            queues={q.name: (q.concern.value, self.queues[q.name].queue_arn) for q in config.queues},
         )
         rules = [own] if image_replication_rules is None and (own := self.replication_rule()) else []
         self.image_replication = self._image_replication(
@@ -364,7 +380,7 @@ class JurisdictionCell(FintechComponent):
             self.config.edge,
             cell=self.cell_name,
             network=region.vpc.app_network(),
-            hostnames=[entity.hostname for entity in self.config.entities],
+            hostnames=[hostname for entity in self.config.entities for hostname in entity.all_hostnames],
             alarm_topic_arn=region.alarm_topic.arn,
             alarms=self.config.alarms,
             waf_logs_key=region.keys.ref("logs"),

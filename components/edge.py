@@ -192,6 +192,8 @@ class Edge(FintechComponent):
             desync_mitigation_mode="strictest",
             enable_waf_fail_open=False,
             enable_http2=True,
+            # Bounds an idle WebSocket as well as a keep-alive connection (aws_facts.ALB_WEBSOCKETS).
+            idle_timeout=settings.idle_timeout_seconds,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(
                 bucket=self.access_logs.bucket, prefix=ALB_ACCESS_LOG_PREFIX, enabled=True
             ),
@@ -302,12 +304,16 @@ class Edge(FintechComponent):
         host_headers: Sequence[str] = (),
         priority: int | None = None,
         blue_green: bool = False,
+        deregistration_delay_seconds: int = 30,
+        stickiness_seconds: int | None = None,
     ) -> ServiceTarget:
         """Route matching HTTPS requests to a new IP target group on ``port`` and open exactly that path.
 
         Creates the target group (and, for ``blue_green``, its alternate), a listener rule on the HTTPS
         listener, egress from the ALB's group to ``app_security_group_id`` on ``port`` and the matching
         ingress on the app's group. Rules get priorities 100, 110, ... in call order unless ``priority``.
+        ``deregistration_delay_seconds`` is how long a leaving target drains; ``stickiness_seconds`` turns on
+        ``lb_cookie`` stickiness for that long.
         """
         if not 1 <= port <= 65535:
             raise ConfigError(f"{key_path(self._name, name, 'port')}: {port!r} is not a port; allowed: 1-65535")
@@ -323,6 +329,8 @@ class Edge(FintechComponent):
             host_headers=host_headers,
             priority=rule_priority,
             blue_green=blue_green,
+            deregistration_delay_seconds=deregistration_delay_seconds,
+            stickiness_seconds=stickiness_seconds,
             vpc_id=self._network.vpc_id,
             https_listener_arn=self.https_listener.arn,
             alb_security_group_id=self.security_group.id,

@@ -115,7 +115,13 @@ def manifest_document(
         "jurisdiction": jurisdiction,
         "role": role,
         "region": region,
-        "entity": {"name": entity.name, "legal_name": entity.legal_name, "hostname": entity.hostname},
+        "entity": {
+            "name": entity.name,
+            "legal_name": entity.legal_name,
+            "hostname": entity.hostname,
+            # Role hostnames (``app``...), only where the entity has some: older readers see the same document.
+            **({"hostnames": dict(entity.hostnames)} if entity.hostnames else {}),
+        },
         "databases": {concern: dict(route) for concern, route in sorted(databases.items())},
         "cache": dict(cache) if cache is not None else None,
     }

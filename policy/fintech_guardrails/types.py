@@ -73,6 +73,8 @@ SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 SQS_QUEUE = "aws:sqs/queue:Queue"
+SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+SQS_REDRIVE_ALLOW_POLICY = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
 
 # Edge and compute
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")

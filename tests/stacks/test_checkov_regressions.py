@@ -25,6 +25,8 @@ POLICIES = (
     "lambda-xray-tracing",
     "cloudtrail-sns-notifications",
     "ssm-parameter-securestring-cmk",
+    "sqs-queue-encrypted-cmk",
+    "sqs-queue-policy-tls-only",
 )
 Props = dict[str, Any]
 Change = Callable[[pulumi.ResourceTransformationArgs], Props | None]
@@ -63,7 +65,30 @@ def _manifest_as_plain_string(args: pulumi.ResourceTransformationArgs) -> Props 
     return {**args.props, "type": "String", "key_id": None, "insecure_value": args.props["value"], "value": None}
 
 
+def _queue_on_sqs_managed_keys(args: pulumi.ResourceTransformationArgs) -> Props | None:
+    if args.type_ != "aws:sqs/queue:Queue":
+        return None
+    return {**args.props, "kms_master_key_id": None, "sqs_managed_sse_enabled": True}
+
+
+def _queue_policy_public(args: pulumi.ResourceTransformationArgs) -> Props | None:
+    if args.type_ != "aws:sqs/queuePolicy:QueuePolicy":
+        return None
+    document = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*"}]}
+    return {**args.props, "policy": pulumi.Output.json_dumps(document)}
+
+
 DEFECTS: dict[str, tuple[str, str, Change]] = {
+    "a queue on SQS-managed keys instead of its concern's": (
+        "staging",
+        "sqs-queue-encrypted-cmk",
+        _queue_on_sqs_managed_keys,
+    ),
+    "a queue policy open to everyone, without the TLS deny": (
+        "staging",
+        "sqs-queue-policy-tls-only",
+        _queue_policy_public,
+    ),
     "a routing manifest as a plain String": ("dev", "ssm-parameter-securestring-cmk", _manifest_as_plain_string),
     "the audit trail not replicated to the DR region": ("staging", "s3-audit-replicated-to-dr", _replication_disabled),
     "port 80 open to the world with no redirect listener": (

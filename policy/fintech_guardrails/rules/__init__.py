@@ -39,6 +39,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     paths_failover,
     paths_ingress,
     paths_keys,
+    paths_queues,
     rds,
     recovery,
     redis,
@@ -46,5 +47,6 @@ from fintech_guardrails.rules import (  # noqa: F401
     s3,
     secrets,
     separation,
+    sqs,
     tagging,
 )
