@@ -13,10 +13,10 @@ from typing import Any, cast
 import pulumi
 import pytest
 
-from fintech_infra.testing import Recording, synthesize
+from fintech_infra.testing import Recording
 from fintech_infra_gate.verdict import Verdict
+from tests.stacks.defects import Change, Props, judged, synthesize_with
 from tests.stacks.test_policy_verdict import STACKS
-from tests.stacks.test_stacks import ORG, ROOT, _run_program, stack_config
 
 POLICIES = (
     "s3-audit-replicated-to-dr",
@@ -28,8 +28,6 @@ POLICIES = (
     "sqs-queue-encrypted-cmk",
     "sqs-queue-policy-tls-only",
 )
-Props = dict[str, Any]
-Change = Callable[[pulumi.ResourceTransformationArgs], Props | None]
 
 
 def _replication_disabled(args: pulumi.ResourceTransformationArgs) -> Props | None:
@@ -106,30 +104,12 @@ DEFECTS: dict[str, tuple[str, str, Change]] = {
 }
 
 
-def _with(change: Change) -> Callable[[], None]:
-    def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        props = change(args)
-        return None if props is None else pulumi.ResourceTransformationResult(props=props, opts=args.opts)
-
-    def program() -> None:
-        pulumi.runtime.register_stack_transformation(transform)
-        _run_program()
-
-    return program
-
-
-def _judged(judge_policy: Callable[..., Verdict], recording: Recording, stack: str) -> Verdict:
-    return judge_policy(recording, policy_pack=ROOT / "policy", stack_config=stack_config(stack))
-
-
 @pytest.mark.parametrize("defect", list(DEFECTS))
 def test_the_pack_flags_the_defect_put_back_into_a_shipped_stack(
     judge_policy: Callable[..., Verdict], recordings: dict[str, Recording], defect: str
 ) -> None:
     stack, policy, change = DEFECTS[defect]
-    zones = {f"{ORG}/global": dict(recordings["global"].exports)}
-    recording = synthesize(_with(change), stack=stack, config=stack_config(stack), stack_outputs=zones)
-    verdict = _judged(judge_policy, recording, stack)
+    verdict = judged(judge_policy, synthesize_with(change, stack, recordings), stack)
     flagged = [finding for finding in verdict.mandatory if finding.policy == policy]
     assert flagged, f"{policy} did not flag: {defect}"
 
@@ -138,7 +118,7 @@ def test_the_pack_flags_the_defect_put_back_into_a_shipped_stack(
 def test_the_shipped_stacks_are_not_flagged_by_these_rules(
     judge_policy: Callable[..., Verdict], recordings: dict[str, Recording], stack: str
 ) -> None:
-    verdict = _judged(judge_policy, recordings[stack], stack)
+    verdict = judged(judge_policy, recordings[stack], stack)
     assert [f"{f.policy}: {f.message}" for f in verdict.findings if f.policy in POLICIES] == []
     assert set(POLICIES) <= {info.name for info in verdict.policies}
 

@@ -14,7 +14,8 @@ import pytest
 
 from fintech_infra.testing import Recording, synthesize
 from fintech_infra_gate.verdict import Verdict
-from tests.stacks.test_deployability_regressions import _judged, _with
+from tests.stacks.defects import judged
+from tests.stacks.test_deployability_regressions import _with
 from tests.stacks.test_policy_verdict import STACKS
 from tests.stacks.test_stacks import ORG, stack_config
 
@@ -139,7 +140,7 @@ def test_the_pack_flags_the_defect_put_back_into_a_shipped_stack(
     policy, change = DEFECTS[defect]
     zones = {f"{ORG}/global": dict(recordings["global"].exports)}
     recording = synthesize(_with(change), stack="dev", config=stack_config("dev"), stack_outputs=zones)
-    verdict = _judged(judge_policy, recording, "dev")
+    verdict = judged(judge_policy, recording, "dev")
     flagged = [finding for finding in verdict.mandatory if finding.policy == policy]
     assert flagged, f"{policy} did not flag: {defect}"
 
@@ -148,6 +149,6 @@ def test_the_pack_flags_the_defect_put_back_into_a_shipped_stack(
 def test_the_shipped_stacks_are_not_flagged_by_these_rules(
     judge_policy: Callable[..., Verdict], recordings: dict[str, Recording], stack: str
 ) -> None:
-    verdict = _judged(judge_policy, recordings[stack], stack)
+    verdict = judged(judge_policy, recordings[stack], stack)
     assert [f"{f.policy}: {f.message}" for f in verdict.findings if f.policy in POLICIES] == []
     assert set(POLICIES) <= {info.name for info in verdict.policies}
