@@ -1052,6 +1052,13 @@ CASES: tuple[Case, ...] = (
         "cells.eu.queues[0].retention_days",
         "15",
     ),
+    Case(
+        "read-replicas-on-aurora",
+        "prod-eu",
+        setting(lambda doc: _concern(doc, 1), "read_replicas", 1),
+        "cells.eu.concerns[1].read_replicas",
+        "1",
+    ),
     Case("external-id-short", "dev", setting(_deployment, "external_id", "z"), "deployment.external_id", HIDDEN),
 )
 
