@@ -49,11 +49,11 @@ class NamePattern:
     type_token: str
     template: str
     """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
-    scope: Literal["cell", "region", "service", "concern", "queue"]
+    scope: Literal["cell", "region", "service", "concern", "queue", "bucket", "buckets"]
     """What it repeats over: once per cell, per region of the cell, per service and region, per concern, per queue
-    (the primary region only)."""
-    when: Literal["always", "ecs", "eks", "blue_green", "gitops"] = "always"
-    """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set)."""
+    or bucket (``{queue}``, ``{bucket}``), once for a cell with buckets (``buckets``)."""
+    when: Literal["always", "ecs", "eks", "blue_green", "gitops", "dr"] = "always"
+    """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set); ``dr``: a cell with a DR region."""
 
 
 _IAM_ROLE, _BUCKET, _TOPIC = "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic"
@@ -84,6 +84,10 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_IAM_ROLE, "{region}-eks-cni-role", "region", "eks"),
     NamePattern(_QUEUE, "{cell}-{queue}-queue-sqs", "queue"),
     NamePattern(_QUEUE, "{cell}-{queue}-queue-dlq", "queue"),
+    NamePattern(_BUCKET, "{cell}-{bucket}-bucket-data-bucket", "bucket"),
+    NamePattern(_BUCKET, "{cell}-{bucket}-bucket-dr-bucket", "bucket", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-{bucket}-bucket-replication", "bucket", "dr"),
+    NamePattern(_BUCKET, "{cell}-dr-access-logs-bucket", "buckets", "dr"),
 )
 """Every auto-named child whose logical name carries a config value (cell, service or concern name)."""
 
@@ -107,11 +111,12 @@ def cell_autonamed(
     concerns: Sequence[str] = (),
     gitops: bool = False,
     queues: Sequence[str] = (),
+    buckets: Sequence[str] = (),
 ) -> list[DerivedName]:
     """The logical names of cell ``cell``'s auto-named children.
 
     ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns; ``gitops`` whether an EKS
-    cell runs Argo CD; ``queues`` the names of its queues.
+    cell runs Argo CD; ``queues`` and ``buckets`` the names of its queues and application-data buckets.
     """
     regions = [cell, f"{cell}-dr"] if has_dr else [cell]
     names: list[DerivedName] = []
@@ -120,12 +125,18 @@ def cell_autonamed(
             continue
         if pattern.when == "gitops" and not (compute == "eks" and gitops):
             continue
+        if pattern.when == "dr" and not has_dr:
+            continue
         if pattern.scope == "cell":
             names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell)))
         elif pattern.scope == "region":
             names += [DerivedName(pattern.type_token, pattern.template.format(region=r)) for r in regions]
         elif pattern.scope == "queue":
             names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, queue=q)) for q in queues]
+        elif pattern.scope == "bucket":
+            names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, bucket=b)) for b in buckets]
+        elif pattern.scope == "buckets":
+            names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell))] if buckets else []
         elif pattern.scope == "concern":
             for concern in concerns:
                 names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=concern)))

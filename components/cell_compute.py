@@ -35,6 +35,7 @@ import pulumi_aws as aws
 from fintech_infra._naming import child
 from fintech_infra._tags import data_concerns_tag
 from fintech_infra.alarms import service_alarms
+from fintech_infra.app_buckets import grant_bucket_access
 from fintech_infra.app_checks import hosts_by_role
 from fintech_infra.cell_region import CellRegion, data_cidrs
 from fintech_infra.config import CellConfig, ComputeSettings, EcsServiceSettings, EcsSettings, EksSettings
@@ -100,6 +101,8 @@ class ServiceData:
     """This region's keys (one per concern, and ``cache`` where there is a cache)."""
     queues: Mapping[str, tuple[str, pulumi.Output[str]]] = field(default_factory=dict)
     """Queue name to its concern and ARN in this region (the primary only: queues are not replicated)."""
+    buckets: Mapping[str, tuple[str, pulumi.Output[str]]] = field(default_factory=dict)
+    """Bucket name to its concern and ARN in this region (the primary only: the DR replicas are read on failover)."""
 
     def readable(self, concerns: Sequence[str], *, cache: bool) -> list[pulumi.Input[str]]:
         """The secrets a service of ``concerns`` may read: its concerns' that exist here, and the cache's if it
@@ -217,6 +220,15 @@ class EcsCompute:
                     role=fargate.task_role,
                     queue_arns=[arn for _, arn in own],
                     keys=[data.keys.ref(concern) for concern in dict.fromkeys(concern for concern, _ in own)],
+                    parent=fargate,
+                )
+            own_buckets = [data.buckets[bucket] for bucket in service.buckets if bucket in data.buckets]
+            if own_buckets:
+                grant_bucket_access(
+                    child(scope.prefix, service.name),
+                    role=fargate.task_role,
+                    bucket_arns=[arn for _, arn in own_buckets],
+                    keys=[data.keys.ref(concern) for concern in dict.fromkeys(concern for concern, _ in own_buckets)],
                     parent=fargate,
                 )
             service_alarms(

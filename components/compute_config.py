@@ -190,6 +190,11 @@ class EcsServiceSettings(FrozenSettings):
         description="The cell's queues it sends to and receives from (`queues[].name`), each of a concern it "
         "declares; its task role may use these and no other. Defaults to none.",
     )
+    buckets: tuple[Name, ...] = Field(
+        (),
+        description="The cell's application-data buckets it reads and writes objects in (`buckets[].name`), each "
+        "of a concern it declares; its task role may use these and no other. Defaults to none.",
+    )
     route: RouteSettings = Field(
         default_factory=RouteSettings,
         description="Its listener rule on the cell's HTTPS listener: host roles, path patterns and priority "

@@ -29,6 +29,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     logging,
     network,
     paths_alerts,
+    paths_buckets,
     paths_data,
     paths_failover,
     paths_ingress,
