@@ -29,7 +29,14 @@ from fintech_infra.bucket import SecureBucket
 from fintech_infra.bucket_config import BucketSettings
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["S3_REPLICATION_KMS", "BucketSettings", "ConcernBucket", "DrBucketPlacement", "grant_bucket_access"]
+__all__ = [
+    "S3_REPLICATION_KMS",
+    "BucketSettings",
+    "ConcernBucket",
+    "DrBucketPlacement",
+    "bucket_name_variable",
+    "grant_bucket_access",
+]
 
 S3_REPLICATION_KMS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html"
 """Checked 2026-12-07: S3 replicates SSE-KMS objects only when the rule's ``SourceSelectionCriteria`` enables
@@ -196,6 +203,11 @@ class ConcernBucket(FintechComponent):
             # Replication needs versioning on both buckets first (S3 refuses the configuration otherwise).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.data.versioning, replica.versioning]),
         )
+
+
+def bucket_name_variable(bucket: str) -> str:
+    """The environment variable a service that lists ``bucket`` reads its S3 name from: ``BUCKET_NAME_<NAME>``."""
+    return "BUCKET_NAME_" + bucket.upper().replace("-", "_")
 
 
 def grant_bucket_access(

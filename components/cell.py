@@ -251,6 +251,8 @@ class JurisdictionCell(FintechComponent):
             keys=keys,
             queues={q.name: (q.concern.value, self.queues[q.name].queue_arn) for q in config.queues},
             buckets={b.name: (b.concern.value, self.buckets[b.name].arn) for b in config.buckets},
+            queue_urls={name_: queue.queue_url for name_, queue in self.queues.items()},
+            bucket_names={name_: bucket.bucket for name_, bucket in self.buckets.items()},
         )
         rules = [own] if image_replication_rules is None and (own := self.replication_rule()) else []
         self.image_replication = self._image_replication(

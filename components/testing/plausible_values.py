@@ -138,6 +138,9 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
         return {"arnSuffix": f"targetgroup/{resource_id}/0123456789abcdef"}
     if typ == "aws:kms/key:Key":
         return {"keyId": resource_id}
+    if typ == "aws:sqs/queue:Queue":
+        # What a producer or consumer calls; AWS builds it from the region, account and queue name.
+        return {"url": f"https://sqs.{region}.amazonaws.com/{MOCK_ACCOUNT_ID}/{resource_id}"}
     if typ == "aws:eks/cluster:Cluster":
         vpc_config = inputs.get("vpcConfig")
         return {

@@ -98,3 +98,21 @@ def test_the_pack_proves_api_to_its_bucket_and_flags_a_grant_to_web(
     }
     assert list(flagged) == ["eu-api-bucket-policy"]
     assert "holds payments data, which the service does not declare" in flagged["eu-api-bucket-policy"]
+
+
+def test_services_read_their_queue_urls_and_bucket_names_from_the_environment(recordings: dict[str, Recording]) -> None:
+    recording = recordings[STACK]
+
+    def environment(task: str) -> dict[str, str]:
+        (container,) = json.loads(
+            recording.named(task, "aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"]
+        )
+        return {variable["name"]: variable["value"] for variable in container.get("environment", [])}
+
+    api = environment("eu-api-task")
+    assert api["QUEUE_URL_PAYMENTS_WEBHOOKS"] == recording.named("eu-payments-webhooks-queue-sqs").outputs["url"]
+    assert api["BUCKET_NAME_PAYMENTS_STATEMENTS"] == recording.named(f"{DATA}-bucket", BUCKET).outputs["bucket"]
+    resource_variables = ("QUEUE_URL_", "BUCKET_NAME_")
+    assert not [name for name in environment("eu-web-task") if name.startswith(resource_variables)]
+    # The standby has no queue or bucket grant, so no variable naming one (they live in the primary region).
+    assert not [name for name in environment("eu-dr-api-task") if name.startswith(resource_variables)]
