@@ -49,9 +49,9 @@ class NamePattern:
     type_token: str
     template: str
     """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
-    scope: Literal["cell", "region", "service", "concern", "queue", "bucket", "buckets"]
+    scope: Literal["cell", "region", "service", "concern", "queue", "bucket"]
     """What it repeats over: once per cell, per region of the cell, per service and region, per concern, per queue
-    or bucket (``{queue}``, ``{bucket}``), once for a cell with buckets (``buckets``)."""
+    or bucket (``{queue}``, ``{bucket}``; the primary region only)."""
     when: Literal["always", "ecs", "eks", "blue_green", "gitops", "dr"] = "always"
     """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set); ``dr``: a cell with a DR region."""
 
@@ -68,6 +68,10 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_BUCKET, "{cell}-access-logs-bucket", "cell"),
     NamePattern(_BUCKET, "{cell}-audit-bucket-bucket", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-audit-logs-role", "cell"),
+    NamePattern(_TOPIC, "{cell}-audit-notifications", "cell"),
+    NamePattern(_BUCKET, "{cell}-dr-access-logs-bucket", "cell", "dr"),
+    NamePattern(_BUCKET, "{cell}-audit-replica-bucket-bucket", "cell", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-audit-replica-role", "cell", "dr"),
     NamePattern(_IAM_ROLE, "{cell}-backup-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-cache-rotation-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-{concern}-monitoring", "concern"),
@@ -87,7 +91,6 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_BUCKET, "{cell}-{bucket}-bucket-data-bucket", "bucket"),
     NamePattern(_BUCKET, "{cell}-{bucket}-bucket-dr-bucket", "bucket", "dr"),
     NamePattern(_IAM_ROLE, "{cell}-{bucket}-bucket-replication", "bucket", "dr"),
-    NamePattern(_BUCKET, "{cell}-dr-access-logs-bucket", "buckets", "dr"),
 )
 """Every auto-named child whose logical name carries a config value (cell, service or concern name)."""
 
@@ -135,8 +138,6 @@ def cell_autonamed(
             names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, queue=q)) for q in queues]
         elif pattern.scope == "bucket":
             names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, bucket=b)) for b in buckets]
-        elif pattern.scope == "buckets":
-            names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell))] if buckets else []
         elif pattern.scope == "concern":
             for concern in concerns:
                 names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=concern)))

@@ -149,6 +149,8 @@ class SecureBucket(FintechComponent):
             versioning_configuration={"status": "Enabled"},
             opts=this,
         )
+        self.versioning = versioning
+        """Replication and Object Lock need versioning first."""
         aws.s3.BucketServerSideEncryptionConfiguration(
             child(name, "encryption"),
             bucket=self.bucket,

@@ -59,7 +59,7 @@ from fintech_infra.wiring import DrPlacement
 __all__ = ["JurisdictionCell"]
 
 PLATFORM_PURPOSES = ("audit", "logs", "platform", "cache", "backup")
-DR_PLATFORM_PURPOSES = ("logs", "platform", "backup")
+DR_PLATFORM_PURPOSES = ("audit", "logs", "platform", "backup")  # audit: the trail's Object Lock replica
 
 
 class JurisdictionCell(FintechComponent):
@@ -152,6 +152,15 @@ class JurisdictionCell(FintechComponent):
                 settings=dr_vpc_settings(name, config),
                 purposes=list(dict.fromkeys((*concerns, *DR_PLATFORM_PURPOSES))),
                 provider=providers.get(config.dr_region),
+            )
+            # An immutable trail survives the loss of its region: an Object Lock replica in the DR region, which the
+            # jurisdiction permits (check_regions). A cell without a DR region keeps one copy (docs/components.md).
+            self.dr_access_logs = SecureBucket(child(name, "dr-access-logs"), log_sink=True, opts=self.dr.opts)
+            self.audit.replicate_to(
+                child(name, "audit-replica"),
+                key=self.dr.keys.ref("audit"),
+                access_log_bucket=self.dr_access_logs.bucket,
+                provider=self.dr.provider,
             )
         self._validation = (
             zone_access.validation_for(
@@ -287,10 +296,10 @@ class JurisdictionCell(FintechComponent):
 
     def _buckets(self, name: str, config: CellConfig, retention: int) -> dict[str, ConcernBucket]:
         """The concerns' application-data buckets, each replicated into a bucket in the DR region (whose server
-        access logs go to a DR log sink: S3 delivers access logs only within a region)."""
+        access logs go to the cell's DR log sink: S3 delivers access logs only within a region)."""
         if not config.buckets:
             return {}
-        dr_logs = SecureBucket(child(name, "dr-access-logs"), log_sink=True, opts=self.dr.opts) if self.dr else None
+        dr_logs = self.dr_access_logs if self.dr else None
         return {
             bucket.name: ConcernBucket(
                 child(name, f"{bucket.name}-bucket"),
@@ -447,6 +456,7 @@ class JurisdictionCell(FintechComponent):
             entities=self.config.entities,
             databases=routes,
             cache=cache,
+            key=region.keys.ref("platform"),
             kubernetes=compute.kubernetes(),
             opts=region.opts,
         )

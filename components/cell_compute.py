@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 ROUTING_ENV_PREFIX = "FINTECH_ROUTING_"
-"""ECS services read each entity's routing manifest from the SSM parameter in ``FINTECH_ROUTING_<ENTITY>``."""
+"""ECS services read each entity's routing manifest (a SecureString in SSM) in ``FINTECH_ROUTING_<ENTITY>``."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +227,8 @@ class EcsCompute:
                 resource_environment=data.environment(service.queues, service.buckets),
                 secret_arns_readable=data.readable(concerns, cache=service.cache),
                 secret_keys=data.decrypt_keys(concerns, cache=service.cache),
+                # The routing manifests ECS injects are SecureStrings under the platform key.
+                injected_keys=[region.keys.ref("platform")],
                 opts=region.opts,
             )
             own = [data.queues[queue] for queue in service.queues if queue in data.queues]

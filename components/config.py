@@ -241,6 +241,11 @@ class EdgeSettings(FrozenSettings):
     waf_rate_limit: int = Field(
         2000, ge=100, le=2_000_000_000, description="WAF rate rule: requests per 5 minutes per IP. Defaults to 2000."
     )
+    http_redirect: bool = Field(
+        False,
+        description="Open port 80 to the world only to redirect to HTTPS (301), for hostnames people type into a "
+        "browser. Defaults to false: an API client is configured with https:// and needs no port 80.",
+    )
 
 
 class AlarmSettings(FrozenSettings):

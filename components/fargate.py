@@ -136,6 +136,7 @@ class FargateService(FintechComponent):
         resource_environment: Mapping[str, pulumi.Input[str]] | None = None,
         secret_arns_readable: Sequence[pulumi.Input[str]] = (),
         secret_keys: Sequence[KeyRef] = (),
+        injected_keys: Sequence[KeyRef] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``vpc_id`` is accepted for call-site symmetry; the network is fully given by the subnets and groups.
@@ -144,8 +145,10 @@ class FargateService(FintechComponent):
         master secret, optionally with ``:json-key::``) to ``settings.secrets``; ECS injects both. The
         application may read ``secret_arns_readable`` itself at runtime (rotation-aware clients).
         ``secret_keys`` are the KMS keys those secrets are encrypted with; decrypt is only allowed through
-        Secrets Manager / SSM. ``resource_environment`` adds plain variables known only as Outputs (the URLs of
-        the service's queues, the names of its buckets) to ``settings.environment``.
+        Secrets Manager / SSM. ``injected_keys`` are further keys only ECS needs to inject ``injected_secrets``
+        (the routing manifests' SecureStrings): the execution role may decrypt with them, the task role not.
+        ``resource_environment`` adds plain variables known only as Outputs (the URLs of the service's queues,
+        the names of its buckets) to ``settings.environment``.
         """
         _validate(
             name,
@@ -199,6 +202,7 @@ class FargateService(FintechComponent):
             environment={**settings.environment, **resources},
             readable=secret_arns_readable,
             secret_keys=secret_keys,
+            injected_keys=injected_keys,
             log_group=self.log_group,
             partition=partition,
             region=region,

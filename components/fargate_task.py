@@ -67,6 +67,7 @@ class FargateTask:
         environment: Mapping[str, pulumi.Input[str]],
         readable: Sequence[pulumi.Input[str]],
         secret_keys: Sequence[KeyRef],
+        injected_keys: Sequence[KeyRef] = (),
         log_group: aws.cloudwatch.LogGroup,
         partition: pulumi.Output[str],
         region: pulumi.Output[str],
@@ -101,7 +102,12 @@ class FargateTask:
             opts=child_opts,
         )
         execution_statements = _execution_statements(
-            settings, secrets, secret_keys, log_group_arn=log_group.arn, partition=partition, region=region
+            settings,
+            secrets,
+            [*secret_keys, *injected_keys],
+            log_group_arn=log_group.arn,
+            partition=partition,
+            region=region,
         )
         aws.iam.RolePolicy(
             child(name, "execution-policy"),

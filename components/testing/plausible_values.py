@@ -72,7 +72,7 @@ class PlausibleValues(pulumi.runtime.Mocks):
         arn = f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{kind}/{resource_id}"
         state: dict[str, Any] = {"arn": arn, "id": resource_id, **inputs}
         state.update(_computed_outputs(args.typ, args.name, resource_id, str(region), inputs))
-        return resource_id, state
+        return str(state["id"]), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         region = args.args.get("region") or self.region_for(args.provider)
@@ -138,9 +138,6 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
         return {"arnSuffix": f"targetgroup/{resource_id}/0123456789abcdef"}
     if typ == "aws:kms/key:Key":
         return {"keyId": resource_id}
-    if typ == "aws:sqs/queue:Queue":
-        # What a producer or consumer calls; AWS builds it from the region, account and queue name.
-        return {"url": f"https://sqs.{region}.amazonaws.com/{MOCK_ACCOUNT_ID}/{resource_id}"}
     if typ == "aws:eks/cluster:Cluster":
         vpc_config = inputs.get("vpcConfig")
         return {
@@ -174,6 +171,8 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
         }
     if typ == "aws:ecs/cluster:Cluster":
         return {"name": inputs.get("name") or resource_id}
+    if typ == "aws:ec2/vpc:Vpc":  # AWS creates every VPC with a default network ACL
+        return {"defaultNetworkAclId": f"acl-{resource_id}"}
     if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":  # AWS names an unnamed alarm as Pulumi auto-names it
         alarm = inputs.get("name") or resource_id
         return {"name": alarm, "arn": f"arn:aws:cloudwatch:{region}:{MOCK_ACCOUNT_ID}:alarm:{alarm}"}
@@ -191,4 +190,8 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
         }
     if typ == "aws:sns/topic:Topic":
         return {"arn": f"arn:aws:sns:{region}:{MOCK_ACCOUNT_ID}:{resource_id}"}
+    if typ == "aws:sqs/queue:Queue":  # the provider's id of a queue is its URL
+        queue = inputs.get("name") or resource_id
+        url = f"https://sqs.{region}.amazonaws.com/{MOCK_ACCOUNT_ID}/{queue}"
+        return {"id": url, "url": url, "name": queue, "arn": f"arn:aws:sqs:{region}:{MOCK_ACCOUNT_ID}:{queue}"}
     return {}

@@ -200,6 +200,8 @@ def test_monitoring_role_has_the_enhanced_monitoring_policy(rec) -> None:
     role = rec.named("eu-crm-monitoring")
     policy = json.loads(role.inputs["assumeRolePolicy"])
     assert policy["Statement"][0]["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    # The confused-deputy condition AWS's enhanced-monitoring guide gives for this role.
+    assert policy["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     attachment = rec.named("eu-crm-monitoring-policy")
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 

@@ -15,7 +15,7 @@ PARAMETER = "aws:ssm/parameter:Parameter"
 
 def _primary_manifests(recording: Recording) -> list[dict[str, object]]:
     documents = [
-        json.loads(p.inputs["insecureValue"])
+        json.loads(p.inputs["value"]["value"])  # a SecureString: the recording keeps the secret wrapper
         for p in recording.of_type(PARAMETER)
         if p.inputs["name"].startswith("/fintech-infra/eu/routing/") and p.region == "eu-central-1"
     ]

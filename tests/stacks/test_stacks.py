@@ -284,7 +284,7 @@ def test_routing_manifests_only_reference_their_own_cell(recordings: dict[str, R
     parameters = [p for p in recording.of_type(PARAMETER) if "/routing/" in p.inputs["name"]]
     assert parameters
     for parameter in parameters:
-        document = json.loads(parameter.inputs["insecureValue"])
+        document = json.loads(parameter.inputs["value"]["value"])
         assert document["cell"] == cell_name
         assert document["region"] == parameter.region
         assert parameter.inputs["name"] == f"/fintech-infra/{cell_name}/routing/{document['entity']['name']}"
@@ -311,7 +311,7 @@ def test_the_dr_region_depends_on_nothing_in_the_primary_region(recordings: dict
         if resource.region != dr:
             continue
         if resource.type == PARAMETER and "/routing/" in resource.inputs["name"]:
-            document = json.loads(resource.inputs["insecureValue"])
+            document = json.loads(resource.inputs["value"]["value"])
             assert manifest_problems(document, permitted_regions=(dr,)) == [], resource.name
             checked["manifest"] += 1
         elif resource.type == "aws:ecs/taskDefinition:TaskDefinition":

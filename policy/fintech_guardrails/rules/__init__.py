@@ -13,6 +13,8 @@ family's own expectations (``customer_managed_key`` in :mod:`.secrets`) live in 
 
 from fintech_guardrails.rules import (  # noqa: F401
     alb,
+    compute_hardening,
+    data_hardening,
     databases,
     delivery,
     deployability_dr,
@@ -23,11 +25,15 @@ from fintech_guardrails.rules import (  # noqa: F401
     ecs,
     eks,
     exemptions_valid,
+    iam,
+    iam_trust,
     kms,
     kubernetes,
     kubernetes_workloads,
+    lambda_functions,
     logging,
     network,
+    network_hardening,
     paths_alerts,
     paths_buckets,
     paths_data,
@@ -42,5 +48,6 @@ from fintech_guardrails.rules import (  # noqa: F401
     s3,
     secrets,
     separation,
+    sqs,
     tagging,
 )

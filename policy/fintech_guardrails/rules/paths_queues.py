@@ -72,7 +72,7 @@ def _dead_letter_queues(stack: Stack, out: Findings) -> None:
     severity=Severity.HIGH,
     framework=pci("7.2.1", "access to system components and data is limited to what each role needs"),
     url=SQS_DOCS,
-    tags=("functional-path", "data-separation"),
+    tags=("functional-path", "data-separation", "cdk-nag:AwsSolutions-SQS3"),
     remediation=(
         "Declare queues in the cell's `queues` (each gets a dead-letter queue and its concern's key) and list them in "
         "the services that use them; a service may use only queues of concerns it declares."
