@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fintech_infra._tags import apply_tag_convention, tag_convention
 from fintech_infra.alarms import AlarmTopic
+from fintech_infra.app_buckets import ConcernBucket
 from fintech_infra.audit import AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
@@ -51,6 +52,7 @@ __all__ = [
     "AuditTrail",
     "CellBackup",
     "CellConfig",
+    "ConcernBucket",
     "ConcernQueue",
     "ConfigError",
     "DataConcern",

@@ -49,9 +49,9 @@ class NamePattern:
     type_token: str
     template: str
     """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
-    scope: Literal["cell", "region", "service", "concern", "queue"]
+    scope: Literal["cell", "region", "service", "concern", "queue", "bucket"]
     """What it repeats over: once per cell, per region of the cell, per service and region, per concern, per queue
-    (the primary region only)."""
+    or bucket (``{queue}``, ``{bucket}``; the primary region only)."""
     when: Literal["always", "ecs", "eks", "blue_green", "gitops", "dr"] = "always"
     """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set); ``dr``: a cell with a DR region."""
 
@@ -88,6 +88,9 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_IAM_ROLE, "{region}-eks-cni-role", "region", "eks"),
     NamePattern(_QUEUE, "{cell}-{queue}-queue-sqs", "queue"),
     NamePattern(_QUEUE, "{cell}-{queue}-queue-dlq", "queue"),
+    NamePattern(_BUCKET, "{cell}-{bucket}-bucket-data-bucket", "bucket"),
+    NamePattern(_BUCKET, "{cell}-{bucket}-bucket-dr-bucket", "bucket", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-{bucket}-bucket-replication", "bucket", "dr"),
 )
 """Every auto-named child whose logical name carries a config value (cell, service or concern name)."""
 
@@ -111,11 +114,12 @@ def cell_autonamed(
     concerns: Sequence[str] = (),
     gitops: bool = False,
     queues: Sequence[str] = (),
+    buckets: Sequence[str] = (),
 ) -> list[DerivedName]:
     """The logical names of cell ``cell``'s auto-named children.
 
     ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns; ``gitops`` whether an EKS
-    cell runs Argo CD; ``queues`` the names of its queues.
+    cell runs Argo CD; ``queues`` and ``buckets`` the names of its queues and application-data buckets.
     """
     regions = [cell, f"{cell}-dr"] if has_dr else [cell]
     names: list[DerivedName] = []
@@ -132,6 +136,8 @@ def cell_autonamed(
             names += [DerivedName(pattern.type_token, pattern.template.format(region=r)) for r in regions]
         elif pattern.scope == "queue":
             names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, queue=q)) for q in queues]
+        elif pattern.scope == "bucket":
+            names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, bucket=b)) for b in buckets]
         elif pattern.scope == "concern":
             for concern in concerns:
                 names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=concern)))

@@ -1,5 +1,6 @@
 """The application tier's rules that span keys: service routes against the entities' host roles, WebSocket
-services against the edge, the certificate's size, and queues against the concerns and the services.
+services against the edge, the certificate's size, and queues and application-data buckets against the concerns
+and the services.
 
 Run by the validation pass (:mod:`fintech_infra.validation`) beside :data:`fintech_infra.config_checks.CHECKS`,
 before any resource is registered; each problem names the key path, the value and what is allowed.
@@ -8,12 +9,15 @@ before any resource is registered; each problem names the key path, the value an
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Literal
 
 from fintech_infra.aws_facts import ACM_DOMAIN_NAMES_PER_CERTIFICATE
+from fintech_infra.bucket_config import BucketSettings
 from fintech_infra.compute_config import WEBSOCKET_MIN_IDLE_TIMEOUT_SECONDS
 from fintech_infra.config import CellConfig, EcsSettings, StackConfig
 from fintech_infra.errors import key_path
+from fintech_infra.queue_config import QueueSettings
 from fintech_infra.route_config import API_HOST_ROLE, route_problems
 
 __all__ = ["CHECKS", "hosts_by_role"]
@@ -88,42 +92,57 @@ def certificate_names(config: StackConfig) -> Iterator[str]:
             )
 
 
-def queue_references(config: StackConfig) -> Iterator[str]:
-    """Queue names are unique, each queue's concern has a database (and so a key) in the cell, and a service uses
-    only queues that exist, of concerns it declares."""
+def _concern_references(config: StackConfig, kind: Literal["queues", "buckets"]) -> Iterator[str]:
+    """Names of ``kind`` are unique in a cell, each one's concern has a database (and so a key) there, and a service
+    uses only ones that exist, of concerns it declares."""
+    noun = kind[:-1]
     for name, cell in config.cells.items():
-        at = key_path("cells", name, "queues")
+        at = key_path("cells", name, kind)
         present = {database.concern for database in cell.concerns}
-        queues: dict[str, int] = {}
-        for index, queue in enumerate(cell.queues):
-            if queue.name in queues:
+        declared: Sequence[QueueSettings | BucketSettings] = getattr(cell, kind)
+        known: dict[str, int] = {}
+        for index, item in enumerate(declared):
+            if item.name in known:
                 yield (
-                    f"{at}[{index}].name: {queue.name!r} is listed twice (first at queues[{queues[queue.name]}]); "
-                    "allowed: a name no other queue of the cell has"
+                    f"{at}[{index}].name: {item.name!r} is listed twice (first at {kind}[{known[item.name]}]); "
+                    f"allowed: a name no other {noun} of the cell has"
                 )
-            queues.setdefault(queue.name, index)
-            if queue.concern not in present:
+            known.setdefault(item.name, index)
+            if item.concern not in present:
                 yield (
-                    f"{at}[{index}].concern: {queue.concern.value!r} has no database (and so no key) in this cell; "
+                    f"{at}[{index}].concern: {item.concern.value!r} has no database (and so no key) in this cell; "
                     f"allowed: {', '.join(sorted(repr(c.value) for c in present))}"
                 )
         if not isinstance(cell.compute, EcsSettings):
-            if cell.queues:
-                yield f"{at}: {len(cell.queues)} queue(s) on {cell.compute.kind!r} compute; allowed: ECS services only"
+            if declared:
+                yield f"{at}: {len(declared)} {noun}(s) on {cell.compute.kind!r} compute; allowed: ECS services only"
             continue
         for index, service in enumerate(cell.compute.services):
-            for position, queue_name in enumerate(service.queues):
-                where = key_path("cells", name, "compute", "services", index, "queues", position)
-                if queue_name in service.queues[:position]:
-                    yield f"{where}: {queue_name!r} is listed twice; allowed: each queue once"
-                elif queue_name not in queues:
-                    yield f"{where}: {queue_name!r} is no queue of this cell; allowed: {sorted(queues) or 'none'}"
-                elif (concern := cell.queues[queues[queue_name]].concern) not in service.concerns:
+            names: tuple[str, ...] = getattr(service, kind)
+            for position, item_name in enumerate(names):
+                where = key_path("cells", name, "compute", "services", index, kind, position)
+                if item_name in names[:position]:
+                    yield f"{where}: {item_name!r} is listed twice; allowed: each {noun} once"
+                elif item_name not in known:
+                    yield f"{where}: {item_name!r} is no {noun} of this cell; allowed: {sorted(known) or 'none'}"
+                elif (concern := declared[known[item_name]].concern) not in service.concerns:
                     yield (
-                        f"{where}: {queue_name!r} holds {concern.value!r} data, a concern {service.name!r} does not "
-                        f"declare; allowed: queues of {sorted(c.value for c in service.concerns) or 'no concern'} "
+                        f"{where}: {item_name!r} holds {concern.value!r} data, a concern {service.name!r} does not "
+                        f"declare; allowed: {kind} of {sorted(c.value for c in service.concerns) or 'no concern'} "
                         "(or add the concern to the service)"
                     )
+
+
+def queue_references(config: StackConfig) -> Iterator[str]:
+    """Queue names are unique, each queue's concern has a database (and so a key) in the cell, and a service uses
+    only queues that exist, of concerns it declares."""
+    return _concern_references(config, "queues")
+
+
+def bucket_references(config: StackConfig) -> Iterator[str]:
+    """The same for application-data buckets: unique names, a concern with a key, used only by its concern's
+    services."""
+    return _concern_references(config, "buckets")
 
 
 CHECKS: tuple[Callable[[StackConfig], Iterator[str]], ...] = (
@@ -131,5 +150,6 @@ CHECKS: tuple[Callable[[StackConfig], Iterator[str]], ...] = (
     websocket_services,
     certificate_names,
     queue_references,
+    bucket_references,
 )
 """The application tier's cross-key rules, in the order their problems are reported."""

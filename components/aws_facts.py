@@ -69,6 +69,7 @@ __all__ = [
     "RDS_LOG_GROUP_SOURCE",
     "RDS_MAINTENANCE_WINDOW_FORMAT",
     "RDS_ORDERABLE_INSTANCE_CLASSES",
+    "RDS_READ_REPLICAS",
     "RDS_WINDOW_MIN_MINUTES",
     "REGION_CLOCKS",
     "REGION_CLOCKS_SOURCE",
@@ -604,6 +605,17 @@ RDS_ENHANCED_MONITORING_SOURCE = Source(
     "--query 'logGroups[].{n:logGroupName,k:kmsKeyId,r:retentionInDays}'",
     offline=False,
 )
+RDS_READ_REPLICAS = Source(
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html",
+    quote="Amazon Aurora doesn't support this operation. ... All read replica DB instances are created with backups "
+    "disabled. All other attributes (including DB security groups and DB parameter groups) are inherited from the "
+    "source DB instance or cluster, except as specified. ... Your source DB instance or cluster must have backup "
+    "retention enabled.",
+)
+"""A same-region replica names its source by identifier and inherits its subnet group (pulumi-aws
+``replicate_source_db``: "If replicating an Amazon RDS Database Instance in the same region, use the identifier of
+the source DB, unless also specifying the dbSubnetGroupName"); it takes no master user, password or database name
+(they come from the source) and keeps no automated backups or final snapshot of its own."""
 
 
 @dataclass(frozen=True)

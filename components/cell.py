@@ -32,6 +32,7 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
+from fintech_infra.app_buckets import ConcernBucket, DrBucketPlacement
 from fintech_infra.audit import DEPLOY_RECORDS_PREFIX, AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
@@ -252,11 +253,15 @@ class JurisdictionCell(FintechComponent):
             )
             for queue in config.queues
         }
+        self.buckets = self._buckets(name, config, retention)
         services = ServiceData(
             secret_arns={concern: database.master_secret_arn for concern, database in self.databases.items()},
             cache_secret_arn=self.cache.auth_secret_arn,
             keys=keys,
             queues={q.name: (q.concern.value, self.queues[q.name].queue_arn) for q in config.queues},
+            buckets={b.name: (b.concern.value, self.buckets[b.name].arn) for b in config.buckets},
+            queue_urls={name_: queue.queue_url for name_, queue in self.queues.items()},
+            bucket_names={name_: bucket.bucket for name_, bucket in self.buckets.items()},
         )
         rules = [own] if image_replication_rules is None and (own := self.replication_rule()) else []
         self.image_replication = self._image_replication(
@@ -288,6 +293,33 @@ class JurisdictionCell(FintechComponent):
         self.register_outputs({output: getattr(self, f"_out_{output}")() for output in self.OUTPUTS})
 
     # -- building blocks ----------------------------------------------------------------------------------
+
+    def _buckets(self, name: str, config: CellConfig, retention: int) -> dict[str, ConcernBucket]:
+        """The concerns' application-data buckets, each replicated into a bucket in the DR region (whose server
+        access logs go to the cell's DR log sink: S3 delivers access logs only within a region)."""
+        if not config.buckets:
+            return {}
+        dr_logs = self.dr_access_logs if self.dr else None
+        return {
+            bucket.name: ConcernBucket(
+                child(name, f"{bucket.name}-bucket"),
+                bucket,
+                region=config.primary_region,
+                key=self.primary.keys.ref(bucket.concern.value),
+                access_log_bucket=self.access_logs.bucket,
+                retention_days=retention,
+                dr=None
+                if self.dr is None or dr_logs is None
+                else DrBucketPlacement(
+                    region=self.dr.region,
+                    provider=self.dr.provider,
+                    key=self.dr.keys.ref(bucket.concern.value),
+                    access_log_bucket=dr_logs.bucket,
+                ),
+                opts=self.primary.opts,
+            )
+            for bucket in config.buckets
+        }
 
     def _compute_scope(
         self, prefix: str, region: CellRegion, role_arn: str | None, retention: int, *, standby: bool

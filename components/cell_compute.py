@@ -35,6 +35,7 @@ import pulumi_aws as aws
 from fintech_infra._naming import child
 from fintech_infra._tags import data_concerns_tag
 from fintech_infra.alarms import service_alarms
+from fintech_infra.app_buckets import bucket_name_variable, grant_bucket_access
 from fintech_infra.app_checks import hosts_by_role
 from fintech_infra.cell_region import CellRegion, data_cidrs
 from fintech_infra.config import CellConfig, ComputeSettings, EcsServiceSettings, EcsSettings, EksSettings
@@ -48,7 +49,7 @@ from fintech_infra.fargate import FargateService
 from fintech_infra.images import dr_image
 from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import KeyRing
-from fintech_infra.queues import grant_queue_access
+from fintech_infra.queues import grant_queue_access, queue_url_variable
 from fintech_infra.rds_baseline import POSTGRES_PORT
 from fintech_infra.redis import REDIS_PORT
 from fintech_infra.route_config import plan_routes
@@ -100,6 +101,23 @@ class ServiceData:
     """This region's keys (one per concern, and ``cache`` where there is a cache)."""
     queues: Mapping[str, tuple[str, pulumi.Output[str]]] = field(default_factory=dict)
     """Queue name to its concern and ARN in this region (the primary only: queues are not replicated)."""
+    buckets: Mapping[str, tuple[str, pulumi.Output[str]]] = field(default_factory=dict)
+    """Bucket name to its concern and ARN in this region (the primary only: the DR replicas are read on failover)."""
+    queue_urls: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """Queue name to its URL, passed to the services that list it (:func:`~fintech_infra.queues.queue_url_variable`)."""
+    bucket_names: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """Bucket name to its S3 name, passed to the services that list it
+    (:func:`~fintech_infra.app_buckets.bucket_name_variable`)."""
+
+    def environment(self, queues: Sequence[str], buckets: Sequence[str]) -> dict[str, pulumi.Input[str]]:
+        """The variables naming a service's queues and buckets in this region (none where they are not here)."""
+        found: dict[str, pulumi.Input[str]] = {
+            queue_url_variable(queue): self.queue_urls[queue] for queue in queues if queue in self.queue_urls
+        }
+        for bucket in buckets:
+            if bucket in self.bucket_names:
+                found[bucket_name_variable(bucket)] = self.bucket_names[bucket]
+        return found
 
     def readable(self, concerns: Sequence[str], *, cache: bool) -> list[pulumi.Input[str]]:
         """The secrets a service of ``concerns`` may read: its concerns' that exist here, and the cache's if it
@@ -206,6 +224,7 @@ class EcsCompute:
                 **target.fargate_args(),
                 alarm_topic_arn=region.alarm_topic.arn,
                 injected_secrets=manifests,
+                resource_environment=data.environment(service.queues, service.buckets),
                 secret_arns_readable=data.readable(concerns, cache=service.cache),
                 secret_keys=data.decrypt_keys(concerns, cache=service.cache),
                 # The routing manifests ECS injects are SecureStrings under the platform key.
@@ -219,6 +238,15 @@ class EcsCompute:
                     role=fargate.task_role,
                     queue_arns=[arn for _, arn in own],
                     keys=[data.keys.ref(concern) for concern in dict.fromkeys(concern for concern, _ in own)],
+                    parent=fargate,
+                )
+            own_buckets = [data.buckets[bucket] for bucket in service.buckets if bucket in data.buckets]
+            if own_buckets:
+                grant_bucket_access(
+                    child(scope.prefix, service.name),
+                    role=fargate.task_role,
+                    bucket_arns=[arn for _, arn in own_buckets],
+                    keys=[data.keys.ref(concern) for concern in dict.fromkeys(concern for concern, _ in own_buckets)],
                     parent=fargate,
                 )
             service_alarms(

@@ -188,7 +188,14 @@ class EcsServiceSettings(FrozenSettings):
     queues: tuple[Name, ...] = Field(
         (),
         description="The cell's queues it sends to and receives from (`queues[].name`), each of a concern it "
-        "declares; its task role may use these and no other. Defaults to none.",
+        "declares; its task role may use these and no other, and its container reads each one's URL from "
+        "`QUEUE_URL_<NAME>` (name upper-cased, `-` as `_`; primary region only). Defaults to none.",
+    )
+    buckets: tuple[Name, ...] = Field(
+        (),
+        description="The cell's application-data buckets it reads and writes objects in (`buckets[].name`), each "
+        "of a concern it declares; its task role may use these and no other, and its container reads each one's S3 "
+        "name from `BUCKET_NAME_<NAME>` (name upper-cased, `-` as `_`; primary region only). Defaults to none.",
     )
     route: RouteSettings = Field(
         default_factory=RouteSettings,

@@ -30,6 +30,7 @@ from pydantic import Field, field_validator, model_validator
 
 from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
 from fintech_infra.aws_facts import ALB_IDLE_TIMEOUT_SECONDS
+from fintech_infra.bucket_config import BucketSettings
 from fintech_infra.compute_config import (
     ComputeSettings,
     EcsServiceSettings,
@@ -303,6 +304,12 @@ class CellConfig(FrozenSettings):
         (),
         description="SQS queues for asynchronous work, each in its concern's key with a dead-letter queue; ECS "
         "services name theirs in `queues`. Defaults to none.",
+    )
+    buckets: tuple[BucketSettings, ...] = Field(
+        (),
+        description="S3 buckets for application data, each in its concern's key, versioned, access-logged, keeping "
+        "superseded versions for the jurisdiction's record retention and replicated to the DR region when the cell "
+        "has one; ECS services name theirs in `buckets`. Defaults to none.",
     )
 
     @field_validator("primary_region", "dr_region")

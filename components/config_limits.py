@@ -83,6 +83,7 @@ def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
         concerns=concerns,
         gitops=isinstance(compute, EksSettings) and compute.gitops is not None,
         queues=[queue.name for queue in cell.queues],
+        buckets=[bucket.name for bucket in cell.buckets],
     )
 
 

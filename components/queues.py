@@ -37,6 +37,7 @@ __all__ = [
     "ConcernQueue",
     "QueueSettings",
     "grant_queue_access",
+    "queue_url_variable",
 ]
 
 SQS_LIMITS_SOURCE = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html"
@@ -128,6 +129,11 @@ class ConcernQueue(FintechComponent):
         self.queue_url: pulumi.Output[str] = self.queue.url
         self.dlq_arn: pulumi.Output[str] = self.dlq.arn
         self.register_outputs({key: getattr(self, key) for key in self.OUTPUTS})
+
+
+def queue_url_variable(queue: str) -> str:
+    """The environment variable a service that lists ``queue`` reads its URL from: ``QUEUE_URL_<NAME>``."""
+    return "QUEUE_URL_" + queue.upper().replace("-", "_")
 
 
 def grant_queue_access(

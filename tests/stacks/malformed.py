@@ -1052,6 +1052,34 @@ CASES: tuple[Case, ...] = (
         "cells.eu.queues[0].retention_days",
         "15",
     ),
+    Case(
+        "bucket-unknown",
+        "prod-eu",
+        setting(_eu_service(0), "buckets", ["payments-reports"]),
+        "cells.eu.compute.services[0].buckets[0]",
+        "'payments-reports'",
+    ),
+    Case(
+        "bucket-concern-not-declared",
+        "prod-eu",
+        setting(_eu_service(1), "buckets", ["payments-statements"]),
+        "cells.eu.compute.services[1].buckets[0]",
+        "'payments'",
+    ),
+    Case(
+        "bucket-twice",
+        "prod-eu",
+        lambda doc: _cell(doc)["buckets"].append(copy.deepcopy(_cell(doc)["buckets"][0])),
+        "cells.eu.buckets[1].name",
+        "'payments-statements' is listed twice",
+    ),
+    Case(
+        "read-replicas-on-aurora",
+        "prod-eu",
+        setting(lambda doc: _concern(doc, 1), "read_replicas", 1),
+        "cells.eu.concerns[1].read_replicas",
+        "1",
+    ),
     Case("external-id-short", "dev", setting(_deployment, "external_id", "z"), "deployment.external_id", HIDDEN),
 )
 

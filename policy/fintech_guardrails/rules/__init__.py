@@ -35,6 +35,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     network,
     network_hardening,
     paths_alerts,
+    paths_buckets,
     paths_data,
     paths_failover,
     paths_ingress,
