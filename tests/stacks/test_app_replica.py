@@ -4,8 +4,11 @@ manifests' ``reader`` of those concerns, and the writer stays the writer."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from fintech_infra.testing import Recording
+from fintech_infra_gate.verdict import Verdict
+from tests.stacks.test_stacks import ROOT, stack_config
 
 STACK = "prod-eu"
 INSTANCE = "aws:rds/instance:Instance"
@@ -44,3 +47,20 @@ def test_trading_reader_is_the_aurora_reader_endpoint(recordings: dict[str, Reco
     for document in _primary_manifests(recording):
         trading = document["databases"]["trading"]  # type: ignore[index]
         assert trading["reader"] == cluster.outputs["readerEndpoint"] != cluster.outputs["endpoint"]
+
+
+def test_the_pack_proves_the_data_path_to_the_replica(
+    recordings: dict[str, Recording], judge_policy: Callable[..., Verdict]
+) -> None:
+    """The replica sets no port and no subnet group (it has its source's): the data-path guardrail reads them from
+    the source, so it proves api -> crm replica on 5432 instead of waiting on values AWS would never report."""
+    replica = recordings[STACK].named("eu-crm-replica-1", INSTANCE)
+    assert "port" not in replica.inputs and "dbSubnetGroupName" not in replica.inputs
+    verdict = judge_policy(recordings[STACK], policy_pack=ROOT / "policy", stack_config=stack_config(STACK))
+    policy = "data-paths-least-privilege"
+    assert not [f for f in verdict.findings if f.policy == policy]
+    reasons = [entry.reason for entry in verdict.not_applicable if entry.policy == policy]
+    assert not [reason for reason in reasons if "pending" in reason or "unknown" in reason]
+    proved = [json.loads(part) for reason in reasons for part in reason.removeprefix("proved: ").split("; proved: ")]
+    api = next(path for path in proved if path["subject"] == "ecs service eu-api-service")
+    assert "crm: eu-crm-replica-1:5432" in api["links"]
