@@ -24,6 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
+from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.bucket_config import BucketSettings
@@ -124,14 +125,7 @@ class ConcernBucket(FintechComponent):
         here = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             child(name, "replication"),
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("s3.amazonaws.com"),
             opts=here,
         )
         source, target = self.data.arn, replica.arn
