@@ -49,6 +49,7 @@ from fintech_infra.kms import KeyRing
 from fintech_infra.rds_baseline import POSTGRES_PORT
 from fintech_infra.redis import REDIS_PORT
 from fintech_infra.routing import KubernetesTarget, RoutingManifest
+from fintech_infra.service_alarms import ecs_service_alarms
 from fintech_infra.wiring import KeyRef
 
 __all__ = [
@@ -110,6 +111,9 @@ class ServiceData:
 class CellCompute(Protocol):
     """One region's compute tier, whatever its kind."""
 
+    watched_services: list[tuple[pulumi.Input[str], str]]
+    """(cluster name, service name) of each service whose CloudWatch metrics the cell's dashboard shows."""
+
     def clients(self, concern: str) -> dict[str, pulumi.Input[str]]:
         """Security groups the data store of ``concern`` (or ``cache``) admits, by a stable label."""
         ...
@@ -136,6 +140,7 @@ class EcsCompute:
 
     def __init__(self, settings: EcsSettings, scope: ComputeScope) -> None:
         self._settings, self._scope = settings, scope
+        self.watched_services: list[tuple[pulumi.Input[str], str]] = []
         self.service_groups: dict[str, aws.ec2.SecurityGroup] = {
             service.name: self._service_group(service) for service in settings.services
         }
@@ -180,7 +185,7 @@ class EcsCompute:
                 blue_green=service.shifts_traffic,  # canary and linear shift traffic on the blue/green layout
             )
             concerns = [concern.value for concern in service.concerns if concern.value in data.secret_arns]
-            FargateService(
+            fargate = FargateService(
                 child(scope.prefix, service.name),
                 settings,
                 cluster=cluster,
@@ -190,12 +195,22 @@ class EcsCompute:
                 log_retention_days=scope.log_retention_days,
                 vpc_id=region.vpc.vpc_id,
                 **target.fargate_args(),
-                alarm_topic_arn=region.alarm_topic.arn,
+                alert_route=region.alerts.route,
                 injected_secrets=manifests,
                 secret_arns_readable=data.readable(concerns, cache=service.cache),
                 secret_keys=data.decrypt_keys(concerns, cache=service.cache),
                 opts=region.opts,
             )
+            if not scope.standby:  # the standby's one task per service idles until a failover
+                self.watched_services.append((cluster.cluster_name, service.name))
+                ecs_service_alarms(
+                    child(scope.prefix, service.name),
+                    cluster_name=cluster.cluster_name,
+                    service_name=fargate.service.name,
+                    thresholds=scope.config.alarms,
+                    route=region.alerts.route,
+                    parent=fargate,
+                )
 
     def _service_group(self, service: EcsServiceSettings) -> aws.ec2.SecurityGroup:
         """A service's own group: the edge adds its ingress; egress to HTTPS (APIs through NAT or endpoints) and,
@@ -244,6 +259,8 @@ class EksCompute:
 
     def __init__(self, settings: EksSettings, scope: ComputeScope) -> None:
         self._settings, self._scope = settings, scope
+        # Its services' signals are in Prometheus (eks_alerts), not CloudWatch: nothing for the dashboard's ECS row.
+        self.watched_services: list[tuple[pulumi.Input[str], str]] = []
         region, role_arn = scope.region, scope.deploy_role_arn
         self.namespaces = self._namespaces(settings, scope.config)
         admins = tuple(arn for arn in (role_arn, settings.break_glass_role_arn) if arn)
@@ -336,7 +353,7 @@ class EksCompute:
                 vpc_cidr=region.vpc.cidr,
                 data_cidrs=data_cidrs(region.vpc),
                 private_subnet_ids=region.vpc.private_subnet_ids,
-                alarm_topic_arn=region.alarm_topic.arn,
+                alert_route=region.alerts.route,
             ),
             services=routes,
             standby=scope.standby,

@@ -17,7 +17,7 @@ import pytest
 from fintech_infra.testing import Recording, synthesize
 from fintech_infra_gate.verdict import Verdict
 from tests.stacks.test_policy_verdict import STACKS
-from tests.stacks.test_stacks import ORG, ROOT, _run_program, stack_config
+from tests.stacks.test_stacks import ORG, ROOT, _run_program, secret_keys, stack_config
 
 POLICIES = (
     "rds-engine-version-supported",
@@ -105,7 +105,9 @@ def test_the_pack_flags_the_defect_put_back_into_a_shipped_stack(
     stack, policy, change = DEFECTS[defect]
     # A cell stack reads the zones stack (`dns.zones_stack`): answer it with the session's synthesis of `global`.
     zones = {f"{ORG}/global": dict(recordings["global"].exports)}
-    recording = synthesize(_with(change), stack=stack, config=stack_config(stack), stack_outputs=zones)
+    recording = synthesize(
+        _with(change), stack=stack, config=stack_config(stack), stack_outputs=zones, secret_keys=secret_keys(stack)
+    )
     verdict = _judged(judge_policy, recording, stack)
     flagged = [finding for finding in verdict.mandatory if finding.policy == policy]
     assert flagged, f"{policy} did not flag: {defect}"

@@ -39,6 +39,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     residency,
     s3,
     secrets,
+    security_services,
     separation,
     tagging,
 )
