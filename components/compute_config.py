@@ -121,7 +121,7 @@ class TracingSettings(FrozenSettings):
 
     collector_image: str = Field(
         min_length=3,
-        description="The ADOT collector image (public.ecr.aws/aws-observability/aws-otel-collector mirrored into "
+        description="The ADOT collector image (aws-observability/aws-otel-collector from ECR Public, mirrored into "
         "this account's ECR, pinned by digest in staging and prod). Required.",
     )
 

@@ -7,7 +7,7 @@ task shares one network namespace): ``OTEL_EXPORTER_OTLP_ENDPOINT`` and ``AWS_XR
 
 The collector image is given, not defaulted: like the service's own image it must be pinned by digest in staging and
 production, and a cell with a DR region pulls only from this account's ECR in the primary region (replicated to the
-DR region), so mirror ``public.ecr.aws/aws-observability/aws-otel-collector`` there first.
+DR region), so mirror the ADOT collector image (``aws-observability/aws-otel-collector``, ECR Public) there first.
 
 The task role gets the actions of the AWS managed policy ``AWSXrayWriteOnlyAccess`` (:data:`XRAY_WRITE_ACTIONS`),
 on ``Resource: "*"``: X-Ray's ``PutTraceSegments`` and ``PutTelemetryRecords`` have no resource type to scope to
