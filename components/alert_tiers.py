@@ -9,7 +9,7 @@ Two tiers per cell and region, each its own encrypted SNS topic (:class:`~fintec
   at least two datapoints to tell an outage from a blip: a sustained breach pages two minutes after it starts
   (about one minute after its first breaching datapoint is evaluated), a single bad minute never does, and a
   breach with one good minute in the middle still pages (2 of 3, not 2 in a row).
-- ``warning``: read in working hours (e-mail, Slack). Five-minute periods, three of three (15 minutes).
+- ``warning``: read in working hours (e-mail). Five-minute periods, three of three (15 minutes).
 
 :func:`tiered_alarm` is the only way the library creates a CloudWatch alarm: ``tier`` is a required argument,
 the alarm is tagged :data:`TIER_TAG` with it and notifies that tier's topic (alarm and OK actions), and a

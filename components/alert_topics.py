@@ -165,7 +165,7 @@ class AlertTopics(FintechComponent):
     """A cell region's two alert topics (``critical``, ``warning``), subscribed from the ``alarms`` config.
 
     ``alarms.email_endpoints`` subscribe to both tiers; ``alarms.subscriptions.<tier>`` adds that tier's own
-    HTTPS endpoints (``secure:``), e-mail addresses and Slack channel (AWS Chatbot, :mod:`fintech_infra.chatbot`).
+    HTTPS endpoints (``secure:``) and e-mail addresses. (An AWS Chatbot Slack channel is not offered yet.)
     """
 
     OUTPUTS: ClassVar[dict[str, str]] = {"critical": "The critical topic's ARN.", "warning": "The warning topic's ARN."}
