@@ -68,13 +68,8 @@ def main() -> None:
         access_log_bucket=access_logs.bucket,
         opts=opts,
     )
-    # A critical and a warning topic (fintech_infra.alert_tiers); the address gets both.
-    alarms = AlertTopics(
-        f"{name}-alarms",
-        AlarmSettings(email_endpoints=(config.require("alarm_email"),)),
-        key=keys.ref("platform"),
-        opts=opts,
-    )
+    on_call = AlarmSettings(email_endpoints=(config.require("alarm_email"),))  # both alert tiers' topics
+    alarms = AlertTopics(f"{name}-alarms", on_call, key=keys.ref("platform"), opts=opts)
     # The region's RDSOSMetrics group (enhanced monitoring), one per account and region: created here first,
     # encrypted and kept for the audit retention, rather than by RDS without either.
     os_metrics = encrypted_log_group(
