@@ -2,8 +2,9 @@
 
 Each generated cell copies a template cell from a shipped stack (by default ``prod-eu``, a production cell
 with DR) and changes only what must be unique per cell: its name, its entities' names and hostnames, and
-its VPC range. The result is validated with :func:`fintech_infra.validation.load_stack_config` before it is written,
-so the generator fails loudly when the schema moves on.
+its VPC range. The result is validated with :func:`fintech_infra.validation.validate_stack_config` before it is
+written, so the generator fails loudly when the schema moves on. The template's ``secure:`` alarm endpoints stay
+``secure:`` values in the written file (a stand-in ciphertext: the gate never decrypts one).
 
 A template stack that validates its certificates in a zones stack (``dns.zones_stack``) keeps doing so: the
 estate's hostnames go under ``estate.<zone>`` and the written project gets a copy of the zones stack with a
@@ -22,7 +23,7 @@ from typing import Any
 import yaml
 
 from fintech_infra.config import CONFIG_NAMESPACE
-from fintech_infra.validation import load_stack_config
+from fintech_infra.validation import validate_stack_config
 from fintech_infra_gate.stackfiles import load_project
 
 __all__ = ["estate_config", "write_estate", "write_split_estate"]
@@ -91,8 +92,26 @@ def estate_config(
     template = template_cells[template_cell or next(iter(template_cells))]
     domain = _estate_domain(project_dir, raw)
     raw[f"{prefix}cells"] = dict(_cell(template, index, domain) for index in range(first, first + cells))
-    load_stack_config({key[len(prefix) :]: value for key, value in raw.items() if key.startswith(prefix)})
+    # Validated as the program reads it: the secure: values as the gate's placeholder, their key marked secret.
+    validate_stack_config(
+        {key: value for key, value in raw.items() if key.startswith(prefix)}, secret_keys=(f"{prefix}cells",)
+    )
+    raw[f"{prefix}cells"] = {name: _secured(cell) for name, cell in raw[f"{prefix}cells"].items()}
     return raw
+
+
+_STAND_IN_CIPHERTEXT = "AAABAestateStandInNotARealCiphertext0000000000="
+
+
+def _secured(cell: Mapping[str, Any]) -> dict[str, Any]:
+    """The cell with its alarm HTTPS endpoints as ``secure:`` values again (they are refused in plain text)."""
+    secured = copy.deepcopy(dict(cell))
+    for subscription in (secured.get("alarms") or {}).get("subscriptions", {}).values():
+        if subscription.get("https_endpoints"):
+            subscription["https_endpoints"] = [
+                {"secure": _STAND_IN_CIPHERTEXT} for _ in subscription["https_endpoints"]
+            ]
+    return secured
 
 
 def write_split_estate(project_dir: Path, target: Path, *, stacks: int, cells_per_stack: int) -> list[str]:

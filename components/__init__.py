@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from fintech_infra._tags import apply_tag_convention, tag_convention
 from fintech_infra.alarms import AlarmTopic
+from fintech_infra.alert_tiers import AlertRoute
+from fintech_infra.alert_topics import AlertTopics
 from fintech_infra.app_buckets import ConcernBucket
 from fintech_infra.audit import AuditTrail
 from fintech_infra.backup import CellBackup
@@ -40,6 +42,7 @@ from fintech_infra.repo_governance import RepositoryGovernance
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.routing import RoutingManifest
 from fintech_infra.secrets import AppSecret
+from fintech_infra.security_signals import SecuritySignals
 from fintech_infra.validation import load_stack_config, read_pulumi_config, validate_stack_config
 from fintech_infra.vpc import SecureVpc
 from fintech_infra.wiring import AppNetwork, DataNetwork, DrPlacement, KeyRef, ValidationZones
@@ -47,6 +50,8 @@ from fintech_infra.wiring import AppNetwork, DataNetwork, DrPlacement, KeyRef, V
 __all__ = [
     "DEFAULT_REGISTRY",
     "AlarmTopic",
+    "AlertRoute",
+    "AlertTopics",
     "AppNetwork",
     "AppSecret",
     "AuditTrail",
@@ -82,6 +87,7 @@ __all__ = [
     "RoutingManifest",
     "SecureBucket",
     "SecureVpc",
+    "SecuritySignals",
     "SharedZones",
     "StackConfig",
     "ValidationZones",

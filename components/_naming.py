@@ -61,12 +61,16 @@ _ALB, _TG = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"
 _QUEUE = "aws:sqs/queue:Queue"
 
 AUTONAMED: tuple[NamePattern, ...] = (
-    NamePattern(_TOPIC, "{region}-alarms-topic", "region"),
+    NamePattern(_TOPIC, "{region}-alarms-critical-topic", "region"),
+    NamePattern(_TOPIC, "{region}-alarms-warning-topic", "region"),
     NamePattern(_IAM_ROLE, "{region}-vpc-flow-logs-role", "region"),
     NamePattern(_ALB, "{region}-edge-alb", "region"),
     NamePattern(_BUCKET, "{region}-edge-access-logs-bucket", "region"),
     NamePattern(_BUCKET, "{cell}-access-logs-bucket", "cell"),
     NamePattern(_BUCKET, "{cell}-audit-bucket-bucket", "cell"),
+    NamePattern(_BUCKET, "{cell}-config-bucket", "cell"),
+    NamePattern(_IAM_ROLE, "{region}-security-config-role", "region"),
+    NamePattern("aws:cloudwatch/eventRule:EventRule", "{region}-security-high-findings", "region"),
     NamePattern(_IAM_ROLE, "{cell}-audit-logs-role", "cell"),
     NamePattern(_TOPIC, "{cell}-audit-notifications", "cell"),
     NamePattern(_BUCKET, "{cell}-dr-access-logs-bucket", "cell", "dr"),

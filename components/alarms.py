@@ -1,34 +1,35 @@
-"""Alarms an operations team pages on, and the encrypted SNS topic they notify.
+"""Alarms an operations team pages on, each in an alert tier (:mod:`fintech_infra.alert_tiers`).
 
-- :class:`AlarmTopic`: one SNS topic per cell (per region: CloudWatch alarms notify topics in their own
-  region), encrypted with a customer-managed key, with a policy that refuses publishing over plain HTTP
-  and lets CloudWatch alarms of this account publish. The key's policy must let ``cloudwatch.amazonaws.com``
-  use it (``kms:Decrypt``, ``kms:GenerateDataKey*``); the cell's key ring does.
-- Factories, thresholds from :class:`~fintech_infra.config.AlarmSettings`:
+The topics they notify are :class:`~fintech_infra.alert_topics.AlertTopics` (one per tier and region; CloudWatch
+alarms notify topics in their own region). :class:`AlarmTopic` is re-exported from there.
+
+- Factories, thresholds from :class:`~fintech_infra.config.AlarmSettings`, tiers as the reference list says
+  (docs/operations.md):
   :func:`database_alarms` (connections above a share of the instance class's ``max_connections``, estimated
   from below by :func:`~fintech_infra.aws_limits.max_connections` since RDS publishes no formula, CPU,
   free storage, replica lag above the concern's RPO), :func:`cache_alarms` (memory, evictions, engine CPU)
-  :func:`certificate_expiry_alarm` (ACM ``DaysToExpiry``) and :func:`service_alarms` (one service's share of 5xx
+  :func:`certificate_expiry_alarm` (ACM ``DaysToExpiry``), :func:`service_alarms` (one service's share of 5xx
   responses and its p99 response time, from its own target groups rather than the whole ALB) and
   :func:`queue_alarms` (an SQS queue's oldest message, its dead-letter queue's depth).
 
-Alarms are created even without a topic (they show in the console and feed dashboards); they notify only
-when a topic ARN is given.
+Tiers: connections, free storage, replication lag, a service's 5xx share and a queue falling behind page
+(``critical``: an outage or a broken RPO within minutes); CPU, cache memory, evictions, certificate expiry (30
+days ahead), a service's p99 latency and a message in a dead-letter queue are ``warning``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
 
 import pulumi
 import pulumi_aws as aws
 
 from fintech_infra import aws_limits
-from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
+from fintech_infra.alert_tiers import CRITICAL_EVALUATION, AlertRoute, Evaluation, Tier, tiered_alarm
+from fintech_infra.alert_topics import AlarmTopic
 from fintech_infra.config import AlarmSettings, DatabaseSettings, RedisSettings
-from fintech_infra.wiring import KeyRef
+from fintech_infra.errors import ConfigError
 
 __all__ = [
     "SERVICE_ALARM_PERIOD_SECONDS",
@@ -39,86 +40,18 @@ __all__ = [
     "queue_alarms",
     "service_alarms",
 ]
+# AlarmTopic lives in fintech_infra.alert_topics; it stays importable from here.
 
 _GIB = 1024**3
-
-
-class AlarmTopic(FintechComponent):
-    """An SNS topic for alarm actions: KMS-encrypted, TLS-only publishing, email subscribers optional."""
-
-    OUTPUTS: ClassVar[dict[str, str]] = {"arn": "The topic ARN to pass as alarm_topic_arn."}
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        key: KeyRef,
-        email_endpoints: Sequence[str] = (),
-        publishers: Sequence[str] = (),
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        """``publishers`` are further service principals (from this account) allowed to publish, e.g. the
-        Prometheus alert manager (``aps.amazonaws.com``, which also reads the topic's attributes); the topic's
-        key must admit them too."""
-        super().__init__("fintech:alarms:AlarmTopic", name, opts)
-        self.topic = aws.sns.Topic(
-            child(name, "topic"), kms_master_key_id=key.arn, opts=pulumi.ResourceOptions(parent=self)
-        )
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        aws.sns.TopicPolicy(
-            child(name, "policy"),
-            arn=self.topic.arn,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "sns:Publish",
-                            "Resource": self.topic.arn,
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
-                        {
-                            "Sid": "AllowCloudWatchAlarms",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                            "Action": "sns:Publish",
-                            "Resource": self.topic.arn,
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                        },
-                        *(
-                            {
-                                "Sid": f"AllowServicePublisher{index + 1}",
-                                "Effect": "Allow",
-                                "Principal": {"Service": service},
-                                "Action": ["sns:Publish", "sns:GetTopicAttributes"],
-                                "Resource": self.topic.arn,
-                                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                            }
-                            for index, service in enumerate(publishers)
-                        ),
-                    ],
-                }
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        for index, address in enumerate(email_endpoints):
-            aws.sns.TopicSubscription(
-                child(name, f"email-{index + 1}"),
-                topic=self.topic.arn,
-                protocol="email",
-                endpoint=address,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        self.arn = self.topic.arn
-        self.register_outputs({"arn": self.arn})
+_DAILY = Evaluation(period=86400, evaluation_periods=1, datapoints_to_alarm=1)
+_EVICTIONS = Evaluation(period=300, evaluation_periods=1, datapoints_to_alarm=1)
 
 
 def _alarm(
     name: str,
     *,
+    tier: Tier,
+    route: AlertRoute,
     description: str,
     namespace: str | None,
     metric: str | None,
@@ -126,36 +59,40 @@ def _alarm(
     statistic: str | None,
     comparison: str,
     threshold: float,
-    topic_arn: pulumi.Input[str] | None,
     opts: pulumi.ResourceOptions,
-    period: int = 300,
-    evaluation_periods: int = 3,
+    evaluation: Evaluation | None = None,
     treat_missing_data: str = "missing",
     queries: Sequence[aws.cloudwatch.MetricAlarmMetricQueryArgs] = (),
 ) -> aws.cloudwatch.MetricAlarm:
-    """One alarm: on ``metric`` (``statistic`` a plain statistic or a percentile such as ``p99``), or, with
-    ``queries``, on the metric math expression among them that returns data (``namespace``, ``metric`` and
-    ``statistic`` None, ``dimensions`` empty, ``period`` unused: each query has its own)."""
-    actions = [topic_arn] if topic_arn is not None else []
-    percentile = statistic is not None and statistic.startswith("p")
-    return aws.cloudwatch.MetricAlarm(
+    """One alarm: on ``metric``, or, with ``queries``, on the metric math expression among them that returns data
+    (``namespace``, ``metric`` and ``statistic`` None, ``dimensions`` empty: each query has its own period)."""
+    if queries:
+        return tiered_alarm(
+            name,
+            tier=tier,
+            route=route,
+            description=description,
+            threshold=threshold,
+            comparison=comparison,
+            opts=opts,
+            evaluation=evaluation,
+            treat_missing_data=treat_missing_data,
+            metric_queries=list(queries),
+        )
+    return tiered_alarm(
         name,
-        alarm_description=description,
+        tier=tier,
+        route=route,
+        description=description,
+        threshold=threshold,
+        comparison=comparison,
+        opts=opts,
+        evaluation=evaluation,
+        treat_missing_data=treat_missing_data,
         namespace=namespace,
         metric_name=metric,
-        dimensions=dict(dimensions) or None,
-        statistic=None if percentile else statistic,
-        extended_statistic=statistic if percentile else None,
-        metric_queries=list(queries) or None,
-        comparison_operator=comparison,
-        threshold=threshold,
-        period=None if queries else period,
-        evaluation_periods=evaluation_periods,
-        datapoints_to_alarm=evaluation_periods,
-        treat_missing_data=treat_missing_data,
-        alarm_actions=actions,
-        ok_actions=actions,
-        opts=opts,
+        dimensions=dict(dimensions),
+        statistic=statistic,
     )
 
 
@@ -167,8 +104,8 @@ def database_alarms(
     thresholds: AlarmSettings,
     lag_threshold_seconds: int,
     targets: Mapping[str, Sequence[pulumi.Input[str]]],
-    topic_arn: pulumi.Input[str] | None,
-    dr_topic_arn: pulumi.Input[str] | None = None,
+    route: AlertRoute,
+    dr_route: AlertRoute | None = None,
     dr_provider: pulumi.ProviderResource | None = None,
 ) -> list[aws.cloudwatch.MetricAlarm]:
     """Alarms for one database. ``targets``: ``writer`` (instance ids), ``replicas`` (in-region replica
@@ -192,7 +129,8 @@ def database_alarms(
                 statistic="Maximum",
                 comparison="GreaterThanThreshold",
                 threshold=limit * thresholds.db_connections_pct // 100,
-                topic_arn=topic_arn,
+                tier="critical",
+                route=route,
                 opts=here,
             )
         )
@@ -206,7 +144,8 @@ def database_alarms(
                 statistic="Average",
                 comparison="GreaterThanThreshold",
                 threshold=thresholds.cpu_pct,
-                topic_arn=topic_arn,
+                tier="warning",
+                route=route,
                 opts=here,
             )
         )
@@ -223,7 +162,8 @@ def database_alarms(
                     statistic="Minimum",
                     comparison="LessThanThreshold",
                     threshold=floor,
-                    topic_arn=topic_arn,
+                    tier="critical",
+                    route=route,
                     opts=here,
                 )
             )
@@ -236,17 +176,22 @@ def database_alarms(
                 "ReplicaLag",
                 identifier,
                 lag_threshold_seconds,
-                topic_arn,
+                route,
                 here,
             )
         )
+    dr_targets = [*targets.get("dr_replicas", ()), *targets.get("dr_clusters", ())]
+    if dr_targets and dr_route is None:
+        raise ConfigError(
+            f"{name}: dr_route: None with alarms on a DR copy; allowed: the DR region's AlertTopics(...).route"
+        )
     for identifier in targets.get("dr_replicas", ()):
+        assert dr_route is not None
         alarms.append(
-            _lag(
-                child(name, "dr-replica-lag"), lag, "ReplicaLag", identifier, lag_threshold_seconds, dr_topic_arn, there
-            )
+            _lag(child(name, "dr-replica-lag"), lag, "ReplicaLag", identifier, lag_threshold_seconds, dr_route, there)
         )
     for identifier in targets.get("dr_clusters", ()):
+        assert dr_route is not None
         alarms.append(
             _alarm(
                 child(name, "global-lag"),
@@ -257,9 +202,9 @@ def database_alarms(
                 statistic="Maximum",
                 comparison="GreaterThanThreshold",
                 threshold=lag_threshold_seconds * 1000,  # reported in milliseconds
-                topic_arn=dr_topic_arn,
+                tier="critical",
+                route=dr_route,
                 opts=there,
-                period=60,
             )
         )
     return alarms
@@ -271,7 +216,7 @@ def _lag(
     metric: str,
     identifier: pulumi.Input[str],
     seconds: int,
-    topic_arn: pulumi.Input[str] | None,
+    route: AlertRoute,
     opts: pulumi.ResourceOptions,
 ) -> aws.cloudwatch.MetricAlarm:
     return _alarm(
@@ -283,9 +228,9 @@ def _lag(
         statistic="Maximum",
         comparison="GreaterThanThreshold",
         threshold=seconds,
-        topic_arn=topic_arn,
+        tier="critical",
+        route=route,
         opts=opts,
-        period=60,
     )
 
 
@@ -296,7 +241,7 @@ def cache_alarms(
     settings: RedisSettings,
     replication_group_id: pulumi.Input[str],
     thresholds: AlarmSettings,
-    topic_arn: pulumi.Input[str] | None,
+    route: AlertRoute,
 ) -> list[aws.cloudwatch.MetricAlarm]:
     """Memory, evictions and engine CPU per node (``<group>-001``, ``-002``, ... as ElastiCache names them)."""
     here = pulumi.ResourceOptions(parent=parent)
@@ -319,9 +264,11 @@ def cache_alarms(
                     statistic=statistic,
                     comparison="GreaterThanThreshold",
                     threshold=threshold,
-                    topic_arn=topic_arn,
+                    tier="warning",
+                    route=route,
                     opts=here,
-                    evaluation_periods=1 if role == "evictions" else 3,
+                    # Any eviction over five minutes is worth a look; the others must hold for 15 minutes.
+                    evaluation=_EVICTIONS if role == "evictions" else None,
                 )
             )
     return alarms
@@ -333,9 +280,9 @@ def certificate_expiry_alarm(
     *,
     certificate_arn: pulumi.Input[str],
     thresholds: AlarmSettings,
-    topic_arn: pulumi.Input[str] | None,
+    route: AlertRoute,
 ) -> aws.cloudwatch.MetricAlarm:
-    """Page when fewer than ``certificate_expiry_days`` remain before the certificate expires.
+    """Warn when fewer than ``certificate_expiry_days`` remain before the certificate expires.
 
     ACM publishes ``DaysToExpiry`` (``AWS/CertificateManager``, dimension ``CertificateArn``) twice a day in the
     certificate's region, for issued and imported certificates alike, and stops at expiry: the alarm must live in
@@ -351,16 +298,19 @@ def certificate_expiry_alarm(
         statistic="Minimum",
         comparison="LessThanThreshold",
         threshold=thresholds.certificate_expiry_days,
-        topic_arn=topic_arn,
+        tier="warning",  # a month ahead: working hours, not a page
+        route=route,
         opts=pulumi.ResourceOptions(parent=parent),
-        period=86400,
-        evaluation_periods=1,
+        evaluation=_DAILY,
         # An expired certificate stops reporting; silence must page too.
         treat_missing_data="breaching",
     )
 
 
-SERVICE_ALARM_PERIOD_SECONDS = 60
+SERVICE_ALARM_PERIOD_SECONDS = CRITICAL_EVALUATION.period
+# The queries are one-minute metrics (shared with the critical 5xx alarm); a p99 held high for fifteen of them is
+# the warning tier's fifteen minutes (three five-minute periods).
+_LATENCY = Evaluation(period=SERVICE_ALARM_PERIOD_SECONDS, evaluation_periods=15, datapoints_to_alarm=15)
 
 
 def service_alarms(
@@ -371,10 +321,10 @@ def service_alarms(
     load_balancer_arn_suffix: pulumi.Input[str],
     target_group_arn_suffixes: Sequence[pulumi.Input[str]],
     thresholds: AlarmSettings,
-    topic_arn: pulumi.Input[str] | None,
+    route: AlertRoute,
 ) -> list[aws.cloudwatch.MetricAlarm]:
-    """Page when more than ``alb_5xx_pct`` % of ``service``'s responses are 5xx, or its p99 response time exceeds
-    ``target_latency_seconds``, three minutes running.
+    """Page (``critical``) when more than ``alb_5xx_pct`` % of ``service``'s responses are 5xx; warn when its p99
+    response time exceeds ``target_latency_seconds`` (each tier's evaluation, :mod:`fintech_infra.alert_tiers`).
 
     Both read the service's own target groups (``AWS/ApplicationELB`` with the ``LoadBalancer`` and ``TargetGroup``
     dimensions): one, or the two a traffic-shifting deployment moves between, summed for the error share (whichever
@@ -436,7 +386,8 @@ def service_alarms(
             dimensions={},
             statistic=None,
             comparison="GreaterThanThreshold",
-            topic_arn=topic_arn,
+            tier="critical",
+            route=route,
             opts=here,
         ),
         _alarm(
@@ -450,8 +401,11 @@ def service_alarms(
             dimensions={},
             statistic=None,
             comparison="GreaterThanThreshold",
-            topic_arn=topic_arn,
+            # Slow is not down: a latency regression is read in working hours; errors page.
+            tier="warning",
+            route=route,
             opts=here,
+            evaluation=_LATENCY,
         ),
     ]
 
@@ -468,7 +422,7 @@ def queue_alarms(
     queue_name: pulumi.Input[str],
     dlq_name: pulumi.Input[str],
     oldest_message_seconds: int,
-    topic_arn: pulumi.Input[str] | None,
+    route: AlertRoute,
 ) -> list[aws.cloudwatch.MetricAlarm]:
     """Page when the queue's oldest message is older than ``oldest_message_seconds`` for five minutes running
     (``ApproximateAgeOfOldestMessage``, Maximum), and when its dead-letter queue holds any message
@@ -485,10 +439,12 @@ def queue_alarms(
             statistic="Maximum",
             comparison="GreaterThanThreshold",
             threshold=oldest_message_seconds,
-            topic_arn=topic_arn,
+            tier="critical",  # payments webhooks waiting five minutes: money is not moving
+            route=route,
             opts=here,
-            period=60,
-            evaluation_periods=QUEUE_GROWING_MINUTES,
+            evaluation=Evaluation(
+                period=60, evaluation_periods=QUEUE_GROWING_MINUTES, datapoints_to_alarm=QUEUE_GROWING_MINUTES
+            ),
             treat_missing_data="notBreaching",  # an empty queue reports no age
         ),
         _alarm(
@@ -500,10 +456,12 @@ def queue_alarms(
             statistic="Maximum",
             comparison="GreaterThanThreshold",
             threshold=0,
-            topic_arn=topic_arn,
+            # One failed message is for a person to look at in working hours; a backlog pages through the queue's
+            # own oldest-message alarm.
+            tier="warning",
+            route=route,
             opts=here,
-            period=60,
-            evaluation_periods=1,
+            evaluation=Evaluation(period=60, evaluation_periods=1, datapoints_to_alarm=1),
             treat_missing_data="notBreaching",
         ),
     ]

@@ -32,14 +32,16 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
+from fintech_infra.alert_tiers import TIERS
 from fintech_infra.app_buckets import ConcernBucket, DrBucketPlacement
 from fintech_infra.audit import DEPLOY_RECORDS_PREFIX, AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
+from fintech_infra.cell_operations import CellOperations
 from fintech_infra.cell_region import CellRegion
 from fintech_infra.compute_config import service_images, with_default_deployments
-from fintech_infra.config import CellConfig, DeploymentIdentity, Environment
+from fintech_infra.config import CellConfig, DeploymentIdentity, Environment, SecurityServices
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns_validation import ZoneAccess
 from fintech_infra.edge import Edge
@@ -76,6 +78,7 @@ class JurisdictionCell(FintechComponent):
         "dr_edge": "DR ALB (same shape), or None without a DR region.",
         "key_arns": "Key purpose to KMS key ARN in the primary region.",
         "recovery": "Concern to recovery mechanism and planning RPO/RTO.",
+        "dashboard": "Name of the cell's CloudWatch dashboard (primary region).",
     }
 
     def __init__(
@@ -88,6 +91,7 @@ class JurisdictionCell(FintechComponent):
         deployment: DeploymentIdentity | None = None,
         zone_access: ZoneAccess | None = None,
         image_replication_rules: Sequence[ReplicationRule] | None = None,
+        security: SecurityServices = SecurityServices(),  # noqa: B008 - frozen model, safe as a default
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``jurisdiction`` is the effective rule set (:func:`~fintech_infra.residency.check_residency` gives it);
@@ -96,7 +100,8 @@ class JurisdictionCell(FintechComponent):
         validates once someone publishes the exported records. ``image_replication_rules`` are the rules of the
         primary registry's ECR replication configuration this cell writes: by default its own
         (:meth:`replication_rule`); ECR keeps one configuration per registry, so a stack whose cells share a
-        primary region passes all their rules to one of them and ``()`` to the others."""
+        primary region passes all their rules to one of them and ``()`` to the others. ``security`` says who runs
+        GuardDuty and Security Hub for the account (:mod:`fintech_infra.security_signals`)."""
         if jurisdiction.code != config.jurisdiction:
             raise ConfigError(
                 f"{key_path('cells', name, 'jurisdiction')}: {config.jurisdiction!r} does not match the rules "
@@ -204,8 +209,8 @@ class JurisdictionCell(FintechComponent):
                 network=self.primary.vpc.data_network(self.compute.clients(concern)),
                 key=keys.ref(concern),
                 dr=placement,
-                alarm_topic_arn=self.primary.alarm_topic.arn,
-                dr_alarm_topic_arn=self.dr.alarm_topic.arn if self.dr else None,
+                alert_route=self.primary.alerts.route,
+                dr_alert_route=self.dr.alerts.route if self.dr else None,
                 alarms=config.alarms,
                 availability_zones=self.primary.vpc.availability_zones,
                 rotation=self._rotation(concern, "postgresql-single-user", retention)
@@ -225,7 +230,7 @@ class JurisdictionCell(FintechComponent):
             key=keys.ref("cache"),
             logs_key=keys.ref("logs"),
             log_retention_days=retention,
-            alarm_topic_arn=self.primary.alarm_topic.arn,
+            alert_route=self.primary.alerts.route,
             alarms=config.alarms,
             rotation=self._rotation("cache", "elasticache-user", retention),
             windows=resolve_windows(config.maintenance, config.primary_region),
@@ -248,7 +253,7 @@ class JurisdictionCell(FintechComponent):
                 child(name, f"{queue.name}-queue"),
                 queue,
                 key=keys.ref(queue.concern.value),
-                alarm_topic_arn=self.primary.alarm_topic.arn,
+                alert_route=self.primary.alerts.route,
                 opts=here,
             )
             for queue in config.queues
@@ -290,6 +295,20 @@ class JurisdictionCell(FintechComponent):
             )
             self.dr_compute.serve(self.dr_edge, self.dr_routing, standby)
 
+        self.operations = CellOperations(
+            name,
+            config,
+            security=security,
+            primary=self.primary,
+            dr=self.dr,
+            trail_log_group_name=self.audit.log_group_name,
+            config_key=keys.ref("audit"),
+            access_log_bucket=self.access_logs.bucket,
+            edge=self.edge,
+            compute=self.compute,
+            databases=self.databases,
+            cache=self.cache,
+        )
         self.register_outputs({output: getattr(self, f"_out_{output}")() for output in self.OUTPUTS})
 
     # -- building blocks ----------------------------------------------------------------------------------
@@ -413,7 +432,7 @@ class JurisdictionCell(FintechComponent):
             cell=self.cell_name,
             network=region.vpc.app_network(),
             hostnames=[hostname for entity in self.config.entities for hostname in entity.all_hostnames],
-            alarm_topic_arn=region.alarm_topic.arn,
+            alert_route=region.alerts.route,
             alarms=self.config.alarms,
             waf_logs_key=region.keys.ref("logs"),
             log_retention_days=retention,
@@ -495,6 +514,9 @@ class JurisdictionCell(FintechComponent):
             return None
         return self._edge_output(self.dr.region, self.dr_edge)
 
+    def _out_dashboard(self) -> pulumi.Output[str]:
+        return self.operations.dashboard.name
+
     def _out_key_arns(self) -> dict[str, pulumi.Output[str]]:
         return {purpose: self.primary.keys.key(purpose).arn for purpose in self.primary.keys.purposes}
 
@@ -524,8 +546,10 @@ class JurisdictionCell(FintechComponent):
             "parameters": self._out_parameters(),
             "keys": self._out_key_arns(),
             "recovery": self._out_recovery(),
-            # Where the drift check and other CI alerts publish (the primary region's alarm topic).
-            "alarm_topic": self.primary.alarm_topic.arn,
+            # Where the drift check and other CI alerts publish (the primary region's warning topic: a drift is
+            # investigated in working hours), and both tiers' topics for anything else that alerts.
+            "alarm_topic": self.primary.alerts.route.warning,
+            "alert_topics": {tier: self.primary.alerts.route.arn(tier) for tier in TIERS},
             # Where CI leaves each deploy's record, and for how long Object Lock keeps it (docs/deployment.md).
             "deploy_records": {
                 "bucket": self.audit.bucket_name,

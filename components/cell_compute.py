@@ -54,6 +54,7 @@ from fintech_infra.rds_baseline import POSTGRES_PORT
 from fintech_infra.redis import REDIS_PORT
 from fintech_infra.route_config import plan_routes
 from fintech_infra.routing import KubernetesTarget, RoutingManifest
+from fintech_infra.service_alarms import ecs_service_alarms
 from fintech_infra.wiring import KeyRef
 
 __all__ = [
@@ -134,6 +135,9 @@ class ServiceData:
 class CellCompute(Protocol):
     """One region's compute tier, whatever its kind."""
 
+    watched_services: list[tuple[pulumi.Input[str], str]]
+    """(cluster name, service name) of each service whose CloudWatch metrics the cell's dashboard shows."""
+
     def clients(self, concern: str) -> dict[str, pulumi.Input[str]]:
         """Security groups the data store of ``concern`` (or ``cache``) admits, by a stable label."""
         ...
@@ -160,6 +164,7 @@ class EcsCompute:
 
     def __init__(self, settings: EcsSettings, scope: ComputeScope) -> None:
         self._settings, self._scope = settings, scope
+        self.watched_services: list[tuple[pulumi.Input[str], str]] = []
         self.service_groups: dict[str, aws.ec2.SecurityGroup] = {
             service.name: self._service_group(service) for service in settings.services
         }
@@ -222,7 +227,7 @@ class EcsCompute:
                 log_retention_days=scope.log_retention_days,
                 vpc_id=region.vpc.vpc_id,
                 **target.fargate_args(),
-                alarm_topic_arn=region.alarm_topic.arn,
+                alert_route=region.alerts.route,
                 injected_secrets=manifests,
                 resource_environment=data.environment(service.queues, service.buckets),
                 secret_arns_readable=data.readable(concerns, cache=service.cache),
@@ -258,8 +263,18 @@ class EcsCompute:
                     suffix for suffix in (target.arn_suffix, target.alternate_arn_suffix) if suffix is not None
                 ],
                 thresholds=scope.config.alarms,
-                topic_arn=region.alarm_topic.arn,
+                route=region.alerts.route,
             )
+            if not scope.standby:  # the standby's one task per service idles until a failover
+                self.watched_services.append((cluster.cluster_name, service.name))
+                ecs_service_alarms(
+                    child(scope.prefix, service.name),
+                    cluster_name=cluster.cluster_name,
+                    service_name=fargate.service.name,
+                    thresholds=scope.config.alarms,
+                    route=region.alerts.route,
+                    parent=fargate,
+                )
 
     def _service_group(self, service: EcsServiceSettings) -> aws.ec2.SecurityGroup:
         """A service's own group: the edge adds its ingress; egress to HTTPS (APIs through NAT or endpoints) and,
@@ -308,6 +323,8 @@ class EksCompute:
 
     def __init__(self, settings: EksSettings, scope: ComputeScope) -> None:
         self._settings, self._scope = settings, scope
+        # Its services' signals are in Prometheus (eks_alerts), not CloudWatch: nothing for the dashboard's ECS row.
+        self.watched_services: list[tuple[pulumi.Input[str], str]] = []
         region, role_arn = scope.region, scope.deploy_role_arn
         self.namespaces = self._namespaces(settings, scope.config)
         admins = tuple(arn for arn in (role_arn, settings.break_glass_role_arn) if arn)
@@ -400,7 +417,7 @@ class EksCompute:
                 vpc_cidr=region.vpc.cidr,
                 data_cidrs=data_cidrs(region.vpc),
                 private_subnet_ids=region.vpc.private_subnet_ids,
-                alarm_topic_arn=region.alarm_topic.arn,
+                alert_route=region.alerts.route,
             ),
             services=routes,
             standby=scope.standby,

@@ -1,5 +1,5 @@
-"""What a JurisdictionCell builds once per region before anything else: keys, VPC, alarm topic and the
-region's enhanced-monitoring log group."""
+"""What a JurisdictionCell builds once per region before anything else: keys, VPC, alert topics (critical and
+warning) and the region's enhanced-monitoring log group."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from fintech_infra import aws_facts
 from fintech_infra._naming import child
-from fintech_infra.alarms import AlarmTopic
+from fintech_infra.alert_topics import AlertTopics
 from fintech_infra.config import CellConfig, VpcSettings
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.kms import PROMETHEUS, KeyRing
@@ -83,10 +83,10 @@ class CellRegion:
             log_group_name=aws_facts.RDS_ENHANCED_MONITORING_LOG_GROUP,
             opts=self.opts,
         )
-        self.alarm_topic = AlarmTopic(
+        self.alerts = AlertTopics(
             child(prefix, "alarms"),
+            config.alarms,
             key=self.keys.ref("platform"),
-            email_endpoints=config.alarms.email_endpoints,
             publishers=(PROMETHEUS,) if eks else (),
             opts=self.opts,
         )

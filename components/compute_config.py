@@ -34,6 +34,7 @@ __all__ = [
     "GitOpsSettings",
     "RolloutSettings",
     "RouteSettings",
+    "TracingSettings",
     "default_deployment",
     "looks_like_secret",
     "service_images",
@@ -121,6 +122,16 @@ class RolloutSettings(FrozenSettings):
         if not LINEAR_STEP_PERCENT.allows(value):
             raise ValueError(f"{value!r} is not a linear step; allowed: {LINEAR_STEP_PERCENT.words()}")
         return value
+
+
+class TracingSettings(FrozenSettings):
+    """The X-Ray / OpenTelemetry collector sidecar of one ECS service."""
+
+    collector_image: str = Field(
+        min_length=3,
+        description="The ADOT collector image (aws-observability/aws-otel-collector from ECR Public, mirrored into "
+        "this account's ECR, pinned by digest in staging and prod). Required.",
+    )
 
 
 class EcsServiceSettings(FrozenSettings):
@@ -229,6 +240,11 @@ class EcsServiceSettings(FrozenSettings):
         False,
         description="Allow ECS Exec into tasks (break-glass; sessions logged to the cluster's encrypted log group). "
         "Defaults to False.",
+    )
+    tracing: TracingSettings | None = Field(
+        None,
+        description="An ADOT collector sidecar sending the service's traces to AWS X-Ray (fintech_infra.tracing). "
+        "Defaults to none (off).",
     )
 
     @field_validator("cpu")
@@ -405,4 +421,7 @@ def with_default_deployments(compute: ComputeSettings, environment: str) -> Comp
 
 def service_images(compute: EcsSettings | EksSettings) -> list[str]:
     """The image of each service of the compute tier, in config order (ECS tasks or EKS Deployments)."""
-    return [service.image for service in compute.services]
+    images = [service.image for service in compute.services]
+    # A tracing sidecar's image is pulled like the service's own (and replicated to a DR region the same way).
+    sidecars = [getattr(service, "tracing", None) for service in compute.services]
+    return images + [tracing.collector_image for tracing in sidecars if tracing is not None]

@@ -29,6 +29,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
+from fintech_infra.alert_tiers import Tier
 from fintech_infra.aws_facts import ALB_IDLE_TIMEOUT_SECONDS
 from fintech_infra.bucket_config import BucketSettings
 from fintech_infra.compute_config import (
@@ -71,8 +72,10 @@ __all__ = [
     "RecoveryObjectives",
     "RedisSettings",
     "RoutingConfig",
+    "SecurityServices",
     "StackConfig",
     "TagValues",
+    "TierSubscriptions",
     "ValidationWriter",
     "VpcSettings",
     "ZonesConfig",
@@ -248,6 +251,17 @@ class EdgeSettings(FrozenSettings):
     )
 
 
+class TierSubscriptions(FrozenSettings):
+    """Who one alert tier's topic notifies, besides `alarms.email_endpoints`."""
+
+    https_endpoints: tuple[str, ...] = Field(
+        (),
+        description="HTTPS endpoints (PagerDuty's or Opsgenie's CloudWatch integration URL), each a `secure:` "
+        "value: they embed the integration key. Defaults to none.",
+    )
+    email_endpoints: tuple[str, ...] = Field((), description="Addresses for this tier only. Defaults to none.")
+
+
 class AlarmSettings(FrozenSettings):
     """Thresholds of the alarms an operations team pages on."""
 
@@ -260,7 +274,22 @@ class AlarmSettings(FrozenSettings):
     certificate_expiry_days: int = Field(30, ge=1, le=365, description="Days before certificate expiry.")
     alb_5xx_pct: float = Field(1.0, gt=0, le=100, description="ALB 5xx share of requests.")
     target_latency_seconds: float = Field(1.0, gt=0, le=60, description="p99 target response time.")
-    email_endpoints: tuple[str, ...] = Field((), description="Addresses subscribed to the alarm topic.")
+    email_endpoints: tuple[str, ...] = Field((), description="Addresses subscribed to both alert tiers' topics.")
+    subscriptions: dict[Tier, TierSubscriptions] = Field(
+        default_factory=dict,
+        description="Per tier (`critical`, `warning`), further subscribers of that tier's topic. Defaults to none.",
+    )
+    webhook_processing_seconds: float = Field(
+        5.0, gt=0, le=60, description="Payment webhook processing time (p99, application metric). Defaults to 5."
+    )
+    service_cpu_pct: int = Field(80, ge=1, le=100, description="ECS service CPU. Defaults to 80.")
+    service_memory_pct: int = Field(80, ge=1, le=100, description="ECS service memory. Defaults to 80.")
+    waf_blocked_band_width: float = Field(
+        3.0,
+        gt=0,
+        le=10,
+        description="WAF blocked requests spike: standard deviations above the anomaly detection band. Defaults to 3.",
+    )
 
 
 class CellConfig(FrozenSettings):
@@ -425,6 +454,31 @@ class RoutingConfig(FrozenSettings):
         return value
 
 
+class SecurityServices(FrozenSettings):
+    """Who runs GuardDuty and Security Hub for the stack's account (docs/operations.md, "Security signals")."""
+
+    managed_by: Literal["stack", "delegated-administrator"] = Field(
+        "stack",
+        description="`stack` (default): each cell region runs its own detector and hub. `delegated-administrator`: "
+        "the organization's delegated administrator runs them for this account; the stack keeps the findings rule "
+        "and the CIS alarms.",
+    )
+    administrator_account_id: str | None = Field(
+        None,
+        pattern=r"^\d{12}$",
+        description="The delegated administrator account. Required with `delegated-administrator`, else unset.",
+    )
+
+    @model_validator(mode="after")
+    def _administrator_with_delegation(self) -> SecurityServices:
+        delegated = self.managed_by == "delegated-administrator"
+        if delegated and self.administrator_account_id is None:
+            raise ValueError("managed_by: delegated-administrator needs administrator_account_id (12 digits)")
+        if not delegated and self.administrator_account_id is not None:
+            raise ValueError("administrator_account_id is set but managed_by is 'stack'; allowed: unset it")
+        return self
+
+
 class DriftSettings(FrozenSettings):
     """What the scheduled drift check (`.github/workflows/drift.yml`) does when the cloud no longer matches."""
 
@@ -456,11 +510,21 @@ class StackConfig(FrozenSettings):
     routing: RoutingConfig | None = Field(None, description="Only in the routing stack.")
     repository: RepositoryConfig | None = Field(None, description="Only in the repo stack (the repository's rules).")
     drift: DriftSettings = Field(default_factory=lambda: DriftSettings(), description="What drift detection does.")
+    security: SecurityServices = Field(
+        default_factory=lambda: SecurityServices(),
+        description="Who runs GuardDuty and Security Hub for the account. Defaults to the stack's cells.",
+    )
 
     @model_validator(mode="after")
     def _has_work(self) -> StackConfig:
         if not self.cells and self.routing is None and self.zones is None and self.repository is None:
             raise ValueError("a stack needs `cells`, `zones`, `routing` or `repository`; none is set")
+        admin = self.security.administrator_account_id
+        if admin is not None and self.deployment is not None and admin == self.deployment.account_id:
+            raise ValueError(
+                f"security.administrator_account_id: {admin!r} is the stack's own account; allowed: the "
+                "organization's delegated administrator account (another account)"
+            )
         if self.drift.reconcile and self.environment == "prod":
             raise ValueError(
                 "drift.reconcile: true in a prod stack; allowed: false (production drift is investigated through its "

@@ -5,7 +5,8 @@ resources of the same update were created. Each check here judges the typed
 :class:`~fintech_infra.config.StackConfig` against the facts in :mod:`fintech_infra.aws_facts` (each with its
 AWS source and the date it was checked): Fargate CPU/memory pairs, the physical names Pulumi derives from
 cell and service names (:data:`fintech_infra._naming.AUTONAMED`), DNS labels and names, the ACM domain name,
-tag values, alarm e-mail addresses and certificate ARNs. :data:`CHECKS` is run by the validation pass.
+tag values, alarm e-mail addresses and HTTPS endpoints, and certificate ARNs. :data:`CHECKS` is run by the
+validation pass.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fintech_infra.aws_facts import (
     TAG_RULES,
 )
 from fintech_infra.config import CellConfig, EcsSettings, EksSettings, StackConfig
+from fintech_infra.config_secrets import HIDDEN, OFFLINE_SECRET_PLACEHOLDER
 from fintech_infra.errors import key_path
 
 __all__ = ["CHECKS", "derived_names", "fargate_memory_allowed"]
@@ -33,6 +35,7 @@ Check = Callable[[StackConfig], Iterator[str]]
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?$")
 _ARN_REGION_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):")
 _WHAT = {
     "aws:lb/loadBalancer:LoadBalancer": "load balancer",
@@ -193,11 +196,34 @@ def tag_values(config: StackConfig) -> Iterator[str]:
 def alarm_emails(config: StackConfig) -> Iterator[str]:
     """Alarm e-mail endpoints are e-mail addresses (SNS refuses the subscription otherwise)."""
     for cell_name, cell in config.cells.items():
-        for index, address in enumerate(cell.alarms.email_endpoints):
-            if not _EMAIL.match(address):
+        lists: dict[tuple[str, ...], tuple[str, ...]] = {("alarms",): cell.alarms.email_endpoints}
+        lists.update(
+            {("alarms", "subscriptions", tier): own.email_endpoints for tier, own in cell.alarms.subscriptions.items()}
+        )
+        for parts, addresses in lists.items():
+            for index, address in enumerate(addresses):
+                if not _EMAIL.match(address):
+                    yield (
+                        f"{key_path('cells', cell_name, *parts, 'email_endpoints', index)}: {address!r} is not an "
+                        "e-mail address; allowed: name@domain, e.g. oncall@example.com"
+                    )
+
+
+def alarm_https_endpoints(config: StackConfig) -> Iterator[str]:
+    """Alarm HTTPS endpoints are https:// URLs with a host (SNS delivers to http:// too, in plain text).
+
+    The value is never printed (it embeds an integration key). A ``secure:`` value the gate cannot decrypt reads
+    as :data:`~fintech_infra.config_secrets.OFFLINE_SECRET_PLACEHOLDER`: it is judged when the program runs with
+    the decrypted value."""
+    for cell_name, cell in config.cells.items():
+        for tier, own in cell.alarms.subscriptions.items():
+            for index, url in enumerate(own.https_endpoints):
+                if url.startswith(OFFLINE_SECRET_PLACEHOLDER) or _HTTPS_URL.match(url):
+                    continue
                 yield (
-                    f"{key_path('cells', cell_name, 'alarms', 'email_endpoints', index)}: {address!r} is not an "
-                    "e-mail address; allowed: name@domain, e.g. oncall@example.com"
+                    f"{key_path('cells', cell_name, 'alarms', 'subscriptions', tier, 'https_endpoints', index)}: "
+                    f"{HIDDEN} is not an https:// URL; allowed: an https://host/path URL such as the CloudWatch "
+                    "integration URL PagerDuty or Opsgenie gives, set with `pulumi config set --secret --path`"
                 )
 
 
@@ -228,6 +254,7 @@ CHECKS: tuple[Check, ...] = (
     dns_names,
     tag_values,
     alarm_emails,
+    alarm_https_endpoints,
     certificate_arns,
 )
 """Every AWS-limit check, in the order its problems are reported."""

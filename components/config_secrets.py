@@ -24,6 +24,8 @@ from typing import Any
 __all__ = [
     "CREDENTIAL_WORDS",
     "HIDDEN",
+    "OFFLINE_SECRET_PLACEHOLDER",
+    "SECRET_ONLY_KEYS",
     "TOKEN_FORMATS",
     "credential_kind",
     "credential_problems",
@@ -33,6 +35,14 @@ __all__ = [
 
 HIDDEN = "[value hidden]"
 """What a message shows instead of a value that is, or may be, a credential."""
+
+OFFLINE_SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"  # noqa: S105 (says it is not one)
+"""What a ``secure:`` value reads as where it cannot be decrypted (the offline gate); checks of a value's shape
+accept it, since the program judges the decrypted value under ``pulumi up``."""
+
+SECRET_ONLY_KEYS = ("https_endpoints",)
+"""Config keys whose values must be ``secure:`` whatever they look like: alarm HTTPS endpoints embed the
+integration key of the paging service (PagerDuty's and Opsgenie's CloudWatch integration URLs)."""
 
 CREDENTIAL_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "PRIVATEKEY", "CREDENTIAL", "ACCESSKEY")
 """A config key whose name, with ``_``/``-`` removed and upper-cased, contains one of these holds a credential."""
@@ -77,7 +87,7 @@ def may_be_secret(loc: Sequence[str | int], value: Any) -> bool:
     """True when a bad value at ``loc`` must not be printed: a credential-named key, a service's
     ``environment``/``secrets`` value, an ``external_id``, or a value that looks like a credential."""
     names = [part for part in loc if isinstance(part, str)]
-    if any(looks_like_credential_key(name) for name in names) or "external_id" in names:
+    if any(looks_like_credential_key(name) or name in SECRET_ONLY_KEYS for name in names) or "external_id" in names:
         return True
     if "services" in names and any(name in _SERVICE_MAPS for name in names[names.index("services") :]):
         return True
@@ -124,6 +134,8 @@ def credential_problems(
             if leaf is None or isinstance(leaf, bool) or leaf == "":
                 continue
             kind = credential_kind(leaf)
+            if kind is None and any(f".{key}[" in f".{path}" for key in SECRET_ONLY_KEYS):
+                kind = "an alarm HTTPS endpoint (it embeds the paging integration's key)"
             in_secret_refs = ".secrets." in f".{path}" and re.search(r"\.services\[\d+\]\.secrets\.", path)
             if kind is None and key is not None and not in_secret_refs and looks_like_credential_key(key):
                 kind = f"sits under a key named like a credential ({key!r})"

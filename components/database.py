@@ -40,6 +40,7 @@ from fintech_infra._component import FintechComponent
 from fintech_infra._naming import physical
 from fintech_infra._tags import stack_convention
 from fintech_infra.alarms import database_alarms
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.aurora import AuroraCluster
 from fintech_infra.aws_facts import RDS_ENHANCED_MONITORING_LOG_GROUP
 from fintech_infra.config import AlarmSettings, DatabaseSettings, default_objectives
@@ -100,9 +101,9 @@ class FinancialDatabase(FintechComponent):
         jurisdiction: Jurisdiction,
         network: DataNetwork,
         key: KeyRef,
-        alarm_topic_arn: pulumi.Input[str],
+        alert_route: AlertRoute,
         dr: DrPlacement | None = None,
-        dr_alarm_topic_arn: pulumi.Input[str] | None = None,
+        dr_alert_route: AlertRoute | None = None,
         alarms: AlarmSettings = AlarmSettings(),  # noqa: B008 - frozen model, safe as a default
         availability_zones: Sequence[str] | None = None,
         rotation: RotationFunction | None = None,
@@ -147,15 +148,15 @@ class FinancialDatabase(FintechComponent):
             # The rotation function logs in to the writer: admit it like an application client.
             clients = {**network.client_security_group_ids, ROTATION_CLIENT: rotation.security_group_id}
             network = dataclasses.replace(network, client_security_group_ids=clients)
-        if alarm_topic_arn is None:
+        if alert_route is None:
             raise ConfigError(
-                f"FinancialDatabase {name!r}: alarm_topic_arn: None would leave its alarms notifying no one "
-                "(the policy pack's cloudwatch-alarm-actions); allowed: an SNS topic ARN, e.g. AlarmTopic(...).arn"
+                f"FinancialDatabase {name!r}: alert_route: None would leave its alarms notifying no one "
+                "(the policy pack's cloudwatch-alarm-actions); allowed: the region's AlertTopics(...).route"
             )
-        if dr_alarm_topic_arn is None and dr is not None and _runs_dr_instances(plan):
+        if dr_alert_route is None and dr is not None and _runs_dr_instances(plan):
             raise ConfigError(
-                f"FinancialDatabase {name!r}: dr_alarm_topic_arn: None would leave the alarms on its DR copy "
-                f"({plan.dr_mechanisms[-1].value}) notifying no one; allowed: an SNS topic ARN in {dr.region}"
+                f"FinancialDatabase {name!r}: dr_alert_route: None would leave the alarms on its DR copy "
+                f"({plan.dr_mechanisms[-1].value}) notifying no one; allowed: the AlertTopics(...).route of {dr.region}"
             )
         if not monitoring_log_groups:
             raise ConfigError(
@@ -215,8 +216,8 @@ class FinancialDatabase(FintechComponent):
             thresholds=alarms,
             lag_threshold_seconds=max(1, alarms.replica_lag_seconds or objectives.rpo_seconds),
             targets=self.engine.alarm_targets,
-            topic_arn=alarm_topic_arn,
-            dr_topic_arn=dr_alarm_topic_arn,
+            route=alert_route,
+            dr_route=dr_alert_route,
             dr_provider=dr.provider if dr is not None else None,
         )
 

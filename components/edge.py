@@ -32,12 +32,14 @@ import pulumi_aws as aws
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra.alarms import certificate_expiry_alarm
+from fintech_infra.alert_tiers import EVALUATIONS, AlertRoute, tiered_alarm
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.config import AlarmSettings, EdgeSettings
 from fintech_infra.edge_certificate import dns_validated_certificate
 from fintech_infra.edge_targets import ServiceTarget, service_target
 from fintech_infra.errors import ConfigError, key_path
-from fintech_infra.waf import WAF_LOG_PREFIX, web_acl, web_acl_logging
+from fintech_infra.service_alarms import waf_blocked_spike_alarm
+from fintech_infra.waf import WAF_LOG_PREFIX, web_acl, web_acl_logging, web_acl_metric_name
 from fintech_infra.wiring import AppNetwork, KeyRef, ValidationZones
 
 __all__ = [
@@ -118,7 +120,7 @@ class Edge(FintechComponent):
         cell: str,
         network: AppNetwork,
         hostnames: Sequence[str],
-        alarm_topic_arn: pulumi.Input[str],
+        alert_route: AlertRoute,
         alarms: AlarmSettings | None = None,
         waf_logs_key: KeyRef,
         log_retention_days: int,
@@ -252,14 +254,22 @@ class Edge(FintechComponent):
             log_group_name=f"{WAF_LOG_PREFIX}{physical(pulumi.get_stack(), cell, name, limit=200)}",
             parent=self,
         )
-        self._alarms(name, alarms, alarm_topic_arn)
+        self._alarms(name, alarms, alert_route)
+        waf_blocked_spike_alarm(
+            name,
+            web_acl_metric_name=web_acl_metric_name(name),
+            region=region,
+            thresholds=alarms,
+            route=alert_route,
+            parent=self,
+        )
         # Requested or given, the certificate is watched where ACM publishes its metric: its (this) region.
         certificate_expiry_alarm(
             self,
             child(name, "certificate-expiry"),
             certificate_arn=certificate_arn,
             thresholds=alarms,
-            topic_arn=alarm_topic_arn,
+            route=alert_route,
         )
 
         self.load_balancer_arn: pulumi.Output[str] = self.load_balancer.arn
@@ -338,8 +348,10 @@ class Edge(FintechComponent):
             parent=self,
         )
 
-    def _alarms(self, name: str, alarms: AlarmSettings, topic: pulumi.Input[str]) -> None:
+    def _alarms(self, name: str, alarms: AlarmSettings, route: AlertRoute) -> None:
+        """The 5xx share of requests pages (``critical``); p99 target latency warns."""
         dimensions = {"LoadBalancer": self.load_balancer.arn_suffix}
+        period = EVALUATIONS["critical"].period
 
         def metric(query_id: str, metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
             return aws.cloudwatch.MetricAlarmMetricQueryArgs(
@@ -348,18 +360,17 @@ class Edge(FintechComponent):
                     namespace="AWS/ApplicationELB",
                     metric_name=metric_name,
                     dimensions=dimensions,
-                    period=60,
+                    period=period,
                     stat="Sum",
                 ),
             )
 
-        aws.cloudwatch.MetricAlarm(
+        tiered_alarm(
             child(name, "alb-5xx-rate"),
-            alarm_description=f"ALB 5xx responses above {alarms.alb_5xx_pct}% of requests",
-            comparison_operator="GreaterThanThreshold",
+            tier="critical",
+            route=route,
+            description=f"ALB 5xx responses above {alarms.alb_5xx_pct}% of requests",
             threshold=alarms.alb_5xx_pct,
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             treat_missing_data="notBreaching",
             metric_queries=[
                 metric("elb5xx", "HTTPCode_ELB_5XX_Count"),
@@ -372,26 +383,18 @@ class Edge(FintechComponent):
                     return_data=True,
                 ),
             ],
-            alarm_actions=[topic],
-            ok_actions=[topic],
-            tags={},
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.cloudwatch.MetricAlarm(
+        tiered_alarm(
             child(name, "alb-latency-p99"),
-            alarm_description=f"ALB target p99 response time above {alarms.target_latency_seconds}s",
+            tier="warning",
+            route=route,
+            description=f"ALB target p99 response time above {alarms.target_latency_seconds}s",
             namespace="AWS/ApplicationELB",
             metric_name="TargetResponseTime",
             dimensions=dimensions,
             extended_statistic="p99",
-            period=60,
-            comparison_operator="GreaterThanThreshold",
             threshold=alarms.target_latency_seconds,
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
             treat_missing_data="notBreaching",
-            alarm_actions=[topic],
-            ok_actions=[topic],
-            tags={},
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -15,7 +15,8 @@ Why AMP rather than a Prometheus in the cluster:
   ClusterRole bound to the ``aps-collector-user`` user (AMP user guide, "Configuring your Amazon EKS cluster").
 
 The rules (golden signals of the trading platform, thresholds from :class:`~fintech_infra.eks_config.EksAlertSettings`):
-order latency p95, transaction failure share, 5xx share, container restarts, and an HPA held at its maximum.
+order latency p95, transaction failure share, 5xx share, container restarts, container CPU and memory against their
+limits (``warning``: routed to the warning topic), and an HPA held at its maximum.
 Application metrics are a contract with the services (names in :data:`APPLICATION_METRICS`); restarts and
 HPA state come from the kube-state-metrics add-on.
 """
@@ -31,6 +32,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from fintech_infra._naming import child
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.eks_config import EksAlertSettings
 from fintech_infra.eks_workloads import manifest
 
@@ -94,6 +96,22 @@ def alert_rules(settings: EksAlertSettings, *, cluster: str) -> str:
             f"A container restarted more than {settings.restarts_per_15m} times in 15 minutes on {cluster}",
         ),
         _rule(
+            "ContainerCpuHigh",
+            'sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!=""}[5m])) / '
+            'sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="cpu"}) > '
+            f"{settings.container_cpu_pct / 100:g}",
+            f"A container uses more than {settings.container_cpu_pct}% of its CPU limit on {cluster}",
+            severity="warning",
+        ),
+        _rule(
+            "ContainerMemoryHigh",
+            'sum by (namespace, pod, container) (container_memory_working_set_bytes{container!=""}) / '
+            'sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="memory"}) > '
+            f"{settings.container_memory_pct / 100:g}",
+            f"A container uses more than {settings.container_memory_pct}% of its memory limit on {cluster}",
+            severity="warning",
+        ),
+        _rule(
             "HpaAtMaximum",
             "kube_horizontalpodautoscaler_status_current_replicas >= kube_horizontalpodautoscaler_spec_max_replicas",
             f"An autoscaler has been at its maximum for {_FOR} on {cluster}",
@@ -103,32 +121,27 @@ def alert_rules(settings: EksAlertSettings, *, cluster: str) -> str:
     return json.dumps({"groups": [{"name": "golden-signals", "rules": rules}]}, indent=2)
 
 
-def alertmanager_definition(topic_arn: str, region: str) -> str:
-    """Alertmanager configuration (YAML as JSON) sending every alert to ``topic_arn`` with SigV4."""
-    config = {
-        "alertmanager_config": json.dumps(
-            {
-                "route": {"receiver": "alarm-topic", "group_by": ["alertname", "service"], "repeat_interval": "4h"},
-                "receivers": [
-                    {
-                        "name": "alarm-topic",
-                        "sns_configs": [
-                            {
-                                "topic_arn": topic_arn,
-                                "sigv4": {"region": region},
-                                "subject": "{{ .CommonLabels.alertname }}",
-                            }
-                        ],
-                    }
-                ],
-            }
-        )
-    }
-    return json.dumps(config)
+def alertmanager_definition(topic_arn: str, region: str, *, warning_topic_arn: str | None = None) -> str:
+    """Alertmanager configuration (YAML as JSON) sending alerts to SNS with SigV4: ``severity="page"`` (and every
+    alert without ``warning_topic_arn``) to ``topic_arn``, the critical tier; ``severity="warning"`` to
+    ``warning_topic_arn``, the warning tier (:mod:`fintech_infra.alert_tiers`)."""
+
+    def receiver(name: str, arn: str) -> dict[str, Any]:
+        sns = {"topic_arn": arn, "sigv4": {"region": region}, "subject": "{{ .CommonLabels.alertname }}"}
+        return {"name": name, "sns_configs": [sns]}
+
+    route: dict[str, Any] = {"receiver": "alarm-topic", "group_by": ["alertname", "service"], "repeat_interval": "4h"}
+    receivers = [receiver("alarm-topic", topic_arn)]
+    if warning_topic_arn is not None:
+        route["routes"] = [{"receiver": "warning-topic", "matchers": ['severity="warning"']}]
+        receivers.append(receiver("warning-topic", warning_topic_arn))
+    return json.dumps({"alertmanager_config": json.dumps({"route": route, "receivers": receivers})})
 
 
 def scrape_configuration() -> str:
-    """The managed collector's Prometheus configuration: annotated pods and kube-state-metrics."""
+    """The managed collector's Prometheus configuration: annotated pods, kube-state-metrics and the kubelets'
+    cAdvisor (container CPU and memory, through the API server's node proxy, which ``aps-collector-role`` may use:
+    the job of the provider's and AMP's default scraper configuration)."""
     keep_annotated = {
         "source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"],
         "action": "keep",
@@ -154,6 +167,22 @@ def scrape_configuration() -> str:
                     "job_name": "kube-state-metrics",
                     "kubernetes_sd_configs": [{"role": "endpoints", "namespaces": {"names": ["kube-state-metrics"]}}],
                 },
+                {
+                    "job_name": "cadvisor",
+                    "scheme": "https",
+                    "authorization": {"credentials_file": "/var/run/secrets/kubernetes.io/serviceaccount/token"},
+                    "kubernetes_sd_configs": [{"role": "node"}],
+                    "relabel_configs": [
+                        {"action": "labelmap", "regex": "__meta_kubernetes_node_label_(.+)"},
+                        {"replacement": "kubernetes.default.svc:443", "target_label": "__address__"},
+                        {
+                            "source_labels": ["__meta_kubernetes_node_name"],
+                            "regex": "(.+)",
+                            "target_label": "__metrics_path__",
+                            "replacement": "/api/v1/nodes/$1/proxy/metrics/cadvisor",
+                        },
+                    ],
+                },
             ],
         }
     )
@@ -174,7 +203,7 @@ class ClusterAlerts:
         cluster_arn: pulumi.Input[str],
         subnet_ids: Sequence[pulumi.Input[str]],
         cluster_security_group_id: pulumi.Input[str],
-        alarm_topic_arn: pulumi.Input[str],
+        alert_route: AlertRoute,
         region: pulumi.Input[str],
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions,
@@ -191,8 +220,8 @@ class ClusterAlerts:
         self.alertmanager = aws.amp.AlertManagerDefinition(
             child(prefix, "amp-alertmanager"),
             workspace_id=self.workspace.id,
-            definition=pulumi.Output.all(alarm_topic_arn, region).apply(
-                lambda values: alertmanager_definition(values[0], values[1])
+            definition=pulumi.Output.all(alert_route.critical, alert_route.warning, region).apply(
+                lambda values: alertmanager_definition(values[0], values[2], warning_topic_arn=values[1])
             ),
             opts=opts,
         )

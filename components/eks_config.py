@@ -165,6 +165,8 @@ class EksAlertSettings(FrozenSettings):
     transaction_failure_pct: float = Field(0.1, gt=0, le=100, description="Failed transactions share. Defaults to 0.1.")
     error_rate_pct: float = Field(1.0, gt=0, le=100, description="5xx share of requests. Defaults to 1.")
     restarts_per_15m: int = Field(3, ge=1, le=100, description="Container restarts in 15 minutes. Defaults to 3.")
+    container_cpu_pct: int = Field(80, ge=1, le=100, description="Container CPU use of its limit. Defaults to 80.")
+    container_memory_pct: int = Field(80, ge=1, le=100, description="Container memory of its limit. Defaults to 80.")
 
 
 def service_namespace(namespaces: Mapping[str, Sequence[DataConcern]], concern: DataConcern) -> str | None:

@@ -21,6 +21,7 @@ import pulumi
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.config import EksSettings
 from fintech_infra.eks import EksCluster
 from fintech_infra.eks_alerts import ClusterAlerts
@@ -46,7 +47,7 @@ class PlatformNetwork:
     vpc_cidr: str
     data_cidrs: Sequence[str]
     private_subnet_ids: Sequence[pulumi.Input[str]]
-    alarm_topic_arn: pulumi.Input[str]
+    alert_route: AlertRoute
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class EksPlatform(FintechComponent):
             cluster_arn=cluster.cluster.arn,
             subnet_ids=network.private_subnet_ids,
             cluster_security_group_id=cluster.cluster_security_group_id,
-            alarm_topic_arn=network.alarm_topic_arn,
+            alert_route=network.alert_route,
             region=network.region,
             provider=provider,
             opts=here,

@@ -41,6 +41,7 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.aws_facts import ECS_SECURITY_GROUPS_PER_SERVICE
 from fintech_infra.config import EcsServiceSettings
 from fintech_infra.ecs import EcsCluster
@@ -93,10 +94,10 @@ def _validate(name: str, settings: EcsServiceSettings, **wiring: Any) -> None:
                     "pass the target from Edge.add_service_target(..., blue_green=True) (canary and linear use the "
                     "blue/green layout)"
                 )
-    if behind_alb and wiring["alarm_topic_arn"] is None:
+    if behind_alb and wiring["alert_route"] is None:
         problems.append(
-            f"{key_path(name, 'alarm_topic_arn')}: None with target_group_arn set; allowed: the cell's alarm topic "
-            "(the deployment alarms that roll a bad revision back notify it)"
+            f"{key_path(name, 'alert_route')}: None with target_group_arn set; allowed: the cell region's alert "
+            "topics (the deployment alarms that roll a bad revision back notify them)"
         )
     if problems:
         message = problems[0] if len(problems) == 1 else "\n".join(problems)
@@ -131,7 +132,7 @@ class FargateService(FintechComponent):
         alternate_target_group_arn: pulumi.Input[str] | None = None,
         alternate_target_group_arn_suffix: pulumi.Input[str] | None = None,
         production_listener_rule_arn: pulumi.Input[str] | None = None,
-        alarm_topic_arn: pulumi.Input[str] | None = None,
+        alert_route: AlertRoute | None = None,
         injected_secrets: Mapping[str, pulumi.Input[str]] | None = None,
         resource_environment: Mapping[str, pulumi.Input[str]] | None = None,
         secret_arns_readable: Sequence[pulumi.Input[str]] = (),
@@ -161,7 +162,7 @@ class FargateService(FintechComponent):
             alternate_target_group_arn=alternate_target_group_arn,
             alternate_target_group_arn_suffix=alternate_target_group_arn_suffix,
             production_listener_rule_arn=production_listener_rule_arn,
-            alarm_topic_arn=alarm_topic_arn,
+            alert_route=alert_route,
         )
         injected = dict(injected_secrets or {})
         clash = sorted(set(injected) & (set(settings.secrets) | set(settings.environment)))
@@ -230,7 +231,7 @@ class FargateService(FintechComponent):
                 )
             )
         rollback: list[aws.cloudwatch.MetricAlarm] = []
-        if load_balancer_arn_suffix is not None and target_group_arn_suffix is not None and alarm_topic_arn is not None:
+        if load_balancer_arn_suffix is not None and target_group_arn_suffix is not None and alert_route is not None:
             groups = {"primary": target_group_arn_suffix}
             if blue_green and alternate_target_group_arn_suffix is not None:
                 groups["alternate"] = alternate_target_group_arn_suffix
@@ -239,7 +240,7 @@ class FargateService(FintechComponent):
                 settings,
                 load_balancer_arn_suffix=load_balancer_arn_suffix,
                 target_group_arn_suffixes=groups,
-                topic_arn=alarm_topic_arn,
+                route=alert_route,
                 parent=self,
             )
         self.rollback_alarms = rollback

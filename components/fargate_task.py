@@ -21,6 +21,7 @@ import pulumi_aws as aws
 from fintech_infra._naming import child, physical
 from fintech_infra.config import EcsServiceSettings
 from fintech_infra.ecs import EcsCluster
+from fintech_infra.tracing import collector_container, tracing_environment, xray_statement
 from fintech_infra.wiring import KeyRef
 
 __all__ = ["CONTAINER_USER", "FargateTask"]
@@ -147,9 +148,18 @@ class FargateTask:
                 },
             },
         }
+        environment = {**environment, **(tracing_environment() if settings.tracing else {})}
         if environment:
             # Omitted when empty: scanners (cdk-nag ECS2) flag any `environment` key.
             container["environment"] = [{"name": k, "value": v} for k, v in sorted(environment.items())]
+        containers = [container]
+        if settings.tracing is not None:
+            containers.append(
+                collector_container(
+                    settings.tracing.collector_image,
+                    log_options={"awslogs-group": log_group.name, "awslogs-region": region},
+                )
+            )
         self.task_definition = aws.ecs.TaskDefinition(
             child(name, "task"),
             family=physical(name),
@@ -159,7 +169,7 @@ class FargateTask:
             memory=str(settings.memory_mb),
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
-            container_definitions=pulumi.Output.json_dumps([container]),
+            container_definitions=pulumi.Output.json_dumps(containers),
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume in mounts],
             tags={},
             opts=child_opts,
@@ -234,6 +244,8 @@ def _task_statements(
         )
         if secret_keys:
             statements.append(_decrypt_via_secret_stores(secret_keys, region))
+    if settings.tracing is not None:
+        statements.append(xray_statement())  # PutTraceSegments has no resource type: "*" (fintech_infra.tracing)
     if settings.execute_command:
         statements += [
             {

@@ -35,8 +35,9 @@ CLOUDWATCH = "cloudwatch.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
 EVENTS = "events.amazonaws.com"
 PROMETHEUS = "aps.amazonaws.com"
+CONFIG = "config.amazonaws.com"
 
-SERVICE_PRINCIPALS: tuple[str, ...] = (PROMETHEUS, CLOUDTRAIL, CLOUDWATCH, LOG_DELIVERY, EVENTS, LOGS)
+SERVICE_PRINCIPALS: tuple[str, ...] = (PROMETHEUS, CLOUDTRAIL, CLOUDWATCH, LOG_DELIVERY, EVENTS, LOGS, CONFIG)
 """Services a key policy can admit directly. Others (RDS, ElastiCache, Secrets Manager, EBS, AWS Backup)
 use a key through grants created with the caller's IAM permissions, which the root statement delegates."""
 
@@ -44,7 +45,8 @@ PURPOSE_SERVICES: Mapping[str, tuple[str, ...]] = {
     "logs": (LOGS, CLOUDTRAIL, LOG_DELIVERY),  # log groups, flow logs, the trail's log group
     # A concern's database exports its logs to groups encrypted with the concern's own key.
     **{concern.value: (LOGS,) for concern in DataConcern},
-    DataConcern.AUDIT.value: (CLOUDTRAIL, LOGS),  # the trail and its Object Lock bucket; the audit database's logs
+    # The trail and its Object Lock bucket; the audit database's logs; AWS Config's delivery bucket.
+    DataConcern.AUDIT.value: (CLOUDTRAIL, LOGS, CONFIG),
     "platform": (CLOUDWATCH, EVENTS),  # alarms and rules publishing to encrypted SNS topics
 }
 """The services :class:`KeyRing` admits per purpose; purposes not listed admit none."""
@@ -131,8 +133,13 @@ def _service_statements(
                 },
             }
         ]
-    # CloudWatch alarms, EventBridge rules and the Prometheus alert manager publishing to an encrypted SNS topic.
-    sid = {CLOUDWATCH: "AllowCloudWatchAlarms", EVENTS: "AllowEventBridgeRules"}.get(service, "AllowPrometheusAlerts")
+    # CloudWatch alarms, EventBridge rules and the Prometheus alert manager publishing to an encrypted SNS topic;
+    # AWS Config encrypting what it delivers to its bucket.
+    sid = {
+        CLOUDWATCH: "AllowCloudWatchAlarms",
+        EVENTS: "AllowEventBridgeRules",
+        CONFIG: "AllowConfigDelivery",
+    }.get(service, "AllowPrometheusAlerts")
     return [
         {
             "Sid": sid,

@@ -9,11 +9,13 @@ their source and the day they were checked, and the pack receives them as ``data
 
 from __future__ import annotations
 
+from fintech_infra import alert_tiers, security_signals
 from fintech_infra.aws_facts import CHECKED, Source
 
 __all__ = ["PATH_FACTS", "facts_document"]
 
 PATH_FACTS: dict[str, Source] = {
+    "cloudwatch_alarm_evaluation": alert_tiers.EVALUATION_SOURCE,
     "alb_rule_evaluation": Source(
         "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html",
         quote="Rules are evaluated in priority order, from the lowest value to the highest value. The default rule is "
@@ -101,4 +103,24 @@ def facts_document() -> dict[str, object]:
         if not source.offline:
             entry["offline"] = False
         document[name] = entry
+    # The library's tier convention (not an AWS fact): the pack matches alarms to topics by this tag and holds
+    # critical alarms to the library's paging speed (fintech_infra.alert_tiers).
+    document["alert_tiers"] = {
+        "tag": alert_tiers.TIER_TAG,
+        "tiers": list(alert_tiers.TIERS),
+        "max_critical_period_seconds": alert_tiers.MAX_CRITICAL_PERIOD_SECONDS,
+        "min_critical_datapoints": alert_tiers.CRITICAL_EVALUATION.datapoints_to_alarm,
+        "signal_tag": alert_tiers.SIGNAL_TAG,
+    }
+    # What the security-services guardrail requires of each production cell region (fintech_infra.security_signals).
+    document["security_signals"] = {
+        "delegation_tag": security_signals.DELEGATION_TAG,
+        "guardduty_features": sorted(
+            {feature for kind in security_signals.GUARDDUTY_FEATURES.values() for feature, _ in kind}
+            & {"S3_DATA_EVENTS", "RDS_LOGIN_EVENTS", "RUNTIME_MONITORING"}
+        ),
+        "standards": list(security_signals.SECURITY_HUB_STANDARDS),
+        "cis_metrics": sorted(security_signals.CIS_FILTERS),
+        "sources": {name: source.url for name, source in sorted(security_signals.SOURCES.items())},
+    }
     return document

@@ -66,6 +66,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             deployment=config.deployment,
             zone_access=zone_access,
             image_replication_rules=replication.get(name, ()),
+            security=config.security,
         )
     if built:
         pulumi.export(CELLS_OUTPUT, {name: component.export for name, component in built.items()})

@@ -27,6 +27,7 @@ import pulumi_aws as aws
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
 from fintech_infra.alarms import queue_alarms
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.queue_config import QueueSettings
 from fintech_infra.wiring import KeyRef
 
@@ -64,7 +65,7 @@ class ConcernQueue(FintechComponent):
         settings: QueueSettings,
         *,
         key: KeyRef,
-        alarm_topic_arn: pulumi.Input[str] | None,
+        alert_route: AlertRoute,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # The DataConcern tag on both queues: the data-separation rules and the queue-path guardrail read it.
@@ -123,7 +124,7 @@ class ConcernQueue(FintechComponent):
             queue_name=self.queue.name,
             dlq_name=self.dlq.name,
             oldest_message_seconds=settings.oldest_message_alarm_seconds,
-            topic_arn=alarm_topic_arn,
+            route=alert_route,
         )
         self.queue_arn: pulumi.Output[str] = self.queue.arn
         self.queue_url: pulumi.Output[str] = self.queue.url

@@ -29,6 +29,7 @@ from fintech_infra import aws_limits
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra.alarms import cache_alarms
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.config import AlarmSettings, RedisSettings
 from fintech_infra.data_access import check_client_labels, data_security_group
 from fintech_infra.errors import ConfigError
@@ -70,7 +71,7 @@ class RedisCluster(FintechComponent):
         key: KeyRef,
         logs_key: KeyRef,
         log_retention_days: int,
-        alarm_topic_arn: pulumi.Input[str] | None = None,
+        alert_route: AlertRoute,
         alarms: AlarmSettings = AlarmSettings(),  # noqa: B008 - frozen model, safe as a default
         rotation: RotationFunction | None = None,
         windows: Windows | None = None,
@@ -147,8 +148,10 @@ class RedisCluster(FintechComponent):
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
         self.alarms = cache_alarms(
-            self, name, settings=settings, replication_group_id=group_id, thresholds=alarms, topic_arn=alarm_topic_arn
+            self, name, settings=settings, replication_group_id=group_id, thresholds=alarms, route=alert_route
         )
+        # ElastiCache names a group's nodes <group>-001, -002, ...: the CacheClusterId of their metrics.
+        self.node_ids = [pulumi.Output.concat(group_id, f"-{number:03d}") for number in range(1, settings.nodes + 1)]
         self.primary_endpoint = self.group.primary_endpoint_address
         self.reader_endpoint = self.group.reader_endpoint_address
         self.port = REDIS_PORT

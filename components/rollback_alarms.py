@@ -5,7 +5,8 @@ Each target group the service's traffic can run through gets two alarms, read by
 the share of 5xx responses its targets return and their p95 response time, both over one-minute periods, two
 of three breaching. With traffic shifting (blue/green, canary, linear) the new revision runs behind whichever
 group is idle before the deployment, so both groups are watched: a divergence on either fails the deployment
-and ECS moves the production rule back. The alarms notify the cell's alarm topic as well, so a rollback pages.
+and ECS moves the production rule back. The alarms notify the cell region's warning topic as well, so a
+rollback is seen (ECS has already acted; nobody needs waking).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._naming import child
+from fintech_infra.alert_tiers import AlertRoute, Evaluation, tiered_alarm
 from fintech_infra.compute_config import EcsServiceSettings
 from fintech_infra.rollout_facts import STRATEGIES
 
@@ -26,6 +28,7 @@ PERIOD_SECONDS = 60
 EVALUATION_PERIODS = 3
 DATAPOINTS_TO_ALARM = 2
 """Two breaching minutes out of three: a sustained divergence, not one slow request."""
+ROLLBACK_EVALUATION = Evaluation(PERIOD_SECONDS, EVALUATION_PERIODS, DATAPOINTS_TO_ALARM)
 
 
 def deployment_configuration(settings: EcsServiceSettings) -> aws.ecs.ServiceDeploymentConfigurationArgs:
@@ -56,7 +59,7 @@ def rollback_alarms(
     *,
     load_balancer_arn_suffix: pulumi.Input[str],
     target_group_arn_suffixes: Mapping[str, pulumi.Input[str]],
-    topic_arn: pulumi.Input[str],
+    route: AlertRoute,
     parent: pulumi.Resource,
 ) -> list[aws.cloudwatch.MetricAlarm]:
     """Two alarms per target group (``target_group_arn_suffixes``: role, such as ``primary``, to arn suffix)."""
@@ -86,7 +89,7 @@ def rollback_alarms(
                 f"{settings.name} ({role} target group): more than {rollout.rollback_error_rate_pct:g} % of "
                 "responses are 5xx; fails and rolls back a deployment in progress",
                 rollout.rollback_error_rate_pct,
-                topic_arn,
+                route,
                 parent,
                 metric_queries=[
                     metric("errors", "HTTPCode_Target_5XX_Count", "Sum"),
@@ -106,13 +109,12 @@ def rollback_alarms(
                 f"{settings.name} ({role} target group): p95 response time above "
                 f"{rollout.rollback_latency_p95_seconds:g} s; fails and rolls back a deployment in progress",
                 rollout.rollback_latency_p95_seconds,
-                topic_arn,
+                route,
                 parent,
                 namespace="AWS/ApplicationELB",
                 metric_name="TargetResponseTime",
                 dimensions=dimensions,
                 extended_statistic="p95",
-                period=PERIOD_SECONDS,
             )
         )
     return alarms
@@ -122,22 +124,20 @@ def _alarm(
     resource_name: str,
     description: str,
     threshold: float,
-    topic_arn: pulumi.Input[str],
+    route: AlertRoute,
     parent: pulumi.Resource,
     **metric: Any,
 ) -> aws.cloudwatch.MetricAlarm:
-    return aws.cloudwatch.MetricAlarm(
+    # Warning tier: ECS rolls the revision back by itself; the team reads why in working hours.
+    return tiered_alarm(
         resource_name,
-        alarm_description=description,
+        tier="warning",
+        route=route,
+        description=description,
         threshold=threshold,
-        evaluation_periods=EVALUATION_PERIODS,
-        datapoints_to_alarm=DATAPOINTS_TO_ALARM,
-        comparison_operator="GreaterThanThreshold",
+        evaluation=ROLLBACK_EVALUATION,
         # No requests in a minute is no evidence of a broken revision (the idle group before a shift).
         treat_missing_data="notBreaching",
-        alarm_actions=[topic_arn],
-        ok_actions=[topic_arn],
-        tags={},
         opts=pulumi.ResourceOptions(parent=parent),
         **metric,
     )

@@ -18,7 +18,14 @@ from fintech_infra._naming import child, physical
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["MANAGED_RULE_GROUPS", "REDACTED_HEADERS", "WAF_LOG_PREFIX", "web_acl", "web_acl_logging"]
+__all__ = [
+    "MANAGED_RULE_GROUPS",
+    "REDACTED_HEADERS",
+    "WAF_LOG_PREFIX",
+    "web_acl",
+    "web_acl_logging",
+    "web_acl_metric_name",
+]
 
 WAF_LOG_PREFIX = "aws-waf-logs-"
 MANAGED_RULE_GROUPS: tuple[str, ...] = (
@@ -34,9 +41,14 @@ def _visibility(metric: str) -> dict[str, Any]:
     return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
 
 
+def web_acl_metric_name(name: str) -> str:
+    """The web ACL's CloudWatch metric name: the value of the ``WebACL`` dimension of its ``AWS/WAFV2`` metrics."""
+    return physical(name)
+
+
 def web_acl(name: str, *, rate_limit: int, parent: pulumi.Resource) -> aws.wafv2.WebAcl:
     """A REGIONAL web ACL, default allow, with the rate rule and the managed groups above."""
-    metric = physical(name)
+    metric = web_acl_metric_name(name)
     rules: list[Any] = [
         {
             "name": "rate-limit-per-ip",

@@ -24,7 +24,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from fintech_infra import attribution, hardening_decisions, hardening_facts, rollout_facts
+from fintech_infra import (
+    alert_tiers,
+    alert_topics,
+    attribution,
+    hardening_decisions,
+    hardening_facts,
+    rollout_facts,
+    tracing,
+)
 from fintech_infra import aws_facts as facts
 from fintech_infra.aws_facts import Source
 from fintech_infra.config import CellConfig, EcsSettings, EksSettings
@@ -62,7 +70,16 @@ def _fill(source: Source, *, region: str | None = None, **values: str) -> str:
     return command
 
 
-FACT_MODULES: tuple[ModuleType, ...] = (facts, attribution, hardening_facts, hardening_decisions, rollout_facts)
+FACT_MODULES: tuple[ModuleType, ...] = (
+    facts,
+    attribution,
+    hardening_facts,
+    hardening_decisions,
+    rollout_facts,
+    alert_tiers,
+    alert_topics,
+    tracing,
+)
 """The library's modules of sourced AWS facts (each lists its facts in ``__all__``)."""
 
 

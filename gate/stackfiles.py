@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fintech_infra.config import StackConfig
+from fintech_infra.config_secrets import OFFLINE_SECRET_PLACEHOLDER
 from fintech_infra.errors import ConfigError, allowed
 from fintech_infra.testing import engine_config
 from fintech_infra.validation import validate_stack_config
@@ -34,7 +35,7 @@ __all__ = [
     "policy_config_path",
 ]
 
-SECRET_PLACEHOLDER = "offline-placeholder-not-a-secret"  # noqa: S105 (says it is not one)
+SECRET_PLACEHOLDER = OFFLINE_SECRET_PLACEHOLDER
 """What a ``secure:`` config value reads as offline; a per-key suffix keeps distinct secrets distinct."""
 
 ROUTING_KEY = "routing"

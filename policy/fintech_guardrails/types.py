@@ -146,3 +146,15 @@ ALL_AWS: tuple[str, ...] = (
     + LISTENERS
     + BUCKET_ACLS
 )
+
+# Security services and signals
+GUARDDUTY_DETECTOR = "aws:guardduty/detector:Detector"
+GUARDDUTY_FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+SECURITYHUB_ACCOUNT = "aws:securityhub/account:Account"
+SECURITYHUB_STANDARD = "aws:securityhub/standardsSubscription:StandardsSubscription"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+LOG_METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
+CONFIG_RECORDER = "aws:cfg/recorder:Recorder"
+CONFIG_RECORDER_STATUS = "aws:cfg/recorderStatus:RecorderStatus"
+CONFIG_DELIVERY_CHANNEL = "aws:cfg/deliveryChannel:DeliveryChannel"

@@ -13,7 +13,7 @@ import pulumi_aws as aws
 
 from fintech_infra import (
     DEFAULT_REGISTRY,
-    AlarmTopic,
+    AlertTopics,
     AuditTrail,
     CellBackup,
     DatabaseSettings,
@@ -26,7 +26,7 @@ from fintech_infra import (
     encrypted_log_group,
 )
 from fintech_infra.aws_facts import RDS_ENHANCED_MONITORING_LOG_GROUP
-from fintech_infra.config import VpcSettings
+from fintech_infra.config import AlarmSettings, VpcSettings
 from fintech_infra.errors import ResidencyError, allowed
 
 
@@ -68,9 +68,8 @@ def main() -> None:
         access_log_bucket=access_logs.bucket,
         opts=opts,
     )
-    alarms = AlarmTopic(
-        f"{name}-alarms", key=keys.ref("platform"), email_endpoints=[config.require("alarm_email")], opts=opts
-    )
+    on_call = AlarmSettings(email_endpoints=(config.require("alarm_email"),))  # both alert tiers' topics
+    alarms = AlertTopics(f"{name}-alarms", on_call, key=keys.ref("platform"), opts=opts)
     # The region's RDSOSMetrics group (enhanced monitoring), one per account and region: created here first,
     # encrypted and kept for the audit retention, rather than by RDS without either.
     os_metrics = encrypted_log_group(
@@ -88,7 +87,7 @@ def main() -> None:
         jurisdiction=jurisdiction,
         network=vpc.data_network(client_security_group_ids={"payments-api": app.id}),  # one ingress rule per label
         key=keys.ref("payments"),
-        alarm_topic_arn=alarms.arn,
+        alert_route=alarms.route,
         monitoring_log_groups=[os_metrics],
         opts=opts,
     )

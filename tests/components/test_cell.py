@@ -97,7 +97,14 @@ def test_one_provider_per_region_children_of_the_cell(recording: Recording) -> N
 def test_primary_and_dr_building_blocks(recording: Recording) -> None:
     assert _names(recording, "fintech:kms:KeyRing") == ["eu-dr-keys", "eu-keys"]
     assert _names(recording, "fintech:vpc:SecureVpc") == ["eu-dr-vpc", "eu-vpc"]
-    assert _names(recording, "fintech:alarms:AlarmTopic") == ["eu-alarms", "eu-dr-alarms"]
+    assert _names(recording, "fintech:alarms:AlertTopics") == ["eu-alarms", "eu-dr-alarms"]
+    assert _names(recording, "fintech:alarms:AlarmTopic") == [
+        "eu-alarms-critical",
+        "eu-alarms-warning",
+        "eu-dr-alarms-critical",
+        "eu-dr-alarms-warning",
+    ]
+    assert _names(recording, "fintech:security:SecuritySignals") == ["eu-dr-security", "eu-security"]
     assert _names(recording, "fintech:edge:Edge") == ["eu-dr-edge", "eu-edge"]
     assert _names(recording, "fintech:database:FinancialDatabase") == ["eu-crm", "eu-trading"]
     assert _names(recording, "fintech:audit:AuditTrail") == ["eu-audit"]

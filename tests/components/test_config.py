@@ -18,7 +18,7 @@ from fintech_infra.config import (
 )
 from fintech_infra.errors import ConfigError
 from fintech_infra.testing import synthesize
-from fintech_infra.validation import load_stack_config, read_pulumi_config
+from fintech_infra.validation import load_stack_config, read_pulumi_config, validate_stack_config
 
 VALID: dict[str, Any] = {
     "environment": "prod",
@@ -327,4 +327,52 @@ def test_drift_reconcile_is_for_non_production_stacks_only() -> None:
     assert error_for(config_with(drift={"reconcile": True})) == (
         "invalid stack config: drift.reconcile: true in a prod stack; allowed: false (production drift is "
         "investigated through its issue and fixed by a reviewed change, never overwritten on a schedule)"
+    )
+
+
+# -- alert tiers: subscriptions per tier, HTTPS endpoints only as secure: values -------------------------------
+
+PAGER = "https://events.pagerduty.com/integration/0123456789abcdef/enqueue"
+
+
+def _alarm_error(subscriptions: dict[str, Any], *, secret: bool = True) -> str:
+    raw = config_with(**{"cells.cy.alarms": {"subscriptions": subscriptions}})
+    values = {f"fintech-infra:{key}": value for key, value in raw.items()}
+    with pytest.raises(ConfigError) as caught:
+        validate_stack_config(values, secret_keys=("fintech-infra:cells",) if secret else ())
+    return str(caught.value)
+
+
+def test_https_endpoint_from_secure_config_loads() -> None:
+    raw = config_with(**{"cells.cy.alarms": {"subscriptions": {"critical": {"https_endpoints": [PAGER]}}}})
+    config = validate_stack_config(
+        {f"fintech-infra:{key}": value for key, value in raw.items()}, secret_keys=("fintech-infra:cells",)
+    )
+    assert config.cells["cy"].alarms.subscriptions["critical"].https_endpoints == (PAGER,)
+
+
+def test_https_endpoint_that_is_not_https_is_refused_without_printing_it() -> None:
+    message = _alarm_error({"critical": {"https_endpoints": ["http://events.example.com/integration/key123/x"]}})
+    assert message == (
+        "invalid stack config: cells.cy.alarms.subscriptions.critical.https_endpoints[0]: [value hidden] is not an "
+        "https:// URL; allowed: an https://host/path URL such as the CloudWatch integration URL PagerDuty or "
+        "Opsgenie gives, set with `pulumi config set --secret --path`"
+    )
+    assert "key123" not in message
+
+
+def test_https_endpoint_in_plain_config_is_refused_without_printing_it() -> None:
+    message = _alarm_error({"critical": {"https_endpoints": [PAGER]}}, secret=False)
+    assert message.startswith(
+        "invalid stack config: cells.cy.alarms.subscriptions.critical.https_endpoints[0]: [value hidden] holds an "
+        "alarm HTTPS endpoint (it embeds the paging integration's key); plaintext credentials are refused"
+    )
+    assert "0123456789abcdef" not in message
+
+
+def test_unknown_tier_and_bad_tier_email_name_their_keys() -> None:
+    assert "cells.cy.alarms.subscriptions.page" in _alarm_error({"page": {"email_endpoints": ["a@example.com"]}})
+    assert _alarm_error({"warning": {"email_endpoints": ["team"]}}) == (
+        "invalid stack config: cells.cy.alarms.subscriptions.warning.email_endpoints[0]: 'team' is not an e-mail "
+        "address; allowed: name@domain, e.g. oncall@example.com"
     )

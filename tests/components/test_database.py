@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pytest
 
 from fintech_infra._tags import apply_tag_convention
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.config import AlarmSettings, DatabaseSettings, RecoveryObjectives
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.errors import ConfigError, ResidencyError
@@ -30,6 +31,7 @@ CONCERNS = {
 }
 INSTANCE, CLUSTER = "aws:rds/instance:Instance", "aws:rds/cluster:Cluster"
 TOPIC, DR_TOPIC = "arn:aws:sns:eu-central-1:123456789012:alarms", "arn:aws:sns:eu-west-1:123456789012:alarms"
+ROUTE, DR_ROUTE = AlertRoute(critical=TOPIC, warning=TOPIC), AlertRoute(critical=DR_TOPIC, warning=DR_TOPIC)
 SG = "aws:ec2/securityGroup:SecurityGroup"
 
 
@@ -76,8 +78,8 @@ def program() -> None:
             network=_network("vpc-primary", ["subnet-a", "subnet-b", "subnet-c"], [app_sg.id]),
             key=KeyRef(arn=key.arn, alias=f"alias/eu/{concern}"),
             dr=dr,
-            alarm_topic_arn=topic,
-            dr_alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:alarms",
+            alert_route=AlertRoute(critical=topic, warning=topic),
+            dr_alert_route=DR_ROUTE,
             monitoring_log_groups=monitoring,
             alarms=AlarmSettings(),
             availability_zones=["eu-central-1a", "eu-central-1b", "eu-central-1c"],
@@ -95,7 +97,7 @@ def program() -> None:
             jurisdiction=CYSEC,
             network=_network("vpc-local", ["subnet-x", "subnet-y"], [app_sg.id]),
             key=KeyRef(arn=key.arn, alias=f"alias/local/{concern}"),
-            alarm_topic_arn=TOPIC,
+            alert_route=ROUTE,
             monitoring_log_groups=monitoring[:1],
         )
         pulumi.export(f"local-{concern}", {k: getattr(db, k) for k in FinancialDatabase.OUTPUTS})
@@ -394,7 +396,7 @@ def _build_plain(settings: DatabaseSettings, *, dr_region: str | None) -> None:
         jurisdiction=CYSEC,
         network=_network("vpc-1", ["s-1", "s-2"], ["sg-app"]),
         key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/payments"),
-        alarm_topic_arn=TOPIC,
+        alert_route=ROUTE,
         dr=dr,
         config_path="cells.eu.concerns[2]",
     )
@@ -514,8 +516,8 @@ def _rotated_program() -> None:
             key=KeyRef(arn=dr_key.arn, alias="alias/eu/trading"),
             network=_network("vpc-dr", ["subnet-dr-a", "subnet-dr-b"], ["sg-dr-app"]),
         ),
-        alarm_topic_arn=TOPIC,
-        dr_alarm_topic_arn=DR_TOPIC,
+        alert_route=ROUTE,
+        dr_alert_route=DR_ROUTE,
         monitoring_log_groups=[_os_metrics(), _os_metrics(dr_provider, "-dr")],
         availability_zones=["eu-central-1a", "eu-central-1b"],
         rotation=rotation,
@@ -568,7 +570,7 @@ def test_rotation_is_refused_where_rds_manages_the_password() -> None:
             jurisdiction=CYSEC,
             network=_network("vpc-1", ["s-1", "s-2"], ["sg-app"]),
             key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/crm"),
-            alarm_topic_arn=TOPIC,
+            alert_route=ROUTE,
             rotation=stand_in,  # type: ignore[arg-type]
             config_path="cells.eu.concerns[0]",
         )
@@ -613,9 +615,9 @@ def _standalone(
         jurisdiction=CYSEC,
         network=_network("vpc-1", ["s-1", "s-2"], ["sg-app"]),
         key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/cy/payments"),
-        alarm_topic_arn=topic,  # type: ignore[arg-type]  # None on purpose in one test
+        alert_route=None if topic is None else AlertRoute(critical=topic, warning=topic),  # type: ignore[arg-type]
         dr=dr,
-        dr_alarm_topic_arn=dr_topic,
+        dr_alert_route=None if dr_topic is None else AlertRoute(critical=dr_topic, warning=dr_topic),
         monitoring_log_groups=monitoring,
     )
     pulumi.export("mechanism", db.recovery_mechanism)
@@ -652,14 +654,14 @@ def test_a_database_without_an_alarm_topic_is_refused() -> None:
         lambda: _standalone("staging", DatabaseSettings(concern="payments"), topic=None, with_monitoring=False)
     )
     assert message == (
-        "FinancialDatabase 'cy-payments': alarm_topic_arn: None would leave its alarms notifying no one (the policy "
-        "pack's cloudwatch-alarm-actions); allowed: an SNS topic ARN, e.g. AlarmTopic(...).arn"
+        "FinancialDatabase 'cy-payments': alert_route: None would leave its alarms notifying no one (the policy "
+        "pack's cloudwatch-alarm-actions); allowed: the region's AlertTopics(...).route"
     )
     aurora_global = DatabaseSettings(concern="payments", engine="aurora")
     message = _registers_nothing(lambda: _standalone("prod", aurora_global, with_dr=True, with_monitoring=False))
     assert message == (
-        "FinancialDatabase 'cy-payments': dr_alarm_topic_arn: None would leave the alarms on its DR copy "
-        "(aurora-global-database) notifying no one; allowed: an SNS topic ARN in eu-west-1"
+        "FinancialDatabase 'cy-payments': dr_alert_route: None would leave the alarms on its DR copy "
+        "(aurora-global-database) notifying no one; allowed: the AlertTopics(...).route of eu-west-1"
     )
 
 
@@ -685,7 +687,7 @@ def test_a_client_labelled_rotation_is_refused_when_the_rotation_function_is_adm
             jurisdiction=CYSEC,
             network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-1"], client_security_group_ids={"rotation": "sg-x"}),
             key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/trading"),
-            alarm_topic_arn=TOPIC,
+            alert_route=ROUTE,
             dr=DrPlacement(
                 region="eu-west-1",
                 provider=aws.Provider("dr", region="eu-west-1"),
@@ -720,7 +722,7 @@ def _build_plain_with_clients(clients: dict[str, str]) -> None:
         jurisdiction=CYSEC,
         network=DataNetwork(vpc_id="vpc-1", subnet_ids=["s-1", "s-2"], client_security_group_ids=clients),
         key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/eu/crm"),
-        alarm_topic_arn=TOPIC,
+        alert_route=ROUTE,
         config_path="cells.eu.concerns[0]",
     )
 

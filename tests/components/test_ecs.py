@@ -11,6 +11,7 @@ import pulumi_aws as aws
 import pytest
 from pydantic import ValidationError
 
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.compute_config import RolloutSettings
 from fintech_infra.config import EcsServiceSettings
 from fintech_infra.ecs import EcsCluster
@@ -60,6 +61,7 @@ QUOTES = EcsServiceSettings(
     rollout=RolloutSettings(linear_step_percent=20.0, linear_step_bake_minutes=3, bake_minutes=30),
 )
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:eu-alarms"
+WARNING_TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:eu-warnings"
 SHIFTING_TARGET: dict[str, Any] = {
     "target_group_arn": TG_ARN,
     "load_balancer_arn_suffix": "app/eu-alb/1234",
@@ -82,7 +84,7 @@ def _program() -> None:
         "security_group_ids": ["sg-app"],
         "logs_key": LOGS_KEY,
         "log_retention_days": 2000,
-        "alarm_topic_arn": TOPIC_ARN,
+        "alert_route": AlertRoute(critical=TOPIC_ARN, warning=WARNING_TOPIC_ARN),
         "opts": opts,
     }
     FargateService(
@@ -107,7 +109,7 @@ def _program() -> None:
         ("eu-bg-no-target", {}),
         ("eu-six-groups", {"security_group_ids": [f"sg-{n}" for n in range(6)]}),
         ("eu-no-strategy", {}),
-        ("eu-alb-no-topic", {**SHIFTING_TARGET, "alarm_topic_arn": None}),
+        ("eu-alb-no-topic", {**SHIFTING_TARGET, "alert_route": None}),
     ):
         settings = {
             "eu-bg-no-target": ORDERS,
@@ -407,8 +409,8 @@ def test_a_service_used_alone_names_its_strategy_and_its_alarm_topic(rec: Record
         "resolves it per environment: canary in prod, rolling elsewhere; a component used alone says which)",
     )
     assert ERRORS[5].problems == (
-        "eu-alb-no-topic.alarm_topic_arn: None with target_group_arn set; allowed: the cell's alarm topic "
-        "(the deployment alarms that roll a bad revision back notify it)",
+        "eu-alb-no-topic.alert_route: None with target_group_arn set; allowed: the cell region's alert "
+        "topics (the deployment alarms that roll a bad revision back notify them)",
     )
     assert not [r for r in rec if r.name.startswith(("eu-no-strategy", "eu-alb-no-topic"))]
 
@@ -462,7 +464,9 @@ def test_the_deployment_rolls_back_on_alarms_watching_every_group_traffic_runs_t
     for group in groups:
         errors, latency = alarms[f"5xx-{group}"].inputs, alarms[f"latency-{group}"].inputs
         for alarm in (errors, latency):
-            assert alarm["alarmActions"] == alarm["okActions"] == [TOPIC_ARN]  # a rollback pages too
+            # ECS rolls back by itself: the warning tier tells the team.
+            assert alarm["alarmActions"] == alarm["okActions"] == [WARNING_TOPIC_ARN]
+            assert alarm["tags"]["AlertTier"] == "warning"
             assert (alarm["evaluationPeriods"], alarm["datapointsToAlarm"]) == (3, 2)
             assert alarm["comparisonOperator"] == "GreaterThanThreshold"
             assert alarm["treatMissingData"] == "notBreaching"

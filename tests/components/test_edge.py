@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.config import AlarmSettings, EcsServiceSettings, EdgeSettings
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
@@ -21,6 +22,8 @@ REGION = "eu-central-1"
 ACCOUNT = "123456789012"
 KEY = KeyRef(arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/logs", alias="alias/eu/logs")
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:eu-alarms"
+WARNING_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:eu-warnings"
+ROUTE = AlertRoute(critical=TOPIC, warning=WARNING_TOPIC)
 BYO_CERT = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0a1b2c3d-1111-2222-3333-444455556666"
 NETWORK = AppNetwork(
     vpc_id="vpc-1",
@@ -41,7 +44,7 @@ def _program() -> None:
     common: dict[str, Any] = {
         "cell": "eu",
         "network": NETWORK,
-        "alarm_topic_arn": TOPIC,
+        "alert_route": ROUTE,
         "waf_logs_key": KEY,
         "log_retention_days": 400,
         "opts": opts,
@@ -70,7 +73,7 @@ def _program() -> None:
         "security_group_ids": [app_sg.id],
         "logs_key": KEY,
         "log_retention_days": 400,
-        "alarm_topic_arn": TOPIC,
+        "alert_route": ROUTE,
         "opts": opts,
     }
     FargateService(
@@ -333,10 +336,13 @@ def test_waf_logs_to_an_encrypted_aws_waf_logs_group(rec: Recording) -> None:
 # --- alarms ----------------------------------------------------------------------------------------------
 
 
-def test_5xx_rate_alarm_uses_metric_math_on_the_topic(rec: Recording) -> None:
+def test_5xx_rate_alarm_uses_metric_math_and_pages(rec: Recording) -> None:
     alarm = rec.named("eu-edge-alb-5xx-rate").inputs
     assert alarm["threshold"] == 2.5
     assert alarm["alarmActions"] == [TOPIC] and alarm["okActions"] == [TOPIC]
+    assert alarm["tags"]["AlertTier"] == "critical"
+    assert (alarm["evaluationPeriods"], alarm["datapointsToAlarm"]) == (3, 2)
+    assert {q["metric"]["period"] for q in alarm["metricQueries"] if "metric" in q} == {60}
     queries = {query["id"]: query for query in alarm["metricQueries"]}
     assert queries["rate"]["expression"] == "100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests"
     assert queries["rate"]["returnData"] is True
@@ -351,7 +357,7 @@ def test_latency_alarm_on_p99(rec: Recording) -> None:
     assert alarm["metricName"] == "TargetResponseTime"
     assert alarm["extendedStatistic"] == "p99"
     assert alarm["threshold"] == 0.8
-    assert alarm["alarmActions"] == [TOPIC]
+    assert alarm["alarmActions"] == [WARNING_TOPIC] and alarm["tags"]["AlertTier"] == "warning"
 
 
 @pytest.mark.parametrize(("edge", "days"), [("eu-edge", 30), ("eu-byo", 30)])
@@ -364,7 +370,7 @@ def test_every_certificate_requested_or_given_pages_before_it_expires(rec: Recor
     assert alarm.inputs["dimensions"] == {"CertificateArn": certificate}
     assert (alarm.inputs["comparisonOperator"], alarm.inputs["threshold"]) == ("LessThanThreshold", days)
     assert alarm.inputs["treatMissingData"] == "breaching"
-    assert alarm.inputs["alarmActions"] == [TOPIC]
+    assert alarm.inputs["alarmActions"] == [WARNING_TOPIC]  # a month ahead: the warning tier
 
 
 def test_bad_edge_input_is_one_error_registering_nothing(rec: Recording) -> None:

@@ -156,7 +156,11 @@ def test_audit_key_admits_cloudtrail_for_this_accounts_trails(recording: Recordi
         "AllowCloudTrailEncryptedTopic",
         "AllowCloudTrailDescribe",
         "AllowCloudWatchLogs",
+        "AllowConfigDelivery",
     ]
+    config = _statements(key)[-1]  # AWS Config encrypts what it delivers to the cell's Config bucket
+    assert config["Principal"] == {"Service": "config.amazonaws.com"}
+    assert config["Condition"] == {"StringEquals": {"aws:SourceAccount": MOCK_ACCOUNT_ID}}
     trails = f"arn:aws:cloudtrail:*:{MOCK_ACCOUNT_ID}:trail/*"
     encrypt, topic, describe = _statements(key)[1:4]
     # The trail's SNS topic is encrypted with this key: CloudTrail publishes with it, for this account's trails.
@@ -235,7 +239,7 @@ def _key_of(**kwargs: Any) -> Callable[[pulumi.ProviderResource], object]:
             _ring(extra_service_principals={"logs": ["s3.amazonaws.com"]}),
             "KeyRing 'bad': extra_service_principals.logs: 's3.amazonaws.com' is not supported; allowed: "
             "aps.amazonaws.com, cloudtrail.amazonaws.com, cloudwatch.amazonaws.com, delivery.logs.amazonaws.com, "
-            "events.amazonaws.com, logs.amazonaws.com",
+            "events.amazonaws.com, logs.amazonaws.com, config.amazonaws.com",
         ),
         (
             _key_of(deletion_window_days=31),
@@ -250,7 +254,7 @@ def _key_of(**kwargs: Any) -> Callable[[pulumi.ProviderResource], object]:
             _key_of(service_principals=["*"]),
             "EncryptionKey 'bad': service_principals: '*' is not supported; allowed: aps.amazonaws.com, "
             "cloudtrail.amazonaws.com, cloudwatch.amazonaws.com, delivery.logs.amazonaws.com, events.amazonaws.com, "
-            "logs.amazonaws.com",
+            "logs.amazonaws.com, config.amazonaws.com",
         ),
     ],
 )

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.config import AlarmSettings, RedisSettings
 from fintech_infra.errors import ConfigError
 from fintech_infra.redis import RedisCluster
@@ -18,6 +19,9 @@ from fintech_infra.wiring import DataNetwork, KeyRef
 from tests.components.helpers import admitted, rules_of
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+TOPIC = "arn:aws:sns:eu-central-1:123456789012:alarms"
 
 
 def program() -> None:
@@ -32,7 +36,9 @@ def program() -> None:
         key=KeyRef(arn=key.arn, alias="alias/eu/cache"),
         logs_key=KeyRef(arn=logs.arn, alias="alias/eu/logs"),
         log_retention_days=1825,
-        alarm_topic_arn="arn:aws:sns:eu-central-1:123456789012:alarms",
+        alert_route=AlertRoute(
+            "arn:aws:sns:eu-central-1:123456789012:alarms", "arn:aws:sns:eu-central-1:123456789012:alarms"
+        ),
         alarms=AlarmSettings(redis_memory_pct=75),
         rotation=RotationFunction(
             "eu-cache-rotation",
@@ -134,6 +140,7 @@ def test_bad_node_type_registers_nothing() -> None:
                 key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/k"),
                 logs_key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/l", alias="alias/l"),
                 log_retention_days=365,
+                alert_route=AlertRoute(critical=TOPIC, warning=TOPIC),
             )
         except ConfigError as error:
             caught.append(str(error))
@@ -177,6 +184,7 @@ def test_a_postgresql_function_is_refused_for_the_cache() -> None:
                 key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/k", alias="alias/k"),
                 logs_key=KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/l", alias="alias/l"),
                 log_retention_days=365,
+                alert_route=AlertRoute(critical=TOPIC, warning=TOPIC),
                 rotation=stand_in,  # type: ignore[arg-type]
             )
         except ConfigError as error:

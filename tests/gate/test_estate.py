@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from benchmarks.estate import estate_config, write_estate
-from fintech_infra.validation import load_stack_config
+from fintech_infra_gate.stackfiles import load_project
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,12 @@ def test_estate_has_n_unique_valid_cells():
     hostnames = [entity["hostname"] for cell in cells.values() for entity in cell["entities"]]
     assert len(set(hostnames)) == len(hostnames)
     assert len({cell["vpc"]["cidr"] for cell in cells.values()}) == 4
-    config = load_stack_config({k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("fintech-infra:")})
+    assert cells["c01"]["alarms"]["subscriptions"]["critical"]["https_endpoints"][0].keys() == {"secure"}
+
+
+def test_an_estate_stack_reads_as_the_program_reads_it(tmp_path):
+    (name,) = write_estate(ROOT, tmp_path, (4,)).values()
+    config = load_project(tmp_path).stack(name).validated()
     assert len(config.cells) == 4
 
 

@@ -65,8 +65,15 @@ CELL: dict[str, Any] = {
             }
         ],
     },
-    "alarms": {"email_endpoints": ["oncall@fintech.example.com"]},
+    "alarms": {
+        "email_endpoints": ["oncall@fintech.example.com"],
+        # A secure: value in a stack file; the whole `cells` key is then secret (SECRET_KEYS).
+        "subscriptions": {
+            "critical": {"https_endpoints": ["https://events.pagerduty.com/integration/example/enqueue"]}
+        },
+    },
 }
+SECRET_KEYS = ("fintech-infra:cells",)
 
 
 def config(cell: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -88,7 +95,7 @@ def _program() -> None:
 
 @cache
 def recording(preview: bool = False) -> Recording:
-    return synthesize(_program, stack="paths", config=config(), preview=preview)
+    return synthesize(_program, stack="paths", config=config(), preview=preview, secret_keys=SECRET_KEYS)
 
 
 def resources(rec: Recording) -> list[R]:

@@ -13,7 +13,7 @@ import pulumi
 
 from fintech_infra.testing import Recording, synthesize
 from fintech_infra_gate.verdict import Verdict
-from tests.stacks.test_stacks import ORG, ROOT, _run_program, stack_config
+from tests.stacks.test_stacks import ORG, ROOT, _run_program, secret_keys, stack_config
 
 Props = dict[str, Any]
 Change = Callable[[pulumi.ResourceTransformationArgs], Props | None]
@@ -38,7 +38,13 @@ def synthesize_with(change: Change, stack: str, recordings: dict[str, Recording]
     """``stack`` synthesized with ``change``; a cell stack reads the zones stack (`dns.zones_stack`), answered with
     the session's synthesis of `global`."""
     zones = {f"{ORG}/global": dict(recordings["global"].exports)}
-    return synthesize(program_with(change), stack=stack, config=stack_config(stack), stack_outputs=zones)
+    return synthesize(
+        program_with(change),
+        stack=stack,
+        config=stack_config(stack),
+        stack_outputs=zones,
+        secret_keys=secret_keys(stack),
+    )
 
 
 def judged(judge_policy: Callable[..., Verdict], recording: Recording, stack: str) -> Verdict:

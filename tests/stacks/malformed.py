@@ -842,6 +842,30 @@ CASES: tuple[Case, ...] = (
         "'oncall' is not an e-mail address",
     ),
     Case(
+        "alarm-tier-unknown",
+        "prod-uk",
+        lambda d: _cell(d)["alarms"]["subscriptions"].__setitem__("page", {"email_endpoints": ["oncall@example.com"]}),
+        "cells.uk.alarms.subscriptions.page",
+        "'page'",
+    ),
+    Case(
+        "alarm-https-plain",
+        "prod-uk",
+        lambda d: _cell(d)["alarms"]["subscriptions"]["critical"].__setitem__(
+            "https_endpoints", ["https://events.pagerduty.com/integration/plainkey0123456789/enqueue"]
+        ),
+        "cells.uk.alarms.subscriptions.critical.https_endpoints[0]",
+        HIDDEN,
+        secret="plainkey0123456789",
+    ),
+    Case(
+        "alarm-tier-email",
+        "prod-uk",
+        lambda d: _cell(d)["alarms"]["subscriptions"].__setitem__("warning", {"email_endpoints": ["team"]}),
+        "cells.uk.alarms.subscriptions.warning.email_endpoints[0]",
+        "'team' is not an e-mail address",
+    ),
+    Case(
         "certificate-other-region",
         "prod-uk",
         lambda d: _cell(d).__setitem__(

@@ -216,27 +216,45 @@ def test_one_self_healing_application_per_service_from_config(rec: Recording) ->
     assert credential["target"]["template"]["data"]["password"] == "{{ .password }}"
 
 
-def test_alert_rules_route_to_the_cell_alarm_topic(rec: Recording) -> None:
+def test_alert_rules_route_by_severity_to_the_cell_alert_topics(rec: Recording) -> None:
     for cluster in CLUSTERS:
         rules = json.loads(rec.named(f"{cluster}-eks-platform-amp-rules").inputs["data"])
-        alerts = {r["alert"]: r["expr"] for r in rules["groups"][0]["rules"]}
+        alerts = {r["alert"]: r for r in rules["groups"][0]["rules"]}
         assert set(alerts) == {
             "OrderLatencyP95High",
             "TransactionFailureRateHigh",
             "ErrorRateHigh",
             "PodRestarting",
+            "ContainerCpuHigh",
+            "ContainerMemoryHigh",
             "HpaAtMaximum",
         }
-        assert alerts["OrderLatencyP95High"].endswith("> 0.5") and alerts["TransactionFailureRateHigh"].endswith(
-            "> 0.001"
+        expr = {name: rule["expr"] for name, rule in alerts.items()}
+        assert expr["OrderLatencyP95High"].endswith("> 0.5") and expr["TransactionFailureRateHigh"].endswith("> 0.001")
+        assert expr["ErrorRateHigh"].endswith("> 0.01")
+        assert (
+            expr["ContainerCpuHigh"].endswith("> 0.8")
+            and "container_cpu_usage_seconds_total" in expr["ContainerCpuHigh"]
         )
-        assert alerts["ErrorRateHigh"].endswith("> 0.01")
+        assert expr["ContainerMemoryHigh"].endswith("> 0.8")
+        assert {name for name, rule in alerts.items() if rule["labels"]["severity"] == "warning"} == {
+            "ContainerCpuHigh",
+            "ContainerMemoryHigh",
+            "HpaAtMaximum",
+        }
         definition = json.loads(rec.named(f"{cluster}-eks-platform-amp-alertmanager").inputs["definition"])
-        (receiver,) = json.loads(definition["alertmanager_config"])["receivers"]
-        topic = rec.named(f"{cluster}-alarms-topic" if cluster == "au" else "au-dr-alarms-topic")
-        assert receiver["sns_configs"][0]["topic_arn"] == topic.outputs["arn"]
-        topic_policy = json.loads(rec.named(f"{cluster}-alarms-policy").inputs["policy"])
+        config = json.loads(definition["alertmanager_config"])
+        receivers = {r["name"]: r["sns_configs"][0]["topic_arn"] for r in config["receivers"]}
+        prefix = "au" if cluster == "au" else "au-dr"
+        critical = rec.named(f"{prefix}-alarms-critical-topic").outputs["arn"]
+        warning = rec.named(f"{prefix}-alarms-warning-topic").outputs["arn"]
+        assert receivers == {"alarm-topic": critical, "warning-topic": warning}
+        assert config["route"]["receiver"] == "alarm-topic"
+        assert config["route"]["routes"] == [{"receiver": "warning-topic", "matchers": ['severity="warning"']}]
+        topic_policy = json.loads(rec.named(f"{prefix}-alarms-critical-policy").inputs["policy"])
         assert any(s["Principal"] == {"Service": "aps.amazonaws.com"} for s in topic_policy["Statement"])
+        scrape = json.loads(rec.named(f"{cluster}-eks-platform-amp-scraper").inputs["scrapeConfiguration"])
+        assert "cadvisor" in [job["job_name"] for job in scrape["scrape_configs"]]
 
 
 def test_access_entries_are_the_deploy_and_break_glass_roles_only(rec: Recording) -> None:

@@ -13,8 +13,8 @@ import pytest
 from fintech_infra.aws_facts import NAME_LIMITS
 from fintech_infra.config_limits import derived_names
 from fintech_infra.testing import Recording
-from fintech_infra.validation import load_stack_config
-from tests.stacks.test_stacks import CELL_STACKS, stack_config
+from fintech_infra.validation import validate_stack_config
+from tests.stacks.test_stacks import CELL_STACKS, secret_keys, stack_config
 
 EXPLICIT_NAME_INPUTS = ("name", "namePrefix", "bucket", "bucketPrefix", "identifier", "replicationGroupId")
 """Inputs that set a physical name: a resource with one is not auto-named."""
@@ -22,8 +22,7 @@ EXPLICIT_NAME_INPUTS = ("name", "namePrefix", "bucket", "bucketPrefix", "identif
 
 @pytest.mark.parametrize("stack", CELL_STACKS)
 def test_autonamed_names_are_predicted_from_config(recordings: dict[str, Recording], stack: str) -> None:
-    raw = stack_config(stack)
-    config = load_stack_config({k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("fintech-infra:")})
+    config = validate_stack_config(stack_config(stack), secret_keys=secret_keys(stack))
     predicted = {
         (name.type_token, name.logical)
         for cell, settings in config.cells.items()

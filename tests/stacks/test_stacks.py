@@ -27,6 +27,7 @@ from fintech_infra.errors import ConfigError
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 from fintech_infra.routing import manifest_problems
 from fintech_infra.testing import RecordedResource, Recording, synthesize
+from fintech_infra_gate.stackfiles import load_project
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "stacks" / "__main__.py"
@@ -49,12 +50,18 @@ CELLS = {
 
 
 def stack_config(stack: str) -> dict[str, Any]:
+    """The stack file's config as the gate reads it: ``secure:`` values as the offline placeholder."""
     document = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
-    config: dict[str, Any] = document["config"]
-    return config
+    return {key: load_project(ROOT).stack(stack).config[key] for key in document["config"]}
+
+
+def secret_keys(stack: str) -> tuple[str, ...]:
+    """The config keys the engine marks secret (those holding a ``secure:`` value)."""
+    return load_project(ROOT).stack(stack).secret_keys
 
 
 def run_stack(stack: str, config: dict[str, Any] | None = None, **options: Any) -> Recording:
+    options.setdefault("secret_keys", secret_keys(stack))
     return synthesize(_run_program, stack=stack, config=config or stack_config(stack), **options)
 
 
@@ -426,7 +433,7 @@ def _forbidden(stack: str, edit: Any) -> tuple[list[Exception], Recording]:
         except (ConfigError, pulumi.RunError) as error:  # RunError: the program's refusal, shown without a traceback
             errors.append(error)
 
-    return errors, synthesize(program, stack=stack, config=config)
+    return errors, synthesize(program, stack=stack, config=config, secret_keys=secret_keys(stack))
 
 
 def test_forbidden_dr_region_fails_and_registers_nothing() -> None:

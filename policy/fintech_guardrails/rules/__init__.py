@@ -47,6 +47,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     residency,
     s3,
     secrets,
+    security_services,
     separation,
     sqs,
     tagging,

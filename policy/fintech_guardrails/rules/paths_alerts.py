@@ -207,9 +207,9 @@ class _Outside:
     tags=("functional-path", "PCI DSS 4.0.1 12.10.5", "DORA Art. 10"),
     url=str(_FACTS["sns_encrypted_topic_cloudwatch"]["url"]),
     remediation=(
-        "Send every alarm to the cell's AlarmTopic of its region (alarm_topic_arn) and give the topic a subscriber "
-        "(alarms.email_endpoints); encrypt it with a key whose policy admits cloudwatch.amazonaws.com (the cell's "
-        "platform key does)."
+        "Send every alarm to its tier's topic of the cell's AlertTopics in its region (alert_route) and give the "
+        "topic a subscriber (alarms.email_endpoints or the tier's https_endpoints); encrypt it with a key whose "
+        "policy admits cloudwatch.amazonaws.com (the cell's platform key does)."
     ),
 )
 def alert_paths_reach_someone(stack: Stack, out: Findings) -> None:
@@ -221,3 +221,110 @@ def alert_paths_reach_someone(stack: Stack, out: Findings) -> None:
     endpoint. Values unknown during preview are pending.
     """
     AlertWalk(stack, out).run()
+
+
+_TIERS = _FACTS["alert_tiers"]
+TIER_TAG = str(_TIERS["tag"])
+
+
+def _periods(alarm: Node) -> list[Any]:
+    """The alarm's evaluation period(s): its own, or each metric query's."""
+    queries = alarm.get("metricQueries")
+    if is_unknown(queries):
+        return [UNKNOWN]
+    if queries:
+        return [dig(query, "metric", "period") for query in known_list(queries) if dig(query, "metric") is not None]
+    return [alarm.get("period")]
+
+
+def _tier_problems(alarm: Node, walk: AlertWalk, out: Findings) -> list[str]:
+    if alarm.tags is UNKNOWN:
+        out.wait("tags", alarm.urn)
+        return []
+    tier = alarm.tag(TIER_TAG)
+    if tier not in _TIERS["tiers"]:
+        named = "no alert tier" if tier is None else f"tier {tier!r}, not one of {', '.join(_TIERS['tiers'])}"
+        return [f"alarm {alarm.name} names {named} (tag {TIER_TAG}): nobody knows whether it pages"]
+    problems: list[str] = []
+    topics = walk.topics(alarm)
+    if topics is UNKNOWN:
+        out.wait("alarmActions", alarm.urn)
+    else:
+        for topic in topics:
+            if isinstance(topic, _Outside):
+                continue  # alert-paths-reach-someone reports it
+            if topic.tag(TIER_TAG) != tier:
+                problems.append(
+                    f"{tier} alarm {alarm.name} notifies topic {topic.name} of tier {topic.tag(TIER_TAG)!r}: it "
+                    f"must notify its own tier's topic"
+                )
+    if tier == "critical" and alarm.type == t.METRIC_ALARM:  # a composite alarm has no period of its own
+        limit = int(_TIERS["max_critical_period_seconds"])
+        periods = _periods(alarm)
+        if any(is_unknown(period) for period in periods):
+            out.wait("period", alarm.urn)
+        elif any(not isinstance(period, int | float) or period > limit for period in periods):
+            problems.append(f"critical alarm {alarm.name} evaluates over {periods} s; allowed: at most {limit} s")
+        datapoints = alarm.get("datapointsToAlarm")
+        least = int(_TIERS["min_critical_datapoints"])
+        if alarm.tag(str(_TIERS["signal_tag"])) == "event":
+            pass  # a count of discrete events (a root sign-in): one is the whole signal
+        elif is_unknown(datapoints):
+            out.wait("datapointsToAlarm", alarm.urn)
+        elif not isinstance(datapoints, int | float) or datapoints < least:
+            problems.append(
+                f"critical alarm {alarm.name} pages on {int(datapoints or 1)} datapoint: one blip wakes someone; "
+                f"allowed: datapointsToAlarm of at least {least}"
+            )
+    return problems
+
+
+def _paging_problems(stack: Stack, out: Findings) -> list[tuple[str, str]]:
+    """In production, every critical topic has an HTTPS subscription (the paging service's integration)."""
+    problems: list[tuple[str, str]] = []
+    for topic in stack.of_type(t.SNS_TOPIC):
+        if topic.tag(TIER_TAG) != "critical" or topic.tag("Environment") != "prod":
+            continue
+        subscriptions = stack.referrers(topic, t.SNS_SUBSCRIPTION, prop="topic")
+        protocols = [s.get("protocol") for s in subscriptions]
+        if any(is_unknown(p) for p in protocols):
+            out.wait("protocol", topic.urn)
+        elif "https" not in protocols:
+            problems.append(
+                (
+                    f"production critical topic {topic.name} has no HTTPS subscription: its alarms e-mail, nobody is "
+                    "paged",
+                    topic.urn,
+                )
+            )
+    return problems
+
+
+@stack_rule(
+    name="alarm-tiers-route-and-page-fast",
+    severity=Severity.HIGH,
+    framework=pci("10.7.2", "Failures of critical security control systems are detected, alerted and addressed"),
+    tags=("functional-path", "PCI DSS 4.0.1 12.10.5", "DORA Art. 10"),
+    url=str(_FACTS["cloudwatch_alarm_evaluation"]["url"]),
+    remediation=(
+        "Create alarms with fintech_infra.alert_tiers.tiered_alarm (it tags the tier and notifies that tier's topic "
+        "of the cell's AlertTopics); give the production critical tier an HTTPS endpoint "
+        "(alarms.subscriptions.critical.https_endpoints, a secure: value)."
+    ),
+)
+def alarm_tiers_route_and_page_fast(stack: Stack, out: Findings) -> None:
+    """Every alarm names its alert tier and notifies that tier's topic; critical alarms page within minutes.
+
+    Per alarm: an `AlertTier` tag of `critical` or `warning`, and every SNS topic of the stack among its
+    `alarmActions` tagged with the same tier. A critical alarm evaluates over periods of at most 60 s (its own
+    `period`, or every metric query's) and needs at least 2 breaching datapoints (one blip never pages), unless it
+    counts discrete events (`AlertSignal` tag `event`: one root sign-in is the signal). In a
+    production stack (`Environment` tag `prod`) every critical topic has an `https` subscription: the paging
+    service's integration. Values unknown during preview are pending.
+    """
+    walk = AlertWalk(stack, out)
+    for alarm in stack.of_type(t.METRIC_ALARM, t.COMPOSITE_ALARM):
+        for message in _tier_problems(alarm, walk, out):
+            out.fail(message, alarm.urn)
+    for message, urn in _paging_problems(stack, out):
+        out.fail(message, urn)

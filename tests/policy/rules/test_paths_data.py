@@ -20,6 +20,7 @@ from fintech_infra.testing import synthesize
 from tests.policy.harness import Case, R, case_params, run_case
 from tests.policy.paths_fixture import (
     CELL,
+    SECRET_KEYS,
     Edit,
     _program,
     cell,
@@ -267,7 +268,12 @@ def test_two_cells_each_service_needs_only_the_stores_of_its_own_vpc() -> None:
     other = copy.deepcopy(CELL)
     other["entities"] = [{"name": "eu-nl", "legal_name": "Example eu-nl", "hostname": "api.nl.fintech.example.com"}]
     other["vpc"] = {"cidr": "10.31.0.0/16", "az_count": 2}
-    two = synthesize(_program, stack="paths", config={**config(), "fintech-infra:cells": {"eu": CELL, "nl": other}})
+    two = synthesize(
+        _program,
+        stack="paths",
+        config={**config(), "fintech-infra:cells": {"eu": CELL, "nl": other}},
+        secret_keys=SECRET_KEYS,
+    )
     items = resources(two)
     assert {r.name for r in items if r.type == t.ECS_SERVICE} >= {"eu-api-service", "nl-api-service"}
     assert run_case(POLICY, Case("two cells", "pass", items)).outcome(POLICY) == "pass"

@@ -15,7 +15,7 @@ import pytest
 from fintech_guardrails import types as t
 from fintech_infra.testing import Recording, synthesize
 from tests.policy.harness import Case, R, case_params, run_case
-from tests.policy.paths_fixture import CELL, _program, config, edit, resources
+from tests.policy.paths_fixture import CELL, SECRET_KEYS, _program, config, edit, resources
 
 POLICY = "queue-paths-least-privilege"
 GRANT = "eu-api-queue-policy"
@@ -27,7 +27,7 @@ def _recording(preview: bool) -> Recording:
     cell = copy.deepcopy(CELL)
     cell["queues"] = [{"name": "orders", "concern": "trading"}]
     cell["compute"]["services"][0]["queues"] = ["orders"]
-    return synthesize(_program, stack="paths", config=config(cell), preview=preview)
+    return synthesize(_program, stack="paths", config=config(cell), preview=preview, secret_keys=SECRET_KEYS)
 
 
 def case(title: str, expect: str, change: object = None, *, preview: bool = False) -> Case:
