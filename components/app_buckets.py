@@ -7,7 +7,7 @@ the DR region inside the jurisdiction, and grants to the services that declare i
   lifecycle keeps superseded and deleted versions for the jurisdiction's record retention
   (``min_audit_log_retention_days``: an overwrite or a delete never loses a record before then). With a DR region,
   a replica bucket there under the DR region's key of the same concern, and S3 replication of every object
-  version and delete marker into it (:data:`S3_REPLICATION_KMS`).
+  version and delete marker into it (:mod:`fintech_infra.bucket_replication`).
 - :func:`grant_bucket_access`: one role policy per service on its task role: get and put objects in its buckets
   only, and the concerns' keys only through S3 in the role's region.
 
@@ -24,30 +24,19 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
-from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.bucket_config import BucketSettings
+from fintech_infra.bucket_replication import ReplicationNames, replicate_bucket
 from fintech_infra.wiring import KeyRef
 
 __all__ = [
-    "S3_REPLICATION_KMS",
     "BucketSettings",
     "ConcernBucket",
     "DrBucketPlacement",
     "bucket_name_variable",
     "grant_bucket_access",
 ]
-
-S3_REPLICATION_KMS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html"
-"""Checked 2026-12-07: S3 replicates SSE-KMS objects only when the rule's ``SourceSelectionCriteria`` enables
-``SseKmsEncryptedObjects`` and its destination names ``EncryptionConfiguration.ReplicaKmsKeyID`` (a key in the
-destination region); the replication role needs ``kms:Decrypt`` on the source key and ``kms:Encrypt`` on the
-destination key (AWS's example scopes both with ``kms:ViaService`` to S3 in each region), with
-``s3:GetReplicationConfiguration``/``s3:ListBucket`` on the source bucket, ``s3:GetObjectVersionForReplication``,
-``GetObjectVersionAcl`` and ``GetObjectVersionTagging`` on its objects and ``s3:ReplicateObject``,
-``ReplicateDelete`` and ``ReplicateTags`` on the destination's. Both buckets must have versioning enabled
-(https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html)."""
 
 
 @dataclass(frozen=True)
@@ -116,87 +105,23 @@ class ConcernBucket(FintechComponent):
                 opts=pulumi.ResourceOptions(parent=self, provider=dr.provider),
             )
             self.dr_arn = self.replica.arn
-            self._replicate(name, region=region, key=key, dr=dr, replica=self.replica)
+            replicate_bucket(
+                ReplicationNames(
+                    role=child(name, "replication"),
+                    policy=child(name, "replication-policy"),
+                    configuration=child(name, "replication"),
+                ),
+                source=self.data,
+                source_key=key,
+                replica=self.replica,
+                replica_key=dr.key,
+                replica_provider=dr.provider,
+                regions=(region, dr.region),
+                rule_id="copy-to-dr-region",
+                replicate_deletes=True,
+                parent=self,
+            )
         self.register_outputs({output: getattr(self, output) for output in self.OUTPUTS})
-
-    def _replicate(
-        self, name: str, *, region: str, key: KeyRef, dr: DrBucketPlacement, replica: SecureBucket
-    ) -> aws.s3.BucketReplicationConfig:
-        here = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            child(name, "replication"),
-            assume_role_policy=service_trust_policy("s3.amazonaws.com"),
-            opts=here,
-        )
-        source, target = self.data.arn, replica.arn
-        aws.iam.RolePolicy(
-            child(name, "replication-policy"),
-            role=role.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "ReadReplicationConfiguration",
-                            "Effect": "Allow",
-                            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                            "Resource": [source],
-                        },
-                        {
-                            "Sid": "ReadSourceVersions",
-                            "Effect": "Allow",
-                            "Action": [
-                                "s3:GetObjectVersionForReplication",
-                                "s3:GetObjectVersionAcl",
-                                "s3:GetObjectVersionTagging",
-                            ],
-                            "Resource": [pulumi.Output.concat(source, "/*")],
-                        },
-                        {
-                            "Sid": "WriteReplicas",
-                            "Effect": "Allow",
-                            "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                            "Resource": [pulumi.Output.concat(target, "/*")],
-                        },
-                        {
-                            "Sid": "DecryptSourceViaS3",
-                            "Effect": "Allow",
-                            "Action": ["kms:Decrypt"],
-                            "Resource": [key.arn],
-                            "Condition": _via_s3(region),
-                        },
-                        {
-                            "Sid": "EncryptReplicasViaS3",
-                            "Effect": "Allow",
-                            "Action": ["kms:Encrypt"],
-                            "Resource": [dr.key.arn],
-                            "Condition": _via_s3(dr.region),
-                        },
-                    ],
-                }
-            ),
-            opts=here,
-        )
-        return aws.s3.BucketReplicationConfig(
-            child(name, "replication"),
-            role=role.arn,
-            bucket=self.data.bucket,
-            rules=[
-                {
-                    "id": "copy-to-dr-region",
-                    "status": "Enabled",
-                    "filter": {},
-                    "delete_marker_replication": {"status": "Enabled"},
-                    "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
-                    "destination": {
-                        "bucket": target,
-                        "encryption_configuration": {"replica_kms_key_id": dr.key.arn},
-                    },
-                }
-            ],
-            # Replication needs versioning on both buckets first (S3 refuses the configuration otherwise).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.data.versioning, replica.versioning]),
-        )
 
 
 def bucket_name_variable(bucket: str) -> str:

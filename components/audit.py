@@ -22,9 +22,9 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
-from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child, physical
 from fintech_infra.bucket import MAX_OBJECT_LOCK_DAYS, SecureBucket
+from fintech_infra.bucket_replication import ReplicationNames, replicate_bucket
 from fintech_infra.config import DataConcern
 from fintech_infra.errors import ConfigError
 from fintech_infra.logs import cloudwatch_retention, encrypted_log_group
@@ -314,89 +314,24 @@ class AuditTrail(FintechComponent):
             object_lock_retention_days=self._retention_days,
             opts=there,
         )
-        source = self._bucket
-        role = aws.iam.Role(
-            child(name, "role"),
-            description=f"S3 replicates the audit trail bucket of {self._trail} to its DR replica",
-            assume_role_policy=service_trust_policy("s3.amazonaws.com"),
-            tags={},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        policy = aws.iam.RolePolicy(
-            child(name, "policy"),
-            role=role.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "ReadSourceConfiguration",
-                            "Effect": "Allow",
-                            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                            "Resource": source.arn,
-                        },
-                        {
-                            "Sid": "ReadSourceVersions",
-                            "Effect": "Allow",
-                            "Action": [
-                                "s3:GetObjectVersionForReplication",
-                                "s3:GetObjectVersionAcl",
-                                "s3:GetObjectVersionTagging",
-                                "s3:GetObjectRetention",
-                                "s3:GetObjectLegalHold",
-                            ],
-                            "Resource": pulumi.Output.concat(source.arn, "/*"),
-                        },
-                        {
-                            "Sid": "WriteReplicas",
-                            "Effect": "Allow",
-                            "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
-                            "Resource": pulumi.Output.concat(replica.arn, "/*"),
-                        },
-                        {
-                            "Sid": "DecryptSource",
-                            "Effect": "Allow",
-                            "Action": "kms:Decrypt",
-                            "Resource": self._key.arn,
-                        },
-                        {
-                            "Sid": "EncryptReplica",
-                            "Effect": "Allow",
-                            "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-                            "Resource": key.arn,
-                        },
-                    ],
-                }
+        replicate_bucket(
+            ReplicationNames(
+                role=child(name, "role"), policy=child(name, "policy"), configuration=child(name, "replication")
             ),
-            opts=pulumi.ResourceOptions(parent=role),
-        )
-        aws.s3.BucketReplicationConfig(
-            child(name, "replication"),
-            bucket=source.bucket,
-            role=role.arn,
-            rules=[
-                aws.s3.BucketReplicationConfigRuleArgs(
-                    id="audit-trail-to-dr",
-                    status="Enabled",
-                    filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),
-                    delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
-                        status="Disabled"
-                    ),
-                    source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
-                        sse_kms_encrypted_objects=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
-                            status="Enabled"
-                        )
-                    ),
-                    destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
-                        bucket=replica.arn,
-                        encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
-                            replica_kms_key_id=key.arn
-                        ),
-                    ),
-                )
-            ],
-            # S3 refuses a replication configuration before versioning on both sides; the role must be usable.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[source.versioning, replica.versioning, policy]),
+            source=self._bucket,
+            source_key=self._key,
+            replica=replica,
+            replica_key=key,
+            replica_provider=provider,
+            regions=(
+                aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region,
+                aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)).region,
+            ),
+            rule_id="audit-trail-to-dr",
+            replicate_deletes=False,
+            locked=True,
+            description=f"S3 replicates the audit trail bucket of {self._trail} to its DR replica",
+            parent=self,
         )
         self.replica_bucket_name = replica.bucket
         return replica

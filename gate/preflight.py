@@ -28,6 +28,7 @@ from fintech_infra import (
     alert_tiers,
     alert_topics,
     attribution,
+    bucket_replication,
     hardening_decisions,
     hardening_facts,
     rollout_facts,
@@ -79,6 +80,7 @@ FACT_MODULES: tuple[ModuleType, ...] = (
     alert_tiers,
     alert_topics,
     tracing,
+    bucket_replication,
 )
 """The library's modules of sourced AWS facts (each lists its facts in ``__all__``)."""
 

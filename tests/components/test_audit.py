@@ -265,16 +265,24 @@ def test_the_replication_role_reads_locked_versions_and_uses_both_keys(recording
     }
     source = _bucket(recording).outputs["arn"]
     replica = recording.named("eu-audit-replica-bucket-bucket", BUCKET).outputs["arn"]
-    assert statements["ReadSourceVersions"]["Resource"] == f"{source}/*"
+    assert statements["ReadSourceVersions"]["Resource"] == [f"{source}/*"]
     assert {"s3:GetObjectRetention", "s3:GetObjectLegalHold"} <= set(statements["ReadSourceVersions"]["Action"])
+    # Deletions stay on the source: no s3:ReplicateDelete.
     assert statements["WriteReplicas"] == {
         "Sid": "WriteReplicas",
         "Effect": "Allow",
         "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
-        "Resource": f"{replica}/*",
+        "Resource": [f"{replica}/*"],
     }
-    assert statements["DecryptSource"]["Resource"] == _key_arn(recording, "audit")
-    assert statements["EncryptReplica"]["Resource"] == recording.named("eu-dr-keys-audit-key").outputs["arn"]
+    # Each key only through S3 in its bucket's Region.
+    assert statements["DecryptSourceViaS3"]["Resource"] == [_key_arn(recording, "audit")]
+    assert statements["DecryptSourceViaS3"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
+    }
+    assert statements["EncryptReplicasViaS3"]["Resource"] == [recording.named("eu-dr-keys-audit-key").outputs["arn"]]
+    assert statements["EncryptReplicasViaS3"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"s3.{DR_REGION}.amazonaws.com"}
+    }
 
 
 def test_the_trail_notifies_an_encrypted_topic_only_it_may_publish_to(recording: Recording) -> None:
