@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from fintech_infra import attribution, hardening_decisions, hardening_facts, rollout_facts
+from fintech_infra import attribution, hardening_decisions, hardening_facts, migration_facts, rollout_facts
 from fintech_infra import aws_facts as facts
 from fintech_infra.aws_facts import Source
 from fintech_infra.config import CellConfig, EcsSettings, EksSettings
@@ -62,7 +62,14 @@ def _fill(source: Source, *, region: str | None = None, **values: str) -> str:
     return command
 
 
-FACT_MODULES: tuple[ModuleType, ...] = (facts, attribution, hardening_facts, hardening_decisions, rollout_facts)
+FACT_MODULES: tuple[ModuleType, ...] = (
+    facts,
+    attribution,
+    hardening_facts,
+    hardening_decisions,
+    rollout_facts,
+    migration_facts,
+)
 """The library's modules of sourced AWS facts (each lists its facts in ``__all__``)."""
 
 
