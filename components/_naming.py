@@ -49,9 +49,10 @@ class NamePattern:
     type_token: str
     template: str
     """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
-    scope: Literal["cell", "region", "service", "concern", "queue", "bucket"]
+    scope: Literal["cell", "region", "service", "concern", "queue", "bucket", "migration"]
     """What it repeats over: once per cell, per region of the cell, per service and region, per concern, per queue
-    or bucket (``{queue}``, ``{bucket}``; the primary region only)."""
+    or bucket (``{queue}``, ``{bucket}``; the primary region only), per concern with a migration task
+    (``{concern}``; the primary region only)."""
     when: Literal["always", "ecs", "eks", "blue_green", "gitops", "dr"] = "always"
     """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set); ``dr``: a cell with a DR region."""
 
@@ -95,6 +96,8 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_BUCKET, "{cell}-{bucket}-bucket-data-bucket", "bucket"),
     NamePattern(_BUCKET, "{cell}-{bucket}-bucket-dr-bucket", "bucket", "dr"),
     NamePattern(_IAM_ROLE, "{cell}-{bucket}-bucket-replication", "bucket", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-migrate-{concern}-execution-role", "migration"),
+    NamePattern(_IAM_ROLE, "{cell}-migrate-{concern}-task-role", "migration"),
 )
 """Every auto-named child whose logical name carries a config value (cell, service or concern name)."""
 
@@ -119,11 +122,13 @@ def cell_autonamed(
     gitops: bool = False,
     queues: Sequence[str] = (),
     buckets: Sequence[str] = (),
+    migrations: Sequence[str] = (),
 ) -> list[DerivedName]:
     """The logical names of cell ``cell``'s auto-named children.
 
     ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns; ``gitops`` whether an EKS
-    cell runs Argo CD; ``queues`` and ``buckets`` the names of its queues and application-data buckets.
+    cell runs Argo CD; ``queues`` and ``buckets`` the names of its queues and application-data buckets;
+    ``migrations`` the concerns with a migration task.
     """
     regions = [cell, f"{cell}-dr"] if has_dr else [cell]
     names: list[DerivedName] = []
@@ -142,6 +147,10 @@ def cell_autonamed(
             names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, queue=q)) for q in queues]
         elif pattern.scope == "bucket":
             names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, bucket=b)) for b in buckets]
+        elif pattern.scope == "migration":
+            names += [
+                DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=c)) for c in migrations
+            ]
         elif pattern.scope == "concern":
             for concern in concerns:
                 names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=concern)))

@@ -1,6 +1,6 @@
 """The application tier's rules that span keys: service routes against the entities' host roles, WebSocket
-services against the edge, the certificate's size, and queues and application-data buckets against the concerns
-and the services.
+services against the edge, the certificate's size, queues and application-data buckets against the concerns
+and the services, and the migration tasks' images.
 
 Run by the validation pass (:mod:`fintech_infra.validation`) beside :data:`fintech_infra.config_checks.CHECKS`,
 before any resource is registered; each problem names the key path, the value and what is allowed.
@@ -133,6 +133,32 @@ def _concern_references(config: StackConfig, kind: Literal["queues", "buckets"])
                     )
 
 
+def migration_images(config: StackConfig) -> Iterator[str]:
+    """Per-concern migration settings name concerns with a database in the cell, and one that is on has an image
+    (its own, the cell's, or a declaring service's)."""
+    for name, cell in config.cells.items():
+        if not isinstance(cell.compute, EcsSettings):
+            continue
+        settings, at = cell.compute.migrations, key_path("cells", name, "compute", "migrations")
+        present = [database.concern.value for database in cell.concerns]
+        for concern, override in settings.concerns.items():
+            if concern.value not in present:
+                yield (
+                    f"{at}.concerns.{concern.value}: {concern.value!r} has no database in this cell; "
+                    f"allowed: {', '.join(repr(c) for c in present) or 'none'}"
+                )
+            elif (
+                override.enabled
+                and settings.enabled
+                and concern.value not in settings.plans([concern.value], cell.compute.services)
+            ):
+                yield (
+                    f"{at}.concerns.{concern.value}.image: None and no service declares {concern.value!r}, so its "
+                    f"migration task has no image; allowed: an image there or in {at}.image, or "
+                    f"{at}.concerns.{concern.value}.enabled: false"
+                )
+
+
 def queue_references(config: StackConfig) -> Iterator[str]:
     """Queue names are unique, each queue's concern has a database (and so a key) in the cell, and a service uses
     only queues that exist, of concerns it declares."""
@@ -151,5 +177,6 @@ CHECKS: tuple[Callable[[StackConfig], Iterator[str]], ...] = (
     certificate_names,
     queue_references,
     bucket_references,
+    migration_images,
 )
 """The application tier's cross-key rules, in the order their problems are reported."""

@@ -49,14 +49,16 @@ from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.images import ReplicationRule, image_problems, image_replication, parse_ecr_image, replication_rule
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.maintenance import resolve_windows
+from fintech_infra.migrations import MigrationTarget
 from fintech_infra.providers import RegionalProviders
 from fintech_infra.queues import ConcernQueue
+from fintech_infra.rds_baseline import POSTGRES_PORT
 from fintech_infra.redis import RedisCluster
 from fintech_infra.residency import check_regions, dr_vpc_settings
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.rotation_templates import RotationTemplate
 from fintech_infra.routing import CacheRoute, DatabaseRoute, RoutingManifest
-from fintech_infra.wiring import DrPlacement
+from fintech_infra.wiring import ROTATION_CLIENT, DrPlacement
 
 __all__ = ["JurisdictionCell"]
 
@@ -198,30 +200,45 @@ class JurisdictionCell(FintechComponent):
             )
 
         self.databases: dict[str, FinancialDatabase] = {}
+        # A concern's PostgreSQL rotation function rotates its Aurora global master secret and its migration secret.
+        migrated, rotations = self.compute.migrated(), dict[str, RotationFunction]()
         for index, settings in enumerate(config.concerns):
             concern = settings.concern.value
             placement = self._dr_placement(concern, with_network=True)
+            generated = FinancialDatabase.generates_password(settings, placement)
+            if generated or concern in migrated:
+                rotations[concern] = self._rotation(concern, "postgresql-single-user", retention)
+            clients = self.compute.clients(concern)
+            function_group = rotations[concern].security_group_id if concern in rotations else None
+            if not generated and function_group is not None:
+                # Admitted as FinancialDatabase admits a generated master's function.
+                clients = {**clients, ROTATION_CLIENT: function_group}
             self.databases[concern] = FinancialDatabase(
                 child(name, concern),
                 settings,
                 cell=name,
                 jurisdiction=jurisdiction,
-                network=self.primary.vpc.data_network(self.compute.clients(concern)),
+                network=self.primary.vpc.data_network(clients),
                 key=keys.ref(concern),
                 dr=placement,
                 alert_route=self.primary.alerts.route,
                 dr_alert_route=self.dr.alerts.route if self.dr else None,
                 alarms=config.alarms,
                 availability_zones=self.primary.vpc.availability_zones,
-                rotation=self._rotation(concern, "postgresql-single-user", retention)
-                if FinancialDatabase.generates_password(settings, placement)
-                else None,
+                rotation=rotations[concern] if generated else None,
                 monitoring_log_groups=[region.monitoring_logs for region in (self.primary, self.dr) if region],
                 windows=resolve_windows(config.maintenance, config.primary_region),
                 dr_windows=resolve_windows(config.dr_maintenance, config.dr_region) if config.dr_region else None,
                 config_path=key_path("cells", name, "concerns", index),
                 opts=here,
             )
+            if not generated and concern in rotations:  # Aurora's own wiring lets a generated master's function out
+                rotations[concern].allow_to(
+                    child(name, f"{concern}-rotation-egress"),
+                    security_group_id=self.databases[concern].security_group_id,
+                    port=POSTGRES_PORT,
+                    parent=self.databases[concern],
+                )
         self.cache = RedisCluster(
             child(name, "cache"),
             config.redis,
@@ -267,6 +284,18 @@ class JurisdictionCell(FintechComponent):
             buckets={b.name: (b.concern.value, self.buckets[b.name].arn) for b in config.buckets},
             queue_urls={name_: queue.queue_url for name_, queue in self.queues.items()},
             bucket_names={name_: bucket.bucket for name_, bucket in self.buckets.items()},
+            migration_targets={
+                concern: MigrationTarget(
+                    host=database.writer_endpoint,
+                    port=database.port,
+                    dbname=concern,
+                    security_group_id=database.security_group_id,
+                    rotation=rotations[concern],
+                    ready=[database],
+                )
+                for concern, database in self.databases.items()
+                if concern in migrated
+            },
         )
         rules = [own] if image_replication_rules is None and (own := self.replication_rule()) else []
         self.image_replication = self._image_replication(
@@ -550,6 +579,8 @@ class JurisdictionCell(FintechComponent):
             # investigated in working hours), and both tiers' topics for anything else that alerts.
             "alarm_topic": self.primary.alerts.route.warning,
             "alert_topics": {tier: self.primary.alerts.route.arn(tier) for tier in TIERS},
+            # What the pipeline's migration step runs before the services roll (docs/deployment.md).
+            "migrations": {concern: task.launch for concern, task in self.compute.migrations.items()},
             # Where CI leaves each deploy's record, and for how long Object Lock keeps it (docs/deployment.md).
             "deploy_records": {
                 "bucket": self.audit.bucket_name,

@@ -49,6 +49,8 @@ from fintech_infra.fargate import FargateService
 from fintech_infra.images import dr_image
 from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import KeyRing
+from fintech_infra.migration_config import MIGRATION_CLIENT, MigrationPlan
+from fintech_infra.migrations import MigrationTarget, MigrationTask, migration_group
 from fintech_infra.queues import grant_queue_access, queue_url_variable
 from fintech_infra.rds_baseline import POSTGRES_PORT
 from fintech_infra.redis import REDIS_PORT
@@ -109,6 +111,9 @@ class ServiceData:
     bucket_names: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     """Bucket name to its S3 name, passed to the services that list it
     (:func:`~fintech_infra.app_buckets.bucket_name_variable`)."""
+    migration_targets: Mapping[str, MigrationTarget] = field(default_factory=dict)
+    """Concern to its database as the concern's migration task sees it (the primary only: migrations run where
+    the writer is)."""
 
     def environment(self, queues: Sequence[str], buckets: Sequence[str]) -> dict[str, pulumi.Input[str]]:
         """The variables naming a service's queues and buckets in this region (none where they are not here)."""
@@ -146,6 +151,15 @@ class CellCompute(Protocol):
         """Where the routing manifests go inside the cluster; None without one."""
         ...
 
+    def migrated(self) -> frozenset[str]:
+        """The concerns that get a migration task here (their databases admit it and rotate its secret)."""
+        ...
+
+    @property
+    def migrations(self) -> Mapping[str, MigrationTask]:
+        """Each migrated concern's task, once :meth:`serve` has built them."""
+        ...
+
     def serve(self, edge: Edge, routing: RoutingManifest, data: ServiceData) -> None:
         """Targets on ``edge`` and the services behind them, reading ``routing``'s manifests and ``data``."""
         ...
@@ -159,8 +173,8 @@ def compute_tier(settings: ComputeSettings) -> Callable[[ComputeScope], CellComp
 
 
 class EcsCompute:
-    """ECS: one security group per service (before the databases, which admit them), then a cluster and one
-    Fargate service per service."""
+    """ECS: one security group per service and per concern's migration task (before the databases, which admit
+    them), then a cluster, one Fargate service per service and one migration task definition per concern."""
 
     def __init__(self, settings: EcsSettings, scope: ComputeScope) -> None:
         self._settings, self._scope = settings, scope
@@ -168,17 +182,47 @@ class EcsCompute:
         self.service_groups: dict[str, aws.ec2.SecurityGroup] = {
             service.name: self._service_group(service) for service in settings.services
         }
+        # Migrations run against the writer, in the primary region: the warm standby has none.
+        self.migration_plans: dict[str, MigrationPlan] = (
+            {}
+            if scope.standby
+            else settings.migrations.plans([d.concern.value for d in scope.config.concerns], settings.services)
+        )
+        self.migration_groups: dict[str, aws.ec2.SecurityGroup] = {
+            concern: migration_group(
+                child(self._migration_name(concern), "sg"),
+                concern=concern,
+                vpc_id=scope.region.vpc.vpc_id,
+                opts=scope.region.opts,
+            )
+            for concern in self.migration_plans
+        }
+        self._migrations: dict[str, MigrationTask] = {}
+
+    @property
+    def migrations(self) -> Mapping[str, MigrationTask]:
+        return self._migrations
 
     def clients(self, concern: str) -> dict[str, pulumi.Input[str]]:
-        """The groups of the services that declare ``concern`` (``cache``: that declare ``cache``), by service."""
-        return {
+        """The groups of the services that declare ``concern`` (``cache``: that declare ``cache``), by service, and
+        the concern's migration task's (label ``migrations``)."""
+        found: dict[str, pulumi.Input[str]] = {
             service.name: self.service_groups[service.name].id
             for service in self._settings.services
             if (service.cache if concern == "cache" else concern in service.concerns)
         }
+        if concern in self.migration_groups:
+            found[MIGRATION_CLIENT] = self.migration_groups[concern].id
+        return found
 
     def kubernetes(self) -> KubernetesTarget | None:
         return None
+
+    def migrated(self) -> frozenset[str]:
+        return frozenset(self.migration_plans)
+
+    def _migration_name(self, concern: str) -> str:
+        return child(self._scope.prefix, f"migrate-{concern}")
 
     def serve(self, edge: Edge, routing: RoutingManifest, data: ServiceData) -> None:
         scope, region = self._scope, self._scope.region
@@ -190,6 +234,7 @@ class EcsCompute:
             log_retention_days=scope.log_retention_days,
             opts=region.opts,
         )
+        self._migration_tasks(cluster, data)
         manifests = {
             ROUTING_ENV_PREFIX + entity.upper().replace("-", "_"): parameter.arn
             for entity, parameter in routing.parameters.items()
@@ -275,6 +320,24 @@ class EcsCompute:
                     route=region.alerts.route,
                     parent=fargate,
                 )
+
+    def _migration_tasks(self, cluster: EcsCluster, data: ServiceData) -> None:
+        scope, region = self._scope, self._scope.region
+        for concern, plan in self.migration_plans.items():
+            target = data.migration_targets.get(concern)
+            if target is None:  # pragma: no cover - the cell passes a target for every concern it migrates
+                raise ValueError(f"{scope.prefix}: no database given for {concern!r}'s migration task")
+            self._migrations[concern] = MigrationTask(
+                self._migration_name(concern),
+                plan,
+                cluster=cluster,
+                target=target,
+                security_group=self.migration_groups[concern],
+                subnet_ids=region.vpc.private_subnet_ids,
+                key=data.keys.ref(concern),
+                log_retention_days=scope.log_retention_days,
+                opts=region.opts,
+            )
 
     def _service_group(self, service: EcsServiceSettings) -> aws.ec2.SecurityGroup:
         """A service's own group: the edge adds its ingress; egress to HTTPS (APIs through NAT or endpoints) and,
@@ -373,6 +436,13 @@ class EksCompute:
             for namespace, traffic in self.traffic.items()
             if (traffic.cache if concern == "cache" else concern in traffic.concerns)
         }
+
+    def migrated(self) -> frozenset[str]:
+        return frozenset()  # a Kubernetes Job per concern, which the team's GitOps repository owns (docs/deployment.md)
+
+    @property
+    def migrations(self) -> Mapping[str, MigrationTask]:
+        return {}
 
     def kubernetes(self) -> KubernetesTarget | None:
         return KubernetesTarget(

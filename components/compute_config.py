@@ -18,6 +18,7 @@ from fintech_infra._config_base import ROTATION_CLIENT, DataConcern, FrozenSetti
 from fintech_infra.aws_facts import TARGET_GROUP_DEREGISTRATION_DELAY_SECONDS, TARGET_GROUP_LB_COOKIE_SECONDS
 from fintech_infra.eks_config import EksAlertSettings, EksServiceSettings, GitOpsSettings
 from fintech_infra.errors import allowed
+from fintech_infra.migration_config import MIGRATION_CLIENT, MigrationSettings
 from fintech_infra.rollout_facts import BAKE_MINUTES, CANARY_PERCENT, LINEAR_STEP_PERCENT
 from fintech_infra.route_config import RouteSettings
 
@@ -296,6 +297,11 @@ class EcsSettings(FrozenSettings):
 
     kind: Literal["ecs"] = Field("ecs", description="Compute discriminator. Defaults to `ecs`.")
     services: tuple[EcsServiceSettings, ...] = Field(default=(), description="Fargate services. Defaults to none.")
+    migrations: MigrationSettings = Field(
+        default_factory=MigrationSettings,
+        description="One-off schema-migration tasks, one per concern with a database (docs/deployment.md). "
+        "Defaults to on for every concern, command `[migrate]`, image of the first service declaring the concern.",
+    )
 
     @model_validator(mode="after")
     def _distinct_names(self) -> EcsSettings:
@@ -311,6 +317,11 @@ class EcsSettings(FrozenSettings):
             raise ValueError(
                 f"services[{names.index(ROTATION_CLIENT)}].name: {ROTATION_CLIENT!r} is taken by the data stores' "
                 "rotation function; allowed: any other name"
+            )
+        if MIGRATION_CLIENT in names:
+            raise ValueError(
+                f"services[{names.index(MIGRATION_CLIENT)}].name: {MIGRATION_CLIENT!r} is taken by the data stores' "
+                "migration tasks; allowed: any other name"
             )
         return self
 

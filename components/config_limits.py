@@ -87,6 +87,9 @@ def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
         gitops=isinstance(compute, EksSettings) and compute.gitops is not None,
         queues=[queue.name for queue in cell.queues],
         buckets=[bucket.name for bucket in cell.buckets],
+        migrations=list(compute.migrations.plans(concerns, compute.services))
+        if isinstance(compute, EcsSettings)
+        else [],
     )
 
 

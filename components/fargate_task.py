@@ -24,7 +24,7 @@ from fintech_infra.ecs import EcsCluster
 from fintech_infra.tracing import collector_container, tracing_environment, xray_statement
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["CONTAINER_USER", "FargateTask"]
+__all__ = ["CONTAINER_USER", "FargateTask", "execution_statements", "task_trust_policy"]
 
 CONTAINER_USER = "1000:1000"
 """The non-root uid:gid every container runs as."""
@@ -75,19 +75,7 @@ class FargateTask:
         account: pulumi.Output[str],
     ) -> None:
         child_opts = pulumi.ResourceOptions(parent=parent)
-        trust = pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                    }
-                ],
-            }
-        )
+        trust = task_trust_policy(account)
         self.execution_role = aws.iam.Role(
             child(name, "execution-role"),
             assume_role_policy=trust,
@@ -102,8 +90,8 @@ class FargateTask:
             tags={},
             opts=child_opts,
         )
-        execution_statements = _execution_statements(
-            settings,
+        statements = execution_statements(
+            settings.image,
             secrets,
             [*secret_keys, *injected_keys],
             log_group_arn=log_group.arn,
@@ -113,7 +101,7 @@ class FargateTask:
         aws.iam.RolePolicy(
             child(name, "execution-policy"),
             role=self.execution_role.id,
-            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": execution_statements}),
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements}),
             opts=child_opts,
         )
         task_statements = _task_statements(settings, cluster, readable, secret_keys, region=region)
@@ -176,8 +164,25 @@ class FargateTask:
         )
 
 
-def _execution_statements(
-    settings: EcsServiceSettings,
+def task_trust_policy(account: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Trust for a task's execution and task roles: ECS tasks of this account only (the confused deputy)."""
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                }
+            ],
+        }
+    )
+
+
+def execution_statements(
+    image: str,
     secrets: Mapping[str, pulumi.Input[str]],
     secret_keys: Sequence[KeyRef],
     *,
@@ -193,8 +198,10 @@ def _execution_statements(
             "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
         }
     ]
-    image = _ECR_IMAGE.match(settings.image)
-    if image:
+    """What ECS needs to start a task of ``image``: its log group, the image (from ECR), the injected secrets and
+    their keys (decrypt through Secrets Manager / SSM only)."""
+    ecr = _ECR_IMAGE.match(image)
+    if ecr:
         statements += [
             # GetAuthorizationToken has no resource-level permissions.
             {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
@@ -205,12 +212,14 @@ def _execution_statements(
                 "Resource": pulumi.Output.concat(
                     "arn:",
                     partition,
-                    f":ecr:{image['region']}:{image['account']}:repository/{image['repo']}",
+                    f":ecr:{ecr['region']}:{ecr['account']}:repository/{ecr['repo']}",
                 ),
             },
         ]
-    resources = [pulumi.Output.from_input(ref).apply(_iam_resource) for _, ref in sorted(secrets.items())]
-    if resources:
+    references = [ref for _, ref in sorted(secrets.items())]
+    if references:
+        # Several JSON keys of one secret are one IAM resource: listed once.
+        resources = pulumi.Output.all(*references).apply(lambda refs: list(dict.fromkeys(map(_iam_resource, refs))))
         statements.append(
             {
                 "Sid": "ReadInjectedSecrets",
@@ -219,7 +228,7 @@ def _execution_statements(
                 "Resource": resources,
             }
         )
-    if resources and secret_keys:
+    if references and secret_keys:
         statements.append(_decrypt_via_secret_stores(secret_keys, region))
     return statements
 

@@ -31,6 +31,7 @@ from fintech_infra import (
     bucket_replication,
     hardening_decisions,
     hardening_facts,
+    migration_facts,
     rollout_facts,
     tracing,
 )
@@ -81,6 +82,7 @@ FACT_MODULES: tuple[ModuleType, ...] = (
     alert_topics,
     tracing,
     bucket_replication,
+    migration_facts,
 )
 """The library's modules of sourced AWS facts (each lists its facts in ``__all__``)."""
 

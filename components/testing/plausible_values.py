@@ -70,6 +70,8 @@ class PlausibleValues(pulumi.runtime.Mocks):
         service = _service_of(args.typ)
         kind = args.typ.rsplit(":", 1)[-1].lower()
         arn = f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{kind}/{resource_id}"
+        if args.typ == "aws:secretsmanager/secret:Secret":  # secret:<name>-<6 characters>, a colon (not a slash)
+            arn = f"arn:aws:secretsmanager:{region}:{MOCK_ACCOUNT_ID}:secret:{resource_id}"
         state: dict[str, Any] = {"arn": arn, "id": resource_id, **inputs}
         state.update(_computed_outputs(args.typ, args.name, resource_id, str(region), inputs))
         return str(state["id"]), state

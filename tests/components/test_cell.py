@@ -159,8 +159,11 @@ def _group_ids(recording: Recording, *names: str) -> list[str]:
 
 def test_each_data_store_admits_exactly_the_services_that_declare_it(recording: Recording) -> None:
     api, reports = _group_ids(recording, "eu-api-sg", "eu-reports-sg")
-    assert admitted(recording, recording.named("eu-trading-sg", SG).outputs["id"]) == [api]
-    assert admitted(recording, recording.named("eu-crm-sg", SG).outputs["id"]) == [reports]
+    # Each database also admits its concern's migration task and the rotation function of that task's secret.
+    trading = _group_ids(recording, "eu-migrate-trading-sg", "eu-trading-rotation-sg")
+    crm = _group_ids(recording, "eu-migrate-crm-sg", "eu-crm-rotation-sg")
+    assert admitted(recording, recording.named("eu-trading-sg", SG).outputs["id"]) == sorted([api, *trading])
+    assert admitted(recording, recording.named("eu-crm-sg", SG).outputs["id"]) == sorted([reports, *crm])
     assert admitted(recording, recording.named("eu-cache-sg", SG).outputs["id"]) == [api]
     assert recording.named("eu-trading-sg-from-api").inputs["fromPort"] == 5432
     assert recording.named("eu-cache-sg-from-api").inputs["fromPort"] == 6379
@@ -468,7 +471,7 @@ def test_provider_without_identity_or_with_instance_metadata() -> None:
     assert json.loads(providers["runner"]["allowedAccountIds"]) == ["111111111111"]
 
 
-def test_cache_secret_rotates_and_rds_managed_passwords_need_no_function(recording: Recording) -> None:
+def test_cache_and_migration_secrets_rotate_and_rds_managed_passwords_need_no_function(recording: Recording) -> None:
     function = recording.named("eu-cache-rotation-function", "aws:lambda/function:Function")
     assert function.region == "eu-central-1"
     private = [r.outputs["id"] for r in recording.of_type("aws:ec2/subnet:Subnet") if "-private-" in r.name]
@@ -478,10 +481,14 @@ def test_cache_secret_rotates_and_rds_managed_passwords_need_no_function(recordi
     assert function.inputs["kmsKeyArn"] == key
     rotation = recording.named("eu-cache-auth-rotation")
     assert rotation.inputs["rotationLambdaArn"] == function.outputs["arn"]
-    # crm and trading are RDS instances: RDS keeps and rotates their master passwords.
-    assert recording.of_type("aws:serverlessrepository/cloudFormationStack:CloudFormationStack") == []
-    assert [r.name for r in recording.of_type("aws:secretsmanager/secretRotation:SecretRotation")] == [
-        "eu-cache-auth-rotation"
+    # crm and trading are RDS instances: RDS keeps and rotates their master passwords. Their PostgreSQL functions
+    # rotate the migration roles' secrets only.
+    applications = recording.of_type("aws:serverlessrepository/cloudFormationStack:CloudFormationStack")
+    assert sorted(a.name for a in applications) == ["eu-crm-rotation-app", "eu-trading-rotation-app"]
+    assert sorted(r.name for r in recording.of_type("aws:secretsmanager/secretRotation:SecretRotation")) == [
+        "eu-cache-auth-rotation",
+        "eu-migrate-crm-credentials-rotation",
+        "eu-migrate-trading-credentials-rotation",
     ]
     # Backups replication only: no DR copy to back up in the DR region.
     assert not [r for r in recording if r.name == "eu-backup-dr-plan"]
@@ -511,11 +518,19 @@ def test_global_database_secret_rotates_in_the_primary_region(global_recording: 
     assert params["vpcSubnetIds"].count("eu-vpc-private-") == 2
     function_sg = global_recording.named("eu-trading-rotation-sg", SG).outputs["id"]
     trading = global_recording.named("eu-trading-sg", SG).outputs["id"]
-    assert admitted(global_recording, trading) == sorted([*_group_ids(global_recording, "eu-api-sg"), function_sg])
-    rotation = global_recording.named("eu-trading-master-rotation")
-    assert app.urn in rotation.property_dependencies["rotationLambdaArn"]
-    # One function per secret and key: crm keeps its RDS-managed password.
-    assert not [r for r in global_recording if r.name == "eu-crm-rotation-app"]
+    clients = _group_ids(global_recording, "eu-api-sg", "eu-migrate-trading-sg")
+    assert admitted(global_recording, trading) == sorted([*clients, function_sg])
+    # One function per concern and key rotates the master secret and the migration secret.
+    for secret in ("eu-trading-master-rotation", "eu-migrate-trading-credentials-rotation"):
+        assert app.urn in global_recording.named(secret).property_dependencies["rotationLambdaArn"]
+    # crm keeps its RDS-managed password: its function rotates the migration secret alone.
+    crm_app = global_recording.named("eu-crm-rotation-app")
+    rotated = [
+        r.name
+        for r in global_recording.of_type("aws:secretsmanager/secretRotation:SecretRotation")
+        if crm_app.urn in r.property_dependencies["rotationLambdaArn"]
+    ]
+    assert rotated == ["eu-migrate-crm-credentials-rotation"]
 
 
 def test_dr_copies_are_selected_by_a_dr_region_backup_plan(global_recording: Recording) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +256,115 @@ def test_every_deploying_job_runs_only_after_the_gate_and_the_scans():
     assert deploying
     for name in deploying:
         assert {"gate", "scans"} <= upstream(name), name
+
+
+MIGRATION_STEPS = (
+    "Register the migration task definitions (targeted up)",
+    "Run the migrations and stop the deploy when one fails",
+)
+
+
+def test_migrations_run_after_their_task_definitions_and_before_the_services_roll():
+    named = {step.get("name", ""): step for step in steps(load("pulumi-up.yml")["jobs"]["up"])}
+    order = list(named)
+    register, run = (order.index(name) for name in MIGRATION_STEPS)
+    assert order.index("Offline gate on this stack") < register < run < order.index("pulumi up with the policy pack")
+    # The targeted up names only the migration task definitions, with the policy pack like the full up.
+    targeted = named[MIGRATION_STEPS[0]]["run"]
+    assert '"--target=" + .task_definition_urn' in targeted and '"${targets[@]}"' in targeted
+    assert "--policy-pack policy --policy-pack-config" in targeted
+    # No `if:` on the steps after them: a failed migration (a failed step) skips the full up.
+    assert not any("if" in named[name] for name in (*MIGRATION_STEPS, "pulumi up with the policy pack"))
+    script = named[MIGRATION_STEPS[1]]["run"]
+    assert "aws ecs run-task" in script and "--launch-type FARGATE" in script
+    assert 'assignPublicIp: "DISABLED"' in script
+    assert "aws ecs wait tasks-stopped" in script and "aws ecs describe-tasks" in script
+    assert ".exitCode // empty" in script and 'if [ "$code" != "0" ]' in script and "stoppedReason" in script
+
+
+CELLS_OUTPUT = {
+    "eu": {
+        "primary_region": "eu-central-1",
+        "migrations": {
+            "crm": {
+                "cluster": "eu-ecs",
+                "family": "eu-migrate-crm",
+                "container": "migrate",
+                "subnets": ["subnet-a", "subnet-b"],
+                "security_group": "sg-migrate-crm",
+                "log_group": "/ecs/prod-eu/eu/migrate-crm",
+                "task_definition_urn": "urn:pulumi:prod-eu::fintech-infra::x::eu-migrate-crm-task",
+            }
+        },
+    }
+}
+
+
+def _run_migrations(tmp_path: Path, containers: list[dict[str, Any]], reason: str | None) -> tuple[int, str, str]:
+    """The migration step's script with `pulumi` and `aws` replaced: the stack has one crm migration whose stopped
+    task reports ``containers`` (and ``reason``). Returns its exit status, output and the CLI calls it made."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "activate").write_text("")
+    calls = tmp_path / "calls.log"
+    task: dict[str, Any] = {"lastStatus": "STOPPED", "containers": containers}
+    if reason is not None:
+        task["stoppedReason"] = reason
+    (tmp_path / "described.json").write_text(json.dumps({"tasks": [task]}))
+    (tmp_path / "cells.out").write_text(json.dumps(CELLS_OUTPUT))
+    stubs = {
+        "pulumi": f'echo "pulumi $*" >> {calls}; cat {tmp_path / "cells.out"}',
+        "aws": (
+            f'echo "aws $*" >> {calls}\n'
+            'case "$2" in\n'
+            "  run-task) echo arn:aws:ecs:eu-central-1:123456789012:task/eu-ecs/abc ;;\n"
+            f"  describe-tasks) cat {tmp_path / 'described.json'} ;;\n"
+            "esac"
+        ),
+    }
+    for name, body in stubs.items():
+        (bin_dir / name).write_text(f"#!/usr/bin/env bash\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    script = next(s for s in steps(load("pulumi-up.yml")["jobs"]["up"]) if s.get("name") == MIGRATION_STEPS[1])["run"]
+    script = script.replace("${{ inputs.stack }}", "prod-eu")
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_SHA": "0123456789abcdef0123"}
+    # GitHub's bash default: `bash --noprofile --norc -eo pipefail {0}`.
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout, calls.read_text()
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="the step runs jq, which GitHub's runners have")
+@pytest.mark.parametrize(
+    ("containers", "reason", "passes", "said"),
+    [
+        ([{"name": "migrate", "exitCode": 0}], "Essential container in task exited", True, "exit code 0"),
+        ([{"name": "migrate", "exitCode": 3}], "Essential container in task exited", False, "exit code 3"),
+        ([{"name": "migrate"}], "CannotPullContainerError: pull image manifest", False, "exit code missing"),
+        ([{"name": "migrate"}], None, False, "no stoppedReason"),
+    ],
+)
+def test_the_migration_step_fails_unless_the_container_exited_0(
+    tmp_path: Path, containers: list[dict[str, Any]], reason: str | None, passes: bool, said: str
+) -> None:
+    status, output, calls = _run_migrations(tmp_path, containers, reason)
+    assert (status == 0) is passes, output
+    assert said in output
+    run_task = next(line for line in calls.splitlines() if "ecs run-task" in line)
+    assert "--region eu-central-1 --cluster eu-ecs --task-definition eu-migrate-crm --launch-type FARGATE" in run_task
+    network = json.loads(run_task.split("--network-configuration ", 1)[1].split(" --query", 1)[0])
+    assert network == {
+        "awsvpcConfiguration": {
+            "subnets": ["subnet-a", "subnet-b"],
+            "securityGroups": ["sg-migrate-crm"],
+            "assignPublicIp": "DISABLED",
+        }
+    }
+    assert "aws ecs wait tasks-stopped --region eu-central-1 --cluster eu-ecs --tasks" in calls

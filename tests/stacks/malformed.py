@@ -210,6 +210,11 @@ DEV_LEGAL_LINE = _line_of(shipped_text("dev"), "Example Markets (Cyprus) Ltd")
 DEV_CPU_LINE = _line_of(shipped_text("dev"), "            cpu: 256")
 
 
+def _audit_migrated_without_its_database(doc: Doc) -> None:
+    _cell(doc)["concerns"] = [concern for concern in _cell(doc)["concerns"] if concern["concern"] != "audit"]
+    _compute(doc)["migrations"] = {"concerns": {"audit": {"command": ["migrate"]}}}
+
+
 CASES: tuple[Case, ...] = (
     # -- the file: encoding, YAML, shape ----------------------------------------------------------------------
     Case("latin-1", "dev", None, f"Pulumi.latin-1.yaml line {DEV_LEGAL_LINE}", "0xe4", text=_latin1),
@@ -1105,6 +1110,62 @@ CASES: tuple[Case, ...] = (
         "1",
     ),
     Case("external-id-short", "dev", setting(_deployment, "external_id", "z"), "deployment.external_id", HIDDEN),
+    Case(
+        "migrations-command-empty",
+        "prod-eu",
+        setting(_compute, "migrations", {"command": []}),
+        "cells.eu.compute.migrations.command",
+        "[]",
+    ),
+    Case(
+        "migrations-command-blank-argument",
+        "prod-uk",
+        setting(_compute, "migrations", {"command": ["migrate", " "]}),
+        "cells.uk.compute.migrations.command",
+        "' '",
+    ),
+    Case(
+        "migrations-cpu",
+        "staging",
+        setting(_compute, "migrations", {"cpu": 300}),
+        "cells.stg.compute.migrations.cpu",
+        "300",
+    ),
+    Case(
+        "migrations-memory-for-cpu",
+        "prod-eu",
+        setting(_compute, "migrations", {"cpu": 256, "memory_mb": 4096}),
+        "cells.eu.compute.migrations.memory_mb",
+        "4096",
+    ),
+    Case(
+        "migrations-unknown-concern",
+        "prod-eu",
+        setting(_compute, "migrations", {"concerns": {"ledger": {"enabled": False}}}),
+        "cells.eu.compute.migrations.concerns",
+        "'ledger'",
+    ),
+    Case(
+        "migrations-unknown-key",
+        "dev",
+        setting(_compute, "migrations", {"comand": ["migrate"]}),
+        "cells.dev.compute.migrations.comand",
+        "comand",
+    ),
+    Case(
+        "migrations-service-name",
+        "dev",
+        setting(_service, "name", "migrations"),
+        "cells.dev.compute.services[0].name",
+        "'migrations'",
+    ),
+    Case(
+        "migrations-concern-without-database",
+        "dev",
+        _audit_migrated_without_its_database,
+        "cells.dev.compute.migrations.concerns.audit",
+        "'audit'",
+    ),
 )
 
 

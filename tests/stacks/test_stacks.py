@@ -157,15 +157,13 @@ def test_prod_eu_four_databases_on_four_keys_and_four_groups(recordings: dict[st
         assert f"eu-keys-{concern}-key" in keys
         assert f"eu-dr-keys-{concern}-key" in keys
         group = recording.named(f"eu-{concern}-sg", "aws:ec2/securityGroup:SecurityGroup")
-        # The services that declare the concern (api all four, ws trading); Aurora Global secrets also admit their
-        # rotation function.
+        # The services that declare the concern (api all four, ws trading), the concern's migration task, and the
+        # rotation function (of the migration secret, and of the Aurora Global master secret for trading, payments).
         users = ["api", "ws"] if concern == "trading" else ["api"]
         expected = [
-            recording.named(f"eu-{user}-sg", "aws:ec2/securityGroup:SecurityGroup").outputs["id"] for user in users
+            recording.named(f"eu-{user}-sg", "aws:ec2/securityGroup:SecurityGroup").outputs["id"]
+            for user in [*users, f"migrate-{concern}", f"{concern}-rotation"]
         ]
-        if concern in ("trading", "payments"):
-            rotation = recording.named(f"eu-{concern}-rotation-sg", "aws:ec2/securityGroup:SecurityGroup")
-            expected.append(rotation.outputs["id"])
         rules = [
             rule.inputs
             for rule in recording.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")

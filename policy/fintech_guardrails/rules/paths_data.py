@@ -8,6 +8,9 @@ Workloads, and what they declare:
 - ECS services, Lambda functions in a VPC and serverless-application stacks (a rotation function): the security
   groups they wear (``DataConcerns`` tag on the workload or its group: concerns joined with ``.``, ``cache``,
   or ``none``);
+- ECS task definitions no service runs (one-off tasks such as schema migrations, started with ``run-task``): the
+  security groups and subnets their ``RunTaskSecurityGroups`` and ``RunTaskSubnets`` tags name, which is what the
+  launch passes; one without those tags is a violation, since nothing says where it runs;
 - Kubernetes namespaces: their pods wear the groups of the namespace's SecurityGroupPolicy, else the nodes'
   (the EKS cluster's own group); they declare the ``fintech-infra.io/data-concerns`` label, and their
   NetworkPolicies must let the egress out.
@@ -36,6 +39,9 @@ from fintech_guardrails.topology import Permission, contains, overlaps, topology
 __all__ = ["CACHE", "CONCERNS_TAG", "NAMESPACE_LABEL", "data_paths_least_privilege"]
 
 CONCERNS_TAG = "DataConcerns"
+RUN_TASK_GROUPS_TAG = "RunTaskSecurityGroups"
+RUN_TASK_SUBNETS_TAG = "RunTaskSubnets"
+"""A task definition no service runs names the network it is launched in (space-separated ids)."""
 NAMESPACE_LABEL = "fintech-infra.io/data-concerns"
 CACHE = "cache"
 DEFAULT_PORTS = {
@@ -134,6 +140,7 @@ class DataWalk:
             groups = self.topo.groups(service, "networkConfiguration", dig(network, "securityGroups"))
             subnets = self.stack.refs(service, "networkConfiguration", t.SUBNET)
             found.append(self._workload(service, f"ecs service {service.name}", groups, subnets))
+        found.extend(self._one_off_tasks())
         for function in self.stack.of_type(t.LAMBDA_FUNCTION):
             config = function.get("vpcConfig")
             if config is None or (isinstance(config, list) and not config):
@@ -149,6 +156,42 @@ class DataWalk:
         for namespace in self.stack.of_type(t.K8S_NAMESPACE):
             found.extend(self._namespace(namespace))
         return found
+
+    def _one_off_tasks(self) -> list[Workload]:
+        """Task definitions no service runs (a migration task, started with ``run-task``), in the network their
+        ``RunTaskSecurityGroups``/``RunTaskSubnets`` tags name; one that names none cannot be judged: a violation."""
+        run = {task.urn for service in self.stack.of_type(t.ECS_SERVICE) for task in self._task_of(service)}
+        found: list[Workload] = []
+        for task in self.stack.of_type(t.ECS_TASK_DEFINITION):
+            if task.urn in run:
+                continue
+            label, tags = f"ecs task {task.name}", task.tags
+            if tags is UNKNOWN:
+                self.out.wait("tags", task.urn)
+                continue
+            if RUN_TASK_GROUPS_TAG not in tags or RUN_TASK_SUBNETS_TAG not in tags:
+                self.out.fail(
+                    f"{label} is run by no service and names no launch network ({RUN_TASK_GROUPS_TAG} and "
+                    f"{RUN_TASK_SUBNETS_TAG} tags): the data it reaches cannot be judged",
+                    task.urn,
+                )
+                continue
+            named = task.tag(RUN_TASK_GROUPS_TAG)
+            groups: Any = [self.topo.group_key(g) for g in self.stack.refs(task, "tags", t.SECURITY_GROUP)]
+            if not groups:  # no dependency recorded (ids written by hand): resolve the ids, pending while unknown
+                groups = UNKNOWN if named is None else self.topo.groups(task, "tags", named.split())
+            subnets = self.stack.refs(task, "tags", t.SUBNET) or [
+                subnet
+                for value in (task.tag(RUN_TASK_SUBNETS_TAG) or "").split()
+                for subnet in self.topo.find(value, t.SUBNET)
+            ]
+            found.append(self._workload(task, label, groups, subnets))
+        return found
+
+    def _task_of(self, service: Node) -> list[Node]:
+        return self.stack.refs(service, "taskDefinition", t.ECS_TASK_DEFINITION) or self.topo.find(
+            service.get("taskDefinition"), t.ECS_TASK_DEFINITION
+        )
 
     def _workload(self, node: Node, label: str, groups: Any, subnets: list[Node]) -> Workload:
         declared = _declared(node.tag(CONCERNS_TAG))
@@ -401,7 +444,7 @@ def _port_number(value: Any) -> Any:
     ),
 )
 def data_paths_least_privilege(stack: Stack, out: Findings) -> None:
-    """Every service, function and namespace reaches exactly the data stores of the concerns it declares.
+    """Every service, one-off task, function and namespace reaches exactly the data stores of the concerns it declares.
 
     Through security groups, network ACLs and (for pods) NetworkPolicies, a workload must reach each store of a
     concern it declares (`DataConcerns` tag on its group, the namespace's `fintech-infra.io/data-concerns` label;

@@ -98,7 +98,8 @@ def data_acl(resources: list[R]) -> list[R]:
 
 
 def eks(own_groups: bool) -> Edit:
-    """The cell on EKS: crm and trading namespaces on one cluster; the api service and the cache's grant gone.
+    """The cell on EKS: crm and trading namespaces on one cluster; the api service, its task definition and the
+    cache's grant gone.
 
     Without ``own_groups`` both stores admit the cluster's own group, which every pod wears (issue 18's finding).
     With it, each namespace's pods wear a group of their own (a SecurityGroupPolicy; the group declares the
@@ -145,7 +146,8 @@ def eks(own_groups: bool) -> Edit:
             else:
                 rule.props["referencedSecurityGroupId"] = CLUSTER_GROUP
                 rule.deps["referencedSecurityGroupId"] = [cluster.urn]
-        return [r for r in found if r.name not in ("eu-api-service", "eu-cache-sg-from-api")]
+        # The api service goes with its task definition: one no service runs names no network to judge it in.
+        return [r for r in found if r.name not in ("eu-api-service", "eu-api-task", "eu-cache-sg-from-api")]
 
     return apply
 

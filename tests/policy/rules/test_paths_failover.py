@@ -155,7 +155,7 @@ def test_a_proved_failover_names_copy_key_writer_secret_and_rto() -> None:
         "aurora-global-database eu-trading-dr-cluster",
         "key eu-dr-keys-trading-key",
         '"writer eu-trading-dr-cluster-',
-        '"secret secret/eu-trading-master-secret-',
+        '"secret eu-trading-master-secret-',
         "RTO 60 s <= 900 s declared",
     ):
         assert link in trading, link
