@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 from fintech_infra import versions
 from fintech_infra._config_base import DataConcern
+from fintech_infra.chatbot_config import slack_region_problems
 from fintech_infra.compute_config import service_images
 from fintech_infra.config import CellConfig, EcsSettings, EksSettings, StackConfig
 from fintech_infra.eks_config import EksWorkloads, eks_problems
@@ -239,6 +240,22 @@ def pinned_images(config: StackConfig) -> Iterator[str]:
                 )
 
 
+def slack_channels(config: StackConfig) -> Iterator[str]:
+    """A cell with a Slack channel can reach AWS Chatbot's API from a region it permits, from every region it has."""
+    for name, at, cell in _cells(config):
+        tiers = [tier for tier, own in cell.alarms.subscriptions.items() if own.slack is not None]
+        if not tiers:
+            continue
+        try:
+            rules = effective_jurisdiction(name, cell, config.registry)
+        except ConfigError:
+            continue  # jurisdictions_and_regions reports it
+        regions = [cell.primary_region, *([cell.dr_region] if cell.dr_region else [])]
+        yield from slack_region_problems(
+            key_path(at, "alarms", "subscriptions"), tiers, regions, sorted(rules.permitted_regions)
+        )
+
+
 CHECKS: tuple[Check, ...] = (
     jurisdictions_and_regions,
     networks_apart,
@@ -251,5 +268,6 @@ CHECKS: tuple[Check, ...] = (
     replicable_images,
     pinned_images,
     eks_services,
+    slack_channels,
 )
 """Every cross-key rule, in the order its problems are reported."""

@@ -69,6 +69,7 @@ METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SNS_TOPIC = "aws:sns/topic:Topic"
 SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+CHATBOT_SLACK_CHANNEL = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"
 COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 SQS_QUEUE = "aws:sqs/queue:Queue"
 
