@@ -15,6 +15,7 @@ from fintech_infra.audit import AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell import JurisdictionCell
+from fintech_infra.chatbot import SlackAlerts
 from fintech_infra.config import (
     CellConfig,
     DatabaseSettings,
@@ -85,6 +86,7 @@ __all__ = [
     "SecureVpc",
     "SecuritySignals",
     "SharedZones",
+    "SlackAlerts",
     "StackConfig",
     "ValidationZones",
     "apply_tag_convention",
