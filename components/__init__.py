@@ -30,6 +30,7 @@ from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.eks import EksCluster
 from fintech_infra.eks_platform import EksPlatform
+from fintech_infra.eks_tracing import ClusterTracing
 from fintech_infra.errors import ConfigError, FintechInfraError, ResidencyError
 from fintech_infra.fargate import FargateService
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY, Jurisdiction, JurisdictionRegistry
@@ -56,6 +57,7 @@ __all__ = [
     "AuditTrail",
     "CellBackup",
     "CellConfig",
+    "ClusterTracing",
     "ConfigError",
     "DataConcern",
     "DataNetwork",

@@ -876,6 +876,31 @@ CASES: tuple[Case, ...] = (
         "AWS Chatbot's API answers only in us-east-2, us-west-2, eu-west-1, ap-southeast-1",
     ),
     Case(
+        "eks-tracing-unpinned",
+        "prod-au",
+        lambda d: _cell(d)["compute"].__setitem__(
+            "tracing", {"collector_image": "444444444444.dkr.ecr.ap-southeast-2.amazonaws.com/aws-otel-collector:v1"}
+        ),
+        "cells.au.compute.tracing.collector_image",
+        "aws-otel-collector:v1' is not pinned by digest",
+    ),
+    Case(
+        "eks-tracing-public-image",
+        "prod-au",
+        lambda d: _cell(d)["compute"].__setitem__(
+            "tracing", {"collector_image": f"public.ecr.aws/aws-observability/aws-otel-collector@sha256:{'ab' * 32}"}
+        ),
+        "cells.au.compute.tracing.collector_image",
+        "is not an ECR image of this account in ap-southeast-2",
+    ),
+    Case(
+        "eks-tracing-unknown-key",
+        "prod-au",
+        lambda d: _cell(d)["compute"].__setitem__("tracing", {"image": "aws-otel-collector"}),
+        "cells.au.compute.tracing.image",
+        "unknown key",
+    ),
+    Case(
         "certificate-other-region",
         "prod-uk",
         lambda d: _cell(d).__setitem__(
