@@ -4,9 +4,11 @@ Per tier with ``alarms.subscriptions.<tier>.slack``: one ``aws.chatbot.SlackChan
 tier's topic in every region of the cell (one configuration may combine topics of several regions), created through
 the AWS Chatbot API region the cell's jurisdiction permits (:func:`~fintech_infra.chatbot_config.chatbot_api_region`;
 the validation pass refuses a cell that has none). The channel's role lets Chatbot read what it draws an alarm's
-notification with (the documented "Notification permissions" template: CloudWatch ``Describe*``, ``Get*``,
-``List*``), and the channel guardrail is ``CloudWatchReadOnlyAccess``, so nobody in the channel can do more than read
-CloudWatch through it whatever role they bring. Without a guardrail AWS applies ``AdministratorAccess``
+notification with: the documented "Notification permissions" template (CloudWatch ``Describe*``, ``Get*``,
+``List*``) narrowed to named reads, the alarm reads on the account's alarms and the metric reads on ``*``
+(:data:`NOTIFICATION_ACTIONS`; DescribeAlarms scoped to alarms does not return composite alarms, which AWS only
+returns to a grant on ``*``). The channel guardrail is ``CloudWatchReadOnlyAccess``, so nobody in the channel can do
+more than read CloudWatch through it whatever role they bring. Without a guardrail AWS applies ``AdministratorAccess``
 (:data:`~fintech_infra.chatbot_config.SLACK_IDS_SOURCE`), so one is always set.
 
 Chatbot subscribes its own HTTPS endpoint to each topic when the configuration is created; no
@@ -16,7 +18,6 @@ first (:data:`~fintech_infra.chatbot_config.WORKSPACE_AUTHORIZATION`): the stack
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
@@ -31,11 +32,31 @@ from fintech_infra.chatbot_config import chatbot_api_region
 from fintech_infra.config import AlarmSettings, CellConfig
 from fintech_infra.errors import ConfigError, key_path
 
-__all__ = ["CHATBOT", "GUARDRAIL_POLICY", "NOTIFICATION_ACTIONS", "SlackAlerts", "cell_slack_alerts", "has_slack"]
+__all__ = [
+    "ALARM_READ_ACTIONS",
+    "CHATBOT",
+    "GUARDRAIL_POLICY",
+    "METRIC_READ_ACTIONS",
+    "NOTIFICATION_ACTIONS",
+    "SlackAlerts",
+    "cell_slack_alerts",
+    "has_slack",
+]
 
 CHATBOT = "chatbot.amazonaws.com"
-NOTIFICATION_ACTIONS = ("cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*")
-"""The documented notification template (:data:`~fintech_infra.chatbot_config.CHANNEL_ROLE_SOURCE`)."""
+ALARM_READ_ACTIONS = ("cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory")
+"""On the account's alarms (``arn:<partition>:cloudwatch:*:<account>:alarm:*``)."""
+METRIC_READ_ACTIONS = (
+    "cloudwatch:GetMetricData",
+    "cloudwatch:GetMetricStatistics",
+    "cloudwatch:GetMetricWidgetImage",
+    "cloudwatch:ListMetrics",
+)
+"""On ``*``: metrics are no IAM resource (the Service Authorization Reference lists no resource type for them)."""
+NOTIFICATION_ACTIONS = (*ALARM_READ_ACTIONS, *METRIC_READ_ACTIONS)
+"""The documented notification template (:data:`~fintech_infra.chatbot_config.CHANNEL_ROLE_SOURCE`: CloudWatch
+``Describe*``, ``Get*``, ``List*``) narrowed to the reads an alarm notification is drawn with, each named: the
+policy pack refuses pattern actions on ``*`` (``iam-no-wildcard-resources``)."""
 GUARDRAIL_POLICY = "CloudWatchReadOnlyAccess"
 
 
@@ -86,7 +107,9 @@ class SlackAlerts(FintechComponent):
         :data:`~fintech_infra.chatbot_config.CHATBOT_API_REGIONS` the cell's jurisdiction permits."""
         super().__init__("fintech:alarms:SlackAlerts", name, opts)
         here = pulumi.ResourceOptions(parent=self)
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke).partition
+        account = aws.get_caller_identity_output(opts=invoke).account_id
         role = aws.iam.Role(
             child(name, "role"),
             assume_role_policy=service_trust_policy(CHATBOT),
@@ -97,16 +120,22 @@ class SlackAlerts(FintechComponent):
         aws.iam.RolePolicy(
             child(name, "notifications"),
             role=role.id,
-            policy=json.dumps(
+            policy=pulumi.Output.json_dumps(
                 {
                     "Version": "2012-10-17",
                     "Statement": [
                         {
-                            "Sid": "ChatbotNotifications",
+                            "Sid": "ReadAlarms",
                             "Effect": "Allow",
-                            "Action": list(NOTIFICATION_ACTIONS),
+                            "Action": list(ALARM_READ_ACTIONS),
+                            "Resource": pulumi.Output.concat("arn:", partition, ":cloudwatch:*:", account, ":alarm:*"),
+                        },
+                        {
+                            "Sid": "ReadMetrics",
+                            "Effect": "Allow",
+                            "Action": list(METRIC_READ_ACTIONS),
                             "Resource": "*",
-                        }
+                        },
                     ],
                 }
             ),

@@ -43,6 +43,7 @@ _WHAT = {
     "aws:iam/role:Role": "IAM role",
     "aws:s3/bucket:Bucket": "S3 bucket",
     "aws:sns/topic:Topic": "SNS topic",
+    "aws:sqs/queue:Queue": "SQS queue",
 }
 
 
@@ -84,6 +85,8 @@ def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
         services=services,
         concerns=concerns,
         gitops=isinstance(compute, EksSettings) and compute.gitops is not None,
+        queues=[queue.name for queue in cell.queues],
+        buckets=[bucket.name for bucket in cell.buckets],
     )
 
 

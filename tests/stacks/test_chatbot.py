@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from fintech_infra.chatbot import GUARDRAIL_POLICY, NOTIFICATION_ACTIONS
+from fintech_infra.chatbot import ALARM_READ_ACTIONS, GUARDRAIL_POLICY, METRIC_READ_ACTIONS, NOTIFICATION_ACTIONS
 from fintech_infra.chatbot_config import CHATBOT_API_REGIONS, chatbot_api_region
 from fintech_infra.testing import Recording
 from fintech_infra_gate.verdict import Verdict
@@ -52,7 +52,7 @@ def slack_uk(recordings: dict[str, Recording]) -> Recording:
 
 def test_a_tier_with_slack_gets_one_channel_on_its_topics_in_every_region(slack_uk: Recording) -> None:
     (channel,) = slack_uk.of_type(CHANNEL)
-    warning = sorted(t.outputs["arn"] for t in slack_uk.of_type(TOPIC) if t.tags["AlertTier"] == "warning")
+    warning = sorted(t.outputs["arn"] for t in slack_uk.of_type(TOPIC) if t.tags.get("AlertTier") == "warning")
     assert len(warning) == 2  # eu-west-2 and eu-west-1
     assert sorted(channel.inputs["snsTopicArns"]) == warning
     assert channel.inputs["slackTeamId"] == "T07EA123LEP"
@@ -70,9 +70,14 @@ def test_the_channel_role_is_chatbots_and_only_reads_cloudwatch(slack_uk: Record
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert [s["Principal"] for s in trust["Statement"]] == [{"Service": "chatbot.amazonaws.com"}]
     (policy,) = [p for p in slack_uk.of_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.outputs["id"]]
-    statements = json.loads(policy.inputs["policy"])["Statement"]
-    assert [s["Action"] for s in statements] == [list(NOTIFICATION_ACTIONS)]
-    assert all(action.startswith("cloudwatch:") for action in NOTIFICATION_ACTIONS)
+    alarms, metrics = json.loads(policy.inputs["policy"])["Statement"]
+    assert alarms["Action"] == list(ALARM_READ_ACTIONS)
+    assert alarms["Resource"].startswith("arn:aws:cloudwatch:*:") and alarms["Resource"].endswith(":alarm:*")
+    assert (metrics["Action"], metrics["Resource"]) == (list(METRIC_READ_ACTIONS), "*")
+    assert all(
+        action.startswith(("cloudwatch:Describe", "cloudwatch:Get", "cloudwatch:List"))
+        for action in NOTIFICATION_ACTIONS
+    )
     attachments = slack_uk.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert [a for a in attachments if a.inputs["role"] == role.outputs["name"]] == []
 
@@ -84,7 +89,7 @@ def _verdict(judge_policy: Callable[..., Verdict], recording: Recording) -> Verd
 def test_the_pack_proves_warning_alarms_reach_the_slack_channel(
     slack_uk: Recording, judge_policy: Callable[..., Verdict]
 ) -> None:
-    warning = [t for t in slack_uk.of_type(TOPIC) if t.tags["AlertTier"] == "warning"]
+    warning = [t for t in slack_uk.of_type(TOPIC) if t.tags.get("AlertTier") == "warning"]
     subscribed = {s.inputs["topic"] for s in slack_uk.of_type(SUBSCRIPTION)}
     assert warning and all(t.outputs["arn"] not in subscribed for t in warning)  # Slack is their only subscriber
     verdict = _verdict(judge_policy, slack_uk)

@@ -157,9 +157,12 @@ def test_prod_eu_four_databases_on_four_keys_and_four_groups(recordings: dict[st
         assert f"eu-keys-{concern}-key" in keys
         assert f"eu-dr-keys-{concern}-key" in keys
         group = recording.named(f"eu-{concern}-sg", "aws:ec2/securityGroup:SecurityGroup")
-        service = recording.named("eu-api-sg", "aws:ec2/securityGroup:SecurityGroup")
-        # The service that declares the concern; Aurora Global secrets also admit their rotation function.
-        expected = [service.outputs["id"]]
+        # The services that declare the concern (api all four, ws trading); Aurora Global secrets also admit their
+        # rotation function.
+        users = ["api", "ws"] if concern == "trading" else ["api"]
+        expected = [
+            recording.named(f"eu-{user}-sg", "aws:ec2/securityGroup:SecurityGroup").outputs["id"] for user in users
+        ]
         if concern in ("trading", "payments"):
             rotation = recording.named(f"eu-{concern}-rotation-sg", "aws:ec2/securityGroup:SecurityGroup")
             expected.append(rotation.outputs["id"])
@@ -202,7 +205,9 @@ def test_prod_eu_serves_both_entities(recordings: dict[str, Recording]) -> None:
     certificate = recording.named("eu-edge-certificate", "aws:acm/certificate:Certificate").inputs
     assert [certificate["domainName"], *certificate["subjectAlternativeNames"]] == [
         "api.cy.fintech.example.com",
+        "app.cy.fintech.example.com",
         "api.eu.fintech.example.com",
+        "app.eu.fintech.example.com",
     ]
 
 
@@ -286,7 +291,7 @@ def test_routing_manifests_only_reference_their_own_cell(recordings: dict[str, R
     parameters = [p for p in recording.of_type(PARAMETER) if "/routing/" in p.inputs["name"]]
     assert parameters
     for parameter in parameters:
-        document = json.loads(parameter.inputs["insecureValue"])
+        document = json.loads(parameter.inputs["value"]["value"])
         assert document["cell"] == cell_name
         assert document["region"] == parameter.region
         assert parameter.inputs["name"] == f"/fintech-infra/{cell_name}/routing/{document['entity']['name']}"
@@ -313,7 +318,7 @@ def test_the_dr_region_depends_on_nothing_in_the_primary_region(recordings: dict
         if resource.region != dr:
             continue
         if resource.type == PARAMETER and "/routing/" in resource.inputs["name"]:
-            document = json.loads(resource.inputs["insecureValue"])
+            document = json.loads(resource.inputs["value"]["value"])
             assert manifest_problems(document, permitted_regions=(dr,)) == [], resource.name
             checked["manifest"] += 1
         elif resource.type == "aws:ecs/taskDefinition:TaskDefinition":
@@ -336,6 +341,7 @@ def test_cells_sharing_a_primary_registry_write_one_replication_configuration() 
     second = copy.deepcopy(cells["eu"])
     second["entities"] = [{"name": "eu-mt", "legal_name": "Example MT Ltd", "hostname": "api.cy.fintech.example.com"}]
     second["vpc"]["cidr"] = "10.60.0.0/16"
+    second["compute"]["services"] = second["compute"]["services"][:1]  # api: no route to a host role
     second["compute"]["services"][0]["image"] = second["compute"]["services"][0]["image"].replace(
         "/fintech-api@", "/fintech-mt-api@"
     )
@@ -351,6 +357,8 @@ def test_cells_sharing_a_primary_registry_write_one_replication_configuration() 
             "repositoryFilters": [
                 {"filter": "fintech-api", "filterType": "PREFIX_MATCH"},
                 {"filter": "fintech-mt-api", "filterType": "PREFIX_MATCH"},
+                {"filter": "fintech-web", "filterType": "PREFIX_MATCH"},
+                {"filter": "fintech-ws", "filterType": "PREFIX_MATCH"},
             ],
         }
     ]
@@ -364,7 +372,8 @@ def test_routing_stack_routes_every_entity_from_the_cell_exports(recordings: dic
     assert len(checks) == 4
     records = recording.of_type("aws:route53/record:Record")
     failover = [r for r in records if r.inputs.get("failoverRoutingPolicies")]
-    assert len(failover) == 8 == len(records), "failover records only: the cells validate their own certificates"
+    # Two per hostname: each entity's API hostname, and the app hostnames of prod-eu's two entities and prod-uk's.
+    assert len(failover) == 14 == len(records), "failover records only: the cells validate their own certificates"
     apex = recordings["global"].exports["zones"]["fintech.example.com"]
     assert {r.inputs["zoneId"] for r in records} == {apex}
     cells = {stack: recordings[stack].exports["cells"][CELLS[stack][0]] for stack in ("prod-eu", "prod-au", "prod-uk")}
@@ -374,6 +383,10 @@ def test_routing_stack_routes_every_entity_from_the_cell_exports(recordings: dic
             secondary = recording.named(f"routing-{entity['name']}-secondary", "aws:route53/record:Record")
             assert primary.inputs["aliases"][0]["name"] == export["primary"]["alb_dns_name"], stack
             assert secondary.inputs["aliases"][0]["name"] == export["dr"]["alb_dns_name"], stack
+            for role, hostname in entity.get("hostnames", {}).items():
+                record = recording.named(f"routing-{entity['name']}-{role}-primary", "aws:route53/record:Record")
+                assert record.inputs["name"] == hostname
+                assert record.inputs["healthCheckId"] == primary.inputs["healthCheckId"], "one check per entity"
     assert recording.of_type("aws:route53/zone:Zone") == []
 
 

@@ -34,7 +34,7 @@ def _behind_a_load_balancer(r: Resource) -> bool | None:
     remediation=(
         "FargateService sets deploymentCircuitBreaker {enable, rollback} and, behind a load balancer, "
         "deploymentConfiguration alarms {alarmNames: its rollback alarms, enable: true, rollback: true}; pass it "
-        "alarm_topic_arn (a JurisdictionCell does)."
+        "alert_route (a JurisdictionCell does)."
     ),
     url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html",
 )

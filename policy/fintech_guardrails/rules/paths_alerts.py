@@ -212,9 +212,9 @@ class _Outside:
     tags=("functional-path", "PCI DSS 4.0.1 12.10.5", "DORA Art. 10"),
     url=str(_FACTS["sns_encrypted_topic_cloudwatch"]["url"]),
     remediation=(
-        "Send every alarm to the cell's AlarmTopic of its region (alarm_topic_arn) and give the topic a subscriber "
-        "(alarms.email_endpoints); encrypt it with a key whose policy admits cloudwatch.amazonaws.com (the cell's "
-        "platform key does)."
+        "Send every alarm to its tier's topic of the cell's AlertTopics in its region (alert_route) and give the "
+        "topic a subscriber (alarms.email_endpoints or the tier's https_endpoints); encrypt it with a key whose "
+        "policy admits cloudwatch.amazonaws.com (the cell's platform key does)."
     ),
 )
 def alert_paths_reach_someone(stack: Stack, out: Findings) -> None:

@@ -64,8 +64,11 @@ def _region_problems(stack: Stack, region: str, out: Findings) -> list[str]:
     if detectors and missing:
         problems.append(f"{region}: GuardDuty protections not enabled: {', '.join(missing)}")
     recording = [r for r in _in(region, stack.of_type(t.CONFIG_RECORDER_STATUS)) if r.get("isEnabled") is True]
-    if not _in(region, stack.of_type(t.CONFIG_RECORDER)) or not recording:
+    recorders = _in(region, stack.of_type(t.CONFIG_RECORDER))
+    if not recorders or not recording:
         problems.append(f"{region}: no enabled AWS Config recorder")
+    elif not any(r.get("recordingGroup", "allSupported") is True for r in recorders):
+        problems.append(f"{region}: the AWS Config recorder does not record all supported resource types")
     if not _in(region, stack.of_type(t.CONFIG_DELIVERY_CHANNEL)):
         problems.append(f"{region}: no AWS Config delivery channel")
     if not _in(region, stack.of_type(t.SECURITYHUB_ACCOUNT)):
@@ -87,7 +90,15 @@ def _region_problems(stack: Stack, region: str, out: Findings) -> list[str]:
     name="security-services-on-in-production",
     severity=Severity.HIGH,
     framework=pci("11.5.1", "Intrusion-detection and/or intrusion-prevention techniques are used"),
-    tags=("PCI DSS 4.0.1 10.4.1", "PCI DSS 4.0.1 10.7.2", "DORA Art. 10", "cdk-nag:GuardDutyEnabled"),
+    tags=(
+        "PCI DSS 4.0.1 10.4.1",
+        "PCI DSS 4.0.1 10.7.2",
+        "DORA Art. 10",
+        "checkov:CKV2_AWS_3",
+        "checkov:CKV_AWS_238",
+        "checkov:CKV2_AWS_45",
+        "checkov:CKV2_AWS_48",
+    ),
     url=str(_FACTS["sources"]["guardduty_features"]),
     remediation=(
         "Compose cells with JurisdictionCell (each cell region gets SecuritySignals), or set security.managed_by: "
@@ -99,8 +110,9 @@ def security_services_on_in_production(stack: Stack, out: Findings) -> None:
 
     Per Region holding a critical alert topic: an EventBridge rule routing high-severity findings to that topic,
     and either a GuardDuty detector (S3 data events, RDS login events and Runtime Monitoring enabled), Security
-    Hub subscribed to AWS FSBP v1.0.0 and PCI DSS v4.0.1 and an enabled AWS Config recorder with a delivery channel,
-    or the findings rule tagged
+    Hub subscribed to AWS FSBP v1.0.0 and PCI DSS v4.0.1 and an enabled AWS Config recorder of all supported resource
+    types with a delivery channel (one recorder of the stack also records the global types, IAM), or the findings rule
+    tagged
     `SecurityServices=delegated-administrator:<12-digit account>`. In the primary region the trail's log group has
     every CIS metric filter. Only production stacks are judged; standards ARNs unknown during preview are pending.
     """
@@ -116,6 +128,10 @@ def security_services_on_in_production(stack: Stack, out: Findings) -> None:
     for region in regions:
         for message in _region_problems(stack, region, out):
             out.fail(message)
+    recorders = [r for r in stack.of_type(t.CONFIG_RECORDER) if r.region in regions]
+    if recorders and not any(r.get("recordingGroup", "includeGlobalResourceTypes") is True for r in recorders):
+        # Global types (IAM users, roles, policies) are recorded once, in one Region (the primary's recorder).
+        out.fail("no AWS Config recorder of the stack records global resource types (IAM): none includes them")
     filters = stack.of_type(t.LOG_METRIC_FILTER)
     if regions:
         names = {f.get("metricTransformation", "name") for f in filters}

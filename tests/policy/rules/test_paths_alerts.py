@@ -42,7 +42,7 @@ def slack_channel(*, by_dependency: bool) -> Edit:
     links them by property dependency, a topic outside the stack's knowledge only by its ARN."""
 
     def apply(resources: list[R]) -> list[R]:
-        topics = [r for r in resources if r.type == t.SNS_TOPIC and r.props["tags"]["AlertTier"] == "critical"]
+        topics = [r for r in resources if r.type == t.SNS_TOPIC and r.props["tags"].get("AlertTier") == "critical"]
         channel = R(
             t.CHATBOT_SLACK_CHANNEL,
             "eu-slack-critical",

@@ -53,6 +53,12 @@ def case(title: str, expect: str, change: Edit | None = None, *, preview: bool =
     return Case(title, expect, changed, config={"environment": env}, unknown=preview)  # type: ignore[arg-type]
 
 
+PARTIAL_RECORDER = edit(
+    "eu-dr-security-config-recorder", lambda r: r.props["recordingGroup"].update(allSupported=False)
+)
+NO_GLOBAL_TYPES = edit(
+    "eu-security-config-recorder", lambda r: r.props["recordingGroup"].update(includeGlobalResourceTypes=False)
+)
 NO_RUNTIME = edit("eu-security-guardduty-runtime-monitoring", lambda r: r.props.update(status="DISABLED"))
 
 CASES = {
@@ -64,6 +70,8 @@ CASES = {
         case("no findings route to the critical topic", "fail", dropping(t.EVENT_TARGET)),
         case("no CIS metric filters", "fail", dropping(t.LOG_METRIC_FILTER)),
         case("no AWS Config recorder in the DR region", "fail", dropping(t.CONFIG_RECORDER, region="eu-west-1")),
+        case("the DR region's recorder records only some resource types", "fail", PARTIAL_RECORDER),
+        case("no recorder records the global types (IAM)", "fail", NO_GLOBAL_TYPES),
         case("delegated to the organization's administrator, declared", "pass", delegated("444444444444")),
         case("delegated without an account", "fail", delegated("")),
         case("a staging stack is not judged", "pass", dropping(t.GUARDDUTY_DETECTOR), env="staging"),
