@@ -30,6 +30,7 @@ from fintech_infra._config_base import FrozenSettings
 from fintech_infra.aws_facts import Source
 
 __all__ = [
+    "CHANNEL_ROLE_SOURCE",
     "CHATBOT_API_REGIONS",
     "CHATBOT_API_SOURCE",
     "CHATBOT_TOPIC_REGIONS",

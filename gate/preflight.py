@@ -28,6 +28,8 @@ from fintech_infra import (
     alert_tiers,
     alert_topics,
     attribution,
+    chatbot_config,
+    eks_tracing,
     hardening_decisions,
     hardening_facts,
     rollout_facts,
@@ -79,6 +81,8 @@ FACT_MODULES: tuple[ModuleType, ...] = (
     alert_tiers,
     alert_topics,
     tracing,
+    chatbot_config,
+    eks_tracing,
 )
 """The library's modules of sourced AWS facts (each lists its facts in ``__all__``)."""
 
