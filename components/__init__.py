@@ -16,6 +16,7 @@ from fintech_infra.audit import AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell import JurisdictionCell
+from fintech_infra.chatbot import SlackAlerts
 from fintech_infra.config import (
     CellConfig,
     DatabaseSettings,
@@ -30,6 +31,7 @@ from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.eks import EksCluster
 from fintech_infra.eks_platform import EksPlatform
+from fintech_infra.eks_tracing import ClusterTracing
 from fintech_infra.errors import ConfigError, FintechInfraError, ResidencyError
 from fintech_infra.fargate import FargateService
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY, Jurisdiction, JurisdictionRegistry
@@ -58,6 +60,7 @@ __all__ = [
     "AuditTrail",
     "CellBackup",
     "CellConfig",
+    "ClusterTracing",
     "ConcernBucket",
     "ConcernQueue",
     "ConfigError",
@@ -91,6 +94,7 @@ __all__ = [
     "SecureVpc",
     "SecuritySignals",
     "SharedZones",
+    "SlackAlerts",
     "StackConfig",
     "ValidationZones",
     "apply_tag_convention",

@@ -165,7 +165,8 @@ class AlertTopics(FintechComponent):
     """A cell region's two alert topics (``critical``, ``warning``), subscribed from the ``alarms`` config.
 
     ``alarms.email_endpoints`` subscribe to both tiers; ``alarms.subscriptions.<tier>`` adds that tier's own
-    HTTPS endpoints (``secure:``) and e-mail addresses. (An AWS Chatbot Slack channel is not offered yet.)
+    HTTPS endpoints (``secure:``) and e-mail addresses; a tier's Slack channel is the cell's
+    :class:`~fintech_infra.chatbot.SlackAlerts`, which names this tier's topics of every region.
     """
 
     OUTPUTS: ClassVar[dict[str, str]] = {"critical": "The critical topic's ARN.", "warning": "The warning topic's ARN."}

@@ -40,6 +40,7 @@ from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
 from fintech_infra.cell_operations import CellOperations
 from fintech_infra.cell_region import CellRegion
+from fintech_infra.chatbot import cell_slack_alerts
 from fintech_infra.compute_config import service_images, with_default_deployments
 from fintech_infra.config import CellConfig, DeploymentIdentity, Environment, SecurityServices
 from fintech_infra.database import FinancialDatabase
@@ -337,6 +338,13 @@ class JurisdictionCell(FintechComponent):
             compute=self.compute,
             databases=self.databases,
             cache=self.cache,
+        )
+        self.slack = cell_slack_alerts(
+            name,
+            config,
+            permitted_regions=sorted(jurisdiction.permitted_regions),
+            routes=[region.alerts.route for region in (self.primary, self.dr) if region is not None],
+            opts=here,
         )
         self.register_outputs({output: getattr(self, f"_out_{output}")() for output in self.OUTPUTS})
 

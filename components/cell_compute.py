@@ -45,6 +45,7 @@ from fintech_infra.eks import EksCluster
 from fintech_infra.eks_config import EksServiceSettings, service_namespace
 from fintech_infra.eks_platform import EksPlatform, PlatformNetwork, ServiceRoute, service_identity
 from fintech_infra.eks_pod_network import NamespaceTraffic, PodSecurityGroups
+from fintech_infra.eks_tracing import ClusterTracing
 from fintech_infra.fargate import FargateService
 from fintech_infra.images import dr_image
 from fintech_infra.k8s_baseline import KubernetesBaseline
@@ -416,6 +417,28 @@ class EksCompute:
             ingress_ports=ports,
             cache_namespaces=[namespace for namespace, traffic in self.traffic.items() if traffic.cache],
             opts=region.opts,
+        )
+        self.tracing = (
+            ClusterTracing(
+                child(scope.prefix, "tracing"),
+                settings.tracing.model_copy(
+                    update={"collector_image": dr_image(settings.tracing.collector_image, region.region)}
+                )
+                if scope.standby
+                else settings.tracing,
+                cell=scope.cell,
+                jurisdiction=scope.jurisdiction,
+                region=region.region,
+                issuer=self.cluster.oidc_issuer_url,
+                oidc_provider_arn=self.cluster.oidc_provider_arn,
+                provider=self.cluster.kubernetes_provider,
+                vpc_cidr=region.vpc.cidr,
+                data_cidrs=data_cidrs(region.vpc),
+                workload_namespaces=list(self.namespaces),
+                opts=pulumi.ResourceOptions.merge(region.opts, pulumi.ResourceOptions(depends_on=[self.baseline])),
+            )
+            if settings.tracing is not None
+            else None
         )
         self.pod_groups = PodSecurityGroups(
             scope.prefix,

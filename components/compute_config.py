@@ -372,6 +372,11 @@ class EksSettings(FrozenSettings):
     alerts: EksAlertSettings = Field(
         default_factory=EksAlertSettings, description="Golden-signal thresholds of the Prometheus alert rules."
     )
+    tracing: TracingSettings | None = Field(
+        None,
+        description="The ADOT collector as a DaemonSet sending the cluster's traces to AWS X-Ray "
+        "(fintech_infra.eks_tracing); the same shape as an ECS service's `tracing`. Defaults to none (off).",
+    )
     break_glass_role_arn: str | None = Field(
         None,
         pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$",
@@ -435,4 +440,6 @@ def service_images(compute: EcsSettings | EksSettings) -> list[str]:
     images = [service.image for service in compute.services]
     # A tracing sidecar's image is pulled like the service's own (and replicated to a DR region the same way).
     sidecars = [getattr(service, "tracing", None) for service in compute.services]
-    return images + [tracing.collector_image for tracing in sidecars if tracing is not None]
+    # So is an EKS cluster's collector (fintech_infra.eks_tracing).
+    collectors = [compute.tracing] if isinstance(compute, EksSettings) else []
+    return images + [tracing.collector_image for tracing in (*sidecars, *collectors) if tracing is not None]

@@ -32,6 +32,7 @@ from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment,
 from fintech_infra.alert_tiers import Tier
 from fintech_infra.aws_facts import ALB_IDLE_TIMEOUT_SECONDS
 from fintech_infra.bucket_config import BucketSettings
+from fintech_infra.chatbot_config import SlackChannel
 from fintech_infra.compute_config import (
     ComputeSettings,
     EcsServiceSettings,
@@ -260,6 +261,11 @@ class TierSubscriptions(FrozenSettings):
         "value: they embed the integration key. Defaults to none.",
     )
     email_endpoints: tuple[str, ...] = Field((), description="Addresses for this tier only. Defaults to none.")
+    slack: SlackChannel | None = Field(
+        None,
+        description="A Slack channel this tier notifies through AWS Chatbot (fintech_infra.chatbot). Defaults to none "
+        "(off).",
+    )
 
 
 class AlarmSettings(FrozenSettings):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 from fintech_infra import versions
 from fintech_infra._config_base import DataConcern
-from fintech_infra.compute_config import service_images
+from fintech_infra.chatbot_config import slack_region_problems
 from fintech_infra.config import CellConfig, EcsSettings, EksSettings, StackConfig
 from fintech_infra.eks_config import EksWorkloads, eks_problems
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
@@ -196,9 +196,23 @@ def replicable_images(config: StackConfig) -> Iterator[str]:
     for _, at, cell in _cells(config):
         if cell.dr_region is None:
             continue
-        for index, image in enumerate(service_images(cell.compute)):
-            path = key_path(at, "compute", "services", index, "image")
+        for parts, image in _image_paths(cell.compute):
+            path = key_path(at, "compute", *parts)
             yield from image_problems(path, image, primary_region=cell.primary_region, account_id=account)
+
+
+def _image_paths(compute: EcsSettings | EksSettings) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every image the compute tier pulls (:func:`service_images`) with the key path under ``compute`` naming it."""
+    if isinstance(compute, EcsSettings):
+        for index, service in enumerate(compute.services):
+            yield ("services", index, "image"), service.image
+            if service.tracing is not None:
+                yield ("services", index, "tracing", "collector_image"), service.tracing.collector_image
+        return
+    for index, eks_service in enumerate(compute.services):
+        yield ("services", index, "image"), eks_service.image
+    if compute.tracing is not None:
+        yield ("tracing", "collector_image"), compute.tracing.collector_image
 
 
 def eks_services(config: StackConfig) -> Iterator[str]:
@@ -230,6 +244,13 @@ def pinned_images(config: StackConfig) -> Iterator[str]:
     if config.environment not in PINNED_ENVIRONMENTS:
         return
     for _, at, cell in _cells(config):
+        if isinstance(cell.compute, EksSettings) and cell.compute.tracing is not None:
+            image = cell.compute.tracing.collector_image  # the services' own images: eks_services
+            if not _DIGEST.search(image):
+                yield (
+                    f"{key_path(at, 'compute', 'tracing', 'collector_image')}: {image!r} is not pinned by digest; "
+                    f"allowed in {config.environment}: <registry>/<repository>@sha256:<64 hex digits>"
+                )
         if not isinstance(cell.compute, EcsSettings):
             continue
         for index, service in enumerate(cell.compute.services):
@@ -239,6 +260,22 @@ def pinned_images(config: StackConfig) -> Iterator[str]:
                     f"digest; allowed in {config.environment}: <registry>/<repository>@sha256:<64 hex digits> (the "
                     "digest the image scan passed; a tag can later name other bytes)"
                 )
+
+
+def slack_channels(config: StackConfig) -> Iterator[str]:
+    """A cell with a Slack channel can reach AWS Chatbot's API from a region it permits, from every region it has."""
+    for name, at, cell in _cells(config):
+        tiers = [tier for tier, own in cell.alarms.subscriptions.items() if own.slack is not None]
+        if not tiers:
+            continue
+        try:
+            rules = effective_jurisdiction(name, cell, config.registry)
+        except ConfigError:
+            continue  # jurisdictions_and_regions reports it
+        regions = [cell.primary_region, *([cell.dr_region] if cell.dr_region else [])]
+        yield from slack_region_problems(
+            key_path(at, "alarms", "subscriptions"), tiers, regions, sorted(rules.permitted_regions)
+        )
 
 
 CHECKS: tuple[Check, ...] = (
@@ -253,5 +290,6 @@ CHECKS: tuple[Check, ...] = (
     replicable_images,
     pinned_images,
     eks_services,
+    slack_channels,
 )
 """Every cross-key rule, in the order its problems are reported."""

@@ -13,7 +13,7 @@ The task role gets the actions of the AWS managed policy ``AWSXrayWriteOnlyAcces
 on ``Resource: "*"``: X-Ray's ``PutTraceSegments`` and ``PutTelemetryRecords`` have no resource type to scope to
 (the service authorization reference lists none), and the sampling calls are account-wide.
 
-Not built here: the X-Ray daemon on EKS (docs/operations.md lists it as open).
+On EKS the same collector runs once per node (``compute.tracing``, :mod:`fintech_infra.eks_tracing`).
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ from fintech_infra import (
     alert_topics,
     attribution,
     bucket_replication,
+    chatbot_config,
+    eks_tracing,
     hardening_decisions,
     hardening_facts,
     migration_facts,
@@ -83,6 +85,8 @@ FACT_MODULES: tuple[ModuleType, ...] = (
     tracing,
     bucket_replication,
     migration_facts,
+    chatbot_config,
+    eks_tracing,
 )
 """The library's modules of sourced AWS facts (each lists its facts in ``__all__``)."""
 

@@ -52,7 +52,16 @@ _SSM_MESSAGES = Source(
     SAR + "list_amazonsessionmanagermessagegatewayservice.html",
     "CreateControlChannel, CreateDataChannel, OpenControlChannel, OpenDataChannel: no resource type.",
 )
-_XRAY = Source(SAR + "list_awsx-ray.html", "PutTraceSegments, PutTelemetryRecords: no resource type.")
+_XRAY = Source(
+    SAR + "list_awsx-ray.html",
+    "PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets, GetSamplingStatisticSummaries: no "
+    "resource type (GetGroup, CreateGroup and the other group actions list group*).",
+)
+_CLOUDWATCH_METRICS = Source(
+    SAR + "list_amazoncloudwatch.html",
+    "GetMetricData, GetMetricStatistics, GetMetricWidgetImage, ListMetrics: no resource type (a metric is not an "
+    "IAM resource of CloudWatch; its resource types are alarm, dashboard, insight-rule, metric-stream, slo, service).",
+)
 _LOGS = Source(
     SAR + "list_amazoncloudwatchlogs.html",
     "CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, "
@@ -76,8 +85,20 @@ WILDCARD_ONLY_ACTIONS: Final[dict[str, Source]] = {
         f"ssmmessages:{action}": _SSM_MESSAGES
         for action in ("createcontrolchannel", "createdatachannel", "opencontrolchannel", "opendatachannel")
     },
-    "xray:puttracesegments": _XRAY,
-    "xray:puttelemetryrecords": _XRAY,
+    **{
+        f"xray:{action}": _XRAY
+        for action in (
+            "puttracesegments",
+            "puttelemetryrecords",
+            "getsamplingrules",
+            "getsamplingtargets",
+            "getsamplingstatisticsummaries",
+        )
+    },
+    **{
+        f"cloudwatch:{action}": _CLOUDWATCH_METRICS
+        for action in ("getmetricdata", "getmetricstatistics", "getmetricwidgetimage", "listmetrics")
+    },
     **{
         f"logs:{action}": _LOGS
         for action in (

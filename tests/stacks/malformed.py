@@ -871,6 +871,70 @@ CASES: tuple[Case, ...] = (
         "'team' is not an e-mail address",
     ),
     Case(
+        "slack-team-id",
+        "prod-uk",
+        lambda d: _cell(d)["alarms"]["subscriptions"]["critical"].__setitem__(
+            "slack", {"team_id": "t07ea123lep", "channel_id": "C07EZ1ABC23"}
+        ),
+        "cells.uk.alarms.subscriptions.critical.slack.team_id",
+        "'t07ea123lep' is not a Slack workspace id",
+    ),
+    Case(
+        "slack-channel-id",
+        "prod-uk",
+        lambda d: _cell(d)["alarms"]["subscriptions"].__setitem__(
+            "warning", {"slack": {"team_id": "T07EA123LEP", "channel_id": "#ops-alerts"}}
+        ),
+        "cells.uk.alarms.subscriptions.warning.slack.channel_id",
+        "'#ops-alerts' is not a Slack channel id",
+    ),
+    Case(
+        "slack-logging-level",
+        "prod-uk",
+        lambda d: _cell(d)["alarms"]["subscriptions"].__setitem__(
+            "warning", {"slack": {"team_id": "T07EA123LEP", "channel_id": "C07EZ1ABC23", "logging_level": "DEBUG"}}
+        ),
+        "cells.uk.alarms.subscriptions.warning.slack.logging_level",
+        "'DEBUG'",
+    ),
+    Case(
+        "slack-no-chatbot-region",
+        "prod-au",
+        lambda d: (
+            _cell(d)["alarms"]
+            .setdefault("subscriptions", {})
+            .setdefault("critical", {})
+            .__setitem__("slack", {"team_id": "T07EA123LEP", "channel_id": "C07EZ1ABC23"})
+        ),
+        "cells.au.alarms.subscriptions.critical.slack",
+        "AWS Chatbot's API answers only in us-east-2, us-west-2, eu-west-1, ap-southeast-1",
+    ),
+    Case(
+        "eks-tracing-unpinned",
+        "prod-au",
+        lambda d: _cell(d)["compute"].__setitem__(
+            "tracing", {"collector_image": "444444444444.dkr.ecr.ap-southeast-2.amazonaws.com/aws-otel-collector:v1"}
+        ),
+        "cells.au.compute.tracing.collector_image",
+        "aws-otel-collector:v1' is not pinned by digest",
+    ),
+    Case(
+        "eks-tracing-public-image",
+        "prod-au",
+        lambda d: _cell(d)["compute"].__setitem__(
+            "tracing", {"collector_image": f"public.ecr.aws/aws-observability/aws-otel-collector@sha256:{'ab' * 32}"}
+        ),
+        "cells.au.compute.tracing.collector_image",
+        "is not an ECR image of this account in ap-southeast-2",
+    ),
+    Case(
+        "eks-tracing-unknown-key",
+        "prod-au",
+        lambda d: _cell(d)["compute"].__setitem__("tracing", {"image": "aws-otel-collector"}),
+        "cells.au.compute.tracing.image",
+        "unknown key",
+    ),
+    Case(
         "certificate-other-region",
         "prod-uk",
         lambda d: _cell(d).__setitem__(

@@ -4,7 +4,8 @@ The walk, per CloudWatch alarm (metric or composite)::
 
     alarm -> an SNS topic among its alarmActions, in the alarm's region -> the topic's customer-managed key, whose
     policy lets cloudwatch.amazonaws.com use it (kms:Decrypt, kms:GenerateDataKey*) -> the topic's policy, when the
-    stack sets one, letting cloudwatch.amazonaws.com publish -> at least one subscription with an endpoint.
+    stack sets one, letting cloudwatch.amazonaws.com publish -> at least one subscription with an endpoint, or an AWS
+    Chatbot Slack channel that names the topic (Chatbot subscribes its own HTTPS endpoint when it is configured).
 
 An alarm without such an action pages nobody; a topic under the AWS-managed key or a key CloudWatch may not use
 drops every notification (Amazon SNS developer guide, "compatibility between event sources from AWS services and
@@ -178,11 +179,15 @@ class AlertWalk:
                 links.append(f"policy {topic_policy.name} (CloudWatch may publish)")
         subscriptions = self.topo.referrers(topic, (t.SNS_SUBSCRIPTION,), "topic")
         endpoints = [s for s in subscriptions if s.get("endpoint") not in (None, "")]
-        if not endpoints:
+        # An AWS Chatbot channel subscribes its own HTTPS endpoint to the topics it names (no TopicSubscription).
+        chats = self.topo.referrers(topic, (t.CHATBOT_SLACK_CHANNEL,), "snsTopicArns")
+        if not endpoints and not chats:
             problems.append((f"topic {topic.name} has no subscription: {count} reach nobody", topic.urn))
-        else:
+        if endpoints:
             protocols = sorted({str(known(s.get("protocol"), "?")) for s in endpoints})
             links.append(f"{len(endpoints)} subscription{'s' if len(endpoints) != 1 else ''} ({', '.join(protocols)})")
+        if chats:
+            links.append(f"{len(chats)} Chatbot Slack channel{'s' if len(chats) != 1 else ''}")
         if problems:
             for message, urn in problems:
                 self.out.broke(note, message, urn)
@@ -218,7 +223,8 @@ def alert_paths_reach_someone(stack: Stack, out: Findings) -> None:
     Per alarm: an SNS topic of the stack among its `alarmActions`, in the alarm's region; the topic encrypted with a
     customer-managed key whose policy allows `cloudwatch.amazonaws.com` `kms:Decrypt` and `kms:GenerateDataKey*`;
     the topic's policy (when the stack sets one) letting CloudWatch publish; and at least one subscription with an
-    endpoint. Values unknown during preview are pending.
+    endpoint, or an AWS Chatbot Slack channel configuration naming the topic among its `snsTopicArns` (Chatbot
+    subscribes its own endpoint). Values unknown during preview are pending.
     """
     AlertWalk(stack, out).run()
 

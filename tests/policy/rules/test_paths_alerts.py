@@ -37,6 +37,24 @@ def to_primary_topic(resources: list[R]) -> list[R]:
     return resources
 
 
+def slack_channel(*, by_dependency: bool) -> Edit:
+    """An AWS Chatbot Slack channel (created through eu-west-1) naming both regions' critical topics; the engine
+    links them by property dependency, a topic outside the stack's knowledge only by its ARN."""
+
+    def apply(resources: list[R]) -> list[R]:
+        topics = [r for r in resources if r.type == t.SNS_TOPIC and r.props["tags"].get("AlertTier") == "critical"]
+        channel = R(
+            t.CHATBOT_SLACK_CHANNEL,
+            "eu-slack-critical",
+            {"snsTopicArns": [topic.props["arn"] for topic in topics], "slackTeamId": "T07EA123LEP"},
+            region="eu-west-1",
+            deps={"snsTopicArns": [topic.urn for topic in topics]} if by_dependency else {},
+        )
+        return [*resources, channel]
+
+    return apply
+
+
 def case(title: str, expect: str, change: Edit | None = None, *, preview: bool = False) -> Case:
     resources = cell_preview() if preview else cell()
     return Case(title, expect, change(resources) if change else resources, unknown=preview)  # type: ignore[arg-type]
@@ -48,6 +66,16 @@ CASES = {
     POLICY: [
         case("the real cell: every alarm reaches an email subscriber through its region's encrypted topic", "pass"),
         case("the primary topic without a subscription", "fail", NO_SUBSCRIBER),
+        case(
+            "the primary topic without a subscription but named by a Chatbot Slack channel",
+            "pass",
+            lambda r: slack_channel(by_dependency=True)(NO_SUBSCRIBER(r)),
+        ),
+        case(
+            "a Chatbot Slack channel naming the topic by its ARN only (no dependency)",
+            "pass",
+            lambda r: slack_channel(by_dependency=False)(NO_SUBSCRIBER(r)),
+        ),
         case("the topic's key does not admit CloudWatch", "fail", edit(KEY, without_cloudwatch)),
         case(
             "the topic under the AWS-managed SNS key",
@@ -142,6 +170,18 @@ def test_a_proved_path_counts_the_alarms_of_each_topic() -> None:
     assert critical[1:3] == ["topic eu-alarms-critical-topic", "key eu-keys-platform-key (CloudWatch may use it)"]
     assert critical[-1] == "2 subscriptions (email, https)"
     assert by_topic["topic eu-alarms-warning-topic"][-1] == "1 subscription (email)"
+
+
+def test_a_path_through_a_slack_channel_names_it() -> None:
+    change = slack_channel(by_dependency=True)
+    (reason,) = run_case(POLICY, case("proved", "pass", lambda r: change(NO_SUBSCRIBER(r)))).reasons(POLICY)
+    proofs = [json.loads(part.removeprefix("proved: ")) for part in reason.split("; proved: ")]
+    by_topic = {proof["subject"]: proof["links"] for proof in proofs}
+    assert by_topic["topic eu-alarms-critical-topic"][-1] == "1 Chatbot Slack channel"
+    assert by_topic["topic eu-dr-alarms-critical-topic"][-2:] == [
+        "2 subscriptions (email, https)",
+        "1 Chatbot Slack channel",
+    ]
 
 
 def tier_messages(change: Edit) -> list[str]:
