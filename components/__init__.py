@@ -23,6 +23,7 @@ from fintech_infra.config import (
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns import GlobalRouting
 from fintech_infra.dns_zones import SharedZones
+from fintech_infra.drills import CellDrills
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.eks import EksCluster
@@ -37,6 +38,7 @@ from fintech_infra.redis import RedisCluster
 from fintech_infra.repo_governance import RepositoryGovernance
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.routing import RoutingManifest
+from fintech_infra.runbook import DrRunbooks
 from fintech_infra.secrets import AppSecret
 from fintech_infra.validation import load_stack_config, read_pulumi_config, validate_stack_config
 from fintech_infra.vpc import SecureVpc
@@ -50,11 +52,13 @@ __all__ = [
     "AuditTrail",
     "CellBackup",
     "CellConfig",
+    "CellDrills",
     "ConfigError",
     "DataConcern",
     "DataNetwork",
     "DatabaseSettings",
     "DrPlacement",
+    "DrRunbooks",
     "EcsCluster",
     "Edge",
     "EksCluster",

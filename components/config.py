@@ -35,7 +35,14 @@ from fintech_infra.compute_config import (
     EcsSettings,
     EksSettings,
 )
-from fintech_infra.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
+from fintech_infra.data_config import (
+    DatabaseSettings,
+    RecoveryObjectives,
+    RedisSettings,
+    default_dr_read_replica,
+    default_objectives,
+)
+from fintech_infra.dr_config import DrillSettings
 from fintech_infra.errors import allowed
 from fintech_infra.jurisdictions import (
     AWS_REGIONS,
@@ -72,6 +79,7 @@ __all__ = [
     "ValidationWriter",
     "VpcSettings",
     "ZonesConfig",
+    "default_dr_read_replica",
     "default_objectives",
 ]
 
@@ -255,6 +263,9 @@ class CellConfig(FrozenSettings):
     compute: ComputeSettings = Field(default_factory=EcsSettings, description="`ecs` (default) or `eks`.")
     edge: EdgeSettings = Field(default_factory=EdgeSettings, description="ALB + WAF.")
     alarms: AlarmSettings = Field(default_factory=AlarmSettings, description="Alarm thresholds.")
+    drills: DrillSettings = Field(
+        default_factory=DrillSettings, description="Fault-injection drills, their calendar and the failover rehearsal."
+    )
     maintenance: MaintenanceSettings = Field(
         default_factory=MaintenanceSettings,
         description="Backup, snapshot and maintenance windows in the primary region (UTC); each defaults to the "

@@ -332,7 +332,8 @@ class Edge(FintechComponent):
                 ),
             )
 
-        aws.cloudwatch.MetricAlarm(
+        # The user-facing 5xx rate: what a fault-injection drill stops on (fintech_infra.drills).
+        self.error_rate_alarm = aws.cloudwatch.MetricAlarm(
             child(name, "alb-5xx-rate"),
             alarm_description=f"ALB 5xx responses above {alarms.alb_5xx_pct}% of requests",
             comparison_operator="GreaterThanThreshold",

@@ -46,6 +46,7 @@ from fintech_infra._component import FintechComponent
 from fintech_infra.config import StackConfig
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 from fintech_infra_gate.analyzer import PolicyPackError, pack_python
+from fintech_infra_gate.dr_docs import render_dr_runbooks
 
 __all__ = ["PAGES", "main", "render_pages", "render_sections", "rewrite"]
 
@@ -57,6 +58,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "docs/config.md": ("CONFIG REFERENCE",),
     "docs/jurisdictions.md": ("JURISDICTIONS",),
     "docs/policies.md": ("POLICY TABLE",),
+    "docs/dr.md": ("DR RUNBOOKS",),
 }
 """Each generated page (relative to the repository) and the sections it holds."""
 MINIMAL_STACK = Path("examples") / "Pulumi.minimal.yaml"
@@ -301,6 +303,7 @@ def render_sections() -> dict[str, str]:
         "COMPONENT REFERENCE": render_component_reference(),
         "CONFIG REFERENCE": render_config_reference(),
         "JURISDICTIONS": render_jurisdictions(),
+        "DR RUNBOOKS": render_dr_runbooks(REPO_ROOT),
     }
     table = _policy_table()
     if table is not None:
