@@ -263,9 +263,7 @@ class CellConfig(FrozenSettings):
     compute: ComputeSettings = Field(default_factory=EcsSettings, description="`ecs` (default) or `eks`.")
     edge: EdgeSettings = Field(default_factory=EdgeSettings, description="ALB + WAF.")
     alarms: AlarmSettings = Field(default_factory=AlarmSettings, description="Alarm thresholds.")
-    drills: DrillSettings = Field(
-        default_factory=DrillSettings, description="Fault-injection drills, their calendar and the failover rehearsal."
-    )
+    drills: DrillSettings = Field(default_factory=DrillSettings, description="Fault-injection drills (AWS FIS).")
     maintenance: MaintenanceSettings = Field(
         default_factory=MaintenanceSettings,
         description="Backup, snapshot and maintenance windows in the primary region (UTC); each defaults to the "

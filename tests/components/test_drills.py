@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from fintech_infra.dr_config import DrillSettings, drills_enabled, schedule_problem
+from fintech_infra.dr_config import DrillSettings, drills_enabled
 from fintech_infra.drills import DRILLS
 from fintech_infra.fis_facts import FIS_ACTIONS, FIS_SOURCE
 from fintech_infra.testing import Recording, synthesize
@@ -90,19 +90,3 @@ def test_prod_drills_are_off_by_default_and_switchable() -> None:
     assert drills_enabled(DrillSettings(), "staging") is True
     assert drills_enabled(DrillSettings(), "prod") is False
     assert drills_enabled(DrillSettings(fault_injection=True), "prod") is True
-
-
-@pytest.mark.parametrize(
-    ("expression", "problem"),
-    [
-        ("cron(0 7 ? 1,4,7,10 TUE#2 *)", None),
-        ("rate(90 days)", None),
-        ("cron(0 7 1 1,4,7,10 TUE *)", "must set exactly one of day-of-month and day-of-week, '?' for the other"),
-        (
-            "quarterly",
-            "is not an EventBridge Scheduler expression; allowed: cron(min hour day-of-month month day-of-week year)",
-        ),
-    ],
-)
-def test_the_drill_calendar_is_a_scheduler_expression(expression: str, problem: str | None) -> None:
-    assert schedule_problem(expression) == problem
