@@ -90,9 +90,11 @@ docs: $(STAMP)
 	$(BIN)/python -m fintech_infra_gate.docs --write
 	$(BIN)/python -m fintech_infra_gate.preflight docs/deployment.md --write
 
-# The facts the pack shares with the library (policy/fintech_guardrails/data/*.json), regenerated from the library.
+# The facts the pack shares with the library (policy/fintech_guardrails/data/*.json), regenerated from the library,
+# and the resource types the shipped stacks create (synthesizes every stack: about a minute).
 packdata: $(STAMP)
 	$(BIN)/python -m fintech_infra_gate.packdata --write
+	$(BIN)/python -m fintech_infra_gate.createdtypes --write
 
 # Re-pin after changing pyproject.toml dependencies (needs pip-tools in the venv).
 lock: $(STAMP)

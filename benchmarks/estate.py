@@ -53,7 +53,16 @@ def _cell(template: Mapping[str, Any], index: int, domain: str) -> tuple[str, di
     name = f"c{index:02d}"
     cell = copy.deepcopy(dict(template))
     cell["entities"] = [
-        {**entity, "name": f"{name}-{entity['name']}"[:25], "hostname": f"api.{name}.{j}.{domain}"}
+        {
+            **entity,
+            "name": f"{name}-{entity['name']}"[:25],
+            "hostname": f"api.{name}.{j}.{domain}",
+            **(
+                {"hostnames": {role: f"{role}.{name}.{j}.{domain}" for role in entity["hostnames"]}}
+                if entity.get("hostnames")
+                else {}
+            ),
+        }
         for j, entity in enumerate(template["entities"])
     ]
     vpc = dict(cell.get("vpc") or {})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fintech_infra._tags import apply_tag_convention, tag_convention
 from fintech_infra.alarms import AlarmTopic
+from fintech_infra.app_buckets import ConcernBucket
 from fintech_infra.audit import AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
@@ -34,6 +35,7 @@ from fintech_infra.jurisdictions import DEFAULT_REGISTRY, Jurisdiction, Jurisdic
 from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import EncryptionKey, KeyRing
 from fintech_infra.logs import encrypted_log_group
+from fintech_infra.queues import ConcernQueue
 from fintech_infra.redis import RedisCluster
 from fintech_infra.repo_governance import RepositoryGovernance
 from fintech_infra.rotation import RotationFunction
@@ -53,6 +55,8 @@ __all__ = [
     "CellBackup",
     "CellConfig",
     "CellDrills",
+    "ConcernBucket",
+    "ConcernQueue",
     "ConfigError",
     "DataConcern",
     "DataNetwork",

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 
 __all__ = ["aws_managed_policy", "service_trust_policy"]
 
 
-def service_trust_policy(service: str, *, actions: Sequence[str] = ("sts:AssumeRole",)) -> str:
-    """A role trust policy that lets one AWS service principal (``backup.amazonaws.com``, ...) assume the role."""
+def service_trust_policy(
+    service: str, *, actions: Sequence[str] = ("sts:AssumeRole",), source_account: pulumi.Input[str] | None = None
+) -> pulumi.Output[str]:
+    """A role trust policy that lets one AWS service principal (``backup.amazonaws.com``, ...) assume the role.
+
+    ``source_account`` adds the ``aws:SourceAccount`` condition that stops the service assuming the role on
+    another account's behalf (the confused deputy). Give it only for services whose guide shows that condition in
+    the role trust policy (the pack's ``iam-trust-service-confused-deputy`` lists them with their pages): a
+    service that does not send the key could not assume the role at all.
+    """
     action: str | list[str] = actions[0] if len(actions) == 1 else list(actions)
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": action}],
-        }
-    )
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": action}
+    if source_account is not None:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def aws_managed_policy(partition: pulumi.Input[str], policy: str) -> pulumi.Output[str]:

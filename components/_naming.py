@@ -49,14 +49,17 @@ class NamePattern:
     type_token: str
     template: str
     """``{cell}``, ``{region}`` (the cell, or ``<cell>-dr`` in the DR region), ``{service}``, ``{concern}``."""
-    scope: Literal["cell", "region", "service", "concern"]
-    """What it repeats over: once per cell, per region of the cell, per service and region, per concern."""
-    when: Literal["always", "ecs", "eks", "blue_green", "gitops"] = "always"
-    """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set)."""
+    scope: Literal["cell", "region", "service", "concern", "queue", "bucket"]
+    """What it repeats over: once per cell, per region of the cell, per service and region, per concern, per queue
+    or bucket (``{queue}``, ``{bucket}``; the primary region only)."""
+    when: Literal["always", "ecs", "eks", "blue_green", "gitops", "dr", "dr_cache", "drills"] = "always"
+    """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set); ``dr``: a cell with a DR region; ``dr_cache``: one
+    with a warm-standby cache there (``redis.dr_nodes`` > 0); ``drills``: a cell with FIS drills."""
 
 
 _IAM_ROLE, _BUCKET, _TOPIC = "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic"
 _ALB, _TG = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"
+_QUEUE = "aws:sqs/queue:Queue"
 
 AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_TOPIC, "{region}-alarms-topic", "region"),
@@ -66,6 +69,10 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_BUCKET, "{cell}-access-logs-bucket", "cell"),
     NamePattern(_BUCKET, "{cell}-audit-bucket-bucket", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-audit-logs-role", "cell"),
+    NamePattern(_TOPIC, "{cell}-audit-notifications", "cell"),
+    NamePattern(_BUCKET, "{cell}-dr-access-logs-bucket", "cell", "dr"),
+    NamePattern(_BUCKET, "{cell}-audit-replica-bucket-bucket", "cell", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-audit-replica-role", "cell", "dr"),
     NamePattern(_IAM_ROLE, "{cell}-backup-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-cache-rotation-role", "cell"),
     NamePattern(_IAM_ROLE, "{cell}-{concern}-monitoring", "concern"),
@@ -80,6 +87,14 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_IAM_ROLE, "{region}-eks-cluster-role", "region", "eks"),
     NamePattern(_IAM_ROLE, "{region}-eks-node-role", "region", "eks"),
     NamePattern(_IAM_ROLE, "{region}-eks-cni-role", "region", "eks"),
+    NamePattern(_QUEUE, "{cell}-{queue}-queue-sqs", "queue"),
+    NamePattern(_QUEUE, "{cell}-{queue}-queue-dlq", "queue"),
+    NamePattern(_BUCKET, "{cell}-{bucket}-bucket-data-bucket", "bucket"),
+    NamePattern(_BUCKET, "{cell}-{bucket}-bucket-dr-bucket", "bucket", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-{bucket}-bucket-replication", "bucket", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-runbooks-role", "cell", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-dr-cache-rotation-role", "cell", "dr_cache"),
+    NamePattern(_IAM_ROLE, "{cell}-drills-role", "cell", "drills"),
 )
 """Every auto-named child whose logical name carries a config value (cell, service or concern name)."""
 
@@ -102,11 +117,16 @@ def cell_autonamed(
     services: Sequence[tuple[str, bool]] = (),
     concerns: Sequence[str] = (),
     gitops: bool = False,
+    queues: Sequence[str] = (),
+    buckets: Sequence[str] = (),
+    dr_cache: bool = False,
+    rehearsals: Sequence[Literal["drills"]] = (),
 ) -> list[DerivedName]:
     """The logical names of cell ``cell``'s auto-named children.
 
     ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns; ``gitops`` whether an EKS
-    cell runs Argo CD.
+    cell runs Argo CD; ``queues`` and ``buckets`` the names of its queues and application-data buckets;
+    ``dr_cache`` whether it runs a warm-standby cache in its DR region; ``rehearsals`` whether it has FIS drills.
     """
     regions = [cell, f"{cell}-dr"] if has_dr else [cell]
     names: list[DerivedName] = []
@@ -115,10 +135,20 @@ def cell_autonamed(
             continue
         if pattern.when == "gitops" and not (compute == "eks" and gitops):
             continue
+        if pattern.when == "dr" and not has_dr:
+            continue
+        if pattern.when == "dr_cache" and not (has_dr and dr_cache):
+            continue
+        if pattern.when == "drills" and "drills" not in rehearsals:
+            continue
         if pattern.scope == "cell":
             names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell)))
         elif pattern.scope == "region":
             names += [DerivedName(pattern.type_token, pattern.template.format(region=r)) for r in regions]
+        elif pattern.scope == "queue":
+            names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, queue=q)) for q in queues]
+        elif pattern.scope == "bucket":
+            names += [DerivedName(pattern.type_token, pattern.template.format(cell=cell, bucket=b)) for b in buckets]
         elif pattern.scope == "concern":
             for concern in concerns:
                 names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell, concern=concern)))

@@ -8,7 +8,9 @@
   :func:`database_alarms` (connections above a share of the instance class's ``max_connections``, estimated
   from below by :func:`~fintech_infra.aws_limits.max_connections` since RDS publishes no formula, CPU,
   free storage, replica lag above the concern's RPO), :func:`cache_alarms` (memory, evictions, engine CPU)
-  and :func:`certificate_expiry_alarm` (ACM ``DaysToExpiry``).
+  :func:`certificate_expiry_alarm` (ACM ``DaysToExpiry``) and :func:`service_alarms` (one service's share of 5xx
+  responses and its p99 response time, from its own target groups rather than the whole ALB) and
+  :func:`queue_alarms` (an SQS queue's oldest message, its dead-letter queue's depth).
 
 Alarms are created even without a topic (they show in the console and feed dashboards); they notify only
 when a topic ARN is given.
@@ -28,7 +30,15 @@ from fintech_infra._naming import child
 from fintech_infra.config import AlarmSettings, DatabaseSettings, RedisSettings
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["AlarmTopic", "cache_alarms", "certificate_expiry_alarm", "database_alarms"]
+__all__ = [
+    "SERVICE_ALARM_PERIOD_SECONDS",
+    "AlarmTopic",
+    "cache_alarms",
+    "certificate_expiry_alarm",
+    "database_alarms",
+    "queue_alarms",
+    "service_alarms",
+]
 
 _GIB = 1024**3
 
@@ -110,10 +120,10 @@ def _alarm(
     name: str,
     *,
     description: str,
-    namespace: str,
-    metric: str,
+    namespace: str | None,
+    metric: str | None,
     dimensions: Mapping[str, pulumi.Input[str]],
-    statistic: str,
+    statistic: str | None,
     comparison: str,
     threshold: float,
     topic_arn: pulumi.Input[str] | None,
@@ -121,18 +131,25 @@ def _alarm(
     period: int = 300,
     evaluation_periods: int = 3,
     treat_missing_data: str = "missing",
+    queries: Sequence[aws.cloudwatch.MetricAlarmMetricQueryArgs] = (),
 ) -> aws.cloudwatch.MetricAlarm:
+    """One alarm: on ``metric`` (``statistic`` a plain statistic or a percentile such as ``p99``), or, with
+    ``queries``, on the metric math expression among them that returns data (``namespace``, ``metric`` and
+    ``statistic`` None, ``dimensions`` empty, ``period`` unused: each query has its own)."""
     actions = [topic_arn] if topic_arn is not None else []
+    percentile = statistic is not None and statistic.startswith("p")
     return aws.cloudwatch.MetricAlarm(
         name,
         alarm_description=description,
         namespace=namespace,
         metric_name=metric,
-        dimensions=dict(dimensions),
-        statistic=statistic,
+        dimensions=dict(dimensions) or None,
+        statistic=None if percentile else statistic,
+        extended_statistic=statistic if percentile else None,
+        metric_queries=list(queries) or None,
         comparison_operator=comparison,
         threshold=threshold,
-        period=period,
+        period=None if queries else period,
         evaluation_periods=evaluation_periods,
         datapoints_to_alarm=evaluation_periods,
         treat_missing_data=treat_missing_data,
@@ -341,3 +358,152 @@ def certificate_expiry_alarm(
         # An expired certificate stops reporting; silence must page too.
         treat_missing_data="breaching",
     )
+
+
+SERVICE_ALARM_PERIOD_SECONDS = 60
+
+
+def service_alarms(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    service: str,
+    load_balancer_arn_suffix: pulumi.Input[str],
+    target_group_arn_suffixes: Sequence[pulumi.Input[str]],
+    thresholds: AlarmSettings,
+    topic_arn: pulumi.Input[str] | None,
+) -> list[aws.cloudwatch.MetricAlarm]:
+    """Page when more than ``alb_5xx_pct`` % of ``service``'s responses are 5xx, or its p99 response time exceeds
+    ``target_latency_seconds``, three minutes running.
+
+    Both read the service's own target groups (``AWS/ApplicationELB`` with the ``LoadBalancer`` and ``TargetGroup``
+    dimensions): one, or the two a traffic-shifting deployment moves between, summed for the error share (whichever
+    is live carries the requests) and the larger p99 of the two for latency (percentiles do not add up).
+    """
+    here = pulumi.ResourceOptions(parent=parent)
+
+    def query(
+        query_id: str, metric: str, stat: str, group: pulumi.Input[str], *, returned: bool = False
+    ) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+        return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id=query_id,
+            return_data=returned,
+            metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                namespace="AWS/ApplicationELB",
+                metric_name=metric,
+                dimensions={"LoadBalancer": load_balancer_arn_suffix, "TargetGroup": group},
+                period=SERVICE_ALARM_PERIOD_SECONDS,
+                stat=stat,
+            ),
+        )
+
+    groups = list(enumerate(target_group_arn_suffixes))
+    errors = [query(f"errors{i}", "HTTPCode_Target_5XX_Count", "Sum", group) for i, group in groups]
+    requests = [query(f"requests{i}", "RequestCount", "Sum", group) for i, group in groups]
+    one = len(groups) == 1
+    latency = [query(f"p99g{i}", "TargetResponseTime", "p99", group, returned=one) for i, group in groups]
+    if not one:
+        latency.append(
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id="p99",
+                expression=f"MAX([{', '.join(f'p99g{i}' for i, _ in groups)}])",
+                label=f"{service} p99 response time (s), the slower target group",
+                return_data=True,
+            )
+        )
+
+    def total(prefix: str) -> str:
+        return " + ".join(f"FILL({prefix}{i}, 0)" for i, _ in groups)
+
+    return [
+        _alarm(
+            child(name, "5xx-rate"),
+            description=f"{service}: more than {thresholds.alb_5xx_pct:g} % of its responses are 5xx",
+            threshold=thresholds.alb_5xx_pct,
+            treat_missing_data="notBreaching",  # no requests is no evidence of errors
+            queries=[
+                *errors,
+                *requests,
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="rate",
+                    expression=f"100 * ({total('errors')}) / ({total('requests')})",
+                    label=f"{service} 5xx % of responses",
+                    return_data=True,
+                ),
+            ],
+            namespace=None,
+            metric=None,
+            dimensions={},
+            statistic=None,
+            comparison="GreaterThanThreshold",
+            topic_arn=topic_arn,
+            opts=here,
+        ),
+        _alarm(
+            child(name, "latency-p99"),
+            description=f"{service}: p99 target response time above {thresholds.target_latency_seconds:g} s",
+            threshold=thresholds.target_latency_seconds,
+            treat_missing_data="notBreaching",
+            queries=latency,
+            namespace=None,
+            metric=None,
+            dimensions={},
+            statistic=None,
+            comparison="GreaterThanThreshold",
+            topic_arn=topic_arn,
+            opts=here,
+        ),
+    ]
+
+
+QUEUE_GROWING_MINUTES = 5
+"""The oldest message must stay over its threshold this many one-minute periods: a queue falling behind, not a
+burst the consumers are already draining."""
+
+
+def queue_alarms(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    queue_name: pulumi.Input[str],
+    dlq_name: pulumi.Input[str],
+    oldest_message_seconds: int,
+    topic_arn: pulumi.Input[str] | None,
+) -> list[aws.cloudwatch.MetricAlarm]:
+    """Page when the queue's oldest message is older than ``oldest_message_seconds`` for five minutes running
+    (``ApproximateAgeOfOldestMessage``, Maximum), and when its dead-letter queue holds any message
+    (``ApproximateNumberOfMessagesVisible`` > 0). SQS publishes both every minute (``AWS/SQS``, ``QueueName``)."""
+    here = pulumi.ResourceOptions(parent=parent)
+    return [
+        _alarm(
+            child(name, "oldest-message"),
+            description=f"Oldest message older than {oldest_message_seconds} s for {QUEUE_GROWING_MINUTES} minutes: "
+            "consumers are falling behind",
+            namespace="AWS/SQS",
+            metric="ApproximateAgeOfOldestMessage",
+            dimensions={"QueueName": queue_name},
+            statistic="Maximum",
+            comparison="GreaterThanThreshold",
+            threshold=oldest_message_seconds,
+            topic_arn=topic_arn,
+            opts=here,
+            period=60,
+            evaluation_periods=QUEUE_GROWING_MINUTES,
+            treat_missing_data="notBreaching",  # an empty queue reports no age
+        ),
+        _alarm(
+            child(name, "dlq-not-empty"),
+            description="A message reached the dead-letter queue: it failed every receive; a person must look",
+            namespace="AWS/SQS",
+            metric="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dlq_name},
+            statistic="Maximum",
+            comparison="GreaterThanThreshold",
+            threshold=0,
+            topic_arn=topic_arn,
+            opts=here,
+            period=60,
+            evaluation_periods=1,
+            treat_missing_data="notBreaching",
+        ),
+    ]

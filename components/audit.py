@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
+from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child, physical
 from fintech_infra.bucket import MAX_OBJECT_LOCK_DAYS, SecureBucket
 from fintech_infra.config import DataConcern
@@ -100,6 +101,7 @@ class AuditTrail(FintechComponent):
         "trail_arn": "The trail's ARN.",
         "bucket_name": "The Object Lock bucket holding the log files.",
         "log_group_name": "The CloudWatch log group the trail also delivers to.",
+        "notification_topic_arn": "The encrypted SNS topic the trail notifies of each delivered log file.",
     }
 
     def __init__(
@@ -213,6 +215,7 @@ class AuditTrail(FintechComponent):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        topic = self._notification_topic(name, key=key, trail_arn=trail_arn)
         trail = aws.cloudtrail.Trail(
             child(name, "trail"),
             name=trail_name,
@@ -225,13 +228,175 @@ class AuditTrail(FintechComponent):
             cloud_watch_logs_group_arn=pulumi.Output.concat(group.arn, ":*"),
             cloud_watch_logs_role_arn=role.arn,
             advanced_event_selectors=trail_event_selectors(bucket.arn),
+            sns_topic_name=topic.arn,
             tags={},
-            # CloudTrail checks the bucket policy and the role when the trail is created.
-            opts=pulumi.ResourceOptions(parent=self, protect=True, depends_on=[bucket, role_policy]),
+            # CloudTrail checks the bucket policy, the role and the topic policy when the trail is created.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=True, depends_on=[bucket, role_policy, self._topic_policy]
+            ),
         )
+        self._trail = name
+        self._bucket = bucket
+        self._key = key
+        self._retention_days = retention_days
+        self.replica_bucket_name: pulumi.Output[str] | None = None
         self.trail_arn: pulumi.Output[str] = trail.arn
         self.bucket_name: pulumi.Output[str] = bucket.bucket
         self.log_group_name: pulumi.Output[str] = group.name
+        self.notification_topic_arn: pulumi.Output[str] = topic.arn
         self.register_outputs(
-            {"trail_arn": self.trail_arn, "bucket_name": self.bucket_name, "log_group_name": self.log_group_name}
+            {
+                "trail_arn": self.trail_arn,
+                "bucket_name": self.bucket_name,
+                "log_group_name": self.log_group_name,
+                "notification_topic_arn": self.notification_topic_arn,
+            }
         )
+
+    def _notification_topic(self, name: str, *, key: KeyRef, trail_arn: pulumi.Output[str]) -> aws.sns.Topic:
+        """The topic CloudTrail notifies of each delivered log file, encrypted with the audit key.
+
+        Only this trail may publish (``aws:SourceArn``); the audit key's policy lets CloudTrail use it for an
+        encrypted topic under the same condition (:mod:`fintech_infra.kms`). Subscribers (a SIEM, a reviewer's
+        queue) are the operator's: with none, notifications are dropped and the trail still delivers.
+        """
+        topic = aws.sns.Topic(
+            child(name, "notifications"),
+            kms_master_key_id=key.arn,
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._topic_policy = aws.sns.TopicPolicy(
+            child(name, "notifications-policy"),
+            arn=topic.arn,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AWSCloudTrailSNSPolicy",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                            "Action": "SNS:Publish",
+                            "Resource": topic.arn,
+                            "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
+                        }
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=topic),
+        )
+        return topic
+
+    def replicate_to(
+        self,
+        name: str,
+        *,
+        key: KeyRef,
+        access_log_bucket: pulumi.Input[str],
+        provider: pulumi.ProviderResource,
+    ) -> SecureBucket:
+        """Replicate every log file to an Object Lock bucket in the DR region (``provider``'s), under ``key`` there.
+
+        The replica is a :class:`SecureBucket` with the same COMPLIANCE retention, created with Object Lock (S3 can
+        only replicate a locked source into a locked destination, and versioning on both sides). S3 replicates each
+        object's own retention with it. The replication role reads the source versions with their retention and
+        legal hold, decrypts with the source key and encrypts with the replica's key; deletions are not replicated
+        (delete markers stay on the source). Residency is the caller's: the DR region is the jurisdiction's.
+        """
+        if self.replica_bucket_name is not None:
+            raise ConfigError(f"AuditTrail {self._trail!r}: replicate_to: already replicated; allowed: one replica")
+        there = pulumi.ResourceOptions(parent=self, provider=provider)
+        replica = SecureBucket(
+            child(name, "bucket"),
+            key=key,
+            access_log_bucket=access_log_bucket,
+            object_lock_retention_days=self._retention_days,
+            opts=there,
+        )
+        source = self._bucket
+        role = aws.iam.Role(
+            child(name, "role"),
+            description=f"S3 replicates the audit trail bucket of {self._trail} to its DR replica",
+            assume_role_policy=service_trust_policy("s3.amazonaws.com"),
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        policy = aws.iam.RolePolicy(
+            child(name, "policy"),
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "ReadSourceConfiguration",
+                            "Effect": "Allow",
+                            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                            "Resource": source.arn,
+                        },
+                        {
+                            "Sid": "ReadSourceVersions",
+                            "Effect": "Allow",
+                            "Action": [
+                                "s3:GetObjectVersionForReplication",
+                                "s3:GetObjectVersionAcl",
+                                "s3:GetObjectVersionTagging",
+                                "s3:GetObjectRetention",
+                                "s3:GetObjectLegalHold",
+                            ],
+                            "Resource": pulumi.Output.concat(source.arn, "/*"),
+                        },
+                        {
+                            "Sid": "WriteReplicas",
+                            "Effect": "Allow",
+                            "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
+                            "Resource": pulumi.Output.concat(replica.arn, "/*"),
+                        },
+                        {
+                            "Sid": "DecryptSource",
+                            "Effect": "Allow",
+                            "Action": "kms:Decrypt",
+                            "Resource": self._key.arn,
+                        },
+                        {
+                            "Sid": "EncryptReplica",
+                            "Effect": "Allow",
+                            "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                            "Resource": key.arn,
+                        },
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+        aws.s3.BucketReplicationConfig(
+            child(name, "replication"),
+            bucket=source.bucket,
+            role=role.arn,
+            rules=[
+                aws.s3.BucketReplicationConfigRuleArgs(
+                    id="audit-trail-to-dr",
+                    status="Enabled",
+                    filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),
+                    delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
+                        status="Disabled"
+                    ),
+                    source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
+                        sse_kms_encrypted_objects=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
+                            status="Enabled"
+                        )
+                    ),
+                    destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                        bucket=replica.arn,
+                        encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
+                            replica_kms_key_id=key.arn
+                        ),
+                    ),
+                )
+            ],
+            # S3 refuses a replication configuration before versioning on both sides; the role must be usable.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[source.versioning, replica.versioning, policy]),
+        )
+        self.replica_bucket_name = replica.bucket
+        return replica

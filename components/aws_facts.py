@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ACM_DAYS_TO_EXPIRY_SOURCE",
+    "ACM_DOMAIN_NAMES_PER_CERTIFICATE",
     "ACM_DOMAIN_NAME_MAX",
     "ACM_VALIDATION_WAITS",
+    "ALB_CERTIFICATES_PER_LOAD_BALANCER",
     "ALB_IDLE_TIMEOUT_SECONDS",
     "ALB_RULES_PER_LOAD_BALANCER",
     "ALB_RULE_CONDITION_VALUES",
+    "ALB_RULE_CONDITION_WILDCARDS",
     "ALB_RULE_PRIORITIES",
+    "ALB_WEBSOCKETS",
     "AURORA_GLOBAL_ENGINE_VERSION",
     "AURORA_GLOBAL_ENGINE_VERSIONS",
     "AURORA_GLOBAL_SOURCE",
@@ -65,6 +69,7 @@ __all__ = [
     "RDS_LOG_GROUP_SOURCE",
     "RDS_MAINTENANCE_WINDOW_FORMAT",
     "RDS_ORDERABLE_INSTANCE_CLASSES",
+    "RDS_READ_REPLICAS",
     "RDS_WINDOW_MIN_MINUTES",
     "REGION_CLOCKS",
     "REGION_CLOCKS_SOURCE",
@@ -79,6 +84,9 @@ __all__ = [
     "STS_ASSUME_WRITER_ROLE",
     "TAG_RULES",
     "TARGET_GROUPS_PER_FORWARD_ACTION",
+    "TARGET_GROUP_ATTRIBUTES_SOURCE",
+    "TARGET_GROUP_DEREGISTRATION_DELAY_SECONDS",
+    "TARGET_GROUP_LB_COOKIE_SECONDS",
     "TARGET_TRACKING_METRIC_MATH_SOURCE",
     "VPC_SECURITY_GROUPS_PER_ENI",
     "VPC_SECURITY_GROUPS_PER_ENI_MAX",
@@ -509,6 +517,43 @@ ALB_RULE_PRIORITIES = range(1, 50_001)
 """Listener rule priorities AWS accepts; lower is evaluated first."""
 ALB_IDLE_TIMEOUT_SECONDS = range(1, 4001)
 """``idle_timeout.timeout_seconds``: 1-4000 (default 60)."""
+ALB_RULE_CONDITION_WILDCARDS = Fact(5, "wildcards (`*`, `?`) in the condition values of one listener rule", _ALB_QUOTAS)
+ALB_CERTIFICATES_PER_LOAD_BALANCER = Fact(
+    25, "certificates per ALB, default certificates excluded (adjustable)", _ALB_QUOTAS
+)
+ALB_WEBSOCKETS = Source(
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html",
+    quote="Application Load Balancers provide native support for WebSockets. You can upgrade an existing HTTP/1.1 "
+    "connection into a WebSocket (ws or wss) connection by using an HTTP connection upgrade. When you upgrade, the "
+    "TCP connection used for requests (to the load balancer as well as to the target) becomes a persistent "
+    "WebSocket connection between the client and the target through the load balancer.",
+)
+"""An upgraded connection stays on the target that took the upgrade request, and the load balancer's idle timeout
+(``idle_timeout.timeout_seconds``) closes it after that many seconds without a frame either way."""
+_TARGET_GROUP_ATTRIBUTES = Source(
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html",
+    quote="deregistration_delay.timeout_seconds - The amount of time, in seconds, for Elastic Load Balancing to "
+    "wait before changing the state of a deregistering target from draining to unused. The range is 0-3600 "
+    "seconds. The default value is 300 seconds. ... stickiness.lb_cookie.duration_seconds - The time period, in "
+    "seconds, during which requests from a client should be routed to the same target. ... The range is 1 second "
+    "to 1 week (604800 seconds). The default value is 1 day (86400 seconds).",
+)
+TARGET_GROUP_DEREGISTRATION_DELAY_SECONDS = range(3601)
+"""``deregistration_delay.timeout_seconds``: 0-3600 (AWS default 300), :data:`TARGET_GROUP_ATTRIBUTES_SOURCE`."""
+TARGET_GROUP_LB_COOKIE_SECONDS = range(1, 604_801)
+"""``stickiness.lb_cookie.duration_seconds``: 1 s to 7 days (AWS default 1 day)."""
+TARGET_GROUP_ATTRIBUTES_SOURCE = _TARGET_GROUP_ATTRIBUTES
+ACM_DOMAIN_NAMES_PER_CERTIFICATE = Fact(
+    10,
+    "domain names on one ACM certificate (the first is the subject's common name; adjustable up to 100)",
+    Source(
+        "https://docs.aws.amazon.com/acm/latest/userguide/acm-limits.html",
+        quote="Number of domain names per ACM certificate: The default quota is 10 domain names for each ACM "
+        "certificate. Your quota may be greater.",
+        verify="aws service-quotas list-service-quotas --service-code acm",
+        offline=False,
+    ),
+)
 
 
 # -- RDS / Aurora: Extended Support, log exports, enhanced monitoring, connections, windows ----------------
@@ -560,6 +605,17 @@ RDS_ENHANCED_MONITORING_SOURCE = Source(
     "--query 'logGroups[].{n:logGroupName,k:kmsKeyId,r:retentionInDays}'",
     offline=False,
 )
+RDS_READ_REPLICAS = Source(
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html",
+    quote="Amazon Aurora doesn't support this operation. ... All read replica DB instances are created with backups "
+    "disabled. All other attributes (including DB security groups and DB parameter groups) are inherited from the "
+    "source DB instance or cluster, except as specified. ... Your source DB instance or cluster must have backup "
+    "retention enabled.",
+)
+"""A same-region replica names its source by identifier and inherits its subnet group (pulumi-aws
+``replicate_source_db``: "If replicating an Amazon RDS Database Instance in the same region, use the identifier of
+the source DB, unless also specifying the dbSubnetGroupName"); it takes no master user, password or database name
+(they come from the source) and keeps no automated backups or final snapshot of its own."""
 
 
 @dataclass(frozen=True)

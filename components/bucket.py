@@ -99,13 +99,15 @@ class SecureBucket(FintechComponent):
         access_log_bucket: pulumi.Input[str] | None = None,
         object_lock_retention_days: int | None = None,
         extra_policy_statements: PolicyStatements = (),
+        lifecycle_rules: Sequence[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = (),
         protect: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``protect=False`` is an explicit relaxation for buckets that hold no evidence.
 
         ``extra_policy_statements`` may be a function of the bucket ARN, e.g.
-        ``lambda arn: [{..., "Resource": pulumi.Output.concat(arn, "/AWSLogs/*")}]``.
+        ``lambda arn: [{..., "Resource": pulumi.Output.concat(arn, "/AWSLogs/*")}]``. ``lifecycle_rules`` are
+        added after the rule that aborts incomplete multipart uploads.
         """
         _validate(
             name,
@@ -141,12 +143,14 @@ class SecureBucket(FintechComponent):
             rule={"object_ownership": "BucketOwnerEnforced"},
             opts=this,
         )
-        versioning = aws.s3.BucketVersioning(
+        self.versioning = versioning = aws.s3.BucketVersioning(
             child(name, "versioning"),
             bucket=self.bucket,
             versioning_configuration={"status": "Enabled"},
             opts=this,
         )
+        self.versioning = versioning
+        """Replication and Object Lock need versioning first."""
         aws.s3.BucketServerSideEncryptionConfiguration(
             child(name, "encryption"),
             bucket=self.bucket,
@@ -189,7 +193,8 @@ class SecureBucket(FintechComponent):
                     "status": "Enabled",
                     "filter": {},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOADS_DAYS},
-                }
+                },
+                *lifecycle_rules,
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )

@@ -5,11 +5,11 @@ handed to every child through ``providers``; invokes follow it through ``parent`
 alarm topic (:class:`~fintech_infra.cell_region.CellRegion`), an access-log sink, the audit trail, the
 compute tier's groundwork (each ECS service's own security group, or the EKS cluster and its baseline: the
 data stores' clients), one database per concern, the cache, the backup plan, the edge (ALB + WAF), the routing
-manifest, then the services behind the edge. The compute kind is one strategy per kind
-(:mod:`fintech_infra.cell_compute`), picked once from the config. In the DR region (a second provider):
-keys, VPC, alarm topic, each database's DR copy (through :class:`DrPlacement`), and a **warm standby**: a
-second edge and the compute tier at its floor (one task per service, or one node), so Route 53 fails over
-to a live ALB.
+manifest, the concerns' queues (:mod:`fintech_infra.queues`), then the services behind the edge. The compute
+kind is one strategy per kind (:mod:`fintech_infra.cell_compute`), picked once from the config. In the DR
+region (a second provider): keys, VPC, alarm topic, each database's DR copy (through :class:`DrPlacement`),
+and a **warm standby**: a second edge and the compute tier at its floor (one task per service, or one node),
+so Route 53 fails over to a live ALB.
 
 Warm standby, not pilot light, because the trading and payments RTO (< 15 min) leaves no time to create
 a load balancer, certificates and a cluster during an incident. Its standing cost per cell, at list prices
@@ -32,6 +32,7 @@ import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
+from fintech_infra.app_buckets import ConcernBucket, DrBucketPlacement
 from fintech_infra.audit import DEPLOY_RECORDS_PREFIX, AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
@@ -48,6 +49,7 @@ from fintech_infra.images import ReplicationRule, image_problems, image_replicat
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.maintenance import resolve_windows
 from fintech_infra.providers import RegionalProviders
+from fintech_infra.queues import ConcernQueue
 from fintech_infra.redis import RedisCluster
 from fintech_infra.residency import check_regions, dr_vpc_settings
 from fintech_infra.rotation import RotationFunction
@@ -59,7 +61,8 @@ from fintech_infra.wiring import DrPlacement
 __all__ = ["JurisdictionCell"]
 
 PLATFORM_PURPOSES = ("audit", "logs", "platform", "cache", "backup")
-DR_PLATFORM_PURPOSES = ("logs", "platform", "backup", "cache")
+# audit: the trail's Object Lock replica; cache: the warm standby.
+DR_PLATFORM_PURPOSES = ("audit", "logs", "platform", "backup", "cache")
 
 
 class JurisdictionCell(FintechComponent):
@@ -154,12 +157,25 @@ class JurisdictionCell(FintechComponent):
                 purposes=list(dict.fromkeys((*concerns, *DR_PLATFORM_PURPOSES))),
                 provider=providers.get(config.dr_region),
             )
+            # An immutable trail survives the loss of its region: an Object Lock replica in the DR region, which the
+            # jurisdiction permits (check_regions). A cell without a DR region keeps one copy (docs/components.md).
+            self.dr_access_logs = SecureBucket(child(name, "dr-access-logs"), log_sink=True, opts=self.dr.opts)
+            self.audit.replicate_to(
+                child(name, "audit-replica"),
+                key=self.dr.keys.ref("audit"),
+                access_log_bucket=self.dr_access_logs.bucket,
+                provider=self.dr.provider,
+            )
         self._validation = (
             zone_access.validation_for(
                 name,
                 {
-                    entity.hostname: key_path("cells", name, "entities", index, "hostname")
+                    hostname: key_path("cells", name, "entities", index, key)
                     for index, entity in enumerate(config.entities)
+                    for key, hostname in (
+                        ("hostname", entity.hostname),
+                        *((f"hostnames.{role}", h) for role, h in entity.hostnames.items()),
+                    )
                 },
                 region=config.primary_region,
                 parent=self,
@@ -236,10 +252,25 @@ class JurisdictionCell(FintechComponent):
             opts=here,
         )
 
+        self.queues = {
+            queue.name: ConcernQueue(
+                child(name, f"{queue.name}-queue"),
+                queue,
+                key=keys.ref(queue.concern.value),
+                alarm_topic_arn=self.primary.alarm_topic.arn,
+                opts=here,
+            )
+            for queue in config.queues
+        }
+        self.buckets = self._buckets(name, config, retention)
         services = ServiceData(
             secret_arns={concern: database.master_secret_arn for concern, database in self.databases.items()},
             cache_secret_arn=self.cache.auth_secret_arn,
             keys=keys,
+            queues={q.name: (q.concern.value, self.queues[q.name].queue_arn) for q in config.queues},
+            buckets={b.name: (b.concern.value, self.buckets[b.name].arn) for b in config.buckets},
+            queue_urls={name_: queue.queue_url for name_, queue in self.queues.items()},
+            bucket_names={name_: bucket.bucket for name_, bucket in self.buckets.items()},
         )
         rules = [own] if image_replication_rules is None and (own := self.replication_rule()) else []
         self.image_replication = self._image_replication(
@@ -293,6 +324,33 @@ class JurisdictionCell(FintechComponent):
         self.register_outputs({output: getattr(self, f"_out_{output}")() for output in self.OUTPUTS})
 
     # -- building blocks ----------------------------------------------------------------------------------
+
+    def _buckets(self, name: str, config: CellConfig, retention: int) -> dict[str, ConcernBucket]:
+        """The concerns' application-data buckets, each replicated into a bucket in the DR region (whose server
+        access logs go to the cell's DR log sink: S3 delivers access logs only within a region)."""
+        if not config.buckets:
+            return {}
+        dr_logs = self.dr_access_logs if self.dr else None
+        return {
+            bucket.name: ConcernBucket(
+                child(name, f"{bucket.name}-bucket"),
+                bucket,
+                region=config.primary_region,
+                key=self.primary.keys.ref(bucket.concern.value),
+                access_log_bucket=self.access_logs.bucket,
+                retention_days=retention,
+                dr=None
+                if self.dr is None or dr_logs is None
+                else DrBucketPlacement(
+                    region=self.dr.region,
+                    provider=self.dr.provider,
+                    key=self.dr.keys.ref(bucket.concern.value),
+                    access_log_bucket=dr_logs.bucket,
+                ),
+                opts=self.primary.opts,
+            )
+            for bucket in config.buckets
+        }
 
     def _compute_scope(
         self, prefix: str, region: CellRegion, role_arn: str | None, retention: int, *, standby: bool
@@ -395,7 +453,7 @@ class JurisdictionCell(FintechComponent):
             self.config.edge,
             cell=self.cell_name,
             network=region.vpc.app_network(),
-            hostnames=[entity.hostname for entity in self.config.entities],
+            hostnames=[hostname for entity in self.config.entities for hostname in entity.all_hostnames],
             alarm_topic_arn=region.alarm_topic.arn,
             alarms=self.config.alarms,
             waf_logs_key=region.keys.ref("logs"),
@@ -441,6 +499,7 @@ class JurisdictionCell(FintechComponent):
             entities=self.config.entities,
             databases=routes,
             cache=cache,
+            key=region.keys.ref("platform"),
             kubernetes=compute.kubernetes(),
             opts=region.opts,
         )

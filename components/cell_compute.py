@@ -26,7 +26,7 @@ secrets under the DR region's keys (the :class:`ServiceData` the cell builds for
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import pulumi
@@ -34,6 +34,9 @@ import pulumi_aws as aws
 
 from fintech_infra._naming import child
 from fintech_infra._tags import data_concerns_tag
+from fintech_infra.alarms import service_alarms
+from fintech_infra.app_buckets import bucket_name_variable, grant_bucket_access
+from fintech_infra.app_checks import hosts_by_role
 from fintech_infra.cell_region import CellRegion, data_cidrs
 from fintech_infra.config import CellConfig, ComputeSettings, EcsServiceSettings, EcsSettings, EksSettings
 from fintech_infra.ecs import EcsCluster
@@ -46,8 +49,10 @@ from fintech_infra.fargate import FargateService
 from fintech_infra.images import dr_image
 from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import KeyRing
+from fintech_infra.queues import grant_queue_access, queue_url_variable
 from fintech_infra.rds_baseline import POSTGRES_PORT
 from fintech_infra.redis import REDIS_PORT
+from fintech_infra.route_config import plan_routes
 from fintech_infra.routing import KubernetesTarget, RoutingManifest
 from fintech_infra.wiring import KeyRef
 
@@ -62,7 +67,7 @@ __all__ = [
 ]
 
 ROUTING_ENV_PREFIX = "FINTECH_ROUTING_"
-"""ECS services read each entity's routing manifest from the SSM parameter in ``FINTECH_ROUTING_<ENTITY>``."""
+"""ECS services read each entity's routing manifest (a SecureString in SSM) in ``FINTECH_ROUTING_<ENTITY>``."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,25 @@ class ServiceData:
     """The cache's ``auth`` secret; None where there is no cache (the DR region rebuilds it on failover)."""
     keys: KeyRing
     """This region's keys (one per concern, and ``cache`` where there is a cache)."""
+    queues: Mapping[str, tuple[str, pulumi.Output[str]]] = field(default_factory=dict)
+    """Queue name to its concern and ARN in this region (the primary only: queues are not replicated)."""
+    buckets: Mapping[str, tuple[str, pulumi.Output[str]]] = field(default_factory=dict)
+    """Bucket name to its concern and ARN in this region (the primary only: the DR replicas are read on failover)."""
+    queue_urls: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """Queue name to its URL, passed to the services that list it (:func:`~fintech_infra.queues.queue_url_variable`)."""
+    bucket_names: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """Bucket name to its S3 name, passed to the services that list it
+    (:func:`~fintech_infra.app_buckets.bucket_name_variable`)."""
+
+    def environment(self, queues: Sequence[str], buckets: Sequence[str]) -> dict[str, pulumi.Input[str]]:
+        """The variables naming a service's queues and buckets in this region (none where they are not here)."""
+        found: dict[str, pulumi.Input[str]] = {
+            queue_url_variable(queue): self.queue_urls[queue] for queue in queues if queue in self.queue_urls
+        }
+        for bucket in buckets:
+            if bucket in self.bucket_names:
+                found[bucket_name_variable(bucket)] = self.bucket_names[bucket]
+        return found
 
     def readable(self, concerns: Sequence[str], *, cache: bool) -> list[pulumi.Input[str]]:
         """The secrets a service of ``concerns`` may read: its concerns' that exist here, and the cache's if it
@@ -174,7 +198,10 @@ class EcsCompute:
             ROUTING_ENV_PREFIX + entity.upper().replace("-", "_"): parameter.arn
             for entity, parameter in routing.parameters.items()
         }
-        for service in self._settings.services:
+        routes = plan_routes(
+            [(service.name, service.route) for service in self._settings.services], hosts_by_role(scope.config)
+        )
+        for service, route in zip(self._settings.services, routes, strict=True):
             settings = (
                 service.model_copy(update={"min_tasks": 1, "image": dr_image(service.image, region.region)})
                 if scope.standby
@@ -186,10 +213,15 @@ class EcsCompute:
                 port=service.container_port,
                 health_check_path=service.health_check_path,
                 app_security_group_id=group.id,
+                path_patterns=route.path_patterns,
+                host_headers=route.hosts,
+                priority=route.priority,
                 blue_green=service.shifts_traffic,  # canary and linear shift traffic on the blue/green layout
+                deregistration_delay_seconds=service.deregistration_delay_seconds,
+                stickiness_seconds=service.stickiness_seconds,
             )
             concerns = [concern.value for concern in service.concerns if concern.value in data.secret_arns]
-            FargateService(
+            fargate = FargateService(
                 child(scope.prefix, service.name),
                 settings,
                 cluster=cluster,
@@ -201,9 +233,41 @@ class EcsCompute:
                 **target.fargate_args(),
                 alarm_topic_arn=region.alarm_topic.arn,
                 injected_secrets=manifests,
+                resource_environment=data.environment(service.queues, service.buckets),
                 secret_arns_readable=data.readable(concerns, cache=service.cache),
                 secret_keys=data.decrypt_keys(concerns, cache=service.cache),
+                # The routing manifests ECS injects are SecureStrings under the platform key.
+                injected_keys=[region.keys.ref("platform")],
                 opts=region.opts,
+            )
+            own = [data.queues[queue] for queue in service.queues if queue in data.queues]
+            if own:
+                grant_queue_access(
+                    child(scope.prefix, service.name),
+                    role=fargate.task_role,
+                    queue_arns=[arn for _, arn in own],
+                    keys=[data.keys.ref(concern) for concern in dict.fromkeys(concern for concern, _ in own)],
+                    parent=fargate,
+                )
+            own_buckets = [data.buckets[bucket] for bucket in service.buckets if bucket in data.buckets]
+            if own_buckets:
+                grant_bucket_access(
+                    child(scope.prefix, service.name),
+                    role=fargate.task_role,
+                    bucket_arns=[arn for _, arn in own_buckets],
+                    keys=[data.keys.ref(concern) for concern in dict.fromkeys(concern for concern, _ in own_buckets)],
+                    parent=fargate,
+                )
+            service_alarms(
+                fargate,
+                child(scope.prefix, service.name),
+                service=service.name,
+                load_balancer_arn_suffix=target.load_balancer_arn_suffix,
+                target_group_arn_suffixes=[
+                    suffix for suffix in (target.arn_suffix, target.alternate_arn_suffix) if suffix is not None
+                ],
+                thresholds=scope.config.alarms,
+                topic_arn=region.alarm_topic.arn,
             )
 
     def _service_group(self, service: EcsServiceSettings) -> aws.ec2.SecurityGroup:

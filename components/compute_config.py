@@ -15,13 +15,16 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from fintech_infra import aws_facts, versions
 from fintech_infra._config_base import ROTATION_CLIENT, DataConcern, FrozenSettings, Name
+from fintech_infra.aws_facts import TARGET_GROUP_DEREGISTRATION_DELAY_SECONDS, TARGET_GROUP_LB_COOKIE_SECONDS
 from fintech_infra.eks_config import EksAlertSettings, EksServiceSettings, GitOpsSettings
 from fintech_infra.errors import allowed
 from fintech_infra.rollout_facts import BAKE_MINUTES, CANARY_PERCENT, LINEAR_STEP_PERCENT
+from fintech_infra.route_config import RouteSettings
 
 __all__ = [
     "FARGATE_CPU_UNITS",
     "SHIFTING_DEPLOYMENTS",
+    "WEBSOCKET_MIN_IDLE_TIMEOUT_SECONDS",
     "ComputeSettings",
     "EcsServiceSettings",
     "EcsSettings",
@@ -30,11 +33,16 @@ __all__ = [
     "EksSettings",
     "GitOpsSettings",
     "RolloutSettings",
+    "RouteSettings",
     "default_deployment",
     "looks_like_secret",
     "service_images",
     "with_default_deployments",
 ]
+
+WEBSOCKET_MIN_IDLE_TIMEOUT_SECONDS = 120
+"""The least ALB idle timeout a cell with a WebSocket service may have: twice the 60 s ping interval common to
+WebSocket servers, so one late ping does not cost the connection (the ALB default, 60, races the ping)."""
 
 FARGATE_CPU_UNITS = (256, 512, 1024, 2048, 4096, 8192, 16384)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -176,6 +184,46 @@ class EcsServiceSettings(FrozenSettings):
     def shifts_traffic(self) -> bool:
         """ECS moves the production rule between two target groups (blue/green, canary, linear)."""
         return self.deployment in SHIFTING_DEPLOYMENTS
+
+    queues: tuple[Name, ...] = Field(
+        (),
+        description="The cell's queues it sends to and receives from (`queues[].name`), each of a concern it "
+        "declares; its task role may use these and no other, and its container reads each one's URL from "
+        "`QUEUE_URL_<NAME>` (name upper-cased, `-` as `_`; primary region only). Defaults to none.",
+    )
+    buckets: tuple[Name, ...] = Field(
+        (),
+        description="The cell's application-data buckets it reads and writes objects in (`buckets[].name`), each "
+        "of a concern it declares; its task role may use these and no other, and its container reads each one's S3 "
+        "name from `BUCKET_NAME_<NAME>` (name upper-cased, `-` as `_`; primary region only). Defaults to none.",
+    )
+    route: RouteSettings = Field(
+        default_factory=RouteSettings,
+        description="Its listener rule on the cell's HTTPS listener: host roles, path patterns and priority "
+        "(:mod:`fintech_infra.route_config`). Defaults to any host, `/*`, priority in service order.",
+    )
+    websocket: bool = Field(
+        False,
+        description="It holds WebSocket connections: the cell's ALB keeps idle connections open for "
+        "`edge.idle_timeout_seconds` (which must then be at least "
+        f"{WEBSOCKET_MIN_IDLE_TIMEOUT_SECONDS}), and its health check path must lie outside its WebSocket paths "
+        "(the ALB's check is a plain GET, never upgraded). Defaults to False.",
+    )
+    deregistration_delay_seconds: int = Field(
+        30,
+        ge=TARGET_GROUP_DEREGISTRATION_DELAY_SECONDS.start,
+        le=TARGET_GROUP_DEREGISTRATION_DELAY_SECONDS.stop - 1,
+        description="Seconds a task leaving its target group (scale-in, a deployment) keeps serving the "
+        "connections it has before the ALB cuts them (AWS: 0-3600). Defaults to 30; a WebSocket gateway wants "
+        "the time its clients need to reconnect elsewhere.",
+    )
+    stickiness_seconds: int | None = Field(
+        None,
+        ge=TARGET_GROUP_LB_COOKIE_SECONDS.start,
+        le=TARGET_GROUP_LB_COOKIE_SECONDS.stop - 1,
+        description="Duration of the ALB's `lb_cookie` stickiness (AWS: 1-604800): a client's requests keep "
+        "going to the task that served its first. Defaults to none (no stickiness).",
+    )
 
     execute_command: bool = Field(
         False,

@@ -29,6 +29,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings, Hostname, Name
+from fintech_infra.aws_facts import ALB_IDLE_TIMEOUT_SECONDS
+from fintech_infra.bucket_config import BucketSettings
 from fintech_infra.compute_config import (
     ComputeSettings,
     EcsServiceSettings,
@@ -51,7 +53,9 @@ from fintech_infra.jurisdictions import (
     JurisdictionRegistry,
 )
 from fintech_infra.maintenance import MaintenanceSettings
+from fintech_infra.queue_config import QueueSettings
 from fintech_infra.repo_config import RepositoryConfig
+from fintech_infra.route_config import API_HOST_ROLE
 
 __all__ = [
     "CONFIG_NAMESPACE",
@@ -204,7 +208,26 @@ class EntitySettings(FrozenSettings):
 
     name: Name = Field(description="Entity id used in routing, e.g. `cysec-cy`.")
     legal_name: str = Field(min_length=2, description="Registered legal name.")
-    hostname: Hostname = Field(description="API hostname its clients use.")
+    hostname: Hostname = Field(description="API hostname its clients use (host role `api` of service routes).")
+    hostnames: dict[Name, Hostname] = Field(
+        default_factory=dict,
+        description="Further hostnames by host role, e.g. `app: app.cy.example.com`; service routes name the role. "
+        "The certificate and the failover records cover each. Defaults to none.",
+    )
+
+    @field_validator("hostnames")
+    @classmethod
+    def _roles(cls, value: dict[str, str]) -> dict[str, str]:
+        if API_HOST_ROLE in value:
+            raise ValueError(
+                f"{API_HOST_ROLE!r} is the role of `hostname`; allowed: any other role name (e.g. 'app', 'ws')"
+            )
+        return value
+
+    @property
+    def all_hostnames(self) -> tuple[str, ...]:
+        """``hostname`` and then the role hostnames, in config order."""
+        return (self.hostname, *self.hostnames.values())
 
 
 class EdgeSettings(FrozenSettings):
@@ -216,8 +239,20 @@ class EdgeSettings(FrozenSettings):
         description="Existing ACM certificate in the cell's region; none (default) requests one for the entity "
         "hostnames, validated by DNS.",
     )
+    idle_timeout_seconds: int = Field(
+        60,
+        ge=ALB_IDLE_TIMEOUT_SECONDS.start,
+        le=ALB_IDLE_TIMEOUT_SECONDS.stop - 1,
+        description="Seconds the ALB keeps a connection with no data either way before closing it (AWS: 1-4000); "
+        "it bounds an idle WebSocket. Defaults to 60 (AWS's default).",
+    )
     waf_rate_limit: int = Field(
         2000, ge=100, le=2_000_000_000, description="WAF rate rule: requests per 5 minutes per IP. Defaults to 2000."
+    )
+    http_redirect: bool = Field(
+        False,
+        description="Open port 80 to the world only to redirect to HTTPS (301), for hostnames people type into a "
+        "browser. Defaults to false: an API client is configured with https:// and needs no port 80.",
     )
 
 
@@ -274,6 +309,17 @@ class CellConfig(FrozenSettings):
         description="The same windows for the DR copies in the DR region; each defaults to that region's night.",
     )
     key_deletion_window_days: int = Field(30, ge=7, le=30, description="KMS deletion window (AWS: 7-30).")
+    queues: tuple[QueueSettings, ...] = Field(
+        (),
+        description="SQS queues for asynchronous work, each in its concern's key with a dead-letter queue; ECS "
+        "services name theirs in `queues`. Defaults to none.",
+    )
+    buckets: tuple[BucketSettings, ...] = Field(
+        (),
+        description="S3 buckets for application data, each in its concern's key, versioned, access-logged, keeping "
+        "superseded versions for the jurisdiction's record retention and replicated to the DR region when the cell "
+        "has one; ECS services name theirs in `buckets`. Defaults to none.",
+    )
 
     @field_validator("primary_region", "dr_region")
     @classmethod

@@ -102,10 +102,12 @@ def names_unique(config: StackConfig) -> Iterator[str]:
     hostnames: dict[str, str] = {}
     for name, _, cell in _cells(config):
         for index, entity in enumerate(cell.entities):
-            where = key_path("cells", name, "entities", index, "hostname")
-            if entity.hostname in hostnames:
-                yield f"{where}: {entity.hostname!r} is already used at {hostnames[entity.hostname]}"
-            hostnames.setdefault(entity.hostname, where)
+            named = {"hostname": entity.hostname} | {f"hostnames.{role}": h for role, h in entity.hostnames.items()}
+            for key, hostname in named.items():
+                where = key_path("cells", name, "entities", index, key)
+                if hostname in hostnames:
+                    yield f"{where}: {hostname!r} is already used at {hostnames[hostname]}"
+                hostnames.setdefault(hostname, where)
 
 
 def concerns_referenced(config: StackConfig) -> Iterator[str]:

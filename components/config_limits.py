@@ -23,7 +23,8 @@ from fintech_infra.aws_facts import (
     NAME_LIMITS,
     TAG_RULES,
 )
-from fintech_infra.config import CellConfig, EcsSettings, EksSettings, StackConfig
+from fintech_infra.config import CellConfig, EcsSettings, EksSettings, Environment, StackConfig
+from fintech_infra.dr_config import drills_enabled
 from fintech_infra.errors import key_path
 
 __all__ = ["CHECKS", "derived_names", "fargate_memory_allowed"]
@@ -40,6 +41,7 @@ _WHAT = {
     "aws:iam/role:Role": "IAM role",
     "aws:s3/bucket:Bucket": "S3 bucket",
     "aws:sns/topic:Topic": "SNS topic",
+    "aws:sqs/queue:Queue": "SQS queue",
 }
 
 
@@ -65,7 +67,7 @@ def fargate_task_sizes(config: StackConfig) -> Iterator[str]:
                 )
 
 
-def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
+def derived_names(cell_name: str, cell: CellConfig, environment: Environment) -> list[DerivedName]:
     """The logical names of the auto-named resources cell ``cell_name`` registers (:data:`AUTONAMED`)."""
     compute = cell.compute
     services = (
@@ -81,6 +83,10 @@ def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
         services=services,
         concerns=concerns,
         gitops=isinstance(compute, EksSettings) and compute.gitops is not None,
+        queues=[queue.name for queue in cell.queues],
+        buckets=[bucket.name for bucket in cell.buckets],
+        dr_cache=cell.redis.dr_nodes > 0,
+        rehearsals=("drills",) if drills_enabled(cell.drills, environment) else (),
     )
 
 
@@ -99,7 +105,7 @@ def _longest_allowed(value: str, names: Sequence[DerivedName]) -> tuple[int, Der
 def physical_name_lengths(config: StackConfig) -> Iterator[str]:
     """Cell and service names leave every auto-named physical name within AWS's limit, Pulumi's suffix included."""
     for cell_name, cell in config.cells.items():
-        names = [name for name in derived_names(cell_name, cell) if name.type_token in NAME_LIMITS]
+        names = [name for name in derived_names(cell_name, cell, config.environment) if name.type_token in NAME_LIMITS]
         # The cell's name is judged on the names only it shapes; a service's on the names it shapes with the cell's.
         cell_only = [name for name in names if name.service is None]
         by_key: dict[str, tuple[str, list[DerivedName]]] = {key_path("cells", cell_name): (cell_name, cell_only)}

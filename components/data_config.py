@@ -89,7 +89,17 @@ class DatabaseSettings(FrozenSettings):
         le=35,
         description="RDS automated backups, defaults to 35 (AWS maximum); longer comes from AWS Backup.",
     )
-    read_replicas: int = Field(0, ge=0, le=5, description="In-region read replicas for reporting. Defaults to 0.")
+    read_replicas: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description=(
+            "In-region read replicas of an `rds-instance` for reporting and dashboards; the first one is the "
+            "concern's `reader` in the routing manifest. Same subnet group, security group and key as the source; "
+            "no backups of their own (the source's cover them). Not for `aurora`, whose reader endpoint already "
+            "serves reads (add readers with aurora_instances). Defaults to 0."
+        ),
+    )
     aurora_instances: int = Field(2, ge=2, le=15, description="Aurora writer + readers across AZs. Defaults to 2.")
     objectives: RecoveryObjectives | None = Field(
         None, description="RPO/RTO. Defaults: prod trading/payments 60 s/900 s, prod others 900 s/900 s."
@@ -132,6 +142,19 @@ class DatabaseSettings(FrozenSettings):
         )
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("read_replicas")
+    @classmethod
+    def _replicas_of_instances(cls, value: int, info: ValidationInfo) -> int:
+        # CreateDBInstanceReadReplica is for RDS instances: "Amazon Aurora doesn't support this action"
+        # (aws_facts.RDS_READ_REPLICAS); an Aurora cluster reads through its reader endpoint.
+        engine = info.data.get("engine", "rds-instance")
+        if value and engine == "aurora":
+            raise ValueError(
+                "engine 'aurora' has no read replicas: its reader endpoint already serves reads; allowed: 0 "
+                "with aurora (add readers with aurora_instances) or engine 'rds-instance'"
+            )
         return value
 
     @field_validator("performance_insights_retention_days")

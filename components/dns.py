@@ -9,7 +9,9 @@ the zone that holds each entity hostname:
 - a Route 53 HTTPS health check against the cell's primary-region ALB (not the entity hostname: a check
   that followed the failover record would see the DR ALB after a failover and flap back);
 - a ``PRIMARY`` failover alias record to the primary ALB (with the health check) and a ``SECONDARY`` one
-  to the DR-region ALB, both inside the jurisdiction; a cell without a DR region gets one plain alias.
+  to the DR-region ALB, both inside the jurisdiction; a cell without a DR region gets one plain alias. Each
+  of the entity's hostnames (its API ``hostname`` and its role ``hostnames``, such as ``app``) gets these
+  records; they share the entity's one health check, since they alias the same ALB.
 
 The cells write their own ACM validation records (:mod:`fintech_infra.dns_validation`), so nothing here waits
 on a certificate. Records are created from the referenced stacks' outputs, which Pulumi knows at preview
@@ -41,7 +43,7 @@ CELL_EXPORT: dict[str, str] = {
     "jurisdiction": "jurisdiction code",
     "primary_region": "primary region",
     "dr_region": "DR region or null",
-    "entities": "[{name, legal_name, hostname}]",
+    "entities": "[{name, legal_name, hostname, hostnames: {role: hostname}}]",
     "primary": ("{region, alb_dns_name, alb_zone_id, certificate_validation_records: [{name, type, value}]}"),
     "dr": "same shape as primary, or null when the cell has no DR region",
     "routing": "entity name to the primary routing manifest document",
@@ -65,16 +67,24 @@ def entity_record_plan(
     if not primary.get("alb_dns_name"):
         raise ConfigError(f"{at}: stack {stack!r} exports no primary ALB for cell {cell!r}; deploy the cell first")
     for entity in export.get("entities") or []:
-        hostname = str(entity["hostname"])
-        zone = zone_for(hostname, list(zones))
-        if zone is None:
-            raise ConfigError(
-                f"{at}: entity {entity['name']!r} hostname {hostname!r} is outside every zone; "
-                f"allowed: names under {', '.join(sorted(zones)) or 'a zone of the zones stack'}"
+        # The entity's API hostname, then its role hostnames (a cell export from before roles has none).
+        for role, hostname in [(None, str(entity["hostname"])), *(entity.get("hostnames") or {}).items()]:
+            zone = zone_for(str(hostname), list(zones))
+            if zone is None:
+                raise ConfigError(
+                    f"{at}: entity {entity['name']!r} hostname {hostname!r} is outside every zone; "
+                    f"allowed: names under {', '.join(sorted(zones)) or 'a zone of the zones stack'}"
+                )
+            plan.append(
+                {
+                    "entity": str(entity["name"]),
+                    "role": role,
+                    "hostname": str(hostname),
+                    "zone_id": zones[zone],
+                    "primary": primary,
+                    "dr": dr,
+                }
             )
-        plan.append(
-            {"entity": str(entity["name"]), "hostname": hostname, "zone_id": zones[zone], "primary": primary, "dr": dr}
-        )
     return plan
 
 
@@ -133,8 +143,9 @@ class GlobalRouting(FintechComponent):
         export: Mapping[str, Any] = cells[cell]
         zone_ids = {str(zone): str(zone_id) for zone, zone_id in (zones or {}).items()}
         plan = entity_record_plan(cell, export, zones=zone_ids, stack=stack)
+        checks: dict[str, pulumi.Output[str]] = {}
         for item in plan:
-            self._entity_records(cell, item)
+            self._entity_records(cell, item, checks)
         return [
             {
                 "cell": cell,
@@ -144,11 +155,15 @@ class GlobalRouting(FintechComponent):
                 "dr_alb": (item["dr"] or {}).get("alb_dns_name"),
             }
             for item in plan
+            if item["role"] is None
         ]
 
-    def _entity_records(self, cell: str, item: Mapping[str, Any]) -> None:
+    def _entity_records(self, cell: str, item: Mapping[str, Any], checks: dict[str, pulumi.Output[str]]) -> None:
+        """The records of one hostname; an entity's hostnames share one health check (``checks``, by entity): they
+        all alias the same primary ALB. The API hostname's records keep the names they had before host roles."""
         entity, hostname = item["entity"], item["hostname"]
         primary, dr = item["primary"], item["dr"]
+        label = entity if item["role"] is None else f"{entity}-{item['role']}"
 
         def alias(target: Mapping[str, Any]) -> aws.route53.RecordAliasArgs:
             return aws.route53.RecordAliasArgs(
@@ -159,7 +174,7 @@ class GlobalRouting(FintechComponent):
         # routing split) are taken over in place, with no gap in resolution (docs/deployment.md, "Migrating").
         if not dr:
             aws.route53.Record(
-                child(self._name, f"{entity}-record"),
+                child(self._name, f"{label}-record"),
                 zone_id=item["zone_id"],
                 name=hostname,
                 type="A",
@@ -168,6 +183,24 @@ class GlobalRouting(FintechComponent):
                 opts=self._in_control,
             )
             return
+        if entity not in checks:
+            checks[entity] = self._health_check(cell, entity, item)
+        for role, target, check in (("primary", primary, checks[entity]), ("secondary", dr, None)):
+            aws.route53.Record(
+                child(self._name, f"{label}-{role}"),
+                zone_id=item["zone_id"],
+                name=hostname,
+                type="A",
+                set_identifier=f"{label}-{role}-{target['region']}",
+                failover_routing_policies=[aws.route53.RecordFailoverRoutingPolicyArgs(type=role.upper())],
+                health_check_id=check,
+                aliases=[alias(target)],
+                allow_overwrite=True,
+                opts=self._in_control,
+            )
+
+    def _health_check(self, cell: str, entity: str, item: Mapping[str, Any]) -> pulumi.Output[str]:
+        primary = item["primary"]
         health = aws.route53.HealthCheck(
             child(self._name, f"{entity}-health"),
             type="HTTPS",
@@ -178,19 +211,7 @@ class GlobalRouting(FintechComponent):
             failure_threshold=self._routing.failure_threshold,
             enable_sni=True,
             reference_name=physical(entity, limit=28),
-            tags={"Name": f"{hostname} primary ({cell}, {primary['region']})"},
+            tags={"Name": f"{item['hostname']} primary ({cell}, {primary['region']})"},
             opts=self._in_control,
         )
-        for role, target, check in (("primary", primary, health.id), ("secondary", dr, None)):
-            aws.route53.Record(
-                child(self._name, f"{entity}-{role}"),
-                zone_id=item["zone_id"],
-                name=hostname,
-                type="A",
-                set_identifier=f"{entity}-{role}-{target['region']}",
-                failover_routing_policies=[aws.route53.RecordFailoverRoutingPolicyArgs(type=role.upper())],
-                health_check_id=check,
-                aliases=[alias(target)],
-                allow_overwrite=True,
-                opts=self._in_control,
-            )
+        return health.id

@@ -292,28 +292,31 @@ def drill_policy(
     fis_tag = {"aws:ResourceTag/managedByFIS": "true"}
     statements: list[dict[str, Any]] = [
         {
+            # Only actions the Service Authorization Reference lists without a resource type stay on '*'.
             "Sid": "Describe",
             "Effect": "Allow",
             "Action": [
-                "rds:DescribeDBClusters",
-                "rds:DescribeDBInstances",
-                "ecs:DescribeTasks",
-                "ecs:ListTasks",
                 "ec2:DescribeNetworkAcls",
                 "ec2:DescribeSubnets",
                 "ec2:DescribeVpcs",
                 "ec2:DescribeManagedPrefixLists",
-                "ec2:GetManagedPrefixListEntries",
-                "logs:DescribeLogGroups",
-                "logs:DescribeResourcePolicies",
             ],
             "Resource": "*",
         },
         {
-            "Sid": "LogDelivery",
+            # AWS-managed prefix lists (the S3/DynamoDB scopes of aws:network:disrupt-connectivity) are owned by "aws".
+            "Sid": "PrefixListEntries",
             "Effect": "Allow",
-            "Action": ["logs:CreateLogDelivery", "logs:PutResourcePolicy"],
-            "Resource": "*",
+            "Action": ["ec2:GetManagedPrefixListEntries"],
+            "Resource": f"arn:aws:ec2:{region}:aws:prefix-list/*",
+        },
+        {"Sid": "LogDelivery", "Effect": "Allow", "Action": ["logs:CreateLogDelivery"], "Resource": "*"},
+        {
+            # CloudWatch Logs asks for these three on log-group:* (not one group) to set up vended log delivery.
+            "Sid": "LogGroupPolicy",
+            "Effect": "Allow",
+            "Action": ["logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
+            "Resource": f"arn:aws:logs:{region}:{account}:log-group:*",
         },
         {
             "Sid": "CreateAcl",
@@ -344,19 +347,40 @@ def drill_policy(
     ]
     if clusters:
         statements.append(
-            {"Sid": "Clusters", "Effect": "Allow", "Action": ["rds:FailoverDBCluster"], "Resource": list(clusters)}
+            {
+                "Sid": "Clusters",
+                "Effect": "Allow",
+                "Action": ["rds:FailoverDBCluster", "rds:DescribeDBClusters"],
+                "Resource": list(clusters),
+            }
         )
     if instances:
         statements.append(
-            {"Sid": "Instances", "Effect": "Allow", "Action": ["rds:RebootDBInstance"], "Resource": list(instances)}
+            {
+                "Sid": "Instances",
+                "Effect": "Allow",
+                "Action": ["rds:RebootDBInstance", "rds:DescribeDBInstances"],
+                "Resource": list(instances),
+            }
         )
     if ecs_cluster is not None:
+        # arn:aws:ecs:<region>:<account>:cluster/<name>: tasks and container instances live under the name.
+        cluster_name = ecs_cluster.rsplit("/", 1)[-1]
         statements.append(
             {
                 "Sid": "Tasks",
                 "Effect": "Allow",
-                "Action": ["ecs:StopTask"],
-                "Resource": "*",
+                "Action": ["ecs:StopTask", "ecs:DescribeTasks"],
+                "Resource": f"arn:aws:ecs:{region}:{account}:task/{cluster_name}/*",
+                "Condition": {"ArnEquals": {"ecs:cluster": ecs_cluster}},
+            }
+        )
+        statements.append(
+            {
+                "Sid": "ListTasks",
+                "Effect": "Allow",
+                "Action": ["ecs:ListTasks"],
+                "Resource": f"arn:aws:ecs:{region}:{account}:container-instance/{cluster_name}/*",
                 "Condition": {"ArnEquals": {"ecs:cluster": ecs_cluster}},
             }
         )

@@ -5,13 +5,15 @@
   (ELB log delivery writes only to SSE-S3 buckets; the sink's policy admits the region's log-delivery
   principal, the regional ELB account in regions opened before August 2022 and
   ``logdelivery.elasticloadbalancing.amazonaws.com`` elsewhere, for this account's prefix only).
-- Its security group is the one place in the library open to the world: 443 and 80 from ``0.0.0.0/0``
-  and ``::/0``. Egress goes only to the application security groups, on their ports, one rule per
-  :meth:`Edge.add_service_target` call (which also adds the matching ingress rule on the app's group).
+- Its security group is the one place in the library open to the world: 443 from ``0.0.0.0/0`` and ``::/0``,
+  and 80 only with ``edge.http_redirect`` (a browser-facing hostname). Egress goes only to the application
+  security groups, on their ports, one rule per :meth:`Edge.add_service_target` call (which also adds the
+  matching ingress rule on the app's group).
 - HTTPS listener with ``ELBSecurityPolicy-TLS13-1-2-2021-06`` (TLS 1.3 and 1.2 only), HSTS and
   ``nosniff``/``DENY`` response headers; a default 404 so only routed paths reach a service (kept with ECS
-  blue/green, whose rules stay forward-only: :mod:`fintech_infra.edge_targets` says why). Port 80 only
-  redirects to HTTPS (301).
+  blue/green, whose rules stay forward-only: :mod:`fintech_infra.edge_targets` says why). With
+  ``edge.http_redirect``, a listener on 80 only redirects to HTTPS (301); without it (the default) nothing
+  listens on 80 and no rule admits it.
 - WAF: see :mod:`fintech_infra.waf`. Alarms on the cell's topic: 5xx share of requests and p99 latency.
 
 Certificate flow (the entity hostnames' ACM certificate, DNS-validated, its records written through
@@ -154,12 +156,17 @@ class Edge(FintechComponent):
         self.security_group = aws.ec2.SecurityGroup(
             child(name, "alb-sg"),
             vpc_id=network.vpc_id,
-            description=f"Internet-facing ALB of cell {cell}: HTTPS in (80 only redirects), app ports out",
+            description=f"Internet-facing ALB of cell {cell}: HTTPS in"
+            + (" (80 only redirects)" if settings.http_redirect else "")
+            + ", app ports out",
             revoke_rules_on_delete=True,
             tags={},
             opts=pulumi.ResourceOptions(parent=self),
         )
-        for port, purpose in ((443, "HTTPS from the internet"), (80, "HTTP from the internet, redirected to HTTPS")):
+        ports = [(443, "HTTPS from the internet")]
+        if settings.http_redirect:
+            ports.append((80, "HTTP from the internet, redirected to HTTPS"))
+        for port, purpose in ports:
             for family, cidr in WORLD:
                 aws.vpc.SecurityGroupIngressRule(
                     child(name, f"alb-in-{port}-{family}"),
@@ -185,6 +192,8 @@ class Edge(FintechComponent):
             desync_mitigation_mode="strictest",
             enable_waf_fail_open=False,
             enable_http2=True,
+            # Bounds an idle WebSocket as well as a keep-alive connection (aws_facts.ALB_WEBSOCKETS).
+            idle_timeout=settings.idle_timeout_seconds,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(
                 bucket=self.access_logs.bucket, prefix=ALB_ACCESS_LOG_PREFIX, enabled=True
             ),
@@ -224,22 +233,9 @@ class Edge(FintechComponent):
             tags={},
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.http_listener = aws.lb.Listener(
-            child(name, "http-redirect"),
-            load_balancer_arn=self.load_balancer.arn,
-            port=80,
-            protocol="HTTP",
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(
-                    type="redirect",
-                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                        protocol="HTTPS", port="443", status_code="HTTP_301"
-                    ),
-                )
-            ],
-            tags={},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.http_listener: aws.lb.Listener | None = None
+        if settings.http_redirect:
+            self.http_listener = self._http_redirect(name)
 
         self.web_acl = web_acl(name, rate_limit=settings.waf_rate_limit, parent=self)
         aws.wafv2.WebAclAssociation(
@@ -278,6 +274,25 @@ class Edge(FintechComponent):
         self.waf_log_group_name: pulumi.Output[str] = self.waf_log_group.name
         self.register_outputs({key: getattr(self, key) for key in self.OUTPUTS})
 
+    def _http_redirect(self, name: str) -> aws.lb.Listener:
+        """Port 80 for browsers that type a bare hostname: a permanent redirect to HTTPS, and nothing else."""
+        return aws.lb.Listener(
+            child(name, "http-redirect"),
+            load_balancer_arn=self.load_balancer.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        protocol="HTTPS", port="443", status_code="HTTP_301"
+                    ),
+                )
+            ],
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def add_service_target(
         self,
         name: str,
@@ -289,12 +304,16 @@ class Edge(FintechComponent):
         host_headers: Sequence[str] = (),
         priority: int | None = None,
         blue_green: bool = False,
+        deregistration_delay_seconds: int = 30,
+        stickiness_seconds: int | None = None,
     ) -> ServiceTarget:
         """Route matching HTTPS requests to a new IP target group on ``port`` and open exactly that path.
 
         Creates the target group (and, for ``blue_green``, its alternate), a listener rule on the HTTPS
         listener, egress from the ALB's group to ``app_security_group_id`` on ``port`` and the matching
         ingress on the app's group. Rules get priorities 100, 110, ... in call order unless ``priority``.
+        ``deregistration_delay_seconds`` is how long a leaving target drains; ``stickiness_seconds`` turns on
+        ``lb_cookie`` stickiness for that long.
         """
         if not 1 <= port <= 65535:
             raise ConfigError(f"{key_path(self._name, name, 'port')}: {port!r} is not a port; allowed: 1-65535")
@@ -310,6 +329,8 @@ class Edge(FintechComponent):
             host_headers=host_headers,
             priority=rule_priority,
             blue_green=blue_green,
+            deregistration_delay_seconds=deregistration_delay_seconds,
+            stickiness_seconds=stickiness_seconds,
             vpc_id=self._network.vpc_id,
             https_listener_arn=self.https_listener.arn,
             alb_security_group_id=self.security_group.id,

@@ -77,11 +77,14 @@ def service_target(
     alb_security_group_id: pulumi.Input[str],
     load_balancer_arn_suffix: pulumi.Output[str],
     parent: pulumi.Resource,
+    deregistration_delay_seconds: int = 30,
+    stickiness_seconds: int | None = None,
 ) -> ServiceTarget:
     """Forward matching HTTPS requests to a new IP target group on ``port``; open exactly that path.
 
     Children are named ``<base>-<role>``; the ALB's group gets egress to ``app_security_group_id`` on
-    ``port``, and that group the matching ingress from the ALB.
+    ``port``, and that group the matching ingress from the ALB. The health check is a plain HTTP GET on
+    ``health_check_path`` (never upgraded, so it works for a WebSocket gateway whose path answers it).
     """
     this = pulumi.ResourceOptions(parent=parent)
 
@@ -92,7 +95,13 @@ def service_target(
             protocol="HTTP",
             target_type="ip",
             vpc_id=vpc_id,
-            deregistration_delay=30,
+            # Draining: a leaving task keeps its open connections this long (blue/green shifts, scale-in).
+            deregistration_delay=deregistration_delay_seconds,
+            stickiness=aws.lb.TargetGroupStickinessArgs(
+                type="lb_cookie", enabled=True, cookie_duration=stickiness_seconds
+            )
+            if stickiness_seconds is not None
+            else None,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 path=health_check_path,

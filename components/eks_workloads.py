@@ -24,7 +24,7 @@ the GitOps repository, from which Argo CD syncs them with self-heal): :mod:`fint
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,9 +143,12 @@ def service_workload(
         oidc_provider_arn=oidc_provider_arn,
         namespace=namespace,
         service_account=service.name,
+        # IAM refuses a statement without resources: a service with nothing to read here gets no policy.
         policy_document=pulumi.Output.all(
             pulumi.Output.all(*secret_arns), pulumi.Output.all(*(key.arn for key in identity.keys)), region
-        ).apply(lambda values: _read_policy(list(values[0]), list(values[1]), values[2])),
+        ).apply(lambda values: _read_policy(list(values[0]), list(values[1]), values[2]))
+        if secret_arns
+        else None,
         parent=parent,
     )
     opts = pulumi.ResourceOptions(parent=parent, provider=render)
@@ -161,39 +164,14 @@ def service_workload(
         automount_service_account_token=False,
         opts=opts,
     )
-    store = f"{service.name}-secrets"
-    k8s.apiextensions.CustomResource(
-        child(name, "secret-store"),
-        api_version=EXTERNAL_SECRETS_API,
-        kind="SecretStore",
-        metadata=meta(store),
-        spec={
-            "provider": {
-                "aws": {
-                    "service": "SecretsManager",
-                    "region": region,
-                    "auth": {"jwt": {"serviceAccountRef": {"name": service.name}}},
-                }
-            }
-        },
-        opts=opts,
-    )
     data_secret = f"{service.name}-data"
-    k8s.apiextensions.CustomResource(
-        child(name, "external-secret"),
-        api_version=EXTERNAL_SECRETS_API,
-        kind="ExternalSecret",
-        metadata=meta(data_secret),
-        spec={
-            "refreshInterval": "1h",
-            "secretStoreRef": {"name": store, "kind": "SecretStore"},
-            "target": {"name": data_secret, "creationPolicy": "Owner"},
-            "data": [
-                {"secretKey": file_name, "remoteRef": {"key": arn}} for file_name, arn in identity.secrets.items()
-            ],
-        },
-        opts=opts,
-    )
+    if identity.secrets:
+        _secret_sync(name, service, identity, data_secret=data_secret, region=region, meta=meta, opts=opts)
+    secret_mounts: list[dict[str, Any]] = []
+    secret_volumes: list[dict[str, Any]] = []
+    if identity.secrets:
+        secret_mounts.append({"name": "secrets", "mountPath": SECRETS_MOUNT, "readOnly": True})
+        secret_volumes.append({"name": "secrets", "secret": {"secretName": data_secret, "defaultMode": 0o440}})
     port_name = "http"
     probe = {"httpGet": {"path": service.health_check_path, "port": port_name}, "periodSeconds": 10}
     k8s.apps.v1.Deployment(
@@ -249,14 +227,14 @@ def service_workload(
                                 ],
                                 "volumeMounts": [
                                     {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 (an emptyDir)
-                                    {"name": "secrets", "mountPath": SECRETS_MOUNT, "readOnly": True},
+                                    *secret_mounts,
                                     {"name": "routing", "mountPath": ROUTING_MOUNT, "readOnly": True},
                                 ],
                             }
                         ],
                         "volumes": [
                             {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
-                            {"name": "secrets", "secret": {"secretName": data_secret, "defaultMode": 0o440}},
+                            *secret_volumes,
                             {"name": "routing", "configMap": {"name": CONFIG_MAP_NAME}},
                         ],
                     },
@@ -331,3 +309,52 @@ def service_workload(
             ),
             opts=opts,
         )
+
+
+def _secret_sync(
+    name: str,
+    service: EksServiceSettings,
+    identity: ServiceIdentity,
+    *,
+    data_secret: str,
+    region: pulumi.Input[str],
+    meta: Callable[[str], dict[str, Any]],
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """The SecretStore and ExternalSecret that copy ``identity``'s secrets into the Secret ``data_secret``.
+
+    External Secrets refuses an ExternalSecret with neither ``data`` nor ``dataFrom``, so a service with nothing
+    to read in a region gets neither object (and mounts no Secret).
+    """
+    store = f"{service.name}-secrets"
+    k8s.apiextensions.CustomResource(
+        child(name, "secret-store"),
+        api_version=EXTERNAL_SECRETS_API,
+        kind="SecretStore",
+        metadata=meta(store),
+        spec={
+            "provider": {
+                "aws": {
+                    "service": "SecretsManager",
+                    "region": region,
+                    "auth": {"jwt": {"serviceAccountRef": {"name": service.name}}},
+                }
+            }
+        },
+        opts=opts,
+    )
+    k8s.apiextensions.CustomResource(
+        child(name, "external-secret"),
+        api_version=EXTERNAL_SECRETS_API,
+        kind="ExternalSecret",
+        metadata=meta(data_secret),
+        spec={
+            "refreshInterval": "1h",
+            "secretStoreRef": {"name": store, "kind": "SecretStore"},
+            "target": {"name": data_secret, "creationPolicy": "Owner"},
+            "data": [
+                {"secretKey": file_name, "remoteRef": {"key": arn}} for file_name, arn in identity.secrets.items()
+            ],
+        },
+        opts=opts,
+    )

@@ -133,8 +133,10 @@ class FargateService(FintechComponent):
         production_listener_rule_arn: pulumi.Input[str] | None = None,
         alarm_topic_arn: pulumi.Input[str] | None = None,
         injected_secrets: Mapping[str, pulumi.Input[str]] | None = None,
+        resource_environment: Mapping[str, pulumi.Input[str]] | None = None,
         secret_arns_readable: Sequence[pulumi.Input[str]] = (),
         secret_keys: Sequence[KeyRef] = (),
+        injected_keys: Sequence[KeyRef] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``vpc_id`` is accepted for call-site symmetry; the network is fully given by the subnets and groups.
@@ -143,7 +145,10 @@ class FargateService(FintechComponent):
         master secret, optionally with ``:json-key::``) to ``settings.secrets``; ECS injects both. The
         application may read ``secret_arns_readable`` itself at runtime (rotation-aware clients).
         ``secret_keys`` are the KMS keys those secrets are encrypted with; decrypt is only allowed through
-        Secrets Manager / SSM.
+        Secrets Manager / SSM. ``injected_keys`` are further keys only ECS needs to inject ``injected_secrets``
+        (the routing manifests' SecureStrings): the execution role may decrypt with them, the task role not.
+        ``resource_environment`` adds plain variables known only as Outputs (the URLs of the service's queues,
+        the names of its buckets) to ``settings.environment``.
         """
         _validate(
             name,
@@ -164,6 +169,13 @@ class FargateService(FintechComponent):
             raise ConfigError(
                 f"{key_path(name, 'injected_secrets')}: {clash!r} already set in the service settings; "
                 "allowed: names not in settings.secrets or settings.environment"
+            )
+        resources = dict(resource_environment or {})
+        taken = sorted(set(resources) & (set(settings.secrets) | set(settings.environment) | set(injected)))
+        if taken:
+            raise ConfigError(
+                f"{key_path(name, 'resource_environment')}: {taken!r} already set in the service settings or "
+                "injected secrets; allowed: other names"
             )
         super().__init__("fintech:ecs:FargateService", name, opts)
         self.vpc_id = vpc_id
@@ -187,8 +199,10 @@ class FargateService(FintechComponent):
             settings,
             cluster=cluster,
             secrets={**settings.secrets, **injected},
+            environment={**settings.environment, **resources},
             readable=secret_arns_readable,
             secret_keys=secret_keys,
+            injected_keys=injected_keys,
             log_group=self.log_group,
             partition=partition,
             region=region,

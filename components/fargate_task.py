@@ -50,7 +50,8 @@ def _iam_resource(reference: str) -> str:
 class FargateTask:
     """Builds a FargateService's roles and task definition (not a component: its parent is the service).
 
-    ``secrets`` are env-var-name -> secret ARN pairs ECS injects; the application may read ``readable``
+    ``secrets`` are env-var-name -> secret ARN pairs ECS injects; ``environment`` the plain variables (the
+    settings' and those known only as Outputs, e.g. queue URLs); the application may read ``readable``
     itself at runtime; ``secret_keys`` are the KMS keys those secrets are encrypted with (decrypt only
     through Secrets Manager / SSM).
     """
@@ -63,8 +64,10 @@ class FargateTask:
         *,
         cluster: EcsCluster,
         secrets: Mapping[str, pulumi.Input[str]],
+        environment: Mapping[str, pulumi.Input[str]],
         readable: Sequence[pulumi.Input[str]],
         secret_keys: Sequence[KeyRef],
+        injected_keys: Sequence[KeyRef] = (),
         log_group: aws.cloudwatch.LogGroup,
         partition: pulumi.Output[str],
         region: pulumi.Output[str],
@@ -99,7 +102,12 @@ class FargateTask:
             opts=child_opts,
         )
         execution_statements = _execution_statements(
-            settings, secrets, secret_keys, log_group_arn=log_group.arn, partition=partition, region=region
+            settings,
+            secrets,
+            [*secret_keys, *injected_keys],
+            log_group_arn=log_group.arn,
+            partition=partition,
+            region=region,
         )
         aws.iam.RolePolicy(
             child(name, "execution-policy"),
@@ -139,9 +147,9 @@ class FargateTask:
                 },
             },
         }
-        if settings.environment:
+        if environment:
             # Omitted when empty: scanners (cdk-nag ECS2) flag any `environment` key.
-            container["environment"] = [{"name": k, "value": v} for k, v in sorted(settings.environment.items())]
+            container["environment"] = [{"name": k, "value": v} for k, v in sorted(environment.items())]
         self.task_definition = aws.ecs.TaskDefinition(
             child(name, "task"),
             family=physical(name),

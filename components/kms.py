@@ -100,6 +100,15 @@ def _service_statements(
                 },
             },
             {
+                # A trail's SNS notifications go to a topic encrypted with this key: CloudTrail publishes with it.
+                "Sid": "AllowCloudTrailEncryptedTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {"ArnLike": {"aws:SourceArn": trails}},
+            },
+            {
                 "Sid": "AllowCloudTrailDescribe",
                 "Effect": "Allow",
                 "Principal": {"Service": service},

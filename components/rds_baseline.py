@@ -231,10 +231,13 @@ def export_log_groups(
 
 def monitoring_role(name: str, *, parent: pulumi.Resource) -> aws.iam.Role:
     """The role RDS enhanced monitoring assumes to publish OS metrics (one per database)."""
+    account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
     role = aws.iam.Role(
         child(name, "monitoring"),
         description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-        assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
+        # AWS's guide for this role ("Protecting against the confused deputy problem") conditions the trust on
+        # aws:SourceAccount: RDS then publishes with it only for this account's databases.
+        assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com", source_account=account),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition

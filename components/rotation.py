@@ -32,10 +32,15 @@ from fintech_infra.logs import encrypted_log_group
 from fintech_infra.rotation_templates import ELASTICACHE_HANDLER, SAR_APPLICATIONS, RotationTemplate
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["RotationFunction", "RotationSettings"]
+__all__ = ["RESERVED_CONCURRENCY", "RotationFunction", "RotationSettings"]
 
 _VPC_ACCESS_POLICY = "policy/service-role/AWSLambdaVPCAccessExecutionRole"
 _TIMEOUT_SECONDS = 900  # ElastiCache asks for at least 12 minutes: a user takes minutes to become active again.
+RESERVED_CONCURRENCY = 2
+"""Concurrent runs reserved for (and capped at) the function: a rotation is four sequential calls per secret, so two
+let two of the cell's secrets rotate at once while a runaway caller cannot spend the account's pool, and the
+application tier cannot starve rotation. AWS keeps 100 of the account's concurrency unreserved
+(:data:`fintech_infra.hardening_decisions.LAMBDA_UNRESERVED_MINIMUM`): an account at a low default limit refuses it."""
 
 
 class RotationSettings(BaseModel):
@@ -123,7 +128,7 @@ class RotationFunction(FintechComponent):
         """Resources a SecretRotation must wait for (the function and its permissions)."""
         self.role: aws.iam.Role | None = None
         if template == "elasticache-user":
-            self.function_arn = self._own_function(name, subnet_ids, groups, log_group, account)
+            self.function_arn = self._own_function(name, subnet_ids, groups, log_group, region, account)
         else:
             self.function_arn = self._sar_function(name, subnet_ids, groups, log_group, region, account)
         self.register_outputs({output: getattr(self, output) for output in self.OUTPUTS})
@@ -257,6 +262,7 @@ class RotationFunction(FintechComponent):
         subnet_ids: Sequence[pulumi.Input[str]],
         groups: Sequence[pulumi.Input[str]],
         log_group: aws.cloudwatch.LogGroup,
+        region: pulumi.Output[str],
         account: pulumi.Output[str],
     ) -> pulumi.Output[str]:
         self.role = aws.iam.Role(
@@ -284,6 +290,13 @@ class RotationFunction(FintechComponent):
                             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                             "Resource": self._key.arn,
                         },
+                        {
+                            # Active tracing uploads segments; X-Ray's write actions take no resource ARN.
+                            "Sid": "XRayTraces",
+                            "Effect": "Allow",
+                            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                            "Resource": "*",
+                        },
                     ],
                 }
             ),
@@ -299,6 +312,8 @@ class RotationFunction(FintechComponent):
             role=self.role.arn,
             timeout=_TIMEOUT_SECONDS,
             memory_size=256,
+            reserved_concurrent_executions=RESERVED_CONCURRENCY,
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             kms_key_arn=self._key.arn,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables={"SECRETS_MANAGER_ENDPOINT": self.endpoint}),
             vpc_config=aws.lambda_.FunctionVpcConfigArgs(subnet_ids=list(subnet_ids), security_group_ids=list(groups)),
@@ -320,7 +335,11 @@ class RotationFunction(FintechComponent):
                                 "secretsmanager:PutSecretValue",
                                 "secretsmanager:UpdateSecretVersionStage",
                             ],
-                            "Resource": "*",
+                            # This account's secrets in this region; the condition narrows them to the ones
+                            # this function rotates.
+                            "Resource": pulumi.Output.concat(
+                                "arn:", self._partition, ":secretsmanager:", region, ":", account, ":secret:*"
+                            ),
                             "Condition": {
                                 "StringEquals": {"secretsmanager:resource/AllowRotationLambdaArn": function.arn}
                             },

@@ -13,9 +13,12 @@ The manifest can only describe its own cell:
 2. By value: when the endpoints and ARNs resolve, every ARN region and every RDS endpoint region must be
    one of the cell's own regions (primary, DR); anything else fails the deployment.
 
-The parameter is a plain ``String`` on purpose: it holds hostnames, ports and ARNs, no secret material
-(the secrets it points at are KMS-encrypted and IAM-gated on their own), and a ``String`` keeps the value
-visible in previews and readable without a ``kms:Decrypt`` grant on the platform key.
+The parameter is a ``SecureString`` under the cell's ``platform`` key (``key``): it holds no credential (hostnames,
+ports and the ARNs of secrets that are KMS-encrypted and IAM-gated on their own), but it maps the cell's data
+stores, and reading it now takes ``kms:Decrypt`` on the key through SSM as well as ``ssm:GetParameters``. ECS
+injects it into the services (their execution role holds both grants); EKS workloads read the ConfigMap. A
+manifest is well under the standard tier's 4 KB; ``Intelligent-Tiering`` moves a larger one (up to 8 KB) to the
+advanced tier instead of failing (:data:`fintech_infra.hardening_decisions.SSM_SECURESTRING_TIERS`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
 from fintech_infra.config import DataConcern, EntitySettings
 from fintech_infra.errors import ResidencyError, allowed
+from fintech_infra.wiring import KeyRef
 
 __all__ = [
     "CONFIG_MAP_NAME",
@@ -111,7 +115,13 @@ def manifest_document(
         "jurisdiction": jurisdiction,
         "role": role,
         "region": region,
-        "entity": {"name": entity.name, "legal_name": entity.legal_name, "hostname": entity.hostname},
+        "entity": {
+            "name": entity.name,
+            "legal_name": entity.legal_name,
+            "hostname": entity.hostname,
+            # Role hostnames (``app``...), only where the entity has some: older readers see the same document.
+            **({"hostnames": dict(entity.hostnames)} if entity.hostnames else {}),
+        },
         "databases": {concern: dict(route) for concern, route in sorted(databases.items())},
         "cache": dict(cache) if cache is not None else None,
     }
@@ -170,9 +180,11 @@ class RoutingManifest(FintechComponent):
         entities: Sequence[EntitySettings],
         databases: Sequence[DatabaseRoute],
         cache: CacheRoute | None,
+        key: KeyRef,
         kubernetes: KubernetesTarget | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``key`` encrypts the SSM parameters (the region's platform key in a cell)."""
         sources = [(f"databases.{route.concern.value}", route.source) for route in databases]
         if cache is not None:
             sources.append(("cache", cache.source))
@@ -235,9 +247,11 @@ class RoutingManifest(FintechComponent):
             self.parameters[entity.name] = aws.ssm.Parameter(
                 child(name, f"ssm-{entity.name}"),
                 name=parameter_name(cell, entity.name),
-                type="String",
+                type="SecureString",
+                key_id=key.arn,
                 tier="Intelligent-Tiering",
-                insecure_value=pulumi.Output.json_dumps(document),
+                # SecureString takes `value` (the provider refuses insecure_value with it): a secret in state.
+                value=pulumi.Output.json_dumps(document),
                 description=f"Routing manifest ({role}) of entity {entity.name} in cell {cell}",
                 opts=pulumi.ResourceOptions(parent=self),
             )

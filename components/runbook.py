@@ -290,21 +290,25 @@ def runbook_policy(
         for entity in shape.entities
     ]
     statements: list[dict[str, Any]] = [
+        # Reads on '*' only where the Service Authorization Reference lists no resource type.
+        {"Sid": "Describe", "Effect": "Allow", "Action": ["logs:DescribeLogGroups"], "Resource": "*"},
         {
-            "Sid": "Describe",
+            "Sid": "DescribeDatabases",
             "Effect": "Allow",
-            "Action": [
-                "rds:DescribeDBInstances",
-                "rds:DescribeDBClusters",
-                "rds:DescribeGlobalClusters",
-                "rds:DescribeDBInstanceAutomatedBackups",
-                "ecs:DescribeServices",
-                "eks:DescribeNodegroup",
-                "elasticache:DescribeReplicationGroups",
-                "route53:GetHealthCheck",
-                "logs:DescribeLogGroups",
-            ],
-            "Resource": "*",
+            "Action": ["rds:DescribeDBInstances", "rds:DescribeDBInstanceAutomatedBackups"],
+            "Resource": [*dbs, *[f"arn:aws:rds:{region}:{account}:auto-backup:*" for region in regions]],
+        },
+        {
+            "Sid": "DescribeCaches",
+            "Effect": "Allow",
+            "Action": ["elasticache:DescribeReplicationGroups"],
+            "Resource": [f"arn:aws:elasticache:{region}:{account}:replicationgroup:*" for region in regions],
+        },
+        {
+            "Sid": "DescribeHealthChecks",
+            "Effect": "Allow",
+            "Action": ["route53:GetHealthCheck"],
+            "Resource": "arn:aws:route53:::healthcheck/*",
         },
         {
             "Sid": "Databases",
@@ -360,7 +364,12 @@ def runbook_policy(
             {
                 "Sid": "GlobalDatabases",
                 "Effect": "Allow",
-                "Action": ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
+                "Action": [
+                    "rds:SwitchoverGlobalCluster",
+                    "rds:FailoverGlobalCluster",
+                    "rds:DescribeGlobalClusters",
+                    "rds:DescribeDBClusters",
+                ],
                 "Resource": [*global_clusters, *rds_clusters],
             }
         )
@@ -369,7 +378,7 @@ def runbook_policy(
             {
                 "Sid": "Services",
                 "Effect": "Allow",
-                "Action": ["ecs:UpdateService"],
+                "Action": ["ecs:UpdateService", "ecs:DescribeServices"],
                 "Resource": [
                     f"arn:aws:ecs:{region}:{account}:service/{cluster}/{service}"
                     for region, cluster in clusters.items()
@@ -382,7 +391,7 @@ def runbook_policy(
             {
                 "Sid": "Nodes",
                 "Effect": "Allow",
-                "Action": ["eks:UpdateNodegroupConfig"],
+                "Action": ["eks:UpdateNodegroupConfig", "eks:DescribeNodegroup"],
                 "Resource": [
                     f"arn:aws:eks:{region}:{account}:nodegroup/{clusters[region]}/{nodegroup}/*"
                     for region, nodegroup in nodegroups.items()

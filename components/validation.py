@@ -12,11 +12,12 @@ key path, the bad value (masked where it may be a credential) and what is allowe
 3. shapes and types, strictly: pydantic's strict mode on the JSON form, so ``true`` is never a number and
    ``"2"`` never an integer; unknown keys get a "did you mean" (:mod:`fintech_infra.config_messages`);
 4. every rule that spans keys (:data:`fintech_infra.config_checks.CHECKS`) and every AWS limit
-   (:data:`fintech_infra.config_limits.CHECKS`); they need typed values, so when step 3 found problems they
+   (:data:`fintech_infra.config_limits.CHECKS`), with the application tier's
+   (:data:`fintech_infra.app_checks.CHECKS`); they need typed values, so when step 3 found problems they
    judge the config with the bad keys taken out (a typo'd key read as the key it most likely means), and
    are skipped only when that leaves a required key missing.
 
-The checks are data (two tuples), so a new rule is one function added to one of them. A new settings model
+The checks are data (three tuples), so a new rule is one function added to one of them. A new settings model
 is picked up by steps 2 and 3 without any change here. File-level problems (encoding, duplicate keys, YAML
 syntax) are the reader's: under ``pulumi up`` the Pulumi CLI reads the file, under the gate
 :mod:`fintech_infra_gate.stackfiles` does.
@@ -33,7 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from fintech_infra import config_checks, config_limits
+from fintech_infra import app_checks, config_checks, config_limits
 from fintech_infra.compute_config import with_default_deployments
 from fintech_infra.config import CONFIG_NAMESPACE, StackConfig, default_dr_read_replica, default_objectives
 from fintech_infra.config_messages import did_you_mean, file_loc, model_fields_at, validation_problems
@@ -147,7 +148,8 @@ def _repaired(raw: dict[str, Any], error: ValidationError) -> tuple[StackConfig,
 
 
 def _rule_problems(config: StackConfig) -> list[str]:
-    return [problem for check in (*config_checks.CHECKS, *config_limits.CHECKS) for problem in check(config)]
+    checks = (*config_checks.CHECKS, *app_checks.CHECKS, *config_limits.CHECKS)
+    return [problem for check in checks for problem in check(config)]
 
 
 def _path_of(problem: str) -> str:

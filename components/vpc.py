@@ -19,7 +19,8 @@ CIDR plan for a VPC of prefix /P (P = 16..20), eight AZ slots per tier (letters 
     seventh eighth  public    slot i = /P+6 block i        (/22 each in a /16)
     last eighth     reserved for later tiers
 
-Also: the default security group adopted with no rules, flow logs for ALL traffic into a KMS-encrypted
+Also: the default security group adopted with no rules, the default network ACL adopted with SSH from the
+internet denied, flow logs for ALL traffic into a KMS-encrypted
 log group, and endpoints (S3 gateway; KMS, Secrets Manager, ECR, CloudWatch Logs, STS, SSM interface) so
 private workloads reach AWS APIs without the internet.
 """
@@ -34,6 +35,7 @@ from typing import ClassVar, Literal
 import pulumi
 import pulumi_aws as aws
 
+from fintech_infra import hardening_facts
 from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child
 from fintech_infra.config import VpcSettings
@@ -42,6 +44,7 @@ from fintech_infra.logs import cloudwatch_retention, encrypted_log_group
 from fintech_infra.wiring import AppNetwork, DataNetwork, KeyRef
 
 __all__ = [
+    "DENIED_ADMIN_PORTS",
     "INTERFACE_ENDPOINT_SERVICES",
     "NO_DEFAULT_ZONES",
     "ZONE_LETTERS",
@@ -51,6 +54,11 @@ __all__ = [
 ]
 
 Tier = Literal["public", "private", "isolated"]
+
+DENIED_ADMIN_PORTS: tuple[int, ...] = tuple(
+    port for port in hardening_facts.ADMIN_PORTS if port < hardening_facts.EPHEMERAL_PORTS[0]
+)
+"""Administration ports the default network ACL denies from the internet: those outside the ephemeral range."""
 
 ZONE_LETTERS: Mapping[str, str] = {
     "us-east-1": "abcdef", "us-east-2": "abc", "us-west-1": "abc", "us-west-2": "abcd",
@@ -173,6 +181,7 @@ class SecureVpc(FintechComponent):
             tags={"Name": f"{name}-default-unused"},
             opts=this,
         )
+        self._default_network_acl(name, vpc)
         igw = aws.ec2.InternetGateway(child(name, "igw"), vpc_id=vpc.id, tags={"Name": name}, opts=this)
 
         subnets: dict[Tier, dict[str, aws.ec2.Subnet]] = {"public": {}, "private": {}, "isolated": {}}
@@ -268,6 +277,41 @@ class SecureVpc(FintechComponent):
             vpc_id=self.vpc_id,
             subnet_ids=self.isolated_subnet_ids,
             client_security_group_ids=dict(client_security_group_ids),
+        )
+
+    def _default_network_acl(self, name: str, vpc: aws.ec2.Vpc) -> aws.ec2.DefaultNetworkAcl:
+        """Adopt the VPC's default network ACL (every subnet here uses it): SSH from anywhere denied, then all else.
+
+        AWS's default ACL admits everything. Security groups do the filtering; the ACL adds a deny of TCP 22 from
+        0.0.0.0/0 in front (nothing here runs SSH; Session Manager replaces it). RDP (3389) is not denied: it lies in
+        the ephemeral range on which the NAT gateways, the rotation Lambda and the load balancers get their replies
+        (:data:`hardening_facts.EPHEMERAL_PORTS`), and no security group admits it. Adopting the ACL replaces its
+        rules in one update (the provider removes AWS's, then writes these): on an existing VPC, in a quiet window.
+        """
+        world = "0.0.0.0/0"
+        ingress = [
+            aws.ec2.DefaultNetworkAclIngressArgs(
+                rule_no=100 + index, action="deny", protocol="tcp", cidr_block=world, from_port=port, to_port=port
+            )
+            for index, port in enumerate(DENIED_ADMIN_PORTS)
+        ]
+        ingress.append(
+            aws.ec2.DefaultNetworkAclIngressArgs(
+                rule_no=200, action="allow", protocol="-1", cidr_block=world, from_port=0, to_port=0
+            )
+        )
+        return aws.ec2.DefaultNetworkAcl(
+            child(name, "default-nacl"),
+            default_network_acl_id=vpc.default_network_acl_id,
+            ingress=ingress,
+            egress=[
+                aws.ec2.DefaultNetworkAclEgressArgs(
+                    rule_no=100, action="allow", protocol="-1", cidr_block=world, from_port=0, to_port=0
+                )
+            ],
+            tags={"Name": f"{name}-default"},
+            # Subnets use the default ACL by not being associated elsewhere; listing them would only add drift.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnetIds"]),
         )
 
     def _subnet(

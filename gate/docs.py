@@ -12,7 +12,12 @@ page holds which:
   parameters), and outputs (the class's ``OUTPUTS``);
 - ``docs/config.md``: ``CONFIG REFERENCE``, the stack config tree (:class:`~fintech_infra.config.StackConfig`);
 - ``docs/jurisdictions.md``: ``JURISDICTIONS``, the jurisdiction registry;
-- ``docs/policies.md``: ``POLICY TABLE``, printed by the pack's own renderer run with the pack's interpreter.
+- ``docs/policies.md``: ``POLICY TABLE``, printed by the pack's own renderer run with the pack's interpreter;
+- ``docs/anchor-coverage.md``: ``ANCHOR COVERAGE``, the mapping of checkov, AWSGuard and cdk-nag rules to the
+  guardrails (or argued decisions), printed by the pack's renderer the same way;
+- ``docs/requirement-coverage.md``: ``REQUIREMENT COVERAGE``, the auditors' matrix
+  (:mod:`fintech_infra_gate.requirements`) over the pack's policies (their metadata printed by the pack) and
+  every type the shipped stacks create (``policy/fintech_guardrails/data/created_types.json``).
 
 ``python -m fintech_infra_gate.docs --write`` rewrites every page (or the pages named); ``--check`` exits 1
 when one is stale (``tests/test_docs.py`` runs the check, so a stale page fails the suite).
@@ -27,6 +32,7 @@ import functools
 import importlib
 import importlib.util
 import inspect
+import json
 import pkgutil
 import re
 import subprocess
@@ -47,6 +53,8 @@ from fintech_infra.config import StackConfig
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 from fintech_infra_gate.analyzer import PolicyPackError, pack_python
 from fintech_infra_gate.dr_docs import render_dr_runbooks
+from fintech_infra_gate.requirements import render_matrix
+from fintech_infra_gate.verdict import PolicyInfo
 
 __all__ = ["PAGES", "main", "render_pages", "render_sections", "rewrite"]
 
@@ -59,6 +67,8 @@ PAGES: dict[str, tuple[str, ...]] = {
     "docs/jurisdictions.md": ("JURISDICTIONS",),
     "docs/policies.md": ("POLICY TABLE",),
     "docs/dr.md": ("DR RUNBOOKS",),
+    "docs/anchor-coverage.md": ("ANCHOR COVERAGE",),
+    "docs/requirement-coverage.md": ("REQUIREMENT COVERAGE",),
 }
 """Each generated page (relative to the repository) and the sections it holds."""
 MINIMAL_STACK = Path("examples") / "Pulumi.minimal.yaml"
@@ -67,6 +77,7 @@ SAMPLE_STACK = "dev"
 SAMPLE_HEAD, SAMPLE_TAIL = 5, 5
 """Lines of the sample report shown before and after the elision."""
 PACK_RENDERER = "fintech_guardrails.docs"
+CREATED_TYPES = Path("policy") / "fintech_guardrails" / "data" / "created_types.json"
 """The pack module that renders its README table (``--table`` prints it)."""
 _SKIP_MODULES = {"fintech_infra_gate.docs", "fintech_infra.testing.pytest_plugin"}
 
@@ -247,8 +258,9 @@ def render_jurisdictions() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _policy_table() -> str | None:
-    """The pack's own table, rendered by the pack's interpreter in the pack's folder; None without a pack.
+def _policy_table(flag: str = "--table") -> str | None:
+    """The pack's own table (or other output of its renderer: ``--anchors``, ``--policies``), rendered by the
+    pack's interpreter in the pack's folder; None without a pack.
 
     The pack is never imported here: it is a separate program with its own venv (PulumiPolicy.yaml's
     ``virtualenv``), run the way the engine runs it.
@@ -256,7 +268,7 @@ def _policy_table() -> str | None:
     pack_dir = REPO_ROOT / "policy"
     if not (pack_dir / "fintech_guardrails" / "docs.py").is_file():
         return None
-    command = [pack_python(pack_dir), "-m", PACK_RENDERER, "--table"]
+    command = [pack_python(pack_dir), "-m", PACK_RENDERER, flag]
     result = subprocess.run(command, cwd=pack_dir, capture_output=True, text=True, check=False)  # noqa: S603 (fixed command)
     if result.returncode != 0:
         raise PolicyPackError(
@@ -308,7 +320,32 @@ def render_sections() -> dict[str, str]:
     table = _policy_table()
     if table is not None:
         sections["POLICY TABLE"] = table if table.endswith("\n") else table + "\n"
+    anchors = _policy_table("--anchors")
+    if anchors is not None:
+        sections["ANCHOR COVERAGE"] = anchors if anchors.endswith("\n") else anchors + "\n"
+    metadata = _policy_table("--policies")
+    if metadata is not None:
+        sections["REQUIREMENT COVERAGE"] = render_requirement_coverage(json.loads(metadata))
     return sections
+
+
+def render_requirement_coverage(metadata: list[dict[str, Any]]) -> str:
+    """The auditors' matrix over the pack's policies and every type the shipped stacks create."""
+    policies = [
+        PolicyInfo(
+            name=item["name"],
+            description=item["description"],
+            enforcement="",
+            severity=item["severity"],
+            kind=item["kind"],
+            framework=item["framework"],
+            tags=tuple(item["tags"]),
+        )
+        for item in metadata
+    ]
+    created = json.loads((REPO_ROOT / CREATED_TYPES).read_text(encoding="utf-8"))["types"]
+    lines = render_matrix(policies, created)
+    return "\n".join(lines).lstrip("\n") + "\n"
 
 
 def _replacement(body: str) -> Callable[[re.Match[str]], str]:

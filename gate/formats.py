@@ -1,7 +1,8 @@
 """Machine-readable reports: JSON (round-trips), SARIF 2.1.0 (code scanning) and JUnit XML (CI test reports).
 
-SARIF: one run, one rule per policy (with its severity, framework reference and remediation), one result per
-violation (``error`` mandatory, ``warning`` advisory) and per check pending on a value unknown at preview
+SARIF: one run, one rule per policy (with its severity, framework reference, remediation and, in its properties,
+the equivalent checkov, AWSGuard and cdk-nag rules as ``anchors``), one result per violation (``error``
+mandatory, ``warning`` advisory; it names the same ``anchors``) and per check pending on a value unknown at preview
 (``note``), located at the stack file and the resource's URN; exemptions are results with an external
 suppression and its reason. JUnit: a suite per stack, a test case per policy; a mandatory violation is a
 failure. Every list follows the result's canonical order (stacks as planned, policies by name, findings by
@@ -41,10 +42,12 @@ def _rule(info: PolicyInfo) -> dict[str, object]:
         "fullDescription": {"text": info.description or info.name},
         "defaultConfiguration": {"level": "error" if info.enforcement == "mandatory" else "warning"},
         "properties": {
-            "tags": [*info.tags, info.kind],
+            "tags": [*info.labels, info.kind],
             "severity": info.severity,
             "enforcementLevel": info.enforcement,
             "framework": info.framework,
+            "anchors": list(info.anchors),
+            "resourceTypes": list(info.judges),
         },
     }
     if info.remediation:
@@ -94,6 +97,7 @@ def render_sarif(result: PlanResult, *, stack_dir: str = "stacks") -> str:
                         "enforcementLevel": finding.enforcement,
                         "severity": finding.severity,
                         "preview": stack.preview,
+                        "anchors": list(finding.anchors),
                     },
                 }
             )

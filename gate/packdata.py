@@ -15,6 +15,9 @@ only its ``requirements.txt``. What the pack must agree on with the library ther
 - ``path_facts.json``: the AWS behaviour the functional path guardrails rely on (listener rule order, security
   group and network ACL evaluation, encrypted alarm topics, Route 53 failover), each with its source
   (:func:`fintech_infra.path_facts.facts_document`).
+- ``hardening_facts.json``: the values the hardening guardrails judge by (current RDS CAs, Fargate platform
+  versions, PostgreSQL logging parameters, the Log4j WAF rule group, ephemeral ports), each with its source
+  (:func:`fintech_infra.hardening_facts.facts_document`).
 
 Each file opens with a ``_generated`` header naming its source modules and the command that rewrites it.
 ``python -m fintech_infra_gate.packdata --write`` (``make packdata``) rewrites the files; ``--check`` exits 1
@@ -32,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fintech_infra import aws_facts, aws_limits, path_facts
+from fintech_infra import aws_facts, aws_limits, hardening_facts, path_facts
 from fintech_infra.config import DataConcern, Environment
 from fintech_infra.data_config import DatabaseSettings, default_objectives
 from fintech_infra.jurisdictions import AWS_REGIONS, DEFAULT_REGISTRY, Jurisdiction, JurisdictionOverride
@@ -136,11 +139,16 @@ def limits() -> dict[str, Any]:
         "rdsMonitoringIntervalSeconds": sorted(intervals),
         "kmsDeletionWindowDays": _span(aws_limits.KMS_DELETION_WINDOW_DAYS),
         "elasticacheSnapshotRetentionDays": _span(aws_limits.CACHE_SNAPSHOT_RETENTION_DAYS),
+        "secretsRecoveryWindowDays": _span(aws_limits.SECRET_RECOVERY_WINDOW_DAYS),
     }
 
 
 def facts() -> dict[str, Any]:
     return {"_generated": _header("fintech_infra.aws_facts"), **aws_facts.facts_document()}
+
+
+def hardening() -> dict[str, Any]:
+    return {"_generated": _header("fintech_infra.hardening_facts"), **hardening_facts.facts_document()}
 
 
 def paths() -> dict[str, Any]:
@@ -150,6 +158,7 @@ def paths() -> dict[str, Any]:
 FILES: dict[str, Callable[[], dict[str, Any]]] = {
     "aws_facts.json": facts,
     "path_facts.json": paths,
+    "hardening_facts.json": hardening,
     "jurisdictions.json": jurisdictions,
     "recovery.json": recovery,
     "aws_limits.json": limits,

@@ -21,8 +21,10 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from fintech_infra import attribution, hardening_decisions, hardening_facts, rollout_facts
 from fintech_infra import aws_facts as facts
 from fintech_infra.aws_facts import Source
 from fintech_infra.config import CellConfig, EcsSettings, EksSettings
@@ -60,8 +62,12 @@ def _fill(source: Source, *, region: str | None = None, **values: str) -> str:
     return command
 
 
+FACT_MODULES: tuple[ModuleType, ...] = (facts, attribution, hardening_facts, hardening_decisions, rollout_facts)
+"""The library's modules of sourced AWS facts (each lists its facts in ``__all__``)."""
+
+
 def account_only_sources() -> list[Source]:
-    """Every source in :mod:`fintech_infra.aws_facts` that only an account can settle, each once."""
+    """Every source in the library's fact modules (:data:`FACT_MODULES`) that only an account can settle, once."""
     found: dict[int, Source] = {}
 
     def visit(value: Any) -> None:
@@ -74,8 +80,9 @@ def account_only_sources() -> list[Source]:
         elif hasattr(value, "source"):
             visit(value.source)
 
-    for name in facts.__all__:
-        visit(getattr(facts, name))
+    for module in FACT_MODULES:
+        for name in module.__all__:
+            visit(getattr(module, name))
     return list(found.values())
 
 

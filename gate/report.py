@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
 from fintech_infra_gate import path_report
+from fintech_infra_gate.requirements import components_by_type, render_matrix
 from fintech_infra_gate.result import PlanResult, StackResult, count_phrase
 from fintech_infra_gate.tree import name_sample, tree_lines
 from fintech_infra_gate.verdict import Finding, NotApplicable, PolicyInfo
@@ -100,6 +101,8 @@ def _finding_lines(stack: StackResult, finding: Finding, info: PolicyInfo | None
     ]
     if info and info.framework:
         lines.append(f"      compliance: {info.framework}")
+    if finding.anchors:
+        lines.append(f"      equivalent: {', '.join(finding.anchors)}")
     if info and info.remediation:
         lines.append(f"      remediation: {info.remediation}")
     return lines
@@ -215,6 +218,7 @@ def render_markdown(result: PlanResult) -> str:
             f"{stack.cloud_resource_count} | {len(v.mandatory)} | {len(v.advisory)} | {len(v.exemptions)} | "
             f"{v.pending_count} |"
         )
+    lines += _requirements_markdown(result)
     hosts = path_report.run_hosts(result)
     sections = [_stack_markdown(stack, hosts) for stack in result.stacks]
     trees = [path_report.markdown_detail(stack, hosts) + _tree_markdown(stack) for stack in result.stacks]
@@ -228,6 +232,24 @@ def render_markdown(result: PlanResult) -> str:
         size += growth if fits else 0
         lines += section + (tree if fits else instead)
     return _joined(lines)
+
+
+def _requirements_markdown(result: PlanResult) -> list[str]:
+    """The requirement coverage matrix over the report's stacks (:mod:`fintech_infra_gate.requirements`)."""
+    policies = {info.name: info for stack in result.stacks for info in stack.verdict.policies}
+    if not policies:
+        return []
+    stacks = ", ".join(f"`{stack.stack}`" for stack in result.stacks)
+    return [
+        "",
+        "<details><summary>Requirement coverage: the guardrails and components that evidence each requirement"
+        "</summary>",
+        "",
+        f"Components: those of {stacks} that create a type the guardrails judge.",
+        *render_matrix(policies.values(), components_by_type(result.stacks), heading="####"),
+        "",
+        "</details>",
+    ]
 
 
 def _joined(lines: list[str]) -> str:
@@ -262,15 +284,15 @@ def _stack_markdown(stack: StackResult, hosts: Mapping[str, tuple[str, ...]] | N
     lines += [f"{count_phrase(stack.cloud_resource_count, stack.registration_count)}.", ""]
     if v.violations:
         lines += [
-            "| Policy | Enforcement | Severity | Resource | Message | Compliance |",
-            "|---|---|---|---|---|---|",
+            "| Policy | Enforcement | Severity | Resource | Message | Compliance | Equivalent rules |",
+            "|---|---|---|---|---|---|---|",
         ]
         for finding in sorted(v.violations, key=lambda f: (not f.mandatory, f.policy, f.urn)):
             info = v.policy(finding.policy)
             lines.append(
                 f"| `{finding.policy}` | {finding.enforcement} | {finding.severity or '-'} | "
                 f"{_cell(resource_label(stack, finding.urn))} | {_cell(finding.detail.strip())} | "
-                f"{_cell(info.framework if info else '')} |"
+                f"{_cell(info.framework if info else '')} | {_cell(', '.join(finding.anchors) or '-')} |"
             )
     else:
         lines.append("No violations.")

@@ -20,7 +20,7 @@ in the order the pack answered, which follows registration order and so differs 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from fintech_infra_gate.paths import PathNote, is_path_part, parse_reason, reason_without_paths
@@ -39,6 +39,12 @@ ENFORCEMENT_LEVELS = ("advisory", "mandatory", "disabled", "remediate")
 """Indexed by the proto's ``EnforcementLevel`` enum value."""
 SEVERITIES = ("", "low", "medium", "high", "critical")
 """Indexed by the proto's ``PolicySeverity`` enum value; "" is unspecified."""
+
+ANCHOR_PREFIXES = ("checkov:", "awsguard:", "cdk-nag:")
+"""How a fintech-guardrails tag names the equivalent rule of checkov, AWSGuard or cdk-nag
+(``policy/fintech_guardrails/anchors.py``)."""
+JUDGES_PREFIX = "judges:"
+"""How a fintech-guardrails tag names a resource type the policy judges (``policy/fintech_guardrails/subjects.py``)."""
 
 PREVIEW_PREFIX = "can't run policy"
 EXEMPTION_PREFIXES = ("exempt", "waived")
@@ -64,6 +70,21 @@ class PolicyInfo:
     remediation: str = ""
     url: str = ""
 
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """The equivalent checkov, AWSGuard and cdk-nag rules, as ``tool:id`` (from the policy's tags)."""
+        return tuple(tag for tag in self.tags if tag.startswith(ANCHOR_PREFIXES))
+
+    @property
+    def judges(self) -> tuple[str, ...]:
+        """The resource type tokens the policy judges; empty when it says none (it looks at the whole stack)."""
+        return tuple(tag[len(JUDGES_PREFIX) :] for tag in self.tags if tag.startswith(JUDGES_PREFIX))
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The tags without the judged types: framework references, anchors and categories."""
+        return tuple(tag for tag in self.tags if not tag.startswith(JUDGES_PREFIX))
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -78,6 +99,9 @@ class Finding:
     description: str
     undeterminable: bool = False
     """True for the SDK's "can't run policy ... during preview" advisory: an unknown value, not a violation."""
+    anchors: tuple[str, ...] = ()
+    """The equivalent checkov, AWSGuard and cdk-nag rules of the policy (:attr:`PolicyInfo.anchors`); a
+    :class:`Verdict` fills them in from its policies."""
 
     @property
     def mandatory(self) -> bool:
@@ -142,8 +166,10 @@ class Verdict:
         # The frozen dataclass's documented way to set a field after __init__: whoever built the verdict,
         # its order is the canonical one.
         object.__setattr__(self, "policies", tuple(sorted(self.policies, key=lambda p: p.name)))
+        anchors = {info.name: info.anchors for info in self.policies}
+        findings = (replace(f, anchors=anchors.get(f.policy, f.anchors)) for f in self.findings)
         object.__setattr__(
-            self, "findings", tuple(sorted(self.findings, key=lambda f: (f.policy, f.urn, f.enforcement, f.message)))
+            self, "findings", tuple(sorted(findings, key=lambda f: (f.policy, f.urn, f.enforcement, f.message)))
         )
         object.__setattr__(
             self, "not_applicable", tuple(sorted(self.not_applicable, key=lambda n: (n.policy, n.urn, n.reason)))
@@ -215,7 +241,7 @@ class Verdict:
             pack=data["pack"],
             pack_version=data["pack_version"],
             policies=tuple(PolicyInfo(**{**item, "tags": tuple(item.get("tags", ()))}) for item in data["policies"]),
-            findings=tuple(Finding(**item) for item in data["findings"]),
+            findings=tuple(Finding(**{**item, "anchors": tuple(item.get("anchors", ()))}) for item in data["findings"]),
             not_applicable=tuple(NotApplicable(**item) for item in data["not_applicable"]),
             analyzed=int(data["analyzed"]),
             remediations=tuple(dict(item) for item in data.get("remediations", ())),

@@ -72,7 +72,7 @@ class PlausibleValues(pulumi.runtime.Mocks):
         arn = f"arn:aws:{service}:{region}:{MOCK_ACCOUNT_ID}:{kind}/{resource_id}"
         state: dict[str, Any] = {"arn": arn, "id": resource_id, **inputs}
         state.update(_computed_outputs(args.typ, args.name, resource_id, str(region), inputs))
-        return resource_id, state
+        return str(state["id"]), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         region = args.args.get("region") or self.region_for(args.provider)
@@ -171,6 +171,8 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
         }
     if typ == "aws:ecs/cluster:Cluster":
         return {"name": inputs.get("name") or resource_id}
+    if typ == "aws:ec2/vpc:Vpc":  # AWS creates every VPC with a default network ACL
+        return {"defaultNetworkAclId": f"acl-{resource_id}"}
     if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":  # AWS names an unnamed alarm as Pulumi auto-names it
         alarm = inputs.get("name") or resource_id
         return {"name": alarm, "arn": f"arn:aws:cloudwatch:{region}:{MOCK_ACCOUNT_ID}:alarm:{alarm}"}
@@ -188,4 +190,8 @@ def _computed_outputs(typ: str, name: str, resource_id: str, region: str, inputs
         }
     if typ == "aws:sns/topic:Topic":
         return {"arn": f"arn:aws:sns:{region}:{MOCK_ACCOUNT_ID}:{resource_id}"}
+    if typ == "aws:sqs/queue:Queue":  # the provider's id of a queue is its URL
+        queue = inputs.get("name") or resource_id
+        url = f"https://sqs.{region}.amazonaws.com/{MOCK_ACCOUNT_ID}/{queue}"
+        return {"id": url, "url": url, "name": queue, "arn": f"arn:aws:sqs:{region}:{MOCK_ACCOUNT_ID}:{queue}"}
     return {}

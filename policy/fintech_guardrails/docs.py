@@ -8,14 +8,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+from fintech_guardrails.anchor_docs import render_anchor_coverage
 from fintech_guardrails.catalog import guardrails
 from fintech_guardrails.registry import Guardrail
 from fintech_guardrails.settings import CONFIG_DIR, ENVIRONMENTS, load_environment
 
-__all__ = ["BEGIN", "END", "render_policy_table", "update_readme"]
+__all__ = ["BEGIN", "END", "policy_metadata", "render_policy_table", "update_readme"]
 
 BEGIN = "<!-- BEGIN POLICY TABLE -->"
 END = "<!-- END POLICY TABLE -->"
@@ -68,12 +70,35 @@ def update_readme(path: Path = README) -> bool:
     return updated != text
 
 
+def policy_metadata() -> list[dict[str, object]]:
+    """Each policy's name, description, kind, framework reference and tags as the SDK policy carries them
+    (``judges:`` tags included): what the repository's docs generator reads instead of importing the pack."""
+    return [
+        {
+            "name": guardrail.name,
+            "description": guardrail.description,
+            "kind": guardrail.kind,
+            "severity": guardrail.severity.value,
+            "framework": guardrail.framework.label,
+            "tags": list(guardrail.policy().tags or []),
+        }
+        for guardrail in guardrails()
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``[PAGE]`` rewrites the table in place; ``--table`` prints it (how the repository's docs generator
-    reads it without importing the pack)."""
+    """``[PAGE]`` rewrites the table in place; ``--table`` prints it, ``--anchors`` the anchor mapping table and
+    ``--policies`` the policies' metadata as JSON (how the repository's docs generator reads them without
+    importing the pack)."""
     args = sys.argv[1:] if argv is None else argv
     if args == ["--table"]:
         sys.stdout.write(render_policy_table())
+        return
+    if args == ["--anchors"]:
+        sys.stdout.write(render_anchor_coverage())
+        return
+    if args == ["--policies"]:
+        sys.stdout.write(json.dumps(policy_metadata(), indent=1) + "\n")
         return
     path = Path(args[0]) if args else README
     changed = update_readme(path)

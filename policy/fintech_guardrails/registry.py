@@ -58,6 +58,7 @@ from pulumi_policy import (
 
 from fintech_guardrails.model import Findings, Resource, Stack
 from fintech_guardrails.settings import SHARED_SCHEMA, Settings, cached_settings
+from fintech_guardrails.subjects import JUDGES_PREFIX, judged_types
 
 __all__ = [
     "REGISTRY",
@@ -69,6 +70,7 @@ __all__ = [
     "resource_rule",
     "stack_rule",
     "type_filter",
+    "type_set",
 ]
 
 Kind = Literal["resource", "stack"]
@@ -136,6 +138,11 @@ class Guardrail:
     def defaults(self) -> dict[str, Any]:
         return {key: schema.get("default") for key, schema in self.config.items()}
 
+    @property
+    def judges(self) -> tuple[str, ...]:
+        """The type tokens the rule judges (:func:`fintech_guardrails.subjects.judged_types`)."""
+        return judged_types(self.check, self.types, self.applies_to)
+
     def schema(self) -> dict[str, dict[str, Any]]:
         return {**SHARED_SCHEMA, **{key: dict(value) for key, value in self.config.items()}}
 
@@ -147,7 +154,7 @@ class Guardrail:
             "config_schema": PolicyConfigSchema(properties=self.schema()),
             "severity": self.severity,
             "framework": self.framework.sdk(),
-            "tags": list(self.tags),
+            "tags": [*self.tags, *(JUDGES_PREFIX + token for token in self.judges)],
             "remediation_steps": self.remediation,
             "display_name": self.summary,
             "url": self.url,
@@ -155,6 +162,8 @@ class Guardrail:
         if self.kind == "resource":
             policy = ResourceValidationPolicy(validate=self._validate_resource, **common)
             _TYPE_FILTERS[policy] = self.applies
+            if self.applies_to is None:
+                _TYPE_SETS[policy] = frozenset(self.types)
             return policy
         return StackValidationPolicy(validate=self._validate_stack, **common)
 
@@ -239,6 +248,7 @@ class Guardrail:
 REGISTRY: dict[str, Guardrail] = {}
 
 _TYPE_FILTERS: weakref.WeakKeyDictionary[Policy, Callable[[str], bool]] = weakref.WeakKeyDictionary()
+_TYPE_SETS: weakref.WeakKeyDictionary[Policy, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 def type_filter(policy: Policy) -> Callable[[str], bool] | None:
@@ -248,6 +258,16 @@ def type_filter(policy: Policy) -> Callable[[str], bool] | None:
     servicer speedup (:mod:`fintech_guardrails.speedups`) may skip it without changing any result.
     """
     return _TYPE_FILTERS.get(policy)
+
+
+def type_set(policy: Policy) -> frozenset[str] | None:
+    """The exact types a resource policy built by :meth:`Guardrail.policy` applies to, when its type test is
+    membership in its declared types; None when it is not (an open test, a stack policy, another pack's policy).
+
+    The servicer speedup indexes policies by these sets, so an ``Analyze`` call only meets the policies of the
+    resource's type and those with open tests (:func:`fintech_guardrails.speedups_servicer.analyze`).
+    """
+    return _TYPE_SETS.get(policy)
 
 
 def _register(

@@ -14,7 +14,12 @@ of the SDK's loops (:mod:`fintech_guardrails.speedups_servicer`) that differ in 
   own ``report_violation``, a copy of its config, and the SDK's handling of unknowns and not-applicable.
 * In ``Analyze``, a resource policy built by :mod:`fintech_guardrails.registry` is skipped when its type test
   rejects the resource type (:func:`fintech_guardrails.registry.type_filter`): its validation would have
-  returned at once, reporting nothing.
+  returned at once, reporting nothing. Policies over a fixed set of types are indexed by type once per
+  servicer (:func:`fintech_guardrails.registry.type_set`), so the loop never even visits the policies of other
+  types: an ``Analyze`` call costs the same however many guardrails the pack has for other types
+  (``tests/policy/test_dispatch_cost.py``). A request whose properties cannot be deserialized fails when
+  the first policy that applies needs them, as in the SDK; one that no resource policy applies to is not
+  parsed at all.
 
 Because every policy of a request then receives the same objects, :func:`install` also memoises the two
 places the rules' model (:mod:`fintech_guardrails.model`) copies them: :func:`~fintech_guardrails.model.props_of`

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from inspect import isawaitable
 from typing import Any, NoReturn, cast
@@ -147,6 +148,27 @@ def _provider(sdk: Any, message: Any) -> Any:
 # -- the servicer methods -------------------------------------------------------------------------------
 
 
+_DISPATCH: weakref.WeakKeyDictionary[Any, tuple[Any, dict[str, tuple[Any, ...]]]] = weakref.WeakKeyDictionary()
+"""Per servicer: its policy list, and per resource type the policies in it that may apply (in pack order)."""
+
+
+def _candidates(service: Any, policies: Any, resource_type: str) -> tuple[Any, ...]:
+    """The policies, in order, less the resource policies whose type set excludes ``resource_type``
+    (:func:`fintech_guardrails.registry.type_set`); worked out once per servicer and type, so an ``Analyze``
+    call never looks at the policies of other types."""
+    from fintech_guardrails.registry import type_set
+
+    entry = _DISPATCH.get(service)
+    if entry is None or entry[0] is not policies:
+        entry = (policies, {})
+        _DISPATCH[service] = entry
+    found = entry[1].get(resource_type)
+    if found is None:
+        found = tuple(p for p in policies if (types := type_set(p)) is None or resource_type in types)
+        entry[1][resource_type] = found
+    return found
+
+
 def _private(service: Any, name: str) -> Any:
     return getattr(service, f"_PolicyAnalyzerServicer__{name}")
 
@@ -191,7 +213,7 @@ def analyze(service: Any, request: Any, _context: Any) -> Any:
     response = sdk.proto.AnalyzeResponse()
     levels = sdk.EnforcementLevel
     shared: tuple[Any, Any, Any] | None = None
-    for policy in _private(service, "policies"):
+    for policy in _candidates(service, _private(service, "policies"), request.type):
         level = service._get_enforcement_level(policy)
         if level == levels.DISABLED or not isinstance(policy, sdk.ResourceValidationPolicy):
             continue

@@ -136,6 +136,15 @@ class Manifest:
         return dig(self.document, "entity", "hostname")
 
     @property
+    def hostnames(self) -> list[str]:
+        """The entity's API hostname and its role hostnames (``entity.hostnames``), where known."""
+        if is_unknown(self.document):
+            return []
+        roles = dig(self.document, "entity", "hostnames")
+        found = [self.hostname, *(roles.values() if isinstance(roles, dict) else ())]
+        return [host for host in found if isinstance(host, str)]
+
+    @property
     def role(self) -> Any:
         return UNKNOWN if is_unknown(self.document) else dig(self.document, "role")
 
@@ -236,8 +245,7 @@ class Topology:
     def _host_entities(self) -> dict[tuple[str, str], set[str]]:
         found: dict[tuple[str, str], set[str]] = defaultdict(set)
         for manifest in self.manifests:
-            host = manifest.hostname
-            if isinstance(host, str):
+            for host in manifest.hostnames:
                 found[(self.root(manifest.node), host.lower())].add(manifest.entity)
         return found
 

@@ -61,6 +61,8 @@ BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 BUCKET_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+BUCKET_OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 
 # Logging and monitoring
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -71,6 +73,8 @@ SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 SQS_QUEUE = "aws:sqs/queue:Queue"
+SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+SQS_REDRIVE_ALLOW_POLICY = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
 
 # Edge and compute
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
@@ -123,8 +127,20 @@ ROUTE53_HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
+IAM_USER_POLICY = "aws:iam/userPolicy:UserPolicy"
+IAM_GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
+IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+IAM_USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
+IAM_GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
 ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+# Disaster-recovery drills
+SSM_DOCUMENT = "aws:ssm/document:Document"
+FIS_EXPERIMENT_TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
+SCHEDULER_SCHEDULE = "aws:scheduler/schedule:Schedule"
+BACKUP_RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+BACKUP_RESTORE_TESTING_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
 
 ALL_AWS: tuple[str, ...] = (
     tuple(
@@ -134,4 +150,5 @@ ALL_AWS: tuple[str, ...] = (
     )
     + LOAD_BALANCERS
     + LISTENERS
+    + BUCKET_ACLS
 )

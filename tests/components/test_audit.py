@@ -12,6 +12,7 @@ import pytest
 from fintech_infra._tags import apply_tag_convention
 from fintech_infra.audit import AuditTrail
 from fintech_infra.bucket import SecureBucket
+from fintech_infra.errors import ConfigError
 from fintech_infra.kms import KeyRing
 from fintech_infra.logs import cloudwatch_retention
 from fintech_infra.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
@@ -19,6 +20,7 @@ from fintech_infra.wiring import KeyRef
 from tests.components.helpers import rejected
 
 REGION = "eu-central-1"
+DR_REGION = "eu-west-1"
 TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{MOCK_ACCOUNT_ID}:trail/eu-audit-trail"
 BUCKET = "aws:s3/bucket:Bucket"
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -45,6 +47,15 @@ def _program() -> None:
         access_log_bucket=sink.bucket,
         opts=on_eu,
     )
+    dr = aws.Provider("eu-dr", region=DR_REGION)
+    on_dr = pulumi.ResourceOptions(provider=dr)
+    dr_keys = KeyRing("eu-dr-keys", cell="eu", purposes=["audit"], opts=on_dr)
+    dr_sink = SecureBucket("eu-dr-access-logs", log_sink=True, opts=on_dr)
+    trail.replicate_to("eu-audit-replica", key=dr_keys.ref("audit"), access_log_bucket=dr_sink.bucket, provider=dr)
+    try:
+        trail.replicate_to("eu-audit-again", key=dr_keys.ref("audit"), access_log_bucket=dr_sink.bucket, provider=dr)
+    except ConfigError as error:
+        pulumi.export("second_replica", str(error))
     pulumi.export("trail_arn", trail.trail_arn)
     pulumi.export("bucket_name", trail.bucket_name)
     pulumi.export("log_group_name", trail.log_group_name)
@@ -217,3 +228,61 @@ def test_bad_input_is_one_config_error_and_registers_nothing(retention: int, mes
     )
     assert errors == [message]
     assert [resource.type for resource in recording if not resource.is_provider] == []
+
+
+# -- DR replica and notifications ------------------------------------------------------------------------------
+
+
+def test_the_trail_bucket_replicates_into_an_object_lock_bucket_in_the_dr_region(recording: Recording) -> None:
+    replica = recording.named("eu-audit-replica-bucket-bucket", BUCKET)
+    assert replica.region == DR_REGION and replica.inputs["objectLockEnabled"] is True
+    lock = recording.named("eu-audit-replica-bucket-object-lock").inputs["rule"]["defaultRetention"]
+    assert lock == {"mode": "COMPLIANCE", "days": 1825}
+    encryption = recording.named("eu-audit-replica-bucket-encryption").inputs["rules"][0]
+    dr_key = recording.named("eu-dr-keys-audit-key").outputs["arn"]
+    assert encryption["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == dr_key
+    config = recording.named("eu-audit-replica-replication")
+    assert config.region == REGION and config.inputs["bucket"] == _bucket(recording).outputs["bucket"]
+    (rule,) = config.inputs["rules"]
+    assert rule["status"] == "Enabled" and rule["deleteMarkerReplication"] == {"status": "Disabled"}
+    assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"}}
+    assert rule["destination"] == {
+        "bucket": replica.outputs["arn"],
+        "encryptionConfiguration": {"replicaKmsKeyId": dr_key},
+    }
+    # S3 refuses the configuration before versioning on both sides.
+    for versioning in ("eu-audit-bucket-versioning", "eu-audit-replica-bucket-versioning"):
+        assert recording.named(versioning).urn in config.depends_on
+    assert "already replicated" in recording.exports["second_replica"]
+
+
+def test_the_replication_role_reads_locked_versions_and_uses_both_keys(recording: Recording) -> None:
+    role = recording.named("eu-audit-replica-role")
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
+    statements = {
+        s["Sid"]: s for s in json.loads(recording.named("eu-audit-replica-policy").inputs["policy"])["Statement"]
+    }
+    source = _bucket(recording).outputs["arn"]
+    replica = recording.named("eu-audit-replica-bucket-bucket", BUCKET).outputs["arn"]
+    assert statements["ReadSourceVersions"]["Resource"] == f"{source}/*"
+    assert {"s3:GetObjectRetention", "s3:GetObjectLegalHold"} <= set(statements["ReadSourceVersions"]["Action"])
+    assert statements["WriteReplicas"] == {
+        "Sid": "WriteReplicas",
+        "Effect": "Allow",
+        "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
+        "Resource": f"{replica}/*",
+    }
+    assert statements["DecryptSource"]["Resource"] == _key_arn(recording, "audit")
+    assert statements["EncryptReplica"]["Resource"] == recording.named("eu-dr-keys-audit-key").outputs["arn"]
+
+
+def test_the_trail_notifies_an_encrypted_topic_only_it_may_publish_to(recording: Recording) -> None:
+    topic = recording.named("eu-audit-notifications")
+    assert topic.inputs["kmsMasterKeyId"] == _key_arn(recording, "audit")
+    assert _trail(recording).inputs["snsTopicName"] == topic.outputs["arn"]
+    (statement,) = json.loads(recording.named("eu-audit-notifications-policy").inputs["policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert statement["Action"] == "SNS:Publish" and statement["Resource"] == topic.outputs["arn"]
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}
+    assert recording.named("eu-audit-notifications-policy").urn in _trail(recording).depends_on

@@ -115,10 +115,10 @@ def test_key_ring_purposes(recording: Recording) -> None:
     keys = {r.name: r.region for r in recording.of_type("aws:kms/key:Key")}
     for purpose in ("crm", "trading", "audit", "logs", "platform", "cache", "backup"):
         assert keys[f"eu-keys-{purpose}-key"] == "eu-central-1"
-    # The DR region holds the warm-standby cache, so it has a cache key too.
-    for purpose in ("crm", "trading", "logs", "platform", "backup", "cache"):
+    # audit in the DR region: the trail's Object Lock replica is encrypted there; cache: the warm standby.
+    for purpose in ("crm", "trading", "audit", "logs", "platform", "backup", "cache"):
         assert keys[f"eu-dr-keys-{purpose}-key"] == "eu-west-1"
-    assert len(keys) == 13
+    assert len(keys) == 14
 
 
 def test_audit_and_flow_logs_keep_the_jurisdiction_minimum(recording: Recording) -> None:
@@ -207,6 +207,16 @@ def test_service_receives_each_entitys_manifest_from_ssm(recording: Recording) -
     secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
     parameter = recording.named("eu-routing-ssm-cysec-cy", "aws:ssm/parameter:Parameter")
     assert secrets["FINTECH_ROUTING_CYSEC_CY"] == parameter.outputs["arn"]
+    # A SecureString under the platform key: the execution role (which ECS uses to inject it) may decrypt it via SSM.
+    platform = recording.named("eu-keys-platform-key").outputs["arn"]
+    assert parameter.inputs["keyId"] == platform
+    execution = _policy(recording, "eu-api-execution-policy")
+    assert parameter.outputs["arn"] in execution["ReadInjectedSecrets"]["Resource"]
+    assert platform in execution["DecryptSecretsViaStores"]["Resource"]
+    assert (
+        "ssm.eu-central-1.amazonaws.com"
+        in execution["DecryptSecretsViaStores"]["Condition"]["StringEquals"]["kms:ViaService"]
+    )
 
 
 def test_warm_standby_in_the_dr_region(recording: Recording) -> None:
@@ -221,7 +231,7 @@ def test_warm_standby_in_the_dr_region(recording: Recording) -> None:
 
 def test_dr_manifest_points_at_dr_endpoints_only(recording: Recording) -> None:
     parameter = recording.named("eu-dr-routing-ssm-cysec-cy", "aws:ssm/parameter:Parameter")
-    document = json.loads(parameter.inputs["insecureValue"])
+    document = json.loads(parameter.inputs["value"]["value"])
     assert parameter.region == "eu-west-1"
     assert document["role"] == "dr"
     # The warm-standby cache in the DR region, with its own credentials there.
@@ -263,7 +273,7 @@ def test_the_standby_reads_dr_replicas_under_dr_keys_and_pulls_from_the_dr_regis
     assert execution["PullOwnImage"]["Resource"] == "arn:aws:ecr:eu-west-1:111111111111:repository/api"
     (container,) = json.loads(recording.named("eu-dr-api-task").inputs["containerDefinitions"])
     assert container["image"] == IMAGE.replace(".eu-central-1.", ".eu-west-1.")
-    document = json.loads(recording.named("eu-dr-routing-ssm-cysec-cy").inputs["insecureValue"])
+    document = json.loads(recording.named("eu-dr-routing-ssm-cysec-cy").inputs["value"]["value"])
     assert document["databases"]["trading"]["secret_arn"] == dr_replica
     # The primary region keeps reading the primary secrets under the primary keys.
     primary = _policy(recording, "eu-api-task-policy")

@@ -200,6 +200,8 @@ def test_monitoring_role_has_the_enhanced_monitoring_policy(rec) -> None:
     role = rec.named("eu-crm-monitoring")
     policy = json.loads(role.inputs["assumeRolePolicy"])
     assert policy["Statement"][0]["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    # The confused-deputy condition AWS's enhanced-monitoring guide gives for this role.
+    assert policy["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     attachment = rec.named("eu-crm-monitoring-policy")
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
@@ -211,6 +213,24 @@ def test_in_region_read_replica(rec) -> None:
     assert replica.inputs["publiclyAccessible"] is False and replica.protect
     assert "replicateSourceDb" in replica.ignore_changes
     assert replica.region == "eu-central-1"
+
+
+def test_read_replica_inherits_what_a_same_region_replica_must_and_sets_the_rest(rec) -> None:
+    """aws_facts.RDS_READ_REPLICAS: no credentials, database name or backups of its own; the source's subnet group
+    (not named, so RDS takes the source's) and security group; deletion protection and PI under the concern key."""
+    replica, source = rec.named("eu-crm-replica-1"), rec.named("eu-crm-db")
+    for inherited in ("username", "password", "dbName", "manageMasterUserPassword", "dbSubnetGroupName"):
+        assert inherited not in replica.inputs, inherited
+    assert replica.inputs.get("backupRetentionPeriod") in (None, 0)
+    assert replica.inputs["vpcSecurityGroupIds"] == source.inputs["vpcSecurityGroupIds"]
+    assert replica.inputs["deletionProtection"] is True and replica.inputs["skipFinalSnapshot"] is True
+    assert replica.inputs["performanceInsightsEnabled"] is True
+    assert replica.inputs["performanceInsightsKmsKeyId"] == _key_arn(rec, "key-crm")
+
+
+def test_read_replicas_are_refused_for_aurora() -> None:
+    with pytest.raises(ValueError, match="engine 'aurora' has no read replicas: its reader endpoint"):
+        DatabaseSettings(concern="trading", engine="aurora", read_replicas=1)
 
 
 def test_instance_dr_backups_replication_and_cross_region_replica(rec) -> None:

@@ -82,7 +82,8 @@ def _program() -> None:
         **checkout.fargate_args(),
         **service,
     )
-    multi = Edge("eu-multi", EdgeSettings(), hostnames=["a.acme.example", "b.acme.example"], **common)
+    # A browser-facing edge: port 80 opens, only to redirect; the other two are API-only (the default).
+    multi = Edge("eu-multi", EdgeSettings(http_redirect=True), hostnames=["a.acme.example", "b.acme.example"], **common)
     byo = Edge("eu-byo", EdgeSettings(certificate_arn=BYO_CERT), hostnames=[], **common)
     pulumi.export("records", edge.certificate_validation_records)
     pulumi.export("multi_records", multi.certificate_validation_records)
@@ -139,19 +140,24 @@ def test_access_log_bucket_admits_elb_log_delivery_only_for_its_prefix(rec: Reco
     assert encryption["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"  # ELB's only option
 
 
-def test_only_the_alb_admits_the_world_and_only_on_443_and_80(rec: Recording) -> None:
+def test_only_the_alb_admits_the_world_on_443_and_on_80_only_for_a_redirect(rec: Recording) -> None:
     world = {"0.0.0.0/0", "::/0"}
     alb_sg = rec.named("eu-edge-alb-sg").outputs["id"]
-    open_rules = set()
+    groups = {rec.named(f"{edge}-alb-sg").outputs["id"]: edge for edge in ("eu-edge", "eu-multi", "eu-byo")}
+    open_rules: dict[str, set[tuple[Any, Any, Any]]] = {edge: set() for edge in groups.values()}
     for rule in rec.of_type(INGRESS, EGRESS):
         cidrs = {rule.inputs.get("cidrIpv4"), rule.inputs.get("cidrIpv6")} & world
         if cidrs:
             assert rule.type == INGRESS
-            assert rule.inputs["securityGroupId"] in {
-                rec.named(f"{edge}-alb-sg").outputs["id"] for edge in ("eu-edge", "eu-multi", "eu-byo")
-            }
-            open_rules.add((rule.inputs["fromPort"], rule.inputs["toPort"], cidrs.pop()))
-    assert open_rules == {(443, 443, "0.0.0.0/0"), (443, 443, "::/0"), (80, 80, "0.0.0.0/0"), (80, 80, "::/0")}
+            assert rule.inputs["securityGroupId"] in groups
+            edge = groups[rule.inputs["securityGroupId"]]
+            open_rules[edge].add((rule.inputs["fromPort"], rule.inputs["toPort"], cidrs.pop()))
+    https = {(443, 443, "0.0.0.0/0"), (443, 443, "::/0")}
+    assert open_rules == {
+        "eu-edge": https,
+        "eu-byo": https,
+        "eu-multi": https | {(80, 80, "0.0.0.0/0"), (80, 80, "::/0")},
+    }
     assert not rec.of_type("aws:ec2/securityGroupRule:SecurityGroupRule")
     for group in rec.of_type("aws:ec2/securityGroup:SecurityGroup"):
         assert "ingress" not in group.inputs and "egress" not in group.inputs
@@ -179,14 +185,14 @@ def test_alb_egress_goes_only_to_app_groups_on_their_ports(rec: Recording) -> No
 # --- listeners and certificate ------------------------------------------------------------------------
 
 
-def test_port_80_only_redirects_to_https(rec: Recording) -> None:
-    for edge in ("eu-edge", "eu-multi", "eu-byo"):
-        http = [r for r in _under(rec, edge, LISTENER) if r.inputs["port"] == 80]
-        (listener,) = http
-        assert listener.inputs["protocol"] == "HTTP"
-        assert listener.inputs["defaultActions"] == [
-            {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
-        ]
+def test_port_80_listens_only_with_http_redirect_and_only_redirects_to_https(rec: Recording) -> None:
+    (listener,) = [r for r in _under(rec, "eu-multi", LISTENER) if r.inputs["port"] == 80]
+    assert listener.inputs["protocol"] == "HTTP"
+    assert listener.inputs["defaultActions"] == [
+        {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+    ]
+    for api_only in ("eu-edge", "eu-byo"):
+        assert [r.inputs["port"] for r in _under(rec, api_only, LISTENER)] == [443]
     listeners = rec.of_type(LISTENER)
     assert {(r.inputs["port"], r.inputs["protocol"]) for r in listeners} == {(80, "HTTP"), (443, "HTTPS")}
 

@@ -134,6 +134,7 @@ def test_logs_key_admits_regional_logs_with_encryption_context(recording: Record
         "EnableRootAccountAdministration",
         "AllowCloudWatchLogs",
         "AllowCloudTrailEncrypt",
+        "AllowCloudTrailEncryptedTopic",
         "AllowCloudTrailDescribe",
         "AllowVendedLogDelivery",
     ]
@@ -142,7 +143,7 @@ def test_logs_key_admits_regional_logs_with_encryption_context(recording: Record
     assert logs["Condition"] == {
         "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{MOCK_ACCOUNT_ID}:*"}
     }
-    delivery = _statements(key)[4]
+    delivery = _statements(key)[5]
     assert delivery["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
     assert delivery["Condition"]["StringEquals"] == {"aws:SourceAccount": MOCK_ACCOUNT_ID}
 
@@ -152,11 +153,16 @@ def test_audit_key_admits_cloudtrail_for_this_accounts_trails(recording: Recordi
     assert _sids(key) == [
         "EnableRootAccountAdministration",
         "AllowCloudTrailEncrypt",
+        "AllowCloudTrailEncryptedTopic",
         "AllowCloudTrailDescribe",
         "AllowCloudWatchLogs",
     ]
     trails = f"arn:aws:cloudtrail:*:{MOCK_ACCOUNT_ID}:trail/*"
-    encrypt, describe = _statements(key)[1:3]
+    encrypt, topic, describe = _statements(key)[1:4]
+    # The trail's SNS topic is encrypted with this key: CloudTrail publishes with it, for this account's trails.
+    assert topic["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert topic["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+    assert topic["Condition"] == {"ArnLike": {"aws:SourceArn": trails}}
     assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
     assert encrypt["Action"] == "kms:GenerateDataKey*"
     assert encrypt["Condition"] == {

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pytest
 
 from fintech_infra.errors import ConfigError
-from fintech_infra.rotation import RotationFunction
+from fintech_infra.rotation import RESERVED_CONCURRENCY, RotationFunction
 from fintech_infra.rotation_templates import SAR_APPLICATIONS
 from fintech_infra.secrets import AppSecret
 from fintech_infra.testing import synthesize
@@ -168,6 +168,8 @@ def test_elasticache_function_runs_our_handler_in_the_vpc(rec) -> None:
     assert function.inputs["runtime"] == "python3.12" and function.inputs["handler"] == "index.handler"
     assert function.inputs["timeout"] == 900  # ElastiCache: at least 12 minutes
     assert function.inputs["kmsKeyArn"] == rec.named("secret-key").outputs["arn"]
+    assert function.inputs["reservedConcurrentExecutions"] == RESERVED_CONCURRENCY == 2
+    assert function.inputs["tracingConfig"] == {"mode": "Active"}
     assert function.inputs["environment"] == {
         "variables": {"SECRETS_MANAGER_ENDPOINT": "https://secretsmanager.eu-central-1.amazonaws.com"}
     }
@@ -194,6 +196,13 @@ def test_elasticache_role_is_least_privilege(rec) -> None:
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": rec.named("secret-key").outputs["arn"],
         },
+        # Active tracing: X-Ray's write actions take no resource ARN.
+        {
+            "Sid": "XRayTraces",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
     ]
     (secrets,) = json.loads(rec.named("eu-cache-rotation-secrets-policy").inputs["policy"])["Statement"]
     assert secrets["Condition"] == {
@@ -201,7 +210,9 @@ def test_elasticache_role_is_least_privilege(rec) -> None:
             "secretsmanager:resource/AllowRotationLambdaArn": rec.named("eu-cache-rotation-function").outputs["arn"]
         }
     }
-    assert "secretsmanager:PutSecretValue" in secrets["Action"] and secrets["Resource"] == "*"
+    # This account's secrets in the function's region, narrowed by the condition: never Resource "*".
+    assert "secretsmanager:PutSecretValue" in secrets["Action"]
+    assert secrets["Resource"] == "arn:aws:secretsmanager:eu-central-1:123456789012:secret:*"
     (user,) = json.loads(rec.named("cache-grant").inputs["policy"])["Statement"]
     assert user == {
         "Effect": "Allow",

@@ -24,10 +24,12 @@ from fintech_infra.routing import (
     parameter_name,
 )
 from fintech_infra.testing import Recording, synthesize
+from fintech_infra.wiring import KeyRef
 
 REGION = "eu-central-1"
 PERMITTED = ("eu-central-1", "eu-west-1")
 PARAMETER = "aws:ssm/parameter:Parameter"
+KEY = KeyRef(arn="arn:aws:kms:eu-central-1:123456789012:key/platform", alias="alias/eu/platform")
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 ENTITIES = (
     EntitySettings(name="cysec-cy", legal_name="Example (Cyprus) Ltd", hostname="api.cy.example.com"),
@@ -86,6 +88,7 @@ def _program() -> None:
         entities=ENTITIES,
         databases=databases,
         cache=cache,
+        key=KEY,
         kubernetes=KubernetesTarget(provider=cluster, namespaces=("trading", "crm")),
         opts=pulumi.ResourceOptions(parent=cell),
     )
@@ -99,8 +102,16 @@ def recording() -> Recording:
 
 def _value(recording: Recording, entity: str) -> dict[str, Any]:
     parameter = recording.named(f"eu-routing-ssm-{entity}", PARAMETER)
-    document: dict[str, Any] = json.loads(parameter.inputs["insecureValue"])
+    document: dict[str, Any] = json.loads(
+        parameter.inputs["value"]["value"]
+    )  # a SecureString: the engine wraps secrets
     return document
+
+
+def test_each_parameter_is_a_securestring_under_the_cells_key(recording: Recording) -> None:
+    for parameter in recording.of_type(PARAMETER):
+        assert parameter.inputs["type"] == "SecureString" and parameter.inputs["keyId"] == KEY.arn
+        assert "insecureValue" not in parameter.inputs  # the provider refuses it with SecureString
 
 
 def test_one_parameter_per_entity_at_the_fixed_path(recording: Recording) -> None:
@@ -112,11 +123,9 @@ def test_one_parameter_per_entity_at_the_fixed_path(recording: Recording) -> Non
     assert parameter_name("eu", "eu-nl") == "/fintech-infra/eu/routing/eu-nl"
 
 
-def test_parameters_are_plain_strings_in_the_cells_region(recording: Recording) -> None:
+def test_parameters_are_intelligently_tiered_in_the_cells_region(recording: Recording) -> None:
     for parameter in recording.of_type(PARAMETER):
-        assert parameter.inputs["type"] == "String"
         assert parameter.inputs["tier"] == "Intelligent-Tiering"
-        assert "value" not in parameter.inputs
         assert parameter.region == REGION
 
 
@@ -180,6 +189,7 @@ def _foreign_program(errors: list[Exception]) -> None:
             entities=ENTITIES,
             databases=databases,
             cache=cache,
+            key=KEY,
             opts=pulumi.ResourceOptions(parent=cell),
         )
     except ResidencyError as error:
@@ -212,6 +222,7 @@ def _out_of_region_program() -> None:
         entities=ENTITIES[:1],
         databases=databases[:1],
         cache=cache,
+        key=KEY,
         opts=pulumi.ResourceOptions(parent=cell),
     )
 

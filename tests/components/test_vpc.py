@@ -10,9 +10,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from fintech_infra import hardening_facts
 from fintech_infra.config import VpcSettings
 from fintech_infra.testing import MOCK_ACCOUNT_ID, RecordedResource, Recording, synthesize
-from fintech_infra.vpc import INTERFACE_ENDPOINT_SERVICES, SecureVpc, subnet_cidr
+from fintech_infra.vpc import DENIED_ADMIN_PORTS, INTERFACE_ENDPOINT_SERVICES, SecureVpc, subnet_cidr
 from fintech_infra.wiring import KeyRef
 from tests.components.helpers import rejected
 
@@ -183,6 +184,22 @@ def test_default_security_group_is_adopted_and_empty(recording: Recording) -> No
     assert group.inputs["vpcId"] == _id(recording, "eu-vpc")
     assert group.inputs["ingress"] == []
     assert group.inputs["egress"] == []
+
+
+def test_default_network_acl_is_adopted_with_ssh_from_the_internet_denied_first(recording: Recording) -> None:
+    (acl,) = _in(recording, "eu", "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl")
+    assert acl.inputs["defaultNetworkAclId"] == recording.named("eu-vpc").outputs["defaultNetworkAclId"]
+    ingress = sorted(acl.inputs["ingress"], key=lambda entry: entry["ruleNo"])
+    assert [(e["ruleNo"], e["action"], e["protocol"], e["fromPort"], e["toPort"]) for e in ingress] == [
+        (100, "deny", "tcp", 22, 22),
+        (200, "allow", "-1", 0, 0),
+    ]
+    assert {e["cidrBlock"] for e in ingress} == {"0.0.0.0/0"}
+    assert [(e["action"], e["protocol"]) for e in acl.inputs["egress"]] == [("allow", "-1")]
+    assert "subnetIds" in acl.ignore_changes
+    # RDP stays open at this layer: it lies in the range NAT gateways receive replies on.
+    assert DENIED_ADMIN_PORTS == (22,)
+    assert 3389 in hardening_facts.ADMIN_PORTS and hardening_facts.EPHEMERAL_PORTS[0] <= 3389
 
 
 def test_flow_logs_capture_all_traffic_into_an_encrypted_retained_group(recording: Recording) -> None:

@@ -73,3 +73,20 @@ def test_check_mode_reports_a_stale_document(tmp_path: Path) -> None:
     assert preflight.main([str(stale), "--check"]) == 1
     assert preflight.main([str(stale), "--write"]) == 0
     assert preflight.main([str(stale), "--check"]) == 0
+
+
+def test_every_module_of_sourced_facts_feeds_the_checklist() -> None:
+    """A new module of facts (one exporting a Source) is read by the pre-flight checklist, not forgotten."""
+    import importlib
+    import pkgutil
+
+    import fintech_infra
+    from fintech_infra.aws_facts import Source
+
+    with_sources = set()
+    for info in pkgutil.iter_modules(fintech_infra.__path__, "fintech_infra."):
+        module = importlib.import_module(info.name)
+        exported = [getattr(module, name, None) for name in getattr(module, "__all__", ())]
+        if any(isinstance(value, Source) for value in exported):
+            with_sources.add(module.__name__)
+    assert with_sources == {module.__name__ for module in preflight.FACT_MODULES}

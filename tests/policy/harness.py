@@ -47,6 +47,8 @@ class R:
     parent: str | None = None
     deps: dict[str, list[str]] = field(default_factory=dict)
     protect: bool = False
+    cluster: str | None = None
+    """For a Kubernetes object: the API server of the cluster its provider's kubeconfig points at."""
 
     @property
     def urn(self) -> str:
@@ -115,6 +117,16 @@ def _provider(region: str | None) -> proto.AnalyzerProviderResource:
     )
 
 
+def _kubernetes_provider(server: str) -> proto.AnalyzerProviderResource:
+    kubeconfig = json.dumps({"clusters": [{"name": "c", "cluster": {"server": server}}]})
+    return proto.AnalyzerProviderResource(
+        type="pulumi:providers:kubernetes",
+        properties=struct({"kubeconfig": kubeconfig}),
+        urn=urn("pulumi:providers:kubernetes", server),
+        name=server,
+    )
+
+
 def analyze(
     resource: R,
     *,
@@ -160,6 +172,8 @@ def analyze_stack(
             entry.parent = item.parent
         if item.region is not None and item.type.startswith("aws:"):
             entry.provider.CopyFrom(_provider(item.region))
+        if item.cluster is not None:
+            entry.provider.CopyFrom(_kubernetes_provider(item.cluster))
         for prop, urns in item.deps.items():
             entry.propertyDependencies[prop].urns.extend(urns)
             entry.dependencies.extend(urns)

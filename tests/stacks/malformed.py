@@ -133,8 +133,9 @@ def _entity(doc: Doc) -> Doc:
 
 
 def _two_services(doc: Doc) -> None:
+    """The first service listed again, right after it."""
     services = _compute(doc)["services"]
-    services.append(copy.deepcopy(services[0]))
+    services.insert(1, copy.deepcopy(services[0]))
 
 
 def _second_entity_like_first(key: str) -> Callable[[Doc], object]:
@@ -167,6 +168,34 @@ def _dr_cell_twin(doc: Doc) -> None:
 def _namespace_without_its_concern(doc: Doc) -> None:
     _compute(doc)["namespaces"] = {"loans": ["crm"]}
     _cell(doc)["concerns"] = _cell(doc)["concerns"][1:]
+
+
+def _eu_service(index: int) -> Callable[[Doc], Doc]:
+    """prod-eu's services: 0 api, 1 web, 2 ws."""
+
+    def where(doc: Doc) -> Doc:
+        service: Doc = _compute(doc)["services"][index]
+        return service
+
+    return where
+
+
+def _route_of(where: Callable[[Doc], Doc]) -> Callable[[Doc], Doc]:
+    def route(doc: Doc) -> Doc:
+        found: Doc = where(doc).setdefault("route", {})
+        return found
+
+    return route
+
+
+def _edge(doc: Doc) -> Doc:
+    edge: Doc = _cell(doc).setdefault("edge", {})
+    return edge
+
+
+def _second_entity(doc: Doc) -> Doc:
+    entity: Doc = _cell(doc)["entities"][1]
+    return entity
 
 
 def _latin1(text: str) -> bytes:
@@ -896,6 +925,160 @@ CASES: tuple[Case, ...] = (
         "cells.dev.entities[0].legal_name",
         HIDDEN,
         secret="MIIEowIBAAKCAQEA",
+    ),
+    Case(
+        "route-shadowed",
+        "prod-eu",
+        setting(_route_of(_eu_service(2)), "priority", 1001),
+        "cells.eu.compute.services[2].route",
+        "every request",
+    ),
+    Case(
+        "route-priority-twice",
+        "prod-eu",
+        setting(_route_of(_eu_service(1)), "priority", 1000),
+        "cells.eu.compute.services[1].route.priority",
+        "1000",
+    ),
+    Case(
+        "route-priority-range",
+        "dev",
+        setting(_route_of(_service), "priority", 60000),
+        "cells.dev.compute.services[0].route.priority",
+        "60000",
+    ),
+    Case(
+        "route-unknown-host-role",
+        "dev",
+        setting(_route_of(_service), "hosts", ["app"]),
+        "cells.dev.compute.services[0].route.hosts[0]",
+        "'app'",
+    ),
+    Case(
+        "route-path-pattern",
+        "dev",
+        setting(_route_of(_service), "path_patterns", ["ws"]),
+        "cells.dev.compute.services[0].route.path_patterns",
+        "'ws'",
+    ),
+    Case(
+        "route-condition-values",
+        "prod-eu",
+        setting(_route_of(_eu_service(2)), "path_patterns", ["/ws", "/ws/*", "/socket", "/socket/*"]),
+        "cells.eu.compute.services[2].route",
+        "6 condition values",
+    ),
+    Case(
+        "entity-role-missing",
+        "prod-eu",
+        setting(_second_entity, "hostnames", {}),
+        "cells.eu.entities[1].hostnames",
+        "'app'",
+    ),
+    Case(
+        "entity-role-api",
+        "prod-eu",
+        setting(_entity, "hostnames", {"api": "api2.cy.fintech.example.com"}),
+        "cells.eu.entities[0].hostnames",
+        "'api'",
+    ),
+    Case(
+        "entity-role-hostname-twice",
+        "prod-eu",
+        setting(_second_entity, "hostnames", {"app": "app.cy.fintech.example.com"}),
+        "cells.eu.entities[1].hostnames.app",
+        "'app.cy.fintech.example.com'",
+    ),
+    Case(
+        "websocket-idle-timeout",
+        "prod-eu",
+        setting(_edge, "idle_timeout_seconds", 60),
+        "cells.eu.edge.idle_timeout_seconds",
+        "60",
+    ),
+    Case(
+        "idle-timeout-range",
+        "dev",
+        setting(_edge, "idle_timeout_seconds", 5000),
+        "cells.dev.edge.idle_timeout_seconds",
+        "5000",
+    ),
+    Case(
+        "websocket-health-path",
+        "prod-eu",
+        setting(_eu_service(2), "health_check_path", "/ws"),
+        "cells.eu.compute.services[2].health_check_path",
+        "'/ws'",
+    ),
+    Case(
+        "deregistration-delay-range",
+        "dev",
+        setting(_service, "deregistration_delay_seconds", 4000),
+        "cells.dev.compute.services[0].deregistration_delay_seconds",
+        "4000",
+    ),
+    Case(
+        "stickiness-range",
+        "dev",
+        setting(_service, "stickiness_seconds", 0),
+        "cells.dev.compute.services[0].stickiness_seconds",
+        "0",
+    ),
+    Case(
+        "queue-unknown",
+        "prod-eu",
+        setting(_eu_service(0), "queues", ["payments-hooks"]),
+        "cells.eu.compute.services[0].queues[0]",
+        "'payments-hooks'",
+    ),
+    Case(
+        "queue-concern-not-declared",
+        "prod-eu",
+        setting(_eu_service(1), "queues", ["payments-webhooks"]),
+        "cells.eu.compute.services[1].queues[0]",
+        "'payments'",
+    ),
+    Case(
+        "queue-twice",
+        "prod-eu",
+        lambda doc: _cell(doc)["queues"].append(copy.deepcopy(_cell(doc)["queues"][0])),
+        "cells.eu.queues[1].name",
+        "'payments-webhooks' is listed twice",
+    ),
+    Case(
+        "queue-retention-range",
+        "prod-eu",
+        lambda doc: _cell(doc)["queues"][0].__setitem__("retention_days", 15),
+        "cells.eu.queues[0].retention_days",
+        "15",
+    ),
+    Case(
+        "bucket-unknown",
+        "prod-eu",
+        setting(_eu_service(0), "buckets", ["payments-reports"]),
+        "cells.eu.compute.services[0].buckets[0]",
+        "'payments-reports'",
+    ),
+    Case(
+        "bucket-concern-not-declared",
+        "prod-eu",
+        setting(_eu_service(1), "buckets", ["payments-statements"]),
+        "cells.eu.compute.services[1].buckets[0]",
+        "'payments'",
+    ),
+    Case(
+        "bucket-twice",
+        "prod-eu",
+        lambda doc: _cell(doc)["buckets"].append(copy.deepcopy(_cell(doc)["buckets"][0])),
+        "cells.eu.buckets[1].name",
+        "'payments-statements' is listed twice",
+    ),
+    Case(
+        "read-replicas-on-aurora",
+        "prod-eu",
+        setting(lambda doc: _concern(doc, 1), "read_replicas", 1),
+        "cells.eu.concerns[1].read_replicas",
+        "1",
     ),
     Case("external-id-short", "dev", setting(_deployment, "external_id", "z"), "deployment.external_id", HIDDEN),
 )

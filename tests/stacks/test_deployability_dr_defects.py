@@ -114,11 +114,11 @@ def test_dr_manifest_naming_the_primary_secrets_is_flagged(
     """Item 7a: the DR routing manifest listing the primary region's secret ARNs (what it did before)."""
 
     def primary_secrets(inputs: dict[str, Any]) -> None:
-        document = json.loads(inputs["insecureValue"])
+        document = json.loads(inputs["value"]["value"])
         for route in document["databases"].values():
             if route["secret_arn"]:
                 route["secret_arn"] = _primary(route["secret_arn"])
-        inputs["insecureValue"] = json.dumps(document)
+        inputs["value"]["value"] = json.dumps(document)
 
     defective = _mutated(recordings["prod-eu"], "eu-dr-routing-ssm-cysec-cy", primary_secrets)
     assert "routing-manifest-in-own-region" in _verdict(judge_policy, defective, "prod-eu")

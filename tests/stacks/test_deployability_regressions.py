@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 import pulumi
 import pytest
 
-from fintech_infra.testing import Recording, synthesize
+from fintech_infra.testing import Recording
 from fintech_infra_gate.verdict import Verdict
+from tests.stacks.defects import Change, Props, judged, program_with, synthesize_with
 from tests.stacks.test_policy_verdict import STACKS
-from tests.stacks.test_stacks import ORG, ROOT, _run_program, stack_config
+from tests.stacks.test_stacks import ROOT
 
 POLICIES = (
     "rds-engine-version-supported",
@@ -28,7 +28,6 @@ POLICIES = (
     "rds-log-groups-precreated",
     "maintenance-windows-set",
 )
-Props = dict[str, Any]
 
 
 def _pinned_minor(type_: str, props: Props) -> Props | None:
@@ -82,20 +81,14 @@ DEFECTS: dict[str, tuple[str, str, Callable[[str, Props], Props | None]]] = {
 }
 
 
+def _of_type_and_props(change: Callable[[str, Props], Props | None]) -> Change:
+    """A change written on (type, props), as this module's defects are, for :mod:`tests.stacks.defects`."""
+    return lambda args: change(args.type_, dict(args.props))
+
+
 def _with(change: Callable[[str, Props], Props | None]) -> Callable[[], None]:
-    def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        props = change(args.type_, dict(args.props))
-        return None if props is None else pulumi.ResourceTransformationResult(props=props, opts=args.opts)
-
-    def program() -> None:
-        pulumi.runtime.register_stack_transformation(transform)
-        _run_program()
-
-    return program
-
-
-def _judged(judge_policy: Callable[..., Verdict], recording: Recording, stack: str) -> Verdict:
-    return judge_policy(recording, policy_pack=ROOT / "policy", stack_config=stack_config(stack))
+    """The shipped program with ``change`` (type, props) applied."""
+    return program_with(_of_type_and_props(change))
 
 
 @pytest.mark.parametrize("defect", list(DEFECTS))
@@ -103,10 +96,7 @@ def test_the_pack_flags_the_defect_put_back_into_a_shipped_stack(
     judge_policy: Callable[..., Verdict], recordings: dict[str, Recording], defect: str
 ) -> None:
     stack, policy, change = DEFECTS[defect]
-    # A cell stack reads the zones stack (`dns.zones_stack`): answer it with the session's synthesis of `global`.
-    zones = {f"{ORG}/global": dict(recordings["global"].exports)}
-    recording = synthesize(_with(change), stack=stack, config=stack_config(stack), stack_outputs=zones)
-    verdict = _judged(judge_policy, recording, stack)
+    verdict = judged(judge_policy, synthesize_with(_of_type_and_props(change), stack, recordings), stack)
     flagged = [finding for finding in verdict.mandatory if finding.policy == policy]
     assert flagged, f"{policy} did not flag: {defect}"
 
@@ -115,7 +105,7 @@ def test_the_pack_flags_the_defect_put_back_into_a_shipped_stack(
 def test_the_shipped_stacks_are_not_flagged_by_these_rules(
     judge_policy: Callable[..., Verdict], recordings: dict[str, Recording], stack: str
 ) -> None:
-    verdict = _judged(judge_policy, recordings[stack], stack)
+    verdict = judged(judge_policy, recordings[stack], stack)
     assert [f"{f.policy}: {f.message}" for f in verdict.findings if f.policy in POLICIES] == []
     assert {policy for policy in POLICIES} <= {info.name for info in verdict.policies}
 

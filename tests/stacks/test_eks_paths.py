@@ -98,8 +98,10 @@ DATA_STORES = {
     # The primary region: each concern's database, and the cache for trading (orders declares it).
     "au": {"crm": {"au-crm-sg"}, "trading": {"au-trading-sg", "au-cache-sg"}, "payments": {"au-payments-sg"},
            "audit": {"au-audit-sg"}},
-    # The DR region runs database copies only for the Aurora concerns (the others recover from backups).
-    "au-dr": {"crm": set(), "trading": {"au-trading-dr-sg"}, "payments": {"au-payments-dr-sg"}, "audit": set()},
+    # The DR region: a copy of every concern (Aurora secondaries for trading and payments, cross-region replicas
+    # for crm and audit, which meet the 15-minute RTO with them: issue 20) and the warm-standby cache for trading.
+    "au-dr": {"crm": {"au-crm-dr-sg"}, "trading": {"au-trading-dr-sg", "au-dr-cache-sg"},
+              "payments": {"au-payments-dr-sg"}, "audit": {"au-audit-dr-sg"}},
 }  # fmt: skip
 
 
@@ -152,6 +154,32 @@ def test_workloads_are_restricted_pinned_and_secret_free(rec: Recording) -> None
     orders = _only([s for s in secrets if s.name == "au-eks-platform-orders-external-secret"])
     assert {item["secretKey"] for item in orders.inputs["spec"]["data"]} == {"database.json", "cache.json"}
     assert rec.of_type("kubernetes:core/v1:Secret") == []
+
+
+def test_every_mounted_secret_is_synced_and_every_sync_reads_something(rec: Recording) -> None:
+    """External Secrets refuses an ExternalSecret without data, and IAM a read statement without resources: a
+    service with nothing to read in a region (crm's and audit's DR standbys: no database there until failover)
+    mounts no Secret and gets no read policy; every Secret a pod mounts is one an ExternalSecret fills."""
+    synced = set()
+    for external in rec.of_type("kubernetes:external-secrets.io/v1:ExternalSecret"):
+        spec = external.inputs["spec"]
+        assert spec.get("data") or spec.get("dataFrom"), external.name
+        synced.add((external.name.split("-eks-platform-")[0], external.inputs["spec"]["target"]["name"]))
+    mounted = set()
+    for deployment in rec.of_type(DEPLOYMENT):
+        cluster = deployment.name.split("-eks-platform-")[0]
+        for volume in deployment.inputs["spec"]["template"]["spec"]["volumes"]:
+            if "secret" in volume:
+                mounted.add((cluster, volume["secret"]["secretName"]))
+    # Argo CD reads its repository credentials from a synced Secret it does not mount.
+    assert mounted == synced - {("au", "gitops-repository"), ("au-dr", "gitops-repository")}
+    standby_without_data = {("au-dr", "accounts-data"), ("au-dr", "audit-feed-data")}
+    assert not standby_without_data & mounted
+    assert rec.named("au-dr-eks-platform-accounts-app-role") is not None
+    assert not [r for r in rec.resources if r.name == "au-dr-eks-platform-accounts-app-permissions"]
+    for permissions in rec.of_type("aws:iam/rolePolicy:RolePolicy"):
+        for statement in json.loads(permissions.inputs["policy"])["Statement"]:
+            assert statement.get("Resource") or statement.get("NotResource"), permissions.name
 
 
 def test_controller_argocd_and_external_secrets_are_pinned(rec: Recording) -> None:

@@ -150,9 +150,12 @@ def test_prod_eu_four_databases_on_four_keys_and_four_groups(recordings: dict[st
         assert f"eu-keys-{concern}-key" in keys
         assert f"eu-dr-keys-{concern}-key" in keys
         group = recording.named(f"eu-{concern}-sg", "aws:ec2/securityGroup:SecurityGroup")
-        service = recording.named("eu-api-sg", "aws:ec2/securityGroup:SecurityGroup")
-        # The service that declares the concern; Aurora Global secrets also admit their rotation function.
-        expected = [service.outputs["id"]]
+        # The services that declare the concern (api all four, ws trading); Aurora Global secrets also admit their
+        # rotation function.
+        users = ["api", "ws"] if concern == "trading" else ["api"]
+        expected = [
+            recording.named(f"eu-{user}-sg", "aws:ec2/securityGroup:SecurityGroup").outputs["id"] for user in users
+        ]
         if concern in ("trading", "payments"):
             rotation = recording.named(f"eu-{concern}-rotation-sg", "aws:ec2/securityGroup:SecurityGroup")
             expected.append(rotation.outputs["id"])
@@ -165,8 +168,9 @@ def test_prod_eu_four_databases_on_four_keys_and_four_groups(recordings: dict[st
         assert {(rule["fromPort"], rule["toPort"]) for rule in rules} == {(5432, 5432)}
         assert not any(rule.get("cidrIpv4") or rule.get("cidrIpv6") for rule in rules), "never a CIDR source"
         assert "ingress" not in group.inputs and "egress" not in group.inputs, "standalone rules only"
-    # Primary: 4 concerns (audit also keys the trail) + logs, platform, cache, backup; DR: 4 + logs, platform, backup.
-    assert len(recording.of_type(KEY)) == 8 + 7
+    # Primary: 4 concerns (audit also keys the trail) + logs, platform, cache, backup; DR: the same 8, the audit key
+    # encrypting the trail's Object Lock replica and the cache key the warm-standby cache (issue 20).
+    assert len(recording.of_type(KEY)) == 8 + 8
 
 
 def test_prod_eu_trading_and_payments_meet_rpo_under_a_minute_rto_under_15(recordings: dict[str, Recording]) -> None:
@@ -175,7 +179,10 @@ def test_prod_eu_trading_and_payments_meet_rpo_under_a_minute_rto_under_15(recor
         assert recovery[concern]["mechanism"] == "aurora-global-database"
         assert recovery[concern]["expected_rpo_seconds"] < 60
         assert recovery[concern]["expected_rto_seconds"] < 900
-    assert recovery["crm"]["dr_mechanisms"] == ["automated-backups-replication"]
+    # crm meets the 15-minute RTO with a cross-region replica (issue 20); its backups still replicate.
+    assert recovery["crm"]["dr_mechanisms"] == ["automated-backups-replication", "cross-region-read-replica"]
+    for concern in ("crm", "trading", "payments", "audit"):
+        assert recovery[concern]["expected_rto_seconds"] <= 900
     clusters = recordings["prod-eu"].of_type("aws:rds/cluster:Cluster")
     assert sorted({str(c.region) for c in clusters}) == ["eu-central-1", "eu-west-1"]
     assert len(recordings["prod-eu"].of_type("aws:rds/globalCluster:GlobalCluster")) == 2
@@ -195,7 +202,9 @@ def test_prod_eu_serves_both_entities(recordings: dict[str, Recording]) -> None:
     certificate = recording.named("eu-edge-certificate", "aws:acm/certificate:Certificate").inputs
     assert [certificate["domainName"], *certificate["subjectAlternativeNames"]] == [
         "api.cy.fintech.example.com",
+        "app.cy.fintech.example.com",
         "api.eu.fintech.example.com",
+        "app.eu.fintech.example.com",
     ]
 
 
@@ -279,7 +288,7 @@ def test_routing_manifests_only_reference_their_own_cell(recordings: dict[str, R
     parameters = [p for p in recording.of_type(PARAMETER) if "/routing/" in p.inputs["name"]]
     assert parameters
     for parameter in parameters:
-        document = json.loads(parameter.inputs["insecureValue"])
+        document = json.loads(parameter.inputs["value"]["value"])
         assert document["cell"] == cell_name
         assert document["region"] == parameter.region
         assert parameter.inputs["name"] == f"/fintech-infra/{cell_name}/routing/{document['entity']['name']}"
@@ -306,7 +315,7 @@ def test_the_dr_region_depends_on_nothing_in_the_primary_region(recordings: dict
         if resource.region != dr:
             continue
         if resource.type == PARAMETER and "/routing/" in resource.inputs["name"]:
-            document = json.loads(resource.inputs["insecureValue"])
+            document = json.loads(resource.inputs["value"]["value"])
             assert manifest_problems(document, permitted_regions=(dr,)) == [], resource.name
             checked["manifest"] += 1
         elif resource.type == "aws:ecs/taskDefinition:TaskDefinition":
@@ -329,6 +338,7 @@ def test_cells_sharing_a_primary_registry_write_one_replication_configuration() 
     second = copy.deepcopy(cells["eu"])
     second["entities"] = [{"name": "eu-mt", "legal_name": "Example MT Ltd", "hostname": "api.cy.fintech.example.com"}]
     second["vpc"]["cidr"] = "10.60.0.0/16"
+    second["compute"]["services"] = second["compute"]["services"][:1]  # api: no route to a host role
     second["compute"]["services"][0]["image"] = second["compute"]["services"][0]["image"].replace(
         "/fintech-api@", "/fintech-mt-api@"
     )
@@ -344,6 +354,8 @@ def test_cells_sharing_a_primary_registry_write_one_replication_configuration() 
             "repositoryFilters": [
                 {"filter": "fintech-api", "filterType": "PREFIX_MATCH"},
                 {"filter": "fintech-mt-api", "filterType": "PREFIX_MATCH"},
+                {"filter": "fintech-web", "filterType": "PREFIX_MATCH"},
+                {"filter": "fintech-ws", "filterType": "PREFIX_MATCH"},
             ],
         }
     ]
@@ -357,7 +369,8 @@ def test_routing_stack_routes_every_entity_from_the_cell_exports(recordings: dic
     assert len(checks) == 4
     records = recording.of_type("aws:route53/record:Record")
     failover = [r for r in records if r.inputs.get("failoverRoutingPolicies")]
-    assert len(failover) == 8 == len(records), "failover records only: the cells validate their own certificates"
+    # Two per hostname: each entity's API hostname, and the app hostnames of prod-eu's two entities and prod-uk's.
+    assert len(failover) == 14 == len(records), "failover records only: the cells validate their own certificates"
     apex = recordings["global"].exports["zones"]["fintech.example.com"]
     assert {r.inputs["zoneId"] for r in records} == {apex}
     cells = {stack: recordings[stack].exports["cells"][CELLS[stack][0]] for stack in ("prod-eu", "prod-au", "prod-uk")}
@@ -367,6 +380,10 @@ def test_routing_stack_routes_every_entity_from_the_cell_exports(recordings: dic
             secondary = recording.named(f"routing-{entity['name']}-secondary", "aws:route53/record:Record")
             assert primary.inputs["aliases"][0]["name"] == export["primary"]["alb_dns_name"], stack
             assert secondary.inputs["aliases"][0]["name"] == export["dr"]["alb_dns_name"], stack
+            for role, hostname in entity.get("hostnames", {}).items():
+                record = recording.named(f"routing-{entity['name']}-{role}-primary", "aws:route53/record:Record")
+                assert record.inputs["name"] == hostname
+                assert record.inputs["healthCheckId"] == primary.inputs["healthCheckId"], "one check per entity"
     assert recording.of_type("aws:route53/zone:Zone") == []
 
 

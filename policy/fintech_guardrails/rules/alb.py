@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
 from fintech_guardrails.checks import equals, is_set, one_of, require
-from fintech_guardrails.model import Findings, Resource, Stack
-from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown, present
+from fintech_guardrails.model import Findings, Node, Resource, Stack
+from fintech_guardrails.preview import UNKNOWN, as_list, contains_unknown, dig, is_unknown, present
 from fintech_guardrails.registry import dora, pci, resource_rule, stack_rule
 from fintech_guardrails.rules._joins import internet_facing
 
@@ -39,6 +41,8 @@ TLS12_POLICIES = [
         "checkov:CKV_AWS_2",
         "checkov:CKV_AWS_103",
         "cdk-nag:PCI.DSS.321-ALBHttpToHttpsRedirection",
+        "checkov:CKV2_AWS_20",
+        "checkov:CKV2_AWS_74",
     ),
     exemptible=False,
     config={
@@ -93,7 +97,7 @@ def listener_tls(r: Resource, out: Findings) -> None:
     name="lb-deletion-protection",
     severity=Severity.MEDIUM,
     framework=dora("Art. 9", "Protection and prevention"),
-    tags=("checkov:CKV_AWS_150", "cdk-nag:ELBDeletionProtectionEnabled"),
+    tags=("checkov:CKV_AWS_150",),
     remediation="Edge sets enableDeletionProtection=True; keep it.",
 )
 def lb_deletion_protection(r: Resource, out: Findings) -> None:
@@ -133,7 +137,12 @@ def lb_drop_invalid_headers(r: Resource, out: Findings) -> None:
     name="lb-access-logs",
     severity=Severity.MEDIUM,
     framework=pci("10.2.1", "Audit logs are enabled and active for all system components"),
-    tags=("awsguard:elb-logging-enabled", "cdk-nag:AwsSolutions-ELB2", "checkov:CKV_AWS_91"),
+    tags=(
+        "awsguard:elb-logging-enabled",
+        "cdk-nag:AwsSolutions-ELB2",
+        "checkov:CKV_AWS_91",
+        "cdk-nag:PCI.DSS.321-ELBLoggingEnabled",
+    ),
     remediation="Edge logs to its log-sink bucket (accessLogs.enabled=True, bucket).",
 )
 def lb_access_logs(r: Resource, out: Findings) -> None:
@@ -156,6 +165,8 @@ def lb_access_logs(r: Resource, out: Findings) -> None:
         "checkov:CKV2_AWS_28",
         "checkov:CKV2_AWS_31",
         "checkov:CKV_AWS_175",
+        "cdk-nag:PCI.DSS.321-ALBWAFEnabled",
+        "cdk-nag:PCI.DSS.321-WAFv2LoggingEnabled",
     ),
     exemptible=False,
     remediation="Use Edge, which associates a WAFv2 web ACL (managed rule groups) with the ALB and logs it.",
@@ -187,3 +198,79 @@ def lb_waf(stack: Stack, out: Findings) -> None:
                     out.fail("the ALB's web ACL has no rules", lb.urn)
                 if not stack.referrers(acl, t.WEB_ACL_LOGGING, prop="resourceArn"):
                     out.fail("the ALB's web ACL has no logging configuration", lb.urn)
+
+
+WORLD_CIDRS = ("0.0.0.0/0", "::/0")
+
+
+def _world_on_port_80(rule: Node) -> Any:
+    """Whether an ingress rule admits the internet on a range that includes port 80; UNKNOWN while unresolved."""
+    cidrs = (rule.get("cidrIpv4"), rule.get("cidrIpv6"))
+    protocol, low, high = rule.get("ipProtocol"), rule.get("fromPort"), rule.get("toPort")
+    if any(is_unknown(value) for value in (*cidrs, protocol, low, high)):
+        return UNKNOWN
+    if not any(cidr in WORLD_CIDRS for cidr in cidrs):
+        return False
+    if str(protocol) in ("-1", "all"):
+        return True
+    numbers = all(isinstance(port, (int, float)) and not isinstance(port, bool) for port in (low, high))
+    return str(protocol) in ("tcp", "6") and numbers and low <= 80 <= high
+
+
+def _redirects_on_80(stack: Stack, group: Node) -> Any:
+    """Whether a load balancer guarded by ``group`` listens on 80 and every such listener redirects to HTTPS."""
+    answers: list[Any] = []
+    for lb in stack.referrers(group, *t.LOAD_BALANCERS, prop="securityGroups"):
+        for listener in stack.referrers(lb, *t.LISTENERS, prop="loadBalancerArn"):
+            port = listener.get("port")
+            if is_unknown(port):
+                answers.append(UNKNOWN)
+            elif port == 80:
+                actions = as_list(listener.get("defaultActions"))
+                if actions is UNKNOWN or contains_unknown(actions):
+                    answers.append(UNKNOWN)
+                else:
+                    kinds = [(dig(action, "type"), dig(action, "redirect", "protocol")) for action in actions]
+                    answers.append(kinds == [("redirect", "HTTPS")])
+    if not answers or False in answers:
+        return False
+    return UNKNOWN if UNKNOWN in answers else True
+
+
+@stack_rule(
+    name="lb-port-80-only-for-redirect",
+    severity=Severity.MEDIUM,
+    framework=pci("1.3.1", "Inbound traffic to the CDE is restricted to only traffic that is necessary"),
+    tags=("checkov:CKV_AWS_260",),
+    remediation=(
+        "Leave edge.http_redirect false (the default) for API hostnames; set it true only for a browser-facing "
+        "hostname: Edge then adds the port-80 rules together with the redirect listener."
+    ),
+)
+def port_80_only_for_redirect(stack: Stack, out: Findings) -> None:
+    """The internet reaches port 80 only where a load balancer listens there to redirect to HTTPS.
+
+    An ingress rule admitting ``0.0.0.0/0`` or ``::/0`` on a range that includes 80 (or all traffic) must be on a
+    security group of a load balancer whose port-80 listeners all redirect to HTTPS. An open port 80 with no
+    listener, on an instance or task group, or in front of a listener that serves HTTP fails. Unknowns are pending.
+    """
+    for rule in stack.of_type(t.SG_INGRESS_RULE):
+        admits = _world_on_port_80(rule)
+        if admits is False:
+            continue
+        if admits is UNKNOWN:
+            out.wait("ingress rule", rule.urn)
+            continue
+        groups = stack.refs(rule, "securityGroupId", t.SECURITY_GROUP)
+        if not groups:
+            out.wait("securityGroupId", rule.urn)
+            continue
+        for group in groups:
+            verdict = _redirects_on_80(stack, group)
+            if verdict is UNKNOWN:
+                out.wait("port-80 listeners", rule.urn)
+            elif verdict is False:
+                out.fail(
+                    "the internet is admitted on port 80 without a listener there that only redirects to HTTPS",
+                    rule.urn,
+                )

@@ -126,7 +126,7 @@ def _selected(stack: Stack, db: Node) -> list[Node]:
     name="database-backup-plan",
     severity=Severity.HIGH,
     framework=dora("Art. 12", "Backup policies and procedures, restoration and recovery"),
-    tags=("PCI DSS 4.0.1 10.5.1", "checkov:CKV2_AWS_8", "cdk-nag:RDSInBackupPlan"),
+    tags=("PCI DSS 4.0.1 10.5.1", "checkov:CKV2_AWS_8", "checkov:CKV_AWS_166"),
     remediation=(
         "Add the database ARN to the cell's CellBackup (a locked, KMS-encrypted vault keeping at least the "
         "jurisdiction's retention)."

@@ -240,7 +240,7 @@ def security_group_no_inline_rules(r: Resource, out: Findings) -> None:
     name="security-group-rules-not-mixed",
     severity=Severity.HIGH,
     framework=NETWORK_CHANGES,
-    tags=("PCI DSS 4.0.1 1.2.7",),
+    tags=("PCI DSS 4.0.1 1.2.7", "awsguard:security-group-no-rule-management-conflicts"),
     remediation=(
         "Move the group's inline ingress/egress entries into aws.vpc.SecurityGroupIngressRule / "
         "SecurityGroupEgressRule resources (or the other way round): never both on one group."

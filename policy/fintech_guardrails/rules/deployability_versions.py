@@ -73,7 +73,7 @@ def postgres_window(r: Resource, out: Findings) -> tuple[dict[str, Any], str | N
     name="rds-engine-version-supported",
     severity=Severity.HIGH,
     framework=_PATCHES,
-    tags=("deployability", "DORA Art. 9"),
+    tags=("deployability", "DORA Art. 9", "checkov:CKV_AWS_250", "checkov:CKV_AWS_388"),
     remediation="Use DatabaseSettings.engine_version = a major in standard support (the default, '16'); RDS then "
     "picks and upgrades the minor.",
     url=_POSTGRES["16"]["source"]["url"],
@@ -147,7 +147,7 @@ def _eks_window(r: Resource, out: Findings) -> dict[str, Any] | None:
     name="eks-version-supported",
     severity=Severity.HIGH,
     framework=_PATCHES,
-    tags=("deployability", "DORA Art. 9"),
+    tags=("deployability", "DORA Art. 9", "checkov:CKV_AWS_339"),
     remediation="Use EksSettings.version in standard support (the default is aws_facts.EKS_DEFAULT_VERSION); "
     "upgrade one minor version at a time.",
     url=_EKS["1.35"]["source"]["url"],

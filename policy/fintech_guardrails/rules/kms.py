@@ -19,7 +19,12 @@ from fintech_guardrails.registry import pci, resource_rule
     name="kms-key-rotation-enabled",
     severity=Severity.HIGH,
     framework=pci("3.7.4", "Key changes at the end of the cryptoperiod"),
-    tags=("awsguard:cmk-backing-key-rotation-enabled", "cdk-nag:AwsSolutions-KMS5", "checkov:CKV_AWS_7"),
+    tags=(
+        "awsguard:cmk-backing-key-rotation-enabled",
+        "cdk-nag:AwsSolutions-KMS5",
+        "checkov:CKV_AWS_7",
+        "cdk-nag:PCI.DSS.321-KMSBackingKeyRotationEnabled",
+    ),
     remediation="Create keys with EncryptionKey/KeyRing (enableKeyRotation=True).",
 )
 def kms_key_rotation(r: Resource, out: Findings) -> None:

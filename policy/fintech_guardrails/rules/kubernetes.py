@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
 from fintech_guardrails.checks import equals, require
 from fintech_guardrails.model import Findings, Resource, Stack, expect
-from fintech_guardrails.preview import UNKNOWN, as_list, contains_unknown, dig, is_unknown
+from fintech_guardrails.preview import UNKNOWN, dig, is_unknown
 from fintech_guardrails.registry import pci, resource_rule, stack_rule
+from fintech_guardrails.rules.kubernetes_workloads import cluster_of, denies_all, scope_of
 
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
 ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
@@ -50,33 +53,24 @@ def namespace_name(node_props: dict[str, object], fallback: str) -> object:
 def k8s_default_deny(stack: Stack, out: Findings) -> None:
     """Every application namespace has a default-deny NetworkPolicy for ingress and egress.
 
-    A policy counts when it is in the namespace, selects every pod (empty ``podSelector``), lists both
-    ``Ingress`` and ``Egress`` in ``policyTypes`` and has no allow rule. Unknown names or specs are pending.
+    A policy counts when it is in the namespace of the same cluster (its provider's kubeconfig server, so a DR
+    cluster's policy never covers the primary's namespace of the same name), selects every pod (empty
+    ``podSelector``), lists both ``Ingress`` and ``Egress`` in ``policyTypes`` and has no allow rule. Unknown
+    names, clusters or specs are pending.
     """
-    covered: set[str] = set()
+    covered: set[Any] = set()
     waiting = False
     for policy in stack.of_type(t.K8S_NETWORK_POLICY):
-        namespace = dig(policy.props, "metadata", "namespace")
-        selector = dig(policy.props, "spec", "podSelector")
-        types = as_list(dig(policy.props, "spec", "policyTypes"))
-        if is_unknown(namespace) or contains_unknown(selector) or types is UNKNOWN:
+        scope, verdict = scope_of(policy), denies_all(policy)
+        if scope is UNKNOWN or verdict is UNKNOWN:
             waiting = True
-            continue
-        if (
-            isinstance(namespace, str)
-            and not dig(selector, "matchLabels")
-            and not dig(selector, "matchExpressions")
-            and {"Ingress", "Egress"} <= set(types)
-            # A policy with allow rules is not a deny-all, however wide its selector.
-            and not dig(policy.props, "spec", "ingress")
-            and not dig(policy.props, "spec", "egress")
-        ):
-            covered.add(namespace)
+        elif verdict and isinstance(scope[1], str):
+            covered.add(scope)
     for namespace in stack.of_type(t.K8S_NAMESPACE):
-        name = namespace_name(namespace.props, namespace.name)
-        if is_unknown(name):
-            out.wait("metadata.name", namespace.urn)
-        elif name in SYSTEM_NAMESPACES or name in covered:
+        name, cluster = namespace_name(namespace.props, namespace.name), cluster_of(namespace)
+        if is_unknown(name) or is_unknown(cluster):
+            out.wait("metadata.name or the cluster", namespace.urn)
+        elif name in SYSTEM_NAMESPACES or (cluster, name) in covered:
             continue
         elif waiting:
             out.wait("network policy namespace or spec", namespace.urn)

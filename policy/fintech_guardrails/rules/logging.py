@@ -17,7 +17,13 @@ from fintech_guardrails.settings import jurisdiction_minimum
     name="cloudtrail-multi-region-validated",
     severity=Severity.HIGH,
     framework=pci("10.2.1", "Audit logs are enabled and active for all system components"),
-    tags=("PCI DSS 4.0.1 10.3.4", "checkov:CKV_AWS_67", "checkov:CKV_AWS_36", "checkov:CKV_AWS_251"),
+    tags=(
+        "PCI DSS 4.0.1 10.3.4",
+        "checkov:CKV_AWS_67",
+        "checkov:CKV_AWS_36",
+        "checkov:CKV_AWS_251",
+        "cdk-nag:PCI.DSS.321-CloudTrailLogFileValidationEnabled",
+    ),
     remediation="Use AuditTrail: multi-region, global service events, log file validation, logging on.",
 )
 def cloudtrail_multi_region(r: Resource, out: Findings) -> None:
@@ -47,6 +53,24 @@ def cloudtrail_kms(r: Resource, out: Findings) -> None:
     ``kmsKeyId`` unset means SSE-S3 and is a violation. A key ARN unknown during preview is pending.
     """
     require(r, out, "kmsKeyId", customer_managed_key)
+
+
+@resource_rule(
+    types=(t.TRAIL,),
+    name="cloudtrail-sns-notifications",
+    severity=Severity.LOW,
+    framework=pci("10.4.1.1", "Automated mechanisms are used to perform audit log reviews"),
+    tags=("checkov:CKV_AWS_252",),
+    remediation="Create the trail with AuditTrail: it notifies its own topic, encrypted with the audit key.",
+    url="https://docs.aws.amazon.com/awscloudtrail/latest/userguide/configure-sns-notifications-for-cloudtrail.html",
+)
+def cloudtrail_sns_notifications(r: Resource, out: Findings) -> None:
+    """Trails notify an SNS topic of each log file they deliver (``snsTopicName`` set).
+
+    A reviewer or SIEM subscribes to know a file has arrived (and to notice when files stop arriving). The topic's
+    own encryption is ``sns-topic-encrypted``'s. Unknown values are pending.
+    """
+    require(r, out, "snsTopicName", is_set)
 
 
 @resource_rule(
@@ -96,7 +120,7 @@ def _kept_at_least(minimum: int) -> Expectation:
     name="log-group-retention",
     severity=Severity.HIGH,
     framework=pci("10.5.1", "Retain audit log history for at least 12 months"),
-    tags=("checkov:CKV_AWS_338", "cdk-nag:PCI.DSS.321-CloudWatchLogGroupRetentionPeriod"),
+    tags=("checkov:CKV_AWS_338", "cdk-nag:PCI.DSS.321-CloudWatchLogGroupRetentionPeriod", "checkov:CKV_AWS_66"),
     remediation=(
         "Pass encrypted_log_group the jurisdiction's min_audit_log_retention_days (rounded up to a CloudWatch value)."
     ),
@@ -137,7 +161,7 @@ def sns_encrypted(r: Resource, out: Findings) -> None:
     name="cloudwatch-alarm-actions",
     severity=Severity.MEDIUM,
     framework=pci("10.7.2", "Failures of critical security control systems are detected, alerted and addressed"),
-    tags=("PCI DSS 4.0.1 12.10.5", "checkov:CKV_AWS_319", "cdk-nag:CloudWatchAlarmAction"),
+    tags=("PCI DSS 4.0.1 12.10.5", "checkov:CKV_AWS_319"),
     remediation="Send every alarm to the cell's AlarmTopic (alarmActions) and leave actionsEnabled unset.",
 )
 def alarm_actions(r: Resource, out: Findings) -> None:

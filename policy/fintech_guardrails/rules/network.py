@@ -25,7 +25,7 @@ WEB_PORTS = frozenset({80, 443})
     name="vpc-flow-logs-enabled",
     severity=Severity.HIGH,
     framework=pci("10.2.1", "Audit logs are enabled and active for all system components"),
-    tags=("cdk-nag:AwsSolutions-VPC7", "checkov:CKV2_AWS_11"),
+    tags=("cdk-nag:AwsSolutions-VPC7", "checkov:CKV2_AWS_11", "cdk-nag:PCI.DSS.321-VPCFlowLogsEnabled"),
     remediation="Create the VPC with SecureVpc, which adds a flow log (trafficType ALL) to an encrypted log group.",
 )
 def vpc_flow_logs(stack: Stack, out: Findings) -> None:
@@ -52,7 +52,7 @@ def vpc_flow_logs(stack: Stack, out: Findings) -> None:
     name="default-security-group-closed",
     severity=Severity.MEDIUM,
     framework=pci("1.3.1", "Inbound traffic to the CDE is restricted"),
-    tags=("PCI DSS 4.0.1 1.3.2", "checkov:CKV2_AWS_12"),
+    tags=("PCI DSS 4.0.1 1.3.2", "checkov:CKV2_AWS_12", "cdk-nag:PCI.DSS.321-VPCDefaultSecurityGroupClosed"),
     remediation="Adopt each VPC's default security group with aws.ec2.DefaultSecurityGroup and no ingress or egress.",
 )
 def default_security_group_closed(stack: Stack, out: Findings) -> None:
@@ -196,6 +196,9 @@ def web_only(entry: dict[str, Any]) -> Any:
         "checkov:CKV_AWS_24",
         "checkov:CKV_AWS_260",
         "checkov:CKV_AWS_277",
+        "checkov:CKV_AWS_25",
+        "cdk-nag:PCI.DSS.321-EC2RestrictedCommonPorts",
+        "cdk-nag:PCI.DSS.321-EC2RestrictedSSH",
     ),
     remediation=(
         "Admit clients by security group reference or a named CIDR; only the ALB's group may take 0.0.0.0/0 "

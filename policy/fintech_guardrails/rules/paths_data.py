@@ -100,17 +100,32 @@ class DataWalk:
             if concern is None:
                 continue  # concern-separation reports a database without its DataConcern tag
             prop = "securityGroupIds" if node.type == t.REDIS else "vpcSecurityGroupIds"
-            port = node.get("port")
-            if port is None:
-                port = DEFAULT_PORTS.get(str(known(node.get("engine"), "")))
-            port = int(port) if isinstance(port, (int, float)) else port
             group_prop = "subnetGroupName" if node.type == t.REDIS else "dbSubnetGroupName"
+            # A read replica that sets no port, engine or subnet group has its source's (CreateDBInstanceReadReplica).
+            origin = self._replica_source(node)
+            port = self._inherited(node, origin, "port")
+            if port is None:
+                port = DEFAULT_PORTS.get(str(known(self._inherited(node, origin, "engine"), "")))
+            port = int(port) if isinstance(port, (int, float)) else port
             group_type = t.ELASTICACHE_SUBNET_GROUP if node.type == t.REDIS else t.RDS_SUBNET_GROUP
-            subnet_group = self.topo.resolve(node, group_prop, node.get(group_prop), group_type)
+            group_holder = node if node.get(group_prop) is not None or origin is None else origin
+            subnet_group = self.topo.resolve(group_holder, group_prop, group_holder.get(group_prop), group_type)
             subnets = self.topo.subnet_group_subnets(subnet_group)
             groups = self.topo.groups(node, prop, node.get(prop))
             found.append(Store(node, concern, groups, port, self.topo.cidrs(subnets), subnets))
         return found
+
+    def _replica_source(self, node: Node) -> Node | None:
+        """The RDS instance in this stack that ``node`` replicates, when it is a read replica of one."""
+        if node.type != t.RDS_INSTANCE or node.get("replicateSourceDb") is None:
+            return None
+        sources = self.stack.refs(node, "replicateSourceDb", t.RDS_INSTANCE)
+        return sources[0] if len(sources) == 1 else None
+
+    @staticmethod
+    def _inherited(node: Node, origin: Node | None, prop: str) -> Any:
+        value = node.get(prop)
+        return origin.get(prop) if value is None and origin is not None else value
 
     def workloads(self) -> list[Workload]:
         found: list[Workload] = []

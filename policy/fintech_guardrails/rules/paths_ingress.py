@@ -18,7 +18,7 @@ one per region the cell serves it from) needs a load balancer in that region ser
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pulumi_policy import Severity
@@ -31,7 +31,7 @@ from fintech_guardrails.model import Findings, Node, Stack
 from fintech_guardrails.preview import UNKNOWN, as_list, dig, is_unknown, known, known_list
 from fintech_guardrails.registry import dora, stack_rule
 from fintech_guardrails.rules.secrets import container_definitions
-from fintech_guardrails.topology import topology
+from fintech_guardrails.topology import Manifest, topology
 
 __all__ = ["ingress_paths_complete"]
 
@@ -186,7 +186,7 @@ class IngressWalk:
         for host in hosts:
             self.served.add((alb.region, host))
             start = [*(["route53 " + records[host].name] if host in records else []), *base]
-            matching = [r for r in rules if r.shadowed_by is None and r.condition.matches_host(host)]
+            matching = self.reached([r for r in rules if r.shadowed_by is None and r.condition.matches_host(host)])
             forwarding = [r for r in matching if self.forwarded(r.node, r.node.get("actions"))]
             if not forwarding and not default:
                 note = self.note(alb, host, start)
@@ -200,6 +200,17 @@ class IngressWalk:
                 self.route(alb, host, [*start, rule.label()], rule.node, rule.node.get("actions"))
             if default and not any(r.condition.covers(Condition()) for r in matching):
                 self.route(alb, host, [*start, "default action"], listener, listener.get("defaultActions"))
+
+    @staticmethod
+    def reached(matching: list[Rule]) -> list[Rule]:
+        """The rules, all matching one host, that some request to it reaches: a rule whose other conditions an
+        earlier one's cover gets none of that host's requests (``app.x``'s ``/*`` rule before a catch-all)."""
+        reached: list[Rule] = []
+        for rule in matching:
+            mine = replace(rule.condition, hosts=None)
+            if not any(replace(earlier.condition, hosts=None).covers(mine) for earlier in reached):
+                reached.append(rule)
+        return reached
 
     def forwarded(self, node: Node, actions: Any) -> list[tuple[float | None, Node | None]]:
         """(weight, target group) of a forward action; a group outside the stack is None."""
@@ -476,8 +487,12 @@ class IngressWalk:
             if is_unknown(host) or is_unknown(region):
                 self.out.wait("the routing manifest's hostname", manifest.node.urn)
                 continue
-            if not isinstance(host, str) or (region, host.lower()) in self.served:
-                continue
+            for host in manifest.hostnames:
+                self.manifest_host(manifest, host, region)
+
+    def manifest_host(self, manifest: Manifest, host: str, region: Any) -> None:
+        """``host`` (one of the entity's hostnames) is served by a load balancer in ``region``."""
+        if (region, host.lower()) not in self.served:
             self.out.broke(
                 PathNote("ingress", host, region, ("internet",), (manifest.entity,)),
                 f"{host} ({region}): no load balancer in {region} serves this host, yet entity {manifest.entity} "

@@ -4,7 +4,8 @@ A store of concern X (its ``DataConcern`` tag; a DR copy or a bucket's encryptio
 judged for each key it names:
 
 - RDS instances and clusters: ``kmsKeyId``, and ``masterUserSecretKmsKeyId`` / ``performanceInsightsKmsKeyId``
-  when set; automated-backups replication: ``kmsKeyId``;
+  when set; Aurora cluster instances: ``performanceInsightsKmsKeyId`` when set; automated-backups replication:
+  ``kmsKeyId``;
 - Secrets Manager secrets: ``kmsKeyId``, and each replica's key in its region; log groups: ``kmsKeyId``;
 - buckets: the SSE configuration's ``kmsMasterKeyId``; SQS queues: ``kmsMasterKeyId``; trails: ``kmsKeyId``.
 
@@ -45,6 +46,8 @@ ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<re
 KEYED: dict[str, tuple[tuple[str, bool], ...]] = {
     t.RDS_INSTANCE: (("kmsKeyId", True), ("masterUserSecretKmsKeyId", False), ("performanceInsightsKmsKeyId", False)),
     t.RDS_CLUSTER: (("kmsKeyId", True), ("masterUserSecretKmsKeyId", False), ("performanceInsightsKmsKeyId", False)),
+    # Aurora sets Performance Insights per instance: its key must be the cluster's concern's too.
+    t.RDS_CLUSTER_INSTANCE: (("performanceInsightsKmsKeyId", False),),
     t.RDS_BACKUP_REPLICATION: (("kmsKeyId", True),),
     t.SECRET: (("kmsKeyId", True),),
     t.LOG_GROUP: (("kmsKeyId", True),),

@@ -47,6 +47,8 @@ def is_replica(r: Resource) -> bool:
         "checkov:CKV_AWS_16",
         "checkov:CKV_AWS_327",
         "GDPR Art. 32",
+        "checkov:CKV_AWS_96",
+        "cdk-nag:PCI.DSS.321-RDSStorageEncrypted",
     ),
     exemptible=False,
     remediation="Leave FinancialDatabase's key to the concern's KeyRing key; storageEncrypted=True with that kmsKeyId.",
@@ -89,7 +91,12 @@ def rds_multi_az(r: Resource, out: Findings) -> None:
     framework=pci(
         "1.4.4", "System components that store cardholder data are not directly accessible from untrusted networks"
     ),
-    tags=("PCI DSS 4.0.1 1.4.1", "awsguard:rds-instance-public-access", "checkov:CKV_AWS_17"),
+    tags=(
+        "PCI DSS 4.0.1 1.4.1",
+        "awsguard:rds-instance-public-access",
+        "checkov:CKV_AWS_17",
+        "cdk-nag:PCI.DSS.321-RDSInstancePublicAccess",
+    ),
     exemptible=False,
     remediation="Never set publiclyAccessible; reach databases through the VPC only.",
 )
@@ -174,7 +181,7 @@ def rds_final_snapshot(r: Resource, out: Findings) -> None:
     name="rds-iam-authentication",
     severity=Severity.MEDIUM,
     framework=pci("8.2.1", "All users are assigned a unique ID"),
-    tags=("PCI DSS 4.0.1 8.3.1", "cdk-nag:AwsSolutions-RDS6", "checkov:CKV_AWS_161"),
+    tags=("PCI DSS 4.0.1 8.3.1", "cdk-nag:AwsSolutions-RDS6", "checkov:CKV_AWS_161", "checkov:CKV_AWS_162"),
     remediation="Keep iamDatabaseAuthenticationEnabled=True so people and services authenticate as themselves.",
 )
 def rds_iam_auth(r: Resource, out: Findings) -> None:
@@ -243,7 +250,7 @@ def rds_performance_insights(r: Resource, out: Findings) -> None:
     name="rds-enhanced-monitoring",
     severity=Severity.LOW,
     framework=pci("10.2.1", "Audit logs are enabled and active for all system components"),
-    tags=("cdk-nag:RDSEnhancedMonitoringEnabled", "checkov:CKV_AWS_118"),
+    tags=("checkov:CKV_AWS_118",),
     config={
         "maxIntervalSeconds": {
             "type": "integer",

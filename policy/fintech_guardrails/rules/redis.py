@@ -98,7 +98,7 @@ def redis_multi_az(r: Resource, out: Findings) -> None:
     name="redis-snapshots",
     severity=Severity.MEDIUM,
     framework=dora("Art. 12", "Backup policies and procedures"),
-    tags=("cdk-nag:ElastiCacheRedisClusterAutomaticBackup", "checkov:CKV_AWS_134"),
+    tags=("checkov:CKV_AWS_134",),
     config={
         "minDays": {
             "type": "integer",

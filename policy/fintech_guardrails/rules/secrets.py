@@ -8,7 +8,7 @@ import re
 from pulumi_policy import Severity
 
 from fintech_guardrails import types as t
-from fintech_guardrails.checks import Expectation, require
+from fintech_guardrails.checks import Expectation, equals, require
 from fintech_guardrails.model import Findings, Node, Resource, Stack
 from fintech_guardrails.preview import as_list, dig, is_unknown
 from fintech_guardrails.registry import pci, resource_rule, stack_rule
@@ -41,6 +41,25 @@ def secret_cmk(r: Resource, out: Findings) -> None:
     during preview (a key created in the same update) is pending.
     """
     require(r, out, "kmsKeyId", customer_managed_key)
+
+
+@resource_rule(
+    types=(t.SSM_PARAMETER,),
+    name="ssm-parameter-securestring-cmk",
+    severity=Severity.MEDIUM,
+    framework=pci("3.5.1", "Stored account data is rendered unreadable"),
+    tags=("checkov:CKV2_AWS_34", "checkov:CKV_AWS_337", "GDPR Art. 32"),
+    remediation="Publish parameters with RoutingManifest: a SecureString under the cell's platform key.",
+)
+def ssm_parameter_securestring(r: Resource, out: Findings) -> None:
+    """SSM parameters are ``SecureString`` under a customer-managed key.
+
+    The library's parameters are the routing manifests: no credential, but a map of the cell's data stores, read
+    only by roles granted the key. ``type`` String or StringList is plain text; ``keyId`` unset means the
+    AWS-managed ``aws/ssm`` key. Unknown values are pending.
+    """
+    require(r, out, "type", equals("SecureString"))
+    require(r, out, "keyId", customer_managed_key)
 
 
 @stack_rule(

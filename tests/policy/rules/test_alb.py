@@ -61,6 +61,40 @@ CASES = {
 }
 
 
+SG = R(t.SECURITY_GROUP, "alb-sg", {"vpcId": "vpc-1"})
+EDGE = R(LB, "edge", {"internal": False, "securityGroups": [U]}, deps={"securityGroups": [SG.urn]})
+
+
+def world(port: object, family: str = "cidrIpv4", protocol: object = "tcp") -> R:
+    cidr = "0.0.0.0/0" if family == "cidrIpv4" else "::/0"
+    return R(
+        t.SG_INGRESS_RULE,
+        f"in-{port}-{family}",
+        {"securityGroupId": U, "ipProtocol": protocol, "fromPort": port, "toPort": port, family: cidr},
+        deps={"securityGroupId": [SG.urn]},
+    )
+
+
+def listener(props: dict, port: object = 80) -> R:
+    return R(
+        LIS, f"listener-{port}", {"port": port, "loadBalancerArn": U, **props}, deps={"loadBalancerArn": [EDGE.urn]}
+    )
+
+
+CASES["lb-port-80-only-for-redirect"] = [
+    Case("443 only (an API hostname)", "pass", [SG, EDGE, world(443), world(443, "cidrIpv6"), listener(HTTPS, 443)]),
+    Case("80 open for the redirect listener", "pass", [SG, EDGE, world(80), world(80, "cidrIpv6"), listener(REDIRECT)]),
+    Case("80 open with nothing listening", "fail", [SG, EDGE, world(80, "cidrIpv6"), listener(HTTPS, 443)]),
+    Case(
+        "80 open in front of a plain HTTP forward",
+        "fail",
+        [SG, EDGE, world(80), listener({"protocol": "HTTP", "defaultActions": [{"type": "forward"}]})],
+    ),
+    Case("all traffic from the world", "fail", [SG, EDGE, world(-1, protocol="-1"), listener(HTTPS, 443)]),
+    Case("the port unknown", "pending", [SG, EDGE, world(U), listener(REDIRECT)], unknown=True),
+]
+
+
 @pytest.mark.parametrize(("policy", "case"), case_params(CASES))
 def test_case(policy: str, case: Case) -> None:
     assert run_case(policy, case).outcome(policy) == case.expect

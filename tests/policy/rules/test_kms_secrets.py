@@ -42,7 +42,16 @@ def task(environment: list | str) -> dict:
     return {"containerDefinitions": definitions}
 
 
+KEY_ARN_FOR_SSM = "arn:aws:kms:eu-central-1:123456789012:key/platform"
+
 CASES = {
+    "ssm-parameter-securestring-cmk": [
+        rc(t.SSM_PARAMETER, {"type": "SecureString", "keyId": KEY_ARN_FOR_SSM}, "pass", "SecureString under a CMK"),
+        rc(t.SSM_PARAMETER, {"type": "String"}, "fail", "plain String"),
+        rc(t.SSM_PARAMETER, {"type": "SecureString"}, "fail", "the AWS-managed aws/ssm key"),
+        rc(t.SSM_PARAMETER, {"type": "SecureString", "keyId": "alias/aws/ssm"}, "fail", "alias/aws/ssm named"),
+        rc(t.SSM_PARAMETER, {"type": "SecureString", "keyId": U}, "pending", "key unknown", unknown=True),
+    ],
     "kms-key-rotation-enabled": [
         rc(t.KMS_KEY, {"enableKeyRotation": True}, "pass", "rotation on"),
         rc(t.KMS_KEY, {}, "fail", "rotation unset (AWS default off)"),

@@ -21,6 +21,13 @@ def allow_all() -> R:
     return R(t.K8S_NETWORK_POLICY, "allow", {"metadata": {"namespace": "payments"}, "spec": spec}, region=None)
 
 
+def in_cluster(resource: R, server: str, name: str) -> R:
+    """``resource`` as sent through the Kubernetes provider of the cluster at ``server``."""
+    return R(resource.type, name, resource.props, region=None, cluster=server)
+
+
+PRIMARY, DR = "https://primary.eks", "https://dr.eks"
+
 RESTRICTED = {"metadata": {"name": "payments", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
 
 CASES = {
@@ -31,6 +38,21 @@ CASES = {
         Case("selects some pods only", "fail", [NS, deny(selector={"matchLabels": {"app": "x"}})]),
         Case("allows traffic (not a deny-all)", "fail", [NS, allow_all()]),
         Case("policy namespace unknown", "pending", [NS, deny(namespace=U)], unknown=True),
+        Case(
+            "each cluster's namespace has its own default-deny",
+            "pass",
+            [
+                in_cluster(NS, PRIMARY, "ns-primary"),
+                in_cluster(NS, DR, "ns-dr"),
+                in_cluster(deny(), PRIMARY, "deny-primary"),
+                in_cluster(deny(), DR, "deny-dr"),
+            ],
+        ),
+        Case(
+            "only the DR cluster's namespace of the same name has one",
+            "fail",
+            [in_cluster(NS, PRIMARY, "ns-primary"), in_cluster(NS, DR, "ns-dr"), in_cluster(deny(), DR, "deny-dr")],
+        ),
     ],
     "k8s-pod-security-restricted": [
         rc(t.K8S_NAMESPACE, RESTRICTED, "pass", "restricted", region=None),

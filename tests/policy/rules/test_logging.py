@@ -32,6 +32,11 @@ CASES = {
         rc(t.TRAIL, {"cloudWatchLogsGroupArn": "arn:x:*"}, "fail", "no role"),
         rc(t.TRAIL, {"cloudWatchLogsGroupArn": U, "cloudWatchLogsRoleArn": U}, "pending", "ARNs unknown", unknown=True),
     ],
+    "cloudtrail-sns-notifications": [
+        rc(t.TRAIL, {"snsTopicName": "arn:aws:sns:eu-central-1:123456789012:trail"}, "pass", "notifies its topic"),
+        rc(t.TRAIL, {}, "fail", "no topic"),
+        rc(t.TRAIL, {"snsTopicName": U}, "pending", "topic created in the same update", unknown=True),
+    ],
     "log-group-encrypted": [
         rc(t.LOG_GROUP, {"kmsKeyId": KEY}, "pass", "CMK"),
         rc(t.LOG_GROUP, {}, "fail", "service-owned encryption"),

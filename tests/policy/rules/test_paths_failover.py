@@ -27,9 +27,9 @@ def manifest(change: Callable[[dict[str, Any]], None]) -> Edit:
     """An edit of the DR routing manifest's document (the SSM parameter's JSON value)."""
 
     def apply(parameter: R) -> None:
-        document = json.loads(parameter.props["insecureValue"])
+        document = json.loads(parameter.props["value"]["value"])
         change(document["databases"])
-        parameter.props["insecureValue"] = json.dumps(document)
+        parameter.props["value"]["value"] = json.dumps(document)
 
     return edit(MANIFEST, apply)
 

@@ -67,6 +67,19 @@ CASES = {
             edit("eu-trading-master-secret", lambda r: r.props.pop("kmsKeyId")),
         ),
         case(
+            "a trading cluster instance's Performance Insights under crm's key",
+            "fail",
+            encrypt_with("eu-trading-instance-1", "eu-keys-crm-key", "performanceInsightsKmsKeyId"),
+        ),
+        case(
+            "a trading cluster instance's Performance Insights under a hard-coded crm key ARN (no dependency)",
+            "fail",
+            edit(
+                "eu-trading-instance-1",
+                lambda r: r.props.update(performanceInsightsKmsKeyId=key_of("eu-keys-crm-key").props["arn"]),
+            ),
+        ),
+        case(
             "crm's log group under the platform logs key",
             "fail",
             encrypt_with("eu-crm-db-logs-postgresql", "eu-keys-logs-key"),

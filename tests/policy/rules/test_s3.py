@@ -175,6 +175,65 @@ CASES = {
 }
 
 
+TRAIL = R(t.TRAIL, "trail", {"s3BucketName": U}, deps={"s3BucketName": [AUDIT.urn]})
+PRIMARY_VPC = R(t.VPC, "vpc", {"tags": tags()})
+DR_VPC = R(t.VPC, "dr-vpc", {"tags": tags()}, region="eu-west-1")
+REGION = "eu-central-1"
+
+
+def replica(locked: object = True, region: str = "eu-west-1") -> R:
+    return R(t.BUCKET, "replica", {"objectLockEnabled": locked, "tags": tags(DataConcern="audit")}, region=region)
+
+
+def replication(destination: R, status: object = "Enabled") -> R:
+    rule = {"status": status, "destination": {"bucket": U}}
+    return R(
+        t.BUCKET_REPLICATION,
+        "replication",
+        {"bucket": U, "role": "arn:aws:iam::123456789012:role/r", "rules": [rule]},
+        deps={"bucket": [AUDIT.urn], "rules": [destination.urn]},
+    )
+
+
+CASES["s3-audit-replicated-to-dr"] = [
+    Case(
+        "replicated into an Object Lock bucket in the DR region",
+        "pass",
+        [AUDIT, TRAIL, PRIMARY_VPC, DR_VPC, replica(), replication(replica())],
+    ),
+    Case("a cell without a DR region keeps one copy", "pass", [AUDIT, TRAIL, PRIMARY_VPC]),
+    Case("a DR region and no replication", "fail", [AUDIT, TRAIL, PRIMARY_VPC, DR_VPC]),
+    Case(
+        "the replica has no Object Lock",
+        "fail",
+        [AUDIT, TRAIL, PRIMARY_VPC, DR_VPC, replica(False), replication(replica(False))],
+    ),
+    Case(
+        "the replica is in the trail's own region",
+        "fail",
+        [
+            AUDIT,
+            TRAIL,
+            PRIMARY_VPC,
+            DR_VPC,
+            replica(region="eu-central-1"),
+            replication(replica(region="eu-central-1")),
+        ],
+    ),
+    Case(
+        "the rule is Disabled",
+        "fail",
+        [AUDIT, TRAIL, PRIMARY_VPC, DR_VPC, replica(), replication(replica(), "Disabled")],
+    ),
+    Case(
+        "the replica's Object Lock unknown",
+        "pending",
+        [AUDIT, TRAIL, PRIMARY_VPC, DR_VPC, replica(U), replication(replica(U))],
+        unknown=True,
+    ),
+]
+
+
 @pytest.mark.parametrize(("policy", "case"), case_params(CASES))
 def test_case(policy: str, case: Case) -> None:
     assert run_case(policy, case).outcome(policy) == case.expect

@@ -1,0 +1,44 @@
+"""Disaster-recovery runbooks and drills: documents kept private.
+
+- ``ssm-document-private``: an SSM document is never shared with every AWS account. The failover runbooks name
+  the cell's databases, keys and routing parameters; a public document publishes that map.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import Severity
+
+from fintech_guardrails import types as t
+from fintech_guardrails.checks import Expectation, require
+from fintech_guardrails.model import Findings, Resource
+from fintech_guardrails.registry import pci, resource_rule
+
+__all__ = ["ssm_document_private"]
+
+SSM_SHARING = "https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-ssm-sharing.html"
+
+
+def _not_public(account_ids: Any) -> bool:
+    if account_ids is None:
+        return True
+    ids = account_ids.split(",") if isinstance(account_ids, str) else account_ids
+    return "all" not in {str(account).strip().lower() for account in ids}
+
+
+not_public = Expectation(_not_public, "not include All (share the document with named accounts only)")
+
+
+@resource_rule(
+    types=(t.SSM_DOCUMENT,),
+    name="ssm-document-private",
+    severity=Severity.HIGH,
+    framework=pci("7.2.1", "An access control model is defined and includes granting access"),
+    tags=("checkov:CKV_AWS_303", "DORA Art. 9"),
+    url=SSM_SHARING,
+    remediation="Drop `permissions` from the document, or list the accounts it is shared with instead of All.",
+)
+def ssm_document_private(r: Resource, out: Findings) -> None:
+    """SSM documents are not shared publicly (`permissions.account_ids` never includes All)."""
+    require(r, out, ("permissions", "account_ids"), not_public)
