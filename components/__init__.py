@@ -24,6 +24,7 @@ from fintech_infra.config import (
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns import GlobalRouting
 from fintech_infra.dns_zones import SharedZones
+from fintech_infra.dr_schedules import DrSchedules
 from fintech_infra.drills import CellDrills
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
@@ -38,6 +39,7 @@ from fintech_infra.logs import encrypted_log_group
 from fintech_infra.queues import ConcernQueue
 from fintech_infra.redis import RedisCluster
 from fintech_infra.repo_governance import RepositoryGovernance
+from fintech_infra.restore_tests import RestoreTests
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.routing import RoutingManifest
 from fintech_infra.runbook import DrRunbooks
@@ -63,6 +65,7 @@ __all__ = [
     "DatabaseSettings",
     "DrPlacement",
     "DrRunbooks",
+    "DrSchedules",
     "EcsCluster",
     "Edge",
     "EksCluster",
@@ -82,6 +85,7 @@ __all__ = [
     "RedisCluster",
     "RepositoryGovernance",
     "ResidencyError",
+    "RestoreTests",
     "RotationFunction",
     "RoutingManifest",
     "SecureBucket",

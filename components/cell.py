@@ -37,7 +37,7 @@ from fintech_infra.audit import DEPLOY_RECORDS_PREFIX, AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
-from fintech_infra.cell_dr import cell_drills, dr_cache, dr_runbooks
+from fintech_infra.cell_dr import cell_drills, dr_cache, dr_runbooks, dr_schedules, restore_tests
 from fintech_infra.cell_region import CellRegion
 from fintech_infra.compute_config import service_images, with_default_deployments
 from fintech_infra.config import CellConfig, DeploymentIdentity, Environment
@@ -320,6 +320,25 @@ class JurisdictionCell(FintechComponent):
                 account_id=self._account_id(deployment),
                 retention_days=retention,
             )
+        self.schedules = dr_schedules(
+            name,
+            config,
+            environment=environment,
+            jurisdiction=jurisdiction.code,
+            regions=(self.primary, self.dr),
+            drills=self.drills,
+            runbooks=self.runbooks,
+            account_id=self._account_id(deployment),
+        )
+        self.restore_tests = restore_tests(
+            name,
+            config,
+            jurisdiction=jurisdiction.code,
+            region=self.primary,
+            backup=self.backup,
+            databases=self.databases,
+            alerts=self.primary.alarm_topic,
+        )
 
         self.register_outputs({output: getattr(self, f"_out_{output}")() for output in self.OUTPUTS})
 

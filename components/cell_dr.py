@@ -1,5 +1,5 @@
-"""What a JurisdictionCell with a DR region adds for recovering into it: the warm-standby cache and the
-failover/failback runbooks (:mod:`fintech_infra.runbook`).
+"""What a JurisdictionCell adds for recovering: the warm-standby cache and the failover/failback runbooks
+(:mod:`fintech_infra.runbook`) of a cell with a DR region, its drills, their schedules and its restore tests.
 
 Kept apart from :mod:`fintech_infra.cell`, which calls in with its parts; nothing here knows the cell.
 """
@@ -11,21 +11,25 @@ from collections.abc import Mapping
 import pulumi
 
 from fintech_infra._naming import child
+from fintech_infra.alarms import AlarmTopic
+from fintech_infra.backup import CellBackup
 from fintech_infra.cell_compute import CellCompute, EksCompute
 from fintech_infra.cell_region import CellRegion
 from fintech_infra.config import CellConfig, Environment
 from fintech_infra.database import FinancialDatabase
-from fintech_infra.dr_config import drills_enabled
+from fintech_infra.dr_config import drills_enabled, rehearsals
+from fintech_infra.dr_schedules import DrSchedules, ScheduleRegion
 from fintech_infra.dr_steps import cell_shape
 from fintech_infra.drills import CellDrills, DrillTargets, stop_condition_alarms
 from fintech_infra.edge import Edge
 from fintech_infra.errors import key_path
 from fintech_infra.maintenance import resolve_windows
 from fintech_infra.redis import RedisCluster
+from fintech_infra.restore_tests import RestoreTests, restore_test_report_topic
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.runbook import DrRunbooks, RegionTargets
 
-__all__ = ["cell_drills", "dr_cache", "dr_runbooks"]
+__all__ = ["cell_drills", "dr_cache", "dr_runbooks", "dr_schedules", "restore_tests"]
 
 
 def dr_cache(
@@ -165,5 +169,66 @@ def cell_drills(
         stop_alarm_arns=stop_condition_alarms([edge.error_rate_alarm]),
         logs_key=region.keys.ref("logs"),
         log_retention_days=retention_days,
+        opts=region.opts,
+    )
+
+
+def dr_schedules(
+    cell: str,
+    config: CellConfig,
+    *,
+    environment: Environment,
+    jurisdiction: str,
+    regions: tuple[CellRegion, CellRegion | None],
+    drills: CellDrills | None,
+    runbooks: DrRunbooks | None,
+    account_id: pulumi.Input[str],
+) -> DrSchedules | None:
+    """Scheduler runs the drills and the failover rehearsal (``drills.scheduled``: staging by default)."""
+    has_dr = regions[1] is not None
+    if "schedules" not in rehearsals(config.drills, environment, has_dr=has_dr, has_databases=bool(config.concerns)):
+        return None
+    primary, dr = regions
+    return DrSchedules(
+        child(cell, "schedules"),
+        cell=cell,
+        settings=config.drills,
+        timezone=config.drills.zone(jurisdiction),
+        account_id=account_id,
+        primary=ScheduleRegion(primary.region, primary.provider, primary.keys.ref("platform")),
+        dr=ScheduleRegion(dr.region, dr.provider, dr.keys.ref("platform")) if dr is not None else None,
+        templates={drill: template.id for drill, template in drills.templates.items()} if drills else {},
+        failover_document=runbooks.failover_document.name if runbooks else None,
+        failback_document=runbooks.failback_document.name if runbooks else None,
+        automation_role_arn=runbooks.role_arn if runbooks else None,
+        opts=primary.opts,
+    )
+
+
+def restore_tests(
+    cell: str,
+    config: CellConfig,
+    *,
+    jurisdiction: str,
+    region: CellRegion,
+    backup: CellBackup,
+    databases: Mapping[str, FinancialDatabase],
+    alerts: AlarmTopic,
+) -> RestoreTests | None:
+    """Monthly restore tests of each concern's latest recovery point (``drills.restore_tests``: on by default)."""
+    if not config.drills.restore_tests or not databases:  # as rehearsals() says ("restore_tests")
+        return None
+    return RestoreTests(
+        child(cell, "restore-tests"),
+        cell=cell,
+        vault_arn=backup.vault_arn,
+        role_arn=backup.service_role_arn,
+        databases={concern: (db.settings.engine, db.resource_arn) for concern, db in databases.items()},
+        vpc_id=region.vpc.vpc_id,
+        isolated_subnet_ids=region.vpc.isolated_subnet_ids,
+        schedule=config.drills.restore_test_schedule,
+        timezone=config.drills.zone(jurisdiction),
+        validation_window_hours=config.drills.restore_validation_hours,
+        report_topic_arn=restore_test_report_topic(alerts),
         opts=region.opts,
     )

@@ -14,7 +14,7 @@ from fintech_infra._naming import child
 from fintech_infra.alarms import AlarmTopic
 from fintech_infra.config import CellConfig, VpcSettings
 from fintech_infra.jurisdictions import Jurisdiction
-from fintech_infra.kms import PROMETHEUS, KeyRing
+from fintech_infra.kms import EVENTS, PROMETHEUS, KeyRing
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.vpc import SecureVpc, subnet_cidr
 
@@ -87,6 +87,7 @@ class CellRegion:
             child(prefix, "alarms"),
             key=self.keys.ref("platform"),
             email_endpoints=config.alarms.email_endpoints,
-            publishers=(PROMETHEUS,) if eks else (),
+            # EventBridge: restore-test results (restore_tests.restore_test_report_topic).
+            publishers=(EVENTS, PROMETHEUS) if eks else (EVENTS,),
             opts=self.opts,
         )

@@ -24,7 +24,7 @@ from fintech_infra.aws_facts import (
     TAG_RULES,
 )
 from fintech_infra.config import CellConfig, EcsSettings, EksSettings, Environment, StackConfig
-from fintech_infra.dr_config import drills_enabled
+from fintech_infra.dr_config import rehearsals
 from fintech_infra.errors import key_path
 
 __all__ = ["CHECKS", "derived_names", "fargate_memory_allowed"]
@@ -86,7 +86,9 @@ def derived_names(cell_name: str, cell: CellConfig, environment: Environment) ->
         queues=[queue.name for queue in cell.queues],
         buckets=[bucket.name for bucket in cell.buckets],
         dr_cache=cell.redis.dr_nodes > 0,
-        rehearsals=("drills",) if drills_enabled(cell.drills, environment) else (),
+        rehearsals=rehearsals(
+            cell.drills, environment, has_dr=cell.dr_region is not None, has_databases=bool(cell.concerns)
+        ),
     )
 
 

@@ -498,3 +498,18 @@ def test_every_taggable_resource_carries_the_whole_convention(recordings: dict[s
     assert all(r.tags.get("DataConcern") for r in concern_scoped), "database children carry DataConcern"
     if stack in CELL_STACKS:
         assert concern_scoped, "cell stacks have databases"
+
+
+def test_prod_eu_restore_tests_name_each_concerns_database_by_its_engine(recordings: dict[str, Recording]) -> None:
+    recording = recordings["prod-eu"]
+    selections = {
+        r.name.removeprefix("eu-restore-tests-"): r
+        for r in recording.of_type("aws:backup/restoreTestingSelection:RestoreTestingSelection")
+    }
+    assert sorted(selections) == ["audit", "crm", "payments", "trading"]
+    for concern, kind in (("trading", "Aurora"), ("payments", "Aurora"), ("crm", "RDS"), ("audit", "RDS")):
+        assert selections[concern].inputs["protectedResourceType"] == kind
+    clusters = {r.outputs["arn"] for r in recording.of_type("aws:rds/cluster:Cluster") if r.region == "eu-central-1"}
+    assert {arn for s in selections.values() for arn in s.inputs["protectedResourceArns"]} >= clusters
+    # prod runs no scheduled drills unless the stack asks.
+    assert recording.of_type("aws:scheduler/schedule:Schedule") == []

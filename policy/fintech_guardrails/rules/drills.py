@@ -1,7 +1,9 @@
-"""Disaster-recovery runbooks and drills: documents kept private.
+"""Disaster-recovery runbooks, drills and their schedules.
 
 - ``ssm-document-private``: an SSM document is never shared with every AWS account. The failover runbooks name
   the cell's databases, keys and routing parameters; a public document publishes that map.
+- ``scheduler-schedule-cmk``: an EventBridge Scheduler schedule encrypts its target input (which template or
+  runbook it starts, with which parameters) under a customer-managed key.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from fintech_guardrails import types as t
 from fintech_guardrails.checks import Expectation, require
 from fintech_guardrails.model import Findings, Resource
 from fintech_guardrails.registry import pci, resource_rule
+from fintech_guardrails.rules.secrets import customer_managed_key
 
-__all__ = ["ssm_document_private"]
+__all__ = ["scheduler_schedule_cmk", "ssm_document_private"]
 
+SCHEDULER_ENCRYPTION = "https://docs.aws.amazon.com/scheduler/latest/UserGuide/encryption-rest.html"
 SSM_SHARING = "https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-ssm-sharing.html"
 
 
@@ -42,3 +46,17 @@ not_public = Expectation(_not_public, "not include All (share the document with 
 def ssm_document_private(r: Resource, out: Findings) -> None:
     """SSM documents are not shared publicly (`permissions.account_ids` never includes All)."""
     require(r, out, ("permissions", "account_ids"), not_public)
+
+
+@resource_rule(
+    types=(t.SCHEDULER_SCHEDULE,),
+    name="scheduler-schedule-cmk",
+    severity=Severity.MEDIUM,
+    framework=pci("3.5.1", "Stored account data is rendered unreadable"),
+    tags=("checkov:CKV_AWS_297",),
+    url=SCHEDULER_ENCRYPTION,
+    remediation="Give the schedule `kms_key_arn` (DrSchedules uses the region's platform key).",
+)
+def scheduler_schedule_cmk(r: Resource, out: Findings) -> None:
+    """Scheduler schedules encrypt their target input with a customer-managed KMS key (`kmsKeyArn`)."""
+    require(r, out, "kmsKeyArn", customer_managed_key)

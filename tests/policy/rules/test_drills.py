@@ -1,4 +1,4 @@
-"""drills.py: DR runbooks and drills: SSM documents kept private."""
+"""drills.py: DR runbooks, drills and schedules: SSM documents kept private, schedule inputs under a CMK."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from fintech_guardrails import types as t
 from tests.policy.harness import Case, U, case_params, rc, run_case
 
+KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 RUNBOOK = {"documentType": "Automation", "documentFormat": "JSON", "content": "{}"}
 
 CASES = {
@@ -26,6 +27,12 @@ CASES = {
             "All among named accounts",
         ),
         rc(t.SSM_DOCUMENT, {**RUNBOOK, "permissions": U}, "pending", "permissions of the same update", unknown=True),
+    ],
+    "scheduler-schedule-cmk": [
+        rc(t.SCHEDULER_SCHEDULE, {"kmsKeyArn": KEY}, "pass", "the region's platform key"),
+        rc(t.SCHEDULER_SCHEDULE, {}, "fail", "no key: an AWS-owned key"),
+        rc(t.SCHEDULER_SCHEDULE, {"kmsKeyArn": "alias/aws/scheduler"}, "fail", "an AWS-managed alias"),
+        rc(t.SCHEDULER_SCHEDULE, {"kmsKeyArn": U}, "pending", "a key of the same update", unknown=True),
     ],
 }
 
