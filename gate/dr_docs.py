@@ -1,15 +1,17 @@
 """The generated part of ``docs/dr.md``: each DR cell's failover and failback runbook, step by step, with the
-AWS figure each step relies on and the RTO/RPO computed from them (:mod:`fintech_infra.dr_steps`)."""
+AWS figure each step relies on and the RTO/RPO computed from them (:mod:`fintech_infra.dr_steps`), then what
+every cell rehearses with: FIS drills, their Scheduler calendar, the region rehearsal and the restore tests."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
+from fintech_infra.dr_config import DEFAULT_CALENDAR, rehearsals
 from fintech_infra.dr_steps import FIGURES, Step, cell_shape, computed_rto
 from fintech_infra.recovery import lag_alarm_seconds, plan_recovery
 from fintech_infra.runbook_steps import failback_steps, failover_steps
-from fintech_infra_gate.stackfiles import load_project
+from fintech_infra_gate.stackfiles import Project, load_project
 
 __all__ = ["render_dr_runbooks"]
 
@@ -68,4 +70,37 @@ def render_dr_runbooks(root: Path) -> str:
                 lines.append(f"| cache (warm standby) | standby replication group | {rto['cache']} | - | - | - |")
             lines += ["", "Failover (DR region):", "", *_table(failover), ""]
             lines += ["Failback (primary region):", "", *_table(failback_steps(shape)), ""]
+    lines += _rehearsals(project)
     return "\n".join(lines) + "\n"
+
+
+def _rehearsals(project: Project) -> list[str]:
+    lines = ["### Rehearsals per cell", ""]
+    lines += ["| Stack | Cell | FIS drills | Scheduled (time zone) | Region rehearsal | Restore tests (validation h) |"]
+    lines += ["|---|---|---|---|---|---|"]
+    for stack in sorted(project.stack_names()):
+        config = project.stack(stack).validated()
+        for name, cell in sorted(config.cells.items()):
+            drills = cell.drills
+            found = rehearsals(
+                drills, config.environment, has_dr=cell.dr_region is not None, has_databases=bool(cell.concerns)
+            )
+            scheduled = "schedules" in found
+            zone = drills.zone(cell.jurisdiction)
+            if cell.dr_region is None or not scheduled:
+                rehearsal = "no"
+            else:
+                rehearsal = "yes" if drills.health_check_id is not None else "no (needs drills.health_check_id)"
+            restore = (
+                f"`{drills.restore_test_schedule}` ({drills.restore_validation_hours})"
+                if "restore_tests" in found
+                else "no"
+            )
+            lines.append(
+                f"| {stack} | {name} | {'yes' if 'drills' in found else 'no'} "
+                f"| {f'yes ({zone})' if scheduled else 'no'} | {rehearsal} | {restore} |"
+            )
+    lines += ["", "Default calendar (`drills.calendar` overrides one run at a time):", ""]
+    lines += ["| Run | Scheduler expression |", "|---|---|"]
+    lines += [f"| {run} | `{expression}` |" for run, expression in DEFAULT_CALENDAR.items()]
+    return [*lines, ""]
