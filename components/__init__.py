@@ -27,6 +27,8 @@ from fintech_infra.config import (
 from fintech_infra.database import FinancialDatabase
 from fintech_infra.dns import GlobalRouting
 from fintech_infra.dns_zones import SharedZones
+from fintech_infra.dr_schedules import DrSchedules
+from fintech_infra.drills import CellDrills
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.edge import Edge
 from fintech_infra.eks import EksCluster
@@ -42,8 +44,10 @@ from fintech_infra.migrations import MigrationTask
 from fintech_infra.queues import ConcernQueue
 from fintech_infra.redis import RedisCluster
 from fintech_infra.repo_governance import RepositoryGovernance
+from fintech_infra.restore_tests import RestoreTests
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.routing import RoutingManifest
+from fintech_infra.runbook import DrRunbooks
 from fintech_infra.secrets import AppSecret
 from fintech_infra.security_signals import SecuritySignals
 from fintech_infra.validation import load_stack_config, read_pulumi_config, validate_stack_config
@@ -60,6 +64,7 @@ __all__ = [
     "AuditTrail",
     "CellBackup",
     "CellConfig",
+    "CellDrills",
     "ClusterTracing",
     "ConcernBucket",
     "ConcernQueue",
@@ -68,6 +73,8 @@ __all__ = [
     "DataNetwork",
     "DatabaseSettings",
     "DrPlacement",
+    "DrRunbooks",
+    "DrSchedules",
     "EcsCluster",
     "Edge",
     "EksCluster",
@@ -88,6 +95,7 @@ __all__ = [
     "RedisCluster",
     "RepositoryGovernance",
     "ResidencyError",
+    "RestoreTests",
     "RotationFunction",
     "RoutingManifest",
     "SecureBucket",

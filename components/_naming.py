@@ -53,8 +53,10 @@ class NamePattern:
     """What it repeats over: once per cell, per region of the cell, per service and region, per concern, per queue
     or bucket (``{queue}``, ``{bucket}``; the primary region only), per concern with a migration task
     (``{concern}``; the primary region only)."""
-    when: Literal["always", "ecs", "eks", "blue_green", "gitops", "dr"] = "always"
-    """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set); ``dr``: a cell with a DR region."""
+    when: Literal["always", "ecs", "eks", "blue_green", "gitops", "dr", "dr_cache", "drills", "schedules"] = "always"
+    """``gitops``: an EKS cell with Argo CD (``compute.gitops`` set); ``dr``: a cell with a DR region; ``dr_cache``: one
+    with a warm-standby cache there (``redis.dr_nodes`` > 0); ``drills``, ``schedules``: a cell with FIS drills,
+    with their schedules (:func:`fintech_infra.dr_config.rehearsals`)."""
 
 
 _IAM_ROLE, _BUCKET, _TOPIC = "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic"
@@ -98,6 +100,10 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_IAM_ROLE, "{cell}-{bucket}-bucket-replication", "bucket", "dr"),
     NamePattern(_IAM_ROLE, "{cell}-migrate-{concern}-execution-role", "migration"),
     NamePattern(_IAM_ROLE, "{cell}-migrate-{concern}-task-role", "migration"),
+    NamePattern(_IAM_ROLE, "{cell}-runbooks-role", "cell", "dr"),
+    NamePattern(_IAM_ROLE, "{cell}-dr-cache-rotation-role", "cell", "dr_cache"),
+    NamePattern(_IAM_ROLE, "{cell}-drills-role", "cell", "drills"),
+    NamePattern(_IAM_ROLE, "{cell}-schedules-role", "cell", "schedules"),
 )
 """Every auto-named child whose logical name carries a config value (cell, service or concern name)."""
 
@@ -123,12 +129,15 @@ def cell_autonamed(
     queues: Sequence[str] = (),
     buckets: Sequence[str] = (),
     migrations: Sequence[str] = (),
+    dr_cache: bool = False,
+    rehearsals: Sequence[Literal["drills", "schedules", "restore_tests"]] = (),
 ) -> list[DerivedName]:
     """The logical names of cell ``cell``'s auto-named children.
 
     ``services`` are ``(name, blue_green)``; ``concerns`` the cell's data concerns; ``gitops`` whether an EKS
     cell runs Argo CD; ``queues`` and ``buckets`` the names of its queues and application-data buckets;
-    ``migrations`` the concerns with a migration task.
+    ``migrations`` the concerns with a migration task; ``dr_cache`` whether it runs a warm-standby cache in its DR
+    region; ``rehearsals`` which of FIS drills, their schedules and restore tests it has.
     """
     regions = [cell, f"{cell}-dr"] if has_dr else [cell]
     names: list[DerivedName] = []
@@ -138,6 +147,10 @@ def cell_autonamed(
         if pattern.when == "gitops" and not (compute == "eks" and gitops):
             continue
         if pattern.when == "dr" and not has_dr:
+            continue
+        if pattern.when == "dr_cache" and not (has_dr and dr_cache):
+            continue
+        if pattern.when in ("drills", "schedules") and pattern.when not in rehearsals:
             continue
         if pattern.scope == "cell":
             names.append(DerivedName(pattern.type_token, pattern.template.format(cell=cell)))

@@ -183,6 +183,7 @@ class AuroraCluster:
         self.dr_resource_arn: pulumi.Output[str] | None = None
         self.dr_secret_arn: pulumi.Output[str] | None = None
         self.secondary: aws.rds.Cluster | None = None
+        self.dr_network: tuple[aws.ec2.SecurityGroup, aws.rds.SubnetGroup] | None = None
         if dr is None:
             self.master_secret_arn: pulumi.Output[str] = self.cluster.master_user_secrets.apply(
                 lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
@@ -193,6 +194,7 @@ class AuroraCluster:
             assert dr.network is not None  # checked by FinancialDatabase before registration
             dr_opts = pulumi.ResourceOptions(parent=parent, provider=dr.provider)
             dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=parent, dr_provider=dr.provider)
+            self.dr_network = (dr_sg, dr_subnets)
             dr_params = cluster_parameter_group(name, settings, family=family, role="dr-params", opts=dr_opts)
             assert wiring.dr_windows is not None  # set whenever there is a DR placement
             dr_windows = wiring.dr_windows

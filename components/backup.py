@@ -113,6 +113,7 @@ class CellBackup(FintechComponent):
             opts=pulumi.ResourceOptions(parent=self),
         )
         role = self._service_role(name)
+        self.service_role_arn = role.arn
         aws.backup.Selection(
             child(name, "selection"),
             name=physical(name, "databases"),

@@ -38,6 +38,7 @@ from fintech_infra.audit import DEPLOY_RECORDS_PREFIX, AuditTrail
 from fintech_infra.backup import CellBackup
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.cell_compute import CellCompute, ComputeScope, ServiceData, compute_tier
+from fintech_infra.cell_dr import cell_drills, dr_cache, dr_runbooks, dr_schedules, restore_tests
 from fintech_infra.cell_operations import CellOperations
 from fintech_infra.cell_region import CellRegion
 from fintech_infra.chatbot import cell_slack_alerts
@@ -59,12 +60,14 @@ from fintech_infra.residency import check_regions, dr_vpc_settings
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.rotation_templates import RotationTemplate
 from fintech_infra.routing import CacheRoute, DatabaseRoute, RoutingManifest
+from fintech_infra.runbook import DrRunbooks
 from fintech_infra.wiring import ROTATION_CLIENT, DrPlacement
 
 __all__ = ["JurisdictionCell"]
 
 PLATFORM_PURPOSES = ("audit", "logs", "platform", "cache", "backup")
-DR_PLATFORM_PURPOSES = ("audit", "logs", "platform", "backup")  # audit: the trail's Object Lock replica
+# audit: the trail's Object Lock replica; cache: the warm standby.
+DR_PLATFORM_PURPOSES = ("audit", "logs", "platform", "backup", "cache")
 
 
 class JurisdictionCell(FintechComponent):
@@ -116,6 +119,7 @@ class JurisdictionCell(FintechComponent):
         # A config built in code rather than read from a stack file gets the environment's strategy here.
         config = config.model_copy(update={"compute": with_default_deployments(config.compute, environment)})
         self.cell_name = name
+        self._caller_account: pulumi.Output[str] | None = None
         self.config = config
         self.jurisdiction = jurisdiction
         self.environment = environment
@@ -255,6 +259,11 @@ class JurisdictionCell(FintechComponent):
             config_path=key_path("cells", name, "redis"),
             opts=here,
         )
+        self.dr_cache = (
+            dr_cache(name, config, region=self.dr, compute=self.dr_compute, retention_days=retention)
+            if self.dr is not None and self.dr_compute is not None
+            else None
+        )
         self.backup = CellBackup(
             child(name, "backup"),
             cell=name,
@@ -305,25 +314,66 @@ class JurisdictionCell(FintechComponent):
         self.edge = self._edge(name, self.primary, retention)
         self.routing = self._manifest(child(name, "routing"), self.primary, "primary", self.compute)
         self.compute.serve(self.edge, self.routing, services)
+        self.drills = cell_drills(
+            name,
+            config,
+            environment=environment,
+            region=self.primary,
+            compute=self.compute,
+            edge=self.edge,
+            databases=self.databases,
+            account_id=self._account_id(deployment),
+            retention_days=retention,
+        )
 
+        self.runbooks: DrRunbooks | None = None
         self.dr_edge: Edge | None = None
         self.dr_routing: RoutingManifest | None = None
         if self.dr is not None and self.dr_compute is not None:
             # Warm standby: a live edge and the compute tier at its floor, so DNS fails over to a working ALB.
             self.dr_edge = self._edge(child(name, "dr"), self.dr, retention)
             self.dr_routing = self._manifest(child(name, "dr-routing"), self.dr, "dr", self.dr_compute)
-            # Self-sufficient: the DR region's secret replicas under its own keys; no cache (rebuilt on failover)
-            # and no RDS-managed secret (RDS cannot replicate it; the DR runbook restores the instance).
+            # Self-sufficient: the DR region's secret replicas under its own keys, its own standby cache's
+            # credentials, and no RDS-managed secret (RDS cannot replicate it; the DR runbook promotes or restores).
             standby = ServiceData(
                 secret_arns={
                     concern: database.dr_secret_arn
                     for concern, database in self.databases.items()
                     if database.dr_secret_arn is not None
                 },
-                cache_secret_arn=None,
+                cache_secret_arn=self.dr_cache.auth_secret_arn if self.dr_cache is not None else None,
                 keys=self.dr.keys,
             )
             self.dr_compute.serve(self.dr_edge, self.dr_routing, standby)
+            self.runbooks = dr_runbooks(
+                name,
+                config,
+                regions=(self.primary, self.dr),
+                computes=(self.compute, self.dr_compute),
+                caches=(self.cache, self.dr_cache),
+                databases=self.databases,
+                account_id=self._account_id(deployment),
+                retention_days=retention,
+            )
+        self.schedules = dr_schedules(
+            name,
+            config,
+            environment=environment,
+            jurisdiction=jurisdiction.code,
+            regions=(self.primary, self.dr),
+            drills=self.drills,
+            runbooks=self.runbooks,
+            account_id=self._account_id(deployment),
+        )
+        self.restore_tests = restore_tests(
+            name,
+            config,
+            jurisdiction=jurisdiction.code,
+            region=self.primary,
+            backup=self.backup,
+            databases=self.databases,
+            alerts=self.primary.alerts.route,
+        )
 
         self.operations = CellOperations(
             name,
@@ -410,6 +460,16 @@ class JurisdictionCell(FintechComponent):
         if problems:
             raise ConfigError("\n".join(problems), problems=problems)
 
+    def _account_id(self, deployment: DeploymentIdentity | None) -> pulumi.Input[str]:
+        """The account the cell deploys to: the stack's deployment identity, else the caller's (looked up once)."""
+        if deployment is not None:
+            return deployment.account_id
+        if self._caller_account is None:
+            caller = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+            self._caller_account = caller.account_id
+        account: pulumi.Output[str] = self._caller_account
+        return account
+
     def replication_rule(self) -> ReplicationRule | None:
         """What this cell needs replicated: its services' repositories to its DR region (cells with DR)."""
         return self.replication_rule_of(self.config)
@@ -490,16 +550,18 @@ class JurisdictionCell(FintechComponent):
             )
             for database in self.databases.values()
         ]
+        # The DR manifest names the warm-standby cache (redis.dr_nodes); without one, no cache there.
+        cache_cluster = self.cache if primary else self.dr_cache
         cache = (
             CacheRoute(
-                primary=self.cache.primary_endpoint,
-                reader=self.cache.reader_endpoint,
-                port=self.cache.port,
-                auth_secret_arn=self.cache.auth_secret_arn,
-                source=self.cache,
+                primary=cache_cluster.primary_endpoint,
+                reader=cache_cluster.reader_endpoint,
+                port=cache_cluster.port,
+                auth_secret_arn=cache_cluster.auth_secret_arn,
+                source=cache_cluster,
             )
-            if primary
-            else None  # the cache is rebuilt in the DR region on failover, never replicated
+            if cache_cluster is not None
+            else None
         )
         return RoutingManifest(
             name,

@@ -165,6 +165,10 @@ class CellCompute(Protocol):
         """Targets on ``edge`` and the services behind them, reading ``routing``'s manifests and ``data``."""
         ...
 
+    def scale_target(self) -> tuple[pulumi.Output[str], pulumi.Output[str] | None]:
+        """The cluster's name, and the node group's (EKS), that the DR runbooks scale; after :meth:`serve`."""
+        ...
+
 
 def compute_tier(settings: ComputeSettings) -> Callable[[ComputeScope], CellCompute]:
     """The strategy for the config's compute kind, bound to its settings: build one per region with it."""
@@ -180,6 +184,7 @@ class EcsCompute:
     def __init__(self, settings: EcsSettings, scope: ComputeScope) -> None:
         self._settings, self._scope = settings, scope
         self.watched_services: list[tuple[pulumi.Input[str], str]] = []
+        self.cluster: EcsCluster | None = None
         self.service_groups: dict[str, aws.ec2.SecurityGroup] = {
             service.name: self._service_group(service) for service in settings.services
         }
@@ -225,9 +230,13 @@ class EcsCompute:
     def _migration_name(self, concern: str) -> str:
         return child(self._scope.prefix, f"migrate-{concern}")
 
+    def scale_target(self) -> tuple[pulumi.Output[str], pulumi.Output[str] | None]:
+        assert self.cluster is not None, "scale_target() is read after serve()"
+        return self.cluster.cluster_name, None
+
     def serve(self, edge: Edge, routing: RoutingManifest, data: ServiceData) -> None:
         scope, region = self._scope, self._scope.region
-        cluster = EcsCluster(
+        self.cluster = cluster = EcsCluster(
             child(scope.prefix, "ecs"),
             cell=scope.cell,
             exec_key=region.keys.ref("platform"),
@@ -466,6 +475,9 @@ class EksCompute:
     @property
     def migrations(self) -> Mapping[str, MigrationTask]:
         return {}
+
+    def scale_target(self) -> tuple[pulumi.Output[str], pulumi.Output[str] | None]:
+        return self.cluster.cluster_name, self.cluster.node_group.node_group_name
 
     def kubernetes(self) -> KubernetesTarget | None:
         return KubernetesTarget(

@@ -87,6 +87,7 @@ class CellRegion:
             child(prefix, "alarms"),
             config.alarms,
             key=self.keys.ref("platform"),
+            # EventBridge may publish to both tiers (AlertTopics): findings, restore-test results.
             publishers=(PROMETHEUS,) if eks else (),
             opts=self.opts,
         )

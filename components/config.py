@@ -39,7 +39,14 @@ from fintech_infra.compute_config import (
     EcsSettings,
     EksSettings,
 )
-from fintech_infra.data_config import DatabaseSettings, RecoveryObjectives, RedisSettings, default_objectives
+from fintech_infra.data_config import (
+    DatabaseSettings,
+    RecoveryObjectives,
+    RedisSettings,
+    default_dr_read_replica,
+    default_objectives,
+)
+from fintech_infra.dr_config import DrillSettings
 from fintech_infra.errors import allowed
 from fintech_infra.jurisdictions import (
     AWS_REGIONS,
@@ -80,6 +87,7 @@ __all__ = [
     "ValidationWriter",
     "VpcSettings",
     "ZonesConfig",
+    "default_dr_read_replica",
     "default_objectives",
 ]
 
@@ -325,6 +333,7 @@ class CellConfig(FrozenSettings):
     compute: ComputeSettings = Field(default_factory=EcsSettings, description="`ecs` (default) or `eks`.")
     edge: EdgeSettings = Field(default_factory=EdgeSettings, description="ALB + WAF.")
     alarms: AlarmSettings = Field(default_factory=AlarmSettings, description="Alarm thresholds.")
+    drills: DrillSettings = Field(default_factory=DrillSettings, description="Fault-injection drills (AWS FIS).")
     maintenance: MaintenanceSettings = Field(
         default_factory=MaintenanceSettings,
         description="Backup, snapshot and maintenance windows in the primary region (UTC); each defaults to the "

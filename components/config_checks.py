@@ -16,12 +16,14 @@ from fintech_infra import versions
 from fintech_infra._config_base import DataConcern
 from fintech_infra.chatbot_config import slack_region_problems
 from fintech_infra.config import CellConfig, EcsSettings, EksSettings, StackConfig
+from fintech_infra.dr_steps import cell_shape, computed_rto
 from fintech_infra.eks_config import EksWorkloads, eks_problems
 from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.images import image_problems
 from fintech_infra.maintenance import MaintenanceSettings, resolve_windows, window_problems
-from fintech_infra.recovery import plan_recovery
+from fintech_infra.recovery import lag_alarm_seconds, plan_recovery
 from fintech_infra.residency import dr_vpc_settings, effective_jurisdiction, region_problems
+from fintech_infra.runbook_steps import failover_steps
 
 __all__ = ["CHECKS", "Check", "Problem"]
 
@@ -158,12 +160,35 @@ def recovery_objectives(config: StackConfig) -> Iterator[str]:
                     engine=database.engine,
                     multi_az=database.multi_az,
                     has_dr=cell.dr_region is not None,
-                    dr_read_replica=database.dr_read_replica,
+                    dr_read_replica=bool(database.dr_read_replica),
                     path=key_path(at, "concerns", index),
                     dr_path=f"{at}.dr_region",
+                    replica_lag_alarm_seconds=lag_alarm_seconds(database.objectives, cell.alarms.replica_lag_seconds),
                 )
             except ConfigError as error:
                 yield str(error)
+
+
+def runbook_rto(config: StackConfig) -> Iterator[str]:
+    """Each region-scoped RTO is at least what the failover runbook's steps add up to (fintech_infra.dr_steps)."""
+    for name, at, cell in _cells(config):
+        shape = cell_shape(name, cell)
+        if shape is None:
+            continue
+        computed = computed_rto(failover_steps(shape))
+        for index, database in enumerate(cell.concerns):
+            objectives, concern = database.objectives, database.concern.value
+            if objectives is None or objectives.scope != "region" or concern not in computed:
+                continue
+            if computed[concern] > objectives.rto_seconds:
+                yield (
+                    f"{key_path(at, 'concerns', index)}.objectives.rto_seconds: {objectives.rto_seconds!r} cannot be "
+                    f"met by the failover runbook's steps (computed {computed[concern]} s for {concern}, docs/dr.md); "
+                    f"allowed: at least {computed[concern]}, or a faster DR mechanism (engine: aurora, or "
+                    "dr_read_replica: true)"
+                )
+        if config.environment == "prod" and cell.redis.dr_nodes == 0:
+            yield f"{at}.redis.dr_nodes: 0 is not allowed in prod (no cache in the DR region); allowed: 1 to 6"
 
 
 def aurora_global_versions(config: StackConfig) -> Iterator[str]:
@@ -285,6 +310,7 @@ CHECKS: tuple[Check, ...] = (
     concerns_referenced,
     production_settings,
     recovery_objectives,
+    runbook_rto,
     aurora_global_versions,
     maintenance_windows,
     replicable_images,

@@ -24,8 +24,9 @@ from fintech_infra.aws_facts import (
     NAME_LIMITS,
     TAG_RULES,
 )
-from fintech_infra.config import CellConfig, EcsSettings, EksSettings, StackConfig
+from fintech_infra.config import CellConfig, EcsSettings, EksSettings, Environment, StackConfig
 from fintech_infra.config_secrets import HIDDEN, OFFLINE_SECRET_PLACEHOLDER
+from fintech_infra.dr_config import rehearsals
 from fintech_infra.errors import key_path
 
 __all__ = ["CHECKS", "derived_names", "fargate_memory_allowed"]
@@ -69,7 +70,7 @@ def fargate_task_sizes(config: StackConfig) -> Iterator[str]:
                 )
 
 
-def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
+def derived_names(cell_name: str, cell: CellConfig, environment: Environment) -> list[DerivedName]:
     """The logical names of the auto-named resources cell ``cell_name`` registers (:data:`AUTONAMED`)."""
     compute = cell.compute
     services = (
@@ -90,6 +91,10 @@ def derived_names(cell_name: str, cell: CellConfig) -> list[DerivedName]:
         migrations=list(compute.migrations.plans(concerns, compute.services))
         if isinstance(compute, EcsSettings)
         else [],
+        dr_cache=cell.redis.dr_nodes > 0,
+        rehearsals=rehearsals(
+            cell.drills, environment, has_dr=cell.dr_region is not None, has_databases=bool(cell.concerns)
+        ),
     )
 
 
@@ -108,7 +113,7 @@ def _longest_allowed(value: str, names: Sequence[DerivedName]) -> tuple[int, Der
 def physical_name_lengths(config: StackConfig) -> Iterator[str]:
     """Cell and service names leave every auto-named physical name within AWS's limit, Pulumi's suffix included."""
     for cell_name, cell in config.cells.items():
-        names = [name for name in derived_names(cell_name, cell) if name.type_token in NAME_LIMITS]
+        names = [name for name in derived_names(cell_name, cell, config.environment) if name.type_token in NAME_LIMITS]
         # The cell's name is judged on the names only it shapes; a service's on the names it shapes with the cell's.
         cell_only = [name for name in names if name.service is None]
         by_key: dict[str, tuple[str, list[DerivedName]]] = {key_path("cells", cell_name): (cell_name, cell_only)}

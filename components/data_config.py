@@ -15,7 +15,7 @@ from fintech_infra import aws_limits, versions
 from fintech_infra._config_base import DatabaseEngine, DataConcern, Environment, FrozenSettings
 from fintech_infra.errors import allowed
 
-__all__ = ["DatabaseSettings", "RecoveryObjectives", "RedisSettings", "default_objectives"]
+__all__ = ["DatabaseSettings", "RecoveryObjectives", "RedisSettings", "default_dr_read_replica", "default_objectives"]
 
 
 class RecoveryObjectives(FrozenSettings):
@@ -32,6 +32,11 @@ class RecoveryObjectives(FrozenSettings):
     )
 
 
+def default_dr_read_replica(environment: Environment, engine: DatabaseEngine, *, has_dr_region: bool) -> bool:
+    """Whether an rds-instance concern keeps a promotable DR replica when the stack file does not say."""
+    return environment == "prod" and engine == "rds-instance" and has_dr_region
+
+
 def default_objectives(
     environment: Environment, concern: DataConcern, *, has_dr_region: bool = True
 ) -> RecoveryObjectives:
@@ -43,7 +48,8 @@ def default_objectives(
     if environment == "prod" and concern in (DataConcern.TRADING, DataConcern.PAYMENTS):
         return RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
     if environment == "prod":
-        return RecoveryObjectives(rpo_seconds=900, rto_seconds=4 * 3600)
+        # RTO 15 min for every concern: a promotable DR copy (dr_read_replica or aurora), not a restore.
+        return RecoveryObjectives(rpo_seconds=900, rto_seconds=900)
     scope: Literal["region", "zone"] = "region" if has_dr_region else "zone"
     return RecoveryObjectives(rpo_seconds=86400, rto_seconds=86400, scope=scope)
 
@@ -96,13 +102,14 @@ class DatabaseSettings(FrozenSettings):
     )
     aurora_instances: int = Field(2, ge=2, le=15, description="Aurora writer + readers across AZs. Defaults to 2.")
     objectives: RecoveryObjectives | None = Field(
-        None, description="RPO/RTO. Defaults: prod trading/payments 60 s/900 s, prod others 900 s/4 h."
+        None, description="RPO/RTO. Defaults: prod trading/payments 60 s/900 s, prod others 900 s/900 s."
     )
-    dr_read_replica: bool = Field(
-        False,
+    dr_read_replica: bool | None = Field(
+        None,
         description=(
-            "Also keep a promotable cross-region read replica (rds-instance with a dr_region). Defaults to "
-            "false; AWS documents no RPO bound for it, so objectives are judged on automated-backups replication."
+            "Also keep a promotable cross-region read replica (rds-instance with a dr_region): the failover runbook "
+            "promotes it in minutes instead of restoring backups for hours. Its RPO is bounded by the ReplicaLag "
+            "alarm on it. Defaults to true in prod (rds-instance with a dr_region), false elsewhere."
         ),
     )
     log_statement: Literal["none", "ddl", "mod", "all"] | None = Field(
@@ -176,6 +183,22 @@ class RedisSettings(FrozenSettings):
     )
     nodes: int = Field(2, ge=2, le=6, description="Primary plus replicas across AZs; at least 2. Defaults to 2.")
     snapshot_retention_days: int = Field(7, ge=1, le=35, description="Daily snapshots kept. Defaults to 7.")
+    dr_nodes: int = Field(
+        2,
+        ge=0,
+        le=6,
+        description=(
+            "Nodes of the warm-standby replication group in the cell's DR region (empty, filled by the "
+            "application on failover); 0 for none, refused in prod. Ignored without a dr_region. Defaults to 2."
+        ),
+    )
+
+    @field_validator("dr_nodes")
+    @classmethod
+    def _standby_nodes(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("allowed: 0 (no DR cache) or 2 to 6 (a primary and replicas across AZs, as nodes)")
+        return value
 
     @field_validator("node_type")
     @classmethod

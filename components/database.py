@@ -43,7 +43,7 @@ from fintech_infra.alarms import database_alarms
 from fintech_infra.alert_tiers import AlertRoute
 from fintech_infra.aurora import AuroraCluster
 from fintech_infra.aws_facts import RDS_ENHANCED_MONITORING_LOG_GROUP
-from fintech_infra.config import AlarmSettings, DatabaseSettings, default_objectives
+from fintech_infra.config import AlarmSettings, DatabaseSettings, default_dr_read_replica, default_objectives
 from fintech_infra.data_access import check_client_labels
 from fintech_infra.errors import ConfigError, ResidencyError, allowed
 from fintech_infra.jurisdictions import Jurisdiction
@@ -57,7 +57,7 @@ from fintech_infra.rds_baseline import (
     monitoring_role,
 )
 from fintech_infra.rds_instance import RdsInstance
-from fintech_infra.recovery import Mechanism, RecoveryPlan, plan_recovery
+from fintech_infra.recovery import Mechanism, RecoveryPlan, lag_alarm_seconds, plan_recovery
 from fintech_infra.wiring import ROTATION_CLIENT, DataNetwork, DrPlacement, KeyRef
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class FinancialDatabase(FintechComponent):
         dr_path = f"cells.{cell}.dr_region" if config_path else "dr"
         settings, defaulted = self._default_objectives(settings, has_dr=dr is not None)
         try:
-            plan = self._validate(settings, jurisdiction=jurisdiction, dr=dr, path=path, dr_path=dr_path)
+            plan = self._validate(settings, jurisdiction=jurisdiction, dr=dr, path=path, dr_path=dr_path, alarms=alarms)
         except ConfigError as error:
             if defaulted is None or isinstance(error, ResidencyError):
                 raise
@@ -174,7 +174,6 @@ class FinancialDatabase(FintechComponent):
             jurisdiction=jurisdiction.code,
         )
         assert settings.objectives is not None  # plan_recovery refuses None
-        objectives = settings.objectives
         self.settings = settings
         self.plan = plan
         self.identifier = physical(name)
@@ -214,7 +213,7 @@ class FinancialDatabase(FintechComponent):
             name,
             settings=settings,
             thresholds=alarms,
-            lag_threshold_seconds=max(1, alarms.replica_lag_seconds or objectives.rpo_seconds),
+            lag_threshold_seconds=lag_alarm_seconds(settings.objectives, alarms.replica_lag_seconds) or 1,
             targets=self.engine.alarm_targets,
             route=alert_route,
             dr_route=dr_alert_route,
@@ -235,6 +234,7 @@ class FinancialDatabase(FintechComponent):
         self.recovery_evidence = plan.evidence
         self.dr_mechanisms = [mechanism.value for mechanism in plan.dr_mechanisms]
         self.dr_endpoint = self.engine.dr_endpoint
+        self.dr_network = self.engine.dr_network
         self.register_outputs({key_: getattr(self, key_) for key_ in self.OUTPUTS})
 
     @staticmethod
@@ -254,6 +254,11 @@ class FinancialDatabase(FintechComponent):
         :func:`~fintech_infra.recovery.plan_recovery` asks for objectives.
         """
         convention = stack_convention()
+        if settings.dr_read_replica is None:
+            replica = convention is not None and default_dr_read_replica(
+                convention.environment, settings.engine, has_dr_region=has_dr
+            )
+            settings = settings.model_copy(update={"dr_read_replica": replica})
         if settings.objectives is not None or convention is None:
             return settings, None
         objectives = default_objectives(convention.environment, settings.concern, has_dr_region=has_dr)
@@ -265,7 +270,13 @@ class FinancialDatabase(FintechComponent):
 
     @staticmethod
     def _validate(
-        settings: DatabaseSettings, *, jurisdiction: Jurisdiction, dr: DrPlacement | None, path: str, dr_path: str
+        settings: DatabaseSettings,
+        *,
+        jurisdiction: Jurisdiction,
+        dr: DrPlacement | None,
+        path: str,
+        dr_path: str,
+        alarms: AlarmSettings,
     ) -> RecoveryPlan:
         if dr is not None and dr.region not in jurisdiction.dr_regions:
             raise ResidencyError(
@@ -284,9 +295,10 @@ class FinancialDatabase(FintechComponent):
             engine=settings.engine,
             multi_az=settings.multi_az,
             has_dr=dr is not None,
-            dr_read_replica=settings.dr_read_replica,
+            dr_read_replica=bool(settings.dr_read_replica),
             path=path,
             dr_path=dr_path,
+            replica_lag_alarm_seconds=lag_alarm_seconds(settings.objectives, alarms.replica_lag_seconds),
         )
         if _runs_dr_instances(plan) and dr is not None and dr.network is None:
             raise ConfigError(

@@ -365,7 +365,8 @@ class Edge(FintechComponent):
                 ),
             )
 
-        tiered_alarm(
+        # The user-facing 5xx rate: a critical alarm a fault-injection drill stops on (fintech_infra.drills).
+        self.error_rate_alarm = tiered_alarm(
             child(name, "alb-5xx-rate"),
             tier="critical",
             route=route,

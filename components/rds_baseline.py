@@ -122,6 +122,8 @@ class EngineMode(Protocol):
     dr_resource_arn: pulumi.Output[str] | None
     dr_secret_arn: pulumi.Output[str] | None
     """The master credentials' secret in the DR region (a replica); None where no secret can be there."""
+    dr_network: tuple[aws.ec2.SecurityGroup, aws.rds.SubnetGroup] | None
+    """The DR region's security group and subnet group (where the DR copy runs or a restore lands)."""
 
     @property
     def alarm_targets(self) -> Mapping[str, Sequence[pulumi.Input[str]]]:

@@ -59,6 +59,7 @@ class RdsInstance:
         # another service manages (ReplicateSecretToRegions, InvalidRequestException). The DR region gets
         # credentials when the instance is restored or promoted there (docs/deployment.md, DR runbook).
         self.dr_secret_arn: pulumi.Output[str] | None = None
+        self.dr_network: tuple[aws.ec2.SecurityGroup, aws.rds.SubnetGroup] | None = None
         if wiring.dr is not None:
             self._dr(wiring.dr)
 
@@ -162,9 +163,13 @@ class RdsInstance:
             retention_period=settings.backup_retention_days,
             opts=stateful(dr_opts),
         )
-        if Mechanism.CROSS_REGION_REPLICA not in wiring.plan.dr_mechanisms or dr.network is None:
+        if dr.network is None:
             return
+        # Made with or without a replica: the DR runbook's restore lands in these (fintech_infra.runbook).
         dr_sg, dr_subnets = data_network(name, settings, dr.network, parent=wiring.parent, dr_provider=dr.provider)
+        self.dr_network = (dr_sg, dr_subnets)
+        if Mechanism.CROSS_REGION_REPLICA not in wiring.plan.dr_mechanisms:
+            return
         dr_params = parameter_group(
             name, settings, family=wiring.family, role="dr-params", opts=dr_opts, label=f"{settings.concern.value} DR"
         )
@@ -181,6 +186,8 @@ class RdsInstance:
             storage_type="gp3",
             storage_encrypted=True,
             kms_key_id=dr.key.arn,
+            # Explicit (a replica inherits it): the data-path guardrail reads the port the store listens on.
+            port=POSTGRES_PORT,
             multi_az=settings.multi_az,
             db_subnet_group_name=dr_subnets.name,
             vpc_security_group_ids=[dr_sg.id],

@@ -9,8 +9,10 @@ the cell has a DR region). It never downgrades silently: objectives no configure
 Rules the figures encode (sources in :data:`MECHANISMS`):
 
 - A figure of ``None`` means AWS documents no bound, so it cannot satisfy any objective. A cross-region
-  read replica is the example: replication is asynchronous and its lag is unbounded, so it is never chosen
-  to meet an RPO; it can run *beside* automated-backups replication as a faster-to-promote warm standby.
+  read replica's replication is asynchronous and AWS bounds its lag nowhere: its RPO is bounded only by the
+  ReplicaLag alarm on it (the database's, at ``alarms.replica_lag_seconds`` or the declared RPO), the way the
+  policy pack judges it; without that alarm (``replica_lag_alarm_seconds=None``) it never meets an RPO. Its
+  RTO is the planning figure of the runbook's promotion step (:data:`fintech_infra.dr_steps.FIGURES`).
 - ``scope: region`` objectives need a mechanism that survives loss of the primary region, so a DR region.
   ``scope: zone`` objectives are met by the in-region mechanism (Multi-AZ instance or Aurora cluster).
 - Where AWS gives a typical figure, the planning figure here is that figure's upper end; where AWS gives
@@ -19,15 +21,25 @@ Rules the figures encode (sources in :data:`MECHANISMS`):
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from fintech_infra.config import DatabaseEngine, RecoveryObjectives
+from fintech_infra.dr_steps import FIGURES
 from fintech_infra.errors import ConfigError
 
-__all__ = ["MECHANISMS", "Mechanism", "MechanismFacts", "RecoveryPlan", "available_mechanisms", "plan_recovery"]
+__all__ = [
+    "MECHANISMS",
+    "Mechanism",
+    "MechanismFacts",
+    "RecoveryPlan",
+    "available_mechanisms",
+    "lag_alarm_seconds",
+    "plan_recovery",
+]
 
 Scope = Literal["zone", "region"]
 DrWriter = Literal["promote", "restore"]
@@ -72,6 +84,9 @@ class MechanismFacts:
     writer until then). None for zone-scoped mechanisms."""
     failover_step: str = ""
     """The documented step that makes the DR region's writer; the policy pack's failover guardrail quotes it."""
+    dr_credentials: Literal["created"] | None = None
+    """``created``: the DR region has no copy of the credentials until the failover step creates them (an
+    RDS-managed secret, which Secrets Manager cannot replicate); the DR manifest names none before."""
 
     @property
     def evidence(self) -> str:
@@ -136,18 +151,21 @@ MECHANISMS: Mapping[Mechanism, MechanismFacts] = {
             ("rds-instance",),
             "region",
             rpo_seconds=None,
-            rto_seconds=None,
+            rto_seconds=FIGURES["replica-promotion"].seconds,
             figure=(
-                "asynchronous replication with no documented lag bound; promotion 'can take several minutes "
-                "or longer' depending on size"
+                "asynchronous replication with no documented lag bound (RPO bounded by the ReplicaLag alarm on "
+                "the replica); promotion 'can take several minutes or longer' depending on size, planned at "
+                f"{FIGURES['replica-promotion'].seconds} s"
             ),
             source=_PROMOTE,
             configure="engine: rds-instance with a dr_region and dr_read_replica: true",
             dr_writer="promote",
             failover_step=(
                 "promote the cross-region read replica (aws rds promote-read-replica); it keeps its endpoint and "
-                "becomes a standalone writer"
+                "becomes a standalone writer; then aws rds modify-db-instance --manage-master-user-password with the "
+                "DR region's concern key creates its RDS-managed secret there (the failover runbook does both)"
             ),
+            dr_credentials="created",
         ),
         MechanismFacts(
             Mechanism.AUTOMATED_BACKUPS_REPLICATION,
@@ -245,6 +263,24 @@ def _meets(facts: MechanismFacts, objectives: RecoveryObjectives) -> bool:
     )
 
 
+def lag_alarm_seconds(objectives: RecoveryObjectives | None, configured: int | None) -> int | None:
+    """The ReplicaLag alarm's threshold on a database's replicas (``alarms.replica_lag_seconds``, else the RPO)."""
+    if objectives is None:
+        return None
+    return max(1, configured or objectives.rpo_seconds)
+
+
+def _bounded(facts: MechanismFacts, lag_alarm_seconds: int | None) -> MechanismFacts:
+    """A cross-region replica with a ReplicaLag alarm has the alarm's threshold as its RPO bound."""
+    if facts.mechanism != Mechanism.CROSS_REGION_REPLICA or lag_alarm_seconds is None:
+        return facts
+    return dataclasses.replace(
+        facts,
+        rpo_seconds=lag_alarm_seconds,
+        figure=f"{facts.figure}; ReplicaLag alarm at {lag_alarm_seconds} s",
+    )
+
+
 def _describe(facts: MechanismFacts) -> str:
     rpo = "no documented bound" if facts.rpo_seconds is None else f"~{facts.rpo_seconds} s"
     rto = "no documented bound" if facts.rto_seconds is None else f"~{facts.rto_seconds} s"
@@ -260,10 +296,13 @@ def plan_recovery(
     dr_read_replica: bool = False,
     path: str = "concern",
     dr_path: str = "dr_region",
+    replica_lag_alarm_seconds: int | None = None,
 ) -> RecoveryPlan:
     """The mechanism that meets ``objectives`` with this configuration, or one ConfigError saying why not.
 
     ``path`` is the concern's key path (``cells.eu.concerns[1]``); messages name ``<path>.objectives.*``.
+    ``replica_lag_alarm_seconds`` is the threshold of the ReplicaLag alarm on a cross-region replica: the
+    replica's RPO bound (None: no alarm, no bound).
     """
     if objectives is None:
         raise ConfigError(
@@ -277,8 +316,11 @@ def plan_recovery(
         )
     running = available_mechanisms(engine, multi_az=multi_az, has_dr=has_dr, dr_read_replica=dr_read_replica)
     dr_mechanisms = tuple(m for m in running if MECHANISMS[m].scope == "region")
-    in_scope = [MECHANISMS[m] for m in running if MECHANISMS[m].scope == objectives.scope]
-    for facts in in_scope:
+    in_scope = [
+        _bounded(MECHANISMS[m], replica_lag_alarm_seconds) for m in running if MECHANISMS[m].scope == objectives.scope
+    ]
+    # The fastest mechanism that meets both: the one the failover runbook uses (fintech_infra.dr_steps).
+    for facts in sorted((f for f in in_scope if _meets(f, objectives)), key=lambda f: f.rto_seconds or 0)[:1]:
         if _meets(facts, objectives):
             return RecoveryPlan(
                 mechanism=facts.mechanism,

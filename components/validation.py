@@ -36,7 +36,7 @@ from pydantic import ValidationError
 
 from fintech_infra import app_checks, config_checks, config_limits
 from fintech_infra.compute_config import with_default_deployments
-from fintech_infra.config import CONFIG_NAMESPACE, StackConfig, default_objectives
+from fintech_infra.config import CONFIG_NAMESPACE, StackConfig, default_dr_read_replica, default_objectives
 from fintech_infra.config_messages import did_you_mean, file_loc, model_fields_at, validation_problems
 from fintech_infra.config_secrets import credential_problems
 from fintech_infra.errors import ConfigError, ResidencyError, key_path
@@ -95,14 +95,15 @@ def _namespace_problems(keys: Sequence[str], namespace: str) -> list[str]:
 def _resolve_defaults(config: StackConfig) -> StackConfig:
     cells = {}
     for name, cell in config.cells.items():
+        has_dr = cell.dr_region is not None
         concerns = tuple(
-            database
-            if database.objectives is not None
-            else database.model_copy(
+            database.model_copy(
                 update={
-                    "objectives": default_objectives(
-                        config.environment, database.concern, has_dr_region=cell.dr_region is not None
-                    )
+                    "objectives": database.objectives
+                    or default_objectives(config.environment, database.concern, has_dr_region=has_dr),
+                    "dr_read_replica": database.dr_read_replica
+                    if database.dr_read_replica is not None
+                    else default_dr_read_replica(config.environment, database.engine, has_dr_region=has_dr),
                 }
             )
             for database in cell.concerns

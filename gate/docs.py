@@ -52,6 +52,7 @@ from fintech_infra._component import FintechComponent
 from fintech_infra.config import StackConfig
 from fintech_infra.jurisdictions import DEFAULT_REGISTRY
 from fintech_infra_gate.analyzer import PolicyPackError, pack_python
+from fintech_infra_gate.dr_docs import render_dr_runbooks
 from fintech_infra_gate.requirements import render_matrix
 from fintech_infra_gate.verdict import PolicyInfo
 
@@ -65,6 +66,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "docs/config.md": ("CONFIG REFERENCE",),
     "docs/jurisdictions.md": ("JURISDICTIONS",),
     "docs/policies.md": ("POLICY TABLE",),
+    "docs/dr.md": ("DR RUNBOOKS",),
     "docs/anchor-coverage.md": ("ANCHOR COVERAGE",),
     "docs/requirement-coverage.md": ("REQUIREMENT COVERAGE",),
 }
@@ -313,6 +315,7 @@ def render_sections() -> dict[str, str]:
         "COMPONENT REFERENCE": render_component_reference(),
         "CONFIG REFERENCE": render_config_reference(),
         "JURISDICTIONS": render_jurisdictions(),
+        "DR RUNBOOKS": render_dr_runbooks(REPO_ROOT),
     }
     table = _policy_table()
     if table is not None:

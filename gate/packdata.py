@@ -108,7 +108,13 @@ def recovery() -> dict[str, Any]:
                 "figure": facts.figure,
                 "source": facts.source,
                 **(
-                    {"failover": {"writer": facts.dr_writer, "step": facts.failover_step}}
+                    {
+                        "failover": {
+                            "writer": facts.dr_writer,
+                            "step": facts.failover_step,
+                            **({"secret": facts.dr_credentials} if facts.dr_credentials else {}),
+                        }
+                    }
                     if facts.dr_writer is not None
                     else {}
                 ),

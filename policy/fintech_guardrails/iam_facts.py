@@ -120,6 +120,8 @@ WILDCARD_ONLY_ACTIONS: Final[dict[str, Source]] = {
             "describeinstances",
             "describeinternetgateways",
             "describeipampools",
+            "describemanagedprefixlists",
+            "describenetworkacls",
             "describenetworkinterfaces",
             "describeroutetables",
             "describesecuritygroups",

@@ -136,6 +136,12 @@ IAM_USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
 IAM_GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
 ECR_REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+# Disaster-recovery drills
+SSM_DOCUMENT = "aws:ssm/document:Document"
+FIS_EXPERIMENT_TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
+SCHEDULER_SCHEDULE = "aws:scheduler/schedule:Schedule"
+BACKUP_RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+BACKUP_RESTORE_TESTING_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
 
 ALL_AWS: tuple[str, ...] = (
     tuple(

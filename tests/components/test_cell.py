@@ -122,10 +122,10 @@ def test_key_ring_purposes(recording: Recording) -> None:
     keys = {r.name: r.region for r in recording.of_type("aws:kms/key:Key")}
     for purpose in ("crm", "trading", "audit", "logs", "platform", "cache", "backup"):
         assert keys[f"eu-keys-{purpose}-key"] == "eu-central-1"
-    # audit in the DR region: the trail's Object Lock replica is encrypted there.
-    for purpose in ("crm", "trading", "audit", "logs", "platform", "backup"):
+    # audit in the DR region: the trail's Object Lock replica is encrypted there; cache: the warm standby.
+    for purpose in ("crm", "trading", "audit", "logs", "platform", "backup", "cache"):
         assert keys[f"eu-dr-keys-{purpose}-key"] == "eu-west-1"
-    assert len(keys) == 13
+    assert len(keys) == 14
 
 
 def test_audit_and_flow_logs_keep_the_jurisdiction_minimum(recording: Recording) -> None:
@@ -244,7 +244,11 @@ def test_dr_manifest_points_at_dr_endpoints_only(recording: Recording) -> None:
     document = json.loads(parameter.inputs["value"]["value"])
     assert parameter.region == "eu-west-1"
     assert document["role"] == "dr"
-    assert document["cache"] is None
+    # The warm-standby cache in the DR region, with its own credentials there.
+    standby = recording.named("eu-dr-cache-cache", "aws:elasticache/replicationGroup:ReplicationGroup")
+    assert standby.region == "eu-west-1"
+    assert document["cache"]["primary"] == standby.outputs["primaryEndpointAddress"]
+    assert document["cache"]["auth_secret_arn"].startswith("arn:aws:secretsmanager:eu-west-1:")
     assert sorted(document["databases"]) == ["crm", "trading"]
     # RDS-managed passwords cannot be replicated: no secret in the DR manifest until the DR runbook restores one.
     assert {concern: route["secret_arn"] for concern, route in document["databases"].items()} == {
@@ -265,10 +269,12 @@ def test_the_standby_reads_dr_replicas_under_dr_keys_and_pulls_from_the_dr_regis
     replica = recording.named("eu-trading-master-secret", "aws:secretsmanager/secret:Secret").outputs["arn"]
     dr_replica = replica.replace(":eu-central-1:", ":eu-west-1:")
     task = _policy(recording, "eu-dr-api-task-policy")
-    # trading's Aurora secret is replicated; crm's RDS-managed one is not, and the cache is rebuilt on failover.
-    assert task["ReadRuntimeSecrets"]["Resource"] == [dr_replica]
+    # trading's Aurora secret is replicated; crm's RDS-managed one is not; the standby cache has its own.
+    standby_secret = recording.named("eu-dr-cache-auth-secret", "aws:secretsmanager/secret:Secret").outputs["arn"]
+    assert task["ReadRuntimeSecrets"]["Resource"] == [dr_replica, standby_secret]
     dr_key = recording.named("eu-dr-keys-trading-key", "aws:kms/key:Key").outputs["arn"]
-    assert task["DecryptSecretsViaStores"]["Resource"] == [dr_key]
+    dr_cache_key = recording.named("eu-dr-keys-cache-key", "aws:kms/key:Key").outputs["arn"]
+    assert task["DecryptSecretsViaStores"]["Resource"] == [dr_key, dr_cache_key]
     assert task["DecryptSecretsViaStores"]["Condition"]["StringEquals"]["kms:ViaService"] == [
         "secretsmanager.eu-west-1.amazonaws.com",
         "ssm.eu-west-1.amazonaws.com",
@@ -485,11 +491,14 @@ def test_cache_and_migration_secrets_rotate_and_rds_managed_passwords_need_no_fu
     # rotate the migration roles' secrets only.
     applications = recording.of_type("aws:serverlessrepository/cloudFormationStack:CloudFormationStack")
     assert sorted(a.name for a in applications) == ["eu-crm-rotation-app", "eu-trading-rotation-app"]
+    # The standby cache's secret rotates in the DR region, by a function there.
     assert sorted(r.name for r in recording.of_type("aws:secretsmanager/secretRotation:SecretRotation")) == [
         "eu-cache-auth-rotation",
+        "eu-dr-cache-auth-rotation",
         "eu-migrate-crm-credentials-rotation",
         "eu-migrate-trading-credentials-rotation",
     ]
+    assert recording.named("eu-dr-cache-rotation-function", "aws:lambda/function:Function").region == "eu-west-1"
     # Backups replication only: no DR copy to back up in the DR region.
     assert not [r for r in recording if r.name == "eu-backup-dr-plan"]
 

@@ -65,7 +65,9 @@ def test_valid_config_loads_with_defaults_resolved() -> None:
     assert [db.concern for db in cell.concerns] == [DataConcern.CRM, DataConcern.TRADING]
     # Objectives not given in the file take the environment's defaults.
     assert cell.concerns[1].objectives == RecoveryObjectives(rpo_seconds=60, rto_seconds=900)
-    assert cell.concerns[0].objectives == RecoveryObjectives(rpo_seconds=900, rto_seconds=14400)
+    assert cell.concerns[0].objectives == RecoveryObjectives(rpo_seconds=900, rto_seconds=900)
+    # In prod an rds-instance concern with a DR region keeps a promotable replica unless the file says not.
+    assert cell.concerns[0].dr_read_replica is True
 
 
 def test_unknown_key_names_path_and_allowed_keys() -> None:

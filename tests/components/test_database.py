@@ -27,7 +27,7 @@ CONCERNS = {
     "crm": DatabaseSettings(concern="crm", objectives=LOOSE, read_replicas=1, dr_read_replica=True),
     "trading": DatabaseSettings(concern="trading", engine="aurora", objectives=TIGHT),
     "payments": DatabaseSettings(concern="payments", engine="aurora", objectives=TIGHT, aurora_instances=3),
-    "audit": DatabaseSettings(concern="audit", objectives=LOOSE),
+    "audit": DatabaseSettings(concern="audit", objectives=LOOSE, dr_read_replica=False),
 }
 INSTANCE, CLUSTER = "aws:rds/instance:Instance", "aws:rds/cluster:Cluster"
 TOPIC, DR_TOPIC = "arn:aws:sns:eu-central-1:123456789012:alarms", "arn:aws:sns:eu-west-1:123456789012:alarms"
@@ -342,7 +342,9 @@ def test_recovery_outputs(rec) -> None:
     assert (trading["expected_rpo_seconds"], trading["expected_rto_seconds"]) == (1, 60)
     assert "aurora-global-database.html" in trading["recovery_evidence"]
     assert trading["dr_endpoint"] == rec.named("eu-trading-dr-cluster").outputs["readerEndpoint"]
-    assert crm["recovery_mechanism"] == "automated-backups-replication"
+    # The replica promotes in minutes and its lag alarm bounds the RPO: the fastest mechanism that meets both.
+    assert crm["recovery_mechanism"] == "cross-region-read-replica"
+    assert (crm["expected_rpo_seconds"], crm["expected_rto_seconds"]) == (900, 300)
     assert crm["dr_mechanisms"] == ["automated-backups-replication", "cross-region-read-replica"]
     assert crm["dr_endpoint"] == rec.named("eu-crm-dr-replica").outputs["address"]
     assert crm["reader_endpoint"] == rec.named("eu-crm-replica-1").outputs["address"]

@@ -98,8 +98,10 @@ DATA_STORES = {
     # The primary region: each concern's database, and the cache for trading (orders declares it).
     "au": {"crm": {"au-crm-sg"}, "trading": {"au-trading-sg", "au-cache-sg"}, "payments": {"au-payments-sg"},
            "audit": {"au-audit-sg"}},
-    # The DR region runs database copies only for the Aurora concerns (the others recover from backups).
-    "au-dr": {"crm": set(), "trading": {"au-trading-dr-sg"}, "payments": {"au-payments-dr-sg"}, "audit": set()},
+    # The DR region: a copy of every concern (Aurora secondaries for trading and payments, cross-region replicas
+    # for crm and audit, which meet the 15-minute RTO with them: issue 20) and the warm-standby cache for trading.
+    "au-dr": {"crm": {"au-crm-dr-sg"}, "trading": {"au-trading-dr-sg", "au-dr-cache-sg"},
+              "payments": {"au-payments-dr-sg"}, "audit": {"au-audit-dr-sg"}},
 }  # fmt: skip
 
 

@@ -26,7 +26,7 @@ def test_autonamed_names_are_predicted_from_config(recordings: dict[str, Recordi
     predicted = {
         (name.type_token, name.logical)
         for cell, settings in config.cells.items()
-        for name in derived_names(cell, settings)
+        for name in derived_names(cell, settings, config.environment)
     }
     registered = {
         (resource.type, resource.name)

@@ -22,6 +22,7 @@ from fintech_guardrails.rules import (  # noqa: F401
     deployability_network,
     deployability_operations,
     deployability_versions,
+    drills,
     ecs,
     eks,
     exemptions_valid,

@@ -47,7 +47,8 @@ _RECOVERY = facts.load("recovery")
 STEPS: dict[str, dict[str, str]] = {
     name: entry["failover"] for name, entry in _RECOVERY["mechanisms"].items() if "failover" in entry
 }
-"""Mechanism -> {writer: promote | restore, step}: how the DR region gets a writer (the library's recovery model)."""
+"""Mechanism -> {writer: promote | restore, step, secret?}: how the DR region gets a writer (the library's recovery
+model); ``secret: created`` when the failover step also creates the writer's credentials there."""
 ELB_REGION = re.compile(r"\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.elb\.amazonaws\.com\.?$")
 RDS_REGION = re.compile(r"\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.rds\.amazonaws\.com")
 ARN_REGION = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:(?P<region>[a-z0-9-]*):")
@@ -226,8 +227,11 @@ class FailoverWalk:
                 links.append(f"writer: restored ({name})")
         elif f"writer {writer}" not in links:
             links.append(f"writer {writer}")
+        creates_secret = any(STEPS.get(c.mechanism, {}).get("secret") == "created" for c in promotable)
         if secret is None:
-            if not restorable:
+            if creates_secret and f"secret: created by the failover step ({name})" not in links:
+                links.append(f"secret: created by the failover step ({name})")
+            elif not restorable and not creates_secret:
                 problems.append((f"DR manifest {name} names no secret for {concern} readable in {region}", urn))
         else:
             where = _region(ARN_REGION, secret)

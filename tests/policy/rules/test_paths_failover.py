@@ -84,7 +84,7 @@ def case(
     return Case(title, expect, changed, config=config, unknown=preview)  # type: ignore[arg-type]
 
 
-TIGHT_CRM: dict[str, Any] = {"objectives": {"crm": {"rpoSeconds": 900, "rtoSeconds": 3600, "scope": "region"}}}
+TIGHT_CRM: dict[str, Any] = {"objectives": {"crm": {"rpoSeconds": 900, "rtoSeconds": 120, "scope": "region"}}}
 
 CASES = {
     POLICY: [
@@ -92,7 +92,7 @@ CASES = {
         case("the real routing stack: PRIMARY checked, SECONDARY to the DR load balancer", "pass", dns=True),
         case("the DR manifest points trading's secret at the primary region", "fail", manifest(primary_secret)),
         case("the DR manifest names no writer for trading", "fail", manifest(no_writer)),
-        case("crm's declared RTO of one hour, which restoring replicated backups cannot meet", "fail", **TIGHT_CRM),
+        case("crm's declared RTO of two minutes, which promoting its replica cannot meet", "fail", **TIGHT_CRM),
         case("the DR copy under the primary region's key", "fail", primary_key),
         case(
             "the standby pulls its image from the primary region's registry",
@@ -129,8 +129,8 @@ def test_each_break_names_the_link() -> None:
         "eu-west-1"
     ]
     assert messages(**TIGHT_CRM) == [
-        "crm: the declared RTO of 3600 s cannot be met in eu-west-1: the fastest copy, eu-crm-dr-backups "
-        "(automated-backups-replication), takes 14400 s"
+        "crm: the declared RTO of 120 s cannot be met in eu-west-1: the fastest copy, eu-crm-dr-replica "
+        "(cross-region-read-replica), takes 300 s"
     ]
     image = messages(edit("eu-dr-api-task", primary_image))
     assert image == ["eu-dr-api-task in eu-west-1 pulls its image from the registry of eu-central-1"]

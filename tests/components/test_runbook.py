@@ -1,0 +1,97 @@
+"""DrRunbooks: the cell's failover and failback SSM Automation documents, their role and their logs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from fintech_infra.runbook import AUTOMATION_LOG_SETTINGS
+from fintech_infra.testing import Recording, synthesize
+from tests.components.test_cell import _cell, _program
+
+DOCUMENT = "aws:ssm/document:Document"
+
+
+@pytest.fixture(scope="module")
+def recording() -> Recording:
+    return synthesize(lambda: _program(_cell()), stack="staging")
+
+
+def _content(recording: Recording, name: str) -> dict[str, Any]:
+    content: dict[str, Any] = json.loads(recording.named(name, DOCUMENT).inputs["content"])
+    return content
+
+
+def test_failover_runs_in_the_dr_region_and_failback_in_the_primary(recording: Recording) -> None:
+    failover = recording.named("eu-runbooks-failover", DOCUMENT)
+    failback = recording.named("eu-runbooks-failback", DOCUMENT)
+    assert (failover.region, failback.region) == ("eu-west-1", "eu-central-1")
+    for document in (failover, failback):
+        assert document.inputs["documentType"] == "Automation" and document.inputs["documentFormat"] == "JSON"
+    assert failover.inputs["name"] == "fintech-infra-eu-failover"
+
+
+def test_documents_are_automation_0_3_with_the_cells_role_and_every_step_bounded(recording: Recording) -> None:
+    role = recording.named("eu-runbooks-role", "aws:iam/role:Role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "ssm.amazonaws.com"}
+    for name in ("eu-runbooks-failover", "eu-runbooks-failback"):
+        content = _content(recording, name)
+        assert content["schemaVersion"] == "0.3" and content["assumeRole"] == role.outputs["arn"]
+        for step in content["mainSteps"]:
+            assert step["timeoutSeconds"] >= 60 and step["onFailure"] in ("Abort", "Continue"), step["name"]
+            assert step["action"].startswith("aws:"), step["name"]
+
+
+def test_the_failover_document_holds_steps_for_the_cells_concerns_only(recording: Recording) -> None:
+    content = _content(recording, "eu-runbooks-failover")
+    names = [step["name"] for step in content["mainSteps"]]
+    # The test cell runs crm and trading as RDS instances without a DR replica: restores from replicated backups.
+    assert [n for n in names if n.startswith("crm")] == ["crmFindBackups", "crmRestore", "crmVerify"]
+    assert not [n for n in names if n.startswith(("payments", "audit"))]
+    assert content["parameters"]["Mode"]["allowedValues"] == ["planned", "unplanned"]
+    assert content["parameters"]["HealthCheckId"]["allowedPattern"] == "^[0-9a-f-]{36}$"
+    cluster = recording.named("eu-dr-ecs-cluster", "aws:ecs/cluster:Cluster").outputs["name"]
+    assert content["parameters"]["ClusterName"]["default"] == cluster
+    # A restore lands in the DR region's own subnet group and security group, under the DR concern key.
+    assert content["parameters"]["crmSubnetGroup"]["default"] == "eu-crm-dr"
+    dr_sg = recording.named("eu-crm-dr-sg", "aws:ec2/securityGroup:SecurityGroup").outputs["id"]
+    assert content["parameters"]["crmSecurityGroup"]["default"] == dr_sg
+    dr_key = recording.named("eu-dr-keys-crm-key", "aws:kms/key:Key").outputs["arn"]
+    assert content["parameters"]["crmKeyArn"]["default"] == dr_key
+
+
+def _statements(recording: Recording) -> dict[str, dict[str, Any]]:
+    policy = json.loads(recording.named("eu-runbooks-policy", "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    return {statement["Sid"]: statement for statement in policy["Statement"]}
+
+
+def test_the_automation_role_acts_on_this_cells_resources_only(recording: Recording) -> None:
+    statements = _statements(recording)
+    databases = statements["Databases"]["Resource"]
+    assert "arn:aws:rds:eu-west-1:111111111111:db:eu-crm-dr" in databases
+    assert all(":111111111111:" in arn and (":db:eu-" in arn or arn.endswith(":*")) for arn in databases)
+    services = statements["Services"]["Resource"]
+    assert sorted(arn.rsplit("/", 1)[-1] for arn in services) == ["api", "api", "reports", "reports"]
+    assert statements["RoutingManifests"]["Resource"] == [
+        "arn:aws:ssm:eu-central-1:111111111111:parameter/fintech-infra/eu/routing/cysec-cy",
+        "arn:aws:ssm:eu-west-1:111111111111:parameter/fintech-infra/eu/routing/cysec-cy",
+    ]
+    # Only reads are unscoped, where AWS has no resource scope for them.
+    assert statements["Describe"]["Resource"] == "*"
+    assert all(action.split(":")[1].startswith(("Describe", "Get")) for action in statements["Describe"]["Action"])
+
+
+def test_script_output_goes_to_an_encrypted_log_group_in_each_region(recording: Recording) -> None:
+    settings = recording.of_type("aws:ssm/serviceSetting:ServiceSetting")
+    by_region = {(s.region, s.inputs["settingId"]): s.inputs["settingValue"] for s in settings}
+    for region in ("eu-central-1", "eu-west-1"):
+        assert by_region[(region, AUTOMATION_LOG_SETTINGS["destination"])] == "CloudWatch"
+        group = recording.named(f"eu-runbooks-logs-{region}", "aws:cloudwatch/logGroup:LogGroup")
+        assert (
+            by_region[(region, AUTOMATION_LOG_SETTINGS["group"])]
+            == group.inputs["name"]
+            == "/fintech-infra/eu/dr-runbooks"
+        )
+        assert group.inputs["kmsKeyId"] and group.region == region
