@@ -20,6 +20,7 @@ days ahead), a service's p99 latency and a message in a dead-letter queue are ``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -66,19 +67,11 @@ def _alarm(
 ) -> aws.cloudwatch.MetricAlarm:
     """One alarm: on ``metric``, or, with ``queries``, on the metric math expression among them that returns data
     (``namespace``, ``metric`` and ``statistic`` None, ``dimensions`` empty: each query has its own period)."""
-    if queries:
-        return tiered_alarm(
-            name,
-            tier=tier,
-            route=route,
-            description=description,
-            threshold=threshold,
-            comparison=comparison,
-            opts=opts,
-            evaluation=evaluation,
-            treat_missing_data=treat_missing_data,
-            metric_queries=list(queries),
-        )
+    metric_args: dict[str, Any] = (
+        {"metric_queries": list(queries)}
+        if queries
+        else {"namespace": namespace, "metric_name": metric, "dimensions": dict(dimensions), "statistic": statistic}
+    )
     return tiered_alarm(
         name,
         tier=tier,
@@ -89,10 +82,7 @@ def _alarm(
         opts=opts,
         evaluation=evaluation,
         treat_missing_data=treat_missing_data,
-        namespace=namespace,
-        metric_name=metric,
-        dimensions=dict(dimensions),
-        statistic=statistic,
+        **metric_args,
     )
 
 
