@@ -1,4 +1,5 @@
-"""IAM documents shared by components: one way to write a service's trust policy and a managed policy ARN."""
+"""IAM documents shared by components: a service's trust policy, a managed policy ARN, and a grant on resources with
+the KMS keys that encrypt them, usable only through the service that holds the resources."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
-__all__ = ["aws_managed_policy", "service_trust_policy"]
+__all__ = ["aws_managed_policy", "key_via_service", "role_policy_with_keys", "service_trust_policy"]
 
 
 def service_trust_policy(
@@ -30,3 +32,45 @@ def service_trust_policy(
 def aws_managed_policy(partition: pulumi.Input[str], policy: str) -> pulumi.Output[str]:
     """The ARN of the AWS managed policy ``policy`` (``AmazonEKSClusterPolicy``) in the deploy partition."""
     return pulumi.Output.concat("arn:", partition, ":iam::aws:policy/", policy)
+
+
+def key_via_service(service: str, region: pulumi.Input[str]) -> dict[str, Any]:
+    """The condition that limits a KMS key to requests ``service`` (``s3``, ``sqs``) makes in ``region``."""
+    return {"StringEquals": {"kms:ViaService": pulumi.Output.concat(service, ".", region, ".amazonaws.com")}}
+
+
+def role_policy_with_keys(
+    name: str,
+    *,
+    role: aws.iam.Role,
+    sid: str,
+    actions: Sequence[str],
+    resources: Sequence[pulumi.Input[str]],
+    key_sid: str,
+    key_arns: Sequence[pulumi.Input[str]],
+    service: str,
+    parent: pulumi.Resource,
+) -> aws.iam.RolePolicy:
+    """``role`` may do ``actions`` on exactly ``resources``, and use ``key_arns`` (GenerateDataKey to write,
+    Decrypt to read) only through ``service`` in the role's region."""
+    region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
+    return aws.iam.RolePolicy(
+        name,
+        role=role.id,
+        policy=pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": list(resources)},
+                    {
+                        "Sid": key_sid,
+                        "Effect": "Allow",
+                        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                        "Resource": list(key_arns),
+                        "Condition": key_via_service(service, region),
+                    },
+                ],
+            }
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

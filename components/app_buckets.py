@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
+from fintech_infra._iam import role_policy_with_keys
 from fintech_infra._naming import child
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.bucket_config import BucketSettings
@@ -47,10 +48,6 @@ class DrBucketPlacement:
     provider: pulumi.ProviderResource
     key: KeyRef
     access_log_bucket: pulumi.Input[str]
-
-
-def _via_s3(region: pulumi.Input[str]) -> dict[str, Any]:
-    return {"StringEquals": {"kms:ViaService": pulumi.Output.concat("s3.", region, ".amazonaws.com")}}
 
 
 class ConcernBucket(FintechComponent):
@@ -139,29 +136,14 @@ def grant_bucket_access(
 ) -> aws.iam.RolePolicy:
     """A task role's access to the objects of exactly ``bucket_arns`` (encrypted with ``keys``): get and put; the
     keys only through S3 in the role's region (SSE-KMS needs GenerateDataKey to write and Decrypt to read)."""
-    region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
-    return aws.iam.RolePolicy(
+    return role_policy_with_keys(
         child(name, "bucket-policy"),
-        role=role.id,
-        policy=pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "UseOwnBucketObjects",
-                        "Effect": "Allow",
-                        "Action": ["s3:GetObject", "s3:PutObject"],
-                        "Resource": [pulumi.Output.concat(arn, "/*") for arn in bucket_arns],
-                    },
-                    {
-                        "Sid": "BucketKeysViaS3",
-                        "Effect": "Allow",
-                        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                        "Resource": [key.arn for key in keys],
-                        "Condition": _via_s3(region),
-                    },
-                ],
-            }
-        ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        role=role,
+        sid="UseOwnBucketObjects",
+        actions=["s3:GetObject", "s3:PutObject"],
+        resources=[pulumi.Output.concat(arn, "/*") for arn in bucket_arns],
+        key_sid="BucketKeysViaS3",
+        key_arns=[key.arn for key in keys],
+        service="s3",
+        parent=parent,
     )

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from fintech_infra._iam import service_trust_policy
+from fintech_infra._iam import key_via_service, service_trust_policy
 from fintech_infra.aws_facts import Source
 from fintech_infra.bucket import SecureBucket
 from fintech_infra.wiring import KeyRef
@@ -36,10 +35,6 @@ REPLICATION_KMS_SOURCE = Source(
 _READ_VERSIONS = ("s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging")
 # S3 replicates a locked object's retention and legal hold with it, and reads them from the source version.
 _READ_LOCKS = ("s3:GetObjectRetention", "s3:GetObjectLegalHold")
-
-
-def _via_s3(region: pulumi.Input[str]) -> dict[str, Any]:
-    return {"StringEquals": {"kms:ViaService": pulumi.Output.concat("s3.", region, ".amazonaws.com")}}
 
 
 @dataclass(frozen=True)
@@ -115,14 +110,14 @@ def replicate_bucket(
                         "Effect": "Allow",
                         "Action": ["kms:Decrypt"],
                         "Resource": [source_key.arn],
-                        "Condition": _via_s3(source_region),
+                        "Condition": key_via_service("s3", source_region),
                     },
                     {
                         "Sid": "EncryptReplicasViaS3",
                         "Effect": "Allow",
                         "Action": ["kms:Encrypt"],
                         "Resource": [replica_key.arn],
-                        "Condition": _via_s3(replica_region),
+                        "Condition": key_via_service("s3", replica_region),
                     },
                 ],
             }

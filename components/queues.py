@@ -25,6 +25,7 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
+from fintech_infra._iam import role_policy_with_keys
 from fintech_infra._naming import child
 from fintech_infra.alarms import queue_alarms
 from fintech_infra.alert_tiers import AlertRoute
@@ -147,38 +148,21 @@ def grant_queue_access(
 ) -> aws.iam.RolePolicy:
     """A task role's access to exactly ``queue_arns`` (encrypted with ``keys``): send, receive, delete, change
     visibility and read attributes; the keys only through SQS in the role's region."""
-    region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
-    return aws.iam.RolePolicy(
+    return role_policy_with_keys(
         child(name, "queue-policy"),
-        role=role.id,
-        policy=pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "UseOwnQueues",
-                        "Effect": "Allow",
-                        "Action": [
-                            "sqs:SendMessage",
-                            "sqs:ReceiveMessage",
-                            "sqs:DeleteMessage",
-                            "sqs:ChangeMessageVisibility",
-                            "sqs:GetQueueAttributes",
-                            "sqs:GetQueueUrl",
-                        ],
-                        "Resource": list(queue_arns),
-                    },
-                    {
-                        "Sid": "QueueKeysViaSqs",
-                        "Effect": "Allow",
-                        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                        "Resource": [key.arn for key in keys],
-                        "Condition": {
-                            "StringEquals": {"kms:ViaService": pulumi.Output.concat("sqs.", region, ".amazonaws.com")}
-                        },
-                    },
-                ],
-            }
-        ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        role=role,
+        sid="UseOwnQueues",
+        actions=[
+            "sqs:SendMessage",
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueAttributes",
+            "sqs:GetQueueUrl",
+        ],
+        resources=queue_arns,
+        key_sid="QueueKeysViaSqs",
+        key_arns=[key.arn for key in keys],
+        service="sqs",
+        parent=parent,
     )
