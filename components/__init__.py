@@ -40,6 +40,7 @@ from fintech_infra.jurisdictions import DEFAULT_REGISTRY, Jurisdiction, Jurisdic
 from fintech_infra.k8s_baseline import KubernetesBaseline
 from fintech_infra.kms import EncryptionKey, KeyRing
 from fintech_infra.logs import encrypted_log_group
+from fintech_infra.migration_bootstrap import MigrationRoleBootstrap
 from fintech_infra.migrations import MigrationTask
 from fintech_infra.queues import ConcernQueue
 from fintech_infra.redis import RedisCluster
@@ -90,6 +91,7 @@ __all__ = [
     "KeyRef",
     "KeyRing",
     "KubernetesBaseline",
+    "MigrationRoleBootstrap",
     "MigrationTask",
     "RecoveryObjectives",
     "RedisCluster",

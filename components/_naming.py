@@ -100,6 +100,7 @@ AUTONAMED: tuple[NamePattern, ...] = (
     NamePattern(_IAM_ROLE, "{cell}-{bucket}-bucket-replication", "bucket", "dr"),
     NamePattern(_IAM_ROLE, "{cell}-migrate-{concern}-execution-role", "migration"),
     NamePattern(_IAM_ROLE, "{cell}-migrate-{concern}-task-role", "migration"),
+    NamePattern(_IAM_ROLE, "{cell}-{concern}-role-bootstrap-role", "migration"),
     NamePattern(_IAM_ROLE, "{cell}-runbooks-role", "cell", "dr"),
     NamePattern(_IAM_ROLE, "{cell}-dr-cache-rotation-role", "cell", "dr_cache"),
     NamePattern(_IAM_ROLE, "{cell}-drills-role", "cell", "drills"),

@@ -51,6 +51,7 @@ from fintech_infra.errors import ConfigError, ResidencyError, allowed, key_path
 from fintech_infra.images import ReplicationRule, image_problems, image_replication, parse_ecr_image, replication_rule
 from fintech_infra.jurisdictions import Jurisdiction
 from fintech_infra.maintenance import resolve_windows
+from fintech_infra.migration_bootstrap import MigrationRoleBootstrap
 from fintech_infra.migrations import MigrationTarget
 from fintech_infra.providers import RegionalProviders
 from fintech_infra.queues import ConcernQueue
@@ -301,6 +302,7 @@ class JurisdictionCell(FintechComponent):
                     dbname=concern,
                     security_group_id=database.security_group_id,
                     rotation=rotations[concern],
+                    bootstrap=self._role_bootstrap(concern, database, rotations[concern], retention),
                     ready=[database],
                 )
                 for concern, database in self.databases.items()
@@ -519,6 +521,23 @@ class JurisdictionCell(FintechComponent):
             log_retention_days=retention,
             # A PostgreSQL rotation logs in to its concern's database; the cache's rotates users through the API.
             data_concerns=(purpose,) if template == "postgresql-single-user" else (),
+            opts=self.primary.opts,
+        )
+
+    def _role_bootstrap(
+        self, concern: str, database: FinancialDatabase, rotation: RotationFunction, retention: int
+    ) -> MigrationRoleBootstrap:
+        # In the rotation function's group: it already reaches this database and the Secrets Manager endpoint.
+        assert rotation.security_group_id is not None  # the cell's rotation functions make their own groups
+        return MigrationRoleBootstrap(
+            child(self.cell_name, f"{concern}-role-bootstrap"),
+            concern=concern,
+            master_secret_arn=database.master_secret_arn,
+            subnet_ids=self.primary.vpc.private_subnet_ids,
+            security_group_id=rotation.security_group_id,
+            key=self.primary.keys.ref(concern),
+            log_retention_days=retention,
+            secrets_endpoint=rotation.endpoint,
             opts=self.primary.opts,
         )
 

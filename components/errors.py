@@ -5,7 +5,8 @@
      │    └── ResidencyError        a region is not permitted for the jurisdiction
      ├── ProgramError               the gate: the stack program raised something other than a ConfigError
      ├── PolicyPackError            the gate: the policy pack could not be started or did not answer
-     └── RelayError                 the gate: the analyzer relay (or the pack behind it) failed or went away
+     ├── RelayError                 the gate: the analyzer relay (or the pack behind it) failed or went away
+     └── PostgresError              a bootstrap function's PostgreSQL session failed (in Lambda, at pulumi up)
 
 Library errors are raised before any resource is registered; every message names the config key path,
 the bad value (``repr``) and what is allowed. The gate's errors live here too, so one ``except`` covers a
@@ -20,6 +21,7 @@ __all__ = [
     "ConfigError",
     "FintechInfraError",
     "PolicyPackError",
+    "PostgresError",
     "ProgramError",
     "RelayError",
     "ResidencyError",
@@ -81,3 +83,12 @@ def key_path(*parts: str | int) -> str:
 def allowed(values: Iterable[object]) -> str:
     """``allowed: a, b, c`` for an error message."""
     return "allowed: " + ", ".join(str(value) for value in values)
+
+
+class PostgresError(FintechInfraError):
+    """A PostgreSQL server refused a bootstrap function's session or statement (its SQLSTATE and message), or spoke
+    outside the protocol. Raised by :mod:`fintech_infra.pg_wire`, which runs in Lambda (this module goes with it)."""
+
+    def __init__(self, message: str, *, sqlstate: str = "") -> None:
+        super().__init__(f"{sqlstate}: {message}" if sqlstate else message)
+        self.sqlstate = sqlstate

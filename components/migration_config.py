@@ -54,7 +54,8 @@ def migration_username(concern: str) -> str:
     """The PostgreSQL role migrations log in as: ``<concern>_migrator``, which owns the concern's schema.
 
     Not the master user (which the services use today) and not configurable: the rotation function, the
-    bootstrap SQL in docs/deployment.md and the secret all name it, so one rule keeps them in step."""
+    bootstrap function (:mod:`fintech_infra.migration_role_handler`) and the secret all name it, so one rule keeps
+    them in step."""
     return f"{concern}_migrator"
 
 

@@ -20,8 +20,9 @@ before the services roll to a new image, and the deploy stops when its container
   and ``awslogs`` to a log group with the jurisdiction's retention, encrypted with the concern's key (like the
   database's log exports: migration output may quote the concern's data).
 
-The role itself is created once per database by the bootstrap in docs/deployment.md: no AWS API creates a
-PostgreSQL role, and Secrets Manager tests the rotation function (a login as the role) when rotation is attached.
+The role itself is created during the same ``pulumi up``, between the secret's first version and its rotation, by
+the concern's :class:`~fintech_infra.migration_bootstrap.MigrationRoleBootstrap`: no AWS API creates a PostgreSQL
+role, and Secrets Manager tests the rotation function (a login as the role) when rotation is attached.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from fintech_infra._tags import data_concerns_tag
 from fintech_infra.ecs import EcsCluster
 from fintech_infra.fargate_task import CONTAINER_USER, execution_statements, task_trust_policy
 from fintech_infra.logs import encrypted_log_group
+from fintech_infra.migration_bootstrap import MigrationRoleBootstrap
 from fintech_infra.migration_config import MIGRATION_CONTAINER, MigrationPlan
 from fintech_infra.rotation import RotationFunction
 from fintech_infra.secrets import AppSecret
@@ -54,7 +56,8 @@ __all__ = [
 ]
 
 PASSWORD_VERSION = 1
-"""Version of the generated first password of every migration role; bump to reset it (and redo the bootstrap)."""
+"""Version of the generated first password of every migration role; bump to reset it (the bootstrap runs again
+and sets the role's password to the new value)."""
 
 RUN_TASK_GROUPS_TAG = "RunTaskSecurityGroups"
 RUN_TASK_SUBNETS_TAG = "RunTaskSubnets"
@@ -76,8 +79,10 @@ class MigrationTarget:
     security_group_id: pulumi.Input[str]
     rotation: RotationFunction
     """The concern's PostgreSQL single-user rotation function (it must reach the database)."""
+    bootstrap: MigrationRoleBootstrap
+    """The concern's role-bootstrap function: creates the migration role before rotation is attached."""
     ready: Sequence[pulumi.Resource]
-    """What must exist before rotation is attached: the database's instances."""
+    """What must exist before the bootstrap runs and rotation is attached: the database's instances."""
 
 
 def migration_group(
@@ -168,6 +173,9 @@ class MigrationTask(FintechComponent):
             rotation_lambda_arn=rotation.function_arn,
             rotation_days=rotation.rotation_days,
             rotation_after=[*target.ready, *rotation.ready],
+            before_rotation=lambda arn, after: target.bootstrap.ensure_role(
+                child(name, "role"), secret_arn=arn, version=PASSWORD_VERSION, after=after, parent=self
+            ),
             opts=here,
         )
 

@@ -10,7 +10,10 @@ pretending, and the policy pack flags it. A secret whose first value is generate
 ``value_wo`` (a write-only ``SecretVersion``), so the rotation is configured only after that value, and
 whatever ``rotation_after`` names (the database, the function's permissions), exist: Secrets Manager tests
 the function when rotation is configured (``rotate_immediately`` is False; the first rotation follows the
-schedule). Deletion always keeps a recovery window (7-30 days, default 30); immediate deletion is refused.
+schedule). ``before_rotation`` is for what must happen in between: it is called with the secret's ARN and what
+its value waits for (the version, ``rotation_after``), and rotation also waits for what it returns (the
+migration role's bootstrap: :mod:`fintech_infra.migration_bootstrap`). Deletion always keeps a recovery
+window (7-30 days, default 30); immediate deletion is refused.
 
 With ``dr`` the secret is replicated to the DR region under the DR key. The replica's ARN is the primary's with
 the DR region in place of the primary's (Secrets Manager user guide, "Replicate secrets across Regions"):
@@ -20,7 +23,7 @@ the DR region in place of the primary's (Secrets Manager user guide, "Replicate 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import pulumi
@@ -32,7 +35,10 @@ from fintech_infra._naming import child
 from fintech_infra.errors import ConfigError
 from fintech_infra.wiring import DrPlacement, KeyRef
 
-__all__ = ["AppSecret", "replica_arn"]
+__all__ = ["AppSecret", "BeforeRotation", "replica_arn"]
+
+BeforeRotation = Callable[[pulumi.Output[str], Sequence[pulumi.Resource]], pulumi.Resource]
+"""Called with a secret's ARN and what its value waits for; returns what rotation must also wait for."""
 
 
 def replica_arn(arn: str, *, region: str) -> str:
@@ -65,6 +71,7 @@ class AppSecret(FintechComponent):
         rotation_lambda_arn: pulumi.Input[str] | None = None,
         rotation_days: int = 30,
         rotation_after: Sequence[pulumi.Resource] = (),
+        before_rotation: BeforeRotation | None = None,
         value_wo: pulumi.Input[str] | None = None,
         value_wo_version: int = 1,
         recovery_window_days: int = 30,
@@ -104,6 +111,8 @@ class AppSecret(FintechComponent):
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             )
+        if before_rotation is not None:
+            waits.append(before_rotation(self.secret.arn, tuple(waits)))
         if rotation_lambda_arn is not None:
             aws.secretsmanager.SecretRotation(
                 child(name, "rotation"),

@@ -111,5 +111,5 @@ def test_what_the_runs_compare_includes_the_diagram_edges_and_the_paths(runs):
     dot, text, markdown = runs[0]["arch.dot"], runs[0]["report.txt"], runs[0]["report.md"]
     assert re.search(r"n_\w+_edge_api_rule_ListenerRule -> n_\w+_api_service_Service \[label=\"forward\"\]", dot)
     assert re.search(r"internet -> n_\w+_web_acl_WebAcl;", dot)
-    assert "  entity cysec-cy: ingress 1, data 10, keys 14, alerts 2 proved" in text  # a critical and a warning topic
-    assert "**Paths** (functional guardrails): 27 proved, 0 broken" in markdown
+    assert "  entity cysec-cy: ingress 1, data 14, keys 14, alerts 2 proved" in text  # a critical and a warning topic
+    assert "**Paths** (functional guardrails): 31 proved, 0 broken" in markdown

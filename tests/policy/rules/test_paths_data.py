@@ -225,9 +225,12 @@ def messages(change: Edit) -> list[str]:
 
 
 def test_each_break_names_the_rule_and_the_clients() -> None:
+    # Both workloads in trading's rotation group are named: its rotation function and its role bootstrap.
     assert messages(ROTATION_INTO_CRM) == [
         "eu-crm-sg admits application eu-trading-rotation-app on 5432 through eu-crm-sg-from-trading-rotation: "
-        "eu-crm-db holds crm data and application eu-trading-rotation-app declares trading"
+        "eu-crm-db holds crm data and application eu-trading-rotation-app declares trading",
+        "eu-crm-sg admits lambda eu-trading-role-bootstrap-function on 5432 through eu-crm-sg-from-trading-rotation: "
+        "eu-crm-db holds crm data and lambda eu-trading-role-bootstrap-function declares trading",
     ]
     assert messages(edit("eu-crm-sg-from-api", lambda r: r.props.update(ipProtocol="-1"))) == [
         "eu-crm-sg admits ecs service eu-api-service on all ports through eu-crm-sg-from-api; eu-crm-db needs only 5432"

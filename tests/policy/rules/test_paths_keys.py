@@ -132,7 +132,7 @@ def test_each_break_names_the_store_and_the_key() -> None:
 def test_a_proved_path_names_the_key_and_its_stores() -> None:
     (reason,) = run_case(POLICY, case("proved", "pass")).reasons(POLICY)
     assert (
-        '"links":["key eu-keys-crm-key","5 stores: eu-crm-db, eu-crm-db-logs-postgresql, eu-crm-db-logs-upgrade, '
-        'eu-migrate-crm-credentials-secret, eu-migrate-crm-logs"]' in reason
+        '"links":["key eu-keys-crm-key","6 stores: eu-crm-db, eu-crm-db-logs-postgresql, eu-crm-db-logs-upgrade, '
+        'eu-crm-role-bootstrap-logs, eu-migrate-crm-credentials-secret, eu-migrate-crm-logs"]' in reason
     )
     assert '"subject":"trading data"' in reason and '"region":"eu-west-1"' in reason
