@@ -1,5 +1,6 @@
-"""IAM documents shared by components: a service's trust policy, a managed policy ARN, and a grant on resources with
-the KMS keys that encrypt them, usable only through the service that holds the resources."""
+"""IAM documents shared by components: a service's trust policy, a managed policy ARN, a grant on resources with
+the KMS keys that encrypt them, usable only through the service that holds the resources, and the execution role of
+a function in a VPC."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-__all__ = ["aws_managed_policy", "key_via_service", "role_policy_with_keys", "service_trust_policy"]
+from fintech_infra._naming import child
+
+__all__ = [
+    "LAMBDA_VPC_ACCESS",
+    "XRAY_TRACES_STATEMENT",
+    "aws_managed_policy",
+    "key_via_service",
+    "lambda_vpc_role",
+    "role_policy_with_keys",
+    "service_trust_policy",
+]
 
 
 def service_trust_policy(
@@ -74,3 +85,36 @@ def role_policy_with_keys(
         ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+XRAY_TRACES_STATEMENT: dict[str, Any] = {
+    # Active tracing uploads segments; X-Ray's write actions take no resource ARN.
+    "Sid": "XRayTraces",
+    "Effect": "Allow",
+    "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+    "Resource": "*",
+}
+"""What a function with active tracing needs, and all it needs, of X-Ray."""
+
+LAMBDA_VPC_ACCESS = "service-role/AWSLambdaVPCAccessExecutionRole"
+"""AWS's managed policy for a function in a VPC: its network interfaces, and its own logs."""
+
+
+def lambda_vpc_role(
+    name: str, *, description: str, partition: pulumi.Input[str], parent: pulumi.Resource
+) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
+    """The execution role of a function of ours in a VPC (``<name>-role``), with the VPC access policy attached
+    (``<name>-vpc-access``); the function must depend on the attachment."""
+    role = aws.iam.Role(
+        child(name, "role"),
+        description=description,
+        assume_role_policy=service_trust_policy("lambda.amazonaws.com"),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    vpc_access = aws.iam.RolePolicyAttachment(
+        child(name, "vpc-access"),
+        role=role.name,
+        policy_arn=aws_managed_policy(partition, LAMBDA_VPC_ACCESS),
+        opts=pulumi.ResourceOptions(parent=role),
+    )
+    return role, vpc_access

@@ -33,7 +33,7 @@ import pulumi
 import pulumi_aws as aws
 
 from fintech_infra._component import FintechComponent
-from fintech_infra._iam import aws_managed_policy, key_via_service, service_trust_policy
+from fintech_infra._iam import XRAY_TRACES_STATEMENT, key_via_service, lambda_vpc_role
 from fintech_infra._naming import child, physical
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.wiring import KeyRef
@@ -45,7 +45,6 @@ BOOTSTRAP_MODULES = ("errors.py", "pg_wire.py", "migration_role_handler.py")
 
 _ENTRY = "from fintech_infra.migration_role_handler import handler  # noqa: F401\n"
 _TIMEOUT_SECONDS = 120  # two 10-second connection attempts' worth, secret reads with retries, four statements
-_VPC_ACCESS_POLICY = "service-role/AWSLambdaVPCAccessExecutionRole"
 
 
 def function_code() -> pulumi.AssetArchive:
@@ -103,35 +102,16 @@ class MigrationRoleBootstrap(FintechComponent):
             log_group_name=f"/aws/lambda/{self.function_name}",
             parent=self,
         )
-        self.role = aws.iam.Role(
-            child(name, "role"),
+        self.role, vpc_access = lambda_vpc_role(
+            name,
             description=f"Creates the {concern} migration role in its database (reads two secrets)",
-            assume_role_policy=service_trust_policy("lambda.amazonaws.com"),
-            opts=pulumi.ResourceOptions(parent=self),
+            partition=partition,
+            parent=self,
         )
-        vpc_access = aws.iam.RolePolicyAttachment(
-            child(name, "vpc-access"),
-            role=self.role.name,
-            policy_arn=aws_managed_policy(partition, _VPC_ACCESS_POLICY),
-            opts=pulumi.ResourceOptions(parent=self.role),
-        )
-        logs = aws.iam.RolePolicy(
+        tracing = aws.iam.RolePolicy(
             child(name, "base-policy"),
             role=self.role.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            # Active tracing uploads segments; X-Ray's write actions take no resource ARN.
-                            "Sid": "XRayTraces",
-                            "Effect": "Allow",
-                            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                            "Resource": "*",
-                        },
-                    ],
-                }
-            ),
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [XRAY_TRACES_STATEMENT]}),
             opts=pulumi.ResourceOptions(parent=self.role),
         )
         self.function = aws.lambda_.Function(
@@ -152,7 +132,7 @@ class MigrationRoleBootstrap(FintechComponent):
             vpc_config=aws.lambda_.FunctionVpcConfigArgs(
                 subnet_ids=list(subnet_ids), security_group_ids=[security_group_id]
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, vpc_access, logs]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, vpc_access, tracing]),
         )
         self.function_arn: pulumi.Output[str] = self.function.arn
         self.role_arn: pulumi.Output[str] = self.role.arn

@@ -24,7 +24,7 @@ import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fintech_infra._component import FintechComponent
-from fintech_infra._iam import service_trust_policy
+from fintech_infra._iam import XRAY_TRACES_STATEMENT, lambda_vpc_role
 from fintech_infra._naming import child, physical
 from fintech_infra._tags import data_concerns_tag
 from fintech_infra.errors import ConfigError
@@ -34,7 +34,6 @@ from fintech_infra.wiring import KeyRef
 
 __all__ = ["RESERVED_CONCURRENCY", "RotationFunction", "RotationSettings"]
 
-_VPC_ACCESS_POLICY = "policy/service-role/AWSLambdaVPCAccessExecutionRole"
 _TIMEOUT_SECONDS = 900  # ElastiCache asks for at least 12 minutes: a user takes minutes to become active again.
 RESERVED_CONCURRENCY = 2
 """Concurrent runs reserved for (and capped at) the function: a rotation is four sequential calls per secret, so two
@@ -265,17 +264,8 @@ class RotationFunction(FintechComponent):
         region: pulumi.Output[str],
         account: pulumi.Output[str],
     ) -> pulumi.Output[str]:
-        self.role = aws.iam.Role(
-            child(name, "role"),
-            description=f"Rotation function {self.function_name}",
-            assume_role_policy=service_trust_policy("lambda.amazonaws.com"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        vpc_access = aws.iam.RolePolicyAttachment(
-            child(name, "vpc-access"),
-            role=self.role.name,
-            policy_arn=pulumi.Output.concat("arn:", self._partition, ":iam::aws:", _VPC_ACCESS_POLICY),
-            opts=pulumi.ResourceOptions(parent=self.role),
+        self.role, vpc_access = lambda_vpc_role(
+            name, description=f"Rotation function {self.function_name}", partition=self._partition, parent=self
         )
         base = aws.iam.RolePolicy(
             child(name, "base-policy"),
@@ -290,13 +280,7 @@ class RotationFunction(FintechComponent):
                             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                             "Resource": self._key.arn,
                         },
-                        {
-                            # Active tracing uploads segments; X-Ray's write actions take no resource ARN.
-                            "Sid": "XRayTraces",
-                            "Effect": "Allow",
-                            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                            "Resource": "*",
-                        },
+                        XRAY_TRACES_STATEMENT,
                     ],
                 }
             ),
