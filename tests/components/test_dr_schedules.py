@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from fintech_infra.dr_config import (
@@ -17,9 +19,12 @@ from fintech_infra.dr_config import (
     schedules_enabled,
 )
 from fintech_infra.drills import DRILLS
+from fintech_infra.errors import ConfigError
 from fintech_infra.testing import Recording, synthesize
+from fintech_infra.validation import load_stack_config
 from tests.components.test_cell import _cell, _program
 
+ROOT = Path(__file__).resolve().parents[2]
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 HEALTH_CHECK = "0b3c7a52-5d1e-4c6f-9a0e-2f9d8c7b6a51"
 
@@ -132,6 +137,20 @@ def test_the_removed_health_check_key_is_refused_with_what_to_do_instead() -> No
     assert REMOVED_HEALTH_CHECK_ID in str(caught.value)
     assert REMOVED_HEALTH_CHECK_ID.startswith("health_check_id: removed;")
     assert "routing.cell_stacks" in REMOVED_HEALTH_CHECK_ID
+
+
+def test_a_stack_file_with_the_removed_key_gets_one_error_naming_its_path() -> None:
+    raw = yaml.safe_load((ROOT / "stacks" / "Pulumi.staging.yaml").read_text())
+    config = {key.split(":", 1)[1]: value for key, value in raw["config"].items() if key.startswith("fintech-infra:")}
+    config["cells"]["stg"]["drills"] = {"health_check_id": HEALTH_CHECK}
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(config)
+    assert str(caught.value) == (
+        "invalid stack config: cells.stg.drills.health_check_id: removed; the failover and failback runbooks find "
+        'the cell\'s Route 53 health checks at run time through the routing stack (docs/dr.md, "DNS"), so the '
+        "rehearsal is scheduled without it; allowed: delete the key and list the cell's stack under "
+        "routing.cell_stacks"
+    )
 
 
 def test_schedules_run_in_staging_by_default_and_are_switchable() -> None:
