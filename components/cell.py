@@ -355,6 +355,8 @@ class JurisdictionCell(FintechComponent):
                 caches=(self.cache, self.dr_cache),
                 databases=self.databases,
                 account_id=self._account_id(deployment),
+                # The routing stack's account holds the health checks (fintech_infra.dr_dns): the zones stack's.
+                dns_account_id=zone_access.account() if zone_access is not None else self._account_id(deployment),
                 retention_days=retention,
             )
         self.schedules = dr_schedules(
@@ -663,6 +665,7 @@ class JurisdictionCell(FintechComponent):
             "routing": self._out_routing(),
             "parameters": self._out_parameters(),
             "keys": self._out_key_arns(),
+            "runbook_role_arn": self.runbooks.role_arn if self.runbooks is not None else None,
             "recovery": self._out_recovery(),
             # Where the drift check and other CI alerts publish (the primary region's warning topic: a drift is
             # investigated in working hours), and both tiers' topics for anything else that alerts.

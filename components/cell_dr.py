@@ -109,9 +109,12 @@ def dr_runbooks(
     caches: tuple[RedisCluster | None, RedisCluster | None],
     databases: Mapping[str, FinancialDatabase],
     account_id: pulumi.Input[str],
+    dns_account_id: pulumi.Input[str],
     retention_days: int,
 ) -> DrRunbooks | None:
-    """The cell's failover and failback runbooks (cells with a DR region); each pair is (primary, DR)."""
+    """The cell's failover and failback runbooks (cells with a DR region); each pair is (primary, DR).
+
+    ``dns_account_id`` holds the routing stack's health checks and the role the runbooks assume to invert them."""
     shape = cell_shape(cell, config)
     if shape is None:
         return None
@@ -120,6 +123,7 @@ def dr_runbooks(
         child(cell, "runbooks"),
         shape,
         account_id=account_id,
+        dns_account_id=dns_account_id,
         primary=_targets(primary, computes[0], caches[0], databases, dr=False),
         dr=_targets(dr, computes[1], caches[1], databases, dr=True),
         log_retention_days=retention_days,

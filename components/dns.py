@@ -11,7 +11,10 @@ the zone that holds each entity hostname:
 - a ``PRIMARY`` failover alias record to the primary ALB (with the health check) and a ``SECONDARY`` one
   to the DR-region ALB, both inside the jurisdiction; a cell without a DR region gets one plain alias. Each
   of the entity's hostnames (its API ``hostname`` and its role ``hostnames``, such as ``app``) gets these
-  records; they share the entity's one health check, since they alias the same ALB.
+  records; they share the entity's one health check, since they alias the same ALB;
+- for a cell whose export names its DR runbooks' role, the SSM parameter listing its health checks and the role
+  its runbooks assume to invert them (:mod:`fintech_infra.dr_dns`), so the failover runbooks resolve the checks
+  at run time and the cell stack, deployed first, never needs an id.
 
 The cells write their own ACM validation records (:mod:`fintech_infra.dns_validation`), so nothing here waits
 on a certificate. Records are created from the referenced stacks' outputs, which Pulumi knows at preview
@@ -31,6 +34,7 @@ from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra.config import DeploymentIdentity, RoutingConfig
 from fintech_infra.dns_zones import ROUTE53_CONTROL_REGION, ZONES_OUTPUT, zone_for
+from fintech_infra.dr_dns import dns_access
 from fintech_infra.errors import ConfigError, allowed, key_path
 from fintech_infra.providers import RegionalProviders
 
@@ -49,6 +53,7 @@ CELL_EXPORT: dict[str, str] = {
     "routing": "entity name to the primary routing manifest document",
     "parameters": "entity name to the SSM parameter path of its manifest",
     "keys": "key purpose to KMS key ARN (primary region)",
+    "runbook_role_arn": "the DR runbooks' automation role ARN, or null (no DR region); see fintech_infra.dr_dns",
 }
 """Shape of one cell in a cell stack's ``cells`` output."""
 
@@ -146,6 +151,11 @@ class GlobalRouting(FintechComponent):
         checks: dict[str, pulumi.Output[str]] = {}
         for item in plan:
             self._entity_records(cell, item, checks)
+        runbook_role = export.get("runbook_role_arn")
+        if checks and runbook_role:
+            # The cell's runbooks find and invert these checks at run time (fintech_infra.dr_dns): no id is
+            # copied into the cell stack, which deploys before this one.
+            dns_access(self._name, cell=cell, runbook_role_arn=str(runbook_role), checks=checks, opts=self._in_control)
         return [
             {
                 "cell": cell,

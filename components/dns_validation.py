@@ -79,6 +79,11 @@ class ZoneAccess:
 
         return pick
 
+    def account(self) -> pulumi.Output[str]:
+        """The zones stack's account (its writer role's): where the routing stack also deploys, since it writes
+        the entity records into these zones with its own provider."""
+        return self.writers.apply(lambda writers: str(self._writer_spec(writers)["role_arn"]).split(":")[4])
+
     def validation_for(
         self, cell: str, hostnames: Mapping[str, str], *, region: str, parent: pulumi.Resource
     ) -> ValidationZones:

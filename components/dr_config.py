@@ -5,9 +5,10 @@ AWS Backup restore tests."""
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from fintech_infra._config_base import Environment, FrozenSettings
 
@@ -15,6 +16,7 @@ __all__ = [
     "DEFAULT_CALENDAR",
     "DEFAULT_RESTORE_TEST_SCHEDULE",
     "JURISDICTION_TIMEZONES",
+    "REMOVED_HEALTH_CHECK_ID",
     "RESTORE_TESTING_SCHEDULE",
     "SCHEDULER_EXPRESSIONS",
     "DrillSettings",
@@ -67,6 +69,13 @@ JURISDICTION_TIMEZONES: dict[str, str] = {
     "sec-finra": "America/New_York",
 }
 """The regulator's seat: the working hours a drill is run and watched in (IANA names, as Scheduler takes them)."""
+
+REMOVED_HEALTH_CHECK_ID = (
+    "health_check_id: removed; the failover and failback runbooks find the cell's Route 53 health checks at run "
+    'time through the routing stack (docs/dr.md, "DNS"), so the rehearsal is scheduled without it; allowed: '
+    "delete the key and list the cell's stack under routing.cell_stacks"
+)
+"""The error for the key the rehearsal needed before the runbooks resolved their health checks themselves."""
 
 _CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
 _RATE = re.compile(r"^rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)$")
@@ -125,14 +134,6 @@ class DrillSettings(FrozenSettings):
         pattern=r"^[A-Za-z_]+(/[A-Za-z_+-]+)*$",
         description="IANA time zone of the calendar. Defaults to the jurisdiction's regulator's seat.",
     )
-    health_check_id: str | None = Field(
-        None,
-        pattern=r"^[0-9a-f-]{36}$",
-        description=(
-            "Route 53 health check the scheduled rehearsal inverts (the routing stack's, for this cell's primary "
-            "ALB). Without it the rehearsal is not scheduled (the drills still are)."
-        ),
-    )
     restore_tests: bool = Field(
         True,
         description=(
@@ -150,6 +151,13 @@ class DrillSettings(FrozenSettings):
         le=168,
         description="Hours a restored database is kept for validation before AWS Backup deletes it (0-168).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "health_check_id" in data:
+            raise ValueError(REMOVED_HEALTH_CHECK_ID)
+        return data
 
     @field_validator("calendar")
     @classmethod
@@ -193,14 +201,13 @@ Rehearsal = Literal["drills", "schedules", "restore_tests"]
 def rehearsals(
     settings: DrillSettings, environment: Environment, *, has_dr: bool, has_databases: bool
 ) -> tuple[Rehearsal, ...]:
-    """What a cell rehearses with: FIS drills, their schedules (drills, or a DR region and the health check a
-    rehearsal inverts), restore tests. The cell and the name-length check both ask here, so they agree."""
+    """What a cell rehearses with: FIS drills, their schedules (drills, or a DR region whose failover is
+    rehearsed), restore tests. The cell and the name-length check both ask here, so they agree."""
     drills = drills_enabled(settings, environment)
     found: list[Rehearsal] = []
     if drills:
         found.append("drills")
-    rehearsal = has_dr and settings.health_check_id is not None
-    if schedules_enabled(settings, environment) and (drills or rehearsal):
+    if schedules_enabled(settings, environment) and (drills or has_dr):
         found.append("schedules")
     if settings.restore_tests and has_databases:
         found.append("restore_tests")

@@ -145,7 +145,6 @@ class DrSchedules(FintechComponent):
         self._name, self._cell, self._settings, self._timezone = name, cell, settings, timezone
         rehearsal = (
             dr is not None
-            and settings.health_check_id is not None
             and failover_document is not None
             and failback_document is not None
             and automation_role_arn is not None
@@ -189,10 +188,11 @@ class DrSchedules(FintechComponent):
                 ("failover-rehearsal", dr, failover_document),
                 ("failback-rehearsal", primary, failback_document),
             ):
-                parameters: dict[str, list[str]] = {"HealthCheckId": [str(settings.health_check_id)]}
+                # The runbooks resolve the health checks themselves (fintech_infra.dr_dns): only the mode is given.
+                request: dict[str, Any] = {"DocumentName": document}
                 if run == "failover-rehearsal":
-                    parameters["Mode"] = ["planned"]
-                input_ = pulumi.Output.json_dumps({"DocumentName": document, "Parameters": parameters})
+                    request["Parameters"] = {"Mode": ["planned"]}
+                input_ = pulumi.Output.json_dumps(request)
                 schedules[run] = self._schedule(
                     run,
                     region,

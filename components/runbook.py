@@ -12,7 +12,8 @@ an assume role scoped to the cell's resources, and sends their script output to 
   the records and is reverted the same way. An ARC cluster would make the flip a data-plane call in five
   regions, at about 2.5 USD per cluster-hour (~1,800 USD a month) for one more moving part; the
   failures rehearsed here are losses of the cell's own region, independent of Route 53's control plane.
-  The health check's id comes from the routing stack, so it is a document parameter.
+  The health checks are the routing stack's, in the zones account, created after this stack: the runbooks find
+  them at run time through a role there (:mod:`fintech_infra.dr_dns`), so no id is ever copied into config.
 - **Logging.** SSM Automation sends the output of ``aws:executeScript`` steps (only those) to the log
   group set in the account-and-region service setting ``/ssm/automation/customer-script-log-group-name``,
   encrypted when the group is (https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-action-logging.html,
@@ -36,6 +37,7 @@ import pulumi_aws as aws
 from fintech_infra._component import FintechComponent
 from fintech_infra._iam import service_trust_policy
 from fintech_infra._naming import child
+from fintech_infra.dr_dns import dns_role_arn
 from fintech_infra.dr_steps import CellShape, Step
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.runbook_steps import failback_steps, failover_steps
@@ -74,11 +76,6 @@ def _parameters(shape: CellShape, steps: Sequence[Step], values: Mapping[str, An
             "allowedValues": ["planned", "unplanned"],
             "description": "planned: Aurora switchover (drills, RPO 0); unplanned: Aurora failover (region lost).",
         }
-    params["HealthCheckId"] = {
-        "type": "String",
-        "allowedPattern": "^[0-9a-f-]{36}$",
-        "description": f"Route 53 health check of cell {shape.cell}'s primary ALB (the routing stack's output).",
-    }
     for name, value in values.items():
         if "{{ " + name + " }}" in text and value is not None:
             params[name] = {"type": "String", "default": value}
@@ -106,8 +103,9 @@ def render_document(
         }
         if step.outputs:
             body["outputs"] = [dict(output) for output in step.outputs]
-        if step.path == "planned" and index + 2 < len(steps):
-            body["nextStep"] = steps[index + 2].name  # past the unplanned sibling that follows it
+        following = next((later for later in steps[index + 1 :] if later.path != "unplanned"), None)
+        if step.path == "planned" and following is not None:
+            body["nextStep"] = following.name  # past the unplanned siblings that follow it
         rendered.append(body)
     return {
         "schemaVersion": "0.3",
@@ -120,6 +118,7 @@ def render_document(
 
 def _values(shape: CellShape, resolved: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {
+        "DnsRoleArn": dns_role_arn(resolved["dns_account"], shape.cell),
         "ClusterName": resolved["cluster"],
         "NodegroupName": resolved["nodegroup"],
         "CacheReplicationGroupId": resolved["cache"],
@@ -148,6 +147,7 @@ class DrRunbooks(FintechComponent):
         shape: CellShape,
         *,
         account_id: pulumi.Input[str],
+        dns_account_id: pulumi.Input[str],
         primary: RegionTargets,
         dr: RegionTargets,
         log_retention_days: int,
@@ -155,6 +155,7 @@ class DrRunbooks(FintechComponent):
     ) -> None:
         super().__init__(self.TYPE, name, opts)
         self.shape = shape
+        self._dns_account = dns_account_id
         self.log_group_name = f"/fintech-infra/{shape.cell}/dr-runbooks"
         self.failover = failover_steps(shape)
         self.failback = failback_steps(shape)
@@ -170,6 +171,7 @@ class DrRunbooks(FintechComponent):
             role=self.role.id,
             policy=pulumi.Output.all(
                 account=account_id,
+                dns_account=dns_account_id,
                 clusters={target.region: target.cluster_name for target in (primary, dr)},
                 nodegroups={target.region: target.nodegroup_name for target in (primary, dr) if target.nodegroup_name},
                 keys=[*primary.keys.values(), *dr.keys.values()],
@@ -228,6 +230,7 @@ class DrRunbooks(FintechComponent):
         shape = self.shape
         content = pulumi.Output.all(
             role_arn=self.role.arn,
+            dns_account=self._dns_account,
             cluster=target.cluster_name,
             nodegroup=target.nodegroup_name,
             cache=target.cache_group_id,
@@ -261,6 +264,7 @@ def runbook_policy(
     shape: CellShape,
     *,
     account: str,
+    dns_account: str,
     clusters: Mapping[str, str],
     nodegroups: Mapping[str, str],
     keys: Sequence[str],
@@ -305,12 +309,6 @@ def runbook_policy(
             "Resource": [f"arn:aws:elasticache:{region}:{account}:replicationgroup:*" for region in regions],
         },
         {
-            "Sid": "DescribeHealthChecks",
-            "Effect": "Allow",
-            "Action": ["route53:GetHealthCheck"],
-            "Resource": "arn:aws:route53:::healthcheck/*",
-        },
-        {
             "Sid": "Databases",
             "Effect": "Allow",
             "Action": [
@@ -352,11 +350,11 @@ def runbook_policy(
             "Resource": [f"{arn}:*" for arn in groups],
         },
         {
-            "Sid": "HealthCheck",
+            # The health checks are in the zones account: the role there reads and inverts this cell's only.
+            "Sid": "DnsRole",
             "Effect": "Allow",
-            "Action": ["route53:UpdateHealthCheck"],
-            # Health checks have no tags or names IAM can match; the id comes from the routing stack.
-            "Resource": "arn:aws:route53:::healthcheck/*",
+            "Action": ["sts:AssumeRole"],
+            "Resource": dns_role_arn(dns_account, shape.cell),
         },
     ]
     if rds_clusters:

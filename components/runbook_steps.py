@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from fintech_infra.dr_dns import DNS_SESSION, HEALTH_CHECK_TAG_PREFIX
 from fintech_infra.dr_steps import FIGURES, CellShape, ConcernShape, Step, recovery_figure
-from fintech_infra.runbook_scripts import PUBLISH_MANIFEST_SCRIPT, VERIFY_WRITER_SCRIPT
+from fintech_infra.runbook_scripts import DNS_SCRIPT, PUBLISH_MANIFEST_SCRIPT, VERIFY_WRITER_SCRIPT
 
 __all__ = ["failback_steps", "failover_steps"]
 
@@ -272,30 +273,58 @@ def _scale(shape: CellShape, concerns: Sequence[str], suffix: str, *, desired: s
     return steps
 
 
+def _dns_payload(handler: str, **extra: object) -> dict[str, object]:
+    return {
+        "Runtime": "python3.11",
+        "Handler": handler,
+        "Script": DNS_SCRIPT,
+        "InputPayload": {
+            # A fixed name in the zones stack's account: nothing here waits for the routing stack.
+            "role_arn": "{{ DnsRoleArn }}",
+            "session": DNS_SESSION,
+            "tag_prefix": HEALTH_CHECK_TAG_PREFIX,
+            **extra,
+        },
+    }
+
+
+def _resolve_dns(suffix: str = "") -> Step:
+    """First of all: reach the zones account's role and find every health check, so a runbook that could not flip
+    DNS (the routing stack not deployed, or not covering the cell) stops before it changes anything."""
+    return Step(
+        f"ResolveDns{suffix}",
+        "aws:executeScript",
+        _dns_payload("resolve"),
+        "api-call",
+        idempotent="a read: assumes the DNS role, reads the health check ids (its tags) and each check's Inverted",
+    )
+
+
+def _with_dns_check(steps: list[Step]) -> list[Step]:
+    """``steps`` with the DNS check before any change. Behind the first Aurora concern's ``Mode`` branch it runs on
+    the planned path only (a rehearsal stops before it fails anything over, a real failover loses no time to it);
+    a cell without that branch checks first on both paths."""
+    if steps and steps[0].action == "aws:branch":
+        branch = steps[0]
+        choices = [{**choice, "NextStep": "ResolveDns"} for choice in branch.inputs["Choices"]]
+        first = dataclasses.replace(branch, inputs={**branch.inputs, "Choices": choices})
+        return [first, dataclasses.replace(_resolve_dns(), path="planned"), *steps[1:]]
+    return [_resolve_dns(), *steps]
+
+
 def _dns(concerns: Sequence[str], *, inverted: bool, suffix: str = "") -> list[Step]:
     return [
         Step(
             f"FlipDns{suffix}",
-            "aws:executeAwsApi",
-            {
-                "Service": "route53",
-                "Api": "UpdateHealthCheck",
-                "HealthCheckId": "{{ HealthCheckId }}",
-                "Inverted": inverted,
-            },
+            "aws:executeScript",
+            _dns_payload("flip", inverted=inverted),
             "api-call",
-            idempotent="sets Inverted to an absolute value",
+            idempotent="sets Inverted to an absolute value on every health check of the cell",
         ),
         Step(
             f"VerifyDns{suffix}",
-            "aws:assertAwsResourceProperty",
-            {
-                "Service": "route53",
-                "Api": "GetHealthCheck",
-                "HealthCheckId": "{{ HealthCheckId }}",
-                "PropertySelector": "$.HealthCheck.HealthCheckConfig.Inverted",
-                "DesiredValues": ["True" if inverted else "False"],
-            },
+            "aws:executeScript",
+            _dns_payload("verify", inverted=inverted),
             "dns-failover",
             serves=tuple(concerns),
             idempotent="a read; its figure is the time Route 53 and resolvers take to follow",
@@ -337,6 +366,7 @@ def failover_steps(shape: CellShape) -> list[Step]:
         waves.setdefault(FIGURES[recovery_figure(concern)].seconds, []).append(concern)
     ordered = [waves[seconds] for seconds in sorted(waves)]
     steps = [step for wave in ordered for concern in wave for step in _database_steps(shape, concern)]
+    steps = _with_dns_check(steps)
     eks = shape.compute == "eks"
     nodes = _scale(shape, (), "") if eks else []
     steps += nodes[:1]
@@ -370,7 +400,7 @@ def failback_steps(shape: CellShape) -> list[Step]:
     is standalone: the way home is a cross-region replica of it in the primary region, promoted once in
     sync; the stack's next ``pulumi up`` then re-creates the DR copy (docs/dr.md).
     """
-    steps: list[Step] = []
+    steps: list[Step] = [_resolve_dns("Back")]
     for concern in shape.concerns:
         name = concern.concern
         if concern.kind == "aurora-global":

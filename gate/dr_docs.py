@@ -13,7 +13,7 @@ from fintech_infra.recovery import lag_alarm_seconds, plan_recovery
 from fintech_infra.runbook_steps import failback_steps, failover_steps
 from fintech_infra_gate.stackfiles import Project, load_project
 
-__all__ = ["render_dr_runbooks"]
+__all__ = ["render_dr_runbooks", "routing_cover"]
 
 
 def _api(step: Step) -> str:
@@ -74,7 +74,19 @@ def render_dr_runbooks(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def routing_cover(project: Project) -> dict[tuple[str, str], str]:
+    """(stack, cell) to the routing stack whose ``routing.cell_stacks`` names it: the stack that writes the cell's
+    health checks and the role its runbooks flip them through (:mod:`fintech_infra.dr_dns`)."""
+    covered: dict[tuple[str, str], str] = {}
+    for stack in sorted(project.stack_names()):
+        routing = project.stack(stack).validated().routing
+        for cell, qualified in (routing.cell_stacks if routing is not None else {}).items():
+            covered[(qualified.rsplit("/", 1)[-1], cell)] = stack
+    return covered
+
+
 def _rehearsals(project: Project) -> list[str]:
+    covered = routing_cover(project)
     lines = ["### Rehearsals per cell", ""]
     lines += ["| Stack | Cell | FIS drills | Scheduled (time zone) | Region rehearsal | Restore tests (validation h) |"]
     lines += ["|---|---|---|---|---|---|"]
@@ -89,8 +101,10 @@ def _rehearsals(project: Project) -> list[str]:
             zone = drills.zone(cell.jurisdiction)
             if cell.dr_region is None or not scheduled:
                 rehearsal = "no"
+            elif (stack, name) in covered:
+                rehearsal = f"yes (DNS through `{covered[(stack, name)]}`)"
             else:
-                rehearsal = "yes" if drills.health_check_id is not None else "no (needs drills.health_check_id)"
+                rehearsal = "scheduled, but stops at its first step (ResolveDns): no routing stack covers the cell"
             restore = (
                 f"`{drills.restore_test_schedule}` ({drills.restore_validation_hours})"
                 if "restore_tests" in found

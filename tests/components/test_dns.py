@@ -39,6 +39,8 @@ def _edge(region: str, domains: list[str]) -> dict[str, Any]:
 
 
 EU_DOMAINS = ["api.cy.fintech.example.com", "api.eu.fintech.example.com"]
+RUNBOOK_ROLE = "arn:aws:iam::333333333333:role/eu-runbooks-role-1a2b3c4"
+ROLE = "aws:iam/role:Role"
 STACK_OUTPUTS: dict[str, dict[str, Any]] = {
     "organization/fintech-infra/prod-eu": {
         "cells": {
@@ -50,6 +52,7 @@ STACK_OUTPUTS: dict[str, dict[str, Any]] = {
                 ],
                 "primary": _edge("eu-central-1", EU_DOMAINS),
                 "dr": _edge("eu-west-1", EU_DOMAINS),
+                "runbook_role_arn": RUNBOOK_ROLE,
             }
         }
     },
@@ -183,3 +186,38 @@ def test_entities_output_maps_each_entity_to_its_cell(recording: Recording) -> N
         "dr_alb": "alb-eu-west-1.eu-west-1.elb.amazonaws.com",
     }
     assert entities["dev-cy"]["dr_alb"] is None
+
+
+def test_the_dr_runbooks_get_a_role_tagged_with_their_cells_health_checks(recording: Recording) -> None:
+    # Only the cell with DR runbooks (eu): dev has neither health checks nor runbooks.
+    (role,) = recording.of_type(ROLE)
+    assert role.name == "routing-eu-dr-dns" and role.inputs["name"] == "fintech-infra-dr-dns-eu"
+    assert role.provider is not None and role.provider.endswith("::routing-aws-us-east-1")
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::333333333333:root"}
+    assert trust["Condition"] == {"StringEquals": {"aws:PrincipalArn": RUNBOOK_ROLE}}
+    checks = {r.name: r.outputs["id"] for r in recording.of_type(HEALTH)}
+    assert {k: v for k, v in role.tags.items() if k.startswith("fintech-infra:health-check:")} == {
+        "fintech-infra:health-check:cysec-cy": checks["routing-cysec-cy-health"],
+        "fintech-infra:health-check:eu-nl": checks["routing-eu-nl-health"],
+    }
+    # The component's scope tag too (the convention's transformation leaves tags given as an Output alone).
+    assert role.tags["Jurisdiction"] == "global"
+    policy = json.loads(recording.named("routing-eu-dr-dns-policy", "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    assert statements["HealthCheckIds"] == {
+        "Sid": "HealthCheckIds",
+        "Effect": "Allow",
+        "Action": ["iam:ListRoleTags"],
+        "Resource": role.outputs["arn"],
+    }
+    assert sorted(statements["HealthChecks"]["Resource"]) == sorted(
+        f"arn:aws:route53:::healthcheck/{check}" for check in checks.values()
+    )
+
+
+def test_a_cell_export_without_runbooks_gets_no_dns_role() -> None:
+    outputs = json.loads(json.dumps(STACK_OUTPUTS))
+    del outputs["organization/fintech-infra/prod-eu"]["cells"]["eu"]["runbook_role_arn"]
+    recording = synthesize(_program, stack="routing", stack_outputs=outputs)
+    assert recording.of_type(ROLE) == [] and len(recording.of_type(HEALTH)) == 2

@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from fintech_infra.dr_config import (
     DEFAULT_CALENDAR,
+    REMOVED_HEALTH_CHECK_ID,
     DrillSettings,
     rehearsals,
     schedule_problem,
     schedules_enabled,
 )
 from fintech_infra.drills import DRILLS
+from fintech_infra.errors import ConfigError
 from fintech_infra.testing import Recording, synthesize
+from fintech_infra.validation import load_stack_config
 from tests.components.test_cell import _cell, _program
 
+ROOT = Path(__file__).resolve().parents[2]
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 HEALTH_CHECK = "0b3c7a52-5d1e-4c6f-9a0e-2f9d8c7b6a51"
 
 
 @pytest.fixture(scope="module")
 def recording() -> Recording:
-    return synthesize(lambda: _program(_cell(drills={"health_check_id": HEALTH_CHECK})), stack="staging")
+    # No health check id anywhere: the rehearsal is scheduled for every staging cell with a DR region.
+    return synthesize(lambda: _program(_cell()), stack="staging")
 
 
 def _schedules(recording: Recording) -> dict[str, Any]:
@@ -72,11 +79,9 @@ def test_the_rehearsal_fails_over_in_the_dr_region_planned_then_fails_back(recor
         assert schedule.inputs["target"]["arn"] == "arn:aws:scheduler:::aws-sdk:ssm:startAutomationExecution"
         name = recording.named(document, "aws:ssm/document:Document").inputs["name"]
         assert json.loads(schedule.inputs["target"]["input"])["DocumentName"] == name
-    assert json.loads(failover.inputs["target"]["input"])["Parameters"] == {
-        "HealthCheckId": [HEALTH_CHECK],
-        "Mode": ["planned"],
-    }
-    assert json.loads(failback.inputs["target"]["input"])["Parameters"] == {"HealthCheckId": [HEALTH_CHECK]}
+    # The runbooks find the health checks themselves: only the mode is passed (planned: an Aurora switchover).
+    assert json.loads(failover.inputs["target"]["input"])["Parameters"] == {"Mode": ["planned"]}
+    assert "Parameters" not in json.loads(failback.inputs["target"]["input"])
     # Each region's schedules sit in that region's group.
     groups = {str(g.region): g for g in recording.of_type("aws:scheduler/scheduleGroup:ScheduleGroup")}
     assert sorted(groups) == ["eu-central-1", "eu-west-1"]
@@ -112,10 +117,40 @@ def test_the_scheduler_role_starts_only_this_cells_templates_and_runbooks(record
     assert all(statement["Resource"] != "*" for statement in statements.values())
 
 
-def test_without_the_health_check_only_the_drills_are_scheduled() -> None:
-    recording = synthesize(lambda: _program(_cell()), stack="staging")
+def test_without_a_dr_region_only_the_drills_are_scheduled() -> None:
+    concerns = [
+        {
+            "concern": concern,
+            "instance_class": "db.t4g.medium",
+            "objectives": {"scope": "zone", "rpo_seconds": 86400, "rto_seconds": 86400},
+        }
+        for concern in ("crm", "trading")
+    ]
+    recording = synthesize(lambda: _program(_cell(dr_region=None, concerns=concerns)), stack="staging")
     assert sorted(_schedules(recording)) == sorted(DRILLS)
     assert "StartRehearsal" not in _statements(recording)
+
+
+def test_the_removed_health_check_key_is_refused_with_what_to_do_instead() -> None:
+    with pytest.raises(ValidationError) as caught:
+        DrillSettings.model_validate({"health_check_id": HEALTH_CHECK})
+    assert REMOVED_HEALTH_CHECK_ID in str(caught.value)
+    assert REMOVED_HEALTH_CHECK_ID.startswith("health_check_id: removed;")
+    assert "routing.cell_stacks" in REMOVED_HEALTH_CHECK_ID
+
+
+def test_a_stack_file_with_the_removed_key_gets_one_error_naming_its_path() -> None:
+    raw = yaml.safe_load((ROOT / "stacks" / "Pulumi.staging.yaml").read_text())
+    config = {key.split(":", 1)[1]: value for key, value in raw["config"].items() if key.startswith("fintech-infra:")}
+    config["cells"]["stg"]["drills"] = {"health_check_id": HEALTH_CHECK}
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(config)
+    assert str(caught.value) == (
+        "invalid stack config: cells.stg.drills.health_check_id: removed; the failover and failback runbooks find "
+        'the cell\'s Route 53 health checks at run time through the routing stack (docs/dr.md, "DNS"), so the '
+        "rehearsal is scheduled without it; allowed: delete the key and list the cell's stack under "
+        "routing.cell_stacks"
+    )
 
 
 def test_schedules_run_in_staging_by_default_and_are_switchable() -> None:
@@ -123,11 +158,9 @@ def test_schedules_run_in_staging_by_default_and_are_switchable() -> None:
     assert schedules_enabled(DrillSettings(), "prod") is False
     assert schedules_enabled(DrillSettings(), "dev") is False
     assert schedules_enabled(DrillSettings(scheduled=True), "prod") is True
-    # Scheduling in prod needs something to run: drills switched on, or the rehearsal's health check.
-    assert "schedules" not in rehearsals(DrillSettings(scheduled=True), "prod", has_dr=True, has_databases=True)
-    assert "schedules" in rehearsals(
-        DrillSettings(scheduled=True, health_check_id=HEALTH_CHECK), "prod", has_dr=True, has_databases=True
-    )
+    # Scheduling in prod needs something to run: drills switched on, or a DR region to rehearse failing over to.
+    assert "schedules" not in rehearsals(DrillSettings(scheduled=True), "prod", has_dr=False, has_databases=True)
+    assert "schedules" in rehearsals(DrillSettings(scheduled=True), "prod", has_dr=True, has_databases=True)
 
 
 def test_the_calendar_overrides_one_run_and_the_zone_follows_the_jurisdiction() -> None:

@@ -45,7 +45,8 @@ def test_figures_are_documented_or_marked_as_planning_inferences() -> None:
 
 
 def test_an_aurora_concern_switches_over_when_planned_and_fails_over_otherwise() -> None:
-    steps = [s for s in failover_steps(_shape(AURORA)) if s.name.startswith("trading")]
+    everything = failover_steps(_shape(AURORA))
+    steps = [s for s in everything if s.name.startswith("trading")]
     assert _apis(steps) == [
         "tradingBranch:aws:branch",
         "tradingSwitchover:SwitchoverGlobalCluster",
@@ -53,11 +54,14 @@ def test_an_aurora_concern_switches_over_when_planned_and_fails_over_otherwise()
         "tradingVerify:aws:executeScript",
     ]
     branch, switchover, failover, _ = steps
+    # A planned run (a rehearsal) checks it can reach the health checks before it switches anything over.
     assert branch.inputs["Choices"][0] == {
-        "NextStep": "tradingSwitchover",
+        "NextStep": "ResolveDns",
         "Variable": "{{ Mode }}",
         "StringEquals": "planned",
     }
+    assert [s.name for s in everything[:4]] == ["tradingBranch", "ResolveDns", "tradingSwitchover", "tradingFailover"]
+    assert everything[1].path == "planned"
     assert switchover.path == "planned" and failover.path == "unplanned"
     assert failover.inputs["AllowDataLoss"] is True and "AllowDataLoss" not in switchover.inputs
     assert failover.inputs["GlobalClusterIdentifier"] == "eu-trading-global"
@@ -93,7 +97,29 @@ def test_the_fastest_concerns_are_served_first_then_dns_flips_once() -> None:
     assert names.index("PublishManifest") < names.index("FlipDns") < names.index("crmVerify")
     assert names.index("crmVerify") < names.index("PublishManifestWave2") < names.index("WaitDeployedApiWave2")
     assert names.count("FlipDns") == 1
-    assert next(s for s in steps if s.name == "FlipDns").inputs["Inverted"] is True
+    assert next(s for s in steps if s.name == "FlipDns").inputs["InputPayload"]["inverted"] is True
+
+
+def test_the_dns_steps_assume_the_zones_accounts_role_and_find_the_health_checks_at_run_time() -> None:
+    steps = {s.name: s for s in failover_steps(_shape(REPLICA, RESTORE))}
+    # No Aurora branch: the check runs first on both paths.
+    assert next(iter(steps)) == "ResolveDns" and steps["ResolveDns"].path is None
+    for name, handler in (("ResolveDns", "resolve"), ("FlipDns", "flip"), ("VerifyDns", "verify")):
+        step = steps[name]
+        assert step.action == "aws:executeScript" and step.inputs["Handler"] == handler, name
+        payload = step.inputs["InputPayload"]
+        assert payload["role_arn"] == "{{ DnsRoleArn }}" and payload["tag_prefix"] == "fintech-infra:health-check:"
+        assert "{{ HealthCheckId }}" not in str(step.inputs), name  # no hand-set id any more
+        assert step.timeout_seconds <= 600, name  # the aws:executeScript maximum (fintech_infra.dr_dns)
+
+
+def test_the_dns_check_costs_a_real_failover_no_time() -> None:
+    steps = failover_steps(_shape(AURORA, REPLICA))
+    without = [s for s in steps if s.name != "ResolveDns"]
+    assert computed_rto(steps) == computed_rto(without)
+    # A rehearsal (planned) pays for it once.
+    planned, planned_without = computed_rto(steps, path="planned"), computed_rto(without, path="planned")
+    assert planned["trading"] == planned_without["trading"] + FIGURES["api-call"].seconds
 
 
 def test_every_step_has_a_timeout_an_on_failure_and_says_why_it_is_idempotent() -> None:
@@ -141,7 +167,9 @@ def test_failback_switches_aurora_back_and_replicates_instances_home() -> None:
     assert back.inputs["SourceDBInstanceIdentifier"] == "arn:aws:rds:eu-west-1:{{global:ACCOUNT_ID}}:db:eu-crm-dr"
     assert back.inputs["DBInstanceIdentifier"] == "eu-crm-home"
     assert "crmPromoteBack:PromoteReadReplica" in apis
-    assert next(s for s in steps if s.name == "FlipDnsBack").inputs["Inverted"] is False
+    assert next(s for s in steps if s.name == "FlipDnsBack").inputs["InputPayload"]["inverted"] is False
+    # The failback has no mode: it checks the health checks first, before anything moves.
+    assert steps[0].name == "ResolveDnsBack" and steps[0].path is None
     # The standby goes back to its floor.
     assert next(s for s in steps if s.name == "RedeployApiStandby").inputs["desiredCount"] == 1
 

@@ -51,7 +51,10 @@ def test_the_failover_document_holds_steps_for_the_cells_concerns_only(recording
     assert [n for n in names if n.startswith("crm")] == ["crmFindBackups", "crmRestore", "crmVerify"]
     assert not [n for n in names if n.startswith(("payments", "audit"))]
     assert content["parameters"]["Mode"]["allowedValues"] == ["planned", "unplanned"]
-    assert content["parameters"]["HealthCheckId"]["allowedPattern"] == "^[0-9a-f-]{36}$"
+    # No health check id to pass: the runbook finds the checks through the zones account's role (here, without a
+    # zones stack, the cell's own account).
+    assert "HealthCheckId" not in content["parameters"]
+    assert content["parameters"]["DnsRoleArn"]["default"] == "arn:aws:iam::111111111111:role/fintech-infra-dr-dns-eu"
     cluster = recording.named("eu-dr-ecs-cluster", "aws:ecs/cluster:Cluster").outputs["name"]
     assert content["parameters"]["ClusterName"]["default"] == cluster
     # A restore lands in the DR region's own subnet group and security group, under the DR concern key.
@@ -95,3 +98,30 @@ def test_script_output_goes_to_an_encrypted_log_group_in_each_region(recording: 
             == "/fintech-infra/eu/dr-runbooks"
         )
         assert group.inputs["kmsKeyId"] and group.region == region
+
+
+def test_the_only_dns_grant_is_assuming_the_zones_accounts_role_for_this_cell(recording: Recording) -> None:
+    statements = _statements(recording)
+    assert statements["DnsRole"] == {
+        "Sid": "DnsRole",
+        "Effect": "Allow",
+        "Action": ["sts:AssumeRole"],
+        "Resource": "arn:aws:iam::111111111111:role/fintech-infra-dr-dns-eu",
+    }
+    # Route 53 health checks are the zones account's: nothing here acts on them directly.
+    actions = [action for statement in statements.values() for action in statement["Action"]]
+    assert not [action for action in actions if action.startswith("route53:")]
+
+
+def test_both_documents_resolve_the_health_checks_before_anything_changes(recording: Recording) -> None:
+    for name, first, flip, inverted in (
+        ("eu-runbooks-failover", "ResolveDns", "FlipDns", True),
+        ("eu-runbooks-failback", "ResolveDnsBack", "FlipDnsBack", False),
+    ):
+        content = _content(recording, name)
+        steps = {step["name"]: step for step in content["mainSteps"]}
+        assert content["mainSteps"][0]["name"] == first
+        assert steps[first]["onFailure"] == "Abort" and steps[first]["inputs"]["Handler"] == "resolve"
+        payload = steps[flip]["inputs"]["InputPayload"]
+        assert payload["inverted"] is inverted and payload["role_arn"] == "{{ DnsRoleArn }}"
+        assert content["parameters"]["DnsRoleArn"]["default"].endswith(":role/fintech-infra-dr-dns-eu")

@@ -36,7 +36,9 @@ def test_every_fact_only_an_account_can_settle_is_checked(checklist: str) -> Non
 def test_stacks_appear_in_deploy_order_with_their_accounts(checklist: str) -> None:
     headings = [line for line in checklist.splitlines() if line.startswith("#### `")]
     assert headings[0] == "#### `global` (account 666666666666)"
-    assert headings[-1] == "#### `routing` (account 666666666666)"
+    # The routing stacks read the cell stacks: they come last.
+    assert headings[-2:] == ["#### `routing` (account 666666666666)", "#### `routing-staging` (account 666666666666)"]
+    assert headings.index("#### `staging` (account 222222222222)") < headings.index(headings[-1])
     assert "#### `prod-au` (account 444444444444)" in headings
 
 

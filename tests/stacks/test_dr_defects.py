@@ -20,6 +20,7 @@ from tests.stacks.test_deployability_network_defects import replace
 from tests.stacks.test_stacks import ROOT, stack_config
 
 POLICIES = (
+    "dr-rehearsal-scheduled",
     "dr-runbook-and-restore-test",
     "fis-stop-on-alarm",
     "fis-role-in-cell",
@@ -48,6 +49,14 @@ def test_the_shipped_stacks_meet_every_dr_guardrail(
     verdict = _judge(judge_policy, recordings[stack], stack)
     assert {policy.name for policy in verdict.policies} >= set(POLICIES)
     assert [finding for finding in verdict.findings if finding.policy in POLICIES] == []
+
+
+def test_a_staging_runbook_without_its_rehearsal_schedule_is_flagged(
+    recordings: dict[str, Recording], judge_policy: Callable[..., Verdict]
+) -> None:
+    mutated = _without(recordings["staging"], "stg-schedules-failback-rehearsal")
+    verdict = _judge(judge_policy, mutated, "staging")
+    assert _flagged(verdict, "dr-rehearsal-scheduled") == {"stg-runbooks-failback"}
 
 
 def test_a_production_database_without_its_restore_test_is_flagged(

@@ -12,7 +12,7 @@ from fintech_infra.testing import Recording
 from fintech_infra_gate.judge import judge
 from tests.stacks.test_stacks import ROOT, stack_config
 
-STACKS = ("global", "dev", "staging", "prod-eu", "prod-au", "prod-uk", "routing")
+STACKS = ("global", "dev", "staging", "prod-eu", "prod-au", "prod-uk", "routing", "routing-staging")
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -392,6 +392,58 @@ def test_routing_stack_routes_every_entity_from_the_cell_exports(recordings: dic
     assert recording.of_type("aws:route53/zone:Zone") == []
 
 
+def test_staging_rehearses_a_full_failover_with_dns_through_routing_staging(recordings: dict[str, Recording]) -> None:
+    """The shipped staging stack schedules both halves of the region rehearsal with no health check id in its
+    config; routing-staging, deployed after it, writes the health checks and the role the runbooks flip them with."""
+    staging, routing = recordings["staging"], recordings["routing-staging"]
+    schedules = {r.name: r for r in staging.of_type("aws:scheduler/schedule:Schedule")}
+    failover, failback = schedules["stg-schedules-failover-rehearsal"], schedules["stg-schedules-failback-rehearsal"]
+    assert (failover.region, failback.region) == ("eu-west-1", "eu-central-1")
+    documents = {r.name: r for r in staging.of_type("aws:ssm/document:Document")}
+    for schedule, document in ((failover, "stg-runbooks-failover"), (failback, "stg-runbooks-failback")):
+        target = schedule.inputs["target"]
+        assert target["arn"] == "arn:aws:scheduler:::aws-sdk:ssm:startAutomationExecution"
+        assert target["roleArn"] == staging.named("stg-schedules-role", "aws:iam/role:Role").outputs["arn"]
+        request = json.loads(target["input"])
+        assert request["DocumentName"] == documents[document].inputs["name"]
+        assert documents[document].region == schedule.region
+    assert json.loads(failover.inputs["target"]["input"])["Parameters"] == {"Mode": ["planned"]}
+    assert "Parameters" not in json.loads(failback.inputs["target"]["input"])
+    assert failover.inputs["scheduleExpression"] == "cron(0 8 ? 1,4,7,10 WED#3 *)"
+    assert failback.inputs["scheduleExpression"] == "cron(0 14 ? 1,4,7,10 WED#3 *)"
+    # A full rehearsal: database promotion, manifest, scaling, cache and the DNS flip, the DNS role in the zones
+    # account (global's, the account that holds the zones) named before routing-staging exists.
+    content = json.loads(documents["stg-runbooks-failover"].inputs["content"])
+    names = [step["name"] for step in content["mainSteps"]]
+    for step in ("ResolveDns", "tradingSwitchover", "crmPromote", "PublishManifest", "VerifyCacheStandby"):
+        assert step in names, step
+    assert [n for n in names if n.startswith("RedeployApi")] and names.index("FlipDns") < names.index("VerifyDns")
+    writer = recordings["global"].exports["validation_writers"]["staging"]["role_arn"]
+    role_arn = f"arn:aws:iam::{writer.split(':')[4]}:role/fintech-infra-dr-dns-stg"
+    assert content["parameters"]["DnsRoleArn"]["default"] == role_arn
+    assert "HealthCheckId" not in content["parameters"]
+    # routing-staging: staging's health checks, failover records in the staging subzone, and the DNS role.
+    checks = {r.name: r.outputs["id"] for r in routing.of_type("aws:route53/healthCheck:HealthCheck")}
+    assert sorted(checks) == ["routing-cysec-cy-health", "routing-eu-nl-health"]
+    records = routing.of_type("aws:route53/record:Record")
+    assert len(records) == 8 and all(r.inputs.get("failoverRoutingPolicies") for r in records)
+    assert {r.inputs["zoneId"] for r in records} == {
+        recordings["global"].exports["zones"]["staging.fintech.example.com"]
+    }
+    (role,) = routing.of_type("aws:iam/role:Role")
+    assert role_arn.endswith(f":role/{role.inputs['name']}")
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    runbook_role = staging.named("stg-runbooks-role", "aws:iam/role:Role").outputs["arn"]
+    assert trust["Condition"] == {"StringEquals": {"aws:PrincipalArn": runbook_role}}
+    assert role.tags["fintech-infra:health-check:cysec-cy"] == checks["routing-cysec-cy-health"]
+    assert role.tags["fintech-infra:health-check:eu-nl"] == checks["routing-eu-nl-health"]
+    # The staging runbook role may assume exactly that role.
+    policy = json.loads(staging.named("stg-runbooks-policy", "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert {"Sid": "DnsRole", "Effect": "Allow", "Action": ["sts:AssumeRole"], "Resource": role_arn} in policy[
+        "Statement"
+    ]
+
+
 def test_zones_stack_owns_the_zones_and_a_writer_per_cell_stack(recordings: dict[str, Recording]) -> None:
     recording = recordings["global"]
     zones = recording.of_type("aws:route53/zone:Zone")
@@ -481,13 +533,13 @@ def test_also_regulated_by_narrows_the_regions() -> None:
 
 def test_synthesis_times(recordings: dict[str, Recording], timings: dict[str, float]) -> None:
     counts = {stack: len(recording) for stack, recording in recordings.items()}
-    assert set(timings) == {*CELL_STACKS, "global", "routing", "repo"}
+    assert set(timings) == {*CELL_STACKS, "global", "routing", "routing-staging", "repo"}
     assert all(seconds < 60 for seconds in timings.values()), timings
     assert all(count > 10 for stack, count in counts.items() if stack != "repo"), counts
     assert counts["repo"] >= 4  # the component, its provider, the branch protection, the environment
 
 
-@pytest.mark.parametrize("stack", (*CELL_STACKS, "global", "routing"))
+@pytest.mark.parametrize("stack", (*CELL_STACKS, "global", "routing", "routing-staging"))
 def test_every_taggable_resource_carries_the_whole_convention(recordings: dict[str, Recording], stack: str) -> None:
     """Walks every resource: a taggable type (per the installed SDK) with any convention key missing fails."""
     from fintech_guardrails.awstypes import is_taggable

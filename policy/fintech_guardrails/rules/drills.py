@@ -6,6 +6,8 @@
   runbook it starts, with which parameters) under a customer-managed key.
 - ``dr-runbook-and-restore-test``: in production, every database with a DR region has its failover and failback
   runbooks and a restore test (issue 20).
+- ``dr-rehearsal-scheduled``: in staging, every DR runbook (failover and failback) is started by an EventBridge
+  Scheduler schedule: the region rehearsal runs on a calendar, not when someone remembers (issue 20).
 - ``fis-stop-on-alarm``: every FIS drill stops on a CloudWatch alarm.
 - ``fis-role-in-cell``: an FIS drill acts inside its cell: its role's statements and its targets name only the
   cell's resources (or what FIS creates itself, or resources under a tag or cluster condition).
@@ -30,6 +32,7 @@ from fintech_guardrails.rules.recovery import _has_dr_region
 from fintech_guardrails.rules.secrets import customer_managed_key
 
 __all__ = [
+    "dr_rehearsal_scheduled",
     "dr_runbook_and_restore_test",
     "fis_role_in_cell",
     "fis_stop_on_alarm",
@@ -135,6 +138,70 @@ def dr_runbook_and_restore_test(stack: Stack, out: Findings) -> None:
                 out.wait("the restore tests' databases", db.urn)
             else:
                 out.fail("a database with a DR region needs a restore testing selection naming it", db.urn)
+
+
+SCHEDULER_UNIVERSAL_TARGETS = "https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html"
+START_AUTOMATION = "arn:aws:scheduler:::aws-sdk:ssm:startAutomationExecution"
+
+
+def _started_documents(schedules: list[Node]) -> tuple[set[str], bool]:
+    """Names of the documents the schedules start (ssm:startAutomationExecution), and whether any is unknown."""
+    started: set[str] = set()
+    unknown = False
+    for schedule in schedules:
+        target = schedule.get("target")
+        if is_unknown(target):
+            unknown = True
+            continue
+        if not isinstance(target, dict) or target.get("arn") != START_AUTOMATION:
+            continue
+        text = target.get("input")
+        if is_unknown(text):
+            unknown = True
+            continue
+        try:
+            request = json.loads(text) if isinstance(text, str) else {}
+        except ValueError:
+            continue
+        document = request.get("DocumentName") if isinstance(request, dict) else None
+        if isinstance(document, str):
+            started.add(document)
+    return started, unknown
+
+
+@stack_rule(
+    name="dr-rehearsal-scheduled",
+    severity=Severity.MEDIUM,
+    framework=dora("Art. 11", "Response and recovery: ICT business continuity plans tested"),
+    tags=("DORA Art. 24", "PCI DSS 4.0.1 12.10.2"),
+    url=SCHEDULER_UNIVERSAL_TARGETS,
+    remediation=(
+        "Leave `drills.scheduled` on in staging (DrSchedules starts the failover runbook in the DR region and the "
+        "failback runbook in the primary region on the calendar) and list the stack under a routing stack's "
+        "`routing.cell_stacks` so the rehearsal can flip DNS."
+    ),
+)
+def dr_rehearsal_scheduled(stack: Stack, out: Findings) -> None:
+    """In staging every DR runbook (SSM Automation document) is started by an EventBridge Scheduler schedule.
+
+    A schedule starts a runbook when its target is the universal target ``ssm:startAutomationExecution`` and
+    its input names the document (``DocumentName``). Documents or schedules whose names or inputs are unknown
+    during preview are pending.
+    """
+    if stack.settings.environment != "staging":
+        return
+    documents = [d for d in stack.of_type(t.SSM_DOCUMENT) if d.get("documentType") == "Automation"]
+    if not documents:
+        return
+    started, unknown = _started_documents(stack.of_type(t.SCHEDULER_SCHEDULE))
+    for document in documents:
+        name = document.get("name")
+        if isinstance(name, str) and name in started:
+            continue
+        if unknown or is_unknown(name):
+            out.wait("the schedules' targets", document.urn)
+        else:
+            out.fail("a DR runbook in staging must be started by a schedule (the region rehearsal)", document.urn)
 
 
 @resource_rule(

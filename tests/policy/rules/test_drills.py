@@ -79,7 +79,52 @@ ALARM = "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:eu-edge-alb-5xx-rate
 KEY = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 RUNBOOK = {"documentType": "Automation", "documentFormat": "JSON", "content": "{}"}
 
+START_AUTOMATION = "arn:aws:scheduler:::aws-sdk:ssm:startAutomationExecution"
+STAGING = {"environment": "staging"}
+
+
+def named_runbook(role: str) -> R:
+    return R(
+        t.SSM_DOCUMENT,
+        f"stg-runbooks-{role}",
+        {"documentType": "Automation", "name": f"fintech-infra-stg-{role}", "content": "{}", "tags": CY},
+    )
+
+
+def rehearsal(role: str, document: object = None, target: object = None) -> R:
+    request = json.dumps({"DocumentName": f"fintech-infra-stg-{role}" if document is None else document})
+    body = {"arn": START_AUTOMATION, "roleArn": "arn:aws:iam::1:role/s", "input": request}
+    return R(t.SCHEDULER_SCHEDULE, f"stg-schedules-{role}-rehearsal", {"target": body if target is None else target})
+
+
+REHEARSED = [named_runbook("failover"), named_runbook("failback"), rehearsal("failover"), rehearsal("failback")]
+
 CASES = {
+    "dr-rehearsal-scheduled": [
+        Case("both runbooks started by a schedule", "pass", REHEARSED, config=STAGING),
+        Case("the failback runbook on no schedule", "fail", REHEARSED[:3], config=STAGING),
+        Case(
+            "a schedule starting another document",
+            "fail",
+            [*REHEARSED[:3], rehearsal("failback", document="fintech-infra-uk-failback")],
+            config=STAGING,
+        ),
+        Case(
+            "a schedule on another target",
+            "fail",
+            [*REHEARSED[:3], rehearsal("failback", target={"arn": "arn:aws:scheduler:::aws-sdk:fis:startExperiment"})],
+            config=STAGING,
+        ),
+        Case("production: rehearsed by hand or by choice", "pass", REHEARSED[:2]),
+        Case("staging without DR runbooks: nothing to rehearse", "pass", [DB], config=STAGING),
+        Case(
+            "a schedule input of the same update",
+            "pending",
+            [*REHEARSED[:3], rehearsal("failback", target={"arn": START_AUTOMATION, "input": U})],
+            config=STAGING,
+            unknown=True,
+        ),
+    ],
     "ssm-document-private": [
         rc(t.SSM_DOCUMENT, RUNBOOK, "pass", "no permissions: private to the account"),
         rc(
