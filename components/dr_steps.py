@@ -24,10 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fintech_infra._naming import child, physical
+from fintech_infra.aws_facts import Fact, Source
 from fintech_infra.config import CellConfig
 
 __all__ = [
+    "EXECUTE_SCRIPT_MAX_SECONDS",
     "FIGURES",
+    "SCRIPT_NEEDS_YAML",
+    "STEP_MAX_ATTEMPTS",
     "CellShape",
     "ConcernShape",
     "FailoverKind",
@@ -37,6 +41,34 @@ __all__ = [
     "computed_rto",
     "recovery_figure",
 ]
+
+EXECUTE_SCRIPT_MAX_SECONDS = Fact(
+    600,
+    "seconds one aws:executeScript attempt may run",
+    Source(
+        "https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-action-executeScript.html",
+        quote="Each aws:executeScript action can run up to a maximum duration of 600 seconds (10 minutes). You can "
+        "limit the timeout by specifying the timeoutSeconds parameter for an aws:executeScript step.",
+    ),
+)
+"""A verify script that may wait longer (a replica promotion's budget is 900 s) runs as several attempts."""
+
+STEP_MAX_ATTEMPTS = Source(
+    "https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-actions.html",
+    quote="maxAttempts: The number of times the step should be retried in case of failure. If the value is greater "
+    "than 1, the step is not considered to have failed until all retry attempts have failed. The default value is 1. "
+    "timeoutSeconds: The execution timeout value for the step. If the timeout is reached and the value of "
+    "maxAttempts is greater than 1, then the step is not considered to have timed out until all retries have been "
+    "attempted.",
+)
+"""Why a split wait keeps its whole budget: an attempt that times out is a failure, and the step is retried."""
+
+SCRIPT_NEEDS_YAML = Source(
+    "https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-action-executeScript.html",
+    quote="Script: An embedded script that you want to run during the automation. This parameter is not supported "
+    "for JSON runbooks. JSON runbooks must provide script content using the Attachment input parameter.",
+)
+"""Why the runbooks are YAML documents: their verify, publish and DNS steps embed their scripts."""
 
 FailoverKind = Literal["aurora-global", "promote-replica", "restore-backups"]
 StepKind = Literal["start", "wait", "sync"]
@@ -176,9 +208,23 @@ class Step:
     outputs: tuple[Mapping[str, str], ...] = field(default=())
 
     @property
-    def timeout_seconds(self) -> int:
-        # Three times the planning figure: a slow step is tolerated, a stuck one stops the runbook.
+    def budget_seconds(self) -> int:
+        """Three times the planning figure: a slow step is tolerated, a stuck one stops the runbook."""
         return max(60, 3 * FIGURES[self.figure].seconds)
+
+    @property
+    def timeout_seconds(self) -> int:
+        """One attempt's ``timeoutSeconds``: the budget, except that AWS stops an ``aws:executeScript`` attempt at
+        :data:`EXECUTE_SCRIPT_MAX_SECONDS`, so a longer wait is split into attempts of that length."""
+        if self.action == "aws:executeScript":
+            return min(self.budget_seconds, EXECUTE_SCRIPT_MAX_SECONDS.value)
+        return self.budget_seconds
+
+    @property
+    def max_attempts(self) -> int:
+        """``maxAttempts``: as many attempts of :attr:`timeout_seconds` as the budget needs (1 for most steps). Only
+        read-only polls run long (the verify scripts), so a repeated attempt repeats a read."""
+        return -(-self.budget_seconds // self.timeout_seconds)
 
 
 def recovery_figure(concern: ConcernShape) -> str:

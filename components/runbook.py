@@ -19,7 +19,10 @@ an assume role scoped to the cell's resources, and sends their script output to 
   encrypted when the group is (https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-action-logging.html,
   checked 2026-12-07). Every verification and publishing step is such a script and prints a JSON record;
   every API call the assume role makes is in CloudTrail (the cell's audit trail).
-- Every step has ``timeoutSeconds`` (three times its planning figure) and ``onFailure``: a mutating call
+- **YAML documents**: the verify, publish and DNS steps embed their scripts, which AWS accepts in YAML runbooks only
+  (:data:`fintech_infra.dr_steps.SCRIPT_NEEDS_YAML`).
+- Every step has ``timeoutSeconds`` (three times its planning figure; an ``aws:executeScript`` attempt at most 600 s,
+  with ``maxAttempts`` making up the rest of a longer wait) and ``onFailure``: a mutating call
   is ``Continue`` (a repeat on a resource already in its target state fails harmlessly) and is followed by
   a verifying step that aborts the runbook when the state is not reached.
 """
@@ -33,6 +36,7 @@ from typing import Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
+import yaml
 
 from fintech_infra._component import FintechComponent
 from fintech_infra._iam import service_trust_policy
@@ -82,6 +86,23 @@ def _parameters(shape: CellShape, steps: Sequence[Step], values: Mapping[str, An
     return params
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block scalars for multi-line strings (the embedded scripts), so the document reads like the scripts do."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+def document_yaml(document: Mapping[str, Any]) -> str:
+    """The Automation document as YAML (keys sorted, so the content is stable between runs)."""
+    return yaml.dump(dict(document), Dumper=_Dumper, sort_keys=True, default_flow_style=False, width=10_000)
+
+
 def render_document(
     shape: CellShape,
     steps: Sequence[Step],
@@ -101,6 +122,8 @@ def render_document(
             "onFailure": step.on_failure,
             "inputs": dict(step.inputs),
         }
+        if step.max_attempts > 1:
+            body["maxAttempts"] = step.max_attempts
         if step.outputs:
             body["outputs"] = [dict(output) for output in step.outputs]
         following = next((later for later in steps[index + 1 :] if later.path != "unplanned"), None)
@@ -238,7 +261,7 @@ class DrRunbooks(FintechComponent):
             groups=dict(target.security_groups),
             keys=dict(target.keys),
         ).apply(
-            lambda v: json.dumps(
+            lambda v: document_yaml(
                 render_document(
                     shape,
                     steps,
@@ -246,15 +269,14 @@ class DrRunbooks(FintechComponent):
                     values=_values(shape, v),
                     mode=mode,
                     description=description,
-                ),
-                sort_keys=True,
+                )
             )
         )
         return aws.ssm.Document(
             child(self._name, role),
             name=f"fintech-infra-{shape.cell}-{role}",
             document_type="Automation",
-            document_format="JSON",
+            document_format="YAML",  # the steps embed scripts, which JSON runbooks cannot (SCRIPT_NEEDS_YAML)
             content=content,
             opts=pulumi.ResourceOptions(parent=self, provider=target.provider),
         )

@@ -22,15 +22,16 @@ def _api(step: Step) -> str:
 
 
 def _table(steps: Sequence[Step]) -> list[str]:
+    # "600 x 2": an aws:executeScript wait longer than AWS's 600 s per attempt, as attempts (maxAttempts).
     rows = ["| Step | Action | Planning s | Timeout s | On failure | AWS figure |", "|---|---|---|---|---|---|"]
     for step in steps:
         figure = FIGURES[step.figure]
         path = f" ({step.path} only)" if step.path else ""
-        note = f"{figure.figure} ([source]({figure.source})){' — planning inference' if figure.inference else ''}"
-        rows.append(
-            f"| {step.name}{path} | {_api(step)} | {figure.seconds} | {step.timeout_seconds} | {step.on_failure} "
-            f"| {note} |"
+        timeout = (
+            f"{step.timeout_seconds} x {step.max_attempts}" if step.max_attempts > 1 else str(step.timeout_seconds)
         )
+        note = f"{figure.figure} ([source]({figure.source})){' — planning inference' if figure.inference else ''}"
+        rows.append(f"| {step.name}{path} | {_api(step)} | {figure.seconds} | {timeout} | {step.on_failure} | {note} |")
     return rows
 
 

@@ -30,6 +30,7 @@ from fintech_infra import (
     attribution,
     bucket_replication,
     chatbot_config,
+    dr_steps,
     eks_tracing,
     hardening_decisions,
     hardening_facts,
@@ -87,6 +88,7 @@ FACT_MODULES: tuple[ModuleType, ...] = (
     migration_facts,
     chatbot_config,
     eks_tracing,
+    dr_steps,
 )
 """The library's modules of sourced AWS facts (each lists its facts in ``__all__``)."""
 

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 
+from fintech_infra.dr_steps import EXECUTE_SCRIPT_MAX_SECONDS, FIGURES, Step
 from fintech_infra.runbook import AUTOMATION_LOG_SETTINGS
 from fintech_infra.testing import Recording, synthesize
 from tests.components.test_cell import _cell, _program
@@ -20,7 +22,7 @@ def recording() -> Recording:
 
 
 def _content(recording: Recording, name: str) -> dict[str, Any]:
-    content: dict[str, Any] = json.loads(recording.named(name, DOCUMENT).inputs["content"])
+    content: dict[str, Any] = yaml.safe_load(recording.named(name, DOCUMENT).inputs["content"])
     return content
 
 
@@ -29,7 +31,8 @@ def test_failover_runs_in_the_dr_region_and_failback_in_the_primary(recording: R
     failback = recording.named("eu-runbooks-failback", DOCUMENT)
     assert (failover.region, failback.region) == ("eu-west-1", "eu-central-1")
     for document in (failover, failback):
-        assert document.inputs["documentType"] == "Automation" and document.inputs["documentFormat"] == "JSON"
+        # YAML: the steps embed scripts, which AWS does not accept in JSON runbooks.
+        assert document.inputs["documentType"] == "Automation" and document.inputs["documentFormat"] == "YAML"
     assert failover.inputs["name"] == "fintech-infra-eu-failover"
 
 
@@ -42,6 +45,36 @@ def test_documents_are_automation_0_3_with_the_cells_role_and_every_step_bounded
         for step in content["mainSteps"]:
             assert step["timeoutSeconds"] >= 60 and step["onFailure"] in ("Abort", "Continue"), step["name"]
             assert step["action"].startswith("aws:"), step["name"]
+
+
+def test_script_steps_fit_the_600_second_limit_and_keep_their_budget_in_attempts(recording: Recording) -> None:
+    scripts = 0
+    for name in ("eu-runbooks-failover", "eu-runbooks-failback"):
+        raw = recording.named(name, DOCUMENT).inputs["content"]
+        assert not raw.lstrip().startswith("{")  # YAML, not JSON
+        for step in _content(recording, name)["mainSteps"]:
+            if step["action"] != "aws:executeScript":
+                assert "maxAttempts" not in step, step["name"]
+                continue
+            scripts += 1
+            assert step["timeoutSeconds"] <= EXECUTE_SCRIPT_MAX_SECONDS.value, step["name"]
+            if "maxAttempts" in step:  # a longer wait: whole attempts of the limit
+                assert step["timeoutSeconds"] == EXECUTE_SCRIPT_MAX_SECONDS.value and step["maxAttempts"] > 1
+            assert step["inputs"]["Script"].startswith("import "), step["name"]  # the embedded script, whole
+            assert "def " + step["inputs"]["Handler"] + "(" in step["inputs"]["Script"], step["name"]
+    assert scripts >= 4
+
+
+def test_a_long_verify_is_split_into_attempts_of_at_most_600_seconds() -> None:
+    promote = Step("crmVerify", "aws:executeScript", {}, "replica-promotion", kind="wait")
+    assert promote.budget_seconds == 3 * FIGURES["replica-promotion"].seconds
+    assert promote.timeout_seconds == min(promote.budget_seconds, 600)
+    assert promote.timeout_seconds * promote.max_attempts >= promote.budget_seconds
+    restore = Step("crmVerify", "aws:executeScript", {}, "pitr-restore", kind="wait")
+    assert restore.budget_seconds > 600 and restore.timeout_seconds == 600
+    assert restore.max_attempts == -(-restore.budget_seconds // 600)
+    api = Step("crmRestore", "aws:executeAwsApi", {}, "pitr-restore", kind="start")
+    assert (api.timeout_seconds, api.max_attempts) == (api.budget_seconds, 1)  # only scripts have the limit
 
 
 def test_the_failover_document_holds_steps_for_the_cells_concerns_only(recording: Recording) -> None:

@@ -413,7 +413,7 @@ def test_staging_rehearses_a_full_failover_with_dns_through_routing_staging(reco
     assert failback.inputs["scheduleExpression"] == "cron(0 14 ? 1,4,7,10 WED#3 *)"
     # A full rehearsal: database promotion, manifest, scaling, cache and the DNS flip, the DNS role in the zones
     # account (global's, the account that holds the zones) named before routing-staging exists.
-    content = json.loads(documents["stg-runbooks-failover"].inputs["content"])
+    content = yaml.safe_load(documents["stg-runbooks-failover"].inputs["content"])
     names = [step["name"] for step in content["mainSteps"]]
     for step in ("ResolveDns", "tradingSwitchover", "crmPromote", "PublishManifest", "VerifyCacheStandby"):
         assert step in names, step

@@ -126,7 +126,7 @@ def dr_runbook_and_restore_test(stack: Stack, out: Findings) -> None:
             content = document.get("content")
             if is_unknown(content) or is_unknown(identifier):
                 waiting = True
-            elif isinstance(content, str) and isinstance(identifier, str) and f'"{identifier}' in content:
+            elif isinstance(content, str) and isinstance(identifier, str) and _names(content, identifier):
                 runbooks += 1
         if runbooks < 2:
             if waiting:
@@ -323,3 +323,9 @@ def fis_role_in_cell(stack: Stack, out: Findings) -> None:
                     if isinstance(statement, dict) and statement.get("Effect") == "Allow":
                         for problem in _statement_problems(statement, names):
                             out.fail(problem, policy.urn)
+
+
+def _names(content: str, identifier: str) -> bool:
+    """Whether a document (YAML or JSON) names ``identifier`` or an identifier it begins (a quote, a space or a
+    line start before it: the DR copies' identifiers extend the primary's)."""
+    return re.search(r"(?<![A-Za-z0-9_.-])" + re.escape(identifier), content) is not None
