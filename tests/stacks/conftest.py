@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from fintech_infra.testing import Recording
+from fintech_infra_gate.verdict import Verdict
 from tests.shared_artifacts import SharedArtifacts
+from tests.stacks.defects import judged
 from tests.stacks.test_stacks import CELL_STACKS, ORG, run_stack
 
 Timed = tuple[Recording, float]
@@ -65,3 +67,24 @@ def timings(timed_recordings: dict[str, Timed]) -> dict[str, float]:
 @pytest.fixture(scope="session")
 def recordings(timed_recordings: dict[str, Timed]) -> dict[str, Recording]:
     return {stack: recording for stack, (recording, _) in timed_recordings.items()}
+
+
+@pytest.fixture(scope="session")
+def _shipped_verdicts() -> dict[str, Verdict]:
+    return {}
+
+
+@pytest.fixture
+def shipped_verdict(
+    judge_policy: Callable[..., Verdict], recordings: dict[str, Recording], _shipped_verdicts: dict[str, Verdict]
+) -> Callable[[str], Verdict]:
+    """``shipped_verdict(stack)``: the real pack's verdict on the shipped stack's recording with the stack's own
+    policy config, what ``judged(judge_policy, recordings[stack], stack)`` returns. Judged once per worker: the
+    same recording, config and pack give the same verdict, and a dozen test modules assert on it."""
+
+    def verdict(stack: str) -> Verdict:
+        if stack not in _shipped_verdicts:
+            _shipped_verdicts[stack] = judged(judge_policy, recordings[stack], stack)
+        return _shipped_verdicts[stack]
+
+    return verdict
