@@ -65,8 +65,8 @@ def _program(config: CellConfig) -> None:
 
 
 @pytest.fixture(scope="module")
-def recording() -> Recording:
-    return synthesize(lambda: _program(_cell()), stack="staging")
+def recording(default_cell: Recording) -> Recording:
+    return default_cell  # synthesize(lambda: _program(_cell()), stack="staging"), once per run (conftest.py)
 
 
 def _names(recording: Recording, type_: str) -> list[str]:

@@ -10,15 +10,14 @@ import pytest
 from fintech_infra.dr_config import DrillSettings, drills_enabled
 from fintech_infra.drills import DRILLS
 from fintech_infra.fis_facts import FIS_ACTIONS, FIS_SOURCE
-from fintech_infra.testing import Recording, synthesize
-from tests.components.test_cell import _cell, _program
+from fintech_infra.testing import Recording
 
 TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
 
 
 @pytest.fixture(scope="module")
-def recording() -> Recording:
-    return synthesize(lambda: _program(_cell()), stack="staging")
+def recording(default_cell: Recording) -> Recording:
+    return default_cell  # synthesize(lambda: _program(_cell()), stack="staging"), once per run (conftest.py)
 
 
 def test_the_action_data_names_its_source() -> None:

@@ -15,8 +15,8 @@ SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
 
 
 @pytest.fixture(scope="module")
-def recording() -> Recording:
-    return synthesize(lambda: _program(_cell()), stack="staging")
+def recording(default_cell: Recording) -> Recording:
+    return default_cell  # synthesize(lambda: _program(_cell()), stack="staging"), once per run (conftest.py)
 
 
 def test_every_fact_names_its_aws_page() -> None:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from fintech_infra.testing import Recording
 from fintech_infra_gate.verdict import Verdict
-from tests.stacks.test_stacks import ROOT, stack_config
 
 STACK = "prod-eu"
 INSTANCE = "aws:rds/instance:Instance"
@@ -50,13 +49,13 @@ def test_trading_reader_is_the_aurora_reader_endpoint(recordings: dict[str, Reco
 
 
 def test_the_pack_proves_the_data_path_to_the_replica(
-    recordings: dict[str, Recording], judge_policy: Callable[..., Verdict]
+    recordings: dict[str, Recording], shipped_verdict: Callable[[str], Verdict]
 ) -> None:
     """The replica sets no port and no subnet group (it has its source's): the data-path guardrail reads them from
     the source, so it proves api -> crm replica on 5432 instead of waiting on values AWS would never report."""
     replica = recordings[STACK].named("eu-crm-replica-1", INSTANCE)
     assert "port" not in replica.inputs and "dbSubnetGroupName" not in replica.inputs
-    verdict = judge_policy(recordings[STACK], policy_pack=ROOT / "policy", stack_config=stack_config(STACK))
+    verdict = shipped_verdict(STACK)  # judge_policy(recordings[STACK], policy_pack=ROOT / "policy", stack_config=...)
     policy = "data-paths-least-privilege"
     assert not [f for f in verdict.findings if f.policy == policy]
     reasons = [entry.reason for entry in verdict.not_applicable if entry.policy == policy]

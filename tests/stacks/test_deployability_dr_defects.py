@@ -52,15 +52,10 @@ def _primary(value: str) -> str:
     return value.replace(":eu-west-1:", ":eu-central-1:").replace(".eu-west-1.", ".eu-central-1.")
 
 
-_UNMUTATED: dict[str, set[str]] = {}
-
-
 @pytest.fixture
-def prod_eu_passes(recordings: dict[str, Recording], judge_policy: Callable[..., Verdict]) -> set[str]:
+def prod_eu_passes(shipped_verdict: Callable[[str], Verdict]) -> set[str]:
     """The policies the unmutated prod-eu stack violates (none: the verdict tests assert so), judged once."""
-    if "prod-eu" not in _UNMUTATED:
-        _UNMUTATED["prod-eu"] = _verdict(judge_policy, recordings["prod-eu"], "prod-eu")
-    return _UNMUTATED["prod-eu"]
+    return {finding.policy for finding in shipped_verdict("prod-eu").mandatory}
 
 
 def test_certificates_waiting_on_another_stack_are_flagged(

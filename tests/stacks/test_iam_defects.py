@@ -142,10 +142,8 @@ def _judge(judge_policy: Callable[..., Verdict], recording: Recording, stack: st
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_shipped_stacks_meet_every_iam_guardrail(
-    recordings: dict[str, Recording], judge_policy: Callable[..., Verdict], stack: str
-) -> None:
-    verdict = _judge(judge_policy, recordings[stack], stack)
+def test_the_shipped_stacks_meet_every_iam_guardrail(shipped_verdict: Callable[[str], Verdict], stack: str) -> None:
+    verdict = shipped_verdict(stack)  # _judge(judge_policy, recordings[stack], stack), once per worker
     assert {policy.name for policy in verdict.policies} >= set(POLICIES), "the IAM policies were loaded"
     assert [finding for finding in verdict.findings if finding.policy in POLICIES] == []
     assert [entry for entry in verdict.not_applicable if entry.policy in POLICIES and "pending" in entry.reason] == []
