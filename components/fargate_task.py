@@ -24,7 +24,7 @@ from fintech_infra.ecs import EcsCluster
 from fintech_infra.tracing import collector_container, tracing_environment, xray_statement
 from fintech_infra.wiring import KeyRef
 
-__all__ = ["CONTAINER_USER", "FargateTask", "execution_statements", "task_trust_policy"]
+__all__ = ["CONTAINER_USER", "FargateTask", "execution_statements", "task_roles", "task_trust_policy"]
 
 CONTAINER_USER = "1000:1000"
 """The non-root uid:gid every container runs as."""
@@ -75,19 +75,11 @@ class FargateTask:
         account: pulumi.Output[str],
     ) -> None:
         child_opts = pulumi.ResourceOptions(parent=parent)
-        trust = task_trust_policy(account)
-        self.execution_role = aws.iam.Role(
-            child(name, "execution-role"),
-            assume_role_policy=trust,
-            description=f"ECS execution role of {name}: image pull, logs, injected secrets",
-            tags={},
-            opts=child_opts,
-        )
-        self.task_role = aws.iam.Role(
-            child(name, "task-role"),
-            assume_role_policy=trust,
-            description=f"Application identity of {name}",
-            tags={},
+        self.execution_role, self.task_role = task_roles(
+            name,
+            account=account,
+            execution=f"ECS execution role of {name}: image pull, logs, injected secrets",
+            task=f"Application identity of {name}",
             opts=child_opts,
         )
         statements = execution_statements(
@@ -178,6 +170,21 @@ def task_trust_policy(account: pulumi.Input[str]) -> pulumi.Output[str]:
                 }
             ],
         }
+    )
+
+
+def task_roles(
+    name: str, *, account: pulumi.Input[str], execution: str, task: str, opts: pulumi.ResourceOptions
+) -> tuple[aws.iam.Role, aws.iam.Role]:
+    """A task's two roles, both trusted by this account's ECS tasks only: the execution role ECS starts it with
+    (``<name>-execution-role``, described by ``execution``) and the container's own identity (``<name>-task-role``,
+    described by ``task``)."""
+    trust = task_trust_policy(account)
+    return (
+        aws.iam.Role(
+            child(name, "execution-role"), assume_role_policy=trust, description=execution, tags={}, opts=opts
+        ),
+        aws.iam.Role(child(name, "task-role"), assume_role_policy=trust, description=task, tags={}, opts=opts),
     )
 
 

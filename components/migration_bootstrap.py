@@ -25,6 +25,7 @@ before the rotation:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from importlib import resources
 from typing import ClassVar
@@ -50,14 +51,20 @@ _TIMEOUT_SECONDS = 120  # two 10-second connection attempts' worth, secret reads
 def function_code() -> pulumi.AssetArchive:
     """The deployment package: ``index.py`` and the three modules under a bare ``fintech_infra`` package (its
     ``__init__`` empty, so nothing of the library beyond them is imported in Lambda)."""
-    package = resources.files("fintech_infra")
     files: dict[str, pulumi.Asset | pulumi.Archive] = {
         "index.py": pulumi.StringAsset(_ENTRY),
         "fintech_infra/__init__.py": pulumi.StringAsset(""),
     }
-    for module in BOOTSTRAP_MODULES:
-        files[f"fintech_infra/{module}"] = pulumi.StringAsset(package.joinpath(module).read_text(encoding="utf-8"))
+    for module, text in _module_sources():
+        files[f"fintech_infra/{module}"] = pulumi.StringAsset(text)
     return pulumi.AssetArchive(files)
+
+
+@functools.cache
+def _module_sources() -> tuple[tuple[str, str], ...]:
+    """The modules' texts, read once per process (every migrated concern of every cell packages the same ones)."""
+    package = resources.files("fintech_infra")
+    return tuple((module, package.joinpath(module).read_text(encoding="utf-8")) for module in BOOTSTRAP_MODULES)
 
 
 class MigrationRoleBootstrap(FintechComponent):

@@ -38,7 +38,7 @@ from fintech_infra._component import FintechComponent
 from fintech_infra._naming import child, physical
 from fintech_infra._tags import data_concerns_tag
 from fintech_infra.ecs import EcsCluster
-from fintech_infra.fargate_task import CONTAINER_USER, execution_statements, task_trust_policy
+from fintech_infra.fargate_task import CONTAINER_USER, execution_statements, task_roles
 from fintech_infra.logs import encrypted_log_group
 from fintech_infra.migration_bootstrap import MigrationRoleBootstrap
 from fintech_infra.migration_config import MIGRATION_CONTAINER, MigrationPlan
@@ -207,19 +207,11 @@ class MigrationTask(FintechComponent):
             parent=self,
             log_group_name=f"/ecs/{pulumi.get_stack()}/{cluster.cell}/{MIGRATION_CONTAINER}-{plan.concern}",
         )
-        trust = task_trust_policy(account)
-        self.execution_role = aws.iam.Role(
-            child(name, "execution-role"),
-            assume_role_policy=trust,
-            description=f"ECS execution role of {name}: image pull, logs, the migration secret",
-            tags={},
-            opts=here,
-        )
-        self.task_role = aws.iam.Role(
-            child(name, "task-role"),
-            assume_role_policy=trust,
-            description=f"Identity of the {plan.concern} migration container (no permissions)",
-            tags={},
+        self.execution_role, self.task_role = task_roles(
+            name,
+            account=account,
+            execution=f"ECS execution role of {name}: image pull, logs, the migration secret",
+            task=f"Identity of the {plan.concern} migration container (no permissions)",
             opts=here,
         )
         secrets = {env: pulumi.Output.concat(self.secret.arn, f":{field}::") for env, field in _INJECTED.items()}
